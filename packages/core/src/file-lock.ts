@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LockTimeoutError } from './errors';
+
+/** Options of {@link acquireFileLock} and {@link withFileLock}. */
+export interface FileLockOptions {
+  /** How long to wait for the lock before throwing {@link LockTimeoutError}. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** First retry delay; doubles up to 50 ms, with jitter. Default 1 ms. */
+  retryDelayMs?: number;
+}
+
+/** A held lock. Release it exactly once. */
+export interface FileLock {
+  /** The lock file. */
+  readonly path: string;
+  /** Releases the lock. */
+  release(): Promise<void>;
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  token: string;
+}
+
+/**
+ * Takes an advisory, cross-process lock on `path` (conventionally `<resource>.lock`).
+ *
+ * The lock file is created with `O_EXCL`, so exactly one process holds it. It records the
+ * holder's pid and host; a lock whose holder process on this host no longer exists (it crashed
+ * or was killed) is taken over, so a `kill -9` never wedges a ledger. Locks held from another
+ * host are never taken over: that would need a lease, which a shared file system cannot give
+ * reliably.
+ */
+export async function acquireFileLock(
+  path: string,
+  { timeoutMs = 10_000, retryDelayMs = 1 }: FileLockOptions = {},
+): Promise<FileLock> {
+  const started = Date.now();
+  const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
+  let delay = retryDelayMs;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx', 0o644);
+      try {
+        await handle.writeFile(JSON.stringify(owner));
+      } finally {
+        await handle.close();
+      }
+      return createHeldLock(path, owner);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readOwner(path);
+    if (holder && holder.host === owner.host && !isProcessAlive(holder.pid)) {
+      await takeOverStaleLock(path, holder);
+      continue;
+    }
+    const waited = Date.now() - started;
+    if (waited >= timeoutMs) {
+      throw new LockTimeoutError({
+        lockPath: path,
+        waitedMs: waited,
+        holder: holder ? `pid ${holder.pid} on ${holder.host}` : undefined,
+      });
+    }
+    await sleep(delay * (0.5 + Math.random()));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** Runs `task` while holding the lock on `path`, releasing it however `task` ends. */
+export async function withFileLock<T>(path: string, task: () => Promise<T>, options?: FileLockOptions): Promise<T> {
+  const lock = await acquireFileLock(path, options);
+  try {
+    return await task();
+  } finally {
+    await lock.release();
+  }
+}
+
+function createHeldLock(path: string, owner: LockOwner): FileLock {
+  let released = false;
+  return {
+    path,
+    release: async () => {
+      if (released) return;
+      released = true;
+      const current = await readOwner(path);
+      // Only remove the file if it is still ours (it may have been taken over as stale after a
+      // pause long enough for another process to believe we died).
+      if (current?.token === owner.token) await rm(path, { force: true });
+    },
+  };
+}
+
+async function readOwner(path: string): Promise<LockOwner | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockOwner>;
+    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') {
+      return parsed as LockOwner;
+    }
+  } catch {
+    // Missing, or caught between create and write: treat as held by a live process.
+  }
+  return undefined;
+}
+
+async function takeOverStaleLock(path: string, stale: LockOwner): Promise<void> {
+  // Rename is atomic: of several processes racing to take over, one moves the file aside.
+  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  const moved = await readOwner(aside);
+  if (moved && moved.token !== stale.token) {
+    // We moved a fresh lock that a faster process had just created: put it back.
+    await rename(aside, path).catch(() => undefined);
+    return;
+  }
+  await rm(aside, { force: true });
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

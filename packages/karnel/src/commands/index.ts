@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../output';
+
+/** Adds one top-level command (with its subcommands) to the program. */
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+/**
+ * Every top-level command, in the order `karnel --help` lists them. Each lives in its own file
+ * in this folder, named after the command.
+ */
+export const commands: readonly RegisterCommand[] = [];

@@ -1,0 +1,70 @@
+import { type Diagnostic, type DiagnosticFormat, formatDiagnostics, sortDiagnostics } from '@karnel/core';
+import { UsageError } from './usage-error';
+
+/** Where a command writes. Tests and embedders can capture both streams. */
+export interface CliOutput {
+  /** Writes to standard output. */
+  out(text: string): void;
+  /** Writes to standard error. */
+  err(text: string): void;
+  /** Whether standard error is a terminal (progress is shown only then, and never in CI). */
+  readonly interactive: boolean;
+}
+
+/** The process's own streams. */
+export const processOutput: CliOutput = {
+  out: (text) => {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+  err: (text) => {
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  },
+  get interactive() {
+    return Boolean(process.stderr.isTTY) && !process.env.CI;
+  },
+};
+
+/** What every command is given: where to write, and how to report its exit code. */
+export interface CliContext {
+  /** Where to write. */
+  readonly output: CliOutput;
+  /** The exit code so far; 0 unless a command set another. */
+  readonly exitCode: number;
+  /** Sets the exit code the CLI returns when the command finishes (see `ExitCode`). */
+  setExitCode(code: number): void;
+}
+
+/** Creates a fresh {@link CliContext} writing to `output`. */
+export function createContext(output: CliOutput): CliContext {
+  let exitCode = 0;
+  return {
+    output,
+    get exitCode() {
+      return exitCode;
+    },
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+}
+
+const formats: readonly DiagnosticFormat[] = ['text', 'json', 'github'];
+
+/** Checks a `--format` value, throwing a {@link UsageError} for an unknown one. */
+export function parseFormat(value: string | undefined): DiagnosticFormat {
+  const format = (value ?? 'text') as DiagnosticFormat;
+  if (!formats.includes(format)) {
+    throw new UsageError(`unknown format "${value}"; expected one of ${formats.join(', ')}`);
+  }
+  return format;
+}
+
+/** Prints diagnostics in the chosen format, sorted by file and position. */
+export function printDiagnostics(output: CliOutput, diagnostics: readonly Diagnostic[], format: DiagnosticFormat): void {
+  const sorted = sortDiagnostics(diagnostics);
+  if (format === 'json') {
+    output.out(formatDiagnostics(sorted, 'json'));
+    return;
+  }
+  if (sorted.length > 0) output.out(formatDiagnostics(sorted, format));
+}

@@ -15,7 +15,10 @@ const scripts = readdirSync(here)
 let failed = 0;
 for (const script of scripts) {
   console.log(`\n## ${script}`);
-  const result = spawnSync(process.execPath, ['--expose-gc', join(here, script)], { stdio: 'inherit', cwd: here });
+  const result = spawnSync(process.execPath, ['--expose-gc', join(here, script)], {
+    stdio: 'inherit',
+    cwd: here,
+  });
   if (result.status !== 0) failed++;
 }
 if (scripts.length === 0) console.log('no benchmark matched');

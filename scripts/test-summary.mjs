@@ -1,6 +1,6 @@
 // Adds up the JSON reports that each package's vitest run wrote and prints one closing line,
 // "N passed, N failed", so a whole-repo run ends with a single, comparable figure.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 let passed = 0;

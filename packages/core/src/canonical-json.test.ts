@@ -15,7 +15,9 @@ describe('canonicalJson (RFC 8785)', () => {
       '\u00f6': 'Latin Small Letter O With Diaeresis',
     };
     // Read the keys from the text: Object.keys would move the integer-like "1" first.
-    const keys = [...canonicalJson(value).matchAll(/"((?:[^"\\]|\\.)*)":/g)].map((match) => JSON.parse(`"${match[1]}"`));
+    const keys = [...canonicalJson(value).matchAll(/"((?:[^"\\]|\\.)*)":/g)].map((match) =>
+      JSON.parse(`"${match[1]}"`),
+    );
     expect(keys).toEqual(['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);
   });
 

@@ -1,7 +1,13 @@
 import { InvalidArgumentError } from './errors';
 
 /** A value that canonical JSON can represent. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 /**
  * Serialises `value` as canonical JSON per RFC 8785 (JSON Canonicalization Scheme): object keys
@@ -28,23 +34,37 @@ function serialize(value: unknown, path: string): string {
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) {
-        throw new InvalidArgumentError({ argument: path, value, message: 'non-finite numbers have no JSON form' });
+        throw new InvalidArgumentError({
+          argument: path,
+          value,
+          message: 'non-finite numbers have no JSON form',
+        });
       }
       // ECMAScript's Number.prototype.toString is exactly the RFC 8785 number form.
       return JSON.stringify(value);
     case 'string':
       if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
-        throw new InvalidArgumentError({ argument: path, value, message: 'lone surrogates cannot be canonicalised' });
+        throw new InvalidArgumentError({
+          argument: path,
+          value,
+          message: 'lone surrogates cannot be canonicalised',
+        });
       }
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((item, index) => {
-          if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
-            throw new InvalidArgumentError({ argument: `${path}[${index}]`, value: item, message: 'not a JSON value' });
-          }
-          return serialize(item, `${path}[${index}]`);
-        }).join(',')}]`;
+        return `[${value
+          .map((item, index) => {
+            if (item === undefined || typeof item === 'function' || typeof item === 'symbol') {
+              throw new InvalidArgumentError({
+                argument: `${path}[${index}]`,
+                value: item,
+                message: 'not a JSON value',
+              });
+            }
+            return serialize(item, `${path}[${index}]`);
+          })
+          .join(',')}]`;
       }
       const maybeJson = value as { toJSON?: () => unknown };
       if (typeof maybeJson.toJSON === 'function') return serialize(maybeJson.toJSON(), path);
@@ -55,8 +75,16 @@ function serialize(value: unknown, path: string): string {
       return `{${keys.map((key) => `${JSON.stringify(key)}:${serialize(record[key], `${path}.${key}`)}`).join(',')}}`;
     }
     case 'bigint':
-      throw new InvalidArgumentError({ argument: path, value, message: 'bigint has no JSON form; use a string' });
+      throw new InvalidArgumentError({
+        argument: path,
+        value,
+        message: 'bigint has no JSON form; use a string',
+      });
     default:
-      throw new InvalidArgumentError({ argument: path, value, message: `${typeof value} is not a JSON value` });
+      throw new InvalidArgumentError({
+        argument: path,
+        value,
+        message: `${typeof value} is not a JSON value`,
+      });
   }
 }

@@ -41,7 +41,11 @@ export function generateKeyPair(): KeyPair {
 export function keyPairFromSecretKey(secretKey: Uint8Array): KeyPair {
   ensureSha512();
   if (secretKey.length !== 32) {
-    throw new InvalidArgumentError({ argument: 'secretKey', value: secretKey.length, message: 'must be 32 bytes' });
+    throw new InvalidArgumentError({
+      argument: 'secretKey',
+      value: secretKey.length,
+      message: 'must be 32 bytes',
+    });
   }
   return { secretKey, publicKey: ed.getPublicKey(secretKey) };
 }
@@ -64,7 +68,11 @@ export function createSigner(secretKey: Uint8Array): Signer {
  * encodings and small-order keys are rejected. Returns `false`, never throws, for malformed
  * input of the right types.
  */
-export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifySignature(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
   ensureSha512();
   if (signature.length !== 64 || publicKey.length !== 32) return false;
   try {

@@ -64,7 +64,11 @@ export class LockTimeoutError extends KarnelError {
   /** How long the caller waited, in milliseconds. */
   readonly waitedMs: number;
 
-  constructor({ lockPath, waitedMs, holder }: { lockPath: string; waitedMs: number; holder?: string }) {
+  constructor({
+    lockPath,
+    waitedMs,
+    holder,
+  }: { lockPath: string; waitedMs: number; holder?: string }) {
     super({
       name: 'LockTimeoutError',
       message: `Could not take lock ${lockPath} within ${waitedMs} ms${holder ? ` (held by ${holder})` : ''}`,
@@ -89,7 +93,11 @@ export class UnsupportedVersionError extends KarnelError {
   /** The versions this code supports. */
   readonly supported: readonly string[];
 
-  constructor({ version, supported, what }: { version: string; supported: readonly string[]; what: string }) {
+  constructor({
+    version,
+    supported,
+    what,
+  }: { version: string; supported: readonly string[]; what: string }) {
     super({
       name: 'UnsupportedVersionError',
       message: `Unsupported ${what} version "${version}"; supported: ${supported.join(', ')}`,

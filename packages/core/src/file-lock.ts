@@ -40,7 +40,11 @@ export async function acquireFileLock(
   { timeoutMs = 10_000, retryDelayMs = 1 }: FileLockOptions = {},
 ): Promise<FileLock> {
   const started = Date.now();
-  const owner: LockOwner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+  };
   let delay = retryDelayMs;
   for (;;) {
     try {
@@ -73,7 +77,11 @@ export async function acquireFileLock(
 }
 
 /** Runs `task` while holding the lock on `path`, releasing it however `task` ends. */
-export async function withFileLock<T>(path: string, task: () => Promise<T>, options?: FileLockOptions): Promise<T> {
+export async function withFileLock<T>(
+  path: string,
+  task: () => Promise<T>,
+  options?: FileLockOptions,
+): Promise<T> {
   const lock = await acquireFileLock(path, options);
   try {
     return await task();
@@ -100,7 +108,11 @@ function createHeldLock(path: string, owner: LockOwner): FileLock {
 async function readOwner(path: string): Promise<LockOwner | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockOwner>;
-    if (typeof parsed.pid === 'number' && typeof parsed.host === 'string' && typeof parsed.token === 'string') {
+    if (
+      typeof parsed.pid === 'number' &&
+      typeof parsed.host === 'string' &&
+      typeof parsed.token === 'string'
+    ) {
       return parsed as LockOwner;
     }
   } catch {

@@ -12,7 +12,10 @@ export type DiagnosticFormat = 'text' | 'json' | 'github';
  * - `github`: workflow commands (`::error file=…,line=…,col=…,title=…::message`) that GitHub
  *   shows as annotations on the pull request.
  */
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], format: DiagnosticFormat = 'text'): string {
+export function formatDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  format: DiagnosticFormat = 'text',
+): string {
   switch (format) {
     case 'json':
       return JSON.stringify(diagnostics, null, 2);
@@ -29,7 +32,12 @@ function formatText(diagnostic: Diagnostic): string {
 }
 
 function formatGithub(diagnostic: Diagnostic): string {
-  const command = diagnostic.severity === 'error' ? 'error' : diagnostic.severity === 'warning' ? 'warning' : 'notice';
+  const command =
+    diagnostic.severity === 'error'
+      ? 'error'
+      : diagnostic.severity === 'warning'
+        ? 'warning'
+        : 'notice';
   const properties = [
     `file=${escapeProperty(diagnostic.file)}`,
     `line=${diagnostic.line}`,

@@ -1,4 +1,4 @@
-import { decodeTime, isValid, monotonicFactory } from 'ulid';
+import { decodeTime, isValid, monotonicFactory, ulid as ulidAt } from 'ulid';
 import { InvalidArgumentError } from './errors';
 
 /**
@@ -49,13 +49,19 @@ const nextUlid = monotonicFactory();
  * in creation order (monotonic ULIDs).
  *
  * @param prefix - One of {@link ID_PREFIXES}.
- * @param time - Milliseconds since the epoch to encode; defaults to now.
+ * @param time - Milliseconds since the epoch to encode; defaults to now (then ids made in the
+ *   same millisecond stay in creation order).
  */
 export function createId<P extends IdPrefix>(prefix: P, time?: number): Id<P> {
   if (!knownPrefixes.has(prefix)) {
-    throw new InvalidArgumentError({ argument: 'prefix', value: prefix, message: `unknown id prefix "${prefix}"` });
+    throw new InvalidArgumentError({
+      argument: 'prefix',
+      value: prefix,
+      message: `unknown id prefix "${prefix}"`,
+    });
   }
-  return `${prefix}_${nextUlid(time)}` as Id<P>;
+  // An explicit time must be encoded as given; the monotonic factory would reuse a later one.
+  return `${prefix}_${time === undefined ? nextUlid() : ulidAt(time)}` as Id<P>;
 }
 
 /**
@@ -69,7 +75,7 @@ export function parseId<P extends IdPrefix>(value: unknown, expected?: P): Parse
   const [, prefix, ulid] = match as unknown as [string, string, string];
   if (!knownPrefixes.has(prefix)) return undefined;
   if (expected !== undefined && prefix !== expected) return undefined;
-  if (!isValid(ulid)) return undefined;
+  if (!isValid(ulid) || ulid[0]! > '7') return undefined;
   return { prefix: prefix as P, ulid, createdAt: new Date(decodeTime(ulid)) };
 }
 
@@ -89,10 +95,12 @@ export function explainInvalidId(value: unknown, expected: IdPrefix): string | u
   const prefix = value.slice(0, underscore);
   if (prefix !== expected) return `"${value}" has prefix "${prefix}_", expected "${expected}_"`;
   const ulid = value.slice(underscore + 1);
-  if (ulid.length !== 26) return `"${value}": the ULID after "${expected}_" must be 26 characters, found ${ulid.length}`;
+  if (ulid.length !== 26)
+    return `"${value}": the ULID after "${expected}_" must be 26 characters, found ${ulid.length}`;
   if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(ulid)) {
     return `"${value}": the ULID must use uppercase Crockford base32 (0-9, A-Z without I, L, O, U)`;
   }
-  if (!isValid(ulid)) return `"${value}": the ULID's timestamp is out of range`;
+  if (!isValid(ulid) || ulid[0]! > '7')
+    return `"${value}": the ULID's timestamp is out of range (it must start with 0-7)`;
   return undefined;
 }

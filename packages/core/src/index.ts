@@ -1,59 +1,83 @@
-export { writeFileAtomic, syncFolder, type AtomicWriteOptions } from './atomic-write';
+export { type AtomicWriteOptions, syncFolder, writeFileAtomic } from './atomic-write';
 export { canonicalJson, type JsonValue } from './canonical-json';
-export { createManualClock, systemClock, type Clock, type ManualClock } from './clock';
-export { createDiagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Severity } from './diagnostic';
-export { appendFileDurable, openAppendLog, type AppendLog } from './durable-append';
+export { type Clock, createManualClock, type ManualClock, systemClock } from './clock';
+export {
+  createDiagnostic,
+  type Diagnostic,
+  hasErrors,
+  type Severity,
+  sortDiagnostics,
+} from './diagnostic';
+export { type AppendLog, appendFileDurable, openAppendLog } from './durable-append';
 export {
   createSigner,
   fromBase64Url,
   generateKeyPair,
+  type KeyPair,
   keyPairFromSecretKey,
   parsePublicKey,
   publicKeyToDid,
+  type Signer,
   toBase64Url,
   verifySignature,
-  type KeyPair,
-  type Signer,
 } from './ed25519';
-export { InvalidArgumentError, LockTimeoutError, UnsupportedVersionError, ValidationError } from './errors';
-export { acquireFileLock, withFileLock, type FileLock, type FileLockOptions } from './file-lock';
-export { formatDiagnostics, type DiagnosticFormat } from './format-diagnostics';
-export { createSha256, fromHex, hashJson, sha256, sha256Hex, toHex, type Sha256Hasher } from './hash';
+export {
+  InvalidArgumentError,
+  LockTimeoutError,
+  UnsupportedVersionError,
+  ValidationError,
+} from './errors';
+export { acquireFileLock, type FileLock, type FileLockOptions, withFileLock } from './file-lock';
+export { type DiagnosticFormat, formatDiagnostics } from './format-diagnostics';
+export {
+  createSha256,
+  fromHex,
+  hashJson,
+  type Sha256Hasher,
+  sha256,
+  sha256Hex,
+  toHex,
+} from './hash';
 export {
   createId,
   explainInvalidId,
   ID_PREFIXES,
-  isId,
-  parseId,
   type Id,
   type IdPrefix,
+  isId,
   type ParsedId,
+  parseId,
 } from './ids';
-export { parseJsonLines, type JsonLine, type JsonLinesResult } from './json-lines';
+export { type JsonLine, type JsonLinesResult, parseJsonLines } from './json-lines';
 export { KarnelError } from './karnel-error';
-export { readPrivateKeyFile, writePrivateKeyFile, type PrivateKeyFile } from './key-file';
-export { isWithin, resolveInside, type ResolvedPath } from './safe-path';
+export { type PrivateKeyFile, readPrivateKeyFile, writePrivateKeyFile } from './key-file';
+export { isWithin, type ResolvedPath, resolveInside } from './safe-path';
 export {
   COGNITIVE_TIERS,
+  type CognitiveTier,
   cognitiveTierSchema,
-  idSchema,
   identitySchema,
+  idSchema,
   isIsoDate,
   isRfc3339,
   timestampSchema,
-  type CognitiveTier,
 } from './schemas';
 export {
   DEFAULT_MAX_YAML_BYTES,
+  type DocumentPath,
   emptyDocument,
+  type ParseYamlOptions,
   parseYaml,
+  type ReadYamlFileOptions,
   readTextFileBounded,
   readYamlFile,
-  type DocumentPath,
-  type ParseYamlOptions,
-  type ReadYamlFileOptions,
   type SourceDocument,
   type SourcePosition,
 } from './source-document';
 export { closestMatch, editDistance } from './suggest';
-export { formatPath, validateDocument, type DocumentValidation, type IssueParams } from './validate-document';
+export {
+  type DocumentValidation,
+  formatPath,
+  type IssueParams,
+  validateDocument,
+} from './validate-document';

@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import { createDiagnostic, type Diagnostic } from './diagnostic';
 
 /** One parsed line of a JSON Lines file. */
@@ -40,8 +41,7 @@ export function parseJsonLines(text: string, file: string): JsonLinesResult {
       records.push({ line: index + 1, value: JSON.parse(lineText), text: lineText });
     } catch (error) {
       const message = (error as Error).message;
-      const position = /position (\d+)/.exec(message);
-      const column = position ? Number(position[1]) + 1 : 1;
+      const column = errorColumn(lineText, message);
       const torn = tornTail && index === lines.length - 1;
       diagnostics.push(
         createDiagnostic({
@@ -49,10 +49,26 @@ export function parseJsonLines(text: string, file: string): JsonLinesResult {
           line: index + 1,
           column,
           code: torn ? 'jsonl/torn-line' : 'jsonl/syntax',
-          message: torn ? 'last line is incomplete (a write was cut short)' : `invalid JSON: ${message}`,
+          message: torn
+            ? 'last line is incomplete (a write was cut short)'
+            : `invalid JSON: ${message}`,
         }),
       );
     }
   }
   return { records, diagnostics, tornTail };
+}
+
+/**
+ * The 1-based column where `line` stops being JSON. V8's messages carry a position only for
+ * some errors, so fall back to the YAML parser (JSON is YAML 1.2 flow syntax) for the others.
+ */
+function errorColumn(line: string, message: string): number {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]) + 1;
+  const yamlError = parseDocument(line).errors[0];
+  if (yamlError) return yamlError.pos[0] + 1;
+  const token = /Unexpected token '(.)'/.exec(message);
+  if (token) return line.indexOf(token[1]!) + 1;
+  return 1;
 }

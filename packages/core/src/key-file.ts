@@ -1,6 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
-import { createSigner, fromBase64Url, keyPairFromSecretKey, publicKeyToDid, type KeyPair, type Signer, toBase64Url } from './ed25519';
+import {
+  createSigner,
+  fromBase64Url,
+  type KeyPair,
+  keyPairFromSecretKey,
+  publicKeyToDid,
+  type Signer,
+  toBase64Url,
+} from './ed25519';
 import { InvalidArgumentError } from './errors';
 
 /** The JSON shape of a Karnel private key file. */
@@ -30,7 +38,11 @@ export async function writePrivateKeyFile(
       () => false,
     );
     if (exists) {
-      throw new InvalidArgumentError({ argument: 'path', value: path, message: 'a file already exists there' });
+      throw new InvalidArgumentError({
+        argument: 'path',
+        value: path,
+        message: 'a file already exists there',
+      });
     }
   }
   const file: PrivateKeyFile = {
@@ -62,15 +74,28 @@ export async function readPrivateKeyFile(path: string): Promise<Signer> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<PrivateKeyFile>;
   } catch {
-    throw new InvalidArgumentError({ argument: 'path', value: path, message: 'not a JSON key file' });
+    throw new InvalidArgumentError({
+      argument: 'path',
+      value: path,
+      message: 'not a JSON key file',
+    });
   }
-  const secretKey = typeof parsed.secretKey === 'string' ? fromBase64Url(parsed.secretKey) : undefined;
+  const secretKey =
+    typeof parsed.secretKey === 'string' ? fromBase64Url(parsed.secretKey) : undefined;
   if (parsed.type !== 'karnel-ed25519-private-key' || !secretKey || secretKey.length !== 32) {
-    throw new InvalidArgumentError({ argument: 'path', value: path, message: 'not a Karnel ed25519 private key file' });
+    throw new InvalidArgumentError({
+      argument: 'path',
+      value: path,
+      message: 'not a Karnel ed25519 private key file',
+    });
   }
   const pair = keyPairFromSecretKey(secretKey);
   if (parsed.publicKey !== undefined && parsed.publicKey !== toBase64Url(pair.publicKey)) {
-    throw new InvalidArgumentError({ argument: 'path', value: path, message: 'public key does not match the secret key' });
+    throw new InvalidArgumentError({
+      argument: 'path',
+      value: path,
+      message: 'public key does not match the secret key',
+    });
   }
   return createSigner(secretKey);
 }

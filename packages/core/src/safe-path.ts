@@ -4,7 +4,11 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 /** The result of {@link resolveInside}. */
 export type ResolvedPath =
   | { readonly ok: true; readonly path: string; readonly exists: boolean }
-  | { readonly ok: false; readonly reason: 'absolute' | 'escapes' | 'symlink-escapes'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'absolute' | 'escapes' | 'symlink-escapes';
+      readonly message: string;
+    };
 
 /**
  * Resolves `reference` (as written in a user's file) against `root`, refusing anything that
@@ -14,7 +18,11 @@ export type ResolvedPath =
  */
 export async function resolveInside(root: string, reference: string): Promise<ResolvedPath> {
   if (isAbsolute(reference)) {
-    return { ok: false, reason: 'absolute', message: `"${reference}" is absolute; references must be relative to the directory` };
+    return {
+      ok: false,
+      reason: 'absolute',
+      message: `"${reference}" is absolute; references must be relative to the directory`,
+    };
   }
   const absoluteRoot = resolve(root);
   const candidate = resolve(absoluteRoot, reference);
@@ -30,7 +38,11 @@ export async function resolveInside(root: string, reference: string): Promise<Re
   try {
     const realCandidate = await realpath(candidate);
     if (!isWithin(realRoot, realCandidate)) {
-      return { ok: false, reason: 'symlink-escapes', message: `"${reference}" is a symlink that leads outside the directory` };
+      return {
+        ok: false,
+        reason: 'symlink-escapes',
+        message: `"${reference}" is a symlink that leads outside the directory`,
+      };
     }
     return { ok: true, path: candidate, exists: true };
   } catch {

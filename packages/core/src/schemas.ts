@@ -9,7 +9,12 @@ import { explainInvalidId, type Id, type IdPrefix } from './ids';
 export function idSchema<P extends IdPrefix>(prefix: P): z.ZodType<Id<P>, string> {
   return z.string().superRefine((value, context) => {
     const problem = explainInvalidId(value, prefix);
-    if (problem) context.addIssue({ code: 'custom', message: problem, params: { diagnosticCode: 'id/invalid' } });
+    if (problem)
+      context.addIssue({
+        code: 'custom',
+        message: problem,
+        params: { diagnosticCode: 'id/invalid' },
+      });
   }) as unknown as z.ZodType<Id<P>, string>;
 }
 
@@ -59,7 +64,12 @@ export const identitySchema = z.string().superRefine((value, context) => {
 });
 
 /** The four cognitive tiers of the Karnel format (Annex D). */
-export const COGNITIVE_TIERS = ['frontier-reasoning', 'fast-general', 'bulk-cheap', 'local-private'] as const;
+export const COGNITIVE_TIERS = [
+  'frontier-reasoning',
+  'fast-general',
+  'bulk-cheap',
+  'local-private',
+] as const;
 
 /** One of {@link COGNITIVE_TIERS}. */
 export type CognitiveTier = (typeof COGNITIVE_TIERS)[number];

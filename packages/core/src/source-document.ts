@@ -60,9 +60,18 @@ export const DEFAULT_MAX_YAML_BYTES = 4 * 1024 * 1024;
  * Parses YAML 1.2 (and therefore JSON) text, keeping positions. Never throws for bad input:
  * syntax errors, duplicate keys, multiple documents and alias bombs become diagnostics.
  */
-export function parseYaml(text: string, file: string, { maxAliasCount = 100 }: ParseYamlOptions = {}): SourceDocument {
+export function parseYaml(
+  text: string,
+  file: string,
+  { maxAliasCount = 100 }: ParseYamlOptions = {},
+): SourceDocument {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const document = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+  });
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
@@ -70,7 +79,12 @@ export function parseYaml(text: string, file: string, { maxAliasCount = 100 }: P
   };
   for (const error of document.errors) {
     diagnostics.push(
-      createDiagnostic({ file, ...at(error.pos[0]), code: `yaml/${error.code.toLowerCase().replace(/_/g, '-')}`, message: firstLine(error.message) }),
+      createDiagnostic({
+        file,
+        ...at(error.pos[0]),
+        code: `yaml/${error.code.toLowerCase().replace(/_/g, '-')}`,
+        message: firstLine(error.message),
+      }),
     );
   }
   for (const warning of document.warnings) {
@@ -105,27 +119,31 @@ export function parseYaml(text: string, file: string, { maxAliasCount = 100 }: P
     position(path, options = {}) {
       let node: unknown = document.contents;
       let offset = 0;
+      // Where the key of the innermost member reached so far starts: a missing field is reported
+      // there ("agent:" for a missing agent.name), which reads better than the map's first line.
+      let keyOffset: number | undefined;
       if (isNodeWithRange(node)) offset = node.range[0];
       for (let index = 0; index < path.length; index++) {
         const segment = path[index];
         if (isMap(node)) {
-          const pair = node.items.find((item) => isPair(item) && scalarKey(item.key) === String(segment));
-          if (!pair) break;
+          const pair = node.items.find(
+            (item) => isPair(item) && scalarKey(item.key) === String(segment),
+          );
+          if (!pair) return at(keyOffset ?? offset);
           const last = index === path.length - 1;
-          if (last && options.key && isNodeWithRange(pair.key)) {
-            offset = pair.key.range[0];
-            break;
-          }
+          if (last && options.key && isNodeWithRange(pair.key)) return at(pair.key.range[0]);
+          keyOffset = isNodeWithRange(pair.key) ? pair.key.range[0] : undefined;
           node = pair.value;
           if (isNodeWithRange(node)) offset = node.range[0];
-          else if (isNodeWithRange(pair.key)) offset = pair.key.range[0];
+          else if (keyOffset !== undefined) offset = keyOffset;
         } else if (isSeq(node) && typeof segment === 'number') {
           const item = node.items[segment];
-          if (item === undefined) break;
+          if (item === undefined) return at(keyOffset ?? offset);
           node = item;
+          keyOffset = undefined;
           if (isNodeWithRange(node)) offset = node.range[0];
         } else {
-          break;
+          return at(keyOffset ?? offset);
         }
       }
       return at(offset);
@@ -139,7 +157,10 @@ export function parseYaml(text: string, file: string, { maxAliasCount = 100 }: P
  * and {@link parseYaml}'s alias limit. Never throws for a missing or unreadable file: it returns
  * a document with a diagnostic.
  */
-export async function readYamlFile(path: string, options: ReadYamlFileOptions = {}): Promise<SourceDocument> {
+export async function readYamlFile(
+  path: string,
+  options: ReadYamlFileOptions = {},
+): Promise<SourceDocument> {
   const { displayPath = path, maxBytes = DEFAULT_MAX_YAML_BYTES } = options;
   const text = await readTextFileBounded(path, displayPath, maxBytes);
   if (typeof text !== 'string') return emptyDocument(displayPath, [text]);
@@ -150,11 +171,20 @@ export async function readYamlFile(path: string, options: ReadYamlFileOptions = 
  * Reads a UTF-8 text file of at most `maxBytes`, or returns the diagnostic explaining why it
  * could not be read (missing, not a file, too large, not UTF-8).
  */
-export async function readTextFileBounded(path: string, displayPath: string, maxBytes: number): Promise<string | Diagnostic> {
+export async function readTextFileBounded(
+  path: string,
+  displayPath: string,
+  maxBytes: number,
+): Promise<string | Diagnostic> {
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) return createDiagnostic({ file: displayPath, code: 'file/not-a-file', message: 'expected a regular file' });
+    if (!info.isFile())
+      return createDiagnostic({
+        file: displayPath,
+        code: 'file/not-a-file',
+        message: 'expected a regular file',
+      });
     size = info.size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -177,12 +207,22 @@ export async function readTextFileBounded(path: string, displayPath: string, max
     const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (bytesRead > maxBytes) {
-      return createDiagnostic({ file: displayPath, code: 'file/too-large', message: `file grew past the limit of ${formatBytes(maxBytes)} while being read` });
+      return createDiagnostic({
+        file: displayPath,
+        code: 'file/too-large',
+        message: `file grew past the limit of ${formatBytes(maxBytes)} while being read`,
+      });
     }
     try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buffer.subarray(0, bytesRead));
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
+        buffer.subarray(0, bytesRead),
+      );
     } catch {
-      return createDiagnostic({ file: displayPath, code: 'file/not-utf8', message: 'file is not valid UTF-8 text' });
+      return createDiagnostic({
+        file: displayPath,
+        code: 'file/not-utf8',
+        message: 'file is not valid UTF-8 text',
+      });
     }
   } finally {
     await handle.close();
@@ -195,7 +235,9 @@ export function emptyDocument(file: string, diagnostics: readonly Diagnostic[]):
 }
 
 function isNodeWithRange(node: unknown): node is Node & { range: [number, number, number] } {
-  return node != null && typeof node === 'object' && Array.isArray((node as { range?: unknown }).range);
+  return (
+    node != null && typeof node === 'object' && Array.isArray((node as { range?: unknown }).range)
+  );
 }
 
 function scalarKey(key: unknown): string | undefined {

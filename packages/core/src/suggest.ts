@@ -29,7 +29,11 @@ export function editDistance(a: string, b: string): number {
   for (let row = 1; row < rows; row++) {
     for (let column = 1; column < columns; column++) {
       const cost = a[row - 1] === b[column - 1] ? 0 : 1;
-      let value = Math.min(table[row - 1]![column]! + 1, table[row]![column - 1]! + 1, table[row - 1]![column - 1]! + cost);
+      let value = Math.min(
+        table[row - 1]![column]! + 1,
+        table[row]![column - 1]! + 1,
+        table[row - 1]![column - 1]! + cost,
+      );
       if (row > 1 && column > 1 && a[row - 1] === b[column - 2] && a[row - 2] === b[column - 1]) {
         value = Math.min(value, table[row - 2]![column - 2]! + 1);
       }

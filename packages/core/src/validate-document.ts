@@ -36,9 +36,15 @@ export function validateDocument<Schema extends z.ZodType>(
   document: SourceDocument,
 ): DocumentValidation<z.output<Schema>> {
   const diagnostics: Diagnostic[] = [...document.diagnostics];
-  if (document.value === undefined) {
+  if (document.value === undefined || document.value === null) {
     if (!hasErrors(diagnostics)) {
-      diagnostics.push(createDiagnostic({ file: document.file, code: 'schema/empty', message: 'document is empty' }));
+      diagnostics.push(
+        createDiagnostic({
+          file: document.file,
+          code: 'schema/empty',
+          message: 'document is empty',
+        }),
+      );
     }
     return { value: undefined, diagnostics };
   }
@@ -48,7 +54,9 @@ export function validateDocument<Schema extends z.ZodType>(
   for (let round = 0; round < 8; round++) {
     const result = schema.safeParse(input);
     if (result.success) return { value: result.data, diagnostics };
-    const unknownKeyIssues = result.error.issues.filter((issue) => issue.code === 'unrecognized_keys');
+    const unknownKeyIssues = result.error.issues.filter(
+      (issue) => issue.code === 'unrecognized_keys',
+    );
     const otherIssues = result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
     for (const issue of unknownKeyIssues) {
       const known = knownKeysAt(schema, issue.path as DocumentPath);
@@ -78,19 +86,30 @@ export function validateDocument<Schema extends z.ZodType>(
   return { value: undefined, diagnostics };
 }
 
-function issueToDiagnostic(issue: z.core.$ZodIssue, document: SourceDocument, input: unknown): Diagnostic {
+function issueToDiagnostic(
+  issue: z.core.$ZodIssue,
+  document: SourceDocument,
+  input: unknown,
+): Diagnostic {
   const path = issue.path as DocumentPath;
   const where = formatPath(path);
   const params = (issue as { params?: IssueParams }).params ?? {};
   const base = { file: document.file, ...document.position(path) };
   if (issue.code === 'invalid_type' && valueAt(input, path) === undefined) {
-    return createDiagnostic({ ...base, code: 'schema/missing-field', message: `missing required field "${where}"` });
+    return createDiagnostic({
+      ...base,
+      code: 'schema/missing-field',
+      message: `missing required field "${where}"`,
+    });
   }
   let message = issue.message;
   if (issue.code === 'invalid_value' && 'values' in issue) {
     const allowed = (issue.values as unknown[]).map((value) => JSON.stringify(value));
     const actual = valueAt(input, path);
-    const suggestion = typeof actual === 'string' ? closestMatch(actual, (issue.values as unknown[]).map(String)) : undefined;
+    const suggestion =
+      typeof actual === 'string'
+        ? closestMatch(actual, (issue.values as unknown[]).map(String))
+        : undefined;
     return createDiagnostic({
       ...base,
       code: 'schema/invalid-value',
@@ -122,7 +141,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -137,7 +157,8 @@ function valueAt(root: unknown, path: DocumentPath): unknown {
 
 function deleteAt(root: unknown, path: DocumentPath): void {
   const parent = valueAt(root, path.slice(0, -1));
-  if (parent != null && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[path.at(-1)!];
+  if (parent != null && typeof parent === 'object')
+    delete (parent as Record<string | number, unknown>)[path.at(-1)!];
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
@@ -208,7 +229,8 @@ function objectShapes(schema: z.ZodType): Record<string, z.ZodType> {
 function children(schema: z.ZodType, segment: string | number): z.ZodType[] {
   return unwrap(schema).flatMap((candidate) => {
     const def = definition(candidate);
-    if (def.type === 'object' && def.shape && typeof segment === 'string' && def.shape[segment]) return [def.shape[segment]];
+    if (def.type === 'object' && def.shape && typeof segment === 'string' && def.shape[segment])
+      return [def.shape[segment]];
     if (def.type === 'array' && def.element && typeof segment === 'number') return [def.element];
     if (def.type === 'record' && def.valueType) return [def.valueType];
     return [];

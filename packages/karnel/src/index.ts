@@ -1,6 +1,13 @@
 export { commands, type RegisterCommand } from './commands/index';
 export { ExitCode, type ExitCodeValue } from './exit-codes';
-export { type CliContext, type CliOutput, createContext, parseFormat, printDiagnostics, processOutput } from './output';
+export {
+  type CliContext,
+  type CliOutput,
+  createContext,
+  parseFormat,
+  printDiagnostics,
+  processOutput,
+} from './output';
 export { createProgram, runCli } from './run-cli';
 export { UsageError } from './usage-error';
 export { version } from './version';

@@ -1,4 +1,9 @@
-import { type Diagnostic, type DiagnosticFormat, formatDiagnostics, sortDiagnostics } from '@karnel/core';
+import {
+  type Diagnostic,
+  type DiagnosticFormat,
+  formatDiagnostics,
+  sortDiagnostics,
+} from '@karnel/core';
 import { UsageError } from './usage-error';
 
 /** Where a command writes. Tests and embedders can capture both streams. */
@@ -60,7 +65,11 @@ export function parseFormat(value: string | undefined): DiagnosticFormat {
 }
 
 /** Prints diagnostics in the chosen format, sorted by file and position. */
-export function printDiagnostics(output: CliOutput, diagnostics: readonly Diagnostic[], format: DiagnosticFormat): void {
+export function printDiagnostics(
+  output: CliOutput,
+  diagnostics: readonly Diagnostic[],
+  format: DiagnosticFormat,
+): void {
   const sorted = sortDiagnostics(diagnostics);
   if (format === 'json') {
     output.out(formatDiagnostics(sorted, 'json'));

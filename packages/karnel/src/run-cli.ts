@@ -32,13 +32,19 @@ export function createProgram(context: CliContext = createContext(processOutput)
  * Runs the CLI with `argv` (without the node and script paths) and resolves to the exit code:
  * 0 success, 1 a problem found, 2 a usage error, 70 an internal error.
  */
-export async function runCli(argv: readonly string[], output: CliOutput = processOutput): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  output: CliOutput = processOutput,
+): Promise<number> {
   const context = createContext(output);
   const program = createProgram(context);
   // Commander applies exitOverride only to the command it is called on; apply it everywhere.
   const applyOverrides = (command: Command) => {
     command.exitOverride();
-    command.configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) });
+    command.configureOutput({
+      writeOut: (text) => output.out(text),
+      writeErr: (text) => output.err(text),
+    });
     for (const child of command.commands) applyOverrides(child);
   };
   applyOverrides(program);
@@ -47,13 +53,19 @@ export async function runCli(argv: readonly string[], output: CliOutput = proces
     return context.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
         return ExitCode.ok;
       }
       return ExitCode.usage;
     }
     if (UsageError.isInstance(error)) {
-      output.err(`error: ${error.message}\nRun "karnel --help" or "karnel <command> --help" for usage.`);
+      output.err(
+        `error: ${error.message}\nRun "karnel --help" or "karnel <command> --help" for usage.`,
+      );
       return ExitCode.usage;
     }
     if (KarnelError.isInstance(error)) {
@@ -61,8 +73,9 @@ export async function runCli(argv: readonly string[], output: CliOutput = proces
       return ExitCode.failure;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    output.err(`internal error: ${message}\nThis is a bug in Karnel; please report it at ${reportUrl}`);
+    output.err(
+      `internal error: ${message}\nThis is a bug in Karnel; please report it at ${reportUrl}`,
+    );
     return ExitCode.internal;
   }
 }
-

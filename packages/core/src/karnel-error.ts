@@ -18,14 +18,13 @@ export class KarnelError extends Error {
   override readonly cause?: unknown;
 
   /**
-   * @param options.name - The error's name; subclasses pass their own.
-   * @param options.message - A sentence a user can act on.
-   * @param options.cause - The error that led to this one, if any.
+   * @param options - `name`: the error's name (subclasses pass their own); `message`: a sentence
+   *   a user can act on; `cause`: the error that led to this one, if any.
    */
-  constructor({ name, message, cause }: { name: string; message: string; cause?: unknown }) {
-    super(message);
-    this.name = name;
-    this.cause = cause;
+  constructor(options: { name: string; message: string; cause?: unknown }) {
+    super(options.message);
+    this.name = options.name;
+    this.cause = options.cause;
   }
 
   /** Whether `error` is a Karnel error, from any installed copy of this package. */

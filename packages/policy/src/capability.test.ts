@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { capabilitySchema, formatCapability, parseCapability } from './capability';
+
+describe('parseCapability', () => {
+  it('parses the built-in vocabulary with scopes', () => {
+    expect(parseCapability('fs.read:./workspace/**')).toEqual({
+      success: true,
+      value: { name: 'fs.read', kind: 'path', scope: 'workspace/**' },
+    });
+    expect(parseCapability('fs.write:/tmp/out/')).toMatchObject({ value: { scope: '/tmp/out' } });
+    expect(parseCapability('net:API.GitHub.com')).toMatchObject({
+      value: { kind: 'host', scope: 'api.github.com' },
+    });
+    expect(parseCapability('net:*.example.com:8443')).toMatchObject({
+      value: { scope: '*.example.com:8443' },
+    });
+    expect(parseCapability('shell.exec:git   status')).toMatchObject({
+      value: { kind: 'command', scope: 'git status' },
+    });
+    expect(parseCapability('secrets.read:OPENAI_API_KEY')).toMatchObject({
+      value: { kind: 'generic', scope: 'OPENAI_API_KEY' },
+    });
+    expect(parseCapability('deploy')).toEqual({
+      success: true,
+      value: { name: 'deploy', kind: 'generic' },
+    });
+  });
+
+  it('parses spend amounts exactly, with an optional currency', () => {
+    expect(parseCapability('spend:20.00')).toMatchObject({
+      value: { scope: '20.00 USD', amount: { micros: 20_000_000, currency: 'USD' } },
+    });
+    expect(parseCapability('spend:20.5 eur')).toMatchObject({ value: { scope: '20.50 EUR' } });
+    expect(parseCapability('spend:0.000001')).toMatchObject({ value: { amount: { micros: 1 } } });
+    expect(parseCapability('spend:twenty')).toMatchObject({ success: false });
+    expect(parseCapability('spend:-5')).toMatchObject({ success: false });
+  });
+
+  it('accepts user-defined names and the rule wildcard', () => {
+    expect(parseCapability('strategic_review')).toMatchObject({
+      success: true,
+      value: { kind: 'generic' },
+    });
+    expect(parseCapability('content.publish:blog')).toMatchObject({
+      success: true,
+      value: { scope: 'blog' },
+    });
+    expect(parseCapability('*')).toMatchObject({ success: true, value: { name: '*' } });
+  });
+
+  it('returns a reason, never throws, for malformed text', () => {
+    for (const text of [
+      '',
+      'FS.read',
+      'fs..read',
+      '1net',
+      'fs.read:',
+      '*:x',
+      'net:exa mple.com',
+      'fs.read:!secret/**',
+      'net:host:99999',
+    ]) {
+      const result = parseCapability(text);
+      expect(result.success, text).toBe(false);
+      if (!result.success) expect(result.reason.length).toBeGreaterThan(0);
+    }
+    expect(parseCapability(42 as unknown as string)).toMatchObject({ success: false });
+  });
+
+  it('never throws for any string', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const result = parseCapability(text);
+        expect(typeof result.success).toBe('boolean');
+      }),
+    );
+  });
+
+  it('formats back to a string that parses to the same capability', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          'fs.read:./a/**',
+          'net:*.x.com',
+          'spend:3.5',
+          'shell.exec:npm run *',
+          'deploy:prod',
+          'git',
+        ),
+        (text) => {
+          const first = parseCapability(text);
+          if (!first.success) throw new Error(first.reason);
+          expect(parseCapability(formatCapability(first.value))).toEqual(first);
+        },
+      ),
+    );
+  });
+});
+
+describe('capabilitySchema', () => {
+  it('normalises valid strings and labels invalid ones capability/invalid', () => {
+    expect(capabilitySchema.parse('spend:20')).toBe('spend:20.00 USD');
+    const result = capabilitySchema.safeParse('Net:x');
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain('capability/invalid');
+  });
+});

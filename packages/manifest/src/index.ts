@@ -1,1 +1,92 @@
-export {};
+export {
+  AGENT_COMPONENTS,
+  type AgentManifest,
+  agentComponentsSchema,
+  agentIdentitySchema,
+  agentKindSchema,
+  agentManifestSchema,
+  modelClassSchema,
+  runtimeRequirementsSchema,
+} from './agent-manifest-schema';
+export {
+  agentIdSchema,
+  type Constraints,
+  cadenceSchema,
+  constraintsSchema,
+  createdAtSchema,
+  groupIdSchema,
+  nameSchema,
+  ownerSchema,
+  relativePathSchema,
+  roleSchema,
+  specVersionSchema,
+} from './common-schemas';
+export {
+  type DirectoryKind,
+  type DirectoryKindDetection,
+  detectDirectoryKind,
+} from './detect-directory-kind';
+export {
+  foreignMemberEntrySchema,
+  GROUP_COMPONENTS,
+  type GroupManifest,
+  type GroupMemberEntry,
+  groupComponentsSchema,
+  groupIdentitySchema,
+  groupLifecycleSchema,
+  groupManifestSchema,
+  groupMemberEntrySchema,
+  humanMemberEntrySchema,
+  referencedMemberEntrySchema,
+} from './group-manifest-schema';
+export {
+  exportJsonSchemas,
+  JSON_SCHEMA_BASE_URL,
+  JSON_SCHEMA_FILES,
+  type JsonSchema,
+} from './json-schemas';
+export { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES } from './load-document';
+export { loadAgentManifest, loadGroupManifest, loadMemberFile } from './load-manifest';
+export {
+  ADAPTER_TYPES,
+  type Adapter,
+  type AdapterType,
+  type AgentRef,
+  adapterSchema,
+  agentRefSchema,
+  type Member,
+  type MemberContract,
+  type MemberFile,
+  type Membership,
+  memberContractSchema,
+  memberFileSchema,
+  memberSchema,
+  membershipSchema,
+} from './member-file-schema';
+export {
+  CURRENT_SPEC_VERSION,
+  checkSpecVersion,
+  type SpecVersionCheck,
+  type SpecVersionStatus,
+  SUPPORTED_SPEC_VERSIONS,
+  type SupportedSpecVersion,
+} from './spec-version';
+export {
+  MANIFEST_UPGRADES,
+  type ManifestKind,
+  type ManifestUpgrade,
+  type ManifestUpgradeResult,
+  upgradeManifest,
+} from './upgrade-manifest';
+export {
+  type AgentDirValidation,
+  type ValidateDirOptions,
+  validateAgentDir,
+} from './validate-agent-dir';
+export { type DirectoryValidation, validateDirectory } from './validate-directory';
+export {
+  type GroupDirValidation,
+  type MemberKind,
+  type ResolvedMember,
+  validateGroupDir,
+} from './validate-group-dir';

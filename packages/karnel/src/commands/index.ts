@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
+import { registerValidateCommand } from './validate';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -8,4 +9,6 @@ export type RegisterCommand = (program: Command, context: CliContext) => void;
  * Every top-level command, in the order `karnel --help` lists them. Each lives in its own file
  * in this folder, named after the command.
  */
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [
+  registerValidateCommand,
+];

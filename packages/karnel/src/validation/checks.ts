@@ -1,0 +1,8 @@
+import type { DirectoryCheck } from './directory-check';
+
+/**
+ * The checks `karnel validate` runs on every target after manifest validation. Each package
+ * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills)
+ * appends its check here.
+ */
+export const directoryChecks: readonly DirectoryCheck[] = [];

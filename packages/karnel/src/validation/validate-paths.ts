@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import { createDiagnostic, type Diagnostic, hasErrors, sortDiagnostics } from '@karnel/core';
+import { validateDirectory } from '@karnel/manifest';
+import { directoryChecks } from './checks';
+import type { DirectoryCheck, ValidationTarget } from './directory-check';
+
+/** Options of {@link validatePaths}. */
+export interface ValidatePathsOptions {
+  /** The directory relative paths are resolved against. Default: `process.cwd()`. */
+  cwd?: string;
+  /** The checks run on each target after manifest validation. Default: {@link directoryChecks}. */
+  checks?: readonly DirectoryCheck[];
+}
+
+/** The result of {@link validatePaths}. */
+export interface PathsValidation {
+  /** Every diagnostic, sorted by file, line and column, without duplicates. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Every directory checked: each path given, and each native member agent of a group. */
+  readonly targets: readonly ValidationTarget[];
+  /** Whether no diagnostic is an error. */
+  readonly valid: boolean;
+}
+
+/**
+ * Validates agent and group directories the way `karnel validate` does, without spawning it:
+ * the manifests (via `@karnel/manifest`), then every {@link DirectoryCheck} on every target,
+ * including each native member agent directory of a group. Never throws for the directories'
+ * content; a check that throws becomes a `check/crashed` error diagnostic.
+ *
+ * @param paths - Agent or group directories (or their `manifest.yaml`), as the user wrote them.
+ */
+export async function validatePaths(
+  paths: readonly string[],
+  { cwd = process.cwd(), checks = directoryChecks }: ValidatePathsOptions = {},
+): Promise<PathsValidation> {
+  const diagnostics: Diagnostic[] = [];
+  const targets: ValidationTarget[] = [];
+  const seen = new Set<string>();
+  for (const path of paths) {
+    const result = await validateDirectory(resolve(cwd, path), { displayPath: path });
+    diagnostics.push(...result.diagnostics);
+    if (result.kind === undefined || seen.has(`${result.kind}:${result.dir}`)) continue;
+    seen.add(`${result.kind}:${result.dir}`);
+    if (result.kind === 'agent') {
+      targets.push({
+        kind: 'agent',
+        dir: result.dir,
+        display: result.displayPath,
+        roles: [],
+        components: result.components,
+      });
+      continue;
+    }
+    targets.push({
+      kind: 'group',
+      dir: result.dir,
+      display: result.displayPath,
+      roles: result.roles,
+      components: result.components,
+      coordinationRef: result.coordinationRef,
+    });
+    for (const agent of result.agents) {
+      if (seen.has(`agent:${agent.dir}`)) continue;
+      seen.add(`agent:${agent.dir}`);
+      targets.push({
+        kind: 'agent',
+        dir: agent.dir,
+        display: agent.displayPath,
+        roles: [],
+        components: agent.components,
+      });
+    }
+  }
+  for (const target of targets) {
+    for (const check of checks) {
+      try {
+        diagnostics.push(...(await check(target)));
+      } catch (error) {
+        diagnostics.push(
+          createDiagnostic({
+            file: target.display,
+            code: 'check/crashed',
+            message: `a directory check failed unexpectedly (${error instanceof Error ? error.message : String(error)}); this is a bug in Karnel`,
+          }),
+        );
+      }
+    }
+  }
+  const unique = dedupe(sortDiagnostics(diagnostics));
+  return { diagnostics: unique, targets, valid: !hasErrors(unique) };
+}
+
+function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((diagnostic) => {
+    const key = `${diagnostic.file}\0${diagnostic.line}\0${diagnostic.column}\0${diagnostic.code}\0${diagnostic.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

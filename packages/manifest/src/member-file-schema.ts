@@ -1,0 +1,205 @@
+import { explainInvalidId, ID_PREFIXES } from '@karnel/core';
+import { z } from 'zod';
+import { cadenceSchema, createdAtSchema, roleSchema } from './common-schemas';
+
+/** The adapter types of spec v0.2 (Annex B). */
+export const ADAPTER_TYPES = ['hermes', 'http', 'subprocess', 'human'] as const;
+
+/** One of {@link ADAPTER_TYPES}. */
+export type AdapterType = (typeof ADAPTER_TYPES)[number];
+
+/**
+ * A member's contract with the group: when it runs, what kind of task it takes, and the most a
+ * single run may cost.
+ */
+export const memberContractSchema = z
+  .strictObject({
+    cadence: cadenceSchema.optional(),
+    task_class: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .meta({ description: 'The kind of task the member is given (e.g. "research_synthesis").' }),
+    max_cost_per_run: z
+      .number()
+      .finite()
+      .nonnegative('must be zero or more')
+      .optional()
+      .meta({ description: "The most one run may cost, in the treasury's currency (e.g. 0.50)." }),
+  })
+  .meta({ description: 'What the member agreed to: cadence, task class and cost ceiling.' });
+
+/** A member contract. */
+export type MemberContract = z.infer<typeof memberContractSchema>;
+
+/** When a member joined and on what terms. */
+export const membershipSchema = z
+  .strictObject({
+    joined_at: createdAtSchema.meta({
+      description: 'When the member joined the group (RFC 3339).',
+    }),
+    contract: memberContractSchema.optional(),
+  })
+  .meta({ description: 'When the member joined and its contract.' });
+
+/** A membership. */
+export type Membership = z.infer<typeof membershipSchema>;
+
+/**
+ * Where a native member's agent lives: a directory inside the group (`./agents/researcher/`),
+ * or an `agt_` id that a registry resolves.
+ */
+export const agentRefSchema = z
+  .strictObject({
+    location: z
+      .string()
+      .min(1, 'must not be empty')
+      .superRefine((value, context) => {
+        if (!value.startsWith(`${ID_PREFIXES.agent}_`)) return;
+        const problem = explainInvalidId(value, ID_PREFIXES.agent);
+        if (problem)
+          context.addIssue({
+            code: 'custom',
+            message: problem,
+            params: { diagnosticCode: 'id/invalid' },
+          });
+      })
+      .meta({
+        description:
+          'The agent directory, relative to the group directory (e.g. "./agents/researcher/"), or an "agt_" id to be looked up in a registry.',
+      }),
+  })
+  .meta({ description: 'Where the member agent is: a local directory or a registry id.' });
+
+/** An agent reference. */
+export type AgentRef = z.infer<typeof agentRefSchema>;
+
+/** How a foreign member is reached. */
+export const adapterSchema = z
+  .strictObject({
+    type: z
+      .enum(ADAPTER_TYPES)
+      .meta({ description: 'The adapter: hermes, http, subprocess or human.' }),
+    endpoint: z.string().min(1, 'must not be empty').optional().meta({
+      description:
+        'hermes and http: the base URL (http or https). subprocess: the command to run. human: how to reach the person (e-mail address or URL).',
+    }),
+    skill_to_invoke: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .meta({ description: 'hermes: the skill the foreign agent runs for each task.' }),
+    task_classes: z
+      .array(z.string().min(1, 'must not be empty'))
+      .optional()
+      .meta({ description: 'The task classes the adapter accepts; absent means any.' }),
+  })
+  .superRefine((adapter, context) => {
+    if (adapter.endpoint === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `a ${adapter.type} adapter needs an "endpoint"`,
+        params: { diagnosticCode: 'adapter/missing-endpoint' },
+      });
+      return;
+    }
+    if ((adapter.type === 'hermes' || adapter.type === 'http') && !isHttpUrl(adapter.endpoint)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `a ${adapter.type} adapter's endpoint must be an http:// or https:// URL, found "${adapter.endpoint}"`,
+        params: { diagnosticCode: 'adapter/invalid-endpoint' },
+      });
+    }
+  })
+  .meta({ description: 'How the foreign member is reached (Annex B).' });
+
+/** A foreign-agent adapter declaration. */
+export type Adapter = z.infer<typeof adapterSchema>;
+
+const nativeMemberSchema = z
+  .strictObject({
+    role: roleSchema,
+    agent_kind: z
+      .literal('karnel-native')
+      .meta({ description: 'A Karnel agent with its own directory.' }),
+    agent_ref: agentRefSchema,
+    membership: membershipSchema,
+  })
+  .meta({ title: 'Karnel-native member' });
+
+const foreignMemberSchema = z
+  .strictObject({
+    role: roleSchema,
+    agent_kind: z
+      .literal('foreign')
+      .meta({ description: 'An agent outside Karnel, reached through an adapter.' }),
+    adapter: adapterSchema,
+    membership: membershipSchema,
+  })
+  .meta({ title: 'Foreign member' });
+
+const humanMemberSchema = z
+  .strictObject({
+    role: roleSchema,
+    agent_kind: z.literal('human').meta({ description: 'A person.' }),
+    contact: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .meta({ description: 'How to reach the person (e-mail address or URL).' }),
+    escalation_only: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          'Whether the person is only contacted on escalation; such a member needs a contact.',
+      }),
+    membership: membershipSchema.optional(),
+  })
+  .meta({ title: 'Human member' });
+
+/** The `member` block of a `members/*.yaml` file, by kind. */
+export const memberSchema = z.discriminatedUnion(
+  'agent_kind',
+  [nativeMemberSchema, foreignMemberSchema, humanMemberSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'expected "agent_kind" to be "karnel-native", "foreign" or "human"'
+        : undefined,
+  },
+);
+
+/** A member, by kind. */
+export type Member = z.infer<typeof memberSchema>;
+
+/**
+ * A `members/*.yaml` file (spec section 2.2): one member of a group, native (an agent
+ * directory), foreign (an adapter) or human.
+ */
+export const memberFileSchema = z
+  .strictObject({
+    karnel_spec_version: z
+      .string()
+      .optional()
+      .meta({ description: "The Karnel format version; defaults to the group manifest's." }),
+    member: memberSchema,
+  })
+  .meta({
+    title: 'Karnel group member',
+    description: 'One member of a group: a native agent, a foreign agent or a human.',
+  });
+
+/** A validated `members/*.yaml` file. */
+export type MemberFile = z.infer<typeof memberFileSchema>;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,342 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import {
+  createDiagnostic,
+  type Diagnostic,
+  type DocumentPath,
+  hasErrors,
+  ID_PREFIXES,
+  type SourceDocument,
+} from '@karnel/core';
+import { GROUP_COMPONENTS, type GroupManifest, groupManifestSchema } from './group-manifest-schema';
+import { isRecord } from './is-record';
+import { loadDocument } from './load-document';
+import { type Member, memberFileSchema } from './member-file-schema';
+import { resolveReference } from './resolve-reference';
+import {
+  type AgentDirValidation,
+  type ValidateDirOptions,
+  validateAgentDir,
+} from './validate-agent-dir';
+
+/** The kind of a group member. */
+export type MemberKind = 'karnel-native' | 'foreign' | 'human';
+
+/** One member of a group as the validator resolved it. */
+export interface ResolvedMember {
+  /** The member's role (as written; may be a duplicate in an invalid group). */
+  readonly role: string;
+  /** Native agent, foreign agent or human. */
+  readonly kind: MemberKind;
+  /** The index of the entry in the manifest's `members` list. */
+  readonly index: number;
+  /** Absolute path of the member file, for members listed by reference that resolved. */
+  readonly memberFile?: string;
+  /** The validated `member` block of the member file, when it has no errors. */
+  readonly member?: Member;
+  /** Absolute path of the member's agent directory (native members with a local location). */
+  readonly agentDir?: string;
+  /** The agent id a native member refers to for registry lookup (`agent_ref.location: agt_…`). */
+  readonly registryId?: string;
+}
+
+/** The result of {@link validateGroupDir}. */
+export interface GroupDirValidation {
+  /** Always `'group'`. */
+  readonly kind: 'group';
+  /** The absolute path of the group directory. */
+  readonly dir: string;
+  /** The directory as shown in diagnostics. */
+  readonly displayPath: string;
+  /** The validated manifest; `undefined` when the manifest itself has errors. */
+  readonly manifest: GroupManifest | undefined;
+  /**
+   * Every problem found: group manifest, member files, references, and the manifests of the
+   * native member agents.
+   */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The members' roles, in manifest order, each once. */
+  readonly roles: readonly string[];
+  /** Every member entry, resolved as far as possible. */
+  readonly members: readonly ResolvedMember[];
+  /** The validation of each distinct local agent directory of a native member. */
+  readonly agents: readonly AgentDirValidation[];
+  /** Absolute paths of the declared components that resolved (`memory`, `goals`, `ledger`, `treasury`). */
+  readonly components: Readonly<Record<string, string>>;
+  /** Absolute path of the coordination protocol file, when declared and found. */
+  readonly coordinationRef?: string;
+  /** Whether no diagnostic is an error. */
+  readonly valid: boolean;
+}
+
+/**
+ * Validates a group directory: the group `manifest.yaml`, each referenced `members/*.yaml`
+ * file, each native member's agent directory (as {@link validateAgentDir} does), the
+ * coordination and component references, and the rules that span files: unique roles, a
+ * contact for escalation-only humans, member files that agree with the manifest, references
+ * that stay inside the directory.
+ *
+ * Cross-file rules are checked on the raw document, so a schema error elsewhere in the manifest
+ * does not hide them: each mistake gives one diagnostic. Never throws for the directory's content.
+ */
+export async function validateGroupDir(
+  dir: string,
+  { displayPath = dir }: ValidateDirOptions = {},
+): Promise<GroupDirValidation> {
+  const root = resolve(dir);
+  const display = (path: string) => join(displayPath, relative(root, path));
+  const loaded = await loadDocument(join(root, 'manifest.yaml'), 'group', groupManifestSchema, {
+    displayPath: join(displayPath, 'manifest.yaml'),
+  });
+  const document = loaded.document;
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const raw = isRecord(document.value) ? document.value : {};
+  const entries = Array.isArray(raw.members) ? raw.members : [];
+
+  const roles: string[] = [];
+  const firstRoleAt = new Map<string, number>();
+  const members: ResolvedMember[] = [];
+  const agents: AgentDirValidation[] = [];
+  const agentsByDir = new Map<string, AgentDirValidation>();
+  const referencedMemberFiles = new Set<string>();
+
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index];
+    if (!isRecord(entry)) continue;
+    const role = typeof entry.role === 'string' ? entry.role : undefined;
+    if (role !== undefined) {
+      const first = firstRoleAt.get(role);
+      if (first === undefined) {
+        firstRoleAt.set(role, index);
+        roles.push(role);
+      } else {
+        diagnostics.push(
+          createDiagnostic({
+            file: document.file,
+            ...document.position(['members', index, 'role']),
+            code: 'member/duplicate-role',
+            message: `role "${role}" is already used by members[${first}] (line ${document.position(['members', first, 'role']).line}); roles must be unique`,
+          }),
+        );
+      }
+    }
+    const contactProblem = checkHumanContact(entry, document, ['members', index]);
+    if (contactProblem) diagnostics.push(contactProblem);
+
+    const declaredKind: MemberKind =
+      entry.agent_kind === 'human'
+        ? 'human'
+        : entry.agent_kind === 'foreign'
+          ? 'foreign'
+          : 'karnel-native';
+    if (typeof entry.agent_ref !== 'string' || entry.agent_ref === '' || declaredKind === 'human') {
+      members.push({ role: role ?? '', kind: declaredKind, index });
+      continue;
+    }
+    const resolved = await resolveReference(root, entry.agent_ref, {
+      document,
+      path: ['members', index, 'agent_ref'],
+      target: 'file',
+      what: 'member file',
+    });
+    if (!resolved.ok) {
+      diagnostics.push(resolved.diagnostic);
+      members.push({ role: role ?? '', kind: declaredKind, index });
+      continue;
+    }
+    referencedMemberFiles.add(resolved.path);
+    const memberLoad = await loadDocument(resolved.path, 'member', memberFileSchema, {
+      displayPath: display(resolved.path),
+    });
+    diagnostics.push(...memberLoad.diagnostics);
+    const memberDocument = memberLoad.document;
+    const memberRaw =
+      isRecord(memberDocument.value) && isRecord(memberDocument.value.member)
+        ? memberDocument.value.member
+        : undefined;
+    if (!memberRaw) {
+      members.push({ role: role ?? '', kind: declaredKind, index, memberFile: resolved.path });
+      continue;
+    }
+    const fileKind: MemberKind | undefined =
+      memberRaw.agent_kind === 'karnel-native' ||
+      memberRaw.agent_kind === 'foreign' ||
+      memberRaw.agent_kind === 'human'
+        ? memberRaw.agent_kind
+        : undefined;
+    if (role !== undefined && typeof memberRaw.role === 'string' && memberRaw.role !== role) {
+      diagnostics.push(
+        createDiagnostic({
+          file: memberDocument.file,
+          ...memberDocument.position(['member', 'role']),
+          code: 'member/role-mismatch',
+          message: `the member file says role "${memberRaw.role}" but the group manifest lists it as "${role}"`,
+        }),
+      );
+    }
+    if (fileKind !== undefined && entry.agent_kind !== undefined && entry.agent_kind !== fileKind) {
+      diagnostics.push(
+        createDiagnostic({
+          file: memberDocument.file,
+          ...memberDocument.position(['member', 'agent_kind']),
+          code: 'member/kind-mismatch',
+          message: `the member file says agent_kind "${fileKind}" but the group manifest says "${String(entry.agent_kind)}"`,
+        }),
+      );
+    }
+    const fileContactProblem = checkHumanContact(memberRaw, memberDocument, ['member']);
+    if (fileContactProblem) diagnostics.push(fileContactProblem);
+
+    const kind = fileKind ?? declaredKind;
+    const base = {
+      role: role ?? '',
+      kind,
+      index,
+      memberFile: resolved.path,
+      member: memberLoad.value?.member,
+    };
+    const location = isRecord(memberRaw.agent_ref) ? memberRaw.agent_ref.location : undefined;
+    if (kind !== 'karnel-native' || typeof location !== 'string' || location === '') {
+      members.push(base);
+      continue;
+    }
+    if (location.startsWith(`${ID_PREFIXES.agent}_`)) {
+      diagnostics.push(
+        createDiagnostic({
+          file: memberDocument.file,
+          ...memberDocument.position(['member', 'agent_ref', 'location']),
+          severity: 'warning',
+          code: 'ref/registry-unresolved',
+          message: `agent "${location}" is to be looked up in a registry; it cannot be checked locally`,
+        }),
+      );
+      members.push({ ...base, registryId: location });
+      continue;
+    }
+    const agentDir = await resolveReference(root, location, {
+      document: memberDocument,
+      path: ['member', 'agent_ref', 'location'],
+      target: 'directory',
+      what: 'agent directory',
+    });
+    if (!agentDir.ok) {
+      diagnostics.push(agentDir.diagnostic);
+      members.push(base);
+      continue;
+    }
+    if (!(await isFile(join(agentDir.path, 'manifest.yaml')))) {
+      diagnostics.push(
+        createDiagnostic({
+          file: memberDocument.file,
+          ...memberDocument.position(['member', 'agent_ref', 'location']),
+          code: 'ref/not-an-agent',
+          message: `agent directory "${location}" has no manifest.yaml`,
+        }),
+      );
+      members.push(base);
+      continue;
+    }
+    members.push({ ...base, agentDir: agentDir.path });
+    if (!agentsByDir.has(agentDir.path)) {
+      const agent = await validateAgentDir(agentDir.path, { displayPath: display(agentDir.path) });
+      agentsByDir.set(agentDir.path, agent);
+      agents.push(agent);
+      diagnostics.push(...agent.diagnostics);
+    }
+  }
+
+  let coordinationRef: string | undefined;
+  if (typeof raw.coordination_ref === 'string' && raw.coordination_ref !== '') {
+    const resolved = await resolveReference(root, raw.coordination_ref, {
+      document,
+      path: ['coordination_ref'],
+      target: 'file',
+      what: 'coordination protocol',
+    });
+    if (resolved.ok) coordinationRef = resolved.path;
+    else diagnostics.push(resolved.diagnostic);
+  }
+
+  const components: Record<string, string> = {};
+  if (isRecord(raw.components)) {
+    for (const name of GROUP_COMPONENTS) {
+      const reference = raw.components[name];
+      if (typeof reference !== 'string' || reference === '') continue;
+      const resolved = await resolveReference(root, reference, {
+        document,
+        path: ['components', name],
+        target: 'directory',
+        what: `component "${name}"`,
+      });
+      if (resolved.ok) components[name] = resolved.path;
+      else diagnostics.push(resolved.diagnostic);
+    }
+  }
+
+  diagnostics.push(...(await findUnreferencedMemberFiles(root, referencedMemberFiles, display)));
+
+  return {
+    kind: 'group',
+    dir: root,
+    displayPath,
+    manifest: loaded.value,
+    diagnostics,
+    roles,
+    members,
+    agents,
+    components,
+    coordinationRef,
+    valid: !hasErrors(diagnostics),
+  };
+}
+
+/** An escalation-only human must say how to reach them; otherwise escalations go nowhere. */
+function checkHumanContact(
+  entry: Record<string, unknown>,
+  document: SourceDocument,
+  path: DocumentPath,
+): Diagnostic | undefined {
+  if (entry.agent_kind !== 'human' || entry.escalation_only !== true) return undefined;
+  if (typeof entry.contact === 'string' && entry.contact.trim() !== '') return undefined;
+  return createDiagnostic({
+    file: document.file,
+    ...document.position([...path, 'escalation_only'], { key: true }),
+    code: 'member/missing-contact',
+    message: `human member${typeof entry.role === 'string' ? ` "${entry.role}"` : ''} is escalation_only but has no "contact"; escalations would reach no one`,
+  });
+}
+
+/** Member files in `members/` that no manifest entry refers to: probably a forgotten member. */
+async function findUnreferencedMemberFiles(
+  root: string,
+  referenced: ReadonlySet<string>,
+  display: (path: string) => string,
+): Promise<Diagnostic[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(root, 'members'));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(root, 'members', name))
+    .filter((path) => !referenced.has(path))
+    .map((path) =>
+      createDiagnostic({
+        file: display(path),
+        severity: 'warning',
+        code: 'member/unreferenced-file',
+        message: 'no entry of the group manifest\'s "members" refers to this file; it is ignored',
+      }),
+    );
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -39,12 +39,9 @@ export const modelClassSchema = cognitiveTierSchema.meta({
 export const runtimeRequirementsSchema = z
   .strictObject({
     model_class: modelClassSchema,
-    tools_required: z
-      .array(z.string().min(1, 'must not be empty'))
-      .default([])
-      .meta({
-        description: 'Tools the runtime must provide (e.g. "memory_access", "ledger_write").',
-      }),
+    tools_required: z.array(z.string().min(1, 'must not be empty')).default([]).meta({
+      description: 'Tools the runtime must provide (e.g. "memory_access", "ledger_write").',
+    }),
     scheduler: z
       .string()
       .min(1, 'must not be empty')
@@ -56,22 +53,15 @@ export const runtimeRequirementsSchema = z
 /** Where an agent's parts live, relative to its directory. */
 export const agentComponentsSchema = z
   .strictObject({
-    memory: relativePathSchema
-      .optional()
-      .meta({
-        description:
-          'Memory folder (episodic.jsonl, semantic/, strategic.yaml); usually "./memory".',
-      }),
-    skills: relativePathSchema
-      .optional()
-      .meta({
-        description: 'Skills folder, one sub-folder per skill with a SKILL.md; usually "./skills".',
-      }),
-    goals: relativePathSchema
-      .optional()
-      .meta({
-        description: 'Goals folder (current.yaml); optional when the agent belongs to a group.',
-      }),
+    memory: relativePathSchema.optional().meta({
+      description: 'Memory folder (episodic.jsonl, semantic/, strategic.yaml); usually "./memory".',
+    }),
+    skills: relativePathSchema.optional().meta({
+      description: 'Skills folder, one sub-folder per skill with a SKILL.md; usually "./skills".',
+    }),
+    goals: relativePathSchema.optional().meta({
+      description: 'Goals folder (current.yaml); optional when the agent belongs to a group.',
+    }),
     ledger: relativePathSchema
       .optional()
       .meta({ description: 'Ledger folder (runs/, decisions/); usually "./ledger".' }),
@@ -94,13 +84,10 @@ export const agentManifestSchema = z
       .trim()
       .min(1, 'must not be empty')
       .meta({ description: 'What the agent is for, in a few sentences.' }),
-    capabilities_declared: z
-      .array(z.string().min(1, 'must not be empty'))
-      .default([])
-      .meta({
-        description:
-          'What the agent says it can do (e.g. "strategic_review"); informative, not a permission.',
-      }),
+    capabilities_declared: z.array(z.string().min(1, 'must not be empty')).default([]).meta({
+      description:
+        'What the agent says it can do (e.g. "strategic_review"); informative, not a permission.',
+    }),
     constraints: constraintsSchema.optional(),
     runtime_requirements: runtimeRequirementsSchema,
     components: agentComponentsSchema.optional(),

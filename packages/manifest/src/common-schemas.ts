@@ -65,18 +65,12 @@ export const relativePathSchema = z.string().min(1, 'must not be empty').meta({
  */
 export const constraintsSchema = z
   .strictObject({
-    hard: z
-      .array(z.string().min(1, 'must not be empty'))
-      .default([])
-      .meta({
-        description: 'Rules a runtime must enforce as gates (it refuses or asks for approval).',
-      }),
-    soft: z
-      .array(z.string().min(1, 'must not be empty'))
-      .default([])
-      .meta({
-        description: 'Preferences a runtime passes to the model; breaking one is not an error.',
-      }),
+    hard: z.array(z.string().min(1, 'must not be empty')).default([]).meta({
+      description: 'Rules a runtime must enforce as gates (it refuses or asks for approval).',
+    }),
+    soft: z.array(z.string().min(1, 'must not be empty')).default([]).meta({
+      description: 'Preferences a runtime passes to the model; breaking one is not an error.',
+    }),
   })
   .meta({
     description: 'Hard constraints (enforced as gates) and soft constraints (preferences).',

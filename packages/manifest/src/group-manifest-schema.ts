@@ -84,21 +84,14 @@ export const humanMemberEntrySchema = z
   .strictObject({
     role: roleSchema,
     agent_kind: z.literal('human').meta({ description: 'A person.' }),
-    contact: z
-      .string()
-      .min(1, 'must not be empty')
-      .optional()
-      .meta({
-        description:
-          'How to reach the person (e-mail address or URL); required with escalation_only.',
-      }),
-    escalation_only: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          'Whether the person is only contacted on escalation; such a member needs a contact.',
-      }),
+    contact: z.string().min(1, 'must not be empty').optional().meta({
+      description:
+        'How to reach the person (e-mail address or URL); required with escalation_only.',
+    }),
+    escalation_only: z.boolean().default(false).meta({
+      description:
+        'Whether the person is only contacted on escalation; such a member needs a contact.',
+    }),
   })
   .meta({ title: 'Human member' });
 
@@ -126,11 +119,9 @@ export const groupComponentsSchema = z
     goals: relativePathSchema
       .optional()
       .meta({ description: 'Group goals folder (current.yaml).' }),
-    ledger: relativePathSchema
-      .optional()
-      .meta({
-        description: 'Group ledger folder (decisions/, outcomes/, coordination_log.jsonl).',
-      }),
+    ledger: relativePathSchema.optional().meta({
+      description: 'Group ledger folder (decisions/, outcomes/, coordination_log.jsonl).',
+    }),
     treasury: relativePathSchema
       .optional()
       .meta({ description: 'Treasury folder (balances.yaml, allocation_rules.yaml).' }),
@@ -160,18 +151,13 @@ export const groupManifestSchema = z
       .optional()
       .meta({ description: 'Where the group wants to be.' }),
     constraints: constraintsSchema.optional(),
-    members: z
-      .array(groupMemberEntrySchema)
-      .min(1, 'a group needs at least one member')
-      .meta({
-        description:
-          'The members: by reference to members/*.yaml, foreign inline, or human. Roles are unique.',
-      }),
-    coordination_ref: relativePathSchema
-      .optional()
-      .meta({
-        description: 'The coordination protocol file, e.g. "./coordination/protocol.yaml".',
-      }),
+    members: z.array(groupMemberEntrySchema).min(1, 'a group needs at least one member').meta({
+      description:
+        'The members: by reference to members/*.yaml, foreign inline, or human. Roles are unique.',
+    }),
+    coordination_ref: relativePathSchema.optional().meta({
+      description: 'The coordination protocol file, e.g. "./coordination/protocol.yaml".',
+    }),
     components: groupComponentsSchema.optional(),
   })
   .meta({

@@ -149,13 +149,10 @@ const humanMemberSchema = z
       .min(1, 'must not be empty')
       .optional()
       .meta({ description: 'How to reach the person (e-mail address or URL).' }),
-    escalation_only: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          'Whether the person is only contacted on escalation; such a member needs a contact.',
-      }),
+    escalation_only: z.boolean().default(false).meta({
+      description:
+        'Whether the person is only contacted on escalation; such a member needs a contact.',
+    }),
     membership: membershipSchema.optional(),
   })
   .meta({ title: 'Human member' });

@@ -9,6 +9,4 @@ export type RegisterCommand = (program: Command, context: CliContext) => void;
  * Every top-level command, in the order `karnel --help` lists them. Each lives in its own file
  * in this folder, named after the command.
  */
-export const commands: readonly RegisterCommand[] = [
-  registerValidateCommand,
-];
+export const commands: readonly RegisterCommand[] = [registerValidateCommand];

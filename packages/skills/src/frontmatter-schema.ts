@@ -11,13 +11,25 @@ export const MAX_COMPATIBILITY_LENGTH = 500;
  * The frontmatter fields the Agent Skills specification defines. Strict mode accepts exactly
  * these at the top level.
  */
-export const SPEC_FRONTMATTER_FIELDS = ['name', 'description', 'license', 'compatibility', 'metadata', 'allowed-tools'] as const;
+export const SPEC_FRONTMATTER_FIELDS = [
+  'name',
+  'description',
+  'license',
+  'compatibility',
+  'metadata',
+  'allowed-tools',
+] as const;
 
 /**
  * The top-level fields Hermes Agent writes beyond the specification. Default mode accepts and
  * keeps them; strict mode reports each as `skill/non-spec-field`.
  */
-export const HERMES_FRONTMATTER_FIELDS = ['version', 'author', 'platforms', 'required_environment_variables'] as const;
+export const HERMES_FRONTMATTER_FIELDS = [
+  'version',
+  'author',
+  'platforms',
+  'required_environment_variables',
+] as const;
 
 /** The operating systems Hermes Agent knows for `platforms`; others draw a warning. */
 export const HERMES_PLATFORMS = ['linux', 'macos', 'windows'] as const;
@@ -25,7 +37,11 @@ export const HERMES_PLATFORMS = ['linux', 'macos', 'windows'] as const;
 function boundedText(field: string, max: number) {
   return z.string().superRefine((value, context) => {
     if (value.trim().length === 0) {
-      context.addIssue({ code: 'custom', message: `${field} must not be empty`, params: { diagnosticCode: `skill/${field}-empty` } });
+      context.addIssue({
+        code: 'custom',
+        message: `${field} must not be empty`,
+        params: { diagnosticCode: `skill/${field}-empty` },
+      });
     } else if (value.length > max) {
       context.addIssue({
         code: 'custom',
@@ -120,7 +136,9 @@ export type RequiredEnvironmentVariable = z.infer<typeof requiredEnvironmentVari
  * `version`: Hermes writes it as text (`1.0.0`), but YAML reads `version: 1.0` as a number;
  * both are accepted and kept as text.
  */
-export const skillVersionSchema = z.union([z.string(), z.number()]).transform((value) => String(value));
+export const skillVersionSchema = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value));
 
 const specShape = {
   /** The skill's name: equal to its folder's name (see `explainInvalidSkillName`). */

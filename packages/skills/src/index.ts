@@ -1,4 +1,10 @@
 export {
+  type DiscoveredSkills,
+  type DiscoverSkillsOptions,
+  discoverSkills,
+  type SkillRoot,
+} from './discover-skills';
+export {
   CAPABILITY_PATTERN,
   capabilitySchema,
   DEFAULT_ENTRIES,
@@ -9,13 +15,13 @@ export {
   MAX_TIMEOUT_MS,
   SANDBOX_NETWORK_MODES,
   type SandboxInput,
-  sandboxFilesystemSchema,
-  sandboxSchema,
-  sha256DigestSchema,
   SKILL_RUNTIMES,
   type SkillExecution,
   type SkillRuntime,
   type SkillSandbox,
+  sandboxFilesystemSchema,
+  sandboxSchema,
+  sha256DigestSchema,
 } from './execution-schema';
 export {
   allowedToolsSchema,
@@ -32,13 +38,14 @@ export {
   metadataSchema,
   type RequiredEnvironmentVariable,
   requiredEnvironmentVariableSchema,
-  SPEC_FRONTMATTER_FIELDS,
   type SkillFrontmatter,
+  SPEC_FRONTMATTER_FIELDS,
   skillFrontmatterSchema,
   skillVersionSchema,
   strictSkillFrontmatterSchema,
 } from './frontmatter-schema';
 export { hashFile } from './hash-file';
+export { type ImportSkillOptions, type ImportSkillResult, importSkill } from './import-skill';
 export {
   attributionSchema,
   isHubSource,
@@ -60,8 +67,31 @@ export {
   loadSkill,
   type SkillValidationMode,
 } from './load-skill';
-export { SKILL_SOURCES, type Skill, type SkillFolders, type SkillFormat, type SkillSource } from './skill';
+export { ProtectedSkillError } from './protected-skill-error';
+export {
+  applyOutcomes,
+  recordSkillUsage,
+  type SkillOutcome,
+  type UsageUpdate,
+} from './record-usage';
+export {
+  SKILL_SOURCES,
+  type Skill,
+  type SkillFolders,
+  type SkillFormat,
+  type SkillSource,
+} from './skill';
+export { SkillFileError, type SkillFileErrorReason } from './skill-file-error';
 export { type SkillJson, skillJsonSchema } from './skill-json-schema';
+export {
+  type CreateSkillLibraryOptions,
+  createSkillLibrary,
+  type RecordedUsage,
+  type SkillActivation,
+  type SkillLibrary,
+  type SkillSummary,
+  type UsageFromOutcomes,
+} from './skill-library';
 export {
   explainInvalidSkillName,
   isSkillName,
@@ -70,4 +100,6 @@ export {
   type SkillNameProblem,
   skillNameSchema,
 } from './skill-name';
+export { SkillNotFoundError } from './skill-not-found-error';
 export { type SplitFrontmatter, splitFrontmatter } from './split-frontmatter';
+export { updateKarnelYaml } from './update-karnel-yaml';

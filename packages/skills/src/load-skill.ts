@@ -25,10 +25,10 @@ import {
   type SkillFrontmatter,
   skillFrontmatterSchema,
 } from './frontmatter-schema';
+import { hashFile } from './hash-file';
 import { isHubSource, type KarnelSkillFile, karnelSkillFileSchema } from './karnel-yaml-schema';
 import type { Skill, SkillFolders, SkillFormat, SkillSource } from './skill';
 import { type SkillJson, skillJsonSchema } from './skill-json-schema';
-import { hashFile } from './hash-file';
 import { splitFrontmatter } from './split-frontmatter';
 
 /**
@@ -69,7 +69,10 @@ export interface LoadSkillResult {
 
 /** The file names a Karneleon manifest may have inside a skill folder. */
 export function isSkillJsonFileName(fileName: string): boolean {
-  return fileName === 'skill.manifest.json' || (fileName.endsWith('.skill.json') && fileName.length > '.skill.json'.length);
+  return (
+    fileName === 'skill.manifest.json' ||
+    (fileName.endsWith('.skill.json') && fileName.length > '.skill.json'.length)
+  );
 }
 
 const entryExtensions: Record<'node' | 'python' | 'wasm', readonly string[]> = {
@@ -89,8 +92,16 @@ const NATIVE_OPERATION_PATTERN = /^[a-z][a-z0-9]*([._-][a-z0-9]+)*$/;
  * checked as far as a loader can: the entry must exist and stay inside the folder (symlinks
  * included), a `wasm` entry must declare its SHA-256 and match it.
  */
-export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Promise<LoadSkillResult> {
-  const { mode = 'default', displayPath = dir, source = 'agent', maxBytes = DEFAULT_MAX_YAML_BYTES } = options;
+export async function loadSkill(
+  dir: string,
+  options: LoadSkillOptions = {},
+): Promise<LoadSkillResult> {
+  const {
+    mode = 'default',
+    displayPath = dir,
+    source = 'agent',
+    maxBytes = DEFAULT_MAX_YAML_BYTES,
+  } = options;
   const absoluteDir = resolve(dir);
   const folderName = basename(absoluteDir);
   const diagnostics: Diagnostic[] = [];
@@ -100,7 +111,15 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
   try {
     const info = await stat(absoluteDir);
     if (!info.isDirectory()) {
-      return { diagnostics: [createDiagnostic({ file: displayPath, code: 'skill/not-a-folder', message: 'a skill must be a folder' })] };
+      return {
+        diagnostics: [
+          createDiagnostic({
+            file: displayPath,
+            code: 'skill/not-a-folder',
+            message: 'a skill must be a folder',
+          }),
+        ],
+      };
     }
     entries = await readdir(absoluteDir);
   } catch (error) {
@@ -110,13 +129,20 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
         createDiagnostic({
           file: displayPath,
           code: code === 'ENOENT' ? 'skill/missing-folder' : 'skill/unreadable-folder',
-          message: code === 'ENOENT' ? 'the skill folder does not exist' : `cannot read the skill folder (${code})`,
+          message:
+            code === 'ENOENT'
+              ? 'the skill folder does not exist'
+              : `cannot read the skill folder (${code})`,
         }),
       ],
     };
   }
 
-  const skillMdName = entries.includes('SKILL.md') ? 'SKILL.md' : entries.includes('skill.md') ? 'skill.md' : undefined;
+  const skillMdName = entries.includes('SKILL.md')
+    ? 'SKILL.md'
+    : entries.includes('skill.md')
+      ? 'skill.md'
+      : undefined;
   const jsonNames = entries.filter(isSkillJsonFileName).sort();
   if (jsonNames.length > 1) {
     for (const jsonName of jsonNames) {
@@ -151,7 +177,12 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
     const file = display(skillMdName);
     if (skillMdName === 'skill.md') {
       diagnostics.push(
-        createDiagnostic({ file, severity: 'info', code: 'skill/lowercase-file-name', message: 'the specification names the file SKILL.md' }),
+        createDiagnostic({
+          file,
+          severity: 'info',
+          code: 'skill/lowercase-file-name',
+          message: 'the specification names the file SKILL.md',
+        }),
       );
     }
     const text = await readTextFileBounded(join(absoluteDir, skillMdName), file, maxBytes);
@@ -160,19 +191,23 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
     } else {
       const split = splitFrontmatter(text);
       if (!split.ok) {
-        diagnostics.push(createDiagnostic({ file, line: split.line, code: split.code, message: split.message }));
+        diagnostics.push(
+          createDiagnostic({ file, line: split.line, code: split.code, message: split.message }),
+        );
       } else {
         body = split.body;
         bodyLine = split.bodyLine;
         frontmatterDocument = parseYaml(split.yaml, file);
         const raw = frontmatterDocument.value;
-        if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) rawFrontmatter = raw as Record<string, unknown>;
+        if (raw !== null && typeof raw === 'object' && !Array.isArray(raw))
+          rawFrontmatter = raw as Record<string, unknown>;
         const validation = validateDocument(skillFrontmatterSchema, frontmatterDocument);
         frontmatter = validation.value;
         for (const diagnostic of validation.diagnostics) {
           diagnostics.push(mode === 'strict' ? strictenUnknownField(diagnostic) : diagnostic);
         }
-        if (mode === 'strict') diagnostics.push(...strictFrontmatterChecks(rawFrontmatter, frontmatterDocument));
+        if (mode === 'strict')
+          diagnostics.push(...strictFrontmatterChecks(rawFrontmatter, frontmatterDocument));
         diagnostics.push(...frontmatterChecks(rawFrontmatter, frontmatterDocument, folderName));
         const bodyLines = body.split('\n').length;
         if (bodyLines > 500) {
@@ -194,13 +229,21 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
   let karnel: KarnelSkillFile | undefined;
   let karnelDocument: SourceDocument | undefined;
   if (entries.includes('karnel.yaml')) {
-    karnelDocument = await readYamlFile(join(absoluteDir, 'karnel.yaml'), { displayPath: display('karnel.yaml'), maxBytes });
+    karnelDocument = await readYamlFile(join(absoluteDir, 'karnel.yaml'), {
+      displayPath: display('karnel.yaml'),
+      maxBytes,
+    });
     const validation = validateDocument(karnelSkillFileSchema, karnelDocument);
     karnel = validation.value;
     diagnostics.push(...validation.diagnostics);
   } else if (entries.includes('karnel.yml')) {
     diagnostics.push(
-      createDiagnostic({ file: display('karnel.yml'), severity: 'warning', code: 'skill/karnel-yml', message: 'the file is ignored; name it karnel.yaml' }),
+      createDiagnostic({
+        file: display('karnel.yml'),
+        severity: 'warning',
+        code: 'skill/karnel-yml',
+        message: 'the file is ignored; name it karnel.yaml',
+      }),
     );
   }
 
@@ -209,7 +252,10 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
   let jsonDocument: SourceDocument | undefined;
   if (jsonNames.length === 1) {
     const jsonName = jsonNames[0]!;
-    jsonDocument = await readYamlFile(join(absoluteDir, jsonName), { displayPath: display(jsonName), maxBytes });
+    jsonDocument = await readYamlFile(join(absoluteDir, jsonName), {
+      displayPath: display(jsonName),
+      maxBytes,
+    });
     const validation = validateDocument(skillJsonSchema, jsonDocument);
     skillJson = validation.value;
     diagnostics.push(...validation.diagnostics);
@@ -231,7 +277,14 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
       }),
     );
   } else if (karnel?.execution && karnelDocument) {
-    execution = await resolveExecution(karnel.execution, karnelDocument, ['execution'], absoluteDir, name, diagnostics);
+    execution = await resolveExecution(
+      karnel.execution,
+      karnelDocument,
+      ['execution'],
+      absoluteDir,
+      name,
+      diagnostics,
+    );
   } else if (skillJson && jsonDocument) {
     execution = await resolveExecution(skillJson, jsonDocument, [], absoluteDir, name, diagnostics);
   }
@@ -246,8 +299,11 @@ export async function loadSkill(dir: string, options: LoadSkillOptions = {}): Pr
       description: skillJson!.description,
       ...(skillJson!.version === undefined ? {} : { version: skillJson!.version }),
     } as SkillFrontmatter);
-  if (!skillMdName && skillJson) rawFrontmatter = { ...(jsonDocument!.value as Record<string, unknown>) };
-  const isProtected = options.protected ?? (source === 'bundled' || source === 'hub' || isHubSource(karnel?.provenance?.source));
+  if (!skillMdName && skillJson)
+    rawFrontmatter = { ...(jsonDocument!.value as Record<string, unknown>) };
+  const isProtected =
+    options.protected ??
+    (source === 'bundled' || source === 'hub' || isHubSource(karnel?.provenance?.source));
   const skill: Skill = {
     name: resolvedFrontmatter.name,
     description: resolvedFrontmatter.description,
@@ -279,10 +335,21 @@ function nameMismatch(document: SourceDocument, name: string, folderName: string
 /** In strict mode an unknown field is outside the specification, hence an error. */
 function strictenUnknownField(diagnostic: Diagnostic): Diagnostic {
   if (diagnostic.code !== 'schema/unknown-field') return diagnostic;
-  return { ...diagnostic, severity: 'error', code: 'skill/unknown-field', message: diagnostic.message.replace(/; it is ignored$/, '; the Agent Skills specification does not define it') };
+  return {
+    ...diagnostic,
+    severity: 'error',
+    code: 'skill/unknown-field',
+    message: diagnostic.message.replace(
+      /; it is ignored$/,
+      '; the Agent Skills specification does not define it',
+    ),
+  };
 }
 
-function strictFrontmatterChecks(raw: Record<string, unknown>, document: SourceDocument): Diagnostic[] {
+function strictFrontmatterChecks(
+  raw: Record<string, unknown>,
+  document: SourceDocument,
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const key of Object.keys(raw)) {
     if ((HERMES_FRONTMATTER_FIELDS as readonly string[]).includes(key)) {
@@ -316,12 +383,20 @@ function strictFrontmatterChecks(raw: Record<string, unknown>, document: SourceD
   return diagnostics;
 }
 
-function frontmatterChecks(raw: Record<string, unknown>, document: SourceDocument, folderName: string): Diagnostic[] {
+function frontmatterChecks(
+  raw: Record<string, unknown>,
+  document: SourceDocument,
+  folderName: string,
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  if (typeof raw.name === 'string' && raw.name !== folderName) diagnostics.push(nameMismatch(document, raw.name, folderName));
+  if (typeof raw.name === 'string' && raw.name !== folderName)
+    diagnostics.push(nameMismatch(document, raw.name, folderName));
   if (Array.isArray(raw.platforms)) {
     raw.platforms.forEach((platform, index) => {
-      if (typeof platform === 'string' && !(HERMES_PLATFORMS as readonly string[]).includes(platform)) {
+      if (
+        typeof platform === 'string' &&
+        !(HERMES_PLATFORMS as readonly string[]).includes(platform)
+      ) {
         diagnostics.push(
           createDiagnostic({
             file: document.file,
@@ -337,7 +412,10 @@ function frontmatterChecks(raw: Record<string, unknown>, document: SourceDocumen
   return diagnostics;
 }
 
-type ExecutionInput = Pick<ExecutionSection, 'runtime' | 'entry' | 'sha256' | 'capabilities_required' | 'sandbox'>;
+type ExecutionInput = Pick<
+  ExecutionSection,
+  'runtime' | 'entry' | 'sha256' | 'capabilities_required' | 'sandbox'
+>;
 
 async function resolveExecution(
   section: ExecutionInput,
@@ -347,12 +425,16 @@ async function resolveExecution(
   skillName: string,
   diagnostics: Diagnostic[],
 ): Promise<SkillExecution | undefined> {
-  const at = (path: DocumentPath) => ({ file: document.file, ...document.position([...base, ...path]) });
+  const at = (path: DocumentPath) => ({
+    file: document.file,
+    ...document.position([...base, ...path]),
+  });
   const before = diagnostics.length;
   const { runtime } = section;
   const entry = section.entry ?? (runtime === 'native' ? skillName : DEFAULT_ENTRIES[runtime]);
   const entryWhere = section.entry === undefined ? at(['runtime']) : at(['entry']);
-  const defaulted = section.entry === undefined ? ` (the default entry for runtime "${runtime}")` : '';
+  const defaulted =
+    section.entry === undefined ? ` (the default entry for runtime "${runtime}")` : '';
   let entryAbsolute: string | undefined;
 
   if (runtime === 'native') {
@@ -367,17 +449,40 @@ async function resolveExecution(
     }
     if (section.sha256 !== undefined) {
       diagnostics.push(
-        createDiagnostic({ ...at(['sha256']), severity: 'warning', code: 'skill/sha256-ignored', message: 'a native operation has no file to hash; sha256 is ignored' }),
+        createDiagnostic({
+          ...at(['sha256']),
+          severity: 'warning',
+          code: 'skill/sha256-ignored',
+          message: 'a native operation has no file to hash; sha256 is ignored',
+        }),
       );
     }
   } else {
     const resolved = await resolveInside(dir, entry);
     if (!resolved.ok) {
-      diagnostics.push(createDiagnostic({ ...entryWhere, code: 'skill/entry-escapes', message: `entry ${resolved.message}; it must stay inside the skill folder` }));
+      diagnostics.push(
+        createDiagnostic({
+          ...entryWhere,
+          code: 'skill/entry-escapes',
+          message: `entry ${resolved.message}; it must stay inside the skill folder`,
+        }),
+      );
     } else if (!resolved.exists) {
-      diagnostics.push(createDiagnostic({ ...entryWhere, code: 'skill/entry-missing', message: `entry "${entry}"${defaulted} does not exist in the skill folder` }));
+      diagnostics.push(
+        createDiagnostic({
+          ...entryWhere,
+          code: 'skill/entry-missing',
+          message: `entry "${entry}"${defaulted} does not exist in the skill folder`,
+        }),
+      );
     } else if (!(await isFile(resolved.path))) {
-      diagnostics.push(createDiagnostic({ ...entryWhere, code: 'skill/entry-not-a-file', message: `entry "${entry}" is not a regular file` }));
+      diagnostics.push(
+        createDiagnostic({
+          ...entryWhere,
+          code: 'skill/entry-not-a-file',
+          message: `entry "${entry}" is not a regular file`,
+        }),
+      );
     } else {
       entryAbsolute = resolved.path;
     }
@@ -396,7 +501,8 @@ async function resolveExecution(
         createDiagnostic({
           ...at(['runtime']),
           code: 'skill/missing-sha256',
-          message: 'a wasm skill must declare the sha256 of its module, so a swapped module is refused',
+          message:
+            'a wasm skill must declare the sha256 of its module, so a swapped module is refused',
           hint: entryAbsolute ? `sha256: ${await hashFile(entryAbsolute)}` : undefined,
         }),
       );
@@ -459,7 +565,14 @@ async function resolveExecution(
       network,
       max_memory_mb: section.sandbox?.max_memory_mb ?? DEFAULT_SANDBOX.max_memory_mb,
       timeout_ms: section.sandbox?.timeout_ms ?? DEFAULT_SANDBOX.timeout_ms,
-      ...(filesystem ? { filesystem: { ...(filesystem.read ? { read: [...filesystem.read] } : {}), ...(filesystem.write ? { write: [...filesystem.write] } : {}) } } : {}),
+      ...(filesystem
+        ? {
+            filesystem: {
+              ...(filesystem.read ? { read: [...filesystem.read] } : {}),
+              ...(filesystem.write ? { write: [...filesystem.write] } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { capabilitySchema, SKILL_RUNTIMES, sandboxSchema, sha256DigestSchema } from './execution-schema';
-import { skillNameSchema } from './skill-name';
+import {
+  capabilitySchema,
+  SKILL_RUNTIMES,
+  sandboxSchema,
+  sha256DigestSchema,
+} from './execution-schema';
 import { descriptionSchema, skillVersionSchema } from './frontmatter-schema';
+import { skillNameSchema } from './skill-name';
 
 /**
  * A Karneleon skill manifest (`<name>.skill.json` or `skill.manifest.json`). Karnel also accepts

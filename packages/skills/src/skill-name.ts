@@ -33,13 +33,22 @@ export function explainInvalidSkillName(name: string): SkillNameProblem | undefi
   }
   if (SKILL_NAME_PATTERN.test(name)) return undefined;
   if (name !== name.toLowerCase() && SKILL_NAME_PATTERN.test(name.toLowerCase())) {
-    return { code: 'skill/name-uppercase', message: `skill name "${name}" must be lowercase ("${name.toLowerCase()}")` };
+    return {
+      code: 'skill/name-uppercase',
+      message: `skill name "${name}" must be lowercase ("${name.toLowerCase()}")`,
+    };
   }
   if (name.startsWith('-') || name.endsWith('-')) {
-    return { code: 'skill/name-edge-hyphen', message: `skill name "${name}" must not start or end with a hyphen` };
+    return {
+      code: 'skill/name-edge-hyphen',
+      message: `skill name "${name}" must not start or end with a hyphen`,
+    };
   }
   if (name.includes('--')) {
-    return { code: 'skill/name-consecutive-hyphens', message: `skill name "${name}" must not contain consecutive hyphens` };
+    return {
+      code: 'skill/name-consecutive-hyphens',
+      message: `skill name "${name}" must not contain consecutive hyphens`,
+    };
   }
   return {
     code: 'skill/name-invalid',
@@ -58,5 +67,10 @@ export function isSkillName(name: string): boolean {
  */
 export const skillNameSchema = z.string().superRefine((value, context) => {
   const problem = explainInvalidSkillName(value);
-  if (problem) context.addIssue({ code: 'custom', message: problem.message, params: { diagnosticCode: problem.code } });
+  if (problem)
+    context.addIssue({
+      code: 'custom',
+      message: problem.message,
+      params: { diagnosticCode: problem.code },
+    });
 });

@@ -34,7 +34,8 @@ export function splitFrontmatter(text: string): SplitFrontmatter {
     return {
       ok: false,
       code: 'skill/missing-frontmatter',
-      message: 'SKILL.md must start with a "---" line opening the YAML frontmatter (name, description)',
+      message:
+        'SKILL.md must start with a "---" line opening the YAML frontmatter (name, description)',
       line: 1,
     };
   }

@@ -1,0 +1,226 @@
+import { idSchema, isId, timestampSchema } from '@karnel/core';
+import { z } from 'zod';
+import { moneySchema } from './money';
+import { DISPATCH_MODES } from './protocol-schema';
+
+/** The version of the message format defined by Annex C. */
+export const MESSAGE_VERSION = '0.2';
+
+/** The message types of Annex C. */
+export const MESSAGE_TYPES = [
+  'task',
+  'result',
+  'review',
+  'escalation',
+  'approval',
+  'info',
+] as const;
+
+/** One of {@link MESSAGE_TYPES}. */
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+const messageIdSchema = idSchema('msg');
+const roleSchema = z.string().min(1);
+const ledgerIdPrefixes = ['ent', 'run', 'dec', 'out', 'chk', 'apr'] as const;
+
+/**
+ * A reference to a ledger entry: its id (`ent_…`, or a run, decision, outcome, checkpoint or
+ * approval id) or its content hash (`sha256:<64 hex>`).
+ */
+export const ledgerReferenceSchema = z
+  .string()
+  .refine(
+    (value) =>
+      /^sha256:[0-9a-f]{64}$/.test(value) || ledgerIdPrefixes.some((prefix) => isId(value, prefix)),
+    'a ledger reference is an entry id (ent_…, run_…, dec_…, out_…, chk_…, apr_…) or "sha256:<hex>"',
+  );
+
+/** What a message is about: goals of the goal tree, ledger entries and earlier messages. */
+export const messageRefsSchema = z.strictObject({
+  /** Goal ids from `goals/current.yaml` (`g_subs_traffic`). */
+  goals: z.array(z.string().min(1)).optional(),
+  /** Ledger entries the message relies on or reports. */
+  ledger: z.array(ledgerReferenceSchema).optional(),
+  /** Earlier messages. */
+  messages: z.array(messageIdSchema).optional(),
+});
+
+/** The `refs` of a message. */
+export type MessageRefs = z.infer<typeof messageRefsSchema>;
+
+/** Payload of a `task`: work handed to the recipient. */
+export const taskPayloadSchema = z.strictObject({
+  /** A short title of the work. */
+  title: z.string().min(1),
+  /** The kind of work, matching a member's `task_class` (`research_synthesis`). */
+  task_class: z.string().min(1).optional(),
+  /** What to do, in prose. */
+  instructions: z.string().optional(),
+  /** Structured inputs. */
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  /** Whether the recipient must take the task (`directive`) or may decline (`request`). */
+  mode: z.enum(DISPATCH_MODES).default('directive'),
+  /** When the result is due, RFC 3339. */
+  deadline: timestampSchema.optional(),
+  /** The most the work may cost. */
+  budget: moneySchema.optional(),
+});
+
+/** Payload of a `result`: the outcome of a task. */
+export const resultPayloadSchema = z.strictObject({
+  /** The task message this answers. */
+  task: messageIdSchema,
+  /** How the task ended. */
+  status: z.enum(['completed', 'partial', 'failed', 'declined']),
+  /** What was done, in prose. */
+  summary: z.string(),
+  /** Structured outputs. */
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  /** Paths or URIs of produced artifacts. */
+  artifacts: z.array(z.string().min(1)).optional(),
+});
+
+/** The verdicts a review step can give. */
+export const REVIEW_VERDICTS = ['approve', 'reject', 'comment'] as const;
+
+/** One of {@link REVIEW_VERDICTS}. */
+export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+
+/** Payload of a `review`: one step of a review chain. */
+export const reviewPayloadSchema = z.strictObject({
+  /** The task message whose work is reviewed. */
+  task: messageIdSchema,
+  /** The 0-based index of the step in the review chain. */
+  step: z.number().int().nonnegative(),
+  /** The step's action (`review`, `approve_publication` …). */
+  action: z.string().min(1),
+  /** The verdict. */
+  verdict: z.enum(REVIEW_VERDICTS),
+  /** Whether a rejection at this step stops the chain. */
+  blocking: z.boolean(),
+  /** Why, in prose. */
+  comments: z.string().optional(),
+});
+
+/** Payload of an `escalation`: a matter leaving the normal flow. */
+export const escalationPayloadSchema = z.strictObject({
+  /** The condition that held (`critic_rejection_3x`). */
+  condition: z.string().min(1),
+  /** Why it held, in prose. */
+  reason: z.string(),
+  /** The task concerned, when there is one. */
+  task: messageIdSchema.optional(),
+  /** The messages that made the condition hold. */
+  evidence: z.array(messageIdSchema).default([]),
+  /** For `cost_overrun_predicted`: the predicted cost. */
+  predicted_cost: moneySchema.optional(),
+  /** For `cost_overrun_predicted`: what remained of the budget. */
+  remaining_budget: moneySchema.optional(),
+});
+
+/** Payload of an `approval`: asking for, granting or refusing a go-ahead. */
+export const approvalPayloadSchema = z.strictObject({
+  /** What the approval is for, in a few words. */
+  subject: z.string().min(1),
+  /** `requested` asks; `granted` and `denied` answer. */
+  decision: z.enum(['requested', 'granted', 'denied']),
+  /** The task concerned, when there is one. */
+  task: messageIdSchema.optional(),
+  /** The request this answers. */
+  request: messageIdSchema.optional(),
+  /** Why, in prose. */
+  reason: z.string().optional(),
+});
+
+/** Payload of an `info`: a notice that asks for nothing. */
+export const infoPayloadSchema = z.strictObject({
+  /** The notice. */
+  text: z.string().min(1),
+  /** Structured details. */
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+const envelope = {
+  /** The message format version, `"0.2"`. */
+  karnel_message_version: z.literal(MESSAGE_VERSION),
+  /** `msg_<ULID>`; unique, and sorts by creation time. */
+  id: messageIdSchema,
+  /** The sending role. */
+  from: roleSchema,
+  /** The receiving role, or several. */
+  to: z.union([roleSchema, z.array(roleSchema).min(1)]),
+  /** When the message was created, RFC 3339. */
+  created_at: timestampSchema,
+  /** The message this one answers. */
+  in_reply_to: messageIdSchema.optional(),
+  /** Goals, ledger entries and messages the message is about. */
+  refs: messageRefsSchema.optional(),
+  /** What producing the message cost. */
+  cost: moneySchema.optional(),
+};
+
+/** A `task` message. */
+export const taskMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('task'),
+  payload: taskPayloadSchema,
+});
+/** A `result` message. */
+export const resultMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('result'),
+  payload: resultPayloadSchema,
+});
+/** A `review` message. */
+export const reviewMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('review'),
+  payload: reviewPayloadSchema,
+});
+/** An `escalation` message. */
+export const escalationMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('escalation'),
+  payload: escalationPayloadSchema,
+});
+/** An `approval` message. */
+export const approvalMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('approval'),
+  payload: approvalPayloadSchema,
+});
+/** An `info` message. */
+export const infoMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('info'),
+  payload: infoPayloadSchema,
+});
+
+/** A structured message between members (Annex C); the payload's schema depends on `type`. */
+export const messageSchema = z.discriminatedUnion('type', [
+  taskMessageSchema,
+  resultMessageSchema,
+  reviewMessageSchema,
+  escalationMessageSchema,
+  approvalMessageSchema,
+  infoMessageSchema,
+]);
+
+/** A structured message (Annex C). */
+export type Message = z.infer<typeof messageSchema>;
+
+/** The message of a given type, e.g. `MessageOf<'review'>`. */
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+
+/** The payload of a given message type, as written (defaults not yet applied). */
+export type PayloadInput<T extends MessageType> = z.input<(typeof payloadSchemas)[T]>;
+
+/** The payload schema of each message type. */
+export const payloadSchemas = {
+  task: taskPayloadSchema,
+  result: resultPayloadSchema,
+  review: reviewPayloadSchema,
+  escalation: escalationPayloadSchema,
+  approval: approvalPayloadSchema,
+  info: infoPayloadSchema,
+} as const;

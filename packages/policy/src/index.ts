@@ -20,6 +20,18 @@ export {
 } from './capability';
 export { capabilityCovers, capabilityOverlaps } from './capability-covers';
 export {
+  type ApprovalGate,
+  analyzeConstraints,
+  type ConstraintAnalysis,
+  type ConstraintClassification,
+  type ConstraintGate,
+  constraintDiagnostics,
+  type ForbiddenGate,
+  type ManifestConstraints,
+  type SpendLimitGate,
+} from './constraints';
+export { parseDuration } from './duration';
+export {
   createPolicy,
   createPolicyEngine,
   isReadCapability,
@@ -27,6 +39,16 @@ export {
   type PolicyOptions,
   type SafeModeSettings,
 } from './policy-engine';
+export {
+  POLICY_FILE_VERSIONS,
+  type PolicyFile,
+  type PolicyFileValidation,
+  policyFileSchema,
+  policyRuleSchema,
+  type ValidatePolicyFileOptions,
+  validatePolicyDocument,
+  validatePolicyFile,
+} from './policy-file';
 export type { PolicyDecision, PolicyRequest } from './policy-request';
 export {
   type AmountCondition,

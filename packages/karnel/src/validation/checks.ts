@@ -1,3 +1,4 @@
+import { coordinationCheck } from './coordination-check';
 import type { DirectoryCheck } from './directory-check';
 
 /**
@@ -5,4 +6,4 @@ import type { DirectoryCheck } from './directory-check';
  * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills)
  * appends its check here.
  */
-export const directoryChecks: readonly DirectoryCheck[] = [];
+export const directoryChecks: readonly DirectoryCheck[] = [coordinationCheck];

@@ -44,7 +44,7 @@ export function splitFrontmatter(text: string): SplitFrontmatter {
     if (line === '---' || line === '...') {
       // Line 1 is the opening "---": one leading newline keeps the YAML's line numbers equal to
       // the file's.
-      const yaml = `\n${lines.slice(1, index).join('\n')}`;
+      const yaml = `\n${lines.slice(1, index).map(strip).join('\n')}`;
       const body = lines.slice(index + 1).join('\n');
       return { ok: true, yaml, body, bodyLine: index + 2 };
     }

@@ -1,1 +1,51 @@
-export {};
+export {
+  type Checkpoint,
+  type CheckpointSignature,
+  type CheckpointSignatureCheck,
+  createCheckpoint,
+  type ParsedCheckpoint,
+  parseCheckpoint,
+  verifyCheckpointSignatures,
+} from './checkpoint';
+export {
+  type EntrySignature,
+  type FileDigest,
+  GENESIS_PREV,
+  isRecordType,
+  LEDGER_FORMAT_VERSION,
+  type LedgerEntry,
+  verifyEntrySignature,
+} from './entry';
+export { LedgerIntegrityError, LedgerStateError } from './errors';
+export {
+  type AppendOptions,
+  type AppendRecord,
+  type CheckpointOptions,
+  type ConsistencyProof,
+  type EntriesOptions,
+  type GroupCommitOptions,
+  type InclusionProof,
+  type Ledger,
+  type OpenLedgerOptions,
+  openLedger,
+  type RecordDecisionInput,
+  type RecordedDecision,
+  type RecordOutcomeInput,
+  readLedgerEntries,
+  type StartedRun,
+  type StartRunInput,
+} from './ledger';
+export {
+  consistencyPath,
+  createFrontier,
+  EMPTY_TREE_ROOT,
+  inclusionPath,
+  type LeafSource,
+  type MerkleFrontier,
+  merkleLeafHash,
+  merkleNodeHash,
+  merkleRoot,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle';
+export { type FirstBadEntry, type VerifyOptions, type VerifyReport, verifyLedger } from './verify';

@@ -1,0 +1,176 @@
+import { GENESIS_PREV, type LedgerEntry } from './entry';
+import { createFrontier, type MerkleFrontier } from './merkle';
+
+/** What the chain has committed for one data file. */
+export interface FileState {
+  /** Committed length: the file's bytes past this offset were never chained. */
+  end: number;
+  /** Whether the file is append-only (grows by chunks) rather than written once. */
+  readonly append: boolean;
+  /** The entry that first wrote the file. */
+  readonly firstSeq: number;
+}
+
+/** A break in the chain found while replaying it. */
+export interface LinkProblem {
+  /** Diagnostic code. */
+  readonly code: string;
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/**
+ * The state a replay of the chain builds up: where the chain ends, the Merkle frontier, every
+ * leaf hash (for proofs), which files each entry committed, which runs are open, which
+ * decisions have outcomes. Writers keep one in memory and extend it under the lock; the
+ * verifier builds one from scratch.
+ */
+export class ChainState {
+  /** The seq the next entry must have. */
+  next = 0;
+  /** Hash of the last entry. */
+  head = GENESIS_PREV;
+  /** The seq of the first entry in the live chain file (greater than 0 after archiving). */
+  base = 0;
+  /** The Merkle tree of all entries, including archived ones. */
+  frontier: MerkleFrontier = createFrontier();
+  /** Data files committed so far, by path. */
+  readonly files = new Map<string, FileState>();
+  /** Runs by id: number of steps and whether they finished. */
+  readonly runs = new Map<string, { steps: number; finished: boolean }>();
+  /** Decisions by id: whether their outcome was recorded. */
+  readonly decisions = new Map<string, { outcome: boolean }>();
+  /** Lines of `coordination_log.jsonl` committed so far. */
+  coordinationLines = 0;
+  private leaves = Buffer.alloc(32 * 1024);
+
+  /** The hash of entry `seq` (hex), if it is in the live chain. */
+  leafHash(seq: number): Uint8Array | undefined {
+    if (seq < this.base || seq >= this.next) return undefined;
+    const at = (seq - this.base) * 32;
+    return new Uint8Array(this.leaves.buffer, this.leaves.byteOffset + at, 32);
+  }
+
+  /**
+   * Checks that `entry` continues the chain, then records it. Returns the problem instead when
+   * it does not; the state is then unchanged.
+   */
+  accept(entry: LedgerEntry): LinkProblem | undefined {
+    const problem = this.checkLink(entry) ?? this.checkFiles(entry);
+    if (problem) return problem;
+    const leaf = Buffer.from(entry.hash, 'hex');
+    const at = (this.next - this.base) * 32;
+    if (at + 32 > this.leaves.length) {
+      const grown = Buffer.alloc(this.leaves.length * 2);
+      this.leaves.copy(grown);
+      this.leaves = grown;
+    }
+    leaf.copy(this.leaves, at);
+    this.frontier.push(leaf);
+    this.next++;
+    this.head = entry.hash;
+    for (const file of entry.files) {
+      const state = this.files.get(file.path);
+      if (state) state.end = file.offset + file.size;
+      else
+        this.files.set(file.path, {
+          end: file.offset + file.size,
+          append: file.append === true,
+          firstSeq: entry.seq,
+        });
+    }
+    this.applyRecord(entry);
+    return undefined;
+  }
+
+  private checkLink(entry: LedgerEntry): LinkProblem | undefined {
+    if (entry.seq === this.next && entry.prev === this.head) return undefined;
+    if (entry.seq < this.next) {
+      const earlier = this.leafHash(entry.seq);
+      if (earlier && Buffer.from(earlier).toString('hex') === entry.hash) {
+        return {
+          code: 'ledger/duplicate-entry',
+          message: `entry ${entry.seq} appears again where entry ${this.next} belongs`,
+        };
+      }
+      return {
+        code: 'ledger/out-of-order',
+        message: `expected entry ${this.next}, found an entry numbered ${entry.seq} (entries were reordered or inserted)`,
+      };
+    }
+    if (entry.seq > this.next) {
+      return {
+        code: 'ledger/missing-entry',
+        message: `expected entry ${this.next}, found entry ${entry.seq} (entries were deleted or reordered)`,
+      };
+    }
+    return {
+      code: 'ledger/broken-link',
+      message: `entry ${entry.seq} does not follow the previous entry: its prev is ${entry.prev.slice(0, 16)}…, the previous entry's hash is ${this.head.slice(0, 16)}… (an entry was inserted or replaced)`,
+    };
+  }
+
+  private checkFiles(entry: LedgerEntry): LinkProblem | undefined {
+    const seen = new Set<string>();
+    for (const file of entry.files) {
+      if (seen.has(file.path))
+        return { code: 'ledger/file-conflict', message: `${file.path} is listed twice` };
+      seen.add(file.path);
+      const state = this.files.get(file.path);
+      if (!state) {
+        if (file.offset !== 0) {
+          return {
+            code: 'ledger/file-conflict',
+            message: `${file.path} starts at offset ${file.offset}, not 0`,
+          };
+        }
+        continue;
+      }
+      if (!state.append || file.append !== true) {
+        return {
+          code: 'ledger/file-conflict',
+          message: `${file.path} was already written by entry ${state.firstSeq} and may not be written again`,
+        };
+      }
+      if (file.offset !== state.end) {
+        return {
+          code: 'ledger/file-conflict',
+          message: `${file.path} chunk starts at ${file.offset}, but the committed file ends at ${state.end}`,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  private applyRecord(entry: LedgerEntry): void {
+    const body = entry.body;
+    switch (entry.type) {
+      case 'run.started':
+        this.runs.set(String(body.run_id), { steps: 0, finished: false });
+        break;
+      case 'run.step': {
+        const run = this.runs.get(String(body.run_id));
+        if (run) run.steps++;
+        break;
+      }
+      case 'run.finished': {
+        const run = this.runs.get(String(body.run_id));
+        if (run) run.finished = true;
+        break;
+      }
+      case 'decision.recorded':
+        this.decisions.set(String(body.decision_id), { outcome: body.has_outcome === true });
+        break;
+      case 'decision.outcome': {
+        const decision = this.decisions.get(String(body.decision_id));
+        if (decision) decision.outcome = true;
+        break;
+      }
+      case 'coordination.logged':
+        this.coordinationLines++;
+        break;
+      default:
+        break;
+    }
+  }
+}

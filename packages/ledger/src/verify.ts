@@ -1,0 +1,418 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createDiagnostic, createSha256, type Diagnostic } from '@karnel/core';
+import { readChainLines } from './chain-reader';
+import { ChainState } from './chain-state';
+import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
+import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from './entry';
+import { ARCHIVE_DIR, CHAIN_FILE, resolveLedgerPath } from './layout';
+import { merkleRoot } from './merkle';
+import { isPlausibleTornTail } from './torn-tail';
+
+/** Options of {@link verifyLedger}. */
+export interface VerifyOptions {
+  /**
+   * A checkpoint kept outside the ledger. The ledger must still contain its `size` entries with
+   * the same Merkle root: this is what detects truncation and rewritten history, which a hash
+   * chain alone cannot.
+   */
+  readonly checkpoint?: Checkpoint;
+  /**
+   * Identities (`did:key:…` or `ed25519:…`) whose signatures count. When given, every signed
+   * entry must be signed by one of them, and the checkpoint must carry one of their signatures.
+   */
+  readonly trustedKeys?: readonly string[];
+  /** Report unsigned entries as errors. Default `false`. */
+  readonly requireSignatures?: boolean;
+  /** Check the data files' digests. Default `true`; `false` checks only the chain. */
+  readonly files?: boolean;
+}
+
+/** The first entry that failed verification. */
+export interface FirstBadEntry {
+  /** The entry's position in the chain (the seq that should be at the bad line). */
+  readonly seq: number;
+  /** What is wrong, in one sentence. */
+  readonly reason: string;
+  /** The diagnostic code. */
+  readonly code: string;
+  /** 1-based line of the chain file where the problem was found. */
+  readonly line: number;
+}
+
+/** The result of verifying a ledger. */
+export interface VerifyReport {
+  /** Whether the ledger is intact: no error diagnostics. */
+  readonly ok: boolean;
+  /** Number of entries verified (those before the first break in the chain). */
+  readonly entries: number;
+  /** Merkle tree hash over the verified entries, hex. */
+  readonly root: string;
+  /** Hash of the last verified entry (64 zeros when empty). */
+  readonly head: string;
+  /** Number of entries carrying a valid signature. */
+  readonly signed: number;
+  /** Bytes of chain and data files hashed. */
+  readonly bytes: number;
+  /** Every problem found, errors first in chain order; warnings for crash leftovers. */
+  readonly diagnostics: Diagnostic[];
+  /** The first bad entry, when there is one. */
+  readonly firstBad?: FirstBadEntry;
+}
+
+const FILE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Verifies a ledger folder without writing anything: recomputes every entry hash and link, the
+ * digests of every data file chunk, every signature, and, with a checkpoint, the Merkle root.
+ * Reports the first bad entry precisely (file, line, column, code). A missing or empty folder
+ * is a valid, empty ledger. Never throws for what it finds in the folder.
+ */
+export async function verifyLedger(
+  dir: string,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const { checkpoint, trustedKeys, requireSignatures = false, files: checkFiles = true } = options;
+  const chainFile = join(dir, CHAIN_FILE);
+  const state = new ChainState();
+  const diagnostics: Diagnostic[] = [];
+  const trusted = trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined;
+  const cache = new Map<string, Buffer | null>();
+  let cacheBytes = 0;
+  let bytes = 0;
+  let signed = 0;
+  let firstBad: FirstBadEntry | undefined;
+  let chainBroken = false;
+
+  const report = (seq: number, line: number, diagnostic: Diagnostic) => {
+    diagnostics.push(diagnostic);
+    if (diagnostic.severity === 'error' && (!firstBad || seq < firstBad.seq)) {
+      firstBad = { seq, reason: diagnostic.message, code: diagnostic.code, line };
+    }
+  };
+
+  const loadFile = async (path: string): Promise<Buffer | null> => {
+    if (cache.has(path)) return cache.get(path)!;
+    let content: Buffer | null;
+    try {
+      content = await readFile(resolveLedgerPath(dir, path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;
+      content = null;
+    }
+    if (content && content.length < FILE_CACHE_BYTES) {
+      while (cacheBytes + content.length > FILE_CACHE_BYTES && cache.size > 0) {
+        const [oldest] = cache.keys();
+        cacheBytes -= cache.get(oldest!)?.length ?? 0;
+        cache.delete(oldest!);
+      }
+      cache.set(path, content);
+      cacheBytes += content.length;
+    }
+    return content;
+  };
+
+  const checkFile = async (entry: LedgerEntry, line: number, file: FileDigest) => {
+    const content = await loadFile(file.path);
+    const display = join(dir, ...file.path.split('/'));
+    if (!content) {
+      report(
+        entry.seq,
+        line,
+        createDiagnostic({
+          file: display,
+          code: 'ledger/file-missing',
+          message: `${file.path}, written by entry ${entry.seq}, is missing`,
+        }),
+      );
+      return;
+    }
+    const end = file.offset + file.size;
+    if (content.length < end || (file.append !== true && content.length !== end)) {
+      report(
+        entry.seq,
+        line,
+        createDiagnostic({
+          file: display,
+          ...positionOf(content, Math.min(file.offset, content.length)),
+          code: 'ledger/file-mismatch',
+          message: `${file.path} is ${content.length} bytes, but entry ${entry.seq} committed ${file.append ? `bytes up to ${end}` : `${file.size} bytes`}`,
+        }),
+      );
+      return;
+    }
+    bytes += file.size;
+    const digest = createSha256().update(content.subarray(file.offset, end)).digestHex();
+    if (digest !== file.sha256) {
+      report(
+        entry.seq,
+        line,
+        createDiagnostic({
+          file: display,
+          ...firstDifference(content, file.offset),
+          code: 'ledger/file-mismatch',
+          message: `${file.path} bytes ${file.offset}..${end} do not match the digest entry ${entry.seq} committed (the file was modified)`,
+        }),
+      );
+    }
+  };
+
+  const tail = await readChainLines(chainFile, (chainLine) => {
+    bytes += chainLine.bytes.length + 1;
+    const decoded = decodeEntryLine(chainLine.bytes);
+    if (!decoded.ok) {
+      report(
+        state.next,
+        chainLine.line,
+        createDiagnostic({
+          file: chainFile,
+          line: chainLine.line,
+          column: decoded.problem.column,
+          code: decoded.problem.code,
+          message: `entry ${state.next}: ${decoded.problem.message}`,
+        }),
+      );
+      chainBroken = true;
+      return false;
+    }
+    const entry = decoded.entry;
+    const problem = state.accept(entry);
+    if (problem) {
+      report(
+        state.next,
+        chainLine.line,
+        createDiagnostic({
+          file: chainFile,
+          line: chainLine.line,
+          code: problem.code,
+          message: problem.message,
+        }),
+      );
+      chainBroken = true;
+      return false;
+    }
+    if (entry.signer) {
+      if (!entry.signature || !verifyEntrySignature(entry)) {
+        report(
+          entry.seq,
+          chainLine.line,
+          createDiagnostic({
+            file: chainFile,
+            line: chainLine.line,
+            code: 'ledger/bad-signature',
+            message: `entry ${entry.seq} names signer ${entry.signer} but ${entry.signature ? 'its signature does not verify' : 'carries no signature'}`,
+          }),
+        );
+      } else if (trusted && !trusted.has(normalizeIdentity(entry.signer))) {
+        report(
+          entry.seq,
+          chainLine.line,
+          createDiagnostic({
+            file: chainFile,
+            line: chainLine.line,
+            code: 'ledger/untrusted-signer',
+            message: `entry ${entry.seq} is signed by ${entry.signer}, which is not a trusted key`,
+          }),
+        );
+      } else {
+        signed++;
+      }
+    } else if (requireSignatures) {
+      report(
+        entry.seq,
+        chainLine.line,
+        createDiagnostic({
+          file: chainFile,
+          line: chainLine.line,
+          code: 'ledger/unsigned-entry',
+          message: `entry ${entry.seq} is not signed`,
+        }),
+      );
+    }
+    if (checkFiles && entry.files.length > 0) {
+      return (async () => {
+        for (const file of entry.files) await checkFile(entry, chainLine.line, file);
+        return true;
+      })();
+    }
+    return true;
+  });
+
+  if (!chainBroken && tail.rest.length > 0) {
+    if (isPlausibleTornTail(tail.rest)) {
+      diagnostics.push(
+        createDiagnostic({
+          file: chainFile,
+          line: tail.lines + 1,
+          code: 'ledger/torn-tail',
+          severity: 'warning',
+          message: `the last ${tail.rest.length} bytes are an incomplete entry (an append was cut short by a crash); it was never acknowledged and is ignored`,
+        }),
+      );
+    } else {
+      report(
+        state.next,
+        tail.lines + 1,
+        createDiagnostic({
+          file: chainFile,
+          line: tail.lines + 1,
+          code: 'ledger/malformed-entry',
+          message: `entry ${state.next}: the file ends with bytes that are not a complete or partial entry (the end of the chain was modified)`,
+        }),
+      );
+    }
+  }
+
+  if (checkpoint)
+    verifyAgainstCheckpoint(checkpoint, state, chainFile, tail.lines, trustedKeys, report);
+
+  if (checkFiles && !chainBroken) await reportUncommitted(dir, state, loadFile, diagnostics);
+
+  const root = Buffer.from(state.frontier.root()).toString('hex');
+  return {
+    ok: !diagnostics.some((diagnostic) => diagnostic.severity === 'error'),
+    entries: state.next,
+    root,
+    head: state.head,
+    signed,
+    bytes,
+    diagnostics,
+    ...(firstBad ? { firstBad } : {}),
+  };
+}
+
+function verifyAgainstCheckpoint(
+  checkpoint: Checkpoint,
+  state: ChainState,
+  chainFile: string,
+  lines: number,
+  trustedKeys: readonly string[] | undefined,
+  report: (seq: number, line: number, diagnostic: Diagnostic) => void,
+): void {
+  const signatures = verifyCheckpointSignatures(checkpoint, trustedKeys ? { trustedKeys } : {});
+  if (!signatures.ok) {
+    report(
+      Math.max(0, checkpoint.size - 1),
+      1,
+      createDiagnostic({
+        file: chainFile,
+        code: 'ledger/checkpoint-signature',
+        message: trustedKeys
+          ? 'the checkpoint carries no valid signature from a trusted key'
+          : 'the checkpoint carries no valid signature',
+      }),
+    );
+    return;
+  }
+  if (state.next < checkpoint.size) {
+    report(
+      state.next,
+      lines + 1,
+      createDiagnostic({
+        file: chainFile,
+        line: lines + 1,
+        code: 'ledger/truncated',
+        message: `the ledger has ${state.next} entries, but a checkpoint signed by ${signatures.trustedSigners[0]} covers ${checkpoint.size}: entries from ${state.next} on were removed`,
+      }),
+    );
+    return;
+  }
+  const root = Buffer.from(
+    merkleRoot((index) => state.leafHash(index)!, checkpoint.size, 0),
+  ).toString('hex');
+  if (root !== checkpoint.root) {
+    report(
+      Math.max(0, checkpoint.size - 1),
+      Math.min(lines, checkpoint.size),
+      createDiagnostic({
+        file: chainFile,
+        line: Math.max(1, Math.min(lines, checkpoint.size)),
+        code: 'ledger/checkpoint-mismatch',
+        message: `the first ${checkpoint.size} entries do not have the Merkle root the checkpoint signed (history was rewritten)`,
+      }),
+    );
+  }
+}
+
+async function reportUncommitted(
+  dir: string,
+  state: ChainState,
+  loadFile: (path: string) => Promise<Buffer | null>,
+  diagnostics: Diagnostic[],
+): Promise<void> {
+  for (const [path, file] of state.files) {
+    if (!file.append) continue;
+    const content = await loadFile(path);
+    if (content && content.length > file.end) {
+      const position = positionOf(content, file.end);
+      diagnostics.push(
+        createDiagnostic({
+          file: join(dir, ...path.split('/')),
+          ...position,
+          code: 'ledger/uncommitted-data',
+          severity: 'warning',
+          message: `${path} has ${content.length - file.end} bytes after what the chain committed (an append cut short by a crash, or added by hand); they are not part of the ledger`,
+        }),
+      );
+    }
+  }
+  for (const path of await listDataFiles(dir)) {
+    if (state.files.has(path)) continue;
+    diagnostics.push(
+      createDiagnostic({
+        file: join(dir, ...path.split('/')),
+        code: 'ledger/uncommitted-file',
+        severity: 'warning',
+        message: `${path} is not committed by any entry (written by an append cut short by a crash, or added by hand); it is not part of the ledger`,
+      }),
+    );
+  }
+}
+
+/** Every data file under the ledger folder (ledger-relative paths), skipping chain, archive and hidden files. */
+async function listDataFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    let names: import('node:fs').Dirent[];
+    try {
+      names = await readdir(relative ? join(dir, relative) : dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const item of names) {
+      if (item.name.startsWith('.')) continue;
+      const path = relative ? `${relative}/${item.name}` : item.name;
+      if (
+        !relative &&
+        (item.name === CHAIN_FILE || item.name === ARCHIVE_DIR || item.name === 'checkpoints')
+      )
+        continue;
+      if (item.isDirectory()) await walk(path);
+      else found.push(path);
+    }
+  };
+  await walk('');
+  return found.sort();
+}
+
+/** 1-based line and column of byte `offset` in `content`. */
+function positionOf(content: Buffer, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const stop = Math.min(offset, content.length);
+  for (
+    let index = content.indexOf(10);
+    index >= 0 && index < stop;
+    index = content.indexOf(10, index + 1)
+  ) {
+    line++;
+    lineStart = index + 1;
+  }
+  return { line, column: stop - lineStart + 1 };
+}
+
+/** Where a modified chunk starts: its line and column in the data file. */
+function firstDifference(content: Buffer, offset: number): { line: number; column: number } {
+  return positionOf(content, offset);
+}

@@ -1,0 +1,414 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  COGNITIVE_TIERS,
+  createId,
+  isId,
+  InvalidArgumentError,
+  systemClock,
+  ValidationError,
+  withFileLock,
+  writeFileAtomic,
+} from '@karnel/core';
+import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
+import { RECURRENCE_PERIODS, type RecurrencePeriod } from './amount-expression';
+import {
+  type AmountInput,
+  checkSpend,
+  type SpendDecision,
+  type SpendRequest,
+  toMinorUnits,
+} from './check-spend';
+import { computeBalances, type TreasuryBalances } from './compute-balances';
+import { ReservationStateError } from './errors';
+import { formatMinorUnits } from './money';
+import {
+  createFileRecordStore,
+  createLedgerRecordStore,
+  type LedgerLike,
+  type TreasuryRecordStore,
+} from './record-store';
+import type { RevenueRecord, SpendRecord, TreasuryRecord } from './records';
+import { loadTreasuryConfig, TREASURY_FILES, type TreasuryConfig } from './treasury-config';
+
+/** Money set aside by {@link Treasury.reserve}. */
+export interface Reservation {
+  /** `rsv_…` id; pass it to {@link Treasury.commit} or {@link Treasury.release}. */
+  readonly id: string;
+  /** Amount held, minor units. */
+  readonly amount: bigint;
+  /** When the hold lapses if not settled. */
+  readonly expiresAt: Date;
+  /** Model class it is for, if any. */
+  readonly modelClass?: string;
+  /** Allocation category it is for, if any. */
+  readonly category?: string;
+}
+
+/** What {@link Treasury.reserve} is asked for: an intended spend, plus the hold's details. */
+export interface ReserveRequest extends SpendRequest {
+  /** Why the money is set aside (stored in the record). */
+  purpose?: string;
+  /** How long the hold lasts. Default: the treasury's `reservationTtlMs`. */
+  ttlMs?: number;
+}
+
+/** The outcome of {@link Treasury.reserve}. */
+export type ReservationResult =
+  | {
+      /** The money is held. */
+      readonly ok: true;
+      /** The hold. */
+      readonly reservation: Reservation;
+      /** The `allow` decision it was taken under. */
+      readonly decision: SpendDecision;
+    }
+  | {
+      /** Nothing was held. */
+      readonly ok: false;
+      /** Why: `deny` or `needs-approval`, with the budget or gate named. */
+      readonly decision: SpendDecision;
+    };
+
+/** A spend to record. */
+export interface SpendInput {
+  /** How much was spent; decimal text or minor units. */
+  amount: AmountInput;
+  /** When; default now (the treasury's clock). */
+  at?: Date;
+  /** The cognitive tier it paid for. */
+  modelClass?: string;
+  /** The allocation category it counts against. */
+  category?: string;
+  /** How often it recurs, for a recurring commitment. */
+  recurring?: RecurrencePeriod;
+  /** The run whose cost it is (`run_…`). */
+  run?: string;
+  /** A short description. */
+  description?: string;
+}
+
+/** Revenue to record. */
+export interface RevenueInput {
+  /** How much came in; decimal text or minor units. */
+  amount: AmountInput;
+  /** When; default now. */
+  at?: Date;
+  /** Where it came from. */
+  source?: string;
+  /** A short description. */
+  description?: string;
+}
+
+/** Details of settling a reservation with {@link Treasury.commit}. */
+export interface CommitInput {
+  /** What was actually spent; default the reserved amount. May exceed it (the overrun is recorded). */
+  actual?: AmountInput;
+  /** The run whose cost it is. */
+  run?: string;
+  /** A short description. */
+  description?: string;
+}
+
+/**
+ * A group treasury: budgets and gates from its folder, balances derived from its records.
+ *
+ * Every operation re-reads the folder's files and the records, so edits to budgets apply at
+ * once and several processes can share one treasury. Operations that append take a file lock
+ * on the folder, so checks and appends never interleave across processes.
+ */
+export interface Treasury {
+  /** Version of this interface. */
+  readonly specificationVersion: 'v1';
+  /** The treasury folder. */
+  readonly dir: string;
+  /** Reads and resolves the folder's files; throws `ValidationError` when they are invalid. */
+  config(): Promise<TreasuryConfig>;
+  /** Balances derived from the records, at `at` (default now). */
+  balances(options?: { at?: Date }): Promise<TreasuryBalances>;
+  /** Whether an intended spend may go ahead now (open reservations count as spent). */
+  checkSpend(request: SpendRequest): Promise<SpendDecision>;
+  /** Records a spend that happened; always recorded, even over budget (it is a fact). */
+  recordSpend(spend: SpendInput): Promise<SpendRecord>;
+  /** Records revenue. */
+  recordRevenue(revenue: RevenueInput): Promise<RevenueRecord>;
+  /**
+   * Holds money for an intended spend if {@link checkSpend} allows it, atomically across
+   * processes: two reservers can never both take the last dollar.
+   */
+  reserve(request: ReserveRequest): Promise<ReservationResult>;
+  /** Settles a reservation as a spend (after expiry too: money spent is recorded). */
+  commit(reservation: string | Reservation, details?: CommitInput): Promise<SpendRecord>;
+  /** Gives a reservation's money back unspent. */
+  release(reservation: string | Reservation, reason?: string): Promise<void>;
+  /**
+   * Writes the derived figures (`spent_this_week`, `revenue_mtd`, `as_of`, and
+   * `spent_this_month` when a monthly budget is set) into `balances.yaml`, keeping its comments
+   * and layout. The file's figures are a report; decisions always use the records.
+   */
+  writeSnapshot(): Promise<TreasuryBalances>;
+}
+
+/** Options of {@link createTreasury}. */
+export interface TreasuryOptions {
+  /** The treasury folder (holding `balances.yaml` and `allocation_rules.yaml`). */
+  dir: string;
+  /** A ledger to keep records in (a `@karnel/ledger` ledger or anything with its shape). */
+  ledger?: LedgerLike;
+  /** A custom record store; ignored when `ledger` is given. Default: `<dir>/records.jsonl`. */
+  store?: TreasuryRecordStore;
+  /** Where time comes from. Default: the system clock. */
+  clock?: Clock;
+  /** Member roles; gates must require one of them. Default: not checked. */
+  roles?: readonly string[];
+  /** How long a reservation holds money. Default 15 minutes. */
+  reservationTtlMs?: number;
+  /** How long to wait for the treasury lock. Default 10 000 ms. */
+  lockTimeoutMs?: number;
+}
+
+/** Creates a {@link Treasury} over a folder and a record store. */
+export function createTreasury({
+  dir,
+  ledger,
+  store,
+  clock = systemClock,
+  roles,
+  reservationTtlMs = 15 * 60_000,
+  lockTimeoutMs = 10_000,
+}: TreasuryOptions): Treasury {
+  const records: TreasuryRecordStore = ledger
+    ? createLedgerRecordStore(ledger)
+    : (store ?? createFileRecordStore({ path: join(dir, 'records.jsonl') }));
+  const lockPath = join(dir, '.treasury.lock');
+  const locked = <T>(task: () => Promise<T>) =>
+    withFileLock(lockPath, task, { timeoutMs: lockTimeoutMs });
+
+  const config = async (): Promise<TreasuryConfig> => {
+    const result = await loadTreasuryConfig(dir, roles ? { roles } : {});
+    if (!result.config) throw new ValidationError({ diagnostics: result.diagnostics });
+    return result.config;
+  };
+  const balancesAt = async (current: TreasuryConfig, at: Date) =>
+    computeBalances(await records.read(), current, at);
+  const amountText = (current: TreasuryConfig, amount: AmountInput, argument: string) => {
+    const minor = toMinorUnits(amount, current, argument);
+    if (minor < 0n)
+      throw new InvalidArgumentError({
+        argument,
+        value: amount,
+        message: 'an amount cannot be negative',
+      });
+    return formatMinorUnits(minor, current.minorDigits);
+  };
+  const checkModelClass = (modelClass: string | undefined) => {
+    if (modelClass !== undefined && !(COGNITIVE_TIERS as readonly string[]).includes(modelClass)) {
+      throw new InvalidArgumentError({
+        argument: 'modelClass',
+        value: modelClass,
+        message: `expected one of ${COGNITIVE_TIERS.join(', ')}`,
+      });
+    }
+  };
+  const settleState = (all: TreasuryRecord[], id: string) => {
+    let opened: Extract<TreasuryRecord, { type: 'reservation.opened' }> | undefined;
+    let state: 'open' | 'committed' | 'released' | 'unknown' = 'unknown';
+    for (const record of all) {
+      if (record.type === 'reservation.opened' && record.id === id) {
+        opened = record;
+        state = 'open';
+      } else if (record.type === 'reservation.released' && record.id === id) state = 'released';
+      else if (record.type === 'spend.recorded' && record.reservation === id) state = 'committed';
+    }
+    return { opened, state };
+  };
+
+  return {
+    specificationVersion: 'v1',
+    dir,
+    config,
+    async balances({ at = clock.now() } = {}) {
+      return balancesAt(await config(), at);
+    },
+    async checkSpend(request) {
+      const current = await config();
+      return checkSpend(current, await balancesAt(current, clock.now()), request);
+    },
+    async recordSpend(spend) {
+      const current = await config();
+      checkModelClass(spend.modelClass);
+      if (spend.recurring !== undefined && !RECURRENCE_PERIODS.includes(spend.recurring)) {
+        throw new InvalidArgumentError({
+          argument: 'recurring',
+          value: spend.recurring,
+          message: `expected one of ${RECURRENCE_PERIODS.join(', ')}`,
+        });
+      }
+      const record: SpendRecord = {
+        type: 'spend.recorded',
+        at: (spend.at ?? clock.now()).toISOString(),
+        amount: amountText(current, spend.amount, 'amount'),
+        currency: current.currency,
+        ...optional({
+          model_class: spend.modelClass,
+          category: spend.category,
+          recurring: spend.recurring,
+          run: spend.run,
+          description: spend.description,
+        }),
+      };
+      await locked(() => records.append(record));
+      return record;
+    },
+    async recordRevenue(revenue) {
+      const current = await config();
+      const record: RevenueRecord = {
+        type: 'revenue.recorded',
+        at: (revenue.at ?? clock.now()).toISOString(),
+        amount: amountText(current, revenue.amount, 'amount'),
+        currency: current.currency,
+        ...optional({ source: revenue.source, description: revenue.description }),
+      };
+      await locked(() => records.append(record));
+      return record;
+    },
+    async reserve(request) {
+      const current = await config();
+      checkModelClass(request.modelClass);
+      const ttlMs = request.ttlMs ?? reservationTtlMs;
+      if (!(ttlMs > 0))
+        throw new InvalidArgumentError({
+          argument: 'ttlMs',
+          value: ttlMs,
+          message: 'must be positive',
+        });
+      return locked(async () => {
+        const now = clock.now();
+        const decision = checkSpend(current, await balancesAt(current, now), request);
+        if (decision.effect !== 'allow') return { ok: false, decision } as const;
+        const expiresAt = new Date(now.getTime() + ttlMs);
+        const id = createId('rsv');
+        await records.append({
+          type: 'reservation.opened',
+          id,
+          at: now.toISOString(),
+          expires_at: expiresAt.toISOString(),
+          amount: formatMinorUnits(decision.amount, current.minorDigits),
+          currency: current.currency,
+          ...optional({
+            model_class: request.modelClass,
+            category: request.category,
+            purpose: request.purpose,
+          }),
+        });
+        const reservation: Reservation = {
+          id,
+          amount: decision.amount,
+          expiresAt,
+          ...optional({ modelClass: request.modelClass, category: request.category }),
+        };
+        return { ok: true, reservation, decision } as const;
+      });
+    },
+    async commit(reservation, details = {}) {
+      const current = await config();
+      const id = typeof reservation === 'string' ? reservation : reservation.id;
+      return locked(async () => {
+        const { opened, state } = settleState(await records.read(), id);
+        if (!opened || state !== 'open')
+          throw new ReservationStateError({
+            reservationId: id,
+            state: state === 'open' ? 'unknown' : state,
+          });
+        const record: SpendRecord = {
+          type: 'spend.recorded',
+          at: clock.now().toISOString(),
+          amount:
+            details.actual === undefined
+              ? opened.amount
+              : amountText(current, details.actual, 'actual'),
+          currency: current.currency,
+          reservation: opened.id,
+          ...optional({
+            model_class: opened.model_class,
+            category: opened.category,
+            run: details.run,
+            description: details.description ?? opened.purpose,
+          }),
+        };
+        await records.append(record);
+        return record;
+      });
+    },
+    async release(reservation, reason) {
+      const id = typeof reservation === 'string' ? reservation : reservation.id;
+      if (!isId(id, 'rsv'))
+        throw new InvalidArgumentError({
+          argument: 'reservation',
+          value: id,
+          message: 'not a reservation id (rsv_…)',
+        });
+      await locked(async () => {
+        const { opened, state } = settleState(await records.read(), id);
+        if (!opened || state !== 'open')
+          throw new ReservationStateError({
+            reservationId: id,
+            state: state === 'open' ? 'unknown' : state,
+          });
+        await records.append({
+          type: 'reservation.released',
+          id,
+          at: clock.now().toISOString(),
+          ...optional({ reason }),
+        });
+      });
+    },
+    async writeSnapshot() {
+      return locked(async () => {
+        const current = await config();
+        const now = clock.now();
+        const balances = await balancesAt(current, now);
+        const path = join(dir, TREASURY_FILES.balances);
+        const document = parseDocument(await readFile(path, 'utf8'));
+        const financial = document.get('financial', true);
+        if (!isMap(financial))
+          throw new ValidationError({
+            diagnostics: [],
+            message: `${path}: financial is not a mapping`,
+          });
+        const setAmount = (key: string, minor: bigint) => {
+          const text = formatMinorUnits(minor, current.minorDigits);
+          const asNumber = Number(text);
+          // A plain YAML number when it round-trips exactly, quoted decimal text otherwise.
+          const exact = asNumber.toFixed(current.minorDigits) === text;
+          const existing = financial.get(key, true);
+          if (isScalar(existing)) {
+            existing.value = exact ? asNumber : text;
+            existing.minFractionDigits = exact ? current.minorDigits : undefined;
+            return;
+          }
+          const node = new Scalar(exact ? asNumber : text);
+          if (exact) node.minFractionDigits = current.minorDigits;
+          financial.set(key, node);
+        };
+        setAmount('spent_this_week', balances.week.spent);
+        if (current.budgets.month !== undefined || financial.has('spent_this_month')) {
+          setAmount('spent_this_month', balances.month.spent);
+        }
+        setAmount('revenue_mtd', balances.month.revenue);
+        const asOf = financial.get('as_of', true);
+        if (isScalar(asOf)) asOf.value = now.toISOString();
+        else financial.set('as_of', now.toISOString());
+        await writeFileAtomic(path, document.toString());
+        return balances;
+      });
+    },
+  };
+}
+
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}

@@ -22,7 +22,10 @@ function errors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
 }
 
-async function temporarySkill(name: string, files: Record<string, string | Uint8Array>): Promise<string> {
+async function temporarySkill(
+  name: string,
+  files: Record<string, string | Uint8Array>,
+): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'karnel-'));
   const dir = join(root, name);
   for (const [path, content] of Object.entries(files)) {
@@ -44,10 +47,21 @@ describe('loadSkill on the fixture corpus', () => {
       expect(skill?.frontmatter.license).toBe('Proprietary. LICENSE.txt has the complete terms');
       expect(skill?.frontmatter.compatibility).toMatch(/^Needs Python 3\.11/);
       expect(skill?.frontmatter.metadata).toEqual({ author: 'example-docs-team', version: '2.1' });
-      expect(listAllowedTools(skill?.frontmatter['allowed-tools'])).toEqual(['Bash(python:*)', 'Read', 'Write']);
-      expect(skill?.folders).toEqual({ scripts: true, references: true, assets: true, templates: false });
+      expect(listAllowedTools(skill?.frontmatter['allowed-tools'])).toEqual([
+        'Bash(python:*)',
+        'Read',
+        'Write',
+      ]);
+      expect(skill?.folders).toEqual({
+        scripts: true,
+        references: true,
+        assets: true,
+        templates: false,
+      });
       expect(skill?.body.startsWith('\n# Filling PDF forms')).toBe(true);
-      expect(skill?.bodyLine).toBe(await lineOf(join(dir, 'SKILL.md'), '# Filling PDF forms') - 1);
+      expect(skill?.bodyLine).toBe(
+        (await lineOf(join(dir, 'SKILL.md'), '# Filling PDF forms')) - 1,
+      );
       expect(skill?.execution).toBeUndefined();
       expect(skill?.karnel).toBeUndefined();
       expect(skill?.format).toBe('skill-md');
@@ -55,9 +69,15 @@ describe('loadSkill on the fixture corpus', () => {
   });
 
   it('accepts allowed-tools written as a YAML list', async () => {
-    const { skill, diagnostics } = await loadSkill(join(corpus, 'changelog-writer'), { mode: 'strict' });
+    const { skill, diagnostics } = await loadSkill(join(corpus, 'changelog-writer'), {
+      mode: 'strict',
+    });
     expect(diagnostics).toEqual([]);
-    expect(listAllowedTools(skill?.frontmatter['allowed-tools'])).toEqual(['Bash(git log:*)', 'Bash(git describe:*)', 'Read']);
+    expect(listAllowedTools(skill?.frontmatter['allowed-tools'])).toEqual([
+      'Bash(git log:*)',
+      'Bash(git describe:*)',
+      'Read',
+    ]);
   });
 
   it('keeps every Hermes Agent field in default mode', async () => {
@@ -97,7 +117,9 @@ describe('loadSkill on the fixture corpus', () => {
 
   it('reports each Hermes field as outside the specification in strict mode, at its line', async () => {
     const file = join(corpus, 'devops/github-issue-triage/SKILL.md');
-    const { skill, diagnostics } = await loadSkill(join(corpus, 'devops/github-issue-triage'), { mode: 'strict' });
+    const { skill, diagnostics } = await loadSkill(join(corpus, 'devops/github-issue-triage'), {
+      mode: 'strict',
+    });
     expect(skill).toBeUndefined();
     const nonSpec = diagnostics.filter((diagnostic) => diagnostic.code === 'skill/non-spec-field');
     expect(nonSpec.map(({ line, column, severity }) => ({ line, column, severity }))).toEqual([
@@ -107,7 +129,12 @@ describe('loadSkill on the fixture corpus', () => {
       { line: await lineOf(file, 'required_environment_variables:'), column: 1, severity: 'error' },
     ]);
     expect(diagnostics).toContainEqual(
-      expect.objectContaining({ code: 'skill/metadata-not-string', severity: 'warning', line: await lineOf(file, '  hermes:'), column: 3 }),
+      expect.objectContaining({
+        code: 'skill/metadata-not-string',
+        severity: 'warning',
+        line: await lineOf(file, '  hermes:'),
+        column: 3,
+      }),
     );
   });
 
@@ -122,13 +149,21 @@ describe('loadSkill on the fixture corpus', () => {
     });
     expect(skill?.karnel?.usage?.total_invocations).toBe(47);
     expect(skill?.karnel?.usage?.success_rate).toBe(0.9149);
-    expect(skill?.karnel?.attribution?.contributed_to_outcomes).toEqual(['ledger/run_07', 'ledger/run_12']);
+    expect(skill?.karnel?.attribution?.contributed_to_outcomes).toEqual([
+      'ledger/run_07',
+      'ledger/run_12',
+    ]);
     expect(skill?.execution).toEqual({
       runtime: 'python',
       entry: 'scripts/collect.py',
       entryAbsolute: join(dir, 'scripts/collect.py'),
       capabilities_required: ['net:export.arxiv.org', 'fs.write:./cache/**'],
-      sandbox: { network: 'enabled', max_memory_mb: 512, timeout_ms: 120000, filesystem: { read: ['references/**'], write: ['cache/**'] } },
+      sandbox: {
+        network: 'enabled',
+        max_memory_mb: 512,
+        timeout_ms: 120000,
+        filesystem: { read: ['references/**'], write: ['cache/**'] },
+      },
     });
     expect(skill?.protected).toBe(false);
   });
@@ -141,7 +176,10 @@ describe('loadSkill on the fixture corpus', () => {
     expect(skill?.name).toBe('workspace-search');
     expect(skill?.frontmatter.version).toBe('1.0.0');
     expect(skill?.body).toBe('');
-    expect(skill?.rawFrontmatter.metadata).toEqual({ emoji: '🔎', tags: ['code', 'workspace', 'search'] });
+    expect(skill?.rawFrontmatter.metadata).toEqual({
+      emoji: '🔎',
+      tags: ['code', 'workspace', 'search'],
+    });
     expect(skill?.execution).toEqual({
       runtime: 'wasm',
       entry: 'main.wasm',
@@ -159,7 +197,11 @@ describe('loadSkill on the fixture corpus', () => {
     expect(skill?.protected).toBe(true);
     expect(skill?.execution?.entry).toBe('scripts/main.mjs');
     expect(skill?.execution?.entryAbsolute).toBe(join(dir, 'scripts/main.mjs'));
-    expect(skill?.execution?.sandbox).toEqual({ network: 'disabled', max_memory_mb: 256, timeout_ms: 10000 });
+    expect(skill?.execution?.sandbox).toEqual({
+      network: 'disabled',
+      max_memory_mb: 256,
+      timeout_ms: 10000,
+    });
   });
 
   it('reads a native operation without a file', async () => {
@@ -174,25 +216,93 @@ describe('loadSkill on the fixture corpus', () => {
   });
 
   it('shows the display path in diagnostics', async () => {
-    const { diagnostics } = await loadSkill(join(broken, 'name-mismatch'), { displayPath: 'skills/name-mismatch' });
+    const { diagnostics } = await loadSkill(join(broken, 'name-mismatch'), {
+      displayPath: 'skills/name-mismatch',
+    });
     expect(diagnostics[0]?.file).toBe('skills/name-mismatch/SKILL.md');
   });
 });
 
 describe('loadSkill on broken skills', () => {
-  const cases: Array<{ folder: string; code: string; file: string; line: number; column?: number }> = [
+  const cases: Array<{
+    folder: string;
+    code: string;
+    file: string;
+    line: number;
+    column?: number;
+  }> = [
     { folder: 'name-mismatch', code: 'skill/name-mismatch', file: 'SKILL.md', line: 2, column: 7 },
     { folder: 'Data-Cleaner', code: 'skill/name-uppercase', file: 'SKILL.md', line: 2, column: 7 },
-    { folder: 'pdf--tools', code: 'skill/name-consecutive-hyphens', file: 'SKILL.md', line: 2, column: 7 },
-    { folder: 'description-too-long', code: 'skill/description-too-long', file: 'SKILL.md', line: 3, column: 14 },
-    { folder: 'unknown-runtime', code: 'schema/invalid-value', file: 'karnel.yaml', line: 3, column: 12 },
-    { folder: 'wasm-no-digest', code: 'skill/missing-sha256', file: 'karnel.yaml', line: 3, column: 12 },
-    { folder: 'entry-traversal', code: 'skill/entry-escapes', file: 'karnel.yaml', line: 4, column: 10 },
-    { folder: 'missing-frontmatter', code: 'skill/missing-frontmatter', file: 'SKILL.md', line: 1, column: 1 },
-    { folder: 'bad-capability', code: 'skill/invalid-capability', file: 'karnel.yaml', line: 6, column: 7 },
-    { folder: 'sha256-mismatch', code: 'skill/sha256-mismatch', file: 'karnel.yaml', line: 4, column: 11 },
-    { folder: 'json-name-mismatch', code: 'skill/name-mismatch', file: 'search.skill.json', line: 2, column: 11 },
-    { folder: 'bad-provenance', code: 'skill/invalid-provenance-source', file: 'karnel.yaml', line: 3, column: 11 },
+    {
+      folder: 'pdf--tools',
+      code: 'skill/name-consecutive-hyphens',
+      file: 'SKILL.md',
+      line: 2,
+      column: 7,
+    },
+    {
+      folder: 'description-too-long',
+      code: 'skill/description-too-long',
+      file: 'SKILL.md',
+      line: 3,
+      column: 14,
+    },
+    {
+      folder: 'unknown-runtime',
+      code: 'schema/invalid-value',
+      file: 'karnel.yaml',
+      line: 3,
+      column: 12,
+    },
+    {
+      folder: 'wasm-no-digest',
+      code: 'skill/missing-sha256',
+      file: 'karnel.yaml',
+      line: 3,
+      column: 12,
+    },
+    {
+      folder: 'entry-traversal',
+      code: 'skill/entry-escapes',
+      file: 'karnel.yaml',
+      line: 4,
+      column: 10,
+    },
+    {
+      folder: 'missing-frontmatter',
+      code: 'skill/missing-frontmatter',
+      file: 'SKILL.md',
+      line: 1,
+      column: 1,
+    },
+    {
+      folder: 'bad-capability',
+      code: 'skill/invalid-capability',
+      file: 'karnel.yaml',
+      line: 6,
+      column: 7,
+    },
+    {
+      folder: 'sha256-mismatch',
+      code: 'skill/sha256-mismatch',
+      file: 'karnel.yaml',
+      line: 4,
+      column: 11,
+    },
+    {
+      folder: 'json-name-mismatch',
+      code: 'skill/name-mismatch',
+      file: 'search.skill.json',
+      line: 2,
+      column: 11,
+    },
+    {
+      folder: 'bad-provenance',
+      code: 'skill/invalid-provenance-source',
+      file: 'karnel.yaml',
+      line: 3,
+      column: 11,
+    },
     { folder: 'bad-provenance', code: 'time/invalid', file: 'karnel.yaml', line: 4, column: 15 },
   ];
 
@@ -200,7 +310,15 @@ describe('loadSkill on broken skills', () => {
     it(`${folder}: ${code} at ${file}:${line}`, async () => {
       const { skill, diagnostics } = await loadSkill(join(broken, folder), { displayPath: folder });
       expect(skill).toBeUndefined();
-      expect(diagnostics).toContainEqual(expect.objectContaining({ code, severity: 'error', file: join(folder, file), line, ...(column ? { column } : {}) }));
+      expect(diagnostics).toContainEqual(
+        expect.objectContaining({
+          code,
+          severity: 'error',
+          file: join(folder, file),
+          line,
+          ...(column ? { column } : {}),
+        }),
+      );
     });
   }
 
@@ -214,7 +332,9 @@ describe('loadSkill on broken skills', () => {
   it('suggests the digest of the module when a wasm skill declares none', async () => {
     const { diagnostics } = await loadSkill(join(broken, 'wasm-no-digest'));
     const digest = sha256Hex(await readFile(join(broken, 'wasm-no-digest/main.wasm')));
-    expect(diagnostics.find((candidate) => candidate.code === 'skill/missing-sha256')?.hint).toBe(`sha256: ${digest}`);
+    expect(diagnostics.find((candidate) => candidate.code === 'skill/missing-sha256')?.hint).toBe(
+      `sha256: ${digest}`,
+    );
   });
 });
 
@@ -230,13 +350,18 @@ describe('loadSkill edge cases', () => {
   });
 
   it('reports an unclosed frontmatter', async () => {
-    const dir = await temporarySkill('unclosed', { 'SKILL.md': '---\nname: unclosed\ndescription: never closed\n' });
-    expect((await loadSkill(dir)).diagnostics).toContainEqual(expect.objectContaining({ code: 'skill/unclosed-frontmatter' }));
+    const dir = await temporarySkill('unclosed', {
+      'SKILL.md': '---\nname: unclosed\ndescription: never closed\n',
+    });
+    expect((await loadSkill(dir)).diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'skill/unclosed-frontmatter' }),
+    );
   });
 
   it('accepts CRLF line endings and a byte order mark', async () => {
     const dir = await temporarySkill('windows-skill', {
-      'SKILL.md': '\uFEFF---\r\nname: windows-skill\r\ndescription: written on Windows\r\n---\r\n# Title\r\n',
+      'SKILL.md':
+        '\uFEFF---\r\nname: windows-skill\r\ndescription: written on Windows\r\n---\r\n# Title\r\n',
     });
     const { skill, diagnostics } = await loadSkill(dir);
     expect(diagnostics).toEqual([]);
@@ -251,30 +376,57 @@ describe('loadSkill edge cases', () => {
     const relaxed = await loadSkill(dir);
     expect(relaxed.skill).toBeDefined();
     expect(relaxed.diagnostics).toEqual([
-      expect.objectContaining({ code: 'schema/unknown-field', severity: 'warning', line: 4, column: 1, hint: 'did you mean "license"?' }),
+      expect.objectContaining({
+        code: 'schema/unknown-field',
+        severity: 'warning',
+        line: 4,
+        column: 1,
+        hint: 'did you mean "license"?',
+      }),
     ]);
     expect(relaxed.skill?.rawFrontmatter.licence).toBe('MIT');
     const strict = await loadSkill(dir, { mode: 'strict' });
     expect(strict.skill).toBeUndefined();
-    expect(strict.diagnostics).toEqual([expect.objectContaining({ code: 'skill/unknown-field', severity: 'error', line: 4, column: 1 })]);
+    expect(strict.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'skill/unknown-field',
+        severity: 'error',
+        line: 4,
+        column: 1,
+      }),
+    ]);
   });
 
   it('reports missing required fields', async () => {
-    const dir = await temporarySkill('no-description', { 'SKILL.md': '---\nname: no-description\n---\n' });
-    expect((await loadSkill(dir)).diagnostics).toContainEqual(expect.objectContaining({ code: 'schema/missing-field', message: expect.stringContaining('description') }));
+    const dir = await temporarySkill('no-description', {
+      'SKILL.md': '---\nname: no-description\n---\n',
+    });
+    expect((await loadSkill(dir)).diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'schema/missing-field',
+        message: expect.stringContaining('description'),
+      }),
+    );
   });
 
   it('refuses an entry that is a symlink leading out of the skill folder', async () => {
     const dir = await temporarySkill('symlinked', {
       'SKILL.md': '---\nname: symlinked\ndescription: its script is a symlink\n---\n',
-      'karnel.yaml': 'karnel_skill_version: "0.2"\nexecution:\n  runtime: node\n  entry: scripts/run.mjs\n',
+      'karnel.yaml':
+        'karnel_skill_version: "0.2"\nexecution:\n  runtime: node\n  entry: scripts/run.mjs\n',
     });
     const outside = join(dir, '..', 'outside.mjs');
     await writeFile(outside, 'export {};\n');
     await mkdir(join(dir, 'scripts'));
     await symlink(outside, join(dir, 'scripts/run.mjs'));
     const { diagnostics } = await loadSkill(dir);
-    expect(diagnostics).toContainEqual(expect.objectContaining({ code: 'skill/entry-escapes', file: join(dir, 'karnel.yaml'), line: 4 }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'skill/entry-escapes',
+        file: join(dir, 'karnel.yaml'),
+        line: 4,
+      }),
+    );
   });
 
   it('refuses a missing entry, a wrong extension and a filesystem path that climbs out', async () => {
@@ -291,37 +443,55 @@ describe('loadSkill edge cases', () => {
         '',
       ].join('\n'),
     });
-    const codes = errors((await loadSkill(dir)).diagnostics).map(({ code, line }) => `${code}@${line}`);
-    expect(codes).toEqual(['skill/entry-missing@4', 'skill/entry-extension@4', 'skill/filesystem-escapes@7']);
+    const codes = errors((await loadSkill(dir)).diagnostics).map(
+      ({ code, line }) => `${code}@${line}`,
+    );
+    expect(codes).toEqual([
+      'skill/entry-missing@4',
+      'skill/entry-extension@4',
+      'skill/filesystem-escapes@7',
+    ]);
   });
 
   it('refuses two execution manifests', async () => {
     const dir = await temporarySkill('two-manifests', {
       'SKILL.md': '---\nname: two-manifests\ndescription: both\n---\n',
       'karnel.yaml': 'karnel_skill_version: "0.2"\nexecution:\n  runtime: native\n',
-      'two-manifests.skill.json': '{"name": "two-manifests", "description": "both", "runtime": "native"}',
+      'two-manifests.skill.json':
+        '{"name": "two-manifests", "description": "both", "runtime": "native"}',
     });
-    expect((await loadSkill(dir)).diagnostics).toContainEqual(expect.objectContaining({ code: 'skill/duplicate-execution', line: 2 }));
+    expect((await loadSkill(dir)).diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'skill/duplicate-execution', line: 2 }),
+    );
   });
 
   it('warns when a capability needs the network the sandbox disables', async () => {
     const dir = await temporarySkill('offline', {
       'SKILL.md': '---\nname: offline\ndescription: wants the net\n---\n',
-      'karnel.yaml': 'karnel_skill_version: "0.2"\nexecution:\n  runtime: native\n  capabilities_required: ["net:api.github.com"]\n',
+      'karnel.yaml':
+        'karnel_skill_version: "0.2"\nexecution:\n  runtime: native\n  capabilities_required: ["net:api.github.com"]\n',
     });
     const { skill, diagnostics } = await loadSkill(dir);
     expect(skill).toBeDefined();
-    expect(diagnostics).toEqual([expect.objectContaining({ code: 'skill/network-disabled', severity: 'warning', line: 4 })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'skill/network-disabled', severity: 'warning', line: 4 }),
+    ]);
   });
 
   it('never throws for a missing folder, a file, a binary SKILL.md or an oversized one', async () => {
     const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-    expect((await loadSkill(join(root, 'nothing'))).diagnostics[0]?.code).toBe('skill/missing-folder');
+    expect((await loadSkill(join(root, 'nothing'))).diagnostics[0]?.code).toBe(
+      'skill/missing-folder',
+    );
     await writeFile(join(root, 'file'), 'x');
     expect((await loadSkill(join(root, 'file'))).diagnostics[0]?.code).toBe('skill/not-a-folder');
-    const binary = await temporarySkill('binary', { 'SKILL.md': new Uint8Array([0xff, 0xfe, 0x00, 0x41]) });
+    const binary = await temporarySkill('binary', {
+      'SKILL.md': new Uint8Array([0xff, 0xfe, 0x00, 0x41]),
+    });
     expect((await loadSkill(binary)).diagnostics[0]?.code).toBe('file/not-utf8');
-    const big = await temporarySkill('big', { 'SKILL.md': `---\nname: big\ndescription: big\n---\n${'x'.repeat(2048)}` });
+    const big = await temporarySkill('big', {
+      'SKILL.md': `---\nname: big\ndescription: big\n---\n${'x'.repeat(2048)}`,
+    });
     expect((await loadSkill(big, { maxBytes: 1024 })).diagnostics[0]?.code).toBe('file/too-large');
     const empty = await temporarySkill('empty', { 'notes.txt': 'no skill here' });
     expect((await loadSkill(empty)).diagnostics[0]?.code).toBe('skill/missing-skill-md');
@@ -329,15 +499,39 @@ describe('loadSkill edge cases', () => {
 
   it('never throws and returns a skill exactly when there is no error, whatever SKILL.md holds', async () => {
     const dir = await temporarySkill('fuzzed', {});
-    const fragments = ['---', '\n', 'name: fuzzed', 'name: Fuzzed', 'description: ', 'x', ': ', '- ', '[', '{', '"', 'metadata:', '  hermes: 1', 'version: 1.0', '...', '#', '\t'];
+    const fragments = [
+      '---',
+      '\n',
+      'name: fuzzed',
+      'name: Fuzzed',
+      'description: ',
+      'x',
+      ': ',
+      '- ',
+      '[',
+      '{',
+      '"',
+      'metadata:',
+      '  hermes: 1',
+      'version: 1.0',
+      '...',
+      '#',
+      '\t',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.array(fc.constantFrom(...fragments)).map((parts) => parts.join(''))), async (text) => {
-        await writeFile(join(dir, 'SKILL.md'), text);
-        for (const mode of ['default', 'strict'] as const) {
-          const result = await loadSkill(dir, { mode });
-          expect(result.skill === undefined).toBe(hasErrors(result.diagnostics));
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.array(fc.constantFrom(...fragments)).map((parts) => parts.join('')),
+        ),
+        async (text) => {
+          await writeFile(join(dir, 'SKILL.md'), text);
+          for (const mode of ['default', 'strict'] as const) {
+            const result = await loadSkill(dir, { mode });
+            expect(result.skill === undefined).toBe(hasErrors(result.diagnostics));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

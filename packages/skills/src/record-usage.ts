@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type Clock, createDiagnostic, systemClock, ValidationError } from '@karnel/core';
+import { isScalar, isSeq } from 'yaml';
 import {
   attributionSchema,
   type SkillAttribution,
@@ -133,11 +134,18 @@ export async function recordSkillUsage(
     update = applyOutcomes(usage.data, attribution.data, outcomes, { clock });
     if (update.counted === 0) return false;
     for (const [key, value] of Object.entries(update.usage)) document.setIn(['usage', key], value);
-    if (update.attribution.contributed_to_outcomes) {
-      document.setIn(
-        ['attribution', 'contributed_to_outcomes'],
-        document.createNode(update.attribution.contributed_to_outcomes),
-      );
+    const refs = update.attribution.contributed_to_outcomes;
+    if (refs) {
+      // Append to the existing list node, so its style (flow or block) and comments survive.
+      const existing = document.getIn(['attribution', 'contributed_to_outcomes'], true);
+      if (isSeq(existing)) {
+        const present = new Set(
+          existing.items.map((item) => String(isScalar(item) ? item.value : item)),
+        );
+        for (const ref of refs) if (!present.has(ref)) existing.add(document.createNode(ref));
+      } else {
+        document.setIn(['attribution', 'contributed_to_outcomes'], document.createNode(refs));
+      }
     }
     return true;
   });

@@ -4,7 +4,8 @@ import { explainInvalidSkillName, isSkillName, MAX_SKILL_NAME_LENGTH } from './s
 
 describe('skill names', () => {
   it('accepts the examples of the specification', () => {
-    for (const name of ['pdf-processing', 'data-analysis', 'code-review', 'a', 'x1-2y']) expect(isSkillName(name)).toBe(true);
+    for (const name of ['pdf-processing', 'data-analysis', 'code-review', 'a', 'x1-2y'])
+      expect(isSkillName(name)).toBe(true);
   });
 
   it('names the broken rule', () => {
@@ -14,7 +15,9 @@ describe('skill names', () => {
     expect(explainInvalidSkillName('pdf--processing')?.code).toBe('skill/name-consecutive-hyphens');
     expect(explainInvalidSkillName('pdf_processing')?.code).toBe('skill/name-invalid');
     expect(explainInvalidSkillName('')?.code).toBe('skill/name-empty');
-    expect(explainInvalidSkillName('a'.repeat(MAX_SKILL_NAME_LENGTH + 1))?.code).toBe('skill/name-too-long');
+    expect(explainInvalidSkillName('a'.repeat(MAX_SKILL_NAME_LENGTH + 1))?.code).toBe(
+      'skill/name-too-long',
+    );
     expect(explainInvalidSkillName('a'.repeat(MAX_SKILL_NAME_LENGTH))).toBeUndefined();
   });
 

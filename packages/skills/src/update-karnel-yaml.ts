@@ -64,7 +64,7 @@ export async function updateKarnelYaml(
       (document.contents as unknown as { items: unknown[] }).items.unshift(version);
     }
     if (edit(document) === false) return document.toJS() as Record<string, unknown>;
-    await writeFileAtomic(path, document.toString());
+    await writeFileAtomic(path, document.toString({ flowCollectionPadding: false }));
     return document.toJS() as Record<string, unknown>;
   });
 }

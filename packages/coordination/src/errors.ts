@@ -21,3 +21,31 @@ export class RoutingError extends KarnelError {
     return KarnelError.hasMarker(error, 'karnel.error.RoutingError');
   }
 }
+
+const archiveMarker = Symbol.for('karnel.error.ArchiveIntegrityError');
+
+/**
+ * A message archive in a ledger cannot be read back as it was written: a committed line was
+ * altered, or is not a message any more. Run `karnel ledger verify` to see every problem.
+ */
+export class ArchiveIntegrityError extends KarnelError {
+  private readonly [archiveMarker] = true;
+  /** The ledger folder. */
+  readonly dir: string;
+  /** The seq of the entry whose message could not be read. */
+  readonly seq: number;
+
+  constructor({ dir, seq, reason }: { dir: string; seq: number; reason: string }) {
+    super({
+      name: 'ArchiveIntegrityError',
+      message: `Message archive in ${dir} is damaged: ${reason}`,
+    });
+    this.dir = dir;
+    this.seq = seq;
+  }
+
+  /** Whether `error` is an {@link ArchiveIntegrityError} from any copy of this package. */
+  static override isInstance(error: unknown): error is ArchiveIntegrityError {
+    return KarnelError.hasMarker(error, 'karnel.error.ArchiveIntegrityError');
+  }
+}

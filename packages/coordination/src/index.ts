@@ -23,7 +23,7 @@ export {
   type DispatchEdge,
   type DispatchTable,
 } from './dispatch-table';
-export { RoutingError } from './errors';
+export { ArchiveIntegrityError, RoutingError } from './errors';
 export {
   COST_OVERRUN_PREDICTED,
   type ParsedCondition,
@@ -39,6 +39,13 @@ export {
   evaluateEscalations,
   type UnevaluatedCondition,
 } from './evaluate-escalations';
+export {
+  COORDINATION_RECORD_TYPE,
+  type CoordinationLedger,
+  createLedgerArchive,
+  type LedgerArchiveOptions,
+  readArchivedMessages,
+} from './ledger-archive';
 export {
   type ArchiveReceipt,
   createMemoryArchive,

@@ -1,9 +1,10 @@
 import { coordinationCheck } from './coordination-check';
 import type { DirectoryCheck } from './directory-check';
+import { ledgerCheck } from './ledger-check';
 
 /**
  * The checks `karnel validate` runs on every target after manifest validation. Each package
  * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills)
  * appends its check here.
  */
-export const directoryChecks: readonly DirectoryCheck[] = [coordinationCheck];
+export const directoryChecks: readonly DirectoryCheck[] = [coordinationCheck, ledgerCheck];

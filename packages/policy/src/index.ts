@@ -6,6 +6,36 @@ export {
   parseAmount,
 } from './amount';
 export {
+  APPROVAL_STATUSES,
+  type ApprovalDecision,
+  type ApprovalQueue,
+  type ApprovalQueueOptions,
+  type ApprovalRefusal,
+  type ApprovalRequest,
+  type ApprovalResult,
+  type ApprovalStatus,
+  approvalDecisionSchema,
+  approvalRequestSchema,
+  createApprovalQueue,
+  hashAction,
+  type NewApprovalRequest,
+  signApprovalDecision,
+} from './approval-queue';
+export {
+  type Authority,
+  type AuthorityOptions,
+  createAuthority,
+  type Grant,
+  type GrantContext,
+  type GrantVerification,
+  grantSchema,
+  type Revocation,
+  revocationSchema,
+  type SignGrantOptions,
+  signGrant,
+  verifyGrant,
+} from './authority';
+export {
   ANY_CAPABILITY,
   BUILT_IN_CAPABILITY_NAMES,
   CAPABILITY_VOCABULARY,
@@ -49,6 +79,7 @@ export {
   validatePolicyDocument,
   validatePolicyFile,
 } from './policy-file';
+export { POLICY_RECORD_TYPES, type PolicyLedger, type PolicyRecordType } from './policy-ledger';
 export type { PolicyDecision, PolicyRequest } from './policy-request';
 export {
   type AmountCondition,

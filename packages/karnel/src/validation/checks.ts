@@ -1,3 +1,4 @@
+import { constraintsCheck } from './constraints-check';
 import { coordinationCheck } from './coordination-check';
 import type { DirectoryCheck } from './directory-check';
 import { ledgerCheck } from './ledger-check';
@@ -7,4 +8,8 @@ import { ledgerCheck } from './ledger-check';
  * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills)
  * appends its check here.
  */
-export const directoryChecks: readonly DirectoryCheck[] = [coordinationCheck, ledgerCheck];
+export const directoryChecks: readonly DirectoryCheck[] = [
+  coordinationCheck,
+  ledgerCheck,
+  constraintsCheck,
+];

@@ -1,27 +1,27 @@
 export {
+  type AllocationRulesFile,
   allocationRulesFileSchema,
   approvalGateSchema,
-  type AllocationRulesFile,
 } from './allocation-rules-schema';
 export {
+  type AmountExpression,
   compareRates,
   parseAmountExpression,
   RECURRENCE_PERIODS,
-  type AmountExpression,
   type RecurrencePeriod,
 } from './amount-expression';
-export { amountTextSchema, balancesFileSchema, type BalancesFile } from './balances-schema';
+export { amountTextSchema, type BalancesFile, balancesFileSchema } from './balances-schema';
 export {
-  checkSpend,
-  toMinorUnits,
   type AmountInput,
+  checkSpend,
   type SpendDecision,
   type SpendRequest,
+  toMinorUnits,
 } from './check-spend';
 export {
+  type BucketBalance,
   computeBalances,
   formatBalanceAmount,
-  type BucketBalance,
   type OpenReservation,
   type PeriodBalance,
   type TreasuryBalances,
@@ -33,20 +33,20 @@ export {
   formatBasisPoints,
   formatMinorUnits,
   isCurrencyCode,
+  type ParsedAmount,
   parseDecimalAmount,
   parsePercent,
-  type ParsedAmount,
 } from './money';
 export {
+  type BudgetPeriod,
+  type BudgetPeriodKind,
   isTimeZone,
+  type LocalDate,
   localDateOf,
+  type PeriodOptions,
   periodContaining,
   startOfLocalDay,
   WEEKDAYS,
-  type BudgetPeriod,
-  type BudgetPeriodKind,
-  type LocalDate,
-  type PeriodOptions,
   type Weekday,
 } from './periods';
 export {
@@ -57,21 +57,21 @@ export {
   type TreasuryRecordStore,
 } from './record-store';
 export {
-  reservationOpenedRecordSchema,
-  reservationReleasedRecordSchema,
-  revenueRecordSchema,
-  spendRecordSchema,
-  TREASURY_RECORD_TYPES,
-  treasuryRecordSchema,
   type ReservationOpenedRecord,
   type ReservationReleasedRecord,
   type RevenueRecord,
+  reservationOpenedRecordSchema,
+  reservationReleasedRecordSchema,
+  revenueRecordSchema,
   type SpendRecord,
+  spendRecordSchema,
+  TREASURY_RECORD_TYPES,
   type TreasuryRecord,
+  treasuryRecordSchema,
 } from './records';
 export {
-  createTreasury,
   type CommitInput,
+  createTreasury,
   type Reservation,
   type ReservationResult,
   type ReserveRequest,
@@ -81,12 +81,12 @@ export {
   type TreasuryOptions,
 } from './treasury';
 export {
+  type ApprovalGate,
   loadTreasuryConfig,
   resolveTreasuryConfig,
   TREASURY_FILES,
-  type ApprovalGate,
   type TreasuryConfig,
   type TreasuryConfigOptions,
   type TreasuryConfigResult,
 } from './treasury-config';
-export { validateTreasuryDir, type ValidateTreasuryDirOptions } from './validate-treasury-dir';
+export { type ValidateTreasuryDirOptions, validateTreasuryDir } from './validate-treasury-dir';

@@ -1,7 +1,7 @@
 import { open, readFile, stat, truncate } from 'node:fs/promises';
 import { appendFileDurable, parseJsonLines } from '@karnel/core';
 import { TreasuryRecordError } from './errors';
-import { type TreasuryRecord, TREASURY_RECORD_TYPES, treasuryRecordSchema } from './records';
+import { TREASURY_RECORD_TYPES, type TreasuryRecord, treasuryRecordSchema } from './records';
 
 /**
  * Where treasury records live. The treasury only appends and reads; it never rewrites a record,
@@ -58,9 +58,10 @@ export function createFileRecordStore({ path }: FileRecordStoreOptions): Treasur
           message: `${corrupt.file}:${corrupt.line}:${corrupt.column}: ${corrupt.message}`,
         });
       }
-      const lastLine = parsed.records.at(-1);
+      // An unterminated last line was never acknowledged; the next append cuts it off.
+      const tornLine = parsed.tornTail ? text.split('\n').length : 0;
       return parsed.records
-        .filter((line) => !(parsed.tornTail && line === lastLine))
+        .filter((line) => line.line !== tornLine)
         .map((line) => checkRecord(line.value, `${path}:${line.line}`));
     },
   };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import {
-  closestMatch,
   COGNITIVE_TIERS,
+  closestMatch,
   createDiagnostic,
   type Diagnostic,
   type DocumentPath,

@@ -1,0 +1,98 @@
+import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createManualClock } from '@karnel/core';
+import { openLedger } from '@karnel/ledger';
+import { describe, expect, it } from 'vitest';
+import { TreasuryRecordError } from './errors';
+import { createFileRecordStore, createLedgerRecordStore } from './record-store';
+import type { TreasuryRecord } from './records';
+import { createTreasury } from './treasury';
+
+const spend: TreasuryRecord = {
+  type: 'spend.recorded',
+  at: '2026-05-06T10:00:00Z',
+  amount: '1.25',
+  currency: 'USD',
+};
+
+describe('createFileRecordStore', () => {
+  it('appends and reads records in order', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'records.jsonl');
+    const store = createFileRecordStore({ path });
+    expect(await store.read()).toEqual([]);
+    await store.append(spend);
+    await store.append({ ...spend, amount: '2.00', model_class: 'bulk-cheap' });
+    expect((await store.read()).map((record) => 'amount' in record && record.amount)).toEqual([
+      '1.25',
+      '2.00',
+    ]);
+  });
+
+  it('ignores a line cut short by a crash and cuts it off before the next append', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'records.jsonl');
+    const store = createFileRecordStore({ path });
+    await store.append(spend);
+    await appendFile(path, '{"type":"spend.recorded","at":"2026-05-06T1');
+    expect(await store.read()).toHaveLength(1);
+    await store.append({ ...spend, amount: '3.00' });
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect((await store.read()).map((record) => 'amount' in record && record.amount)).toEqual([
+      '1.25',
+      '3.00',
+    ]);
+  });
+
+  it('refuses to read past a corrupt record rather than leave money out', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'records.jsonl');
+    await writeFile(path, `${JSON.stringify(spend)}\n{"type":"spend.recorded","amount":"x"}\n`);
+    await expect(createFileRecordStore({ path }).read()).rejects.toSatisfy(
+      TreasuryRecordError.isInstance,
+    );
+    await expect(
+      createFileRecordStore({ path }).append({ ...spend, amount: 1 } as unknown as TreasuryRecord),
+    ).rejects.toThrow(/amount/);
+  });
+});
+
+describe('createLedgerRecordStore', () => {
+  it('keeps treasury records as ledger entries and derives balances from them', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const dir = join(root, 'treasury');
+    await mkdir(dir);
+    await writeFile(join(dir, 'balances.yaml'), 'financial:\n  budget_weekly: 10.00\n');
+    const ledger = await openLedger(join(root, 'ledger'));
+    try {
+      const clock = createManualClock('2026-05-06T10:00:00Z');
+      const treasury = createTreasury({ dir, ledger, clock });
+      await ledger.append({ type: 'note.written', body: { text: 'not money' } });
+      await treasury.recordSpend({ amount: '4.00', run: 'run_1' });
+      const held = await treasury.reserve({ amount: '6.00' });
+      expect(held.ok).toBe(true);
+      expect(await treasury.reserve({ amount: '0.01' })).toMatchObject({
+        ok: false,
+        decision: { effect: 'deny' },
+      });
+      const types: string[] = [];
+      for await (const entry of ledger.entries()) types.push(entry.type);
+      expect(types).toEqual(['note.written', 'spend.recorded', 'reservation.opened']);
+      const records = await createLedgerRecordStore(ledger).read();
+      expect(records.map((record) => record.type)).toEqual([
+        'spend.recorded',
+        'reservation.opened',
+      ]);
+      expect(records[0]).toMatchObject({ amount: '4.00', currency: 'USD', run: 'run_1' });
+      // A second process (here: a second ledger handle) sees the same balances.
+      const other = await openLedger(join(root, 'ledger'));
+      try {
+        const balances = await createTreasury({ dir, ledger: other, clock }).balances();
+        expect(balances.week).toMatchObject({ spent: 400n, reserved: 600n, remaining: 0n });
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await ledger.close();
+    }
+  });
+});

@@ -52,7 +52,7 @@ export async function detectDirectoryKind(
       displayPath: manifestDisplay,
       maxBytes: MAX_MANIFEST_BYTES,
     });
-    if (document.value === undefined) {
+    if (document.value === undefined || document.value === null) {
       return failed(
         ...(document.diagnostics.length > 0
           ? document.diagnostics

@@ -96,16 +96,21 @@ export const humanMemberEntrySchema = z
   .meta({ title: 'Human member' });
 
 /** One entry of a group manifest's `members` list. */
-export const groupMemberEntrySchema = z.discriminatedUnion(
-  'agent_kind',
-  [referencedMemberEntrySchema, foreignMemberEntrySchema, humanMemberEntrySchema],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? 'expected "agent_kind" to be omitted, "karnel-native", "foreign" or "human"'
-        : undefined,
-  },
-);
+export const groupMemberEntrySchema = z
+  .discriminatedUnion(
+    'agent_kind',
+    [referencedMemberEntrySchema, foreignMemberEntrySchema, humanMemberEntrySchema],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? 'expected "agent_kind" to be omitted, "karnel-native", "foreign" or "human"'
+          : undefined,
+    },
+  )
+  .meta({
+    description:
+      'One member: by reference to a members/*.yaml file, a foreign agent with an inline adapter, or a human.',
+  });
 
 /** One member entry of a group manifest. */
 export type GroupMemberEntry = z.infer<typeof groupMemberEntrySchema>;

@@ -78,6 +78,14 @@ export function validateLoaded<Schema extends z.ZodType>(
     const { diagnostics } = validateDocument(schema, document);
     return { value: undefined, diagnostics, document };
   }
+  if (document.value === null) {
+    const diagnostic = createDiagnostic({
+      file: document.file,
+      code: 'schema/empty',
+      message: 'document is empty',
+    });
+    return { value: undefined, diagnostics: [...document.diagnostics, diagnostic], document };
+  }
   if (!isRecord(document.value)) {
     const diagnostic = createDiagnostic({
       file: document.file,
@@ -155,6 +163,19 @@ export function validateLoaded<Schema extends z.ZodType>(
       }
       default:
         break;
+    }
+    if (typeof declared === 'number' && check.readable) {
+      // YAML reads 0.10 as the number 0.1: an unquoted version is ambiguous, so ask for quotes.
+      versionDiagnostics.push(
+        createDiagnostic({
+          ...at,
+          severity: 'warning',
+          code: 'spec/unquoted-version',
+          message: `the spec version is written as a number; YAML reads 0.10 as 0.1, so write it as a string`,
+          hint: `karnel_spec_version: "${declared}"`,
+        }),
+      );
+      if (check.status === 'current') raw = { ...raw, karnel_spec_version: check.declared };
     }
   }
   const upgradedDocument: SourceDocument = { ...document, value: raw, position: document.position };

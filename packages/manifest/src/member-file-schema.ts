@@ -158,16 +158,17 @@ const humanMemberSchema = z
   .meta({ title: 'Human member' });
 
 /** The `member` block of a `members/*.yaml` file, by kind. */
-export const memberSchema = z.discriminatedUnion(
-  'agent_kind',
-  [nativeMemberSchema, foreignMemberSchema, humanMemberSchema],
-  {
+export const memberSchema = z
+  .discriminatedUnion('agent_kind', [nativeMemberSchema, foreignMemberSchema, humanMemberSchema], {
     error: (issue) =>
       issue.code === 'invalid_union'
         ? 'expected "agent_kind" to be "karnel-native", "foreign" or "human"'
         : undefined,
-  },
-);
+  })
+  .meta({
+    description:
+      'The member: its role, its kind, and how to reach it (agent directory, adapter or contact).',
+  });
 
 /** A member, by kind. */
 export type Member = z.infer<typeof memberSchema>;

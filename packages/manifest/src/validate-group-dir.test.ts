@@ -21,7 +21,8 @@ async function expectedMistakes(root: string, display: string): Promise<string[]
         const lines = (await readFile(path, 'utf8')).split('\n');
         lines.forEach((line, index) => {
           const match = /# mistake: (\S+)/.exec(line);
-          if (match) markers.push(`${join(display, relative(root, path))}:${index + 1} ${match[1]}`);
+          if (match)
+            markers.push(`${join(display, relative(root, path))}:${index + 1} ${match[1]}`);
         });
       }
     }
@@ -43,14 +44,25 @@ describe('validateGroupDir', () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.valid).toBe(true);
     expect(result.manifest?.group.name).toBe('ainfra-newsletter-co');
-    expect(result.roles).toEqual(['strategist', 'researcher', 'writer', 'critic', 'specialist_writer', 'human_owner']);
+    expect(result.roles).toEqual([
+      'strategist',
+      'researcher',
+      'writer',
+      'critic',
+      'specialist_writer',
+      'human_owner',
+    ]);
     expect(result.agents.map((agent) => agent.displayPath)).toEqual([
       'examples/newsletter-co/agents/strategist',
       'examples/newsletter-co/agents/researcher',
       'examples/newsletter-co/agents/writer',
       'examples/newsletter-co/agents/critic',
     ]);
-    expect(result.agents.every((agent) => agent.valid && agent.manifest?.agent.agent_kind === 'karnel-native')).toBe(true);
+    expect(
+      result.agents.every(
+        (agent) => agent.valid && agent.manifest?.agent.agent_kind === 'karnel-native',
+      ),
+    ).toBe(true);
     const kinds = Object.fromEntries(result.members.map((member) => [member.role, member.kind]));
     expect(kinds).toEqual({
       strategist: 'karnel-native',
@@ -62,21 +74,32 @@ describe('validateGroupDir', () => {
     });
     const foreign = result.members.find((member) => member.role === 'specialist_writer');
     expect(foreign?.member?.agent_kind === 'foreign' && foreign.member.adapter.type).toBe('hermes');
-    expect(Object.keys(result.components).sort()).toEqual(['goals', 'ledger', 'memory', 'treasury']);
+    expect(Object.keys(result.components).sort()).toEqual([
+      'goals',
+      'ledger',
+      'memory',
+      'treasury',
+    ]);
     expect(result.components.treasury).toBe(join(example, 'treasury'));
     expect(result.coordinationRef).toBe(join(example, 'coordination', 'protocol.yaml'));
   });
 
   it('gives exactly one diagnostic per mistake in the broken fixture, at the marked file and line', async () => {
     const result = await validateGroupDir(brokenGroup, { displayPath: 'broken-group' });
-    const actual = result.diagnostics.map((diagnostic) => `${diagnostic.file}:${diagnostic.line} ${diagnostic.code}`).sort();
+    const actual = result.diagnostics
+      .map((diagnostic) => `${diagnostic.file}:${diagnostic.line} ${diagnostic.code}`)
+      .sort();
     const expected = await expectedMistakes(brokenGroup, 'broken-group');
     expect(expected.length).toBeGreaterThanOrEqual(19);
     expect(actual).toEqual(expected);
     expect(result.valid).toBe(false);
-    const unknown = result.diagnostics.find((diagnostic) => diagnostic.code === 'schema/unknown-field');
+    const unknown = result.diagnostics.find(
+      (diagnostic) => diagnostic.code === 'schema/unknown-field',
+    );
     expect(unknown).toMatchObject({ severity: 'warning', hint: 'did you mean "vision"?' });
-    const tier = result.diagnostics.find((diagnostic) => diagnostic.code === 'schema/invalid-value');
+    const tier = result.diagnostics.find(
+      (diagnostic) => diagnostic.code === 'schema/invalid-value',
+    );
     expect(tier?.hint).toBe('did you mean "frontier-reasoning"?');
     const registry = result.members.find((member) => member.role === 'researcher');
     expect(registry?.registryId).toBe('agt_01KQPMK9E0YNHVSXNJJYMWZE9A');
@@ -105,7 +128,9 @@ describe('validateGroupDir', () => {
       await rm(join(dir, 'agents', 'writer'), { recursive: true });
       await symlink(join(outside, 'writer'), join(dir, 'agents', 'writer'));
       const result = await validateGroupDir(dir, { displayPath: 'g' });
-      expect(result.diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.line, diagnostic.code])).toEqual([['g/members/writer.yaml', 6, 'ref/escapes']]);
+      expect(
+        result.diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.line, diagnostic.code]),
+      ).toEqual([['g/members/writer.yaml', 6, 'ref/escapes']]);
       expect(result.agents).toHaveLength(3);
       await rm(outside, { recursive: true, force: true });
     });
@@ -114,14 +139,27 @@ describe('validateGroupDir', () => {
       await rm(join(dir, 'members', 'critic.yaml'));
       const result = await validateGroupDir(dir, { displayPath: 'g' });
       expect(result.diagnostics).toHaveLength(1);
-      const line = lineOf(await readFile(join(dir, 'manifest.yaml'), 'utf8'), './members/critic.yaml');
-      expect(result.diagnostics[0]).toMatchObject({ file: 'g/manifest.yaml', line, code: 'ref/not-found' });
+      const line = lineOf(
+        await readFile(join(dir, 'manifest.yaml'), 'utf8'),
+        './members/critic.yaml',
+      );
+      expect(result.diagnostics[0]).toMatchObject({
+        file: 'g/manifest.yaml',
+        line,
+        code: 'ref/not-found',
+      });
     });
 
     it('reports a member file whose kind disagrees with the manifest entry', async () => {
-      await edit('manifest.yaml', '  - role: "specialist_writer"\n    agent_kind: "foreign"', '  - role: "specialist_writer"\n    agent_kind: "karnel-native"');
+      await edit(
+        'manifest.yaml',
+        '  - role: "specialist_writer"\n    agent_kind: "foreign"',
+        '  - role: "specialist_writer"\n    agent_kind: "karnel-native"',
+      );
       const result = await validateGroupDir(dir, { displayPath: 'g' });
-      expect(result.diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.code])).toEqual([['g/members/specialist_writer.yaml', 'member/kind-mismatch']]);
+      expect(result.diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.code])).toEqual([
+        ['g/members/specialist_writer.yaml', 'member/kind-mismatch'],
+      ]);
     });
 
     it('validates each agent directory once even when two members share it', async () => {
@@ -129,16 +167,28 @@ describe('validateGroupDir', () => {
       const result = await validateGroupDir(dir, { displayPath: 'g' });
       expect(result.diagnostics).toEqual([]);
       expect(result.agents).toHaveLength(3);
-      expect(result.members.find((member) => member.role === 'critic')?.agentDir).toBe(join(dir, 'agents', 'writer'));
+      expect(result.members.find((member) => member.role === 'critic')?.agentDir).toBe(
+        join(dir, 'agents', 'writer'),
+      );
     });
 
     it('reports errors inside member agents at their own files', async () => {
-      await edit('agents/researcher/manifest.yaml', 'model_class: "fast-general"', 'model_class: "fast_general"');
+      await edit(
+        'agents/researcher/manifest.yaml',
+        'model_class: "fast-general"',
+        'model_class: "fast_general"',
+      );
       const result = await validateGroupDir(dir, { displayPath: 'g' });
       expect(result.diagnostics).toHaveLength(1);
-      expect(result.diagnostics[0]).toMatchObject({ file: 'g/agents/researcher/manifest.yaml', code: 'schema/invalid-value', hint: 'did you mean "fast-general"?' });
+      expect(result.diagnostics[0]).toMatchObject({
+        file: 'g/agents/researcher/manifest.yaml',
+        code: 'schema/invalid-value',
+        hint: 'did you mean "fast-general"?',
+      });
       expect(result.valid).toBe(false);
-      expect(result.agents.find((agent) => agent.displayPath === 'g/agents/researcher')?.manifest).toBeUndefined();
+      expect(
+        result.agents.find((agent) => agent.displayPath === 'g/agents/researcher')?.manifest,
+      ).toBeUndefined();
     });
 
     it('accepts an inline foreign member with its adapter and rejects one with neither adapter nor file', async () => {
@@ -149,7 +199,9 @@ describe('validateGroupDir', () => {
       );
       const result = await validateGroupDir(dir, { displayPath: 'g' });
       const line = lineOf(await readFile(join(dir, 'manifest.yaml'), 'utf8'), 'role: "translator"');
-      expect(result.diagnostics.map((diagnostic) => [diagnostic.line, diagnostic.code])).toEqual([[line, 'member/foreign-needs-adapter']]);
+      expect(result.diagnostics.map((diagnostic) => [diagnostic.line, diagnostic.code])).toEqual([
+        [line, 'member/foreign-needs-adapter'],
+      ]);
       expect(result.roles).toContain('summariser');
     });
 
@@ -158,16 +210,26 @@ describe('validateGroupDir', () => {
       const result = await validateGroupDir(dir, { displayPath: 'g' });
       expect(result.diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.code])).toEqual([
         ['g/manifest.yaml', 'file/missing'],
-        ...['critic', 'researcher', 'specialist_writer', 'strategist', 'writer'].map((name) => [`g/members/${name}.yaml`, 'member/unreferenced-file']),
+        ...['critic', 'researcher', 'specialist_writer', 'strategist', 'writer'].map((name) => [
+          `g/members/${name}.yaml`,
+          'member/unreferenced-file',
+        ]),
       ]);
     });
 
     it('keeps checking references when the manifest also has a schema error', async () => {
       await edit('manifest.yaml', 'lifecycle: "work"', 'lifecycle: "operate"');
       await mkdir(join(dir, 'elsewhere'));
-      await edit('manifest.yaml', 'treasury: "./treasury"', 'treasury: "./treasury/../../treasury"');
+      await edit(
+        'manifest.yaml',
+        'treasury: "./treasury"',
+        'treasury: "./treasury/../../treasury"',
+      );
       const result = await validateGroupDir(dir, { displayPath: 'g' });
-      expect(result.diagnostics.map((diagnostic) => diagnostic.code).sort()).toEqual(['ref/escapes', 'schema/invalid-value']);
+      expect(result.diagnostics.map((diagnostic) => diagnostic.code).sort()).toEqual([
+        'ref/escapes',
+        'schema/invalid-value',
+      ]);
       expect(result.agents).toHaveLength(4);
     });
   });

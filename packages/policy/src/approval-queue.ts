@@ -483,8 +483,7 @@ export function createApprovalQueue({
           );
         const decision = request.decision;
         if (
-          !decision ||
-          decision.decision !== 'approve' ||
+          decision?.decision !== 'approve' ||
           !verifyPayload(decision, decision.signature, decision.signer) ||
           decision.action_hash !== request.action_hash ||
           decision.approval_id !== request.id

@@ -61,6 +61,7 @@ export {
   type SpendLimitGate,
 } from './constraints';
 export { parseDuration } from './duration';
+export { PolicyAuthorizationError } from './errors';
 export {
   createPolicy,
   createPolicyEngine,
@@ -90,4 +91,16 @@ export {
   type RuleSource,
   type SpendPeriod,
 } from './policy-rule';
+export {
+  createSafeMode,
+  createSafeModeWatcher,
+  type SafeModeOptions,
+  type SafeModeState,
+  type SafeModeStatus,
+  type SafeModeSwitch,
+  type SafeModeTrigger,
+  type SafeModeWatcher,
+  type SafeModeWatcherOptions,
+  safeModeStateSchema,
+} from './safe-mode';
 export { hasShellSyntax } from './scope-match';

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, createSigner, generateKeyPair, toBase64Url } from '@karnel/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { type Ledger, type LedgerEntry, openLedger } from '@karnel/ledger';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApprovalQueue, signApprovalDecision } from './approval-queue';
 import { createAuthority } from './authority';
 
@@ -14,17 +15,15 @@ const action = { kind: 'publish', target: 'newsletter', issue: 42, body: 'Hello'
 
 let dir: string;
 let clock: ReturnType<typeof createManualClock>;
-let records: { type: string; body: Record<string, unknown>; signer?: string }[];
+let ledger: Ledger;
+
+async function recorded(): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  for await (const entry of ledger.entries()) entries.push(entry);
+  return entries;
+}
 
 function open() {
-  const ledger = {
-    append: async (
-      record: { type: string; body: Record<string, unknown> },
-      options?: { signer?: { did: string } },
-    ) => {
-      records.push({ ...record, ...(options?.signer ? { signer: options.signer.did } : {}) });
-    },
-  };
   const authority = createAuthority({ dir, owner: owner.did, clock, ledger });
   return {
     authority,
@@ -32,10 +31,14 @@ function open() {
   };
 }
 
+afterEach(async () => {
+  await ledger.close();
+});
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'karnel-'));
   clock = createManualClock('2026-05-03T10:00:00Z');
-  records = [];
+  ledger = await openLedger(join(dir, 'ledger'), { clock });
 });
 
 describe('approval queue', () => {
@@ -57,13 +60,13 @@ describe('approval queue', () => {
       ok: true,
       request: { status: 'used' },
     });
-    expect(records.map((record) => record.type)).toEqual([
+    expect((await recorded()).map((record) => record.type)).toEqual([
       'approval.requested',
       'approval.approved',
       'approval.executed',
     ]);
-    expect(records[0]?.signer).toBe(worker.did);
-    expect(records[2]?.body).toMatchObject({
+    expect((await recorded())[0]?.signer).toBe(worker.did);
+    expect((await recorded())[2]?.body).toMatchObject({
       requested_by: worker.did,
       approved_by: owner.did,
       executed_by: worker.did,
@@ -82,7 +85,9 @@ describe('approval queue', () => {
     };
     expect(await queue.decide(claimed)).toMatchObject({ ok: false, code: 'bad-signature' });
     expect((await queue.get(request.id))?.status).toBe('pending');
-    expect(records.filter((record) => record.type === 'approval.rejected')).toHaveLength(2);
+    expect((await recorded()).filter((record) => record.type === 'approval.rejected')).toHaveLength(
+      2,
+    );
   });
 
   it('refuses a valid signature by a key that is not authorised, and accepts a delegate', async () => {
@@ -141,7 +146,7 @@ describe('approval queue', () => {
     clock.advance(60 * 60 * 1000 + 1);
     expect(await queue.use(unused.id, action)).toMatchObject({ ok: false, code: 'expired' });
     expect(
-      records
+      (await recorded())
         .filter((record) => record.type === 'approval.expired')
         .map((record) => record.body.approval_id),
     ).toEqual([late.id, unused.id]);
@@ -224,7 +229,7 @@ describe('approval queue', () => {
       pending.id,
     ]);
     expect((await queue.get(pending.id))?.status).toBe('cancelled');
-    expect(records.map((record) => record.type)).toContain('approval.denied');
-    expect(records.map((record) => record.type)).toContain('approval.cancelled');
+    expect((await recorded()).map((record) => record.type)).toContain('approval.denied');
+    expect((await recorded()).map((record) => record.type)).toContain('approval.cancelled');
   });
 });

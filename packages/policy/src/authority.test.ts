@@ -7,6 +7,7 @@ import {
   generateKeyPair,
   InvalidArgumentError,
 } from '@karnel/core';
+import { type LedgerEntry, openLedger } from '@karnel/ledger';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAuthority, type Grant, signGrant, verifyGrant } from './authority';
@@ -202,8 +203,7 @@ describe('createAuthority', () => {
   it('stores grants, authorises approvers through delegations, and revokes whole chains', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'karnel-'));
     const clock = createManualClock('2026-05-03T10:00:00Z');
-    const recorded: string[] = [];
-    const ledger = { append: async (record: { type: string }) => void recorded.push(record.type) };
+    const ledger = await openLedger(join(dir, 'ledger'), { clock });
     const authority = createAuthority({ dir, owner: owner.did, clock, ledger });
     const root = await authority.issue({
       issuer: owner,
@@ -247,7 +247,15 @@ describe('createAuthority', () => {
     });
     expect((await authority.authorizeApprover(delegate.did, 'publish:blog')).ok).toBe(false);
     expect(await authority.rules()).toEqual([]);
-    expect(recorded).toEqual(['grant.issued', 'grant.issued', 'grant.revoked']);
+    const entries: LedgerEntry[] = [];
+    for await (const entry of ledger.entries()) entries.push(entry);
+    expect(entries.map((entry) => [entry.type, entry.signer])).toEqual([
+      ['grant.issued', owner.did],
+      ['grant.issued', delegate.did],
+      ['grant.revoked', owner.did],
+    ]);
+    expect((await ledger.verify()).ok).toBe(true);
+    await ledger.close();
 
     // A grant file edited on disk stops verifying.
     const file = join(dir, 'grants', `${child.id}.json`);

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, createSigner, generateKeyPair } from '@karnel/core';
+import { type LedgerEntry, openLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
 import { createApprovalQueue } from './approval-queue';
 import { createAuthority } from './authority';
@@ -15,24 +16,21 @@ const worker = createSigner(generateKeyPair().secretKey);
 async function setup() {
   const dir = await mkdtemp(join(tmpdir(), 'karnel-'));
   const clock = createManualClock('2026-05-03T10:00:00Z');
-  const records: { type: string; signer?: string }[] = [];
-  const ledger = {
-    append: async (record: { type: string }, options?: { signer?: { did: string } }) => {
-      records.push({
-        type: record.type,
-        ...(options?.signer ? { signer: options.signer.did } : {}),
-      });
-    },
+  const ledger = await openLedger(join(dir, 'ledger'), { clock });
+  const recorded = async () => {
+    const entries: LedgerEntry[] = [];
+    for await (const entry of ledger.entries()) entries.push(entry);
+    return entries;
   };
   const authority = createAuthority({ dir, owner: owner.did, clock, ledger });
   const approvals = createApprovalQueue({ dir, authority, ledger, clock });
   const safeMode = createSafeMode({ dir, owner: owner.did, approvals, ledger, clock });
-  return { dir, clock, records, approvals, safeMode };
+  return { dir, clock, recorded, approvals, safeMode };
 }
 
 describe('safe mode', () => {
   it('suspends everything but the kept reads, cancels pending approvals, and is a signed ledger entry', async () => {
-    const { records, approvals, safeMode } = await setup();
+    const { recorded, approvals, safeMode } = await setup();
     await safeMode.status();
     const policy = createPolicy({
       rules: [
@@ -52,16 +50,16 @@ describe('safe mode', () => {
     expect(policy.decide({ actor: 'a', capability: 'net:x.org' }).effect).toBe('deny');
     expect(policy.decide({ actor: 'a', capability: 'fs.read:./workspace/a' }).effect).toBe('allow');
     expect((await approvals.get(pending.id))?.status).toBe('cancelled');
-    expect(records.map((record) => record.type)).toEqual([
+    expect((await recorded()).map((record) => record.type)).toEqual([
       'approval.requested',
       'safe_mode.entered',
       'approval.cancelled',
     ]);
-    expect(records[1]?.signer).toBe(worker.did);
+    expect((await recorded())[1]?.signer).toBe(worker.did);
   });
 
   it('needs the owner key to leave, and survives a restart', async () => {
-    const { dir, records, safeMode, clock } = await setup();
+    const { dir, recorded, safeMode, clock } = await setup();
     await safeMode.enter({ signer: worker, reason: 'test' });
     await expect(safeMode.exit({ signer: worker, reason: 'let me out' })).rejects.toSatisfy(
       PolicyAuthorizationError.isInstance,
@@ -72,7 +70,10 @@ describe('safe mode', () => {
     await safeMode.exit({ signer: owner, reason: 'all clear' });
     expect((await restarted.status()).active).toBe(false);
     expect(restarted.isActive()).toBe(false);
-    expect(records.map((record) => record.type)).toEqual(['safe_mode.entered', 'safe_mode.exited']);
+    expect((await recorded()).map((record) => record.type)).toEqual([
+      'safe_mode.entered',
+      'safe_mode.exited',
+    ]);
   });
 
   it('stays on when the state file is edited to switch it off', async () => {

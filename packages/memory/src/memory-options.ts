@@ -1,0 +1,35 @@
+import type { Clock } from '@karnel/core';
+import type { MemoryEmbeddingModel } from './embedder';
+import type { MemoryWriter } from './memory-store';
+
+/** The options every backend's factory accepts. */
+export interface MemoryStoreOptions {
+  /** The memory directory (`<agent or group>/memory`). Created on first write. */
+  dir: string;
+  /**
+   * The embedding model for vector and hybrid search: any AI SDK embedding model. Without one,
+   * search is full-text only (and says so in its notices).
+   */
+  embedder?: MemoryEmbeddingModel;
+  /** Who writes through this store. Group strategic memory checks `writer.role`. */
+  writer?: MemoryWriter;
+  /**
+   * Whether this is a group's memory. Group strategic memory is guarded: only the roles in
+   * `strategicWriters` may change it. Default `false`.
+   */
+  group?: boolean;
+  /**
+   * The roles allowed to write strategic memory: the group's coordination rule. Default
+   * `['strategist']` for a group and no restriction for an agent's own memory; passing a list
+   * guards an agent's memory too.
+   */
+  strategicWriters?: readonly string[];
+  /** Where time comes from (timestamps of new episodes, items and revisions). Default: the system clock. */
+  clock?: Clock;
+}
+
+/** The roles allowed to write strategic memory under `options`, or `undefined` for anyone. */
+export function strategicWriterRoles(options: MemoryStoreOptions): readonly string[] | undefined {
+  if (options.strategicWriters !== undefined) return [...options.strategicWriters];
+  return options.group ? ['strategist'] : undefined;
+}

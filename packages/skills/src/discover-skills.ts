@@ -59,7 +59,7 @@ export async function discoverSkills(
   const shadowed: Skill[] = [];
   for (const { root } of ordered) {
     const rootDisplay = root.displayPath ?? root.dir;
-    const folders = await findSkillFolders(resolve(root.dir));
+    const folders = await listSkillFolders(resolve(root.dir));
     for (const folder of folders) {
       const displayPath = join(rootDisplay, relative(resolve(root.dir), folder));
       const result = await loadSkill(folder, {
@@ -115,7 +115,8 @@ async function listFolders(dir: string): Promise<string[]> {
   return folders;
 }
 
-async function isSkillFolder(dir: string): Promise<boolean> {
+/** Whether `dir` holds a SKILL.md (or `skill.md`) or a Karneleon `*.skill.json`. */
+export async function isSkillFolder(dir: string): Promise<boolean> {
   try {
     const names = await readdir(dir);
     return (
@@ -126,7 +127,12 @@ async function isSkillFolder(dir: string): Promise<boolean> {
   }
 }
 
-async function findSkillFolders(root: string): Promise<string[]> {
+/**
+ * The skill folders under `root`, as {@link discoverSkills} finds them: children holding a
+ * SKILL.md or a `*.skill.json`, and such folders one level down inside category folders. Sorted
+ * by path; a missing root holds none.
+ */
+export async function listSkillFolders(root: string): Promise<string[]> {
   const found: string[] = [];
   for (const folder of await listFolders(root)) {
     if (await isSkillFolder(folder)) {

@@ -2,6 +2,8 @@ export {
   type DiscoveredSkills,
   type DiscoverSkillsOptions,
   discoverSkills,
+  isSkillFolder,
+  listSkillFolders,
   type SkillRoot,
 } from './discover-skills';
 export {

@@ -29,6 +29,7 @@ import { hashFile } from './hash-file';
 import { isHubSource, type KarnelSkillFile, karnelSkillFileSchema } from './karnel-yaml-schema';
 import type { Skill, SkillFolders, SkillFormat, SkillSource } from './skill';
 import { type SkillJson, skillJsonSchema } from './skill-json-schema';
+import { isSkillName } from './skill-name';
 import { splitFrontmatter } from './split-frontmatter';
 
 /**
@@ -259,7 +260,7 @@ export async function loadSkill(
     const validation = validateDocument(skillJsonSchema, jsonDocument);
     skillJson = validation.value;
     diagnostics.push(...validation.diagnostics);
-    if (skillJson && skillJson.name !== folderName) {
+    if (skillJson && isSkillName(skillJson.name) && skillJson.name !== folderName) {
       diagnostics.push(nameMismatch(jsonDocument, skillJson.name, folderName));
     }
   }
@@ -389,7 +390,8 @@ function frontmatterChecks(
   folderName: string,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  if (typeof raw.name === 'string' && raw.name !== folderName)
+  // An invalid name already has its own error; renaming the folder to it would be bad advice.
+  if (typeof raw.name === 'string' && isSkillName(raw.name) && raw.name !== folderName)
     diagnostics.push(nameMismatch(document, raw.name, folderName));
   if (Array.isArray(raw.platforms)) {
     raw.platforms.forEach((platform, index) => {

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
+import { registerApprovalsCommand } from './approvals';
+import { registerInitCommand } from './init';
+import { registerSafeModeCommand } from './safe-mode';
+import { registerSkillsCommand } from './skills';
 import { registerValidateCommand } from './validate';
 
 /** Adds one top-level command (with its subcommands) to the program. */
@@ -9,4 +13,10 @@ export type RegisterCommand = (program: Command, context: CliContext) => void;
  * Every top-level command, in the order `karnel --help` lists them. Each lives in its own file
  * in this folder, named after the command.
  */
-export const commands: readonly RegisterCommand[] = [registerValidateCommand];
+export const commands: readonly RegisterCommand[] = [
+  registerValidateCommand,
+  registerSkillsCommand,
+  registerInitCommand,
+  registerApprovalsCommand,
+  registerSafeModeCommand,
+];

@@ -2,6 +2,7 @@ import { constraintsCheck } from './constraints-check';
 import { coordinationCheck } from './coordination-check';
 import type { DirectoryCheck } from './directory-check';
 import { ledgerCheck } from './ledger-check';
+import { skillsCheck } from './skills-check';
 
 /**
  * The checks `karnel validate` runs on every target after manifest validation. Each package
@@ -12,4 +13,5 @@ export const directoryChecks: readonly DirectoryCheck[] = [
   coordinationCheck,
   ledgerCheck,
   constraintsCheck,
+  skillsCheck,
 ];

@@ -1,0 +1,278 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../../skills/test/fixtures', import.meta.url));
+const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function karnel(args: readonly string[], cwd: string): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, CI: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+async function workspace(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+  await cp(join(fixtures, 'skills'), join(root, 'skills'), { recursive: true });
+  await cp(join(fixtures, 'skills-broken'), join(root, 'broken'), { recursive: true });
+  return root;
+}
+
+describe('karnel skills', () => {
+  it('lists the skills of a folder with their source and runtime', async () => {
+    const root = await workspace();
+    const run = await karnel(['skills', 'list', 'skills'], root);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+SOURCE\s+FLAGS\s+DESCRIPTION$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
+      ['changelog-writer', 'agent', '-'],
+      ['csv-profiler', 'agent', 'node,protected'],
+      ['git-status', 'agent', 'native'],
+      ['github-issue-triage', 'agent', '-'],
+      ['pdf-form-filler', 'agent', '-'],
+      ['research-arxiv-trending', 'agent', 'python'],
+      ['workspace-search', 'agent', 'wasm'],
+    ]);
+  });
+
+  it("lists an agent's skills over its group's and user's, as JSON", async () => {
+    const root = await workspace();
+    await mkdir(join(root, 'agent/skills'), { recursive: true });
+    await writeFile(join(root, 'agent/manifest.yaml'), 'components:\n  skills: "./skills"\n');
+    await cp(join(root, 'skills/changelog-writer'), join(root, 'agent/skills/changelog-writer'), {
+      recursive: true,
+    });
+    const run = await karnel(
+      ['skills', 'list', 'agent', '--user', 'skills', '--format', 'json'],
+      root,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const output = JSON.parse(run.stdout) as {
+      skills: Array<{ name: string; source: string }>;
+      diagnostics: Array<{ code: string }>;
+    };
+    expect(output.skills.find((skill) => skill.name === 'changelog-writer')?.source).toBe('agent');
+    expect(output.skills.find((skill) => skill.name === 'pdf-form-filler')?.source).toBe('user');
+    expect(output.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'skill/shadowed',
+        file: join('skills', 'changelog-writer', 'SKILL.md'),
+      }),
+    ]);
+  });
+
+  it('exits 1 from list when a skill cannot be loaded, naming the problem', async () => {
+    const root = await workspace();
+    const run = await karnel(['skills', 'list', 'broken'], root);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(
+      `${join('broken', 'pdf--tools', 'SKILL.md')}:2:7: error skill/name-consecutive-hyphens`,
+    );
+  });
+
+  it('shows a skill by name, and one of its files on request', async () => {
+    const root = await workspace();
+    const shown = await karnel(['skills', 'show', 'research-arxiv-trending', 'skills'], root);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(
+      'runs: python scripts/collect.py, network enabled, 512 MB, 120000 ms',
+    );
+    expect(shown.stdout).toContain('usage: 47 invocations, 91.5% successful');
+    expect(shown.stdout).toContain('# arXiv trending digest');
+    const file = await karnel(
+      ['skills', 'show', 'research-arxiv-trending', 'skills', '--file', 'references/categories.md'],
+      root,
+    );
+    expect(file.code, file.stderr).toBe(0);
+    expect(file.stdout).toBe(
+      await readFile(join(root, 'skills/research-arxiv-trending/references/categories.md'), 'utf8'),
+    );
+    const outside = await karnel(
+      [
+        'skills',
+        'show',
+        'research-arxiv-trending',
+        'skills',
+        '--file',
+        '../pdf-form-filler/SKILL.md',
+      ],
+      root,
+    );
+    expect(outside.code, outside.stderr).toBe(1);
+    expect(outside.stdout).toBe('');
+    expect(outside.stderr).toContain('leaves the directory');
+  });
+
+  it('shows a skill folder given by path, as JSON', async () => {
+    const root = await workspace();
+    const run = await karnel(
+      ['skills', 'show', 'skills/workspace-search', '--format', 'json'],
+      root,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const skill = JSON.parse(run.stdout) as {
+      execution: { runtime: string; entry: string };
+      files: string[];
+    };
+    expect(skill.execution).toMatchObject({ runtime: 'wasm', entry: 'main.wasm' });
+  });
+
+  it('suggests the closest name for an unknown skill and exits 1', async () => {
+    const root = await workspace();
+    const run = await karnel(['skills', 'show', 'csv-profile', 'skills'], root);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('did you mean "csv-profiler"?');
+  });
+
+  it('validates: 0 for the corpus, 1 with positioned errors in strict mode and for broken skills', async () => {
+    const root = await workspace();
+    const valid = await karnel(['skills', 'validate', 'skills'], root);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stderr.trim()).toBe('valid: 7 skills checked, 0 errors, 0 warnings');
+
+    const strict = await karnel(
+      ['skills', 'validate', '--strict', 'skills/devops/github-issue-triage'],
+      root,
+    );
+    expect(strict.code, strict.stderr).toBe(1);
+    expect(strict.stdout).toContain(
+      `${join('skills/devops/github-issue-triage', 'SKILL.md')}:4:1: error skill/non-spec-field`,
+    );
+
+    const broken = await karnel(
+      ['skills', 'validate', '--format', 'json', 'broken/entry-traversal', 'broken/wasm-no-digest'],
+      root,
+    );
+    expect(broken.code, broken.stderr).toBe(1);
+    const diagnostics = JSON.parse(broken.stdout) as Array<{
+      file: string;
+      line: number;
+      code: string;
+    }>;
+    expect(diagnostics.map(({ file, line, code }) => `${file}:${line}:${code}`)).toEqual([
+      `${join('broken/entry-traversal', 'karnel.yaml')}:4:skill/entry-escapes`,
+      `${join('broken/wasm-no-digest', 'karnel.yaml')}:3:skill/missing-sha256`,
+    ]);
+
+    const github = await karnel(
+      ['skills', 'validate', '--format', 'github', 'broken/Data-Cleaner'],
+      root,
+    );
+    expect(github.stdout).toContain(
+      '::error file=broken/Data-Cleaner/SKILL.md,line=2,col=7,title=skill/name-uppercase::',
+    );
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const root = await workspace();
+    expect((await karnel(['skills', 'validate'], root)).code).toBe(2);
+    expect((await karnel(['skills', 'validate', '--format', 'xml', 'skills'], root)).code).toBe(2);
+    expect(
+      (await karnel(['skills', 'import', 'skills/git-status', '--source', 'github:x'], root)).code,
+    ).toBe(2);
+  });
+
+  it('imports a skill with its provenance and refuses to overwrite it', async () => {
+    const root = await workspace();
+    await mkdir(join(root, 'agent'));
+    await writeFile(join(root, 'agent/manifest.yaml'), 'components:\n  skills: "./my-skills"\n');
+    const first = await karnel(
+      [
+        'skills',
+        'import',
+        'skills/devops/github-issue-triage',
+        '--agent',
+        'agent',
+        '--source',
+        'hermeshub:github-issue-triage',
+        '--run',
+        'run_01HZX3J5K9V2W8Q4R7T6Y1M0NB',
+      ],
+      root,
+    );
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(
+      `imported github-issue-triage into ${join('agent', 'my-skills', 'github-issue-triage')} (hermeshub:github-issue-triage, protected)`,
+    );
+    const karnelYaml = await readFile(
+      join(root, 'agent/my-skills/github-issue-triage/karnel.yaml'),
+      'utf8',
+    );
+    expect(karnelYaml).toContain('source: hermeshub:github-issue-triage');
+    expect(karnelYaml).toContain('created_by_run: run_01HZX3J5K9V2W8Q4R7T6Y1M0NB');
+    expect(await readFile(join(root, 'agent/my-skills/github-issue-triage/SKILL.md'), 'utf8')).toBe(
+      await readFile(join(root, 'skills/devops/github-issue-triage/SKILL.md'), 'utf8'),
+    );
+
+    const again = await karnel(
+      ['skills', 'import', 'skills/devops/github-issue-triage', '--agent', 'agent'],
+      root,
+    );
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stdout).toContain('error skill/already-exists');
+    expect(
+      await readFile(join(root, 'agent/my-skills/github-issue-triage/karnel.yaml'), 'utf8'),
+    ).toBe(karnelYaml);
+
+    const invalid = await karnel(
+      ['skills', 'import', 'broken/name-mismatch', '--agent', 'agent'],
+      root,
+    );
+    expect(invalid.code, invalid.stderr).toBe(1);
+    expect(await readdir(join(root, 'agent/my-skills'))).toEqual(['github-issue-triage']);
+  });
+
+  it('checks agent skills as part of karnel validate', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+    await cp(example, join(root, 'newsletter-co'), { recursive: true });
+    const clean = await karnel(
+      ['validate', 'newsletter-co/agents/critic', '--format', 'json'],
+      root,
+    );
+    const skillCodes = (output: string) =>
+      (JSON.parse(output) as Array<{ code: string; file: string }>).filter((diagnostic) =>
+        diagnostic.file.includes(`${join('skills')}/`),
+      );
+    expect(skillCodes(clean.stdout)).toEqual([]);
+    const skill = join(root, 'newsletter-co/agents/critic/skills/review-draft/SKILL.md');
+    await writeFile(
+      skill,
+      (await readFile(skill, 'utf8')).replace('name: review-draft', 'name: Review-Draft'),
+    );
+    const broken = await karnel(
+      ['validate', 'newsletter-co/agents/critic', '--format', 'json'],
+      root,
+    );
+    expect(broken.code, broken.stderr).toBe(1);
+    expect(skillCodes(broken.stdout)).toEqual([
+      expect.objectContaining({
+        file: join('newsletter-co', 'agents', 'critic', 'skills', 'review-draft', 'SKILL.md'),
+        code: 'skill/name-uppercase',
+      }),
+    ]);
+  });
+});

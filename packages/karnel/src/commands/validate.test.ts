@@ -1,0 +1,210 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from '@karnel/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
+
+const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
+const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
+const brokenGroup = fileURLToPath(
+  new URL('../../../manifest/test/fixtures/broken-group', import.meta.url),
+);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function karnel(args: readonly string[], cwd: string): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, CI: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** The `# mistake: <code>` markers of the broken fixture, as `file:line code`. */
+async function mistakes(root: string, display: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && entry.name.endsWith('.yaml')) {
+        (await readFile(path, 'utf8')).split('\n').forEach((line, index) => {
+          const match = /# mistake: (\S+)/.exec(line);
+          if (match) found.push(`${join(display, relative(root, path))}:${index + 1} ${match[1]}`);
+        });
+      }
+    }
+  };
+  await walk(root);
+  return found.sort();
+}
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'karnel-'));
+  await cp(example, join(root, 'newsletter-co'), { recursive: true });
+  await cp(brokenGroup, join(root, 'broken-group'), { recursive: true, verbatimSymlinks: true });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('karnel validate', () => {
+  it('exits 0 for the newsletter-co example and prints no error', async () => {
+    const run = await karnel(['validate', 'newsletter-co'], root);
+    expect(run.stdout).not.toMatch(/: error /);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('valid: 5 directories checked, 0 errors');
+  });
+
+  it('exits 0 for the example in the repository too', async () => {
+    const run = await karnel(['validate', example], root);
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 1 for the broken group and prints each mistake at its file and line', async () => {
+    const run = await karnel(['validate', 'broken-group'], root);
+    expect(run.code).toBe(1);
+    const printed = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => /^(.+?):(\d+):(\d+): (error|warning|info) (\S+): /.exec(line))
+      .map((match) => {
+        expect(match).not.toBeNull();
+        return `${match![1]}:${match![2]} ${match![5]}`;
+      });
+    const expected = await mistakes(join(root, 'broken-group'), 'broken-group');
+    expect(expected.length).toBeGreaterThanOrEqual(19);
+    // Other packages' checks may add findings of their own; every mistake is printed exactly once.
+    for (const mistake of expected)
+      expect(printed.filter((line) => line === mistake)).toHaveLength(1);
+    const manifestCodes = new Set(expected.map((line) => line.split(' ')[1]));
+    const extra = printed.filter(
+      (line) => !expected.includes(line) && manifestCodes.has(line.split(' ')[1]!),
+    );
+    expect(extra).toEqual([]);
+  });
+
+  it('prints JSON with --format json', async () => {
+    const run = await karnel(
+      ['validate', '--format', 'json', 'broken-group', 'newsletter-co'],
+      root,
+    );
+    expect(run.code).toBe(1);
+    const diagnostics = JSON.parse(run.stdout) as Diagnostic[];
+    expect(
+      diagnostics.some(
+        (diagnostic) =>
+          diagnostic.file === 'broken-group/manifest.yaml' &&
+          diagnostic.code === 'member/duplicate-role',
+      ),
+    ).toBe(true);
+    expect(
+      diagnostics.some(
+        (diagnostic) =>
+          diagnostic.file.startsWith('newsletter-co/') && diagnostic.severity === 'error',
+      ),
+    ).toBe(false);
+    const valid = await karnel(['validate', '-f', 'json', 'newsletter-co'], root);
+    expect(valid.code).toBe(0);
+    expect(Array.isArray(JSON.parse(valid.stdout))).toBe(true);
+  });
+
+  it('prints workflow annotations with --format github', async () => {
+    const run = await karnel(['validate', '--format', 'github', 'broken-group'], root);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      '::error file=broken-group/manifest.yaml,line=6,col=7,title=id/invalid::',
+    );
+    expect(run.stdout).toMatch(
+      /^::warning file=broken-group\/members\/old\.yaml,line=1,col=1,title=member\/unreferenced-file::/m,
+    );
+  });
+
+  it('prints only errors with --quiet', async () => {
+    const run = await karnel(['validate', '--quiet', 'broken-group'], root);
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain(': warning ');
+    expect(run.stdout).toContain(': error member/duplicate-role: ');
+  });
+
+  it('accepts an agent directory and a manifest.yaml path, and reports a missing path', async () => {
+    expect((await karnel(['validate', 'newsletter-co/agents/critic'], root)).code).toBe(0);
+    expect(
+      (await karnel(['validate', 'newsletter-co/agents/critic/manifest.yaml'], root)).code,
+    ).toBe(0);
+    const missing = await karnel(['validate', 'newsletter-co', 'no-such-dir'], root);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(
+      'no-such-dir:1:1: error path/not-found: no such file or directory\n',
+    );
+    expect(missing.stdout.match(/: error /g)).toHaveLength(1);
+  });
+
+  it('answers a 50 MB manifest and an alias bomb with a diagnostic, not a crash', async () => {
+    const huge = join(root, 'huge');
+    await cp(join(example, 'agents', 'writer'), huge, { recursive: true });
+    const chunk = Buffer.from(
+      'key: "value value value value value value value value"\n'.repeat(20_000),
+    );
+    const handle = await open(join(huge, 'manifest.yaml'), 'w');
+    for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length)
+      await handle.write(chunk);
+    await handle.close();
+    const bomb = join(root, 'bomb');
+    await cp(join(example, 'agents', 'writer'), bomb, { recursive: true });
+    const levels = [
+      'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+    ];
+    for (let level = 1; level < 9; level++)
+      levels.push(
+        `a${level}: &a${level} [${Array(10)
+          .fill(`*a${level - 1}`)
+          .join(', ')}]`,
+      );
+    await writeFile(join(bomb, 'manifest.yaml'), `${levels.join('\n')}\nagent: *a8\n`);
+    const run = await karnel(['validate', 'huge', 'bomb'], root);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('huge/manifest.yaml:1:1: error file/too-large: ');
+    expect(run.stdout).toContain('bomb/manifest.yaml:1:1: error yaml/alias-limit: ');
+    expect(run.stderr).not.toContain('internal error');
+  });
+
+  it('exits 2 on usage errors', async () => {
+    const none = await karnel(['validate'], root);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("missing required argument 'path'");
+    const format = await karnel(['validate', '--format', 'xml', 'newsletter-co'], root);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('unknown format "xml"');
+    expect((await karnel(['validate', '--colour', 'newsletter-co'], root)).code).toBe(2);
+  });
+
+  it('has --help and the program has --version', async () => {
+    const help = await karnel(['validate', '--help'], root);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--format <format>');
+    expect(help.stdout).toContain('exits 0 when valid'.replace('exits', 'Exits'));
+    const version = await karnel(['--version'], root);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(packageJson.version);
+  });
+});

@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDiagnostic } from '@karnel/core';
+import { describe, expect, it } from 'vitest';
+import type { DirectoryCheck, ValidationTarget } from './directory-check';
+import { validatePaths } from './validate-paths';
+
+const examples = fileURLToPath(new URL('../../../../examples', import.meta.url));
+const example = join(examples, 'newsletter-co');
+
+describe('validatePaths', () => {
+  it('gives every check the group and each native member agent, with what the manifests resolved', async () => {
+    const seen: ValidationTarget[] = [];
+    const record: DirectoryCheck = async (target) => {
+      seen.push(target);
+      return [];
+    };
+    const result = await validatePaths(['newsletter-co'], { cwd: examples, checks: [record] });
+    expect(result.valid).toBe(true);
+    expect(result.diagnostics).toEqual([]);
+    expect(seen).toEqual(result.targets);
+    expect(seen.map((target) => [target.kind, target.display])).toEqual([
+      ['group', 'newsletter-co'],
+      ['agent', 'newsletter-co/agents/strategist'],
+      ['agent', 'newsletter-co/agents/researcher'],
+      ['agent', 'newsletter-co/agents/writer'],
+      ['agent', 'newsletter-co/agents/critic'],
+    ]);
+    const group = seen[0]!;
+    expect(group.dir).toBe(example);
+    expect(group.roles).toEqual([
+      'strategist',
+      'researcher',
+      'writer',
+      'critic',
+      'specialist_writer',
+      'human_owner',
+    ]);
+    expect(group.coordinationRef).toBe(join(example, 'coordination', 'protocol.yaml'));
+    expect(group.components).toEqual({
+      memory: join(example, 'memory'),
+      goals: join(example, 'goals'),
+      ledger: join(example, 'ledger'),
+      treasury: join(example, 'treasury'),
+    });
+    expect(seen[1]).toEqual({
+      kind: 'agent',
+      dir: join(example, 'agents', 'strategist'),
+      display: 'newsletter-co/agents/strategist',
+      roles: [],
+      components: {
+        memory: join(example, 'agents', 'strategist', 'memory'),
+        skills: join(example, 'agents', 'strategist', 'skills'),
+        goals: join(example, 'agents', 'strategist', 'goals'),
+        ledger: join(example, 'agents', 'strategist', 'ledger'),
+      },
+    });
+  });
+
+  it('checks an agent given twice, or also as a member, only once', async () => {
+    let calls = 0;
+    const count: DirectoryCheck = async () => {
+      calls++;
+      return [];
+    };
+    const result = await validatePaths([example, join(example, 'agents', 'writer'), example], {
+      checks: [count],
+    });
+    expect(result.targets).toHaveLength(5);
+    expect(calls).toBe(5);
+  });
+
+  it("merges, sorts and de-duplicates the checks' diagnostics; errors make the result invalid", async () => {
+    const warn: DirectoryCheck = async (target) =>
+      target.kind === 'group'
+        ? [
+            createDiagnostic({
+              file: join(target.display, 'b.yaml'),
+              line: 2,
+              code: 'test/b',
+              severity: 'warning',
+              message: 'b',
+            }),
+            createDiagnostic({
+              file: join(target.display, 'a.yaml'),
+              line: 9,
+              code: 'test/a',
+              message: 'a',
+            }),
+          ]
+        : [];
+    const result = await validatePaths(['newsletter-co'], { cwd: examples, checks: [warn, warn] });
+    expect(result.diagnostics.map((diagnostic) => diagnostic.file)).toEqual([
+      'newsletter-co/a.yaml',
+      'newsletter-co/b.yaml',
+    ]);
+    expect(result.valid).toBe(false);
+  });
+
+  it('turns a check that throws into a check/crashed error instead of failing', async () => {
+    const crash: DirectoryCheck = async (target) => {
+      if (target.kind === 'group') throw new Error('boom');
+      return [];
+    };
+    const result = await validatePaths(['newsletter-co'], { cwd: examples, checks: [crash] });
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        file: 'newsletter-co',
+        code: 'check/crashed',
+        severity: 'error',
+        message: expect.stringContaining('boom'),
+      }),
+    ]);
+  });
+
+  it('runs no check on a path whose kind cannot be told', async () => {
+    let calls = 0;
+    const count: DirectoryCheck = async () => {
+      calls++;
+      return [];
+    };
+    const result = await validatePaths(['nowhere'], { cwd: examples, checks: [count] });
+    expect(result.targets).toEqual([]);
+    expect(calls).toBe(0);
+    expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['path/not-found']);
+  });
+});

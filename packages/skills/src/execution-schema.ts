@@ -142,5 +142,13 @@ export interface SkillSandbox {
   /** Wall-clock limit per invocation in milliseconds. */
   readonly timeout_ms: number;
   /** Paths relative to the skill folder that the skill may read or write. */
-  readonly filesystem?: { read?: string[]; write?: string[] };
+  readonly filesystem?: SkillSandboxFilesystem;
+}
+
+/** The filesystem scope of a {@link SkillSandbox}: paths (globs allowed) relative to the skill folder. */
+export interface SkillSandboxFilesystem {
+  /** Paths the skill may read. */
+  read?: string[];
+  /** Paths the skill may write. */
+  write?: string[];
 }

@@ -54,7 +54,7 @@ export interface ImportSkillResult {
  * so an interrupted import leaves no half-copied skill. `usage` and `attribution` are dropped:
  * they describe another agent's ledger.
  *
- * Throws {@link InvalidArgumentError} for a malformed `source` or `runId`.
+ * Throws `InvalidArgumentError` for a malformed `source` or `runId`.
  */
 export async function importSkill(options: ImportSkillOptions): Promise<ImportSkillResult> {
   const { from, skillsDir, runId, clock = systemClock, displayPath = from } = options;

@@ -21,6 +21,7 @@ export {
   type SkillExecution,
   type SkillRuntime,
   type SkillSandbox,
+  type SkillSandboxFilesystem,
   sandboxFilesystemSchema,
   sandboxSchema,
   sha256DigestSchema,

@@ -1,6 +1,7 @@
 /** A SKILL.md split into its YAML frontmatter and its Markdown body. */
 export type SplitFrontmatter =
   | {
+      /** The file has a well-formed frontmatter block. */
       readonly ok: true;
       /**
        * The frontmatter text, preceded by as many empty lines as the file has before it, so a
@@ -13,6 +14,7 @@ export type SplitFrontmatter =
       readonly bodyLine: number;
     }
   | {
+      /** The frontmatter is missing or never closed. */
       readonly ok: false;
       /** `skill/missing-frontmatter` or `skill/unclosed-frontmatter`. */
       readonly code: string;

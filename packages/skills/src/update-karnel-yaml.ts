@@ -15,7 +15,7 @@ import { type Document, parseDocument } from 'yaml';
  * keeping the user's comments, key order and formatting. A missing file is created with
  * `karnel_skill_version: "0.2"`.
  *
- * Throws {@link ValidationError} (with positioned diagnostics) when the existing file is not
+ * Throws `ValidationError` (with positioned diagnostics) when the existing file is not
  * valid YAML: overwriting it would destroy what the user wrote.
  *
  * @param dir - The skill folder.

@@ -58,10 +58,24 @@ export function createMessage<T extends MessageType>(
   return parseMessage(candidate) as MessageOf<T>;
 }
 
+/** {@link safeParseMessage} found a message. */
+export interface SafeParseMessageSuccess {
+  /** The value is a message. */
+  readonly success: true;
+  /** The message, with defaults applied. */
+  readonly message: Message;
+}
+
+/** {@link safeParseMessage} found no message. */
+export interface SafeParseMessageFailure {
+  /** The value is not a message. */
+  readonly success: false;
+  /** What is wrong, one `path: problem` sentence each. */
+  readonly problems: readonly string[];
+}
+
 /** The result of {@link safeParseMessage}. */
-export type SafeParseMessageResult =
-  | { readonly success: true; readonly message: Message }
-  | { readonly success: false; readonly problems: readonly string[] };
+export type SafeParseMessageResult = SafeParseMessageSuccess | SafeParseMessageFailure;
 
 /**
  * Checks an unknown value against Annex C without throwing: a message read back from a ledger

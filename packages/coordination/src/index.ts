@@ -13,7 +13,9 @@ export {
   createMessage,
   parseMessage,
   recipients,
+  type SafeParseMessageFailure,
   type SafeParseMessageResult,
+  type SafeParseMessageSuccess,
   safeParseMessage,
 } from './create-message';
 export { addDecimal, compareDecimal, DECIMAL_PATTERN, isDecimal } from './decimal';
@@ -26,8 +28,11 @@ export {
 export { ArchiveIntegrityError, RoutingError } from './errors';
 export {
   COST_OVERRUN_PREDICTED,
+  type CostOverrunCondition,
+  type CustomCondition,
   type ParsedCondition,
   parseCondition,
+  type RejectionStreakCondition,
 } from './escalation-condition';
 export {
   type ConditionContext,
@@ -50,6 +55,7 @@ export {
   type ArchiveReceipt,
   createMemoryArchive,
   isArchivedUnder,
+  type MemoryArchiveOptions,
   type MessageArchive,
 } from './message-archive';
 export {
@@ -66,6 +72,7 @@ export {
   type MessageOf,
   type MessageRefs,
   type MessageType,
+  type MessageTypeTag,
   messageRefsSchema,
   messageSchema,
   type PayloadInput,
@@ -132,6 +139,9 @@ export { type RoleReference, roleReferences } from './role-references';
 export {
   type CreateRouterOptions,
   createRouter,
+  type RouteAllowed,
   type RouteDecision,
+  type RouteRefused,
   type Router,
 } from './route-message';
+export { type ConsensusTally, type TallyConsensusOptions, tallyConsensus } from './tally-consensus';

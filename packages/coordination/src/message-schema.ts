@@ -59,7 +59,7 @@ export const taskPayloadSchema = z.strictObject({
   /** Structured inputs. */
   inputs: z.record(z.string(), z.unknown()).optional(),
   /** Whether the recipient must take the task (`directive`) or may decline (`request`). */
-  mode: z.enum(DISPATCH_MODES).default('directive'),
+  mode: z.literal(DISPATCH_MODES).default('directive'),
   /** When the result is due, RFC 3339. */
   deadline: timestampSchema.optional(),
   /** The most the work may cost. */
@@ -71,7 +71,7 @@ export const resultPayloadSchema = z.strictObject({
   /** The task message this answers. */
   task: messageIdSchema,
   /** How the task ended. */
-  status: z.enum(['completed', 'partial', 'failed', 'declined']),
+  status: z.literal(['completed', 'partial', 'failed', 'declined']),
   /** What was done, in prose. */
   summary: z.string(),
   /** Structured outputs. */
@@ -95,7 +95,7 @@ export const reviewPayloadSchema = z.strictObject({
   /** The step's action (`review`, `approve_publication` …). */
   action: z.string().min(1),
   /** The verdict. */
-  verdict: z.enum(REVIEW_VERDICTS),
+  verdict: z.literal(REVIEW_VERDICTS),
   /** Whether a rejection at this step stops the chain. */
   blocking: z.boolean(),
   /** Why, in prose. */
@@ -123,7 +123,7 @@ export const approvalPayloadSchema = z.strictObject({
   /** What the approval is for, in a few words. */
   subject: z.string().min(1),
   /** `requested` asks; `granted` and `denied` answer. */
-  decision: z.enum(['requested', 'granted', 'denied']),
+  decision: z.literal(['requested', 'granted', 'denied']),
   /** The task concerned, when there is one. */
   task: messageIdSchema.optional(),
   /** The request this answers. */
@@ -162,37 +162,49 @@ const envelope = {
 /** A `task` message. */
 export const taskMessageSchema = z.strictObject({
   ...envelope,
+  /** The message type, `task`. */
   type: z.literal('task'),
+  /** The `task` payload. */
   payload: taskPayloadSchema,
 });
 /** A `result` message. */
 export const resultMessageSchema = z.strictObject({
   ...envelope,
+  /** The message type, `result`. */
   type: z.literal('result'),
+  /** The `result` payload. */
   payload: resultPayloadSchema,
 });
 /** A `review` message. */
 export const reviewMessageSchema = z.strictObject({
   ...envelope,
+  /** The message type, `review`. */
   type: z.literal('review'),
+  /** The `review` payload. */
   payload: reviewPayloadSchema,
 });
 /** An `escalation` message. */
 export const escalationMessageSchema = z.strictObject({
   ...envelope,
+  /** The message type, `escalation`. */
   type: z.literal('escalation'),
+  /** The `escalation` payload. */
   payload: escalationPayloadSchema,
 });
 /** An `approval` message. */
 export const approvalMessageSchema = z.strictObject({
   ...envelope,
+  /** The message type, `approval`. */
   type: z.literal('approval'),
+  /** The `approval` payload. */
   payload: approvalPayloadSchema,
 });
 /** An `info` message. */
 export const infoMessageSchema = z.strictObject({
   ...envelope,
+  /** The message type, `info`. */
   type: z.literal('info'),
+  /** The `info` payload. */
   payload: infoPayloadSchema,
 });
 
@@ -210,17 +222,29 @@ export const messageSchema = z.discriminatedUnion('type', [
 export type Message = z.infer<typeof messageSchema>;
 
 /** The message of a given type, e.g. `MessageOf<'review'>`. */
-export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+export type MessageOf<T extends MessageType> = Extract<Message, MessageTypeTag<T>>;
+
+/** Matches the messages whose `type` is `T`. */
+export interface MessageTypeTag<T extends MessageType> {
+  /** The message type. */
+  readonly type: T;
+}
 
 /** The payload of a given message type, as written (defaults not yet applied). */
 export type PayloadInput<T extends MessageType> = z.input<(typeof payloadSchemas)[T]>;
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
+  /** Payload of `task`. */
   task: taskPayloadSchema,
+  /** Payload of `result`. */
   result: resultPayloadSchema,
+  /** Payload of `review`. */
   review: reviewPayloadSchema,
+  /** Payload of `escalation`. */
   escalation: escalationPayloadSchema,
+  /** Payload of `approval`. */
   approval: approvalPayloadSchema,
+  /** Payload of `info`. */
   info: infoPayloadSchema,
 } as const;

@@ -25,7 +25,7 @@ export const dispatchRuleSchema = z.strictObject({
   /** The roles it may hand work to. */
   targets: z.array(roleNameSchema).min(1, 'a dispatch rule needs at least one target'),
   /** Whether the targets must accept (`directive`, the default) or may decline (`request`). */
-  mode: z.enum(DISPATCH_MODES).default('directive'),
+  mode: z.literal(DISPATCH_MODES).default('directive'),
 });
 
 /** A rule of `task_dispatch`. */
@@ -70,7 +70,7 @@ export const CONSENSUS_RULES = ['any', 'majority', 'unanimous', 'quorum'] as con
 export const consensusSchema = z
   .strictObject({
     /** How many approvals a decision needs: one, more than half, all, or `quorum` of them. */
-    rule: z.enum(CONSENSUS_RULES).default('majority'),
+    rule: z.literal(CONSENSUS_RULES).default('majority'),
     /** The number of approvals needed when `rule` is `quorum`. */
     quorum: z.number().int().positive().optional(),
     /** Who votes; default every peer. */
@@ -100,7 +100,7 @@ export const flatSchema = z.strictObject({
   task_claiming: z
     .strictObject({
       /** The claiming mode. */
-      mode: z.enum(TASK_CLAIMING_MODES).default('self_assign'),
+      mode: z.literal(TASK_CLAIMING_MODES).default('self_assign'),
       /** Maximum open tasks one peer may hold; unlimited when absent. */
       max_open_per_peer: z.number().int().positive().optional(),
     })
@@ -126,9 +126,9 @@ export const networkEdgeSchema = z.strictObject({
   /** Also allow the reverse direction. Default false. */
   bidirectional: z.boolean().default(false),
   /** Which routed message types the edge carries; default all of `task`, `result` and `info`. */
-  types: z.array(z.enum(EDGE_MESSAGE_TYPES)).min(1).optional(),
+  types: z.array(z.literal(EDGE_MESSAGE_TYPES)).min(1).optional(),
   /** Whether tasks sent along the edge are `directive` or `request` (default). */
-  mode: z.enum(DISPATCH_MODES).default('request'),
+  mode: z.literal(DISPATCH_MODES).default('request'),
 });
 
 /** An edge of a network protocol. */
@@ -192,14 +192,14 @@ export type ArchivalPolicy = (typeof ARCHIVAL_POLICIES)[number];
 /** The `communication` section. */
 export const communicationSchema = z.strictObject({
   /** Structured messages (Annex C, the default) or free-form text. */
-  default: z.enum(COMMUNICATION_DEFAULTS).default('structured_message'),
+  default: z.literal(COMMUNICATION_DEFAULTS).default('structured_message'),
   /** Where the message schema is defined; informational (`see Annex C`). */
   message_schema: z.string().default('see Annex C'),
   /**
    * `all_messages_to_ledger` (default) archives every message; `decisions_only` archives
    * reviews, escalations and approvals; `none` archives nothing.
    */
-  archival: z.enum(ARCHIVAL_POLICIES).default('all_messages_to_ledger'),
+  archival: z.literal(ARCHIVAL_POLICIES).default('all_messages_to_ledger'),
 });
 
 /** The `communication` section. */
@@ -216,7 +216,7 @@ export const protocolSchema = z
     /** Optional format version of this file, `"0.2"`. */
     karnel_spec_version: z.literal('0.2').optional(),
     /** Which coordination type the group uses. */
-    coordination_type: z.enum(COORDINATION_TYPES),
+    coordination_type: z.literal(COORDINATION_TYPES),
     /** Rules of a hierarchical group. */
     hierarchical: hierarchicalSchema.optional(),
     /** Rules of a flat group. */

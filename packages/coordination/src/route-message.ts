@@ -3,10 +3,22 @@ import { createDispatchTable, type DispatchTable } from './dispatch-table';
 import type { Message } from './message-schema';
 import type { Protocol } from './protocol-schema';
 
+/** The protocol allows the message. */
+export interface RouteAllowed {
+  /** Always `true`. */
+  readonly allowed: true;
+}
+
+/** The protocol refuses the message. */
+export interface RouteRefused {
+  /** Always `false`. */
+  readonly allowed: false;
+  /** Why, in one sentence naming the roles. */
+  readonly reason: string;
+}
+
 /** Whether a message may be sent, and why not. */
-export type RouteDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: string };
+export type RouteDecision = RouteAllowed | RouteRefused;
 
 /** Options of {@link createRouter}. */
 export interface CreateRouterOptions {

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { createId, sha256Hex } from '@karnel/core';
+import { type CapabilityCheck, checkCapabilities, firstRefusal } from './policy-gate';
+import type { SandboxPlan } from './sandbox-plan';
+import { type RunIdentity, recordRunFinished, recordRunRefused, recordRunStarted } from './worker-ledger';
+import type { IsolationLayer, KilledBy, WorkerInput, WorkerResult, WorkerRunOptions } from './worker';
+
+/** The default largest output kept: 1 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** The bytes a run's input becomes: strings as UTF-8, bytes as they are, anything else as JSON. */
+export function encodeInput(input: WorkerInput): Uint8Array {
+  if (typeof input === 'string') return new TextEncoder().encode(input);
+  if (input instanceof Uint8Array) return input;
+  return new TextEncoder().encode(JSON.stringify(input ?? null));
+}
+
+/** A result for a run that never started. */
+export function refusedResult({
+  runId,
+  killedBy,
+  reason,
+  checks,
+  isolation,
+}: {
+  runId: string;
+  killedBy: KilledBy;
+  reason: string;
+  checks: readonly CapabilityCheck[];
+  isolation: readonly IsolationLayer[];
+}): WorkerResult {
+  return {
+    ok: false,
+    runId,
+    output: '',
+    stderr: `karnel: ${reason}\n`,
+    exitCode: null,
+    durationMs: 0,
+    killedBy,
+    reason,
+    checks,
+    cost: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, outputBytes: 0 },
+    isolation,
+  };
+}
+
+/** The identity, checks and bookkeeping of one run, shared by every worker. */
+export interface RunSession {
+  /** The run's id. */
+  readonly runId: string;
+  /** Who ran what, for the ledger. */
+  readonly identity: RunIdentity;
+  /** The capability checks, all allowed when {@link RunSession.refusal} is absent. */
+  readonly checks: readonly CapabilityCheck[];
+  /** The result to return when the run may not start. */
+  readonly refusal?: WorkerResult;
+  /** Records the start in the ledger (call right before the skill starts). */
+  started(isolation: readonly IsolationLayer[]): Promise<void>;
+  /** Records the end in the ledger and returns `result`. */
+  finished(result: WorkerResult): Promise<WorkerResult>;
+}
+
+/**
+ * Opens a run: verifies the entry's digest when the skill declares one, asks policy about every
+ * capability the plan needs, and records a refusal in the ledger when something is denied.
+ */
+export async function openRunSession(
+  plan: SandboxPlan,
+  options: WorkerRunOptions,
+  isolation: readonly IsolationLayer[],
+  { verifyEntry = true }: { verifyEntry?: boolean } = {},
+): Promise<RunSession> {
+  const runId = createId('run');
+  let entrySha256: string | undefined;
+  let digestProblem: string | undefined;
+  const entryPath = plan.execution.entryAbsolute;
+  if (verifyEntry && entryPath) {
+    try {
+      entrySha256 = sha256Hex(await readFile(entryPath));
+      if (plan.execution.sha256 && plan.execution.sha256 !== entrySha256) {
+        digestProblem = `the entry ${plan.execution.entry} has SHA-256 ${entrySha256}, not the declared ${plan.execution.sha256}; refusing to run a changed file`;
+      }
+    } catch (error) {
+      digestProblem = `the entry ${plan.execution.entry} cannot be read: ${(error as Error).message}`;
+    }
+  }
+  const identity: RunIdentity = {
+    runId,
+    skill: plan.skillName,
+    runtime: plan.execution.runtime,
+    actor: plan.actor,
+    ...(entrySha256 ? { entrySha256 } : {}),
+  };
+  const checks = await checkCapabilities(plan.requests, { policy: options.policy, actor: plan.actor });
+  const denied = firstRefusal(checks);
+  let refusal: WorkerResult | undefined;
+  if (digestProblem) {
+    refusal = refusedResult({ runId, killedBy: 'sandbox', reason: digestProblem, checks, isolation });
+  } else if (denied) {
+    const verb = denied.effect === 'needs-approval' ? 'needs an approval first' : 'was denied';
+    refusal = refusedResult({
+      runId,
+      killedBy: 'policy',
+      reason: `${denied.capability} (${denied.source}) ${verb}: ${denied.reason}`,
+      checks,
+      isolation,
+    });
+  }
+  if (refusal) await recordRunRefused(options.ledger, options.signer, identity, refusal);
+  return {
+    runId,
+    identity,
+    checks,
+    ...(refusal ? { refusal } : {}),
+    started: (layers) => recordRunStarted(options.ledger, options.signer, identity, checks, layers),
+    finished: async (result) => {
+      await recordRunFinished(options.ledger, options.signer, identity, result);
+      return result;
+    },
+  };
+}
+
+/** Records a refusal found after the policy checks (a sandbox problem) and returns it. */
+export async function refuseAfterChecks(
+  session: RunSession,
+  options: WorkerRunOptions,
+  killedBy: KilledBy,
+  reason: string,
+  isolation: readonly IsolationLayer[],
+): Promise<WorkerResult> {
+  const result = refusedResult({ runId: session.runId, killedBy, reason, checks: session.checks, isolation });
+  await recordRunRefused(options.ledger, options.signer, session.identity, result);
+  return result;
+}

@@ -102,6 +102,8 @@ describe('loadSkill on the fixture corpus', () => {
       category: 'devops',
       related_skills: ['changelog-writer'],
       requires_toolsets: ['terminal'],
+      requires_tools: ['terminal'],
+      fallback_for_toolsets: ['github'],
       fallback_for_tools: ['github_mcp'],
       config: [
         {
@@ -149,6 +151,7 @@ describe('loadSkill on the fixture corpus', () => {
     });
     expect(skill?.karnel?.usage?.total_invocations).toBe(47);
     expect(skill?.karnel?.usage?.success_rate).toBe(0.9149);
+    expect(skill?.karnel?.usage?.last_outcome_id).toMatch(/^out_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(skill?.karnel?.attribution?.contributed_to_outcomes).toEqual([
       'ledger/run_07',
       'ledger/run_12',

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,21 @@ describe('file lock', () => {
     const lock = await acquireFileLock(lockPath, { timeoutMs: 2000 });
     expect(JSON.parse(await readFile(lockPath, 'utf8')).pid).toBe(process.pid);
     await lock.release();
+  });
+
+  it('never leaves an unattributed lock file, and takes over an old one without an owner', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const lockPath = join(dir, 'debris.lock');
+    const lock = await acquireFileLock(lockPath);
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).token).toMatch(/^[0-9a-f]{16}$/);
+    await lock.release();
+    // An empty lock file, as a process killed between creating and writing it used to leave.
+    await writeFile(lockPath, '');
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockPath, old, old);
+    const taken = await acquireFileLock(lockPath, { timeoutMs: 2000 });
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).pid).toBe(process.pid);
+    await taken.release();
   });
 
   it('times out with a typed error naming the holder while a live process holds it', async () => {

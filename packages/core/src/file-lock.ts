@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from './errors';
@@ -47,20 +47,14 @@ export async function acquireFileLock(
   };
   let delay = retryDelayMs;
   for (;;) {
-    try {
-      const handle = await open(path, 'wx', 0o644);
-      try {
-        await handle.writeFile(JSON.stringify(owner));
-      } finally {
-        await handle.close();
-      }
-      return createHeldLock(path, owner);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await createLockFile(path, owner)) return createHeldLock(path, owner);
     const holder = await readOwner(path);
     if (holder && holder.host === owner.host && !isProcessAlive(holder.pid)) {
       await takeOverStaleLock(path, holder);
+      continue;
+    }
+    if (!holder && (await isOldGarbage(path))) {
+      await takeOverStaleLock(path, undefined);
       continue;
     }
     const waited = Date.now() - started;
@@ -87,6 +81,47 @@ export async function withFileLock<T>(
     return await task();
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Creates the lock file with its owner record already inside: the record is written to a
+ * private temporary file, which is then hard-linked to `path` (`link` fails with EEXIST when the
+ * lock is held, exactly like `O_EXCL`). A process killed at any moment therefore never leaves
+ * an empty lock file that nobody could attribute, and so nobody could take over.
+ */
+async function createLockFile(path: string, owner: LockOwner): Promise<boolean> {
+  const temporary = `${path}.${owner.token}.tmp`;
+  const handle = await open(temporary, 'wx', 0o644);
+  try {
+    await handle.writeFile(JSON.stringify(owner));
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+/** How old an unreadable lock file must be before it is treated as debris. */
+const GARBAGE_LOCK_AGE_MS = 10_000;
+
+/**
+ * Whether `path` is an old lock file without an owner record (left by an older version that
+ * created the file before writing it). Fresh ones may be mid-creation by another tool.
+ */
+async function isOldGarbage(path: string): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return Date.now() - info.mtimeMs > GARBAGE_LOCK_AGE_MS;
+  } catch {
+    return false;
   }
 }
 
@@ -121,7 +156,7 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   return undefined;
 }
 
-async function takeOverStaleLock(path: string, stale: LockOwner): Promise<void> {
+async function takeOverStaleLock(path: string, stale: LockOwner | undefined): Promise<void> {
   // Rename is atomic: of several processes racing to take over, one moves the file aside.
   const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
   try {
@@ -130,7 +165,7 @@ async function takeOverStaleLock(path: string, stale: LockOwner): Promise<void> 
     return;
   }
   const moved = await readOwner(aside);
-  if (moved && moved.token !== stale.token) {
+  if (moved && moved.token !== stale?.token) {
     // We moved a fresh lock that a faster process had just created: put it back.
     await rename(aside, path).catch(() => undefined);
     return;

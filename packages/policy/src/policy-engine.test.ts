@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseCapability } from './capability';
+import { capabilityCovers, capabilityOverlaps } from './capability-covers';
 import { createPolicy } from './policy-engine';
 import type { PolicyRequest } from './policy-request';
 import type { PolicyEffect, PolicyRule } from './policy-rule';
@@ -115,6 +117,58 @@ describe('createPolicy().decide', () => {
           expect(createPolicy({ rules: shuffled }).decide(input)).toEqual(original);
         },
       ),
+    );
+  });
+
+  it('gives the answer of the plain rule-by-rule semantics (the rule index changes nothing)', () => {
+    const extraPatterns = [
+      'fs.read:./workspace/*.md',
+      'fs.read:/etc/**',
+      'net:*.github.com',
+      'shell.exec:*',
+      'secrets.read:AWS_*',
+      'deploy:*',
+      'spend:5',
+    ];
+    const plainRule = fc.record({
+      effect,
+      capability: fc.constantFrom(...patterns, ...extraPatterns),
+    });
+    const requested = fc.constantFrom(
+      ...concreteRequests,
+      'fs.read:./workspace/**',
+      'net:*.example.com',
+      'shell.exec:git *',
+      'spend:4',
+      'spend:30',
+    );
+    const rank = { allow: 0, 'needs-approval': 1, deny: 2 } as const;
+    fc.assert(
+      fc.property(fc.array(plainRule, { maxLength: 20 }), requested, (rules, capability) => {
+        let expected: PolicyEffect | undefined;
+        for (const item of rules) {
+          const parses = parseCapability(item.capability).success;
+          const applies =
+            !parses ||
+            (item.effect === 'allow'
+              ? capabilityCovers(item.capability, capability)
+              : capabilityOverlaps(item.capability, capability));
+          const itemEffect: PolicyEffect = parses ? item.effect : 'deny';
+          // A rule that does not parse denies requests of its name, or every request when even the name is unreadable.
+          if (
+            !parses &&
+            item.capability.split(':')[0] !== capability.split(':')[0] &&
+            item.capability !== 'not a capability'
+          )
+            continue;
+          if (applies && (expected === undefined || rank[itemEffect] > rank[expected]))
+            expected = itemEffect;
+        }
+        expect(createPolicy({ rules }).decide({ actor: 'a', capability }).effect).toBe(
+          expected ?? 'deny',
+        );
+      }),
+      { numRuns: 500 },
     );
   });
 

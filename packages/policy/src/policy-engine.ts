@@ -5,6 +5,7 @@ import { ANY_CAPABILITY, type Capability, formatCapability, parseCapability } fr
 import { capabilityCovers, capabilityOverlaps } from './capability-covers';
 import type { PolicyDecision, PolicyRequest } from './policy-request';
 import type { PolicyEffect, PolicyRule, RuleReference } from './policy-rule';
+import { requestIndexKeys, ruleIndexKey } from './scope-match';
 
 /** Safe mode as a policy sees it. */
 export interface SafeModeSettings {
@@ -61,6 +62,12 @@ interface CompiledRule {
   readonly actors?: readonly string[];
   readonly amountAbove?: Amount;
   readonly conditionError?: string;
+}
+
+interface RuleIndex {
+  readonly all: CompiledRule[];
+  readonly always: CompiledRule[];
+  readonly keyed: Map<string, CompiledRule[]>;
 }
 
 const effectRank: Record<PolicyEffect, number> = { allow: 0, 'needs-approval': 1, deny: 2 };
@@ -275,16 +282,35 @@ function requestedCapability(
  * @throws {InvalidArgumentError} when a safe-mode entry is not a read capability.
  */
 export function createPolicy({ rules = [], safeMode = {}, root }: PolicyOptions = {}): Policy {
-  const byName = new Map<string, CompiledRule[]>();
+  // Rules are indexed by capability name, then by a literal key of their scope (path prefix,
+  // host suffix, first command word, text prefix), so a decision looks only at rules that can
+  // apply. The index never changes an answer: a request that is itself a pattern, or a rule
+  // without a key, is checked the slow way.
+  const byName = new Map<string, RuleIndex>();
   const everywhere: CompiledRule[] = [];
   for (const rule of rules) {
     const compiled = compileRule(rule, root);
     const name = compiled.capability?.name ?? nameOf(rule.capability);
-    if (name === undefined || name === ANY_CAPABILITY) everywhere.push(compiled);
+    if (name === undefined || name === ANY_CAPABILITY) {
+      everywhere.push(compiled);
+      continue;
+    }
+    let index = byName.get(name);
+    if (!index) {
+      index = { all: [], always: [], keyed: new Map() };
+      byName.set(name, index);
+    }
+    index.all.push(compiled);
+    const capability = compiled.capability;
+    const key =
+      capability?.scope !== undefined && !compiled.brokenReason
+        ? ruleIndexKey(capability.kind, capability.scope)
+        : undefined;
+    if (key === undefined) index.always.push(compiled);
     else {
-      const list = byName.get(name);
+      const list = index.keyed.get(key);
       if (list) list.push(compiled);
-      else byName.set(name, [compiled]);
+      else index.keyed.set(key, [compiled]);
     }
   }
   const safeAllow: Capability[] = [];
@@ -342,7 +368,18 @@ export function createPolicy({ rules = [], safeMode = {}, root }: PolicyOptions 
         }
       }
     };
-    consider(byName.get(capability.name));
+    const index = byName.get(capability.name);
+    if (index) {
+      const keys =
+        capability.scope === undefined
+          ? undefined
+          : requestIndexKeys(capability.kind, capability.scope);
+      if (keys === undefined) consider(index.all);
+      else {
+        consider(index.always);
+        for (const key of keys) consider(index.keyed.get(key));
+      }
+    }
     consider(everywhere);
     if (!best)
       return deny(

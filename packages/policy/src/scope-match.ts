@@ -58,17 +58,20 @@ export function normalizeScope(
 // ---------------------------------------------------------------------------------------------
 // Compiled matchers are cached: a policy of a thousand rules compiles each pattern once.
 
-const matcherCache = new Map<string, (value: string) => boolean>();
 const MATCHER_CACHE_LIMIT = 20_000;
 
-function cached(key: string, build: () => (value: string) => boolean): (value: string) => boolean {
-  let matcher = matcherCache.get(key);
-  if (!matcher) {
-    if (matcherCache.size >= MATCHER_CACHE_LIMIT) matcherCache.clear();
-    matcher = build();
-    matcherCache.set(key, matcher);
-  }
-  return matcher;
+/** A bounded memo keyed by the pattern string itself (V8 caches a string's hash on it). */
+function memo<T>(compute: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      if (cache.size >= MATCHER_CACHE_LIMIT) cache.clear();
+      value = compute(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,14 +81,18 @@ function isAbsolutePath(path: string): boolean {
   return path.startsWith('/');
 }
 
+/** picomatch's scan of a pattern, cached: the same request is compared with many rules. */
+const scan = memo((pattern) => picomatch.scan(pattern));
+const pathMatcher = memo((pattern) => picomatch(pattern, { dot: true }));
+
 function isGlobPath(path: string): boolean {
-  return picomatch.scan(path).isGlob;
+  return scan(path).isGlob;
 }
 
 /** The literal leading folders of a glob, as segments (`ws/a/*.md` → `['ws', 'a']`). */
 function literalSegments(pattern: string): string[] {
-  const scan = picomatch.scan(pattern);
-  const base = scan.isGlob ? scan.base : pattern;
+  const scanned = scan(pattern);
+  const base = scanned.isGlob ? scanned.base : pattern;
   return base.split('/').filter((segment) => segment !== '' && segment !== '.');
 }
 
@@ -97,8 +104,7 @@ function startsWithSegments(segments: readonly string[], prefix: readonly string
 function pathMatches(pattern: string, path: string): boolean {
   if (isAbsolutePath(pattern) !== isAbsolutePath(path)) return false;
   if (path === '..' || path.startsWith('../')) return false;
-  const matcher = cached(`path\0${pattern}`, () => picomatch(pattern, { dot: true }));
-  return matcher(path);
+  return pathMatcher(pattern)(path);
 }
 
 function pathContains(granted: string, requested: string): boolean {
@@ -106,8 +112,8 @@ function pathContains(granted: string, requested: string): boolean {
   if (isAbsolutePath(granted) !== isAbsolutePath(requested)) return false;
   if (!isGlobPath(requested)) return pathMatches(granted, requested);
   // A granted `<literal folders>/**` contains every pattern rooted at or below those folders.
-  const scan = picomatch.scan(granted);
-  if (scan.isGlob && scan.glob === '**' && !scan.negated) {
+  const scanned = scan(granted);
+  if (scanned.isGlob && scanned.glob === '**' && !scanned.negated) {
     return startsWithSegments(literalSegments(requested), literalSegments(granted));
   }
   return false;
@@ -129,10 +135,10 @@ interface HostParts {
   port?: string;
 }
 
-function splitHost(text: string): HostParts {
+const splitHost = memo((text): HostParts => {
   const colon = text.lastIndexOf(':');
   return colon < 0 ? { host: text } : { host: text.slice(0, colon), port: text.slice(colon + 1) };
-}
+});
 
 function hostNameMatches(pattern: string, host: string): boolean {
   if (pattern === '*') return true;
@@ -167,9 +173,10 @@ function hostOverlaps(pattern: string, requested: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Commands: compared word by word; `*` in a pattern stands for one word.
 
-function commandWords(command: string): string[] {
-  return command.split(' ');
-}
+const commandWords = memo((command) => command.split(' '));
+const commandHasShellSyntax = memo((command) =>
+  hasShellSyntax(command.replace(/(^| )\*( |$)/g, '$1$2')),
+);
 
 /**
  * Whether a command line contains shell syntax (`;`, `|`, `$(…)`, quotes, globs…). Such a line
@@ -180,7 +187,7 @@ export function hasShellSyntax(command: string): boolean {
 }
 
 function commandContains(granted: string, requested: string): boolean {
-  if (hasShellSyntax(requested.replace(/(^| )\*( |$)/g, '$1$2'))) return false;
+  if (commandHasShellSyntax(requested)) return false;
   const g = commandWords(granted);
   const r = commandWords(requested);
   if (g.length > r.length) return false;
@@ -188,7 +195,7 @@ function commandContains(granted: string, requested: string): boolean {
 }
 
 function commandOverlaps(pattern: string, requested: string): boolean {
-  if (hasShellSyntax(requested.replace(/(^| )\*( |$)/g, '$1$2'))) return true;
+  if (commandHasShellSyntax(requested)) return true;
   const p = commandWords(pattern);
   const r = commandWords(requested);
   if (p.length > r.length && !r.includes('*')) return false;
@@ -202,17 +209,17 @@ function commandOverlaps(pattern: string, requested: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Generic text: `*` matches any run of characters.
 
+const wildcardRegex = memo((pattern) => {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`, 's');
+});
+
 function wildcardMatches(pattern: string, text: string): boolean {
   if (!pattern.includes('*')) return pattern === text;
-  const matcher = cached(`generic\0${pattern}`, () => {
-    const source = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    const regex = new RegExp(`^${source}$`, 's');
-    return (value) => regex.test(value);
-  });
-  return matcher(text);
+  return wildcardRegex(pattern).test(text);
 }
 
 function genericContains(granted: string, requested: string): boolean {
@@ -279,4 +286,70 @@ export function scopeOverlaps(kind: ScopeKind, pattern: string, requested: strin
 /** Whether the amount `requested` is within the bound `granted` (same currency, not more). */
 export function amountContains(granted: Amount, requested: Amount): boolean {
   return granted.currency === requested.currency && requested.micros <= granted.micros;
+}
+
+/**
+ * The keys under which a rule with this scope is filed in a policy's index, or `undefined` when
+ * it must be checked against every request of its capability. A literal request is only ever
+ * matched by rules filed under one of {@link requestIndexKeys}.
+ */
+export function ruleIndexKey(kind: ScopeKind, scope: string): string | undefined {
+  switch (kind) {
+    case 'path': {
+      const segments = literalSegments(scope);
+      return `${isAbsolutePath(scope) ? '/' : ''}${segments.join('/')}`;
+    }
+    case 'host': {
+      const { host } = splitHost(scope);
+      if (host === '*') return undefined;
+      return host.startsWith('*.') ? host.slice(2) : host;
+    }
+    case 'command': {
+      const first = commandWords(scope)[0]!;
+      return first === '*' ? undefined : first;
+    }
+    case 'generic': {
+      const star = scope.indexOf('*');
+      return star < 0 ? `L:${scope}` : `P:${scope.slice(0, star)}`;
+    }
+    case 'amount':
+      return undefined;
+  }
+}
+
+/**
+ * The index keys to look up for a requested scope, or `undefined` when the request is itself
+ * a pattern (or shell syntax) and every rule of its capability must be checked.
+ */
+export function requestIndexKeys(kind: ScopeKind, scope: string): string[] | undefined {
+  switch (kind) {
+    case 'path': {
+      if (isGlobPath(scope)) return undefined;
+      const absolute = isAbsolutePath(scope);
+      const segments = scope.split('/').filter((segment) => segment !== '' && segment !== '.');
+      const keys = [absolute ? '/' : ''];
+      for (let index = 1; index <= segments.length; index++)
+        keys.push(`${absolute ? '/' : ''}${segments.slice(0, index).join('/')}`);
+      return keys;
+    }
+    case 'host': {
+      const { host } = splitHost(scope);
+      if (host.includes('*')) return undefined;
+      const labels = host.split('.');
+      return labels.map((_, index) => labels.slice(index).join('.'));
+    }
+    case 'command': {
+      if (commandHasShellSyntax(scope) || scope.includes('*')) return undefined;
+      return [commandWords(scope)[0]!];
+    }
+    case 'generic': {
+      if (scope.includes('*')) return undefined;
+      const keys = [`L:${scope}`];
+      for (let length = 0; length <= scope.length; length++)
+        keys.push(`P:${scope.slice(0, length)}`);
+      return keys;
+    }
+    case 'amount':
+      return undefined;
+  }
 }

@@ -1,8 +1,10 @@
 import { constraintsCheck } from './constraints-check';
 import { coordinationCheck } from './coordination-check';
 import type { DirectoryCheck } from './directory-check';
+import { goalsCheck } from './goals-check';
 import { ledgerCheck } from './ledger-check';
 import { skillsCheck } from './skills-check';
+import { treasuryCheck } from './treasury-check';
 
 /**
  * The checks `karnel validate` runs on every target after manifest validation. Each package
@@ -14,4 +16,6 @@ export const directoryChecks: readonly DirectoryCheck[] = [
   ledgerCheck,
   constraintsCheck,
   skillsCheck,
+  goalsCheck,
+  treasuryCheck,
 ];

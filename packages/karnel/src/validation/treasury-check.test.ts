@@ -1,0 +1,77 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openLedger } from '@karnel/ledger';
+import { describe, expect, it } from 'vitest';
+import { treasuryCheck } from './treasury-check';
+import { validatePaths } from './validate-paths';
+
+const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
+
+async function copyExample(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+  await cp(example, join(root, 'newsletter-co'), { recursive: true });
+  return root;
+}
+
+function lineOf(text: string, needle: string): number {
+  return text.slice(0, text.indexOf(needle)).split('\n').length;
+}
+
+describe('treasuryCheck', () => {
+  it('passes the newsletter example', async () => {
+    const root = await copyExample();
+    const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [treasuryCheck] });
+    expect(result.diagnostics).toEqual([]);
+  });
+
+  it('reports allocation rules adding up to 90% and a gate in another currency, at their lines', async () => {
+    const root = await copyExample();
+    const path = join(root, 'newsletter-co', 'treasury', 'allocation_rules.yaml');
+    const text = await readFile(path, 'utf8');
+    const broken = text
+      .replace('growth_experiments: 20%', 'growth_experiments: 10%')
+      .replace('any_action_above: 25.00', 'any_action_above: "25.00 EUR"');
+    await writeFile(path, broken);
+    const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [treasuryCheck] });
+    const file = join('newsletter-co', 'treasury', 'allocation_rules.yaml');
+    expect(
+      result.diagnostics.map((diagnostic) => [
+        diagnostic.file,
+        diagnostic.line,
+        diagnostic.code,
+        diagnostic.severity,
+      ]),
+    ).toEqual([
+      [file, lineOf(broken, 'weekly_allocation'), 'treasury/allocation-sum', 'error'],
+      [file, lineOf(broken, '"25.00 EUR"'), 'treasury/gate-currency', 'error'],
+    ]);
+    expect(result.valid).toBe(false);
+  });
+
+  it('compares the derived figures with spend recorded in the group ledger', async () => {
+    const root = await copyExample();
+    const group = join(root, 'newsletter-co');
+    const balancesPath = join(group, 'treasury', 'balances.yaml');
+    const text = await readFile(balancesPath, 'utf8');
+    await writeFile(
+      balancesPath,
+      text.replace('revenue_mtd: 142.00', 'revenue_mtd: 142.00\n  as_of: "2026-05-06T10:00:00Z"'),
+    );
+    const ledger = await openLedger(join(group, 'ledger'));
+    try {
+      await ledger.append({
+        type: 'spend.recorded',
+        body: { at: '2026-05-05T09:00:00Z', amount: '10.00', currency: 'USD' },
+      });
+    } finally {
+      await ledger.close();
+    }
+    const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [treasuryCheck] });
+    expect(result.diagnostics.map((diagnostic) => [diagnostic.line, diagnostic.code])).toEqual([
+      [lineOf(text, 'spent_this_week'), 'treasury/snapshot-mismatch'],
+      [lineOf(text, 'revenue_mtd'), 'treasury/snapshot-mismatch'],
+    ]);
+  });
+});

@@ -323,11 +323,29 @@ export function isLedgerPath(path: string): boolean {
   );
 }
 
+/**
+ * Signatures already checked in this process, keyed by entry hash, signer and signature. Ed25519
+ * verification in JavaScript costs about a millisecond, and a long-running runtime verifies the
+ * same ledger again and again; the answer for the same bytes never changes.
+ */
+const verifiedSignatures = new Map<string, boolean>();
+const VERIFIED_CACHE_SIZE = 65_536;
+
 /** Whether an entry's signature is a valid ed25519 signature by its committed signer. */
 export function verifyEntrySignature(entry: LedgerEntry): boolean {
   if (!entry.signature || !entry.signer || entry.signature.did !== entry.signer) return false;
+  const key = `${entry.hash}|${entry.signer}|${entry.signature.value}`;
+  const known = verifiedSignatures.get(key);
+  if (known !== undefined) return known;
   const publicKey = parsePublicKey(entry.signer);
   const signature = fromBase64Url(entry.signature.value);
-  if (!publicKey || !signature) return false;
-  return verifySignature(signature, entrySigningMessage(entry.hash), publicKey);
+  // Only the canonical encoding counts: two spellings of one signature would be two entries.
+  const valid =
+    publicKey !== undefined &&
+    signature !== undefined &&
+    toBase64Url(signature) === entry.signature.value &&
+    verifySignature(signature, entrySigningMessage(entry.hash), publicKey);
+  if (verifiedSignatures.size >= VERIFIED_CACHE_SIZE) verifiedSignatures.clear();
+  verifiedSignatures.set(key, valid);
+  return valid;
 }

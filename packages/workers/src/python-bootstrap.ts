@@ -1,0 +1,118 @@
+/**
+ * The script `python3 -I -S` runs first. It reads its configuration from its first argument,
+ * lowers its own resource limits, installs an audit hook (PEP 578) and then runs the skill's
+ * entry as `__main__`.
+ *
+ * The hook refuses: opening files outside the read scope (or for writing outside the write
+ * scope), listing folders outside the read scope, creating links, changing files outside the
+ * write scope, sockets when the network is off, starting processes (`subprocess`, `os.system`,
+ * `os.exec*`, `os.posix_spawn`, `os.fork`), signalling other processes, loading `ctypes`, and
+ * the garbage collector's object lists, through which the hook's state could be reached.
+ *
+ * Audit hooks are defence in depth, not a security boundary: CPython's own documentation says so,
+ * and native extension code does not raise audit events. With bubblewrap, the namespaces are the
+ * boundary and the hook is a second wall; without it, the hook is what enforces the scope.
+ */
+export const PYTHON_BOOTSTRAP_SOURCE = String.raw`
+import json, os, resource, sys
+
+def _karnel_install(config):
+    memory = config['memoryBytes']
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    real = os.path.realpath
+    sep = os.sep
+    # The interpreter's own files (the standard library) are readable, so imports work.
+    installation = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__)]
+    read_roots = tuple(real(p) for p in config['read'] + config['write'] + installation)
+    write_roots = tuple(real(p) for p in config['write'])
+    network = bool(config['network'])
+    own_pid = os.getpid()
+    denied_always = frozenset((
+        'subprocess.Popen', 'os.system', 'os.exec', 'os.posix_spawn', 'os.spawn', 'os.fork',
+        'os.forkpty', 'pty.spawn', 'os.startfile', 'ctypes.dlopen', 'ctypes.dlsym',
+        'ctypes.cdata', 'ctypes.call_function', 'ctypes.addressof', 'gc.get_objects',
+        'gc.get_referrers', 'gc.get_referents', 'os.link', 'os.symlink',
+    ))
+    socket_events = frozenset((
+        'socket.__new__', 'socket.connect', 'socket.bind', 'socket.sendto', 'socket.sendmsg',
+        'socket.getaddrinfo', 'socket.gethostbyname', 'socket.gethostbyaddr',
+        'socket.gethostbyname_ex', 'socket.getnameinfo',
+    ))
+    write_events = frozenset((
+        'os.remove', 'os.rmdir', 'os.mkdir', 'os.truncate', 'os.chmod', 'os.chown',
+        'os.utime', 'os.chflags', 'os.lchflags', 'os.lchmod', 'os.setxattr', 'os.removexattr',
+        'shutil.rmtree', 'shutil.chown',
+    ))
+    read_events = frozenset(('os.listdir', 'os.scandir', 'os.chdir', 'glob.glob', 'os.listxattr', 'os.getxattr'))
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def inside(path, roots):
+        if isinstance(path, int):
+            return True
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not isinstance(path, str):
+            path = os.fspath(path)
+        resolved = real(path)
+        for root in roots:
+            if resolved == root or resolved.startswith(root + sep) or root == sep:
+                return True
+        return False
+
+    def refuse(what):
+        raise PermissionError('karnel sandbox: ' + what + ' is denied')
+
+    def hook(event, args):
+        if event == 'open':
+            path, mode, flags = args
+            if path is None:
+                return
+            writing = (isinstance(mode, str) and any(c in mode for c in 'wax+')) or (isinstance(flags, int) and flags & write_flags)
+            if writing:
+                if not inside(path, write_roots):
+                    refuse('writing ' + repr(path))
+            elif not inside(path, read_roots):
+                refuse('reading ' + repr(path))
+        elif event in denied_always:
+            refuse(event)
+        elif event in socket_events:
+            if not network:
+                refuse('network access (' + event + ')')
+        elif event == 'import':
+            name = args[0] or ''
+            if name.split('.')[0] in ('ctypes', '_ctypes', 'cffi', '_cffi_backend'):
+                refuse('importing ' + name)
+        elif event in write_events:
+            if args and not inside(args[0], write_roots):
+                refuse(event + ' on ' + repr(args[0]))
+        elif event in ('os.rename', 'shutil.copyfile', 'shutil.copytree', 'shutil.move'):
+            for path in args[:2]:
+                if not inside(path, write_roots):
+                    refuse(event + ' on ' + repr(path))
+        elif event in read_events:
+            if args and args[0] is not None and not inside(args[0], read_roots):
+                refuse(event + ' on ' + repr(args[0]))
+        elif event in ('os.kill', 'os.killpg', 'signal.pthread_kill'):
+            if args and args[0] not in (own_pid, 0):
+                refuse('signalling process ' + str(args[0]))
+
+    sys.addaudithook(hook)
+
+def _karnel_main():
+    config = json.loads(sys.argv[1])
+    entry = config['entry']
+    _karnel_install(config)
+    sys.argv = [entry] + sys.argv[2:]
+    sys.path.insert(0, os.path.dirname(entry))
+    import runpy
+    try:
+        runpy.run_path(entry, run_name='__main__')
+    except MemoryError:
+        sys.stderr.write('karnel sandbox: MemoryError: the skill went over its memory limit\n')
+        sys.stderr.flush()
+        os._exit(137)
+
+_karnel_main()
+`;

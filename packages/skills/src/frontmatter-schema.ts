@@ -36,16 +36,18 @@ export const HERMES_PLATFORMS = ['linux', 'macos', 'windows'] as const;
 
 function boundedText(field: string, max: number) {
   return z.string().superRefine((value, context) => {
+    // Count characters (code points), not UTF-16 units: an emoji is one character to a writer.
+    const length = [...value].length;
     if (value.trim().length === 0) {
       context.addIssue({
         code: 'custom',
         message: `${field} must not be empty`,
         params: { diagnosticCode: `skill/${field}-empty` },
       });
-    } else if (value.length > max) {
+    } else if (length > max) {
       context.addIssue({
         code: 'custom',
-        message: `${field} is ${value.length} characters long; the limit is ${max}`,
+        message: `${field} is ${length} characters long; the limit is ${max}`,
         params: { diagnosticCode: `skill/${field}-too-long` },
       });
     }

@@ -400,6 +400,20 @@ describe('loadSkill edge cases', () => {
     ]);
   });
 
+  it('counts description length in characters, not UTF-16 units', async () => {
+    const dir = await temporarySkill('emoji-skill', {
+      'SKILL.md': `---\nname: emoji-skill\ndescription: ${'🔎'.repeat(1024)}\n---\n`,
+    });
+    expect((await loadSkill(dir)).diagnostics).toEqual([]);
+    await writeFile(
+      join(dir, 'SKILL.md'),
+      `---\nname: emoji-skill\ndescription: ${'🔎'.repeat(1025)}\n---\n`,
+    );
+    expect((await loadSkill(dir)).diagnostics).toEqual([
+      expect.objectContaining({ code: 'skill/description-too-long', line: 3 }),
+    ]);
+  });
+
   it('reports missing required fields', async () => {
     const dir = await temporarySkill('no-description', {
       'SKILL.md': '---\nname: no-description\n---\n',

@@ -92,8 +92,8 @@ export interface TreasuryConfigResult {
 /** Options of {@link loadTreasuryConfig} and {@link resolveTreasuryConfig}. */
 export interface TreasuryConfigOptions {
   /**
-   * The member roles of the group. When given, each gate's `requires` must name one of them.
-   * Default: not checked.
+   * The member roles of the group. When given, each gate's `requires` must name one of them
+   * (or `owner`, who can always approve). Default: not checked.
    */
   roles?: readonly string[];
   /** How to show the treasury folder in diagnostics. Default: the folder path as given. */
@@ -289,7 +289,7 @@ export function resolveTreasuryConfig(
         );
       }
       seenIds.add(id);
-      if (roles && !roles.includes(gate.requires)) {
+      if (roles && gate.requires !== 'owner' && !roles.includes(gate.requires)) {
         const suggestion = closestMatch(gate.requires, roles);
         diagnostics.push(
           resolver.at(rulesDocument, ['approval_gates', index, 'requires'], {

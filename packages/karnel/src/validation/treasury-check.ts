@@ -49,7 +49,7 @@ export const treasuryCheck: DirectoryCheck = async (target) => {
   diagnostics.push(
     ...(await validateTreasuryDir(treasuryDir, {
       displayPath,
-      ...(target.kind === 'group' ? { roles: [...target.roles, 'owner'] } : {}),
+      ...(target.kind === 'group' ? { roles: target.roles } : {}),
       ...(records ? { records } : {}),
     })),
   );

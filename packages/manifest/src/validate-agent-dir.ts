@@ -3,7 +3,7 @@ import { type Diagnostic, hasErrors } from '@karnel/core';
 import { AGENT_COMPONENTS, type AgentManifest, agentManifestSchema } from './agent-manifest-schema';
 import { isRecord } from './is-record';
 import { loadDocument } from './load-document';
-import { resolveReference } from './resolve-reference';
+import { createReferenceResolver } from './resolve-reference';
 
 /** Options of {@link validateAgentDir} and {@link validateGroupDir}. */
 export interface ValidateDirOptions {
@@ -51,17 +51,25 @@ export async function validateAgentDir(
   const components: Record<string, string> = {};
   const raw = isRecord(loaded.document.value) ? loaded.document.value : {};
   if (isRecord(raw.components)) {
-    for (const name of AGENT_COMPONENTS) {
-      const reference = raw.components[name];
-      if (typeof reference !== 'string' || reference === '') continue;
-      const resolved = await resolveReference(root, reference, {
-        document: loaded.document,
-        path: ['components', name],
-        target: 'directory',
-        what: `component "${name}"`,
-      });
-      if (resolved.ok) components[name] = resolved.path;
-      else diagnostics.push(resolved.diagnostic);
+    const declared = raw.components;
+    const resolver = createReferenceResolver(root);
+    const resolutions = await Promise.all(
+      AGENT_COMPONENTS.map(async (name) => {
+        const reference = declared[name];
+        if (typeof reference !== 'string' || reference === '') return undefined;
+        const resolved = await resolver.resolve(reference, {
+          document: loaded.document,
+          path: ['components', name],
+          target: 'directory',
+          what: `component "${name}"`,
+        });
+        return { name, resolved };
+      }),
+    );
+    for (const resolution of resolutions) {
+      if (!resolution) continue;
+      if (resolution.resolved.ok) components[resolution.name] = resolution.resolved.path;
+      else diagnostics.push(resolution.resolved.diagnostic);
     }
   }
   return {

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import {
   createDiagnostic,
@@ -11,8 +11,9 @@ import {
 import { GROUP_COMPONENTS, type GroupManifest, groupManifestSchema } from './group-manifest-schema';
 import { isRecord } from './is-record';
 import { loadDocument } from './load-document';
+import { mapConcurrent } from './map-concurrent';
 import { type Member, memberFileSchema } from './member-file-schema';
-import { resolveReference } from './resolve-reference';
+import { createReferenceResolver, type ReferenceResolver } from './resolve-reference';
 import {
   type AgentDirValidation,
   type ValidateDirOptions,
@@ -92,19 +93,15 @@ export async function validateGroupDir(
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const raw = isRecord(document.value) ? document.value : {};
   const entries = Array.isArray(raw.members) ? raw.members : [];
+  const resolver = createReferenceResolver(root);
 
   const roles: string[] = [];
   const firstRoleAt = new Map<string, number>();
-  const members: ResolvedMember[] = [];
-  const agents: AgentDirValidation[] = [];
-  const agentsByDir = new Map<string, AgentDirValidation>();
-  const referencedMemberFiles = new Set<string>();
-
   for (let index = 0; index < entries.length; index++) {
     const entry = entries[index];
     if (!isRecord(entry)) continue;
-    const role = typeof entry.role === 'string' ? entry.role : undefined;
-    if (role !== undefined) {
+    if (typeof entry.role === 'string') {
+      const role = entry.role;
       const first = firstRoleAt.get(role);
       if (first === undefined) {
         firstRoleAt.set(role, index);
@@ -122,156 +119,83 @@ export async function validateGroupDir(
     }
     const contactProblem = checkHumanContact(entry, document, ['members', index]);
     if (contactProblem) diagnostics.push(contactProblem);
+  }
 
-    const declaredKind: MemberKind =
-      entry.agent_kind === 'human'
-        ? 'human'
-        : entry.agent_kind === 'foreign'
-          ? 'foreign'
-          : 'karnel-native';
-    if (typeof entry.agent_ref !== 'string' || entry.agent_ref === '' || declaredKind === 'human') {
-      members.push({ role: role ?? '', kind: declaredKind, index });
-      continue;
+  // Member files and agent directories are read concurrently; results keep manifest order.
+  const agentValidations = new Map<string, Promise<AgentDirValidation>>();
+  const validateAgentOnce = (agentDir: string) => {
+    let validation = agentValidations.get(agentDir);
+    if (!validation) {
+      validation = validateAgentDir(agentDir, { displayPath: display(agentDir) });
+      agentValidations.set(agentDir, validation);
     }
-    const resolved = await resolveReference(root, entry.agent_ref, {
-      document,
-      path: ['members', index, 'agent_ref'],
-      target: 'file',
-      what: 'member file',
-    });
-    if (!resolved.ok) {
-      diagnostics.push(resolved.diagnostic);
-      members.push({ role: role ?? '', kind: declaredKind, index });
-      continue;
-    }
-    referencedMemberFiles.add(resolved.path);
-    const memberLoad = await loadDocument(resolved.path, 'member', memberFileSchema, {
-      displayPath: display(resolved.path),
-    });
-    diagnostics.push(...memberLoad.diagnostics);
-    const memberDocument = memberLoad.document;
-    const memberRaw =
-      isRecord(memberDocument.value) && isRecord(memberDocument.value.member)
-        ? memberDocument.value.member
-        : undefined;
-    if (!memberRaw) {
-      members.push({ role: role ?? '', kind: declaredKind, index, memberFile: resolved.path });
-      continue;
-    }
-    const fileKind: MemberKind | undefined =
-      memberRaw.agent_kind === 'karnel-native' ||
-      memberRaw.agent_kind === 'foreign' ||
-      memberRaw.agent_kind === 'human'
-        ? memberRaw.agent_kind
-        : undefined;
-    if (role !== undefined && typeof memberRaw.role === 'string' && memberRaw.role !== role) {
-      diagnostics.push(
-        createDiagnostic({
-          file: memberDocument.file,
-          ...memberDocument.position(['member', 'role']),
-          code: 'member/role-mismatch',
-          message: `the member file says role "${memberRaw.role}" but the group manifest lists it as "${role}"`,
-        }),
-      );
-    }
-    if (fileKind !== undefined && entry.agent_kind !== undefined && entry.agent_kind !== fileKind) {
-      diagnostics.push(
-        createDiagnostic({
-          file: memberDocument.file,
-          ...memberDocument.position(['member', 'agent_kind']),
-          code: 'member/kind-mismatch',
-          message: `the member file says agent_kind "${fileKind}" but the group manifest says "${String(entry.agent_kind)}"`,
-        }),
-      );
-    }
-    const fileContactProblem = checkHumanContact(memberRaw, memberDocument, ['member']);
-    if (fileContactProblem) diagnostics.push(fileContactProblem);
+    return validation;
+  };
+  const resolvedEntries = await mapConcurrent(entries, 8, (entry, index) =>
+    resolveEntry({ entry, index, document, resolver, display, validateAgentOnce }),
+  );
 
-    const kind = fileKind ?? declaredKind;
-    const base = {
-      role: role ?? '',
-      kind,
-      index,
-      memberFile: resolved.path,
-      member: memberLoad.value?.member,
-    };
-    const location = isRecord(memberRaw.agent_ref) ? memberRaw.agent_ref.location : undefined;
-    if (kind !== 'karnel-native' || typeof location !== 'string' || location === '') {
-      members.push(base);
-      continue;
-    }
-    if (location.startsWith(`${ID_PREFIXES.agent}_`)) {
-      diagnostics.push(
-        createDiagnostic({
-          file: memberDocument.file,
-          ...memberDocument.position(['member', 'agent_ref', 'location']),
-          severity: 'warning',
-          code: 'ref/registry-unresolved',
-          message: `agent "${location}" is to be looked up in a registry; it cannot be checked locally`,
-        }),
-      );
-      members.push({ ...base, registryId: location });
-      continue;
-    }
-    const agentDir = await resolveReference(root, location, {
-      document: memberDocument,
-      path: ['member', 'agent_ref', 'location'],
-      target: 'directory',
-      what: 'agent directory',
-    });
-    if (!agentDir.ok) {
-      diagnostics.push(agentDir.diagnostic);
-      members.push(base);
-      continue;
-    }
-    if (!(await isFile(join(agentDir.path, 'manifest.yaml')))) {
-      diagnostics.push(
-        createDiagnostic({
-          file: memberDocument.file,
-          ...memberDocument.position(['member', 'agent_ref', 'location']),
-          code: 'ref/not-an-agent',
-          message: `agent directory "${location}" has no manifest.yaml`,
-        }),
-      );
-      members.push(base);
-      continue;
-    }
-    members.push({ ...base, agentDir: agentDir.path });
-    if (!agentsByDir.has(agentDir.path)) {
-      const agent = await validateAgentDir(agentDir.path, { displayPath: display(agentDir.path) });
-      agentsByDir.set(agentDir.path, agent);
-      agents.push(agent);
-      diagnostics.push(...agent.diagnostics);
+  const members: ResolvedMember[] = [];
+  const agents: AgentDirValidation[] = [];
+  const referencedMemberFiles = new Set<string>();
+  for (const resolved of resolvedEntries) {
+    if (!resolved) continue;
+    members.push(resolved.member);
+    diagnostics.push(...resolved.diagnostics);
+    if (resolved.member.memberFile) referencedMemberFiles.add(resolved.member.memberFile);
+    if (resolved.agent && !agents.includes(resolved.agent)) {
+      agents.push(resolved.agent);
+      diagnostics.push(...resolved.agent.diagnostics);
     }
   }
 
   let coordinationRef: string | undefined;
+  const components: Record<string, string> = {};
+  const references: {
+    key: string;
+    reference: string;
+    path: DocumentPath;
+    target: 'file' | 'directory';
+    what: string;
+  }[] = [];
   if (typeof raw.coordination_ref === 'string' && raw.coordination_ref !== '') {
-    const resolved = await resolveReference(root, raw.coordination_ref, {
-      document,
+    references.push({
+      key: 'coordination',
+      reference: raw.coordination_ref,
       path: ['coordination_ref'],
       target: 'file',
       what: 'coordination protocol',
     });
-    if (resolved.ok) coordinationRef = resolved.path;
-    else diagnostics.push(resolved.diagnostic);
   }
-
-  const components: Record<string, string> = {};
   if (isRecord(raw.components)) {
     for (const name of GROUP_COMPONENTS) {
       const reference = raw.components[name];
       if (typeof reference !== 'string' || reference === '') continue;
-      const resolved = await resolveReference(root, reference, {
-        document,
+      references.push({
+        key: name,
+        reference,
         path: ['components', name],
         target: 'directory',
         what: `component "${name}"`,
       });
-      if (resolved.ok) components[name] = resolved.path;
-      else diagnostics.push(resolved.diagnostic);
     }
   }
+  const resolutions = await Promise.all(
+    references.map((item) =>
+      resolver.resolve(item.reference, {
+        document,
+        path: item.path,
+        target: item.target,
+        what: item.what,
+      }),
+    ),
+  );
+  references.forEach((item, index) => {
+    const resolved = resolutions[index]!;
+    if (!resolved.ok) diagnostics.push(resolved.diagnostic);
+    else if (item.key === 'coordination') coordinationRef = resolved.path;
+    else components[item.key] = resolved.path;
+  });
 
   diagnostics.push(...(await findUnreferencedMemberFiles(root, referencedMemberFiles, display)));
 
@@ -288,6 +212,147 @@ export async function validateGroupDir(
     coordinationRef,
     valid: !hasErrors(diagnostics),
   };
+}
+
+/** What resolving one `members` entry found. */
+interface ResolvedEntry {
+  readonly member: ResolvedMember;
+  /** Problems in the entry's references and member file (not the agent's own). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The validation of the member's agent directory, shared by members that name the same one. */
+  readonly agent?: AgentDirValidation;
+}
+
+/** Follows one `members` entry: its member file, then (native members) its agent directory. */
+async function resolveEntry({
+  entry,
+  index,
+  document,
+  resolver,
+  display,
+  validateAgentOnce,
+}: {
+  entry: unknown;
+  index: number;
+  document: SourceDocument;
+  resolver: ReferenceResolver;
+  display: (path: string) => string;
+  validateAgentOnce: (agentDir: string) => Promise<AgentDirValidation>;
+}): Promise<ResolvedEntry | undefined> {
+  if (!isRecord(entry)) return undefined;
+  const role = typeof entry.role === 'string' ? entry.role : '';
+  const declaredKind: MemberKind =
+    entry.agent_kind === 'human'
+      ? 'human'
+      : entry.agent_kind === 'foreign'
+        ? 'foreign'
+        : 'karnel-native';
+  if (typeof entry.agent_ref !== 'string' || entry.agent_ref === '' || declaredKind === 'human') {
+    return { member: { role, kind: declaredKind, index }, diagnostics: [] };
+  }
+  const memberFile = await resolver.resolve(entry.agent_ref, {
+    document,
+    path: ['members', index, 'agent_ref'],
+    target: 'file',
+    what: 'member file',
+  });
+  if (!memberFile.ok)
+    return { member: { role, kind: declaredKind, index }, diagnostics: [memberFile.diagnostic] };
+
+  const diagnostics: Diagnostic[] = [];
+  const memberLoad = await loadDocument(memberFile.path, 'member', memberFileSchema, {
+    displayPath: display(memberFile.path),
+  });
+  diagnostics.push(...memberLoad.diagnostics);
+  const memberDocument = memberLoad.document;
+  const memberRaw =
+    isRecord(memberDocument.value) && isRecord(memberDocument.value.member)
+      ? memberDocument.value.member
+      : undefined;
+  if (!memberRaw)
+    return {
+      member: { role, kind: declaredKind, index, memberFile: memberFile.path },
+      diagnostics,
+    };
+
+  const fileKind: MemberKind | undefined =
+    memberRaw.agent_kind === 'karnel-native' ||
+    memberRaw.agent_kind === 'foreign' ||
+    memberRaw.agent_kind === 'human'
+      ? memberRaw.agent_kind
+      : undefined;
+  if (role !== '' && typeof memberRaw.role === 'string' && memberRaw.role !== role) {
+    diagnostics.push(
+      createDiagnostic({
+        file: memberDocument.file,
+        ...memberDocument.position(['member', 'role']),
+        code: 'member/role-mismatch',
+        message: `the member file says role "${memberRaw.role}" but the group manifest lists it as "${role}"`,
+      }),
+    );
+  }
+  if (fileKind !== undefined && entry.agent_kind !== undefined && entry.agent_kind !== fileKind) {
+    diagnostics.push(
+      createDiagnostic({
+        file: memberDocument.file,
+        ...memberDocument.position(['member', 'agent_kind']),
+        code: 'member/kind-mismatch',
+        message: `the member file says agent_kind "${fileKind}" but the group manifest says "${String(entry.agent_kind)}"`,
+      }),
+    );
+  }
+  const contactProblem = checkHumanContact(memberRaw, memberDocument, ['member']);
+  if (contactProblem) diagnostics.push(contactProblem);
+
+  const base: ResolvedMember = {
+    role,
+    kind: fileKind ?? declaredKind,
+    index,
+    memberFile: memberFile.path,
+    member: memberLoad.value?.member,
+  };
+  const location = isRecord(memberRaw.agent_ref) ? memberRaw.agent_ref.location : undefined;
+  if (base.kind !== 'karnel-native' || typeof location !== 'string' || location === '')
+    return { member: base, diagnostics };
+  const at = {
+    file: memberDocument.file,
+    ...memberDocument.position(['member', 'agent_ref', 'location']),
+  };
+  if (location.startsWith(`${ID_PREFIXES.agent}_`)) {
+    diagnostics.push(
+      createDiagnostic({
+        ...at,
+        severity: 'warning',
+        code: 'ref/registry-unresolved',
+        message: `agent "${location}" is to be looked up in a registry; it cannot be checked locally`,
+      }),
+    );
+    return { member: { ...base, registryId: location }, diagnostics };
+  }
+  const agentDir = await resolver.resolve(location, {
+    document: memberDocument,
+    path: ['member', 'agent_ref', 'location'],
+    target: 'directory',
+    what: 'agent directory',
+  });
+  if (!agentDir.ok) return { member: base, diagnostics: [...diagnostics, agentDir.diagnostic] };
+  const agent = await validateAgentOnce(agentDir.path);
+  const manifestFile = join(agent.displayPath, 'manifest.yaml');
+  if (
+    agent.diagnostics.some(
+      (diagnostic) => diagnostic.code === 'file/missing' && diagnostic.file === manifestFile,
+    )
+  ) {
+    diagnostics.push(
+      createDiagnostic({
+        ...at,
+        code: 'ref/not-an-agent',
+        message: `agent directory "${location}" has no manifest.yaml`,
+      }),
+    );
+    return { member: base, diagnostics };
+  }
+  return { member: { ...base, agentDir: agentDir.path }, diagnostics, agent };
 }
 
 /** An escalation-only human must say how to reach them; otherwise escalations go nowhere. */
@@ -331,12 +396,4 @@ async function findUnreferencedMemberFiles(
         message: 'no entry of the group manifest\'s "members" refers to this file; it is ignored',
       }),
     );
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -1,0 +1,22 @@
+/**
+ * Maps `items` with at most `limit` calls of `fn` in flight, keeping the results in input
+ * order. Validation reads many small files; overlapping their I/O is most of the speed-up.
+ *
+ * @internal
+ */
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -61,22 +61,23 @@ export interface RunSession {
 }
 
 /**
- * Opens a run: verifies the entry's digest when the skill declares one, asks policy about every
+ * Opens a run: hashes the entry (`entryBytes` when the caller already holds the bytes it will
+ * load), refuses it when the skill declares another digest, asks policy about every
  * capability the plan needs, and records a refusal in the ledger when something is denied.
  */
 export async function openRunSession(
   plan: SandboxPlan,
   options: WorkerRunOptions,
   isolation: readonly IsolationLayer[],
-  { verifyEntry = true }: { verifyEntry?: boolean } = {},
+  { entryBytes }: { entryBytes?: Uint8Array } = {},
 ): Promise<RunSession> {
   const runId = createId('run');
   let entrySha256: string | undefined;
   let digestProblem: string | undefined;
   const entryPath = plan.execution.entryAbsolute;
-  if (verifyEntry && entryPath) {
+  if (entryPath) {
     try {
-      entrySha256 = sha256Hex(await readFile(entryPath));
+      entrySha256 = sha256Hex(entryBytes ?? (await readFile(entryPath)));
       if (plan.execution.sha256 && plan.execution.sha256 !== entrySha256) {
         digestProblem = `the entry ${plan.execution.entry} has SHA-256 ${entrySha256}, not the declared ${plan.execution.sha256}; refusing to run a changed file`;
       }

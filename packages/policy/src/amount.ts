@@ -9,6 +9,21 @@ export interface Amount {
   readonly currency: string;
 }
 
+/** The result of {@link parseAmount}. */
+export type ParseAmountResult =
+  | {
+      /** The text is an amount. */
+      readonly success: true;
+      /** The amount. */
+      readonly value: Amount;
+    }
+  | {
+      /** The text is not an amount. */
+      readonly success: false;
+      /** Why, in one sentence. */
+      readonly reason: string;
+    };
+
 /** The largest amount accepted: one billion units, far inside exact integer range as micros. */
 export const MAX_AMOUNT_UNITS = 1_000_000_000;
 
@@ -24,7 +39,7 @@ const amountPattern = /^\$?\s*(\d{1,10})(?:\.(\d{1,6}))?(?:\s*([A-Za-z]{3}))?$/;
 export function parseAmount(
   input: string | number,
   defaultCurrency: string = DEFAULT_CURRENCY,
-): { success: true; value: Amount } | { success: false; reason: string } {
+): ParseAmountResult {
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input < 0) {
       return { success: false, reason: `amount ${input} is not a non-negative finite number` };

@@ -89,9 +89,23 @@ export const approvalRequestSchema = z.strictObject({
   /** The signed answer, once there is one. */
   decision: approvalDecisionSchema.optional(),
   /** When the approval was used, and by whom. */
-  used: z.strictObject({ at: timestampSchema, by: z.string().optional() }).optional(),
+  used: z
+    .strictObject({
+      /** When. */
+      at: timestampSchema,
+      /** The executor's identity, when it signed. */
+      by: z.string().optional(),
+    })
+    .optional(),
   /** When and why the request was cancelled or expired. */
-  closed: z.strictObject({ at: timestampSchema, reason: z.string() }).optional(),
+  closed: z
+    .strictObject({
+      /** When. */
+      at: timestampSchema,
+      /** Why (`expired`, or the cancellation reason). */
+      reason: z.string(),
+    })
+    .optional(),
 });
 
 /** An approval request. */
@@ -110,11 +124,20 @@ export type ApprovalRefusal =
 
 /** The result of approving, denying or using an approval. */
 export type ApprovalResult =
-  | { readonly ok: true; readonly request: ApprovalRequest }
   | {
+      /** The operation took effect. */
+      readonly ok: true;
+      /** The request as it now stands. */
+      readonly request: ApprovalRequest;
+    }
+  | {
+      /** The operation was refused (and recorded as `approval.rejected`). */
       readonly ok: false;
+      /** Why, as a stable code. */
       readonly code: ApprovalRefusal;
+      /** Why, in one sentence. */
       readonly reason: string;
+      /** The request concerned, when it exists. */
       readonly request?: ApprovalRequest;
     };
 

@@ -259,6 +259,29 @@ export interface AuthorityOptions {
   readonly clock?: Clock;
 }
 
+/** A stored grant and whether it is valid now. */
+export interface GrantStatus {
+  /** The grant. */
+  readonly grant: Grant;
+  /** Its verification, chain included. */
+  readonly verification: GrantVerification;
+}
+
+/** Whether an identity may sign an approval, and on what authority. */
+export type ApproverAuthorization =
+  | {
+      /** It may. */
+      readonly ok: true;
+      /** As the owner, or through this grant. */
+      readonly via: 'owner' | Grant;
+    }
+  | {
+      /** It may not. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: string;
+    };
+
 /** Who may do what, from the owner's signed grants and their delegations. */
 export interface Authority {
   /** The owner identity. */
@@ -275,15 +298,12 @@ export interface Authority {
    */
   revoke(id: string, signer: Signer, reason?: string): Promise<Revocation>;
   /** Every stored grant with whether it is valid now. */
-  list(): Promise<readonly { grant: Grant; verification: GrantVerification }[]>;
+  list(): Promise<readonly GrantStatus[]>;
   /**
    * Whether `identity` may sign an approval for `capability`: the owner always may; a delegate
    * may when a valid grant to it has `may_approve` and covers the capability.
    */
-  authorizeApprover(
-    identity: string,
-    capability: string,
-  ): Promise<{ ok: true; via: 'owner' | Grant } | { ok: false; reason: string }>;
+  authorizeApprover(identity: string, capability: string): Promise<ApproverAuthorization>;
   /** Allow rules for every valid grant, for `createPolicy`: each subject may use what it holds. */
   rules(): Promise<PolicyRule[]>;
 }

@@ -12,13 +12,19 @@ import { normalizeScope } from './scope-match';
  */
 export type ScopeKind = 'path' | 'host' | 'command' | 'amount' | 'generic';
 
+/** One entry of {@link CAPABILITY_VOCABULARY}. */
+export interface CapabilityDefinition {
+  /** How the capability's scope is compared. */
+  readonly kind: ScopeKind;
+  /** What the capability allows, for people. */
+  readonly description: string;
+}
+
 /**
  * The built-in capability vocabulary and how each one's scope is read. Names outside this table
  * are user-defined capabilities with `generic` scopes.
  */
-export const CAPABILITY_VOCABULARY: Readonly<
-  Record<string, { readonly kind: ScopeKind; readonly description: string }>
-> = {
+export const CAPABILITY_VOCABULARY: Readonly<Record<string, CapabilityDefinition>> = {
   'fs.read': { kind: 'path', description: 'read files whose paths match the scope glob' },
   'fs.write': {
     kind: 'path',
@@ -65,8 +71,18 @@ export interface Capability {
 
 /** The result of {@link parseCapability}: a capability or the reason the text is not one. */
 export type ParseCapabilityResult =
-  | { readonly success: true; readonly value: Capability }
-  | { readonly success: false; readonly reason: string };
+  | {
+      /** The text is a capability. */
+      readonly success: true;
+      /** The parsed, normalised capability. */
+      readonly value: Capability;
+    }
+  | {
+      /** The text is not a capability. */
+      readonly success: false;
+      /** Why, in one sentence. */
+      readonly reason: string;
+    };
 
 const namePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const MAX_CAPABILITY_LENGTH = 2048;

@@ -352,12 +352,9 @@ export function analyzeConstraints(
  */
 export function constraintDiagnostics(
   analysis: ConstraintAnalysis,
-  {
-    file,
-    position,
-    path = ['constraints', 'hard'],
-  }: { file: string; position: (path: DocumentPath) => SourcePosition; path?: DocumentPath },
+  options: { file: string; position: (path: DocumentPath) => SourcePosition; path?: DocumentPath },
 ): Diagnostic[] {
+  const { file, position, path = ['constraints', 'hard'] } = options;
   const diagnostics: Diagnostic[] = [];
   for (const item of analysis.hard) {
     const at = position([...path, item.index]);

@@ -22,11 +22,13 @@ export {
   signApprovalDecision,
 } from './approval-queue';
 export {
+  type ApproverAuthorization,
   type Authority,
   type AuthorityOptions,
   createAuthority,
   type Grant,
   type GrantContext,
+  type GrantStatus,
   type GrantVerification,
   grantSchema,
   type Revocation,
@@ -40,6 +42,7 @@ export {
   BUILT_IN_CAPABILITY_NAMES,
   CAPABILITY_VOCABULARY,
   type Capability,
+  type CapabilityDefinition,
   type CapabilityString,
   capabilitySchema,
   formatCapability,

@@ -51,7 +51,9 @@ export const policyRuleSchema = z.strictObject({
   /** Only for spend: apply above an amount, optionally summed over a period. */
   when: z
     .strictObject({
+      /** Apply only when the amount (plus the period's spending) is above this. */
       amount_above: amountSchema,
+      /** Sum the request with what was spent in this period. */
       period: z.enum(['day', 'week', 'month']).optional(),
     })
     .optional(),

@@ -207,7 +207,12 @@ export interface SafeModeWatcherOptions {
   /** The identity that signs an automatic entry (the runtime's or a worker's key). */
   readonly signer: Signer;
   /** Enter safe mode after `count` denials within `withinMs`. Absent: never on denials. */
-  readonly repeatedDenials?: { readonly count: number; readonly withinMs: number };
+  readonly repeatedDenials?: {
+    /** How many denials turn safe mode on. */
+    readonly count: number;
+    /** Within how many milliseconds. */
+    readonly withinMs: number;
+  };
   /** The clock. Default: the system clock. */
   readonly clock?: Clock;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock } from '@karnel/core';
@@ -92,6 +92,17 @@ describe('createLedgerArchive', () => {
     const report = await verifyLedger(dir);
     expect(report.ok).toBe(false);
     expect(report.firstBad?.seq).toBe(1);
+  });
+
+  it('reports a coordination log that vanished as a damaged archive', async () => {
+    const dir = await ledgerDir();
+    const ledger = await openLedger(dir);
+    await createLedgerArchive({ ledger }).archive(sampleMessages()[0]!);
+    await ledger.close();
+    await rm(join(dir, 'coordination_log.jsonl'));
+    await expect(readArchivedMessages(dir)).rejects.toSatisfy(
+      (error: unknown) => ArchiveIntegrityError.isInstance(error) && /ENOENT/.test(error.message),
+    );
   });
 
   it('reads an empty or missing ledger as no messages', async () => {

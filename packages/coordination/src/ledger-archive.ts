@@ -56,19 +56,26 @@ export function createLedgerArchive({ ledger }: LedgerArchiveOptions): MessageAr
  */
 export async function readArchivedMessages(dir: string): Promise<Message[]> {
   const messages: Message[] = [];
-  const handles = new Map<string, Awaited<ReturnType<typeof open>>>();
+  const readers = new Map<string, WindowReader>();
   try {
     for await (const entry of readLedgerEntries(dir, { type: COORDINATION_RECORD_TYPE })) {
       for (const digest of entry.files) {
-        let handle = handles.get(digest.path);
-        if (!handle) {
-          handle = await open(join(dir, ...digest.path.split('/')), 'r');
-          handles.set(digest.path, handle);
+        let reader = readers.get(digest.path);
+        if (!reader) {
+          try {
+            reader = await openWindowReader(join(dir, ...digest.path.split('/')));
+          } catch (error) {
+            throw new ArchiveIntegrityError({
+              dir,
+              seq: entry.seq,
+              reason: `${digest.path}, committed by entry ${entry.seq}, cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+            });
+          }
+          readers.set(digest.path, reader);
         }
-        const bytes = Buffer.alloc(digest.size);
-        const { bytesRead } = await handle.read(bytes, 0, digest.size, digest.offset);
-        const actual = createSha256().update(bytes.subarray(0, bytesRead)).digestHex();
-        if (bytesRead !== digest.size || actual !== digest.sha256) {
+        const bytes = await reader.read(digest.offset, digest.size);
+        const actual = createSha256().update(bytes).digestHex();
+        if (bytes.length !== digest.size || actual !== digest.sha256) {
           throw new ArchiveIntegrityError({
             dir,
             seq: entry.seq,
@@ -90,7 +97,36 @@ export async function readArchivedMessages(dir: string): Promise<Message[]> {
       }
     }
   } finally {
-    for (const handle of handles.values()) await handle.close();
+    for (const reader of readers.values()) await reader.close();
   }
   return messages;
+}
+
+/** Reads byte ranges of a file through a sliding window, so consecutive lines cost one read. */
+interface WindowReader {
+  read(offset: number, size: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+const WINDOW_BYTES = 1024 * 1024;
+
+async function openWindowReader(path: string): Promise<WindowReader> {
+  const handle = await open(path, 'r');
+  let window = Buffer.alloc(0);
+  let windowStart = 0;
+  return {
+    async read(offset, size) {
+      if (offset < windowStart || offset + size > windowStart + window.length) {
+        const buffer = Buffer.alloc(Math.max(WINDOW_BYTES, size));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        window = buffer.subarray(0, bytesRead);
+        windowStart = offset;
+      }
+      return window.subarray(
+        offset - windowStart,
+        Math.min(offset - windowStart + size, window.length),
+      );
+    },
+    close: () => handle.close(),
+  };
 }

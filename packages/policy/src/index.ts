@@ -3,6 +3,7 @@ export {
   DEFAULT_CURRENCY,
   formatAmount,
   MAX_AMOUNT_UNITS,
+  type ParseAmountResult,
   parseAmount,
 } from './amount';
 export {

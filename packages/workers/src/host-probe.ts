@@ -85,7 +85,9 @@ export function probeHost({ refresh = false }: { refresh?: boolean } = {}): Prom
   if (!cached || refresh) {
     cached = (async () => {
       const [bubblewrap, prlimit, procfs] = await Promise.all([
-        process.platform === 'linux' ? probeBubblewrap() : Promise.resolve({ problem: 'bubblewrap needs Linux' }),
+        process.platform === 'linux'
+          ? probeBubblewrap()
+          : Promise.resolve<{ path?: string; problem?: string }>({ problem: 'bubblewrap needs Linux' }),
         findExecutable('prlimit'),
         access('/proc/self/status', constants.R_OK).then(
           () => true,

@@ -1,1 +1,46 @@
-export {};
+export { SandboxUnavailableError, WrongRuntimeError } from './errors';
+export { type HostProbe, probeHost } from './host-probe';
+export {
+  defineNativeOperation,
+  type NativeOperation,
+  type NativeOperationContext,
+  type NativeOperationNeeds,
+} from './native-operation';
+export {
+  defaultNativeOperations,
+  gitStatusOperation,
+  scanDirOperation,
+  sha256FileOperation,
+} from './native-operations';
+export { createNativeWorker, type NativeWorkerOptions } from './native-worker';
+export { createNodeWorker, NODE_RESERVATION_MB, type NodeWorkerOptions } from './node-worker';
+export {
+  type CapabilityCheck,
+  type CapabilityRequest,
+  type CheckSource,
+  checkCapabilities,
+  type PolicyDecider,
+} from './policy-gate';
+export { createPythonWorker, type PythonWorkerOptions } from './python-worker';
+export { globBase } from './sandbox-plan';
+export type { IsolationMode } from './subprocess-run';
+export { type CapWasmMemoryResult, capWasmMemory, WASM_PAGE_BYTES, type WasmImport, type WasmMemoryLimits } from './wasm-module';
+export { createWasmWorker, EXTISM_HOST_FUNCTIONS, type WasmWorkerOptions } from './wasm-worker';
+export type {
+  IsolationLayer,
+  KilledBy,
+  RunCost,
+  RunnableSkill,
+  Worker,
+  WorkerInput,
+  WorkerProbe,
+  WorkerResult,
+  WorkerRunOptions,
+} from './worker';
+export {
+  type RunIdentity,
+  WORKER_RECORD_TYPES,
+  type WorkerLedger,
+  type WorkerRecordType,
+} from './worker-ledger';
+export { createWorkerPool, runSkill, type WorkerPool, type WorkerPoolOptions } from './worker-pool';

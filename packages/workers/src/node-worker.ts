@@ -85,7 +85,7 @@ class NodeWorker implements Worker {
         return {
           file: nodePath,
           args,
-          files: network ? {} : { 'net-guard.mjs': NODE_NET_GUARD_SOURCE },
+          files: network ? {} : ({ 'net-guard.mjs': NODE_NET_GUARD_SOURCE } as Record<string, string>),
           layers: ['node-permission', ...(network ? [] : (['node-net-guard'] as const))],
           rlimits: [`--data=${(memoryMb + NODE_RESERVATION_MB) * 1024 * 1024}`],
           watchdogBytes: memoryMb * 1024 * 1024,

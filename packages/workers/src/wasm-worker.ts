@@ -78,7 +78,7 @@ class WasmWorker implements Worker {
   async probe(): Promise<WorkerProbe> {
     return {
       runtime: 'wasm',
-      available: typeof WebAssembly === 'object',
+      available: typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object',
       layers: LAYERS,
       bubblewrap: false,
       interpreter: { path: process.execPath, version: `V8 ${process.versions.v8}` },

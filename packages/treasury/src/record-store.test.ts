@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock } from '@karnel/core';
@@ -42,6 +42,27 @@ describe('createFileRecordStore', () => {
       '1.25',
       '3.00',
     ]);
+  });
+
+  it('reads only what was added since its last read, including appends by another store', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'records.jsonl');
+    const reader = createFileRecordStore({ path });
+    const writer = createFileRecordStore({ path });
+    await writer.append(spend);
+    expect(await reader.read()).toHaveLength(1);
+    await writer.append({ ...spend, amount: '2.00' });
+    await writer.append({ ...spend, amount: '3.00' });
+    expect((await reader.read()).map((record) => 'amount' in record && record.amount)).toEqual([
+      '1.25',
+      '2.00',
+      '3.00',
+    ]);
+    await appendFile(path, 'not json\n');
+    await expect(reader.read()).rejects.toThrow(/records\.jsonl:4:/);
+    // A replaced file is read from the start.
+    await writeFile(`${path}.new`, `${JSON.stringify(spend)}\n`);
+    await rename(`${path}.new`, path);
+    expect(await reader.read()).toHaveLength(1);
   });
 
   it('refuses to read past a corrupt record rather than leave money out', async () => {

@@ -1,4 +1,4 @@
-import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { open, stat, truncate } from 'node:fs/promises';
 import { appendFileDurable, parseJsonLines } from '@karnel/core';
 import { TreasuryRecordError } from './errors';
 import { TREASURY_RECORD_TYPES, type TreasuryRecord, treasuryRecordSchema } from './records';
@@ -33,6 +33,12 @@ export interface FileRecordStoreOptions {
  * lock while appending, as {@link createTreasury} does.
  */
 export function createFileRecordStore({ path }: FileRecordStoreOptions): TreasuryRecordStore {
+  let cache: { ino: number; offset: number; lines: number; records: TreasuryRecord[] } = {
+    ino: -1,
+    offset: 0,
+    lines: 0,
+    records: [],
+  };
   return {
     specificationVersion: 'v1',
     async append(record) {
@@ -41,28 +47,50 @@ export function createFileRecordStore({ path }: FileRecordStoreOptions): Treasur
       await appendFileDurable(path, `${JSON.stringify(checked)}\n`);
     },
     async read() {
-      let text: string;
+      // Records are only ever appended (a torn tail is cut back to the last newline, which is
+      // never before what was already read), so only the bytes added since the last read are
+      // parsed; a different inode or a shorter file means the file was replaced: start over.
+      let handle: Awaited<ReturnType<typeof open>>;
       try {
-        text = await readFile(path, 'utf8');
+        handle = await open(path, 'r');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          cache = { ino: -1, offset: 0, lines: 0, records: [] };
+          return [];
+        }
         throw error;
       }
-      const parsed = parseJsonLines(text, path);
-      const corrupt = parsed.diagnostics.find(
-        (diagnostic) => diagnostic.code !== 'jsonl/torn-line',
-      );
-      if (corrupt) {
-        throw new TreasuryRecordError({
-          record: undefined,
-          message: `${corrupt.file}:${corrupt.line}:${corrupt.column}: ${corrupt.message}`,
-        });
+      try {
+        const info = await handle.stat();
+        if (info.ino !== cache.ino || info.size < cache.offset)
+          cache = { ino: info.ino, offset: 0, lines: 0, records: [] };
+        if (info.size === cache.offset) return [...cache.records];
+        const buffer = Buffer.alloc(info.size - cache.offset);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, cache.offset);
+        const complete = buffer.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+        // An unterminated last line was never acknowledged; the next append cuts it off.
+        const text = buffer.subarray(0, complete).toString('utf8');
+        const parsed = parseJsonLines(text, path);
+        const corrupt = parsed.diagnostics[0];
+        if (corrupt) {
+          throw new TreasuryRecordError({
+            record: undefined,
+            message: `${corrupt.file}:${corrupt.line + cache.lines}:${corrupt.column}: ${corrupt.message}`,
+          });
+        }
+        const added = parsed.records.map((line) =>
+          checkRecord(line.value, `${path}:${line.line + cache.lines}`),
+        );
+        cache = {
+          ino: info.ino,
+          offset: cache.offset + complete,
+          lines: cache.lines + (text.match(/\n/g)?.length ?? 0),
+          records: [...cache.records, ...added],
+        };
+        return [...cache.records];
+      } finally {
+        await handle.close();
       }
-      // An unterminated last line was never acknowledged; the next append cuts it off.
-      const tornLine = parsed.tornTail ? text.split('\n').length : 0;
-      return parsed.records
-        .filter((line) => line.line !== tornLine)
-        .map((line) => checkRecord(line.value, `${path}:${line.line}`));
     },
   };
 }

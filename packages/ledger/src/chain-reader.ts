@@ -29,7 +29,7 @@ const CHUNK = 4 * 1024 * 1024;
  */
 export async function readChainLines(
   path: string,
-  onLine: (line: ChainLine) => boolean | undefined | void | Promise<boolean | undefined | void>,
+  onLine: (line: ChainLine) => boolean | undefined | Promise<boolean | undefined>,
   { start = 0, startLine = 0 }: { start?: number; startLine?: number } = {},
 ): Promise<ChainTail> {
   let handle: Awaited<ReturnType<typeof open>>;

@@ -48,4 +48,17 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from './merkle';
+export {
+  appendRecordInput,
+  coordinationLoggedInputSchema,
+  decisionOutcomeInputSchema,
+  decisionRecordedInputSchema,
+  genericRecordInputSchema,
+  outcomeRecordedInputSchema,
+  type RecordInput,
+  recordInputSchema,
+  runFinishedInputSchema,
+  runStartedInputSchema,
+  runStepInputSchema,
+} from './record-input';
 export { type FirstBadEntry, type VerifyOptions, type VerifyReport, verifyLedger } from './verify';

@@ -119,8 +119,8 @@ describe('inclusion proofs', () => {
         ([size, index], mutation, pick) => {
           const root = merkleRoot(leaves, size);
           const path = inclusionPath(leaves, index, size);
-          let leaf = leaves[index]!;
-          let proof = path.map((node) => new Uint8Array(node));
+          let leaf: Uint8Array = leaves[index]!;
+          let proof: Uint8Array[] = path.map((node) => new Uint8Array(node));
           let claimedIndex = index;
           let claimedSize = size;
           let claimedRoot = root;

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
 import { registerInitCommand } from './init';
+import { registerKeysCommand } from './keys';
+import { registerLedgerCommand } from './ledger';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
 import { registerValidateCommand } from './validate';
@@ -19,4 +21,6 @@ export const commands: readonly RegisterCommand[] = [
   registerInitCommand,
   registerApprovalsCommand,
   registerSafeModeCommand,
+  registerLedgerCommand,
+  registerKeysCommand,
 ];

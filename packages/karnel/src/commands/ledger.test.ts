@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyInclusion } from '@karnel/ledger';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function karnel(args: readonly string[], stdin?: string): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'karnel-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('karnel ledger', () => {
+  it('appends, logs, verifies, checkpoints and proves', async () => {
+    const ledger = join(dir, 'ledger');
+    const key = join(dir, 'owner.key');
+    await karnel(['keys', 'generate', key]);
+    const started = await karnel(
+      ['ledger', 'append', ledger, '-', '--format', 'json'],
+      '{"type":"run.started","run_id":"run_cli"}',
+    );
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ seq: 0, type: 'run.started' });
+    const input = join(dir, 'records.yaml');
+    await writeFile(
+      input,
+      [
+        '- type: run.step',
+        '  run_id: run_cli',
+        '  step: { kind: tool_call, tool: search }',
+        '- type: decision.recorded',
+        '  decision_id: dec_cli',
+        '  context: { goal: g_subs }',
+        '  reasoning: "Because."',
+        '- type: coordination.logged',
+        '  event: { type: task.dispatched }',
+        '- type: approval.requested',
+        '  body: { action: publish }',
+        '',
+      ].join('\n'),
+    );
+    const appended = await karnel(['ledger', 'append', ledger, input, '--key', key]);
+    expect(appended.stderr).toBe('');
+    expect(appended.code).toBe(0);
+    expect(appended.stdout.trim().split('\n')).toHaveLength(4);
+    expect(appended.stdout).toMatch(/^appended entry 1 run\.step [0-9a-f]{64}$/m);
+
+    const log = await karnel(['ledger', 'log', ledger]);
+    expect(log.code).toBe(0);
+    expect(
+      log.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/)[2]),
+    ).toEqual([
+      'run.started',
+      'run.step',
+      'decision.recorded',
+      'coordination.logged',
+      'approval.requested',
+    ]);
+    const onlyApprovals = await karnel([
+      'ledger',
+      'log',
+      ledger,
+      '--type',
+      'approval',
+      '--format',
+      'json',
+    ]);
+    expect(
+      onlyApprovals.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(['approval.requested']);
+
+    const verified = await karnel(['ledger', 'verify', ledger]);
+    expect(verified.code).toBe(0);
+    expect(verified.stderr).toContain('is intact: 5 entries, 4 signed');
+
+    const checkpointFile = join(dir, 'checkpoint.txt');
+    const checkpointed = await karnel([
+      'ledger',
+      'checkpoint',
+      ledger,
+      '--key',
+      key,
+      '--output',
+      checkpointFile,
+    ]);
+    expect(checkpointed.code).toBe(0);
+    const note = await readFile(checkpointFile, 'utf8');
+    expect(note.split('\n')[1]).toBe('5');
+
+    const proved = await karnel(['ledger', 'prove', ledger, '2', '--checkpoint', checkpointFile]);
+    expect(proved.code).toBe(0);
+    const proof = JSON.parse(proved.stdout) as {
+      hash: string;
+      seq: number;
+      size: number;
+      path: string[];
+      root: string;
+    };
+    const bytes = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
+    expect(
+      verifyInclusion(
+        bytes(proof.hash),
+        proof.seq,
+        proof.size,
+        proof.path.map(bytes),
+        bytes(proof.root),
+      ),
+    ).toBe(true);
+    expect(proof.root).toBe(Buffer.from(note.split('\n')[2]!, 'base64').toString('hex'));
+    const byHash = await karnel(['ledger', 'prove', ledger, proof.hash.slice(0, 12)]);
+    expect(JSON.parse(byHash.stdout).seq).toBe(2);
+
+    // Truncation is invisible to the chain, but not to the checkpoint.
+    const chainPath = join(ledger, 'chain.jsonl');
+    const chain = await readFile(chainPath, 'utf8');
+    await writeFile(chainPath, chain.split('\n').slice(0, 3).join('\n') + '\n');
+    const truncated = await karnel([
+      'ledger',
+      'verify',
+      ledger,
+      '--checkpoint',
+      checkpointFile,
+      '--format',
+      'json',
+    ]);
+    expect(truncated.code).toBe(1);
+    const report = JSON.parse(truncated.stdout);
+    expect(report).toMatchObject({
+      ok: false,
+      entries: 3,
+      firstBad: { seq: 3, code: 'ledger/truncated' },
+    });
+  });
+
+  it('names the first bad entry with file, line and column, and exits 1', async () => {
+    const ledger = join(dir, 'ledger');
+    for (let index = 0; index < 3; index++) {
+      await karnel(
+        ['ledger', 'append', ledger, '-'],
+        JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
+      );
+    }
+    const chainPath = join(ledger, 'chain.jsonl');
+    const chain = await readFile(chainPath, 'utf8');
+    await writeFile(chainPath, chain.replace('"usd":1', '"usd":7'));
+    const verified = await karnel(['ledger', 'verify', ledger]);
+    expect(verified.code).toBe(1);
+    expect(verified.stdout).toMatch(/chain\.jsonl:2:\d+: error ledger\/hash-mismatch: entry 1: /);
+    expect(verified.stderr).toContain('first bad entry 1 (ledger/hash-mismatch) at line 2');
+  });
+
+  it('reports a bad record at its line and column, and a missing ledger as empty and intact', async () => {
+    const input = join(dir, 'bad.json');
+    await writeFile(input, '{\n  "type": "run.step",\n  "run_id": 5,\n  "step": {}\n}\n');
+    const bad = await karnel(['ledger', 'append', join(dir, 'ledger'), input]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${input}:3:13: error`);
+    const empty = await karnel(['ledger', 'verify', join(dir, 'nothing-here')]);
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toContain('intact: 0 entries');
+    const usage = await karnel(['ledger', 'verify']);
+    expect(usage.code).toBe(2);
+  });
+});

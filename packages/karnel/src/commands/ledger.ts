@@ -1,0 +1,439 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  createDiagnostic,
+  type Diagnostic,
+  type DiagnosticFormat,
+  formatDiagnostics,
+  parseYaml,
+  readPrivateKeyFile,
+  type Signer,
+  sortDiagnostics,
+  validateDocument,
+  writeFileAtomic,
+} from '@karnel/core';
+import {
+  appendRecordInput,
+  type Checkpoint,
+  type Ledger,
+  type LedgerEntry,
+  openLedger,
+  parseCheckpoint,
+  type RecordInput,
+  readLedgerEntries,
+  recordInputSchema,
+  verifyInclusion,
+  verifyLedger,
+} from '@karnel/ledger';
+import { ExitCode } from '../exit-codes';
+import { type CliContext, parseFormat, printDiagnostics } from '../output';
+import { UsageError } from '../usage-error';
+import type { RegisterCommand } from './index';
+
+/** Registers `karnel ledger …`: append, verify, log, checkpoint, prove. */
+export const registerLedgerCommand: RegisterCommand = (program, context) => {
+  const ledger = program
+    .command('ledger')
+    .description(
+      'Read, write and audit hash-chained ledgers: append records, verify integrity, list entries, sign checkpoints and prove inclusion.',
+    )
+    .addHelpText(
+      'after',
+      '\n<dir> is a ledger folder, or an agent or group directory whose ledger/ folder is used.\n',
+    );
+
+  ledger
+    .command('append')
+    .description(
+      'Append one record (or a JSON array of records) read from a JSON or YAML file, or from standard input with "-".',
+    )
+    .argument('<dir>', 'the ledger folder (created on the first append)')
+    .argument('<input>', 'a JSON or YAML file with the record, or - for standard input')
+    .option('-k, --key <file>', 'private key file to sign the entries with')
+    .option('-f, --format <format>', 'output format: text or json', 'text')
+    .addHelpText(
+      'after',
+      `
+Records (the type chooses the shape; any other dotted lowercase type is a generic record):
+  {"type":"run.started","run_id":"run_…","manifest":{…}}       run_id optional
+  {"type":"run.step","run_id":"run_…","step":{…}}
+  {"type":"run.finished","run_id":"run_…","outcome":{…}}
+  {"type":"decision.recorded","context":{…},"reasoning":"…","outcome":{…}}
+  {"type":"decision.outcome","decision_id":"dec_…","outcome":{…}}
+  {"type":"outcome.recorded","goals":["g_subs"],"outcome":{…}}
+  {"type":"coordination.logged","event":{…}}
+  {"type":"approval.requested","body":{…},"files":{"name.txt":"content"}}
+
+Example:
+  echo '{"type":"spend.recorded","body":{"usd":"0.42"}}' | karnel ledger append my-agent -
+`,
+    )
+    .action(async (dir: string, input: string, options: { key?: string; format?: string }) => {
+      const format = parseTextOrJson(options.format);
+      const file = input === '-' ? '<stdin>' : input;
+      const text = input === '-' ? await readStdin() : await readInput(input);
+      const document = parseYaml(text, file);
+      const items = Array.isArray(document.value) ? document.value : [document.value];
+      const diagnostics: Diagnostic[] = [];
+      const records: RecordInput[] = [];
+      for (const [index, item] of items.entries()) {
+        const prefix = Array.isArray(document.value) ? [index] : [];
+        const itemDocument = {
+          ...document,
+          value: item,
+          diagnostics: index === 0 ? document.diagnostics : [],
+          position: (path: readonly (string | number)[], positionOptions?: { key?: boolean }) =>
+            document.position([...prefix, ...path], positionOptions),
+        };
+        const result = validateDocument(recordInputSchema(item), itemDocument);
+        diagnostics.push(...result.diagnostics);
+        if (result.value) records.push(result.value);
+      }
+      if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
+        printDiagnostics(context.output, diagnostics, 'text');
+        context.setExitCode(ExitCode.failure);
+        return;
+      }
+      printDiagnostics(context.output, diagnostics, 'text');
+      const signer = options.key ? await readPrivateKeyFile(resolve(options.key)) : undefined;
+      const opened = await openLedger(await resolveLedgerDir(dir), signer ? { signer } : {});
+      reportRecovered(context, opened);
+      try {
+        for (const record of records) {
+          const entry = await appendRecordInput(opened, record);
+          context.output.out(
+            format === 'json'
+              ? JSON.stringify(entry)
+              : `appended entry ${entry.seq} ${entry.type} ${entry.hash}`,
+          );
+        }
+      } finally {
+        await opened.close();
+      }
+    });
+
+  ledger
+    .command('verify')
+    .description(
+      'Recompute every hash, link, file digest and signature. Exits 0 when the ledger is intact, 1 naming the first bad entry.',
+    )
+    .argument('<dir>', 'the ledger folder')
+    .option(
+      '-c, --checkpoint <file>',
+      'a checkpoint kept elsewhere: detects truncation and rewritten history',
+    )
+    .option(
+      '-t, --trusted-key <identity...>',
+      'identities (did:key:… or ed25519:…) whose signatures count',
+    )
+    .option('--require-signatures', 'report unsigned entries as errors')
+    .option('--no-files', 'check only the chain, not the data files it commits to')
+    .option('-f, --format <format>', 'output format: text, json or github', 'text')
+    .addHelpText(
+      'after',
+      '\nExample:\n  karnel ledger verify my-agent/ledger --checkpoint backups/checkpoint.txt\n',
+    )
+    .action(
+      async (
+        dir: string,
+        options: {
+          checkpoint?: string;
+          trustedKey?: string[];
+          requireSignatures?: boolean;
+          files?: boolean;
+          format?: string;
+        },
+      ) => {
+        const format = parseFormat(options.format);
+        const ledgerDir = await resolveLedgerDir(dir);
+        let checkpoint: Checkpoint | undefined;
+        if (options.checkpoint) {
+          const parsed = await readCheckpoint(options.checkpoint);
+          if (!parsed.checkpoint) {
+            printDiagnostics(context.output, parsed.diagnostics, format);
+            context.setExitCode(ExitCode.failure);
+            return;
+          }
+          checkpoint = parsed.checkpoint;
+        }
+        const report = await verifyLedger(ledgerDir, {
+          ...(checkpoint ? { checkpoint } : {}),
+          ...(options.trustedKey ? { trustedKeys: options.trustedKey } : {}),
+          requireSignatures: options.requireSignatures === true,
+          files: options.files !== false,
+        });
+        if (format === 'json') {
+          context.output.out(
+            JSON.stringify(
+              {
+                ok: report.ok,
+                entries: report.entries,
+                root: report.root,
+                head: report.head,
+                signed: report.signed,
+                ...(report.firstBad ? { firstBad: report.firstBad } : {}),
+                diagnostics: sortDiagnostics(report.diagnostics),
+              },
+              null,
+              2,
+            ),
+          );
+        } else {
+          printDiagnostics(context.output, report.diagnostics, format as DiagnosticFormat);
+          context.output.err(
+            report.firstBad
+              ? `ledger ${ledgerDir} is broken: first bad entry ${report.firstBad.seq} (${report.firstBad.code}) at line ${report.firstBad.line}: ${report.firstBad.reason}`
+              : `ledger ${ledgerDir} is intact: ${report.entries} entries, ${report.signed} signed, root ${report.root}${checkpoint ? `, consistent with the checkpoint of ${checkpoint.size}` : ''}`,
+          );
+        }
+        context.setExitCode(report.ok ? ExitCode.ok : ExitCode.failure);
+      },
+    );
+
+  ledger
+    .command('log')
+    .description('List the entries in chain order.')
+    .argument('<dir>', 'the ledger folder')
+    .option(
+      '--type <type>',
+      'only entries of this type or type prefix (e.g. run, approval.approved)',
+    )
+    .option('--from <seq>', 'start at this entry number', '0')
+    .option('-n, --limit <count>', 'show at most this many entries')
+    .option('-f, --format <format>', 'output format: text or json (one entry per line)', 'text')
+    .action(
+      async (
+        dir: string,
+        options: { type?: string; from?: string; limit?: string; format?: string },
+      ) => {
+        const format = parseTextOrJson(options.format);
+        const fromSeq = parseCount(options.from ?? '0', '--from');
+        const limit =
+          options.limit === undefined
+            ? Number.POSITIVE_INFINITY
+            : parseCount(options.limit, '--limit');
+        let shown = 0;
+        const lines: string[] = [];
+        for await (const entry of readLedgerEntries(await resolveLedgerDir(dir), {
+          fromSeq,
+          ...(options.type ? { type: options.type } : {}),
+        })) {
+          if (shown >= limit) break;
+          lines.push(format === 'json' ? JSON.stringify(entry) : describeEntry(entry));
+          shown++;
+          if (lines.length >= 256) context.output.out(lines.splice(0).join('\n'));
+        }
+        if (lines.length > 0) context.output.out(lines.join('\n'));
+      },
+    );
+
+  ledger
+    .command('checkpoint')
+    .description(
+      'Sign a checkpoint (C2SP tlog-checkpoint note) of the ledger as it is now; keep it somewhere else.',
+    )
+    .argument('<dir>', 'the ledger folder')
+    .requiredOption('-k, --key <file>', 'private key file to sign with')
+    .option('--cosign <file...>', 'more private key files to sign the same checkpoint')
+    .option(
+      '--origin <origin>',
+      'the checkpoint origin line (default karnel.ledger/<hash of entry 0>)',
+    )
+    .option('-o, --output <file>', 'write the checkpoint to this file instead of standard output')
+    .action(
+      async (
+        dir: string,
+        options: { key: string; cosign?: string[]; origin?: string; output?: string },
+      ) => {
+        const signer = await readPrivateKeyFile(resolve(options.key));
+        const cosigners: Signer[] = [];
+        for (const file of options.cosign ?? [])
+          cosigners.push(await readPrivateKeyFile(resolve(file)));
+        const opened = await openLedger(await resolveLedgerDir(dir));
+        reportRecovered(context, opened);
+        try {
+          const checkpoint = await opened.checkpoint(signer, {
+            cosigners,
+            ...(options.origin ? { origin: options.origin } : {}),
+          });
+          if (options.output) {
+            await writeFileAtomic(resolve(options.output), checkpoint.text);
+            context.output.err(
+              `checkpoint of ${checkpoint.size} entries written to ${options.output}`,
+            );
+          } else {
+            process.stdout.write(checkpoint.text);
+          }
+        } finally {
+          await opened.close();
+        }
+      },
+    );
+
+  ledger
+    .command('prove')
+    .description(
+      'Print a Merkle inclusion proof (RFC 9162) that an entry is in the ledger, as JSON.',
+    )
+    .argument('<dir>', 'the ledger folder')
+    .argument(
+      '<entry>',
+      'the entry: its number, or its hash (or a unique prefix of at least 8 hex digits)',
+    )
+    .option(
+      '-c, --checkpoint <file>',
+      'prove against this checkpoint (its size and root) instead of the current tree',
+    )
+    .action(async (dir: string, entryRef: string, options: { checkpoint?: string }) => {
+      const ledgerDir = await resolveLedgerDir(dir);
+      let checkpoint: Checkpoint | undefined;
+      if (options.checkpoint) {
+        const parsed = await readCheckpoint(options.checkpoint);
+        if (!parsed.checkpoint) {
+          printDiagnostics(context.output, parsed.diagnostics, 'text');
+          context.setExitCode(ExitCode.failure);
+          return;
+        }
+        checkpoint = parsed.checkpoint;
+      }
+      const seq = await findEntry(ledgerDir, entryRef);
+      if (seq === undefined) {
+        context.output.err(`error: no entry ${entryRef} in ${ledgerDir}`);
+        context.setExitCode(ExitCode.failure);
+        return;
+      }
+      const opened = await openLedger(ledgerDir);
+      try {
+        const size = checkpoint?.size;
+        if (size !== undefined && seq >= size) {
+          context.output.err(
+            `error: entry ${seq} is not covered by the checkpoint of ${size} entries`,
+          );
+          context.setExitCode(ExitCode.failure);
+          return;
+        }
+        const proof = await opened.proveInclusion(seq, size);
+        const toBytes = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
+        const valid =
+          verifyInclusion(
+            toBytes(proof.hash),
+            proof.seq,
+            proof.size,
+            proof.path.map(toBytes),
+            toBytes(proof.root),
+          ) &&
+          (!checkpoint || checkpoint.root === proof.root);
+        context.output.out(
+          JSON.stringify(
+            { ...proof, ...(checkpoint ? { origin: checkpoint.origin } : {}) },
+            null,
+            2,
+          ),
+        );
+        if (!valid) {
+          context.output.err(
+            'error: the ledger does not match the checkpoint; run karnel ledger verify --checkpoint',
+          );
+          context.setExitCode(ExitCode.failure);
+        }
+      } finally {
+        await opened.close();
+      }
+    });
+};
+
+function describeEntry(entry: LedgerEntry): string {
+  const body = JSON.stringify(entry.body);
+  const summary = body.length > 100 ? `${body.slice(0, 99)}…` : body;
+  const files =
+    entry.files.length > 0 ? ` files=${entry.files.map((file) => file.path).join(',')}` : '';
+  const signer = entry.signer ? ` signed=${entry.signer.slice(0, 20)}…` : '';
+  return `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(20)}  ${entry.hash.slice(0, 12)}  ${summary}${files}${signer}`;
+}
+
+/** An agent or group directory stands for its `ledger/` folder. */
+async function resolveLedgerDir(dir: string): Promise<string> {
+  const isFile = (path: string) =>
+    stat(path).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+  if (!(await isFile(join(dir, 'chain.jsonl'))) && (await isFile(join(dir, 'manifest.yaml')))) {
+    return join(dir, 'ledger');
+  }
+  return dir;
+}
+
+async function findEntry(dir: string, reference: string): Promise<number | undefined> {
+  if (/^\d+$/.test(reference)) {
+    const seq = Number(reference);
+    for await (const entry of readLedgerEntries(dir, { fromSeq: seq }))
+      return entry.seq === seq ? seq : undefined;
+    return undefined;
+  }
+  const prefix = reference.toLowerCase();
+  if (!/^[0-9a-f]{8,64}$/.test(prefix)) {
+    throw new UsageError(
+      `"${reference}" is neither an entry number nor a hash prefix of at least 8 hex digits`,
+    );
+  }
+  let found: number | undefined;
+  for await (const entry of readLedgerEntries(dir)) {
+    if (!entry.hash.startsWith(prefix)) continue;
+    if (found !== undefined)
+      throw new UsageError(`hash prefix ${reference} matches more than one entry`);
+    found = entry.seq;
+  }
+  return found;
+}
+
+async function readCheckpoint(
+  file: string,
+): Promise<{ checkpoint?: Checkpoint; diagnostics: Diagnostic[] }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return {
+      diagnostics: [
+        createDiagnostic({
+          file,
+          code: 'checkpoint/unreadable',
+          message: `cannot read the checkpoint: ${(error as Error).message}`,
+        }),
+      ],
+    };
+  }
+  return parseCheckpoint(text, file);
+}
+
+function reportRecovered(context: CliContext, ledger: Ledger): void {
+  if (ledger.recovered.length > 0) context.output.err(formatDiagnostics(ledger.recovered, 'text'));
+}
+
+function parseTextOrJson(value: string | undefined): 'text' | 'json' {
+  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
+  throw new UsageError(`unknown format "${value}"; expected text or json`);
+}
+
+function parseCount(value: string, option: string): number {
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`${option} must be a non-negative integer, not "${value}"`);
+  return Number(value);
+}
+
+async function readInput(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -4,6 +4,7 @@ import { registerApprovalsCommand } from './approvals';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
+import { registerRunSkillCommand } from './run-skill';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
 import { registerValidateCommand } from './validate';
@@ -23,4 +24,5 @@ export const commands: readonly RegisterCommand[] = [
   registerSafeModeCommand,
   registerLedgerCommand,
   registerKeysCommand,
+  registerRunSkillCommand,
 ];

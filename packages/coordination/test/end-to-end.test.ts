@@ -176,3 +176,69 @@ describe('a review chain and an escalation over the newsletter group and its rea
     expect((await verifyLedger(group.ledgerDir)).ok).toBe(true);
   });
 });
+
+describe('the network-coordinated oss-maintainers group', () => {
+  const oss = fileURLToPath(new URL('../../../examples/oss-maintainers', import.meta.url));
+
+  it('reads back the review recorded in its committed ledger', async () => {
+    expect((await verifyLedger(join(oss, 'ledger'))).ok).toBe(true);
+    const archived = await readArchivedMessages(join(oss, 'ledger'));
+    expect(archived.map((message) => `${message.type}:${message.from}`)).toEqual([
+      'task:triager',
+      'review:reviewer',
+      'review:ci_runner',
+      'review:maintainer',
+      'info:reviewer',
+    ]);
+  });
+
+  it('routes along edges only, and escalates two red test runs to the reviewer', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'oss-maintainers');
+    await cp(oss, dir, { recursive: true });
+    const manifest = (await readYamlFile(join(dir, 'manifest.yaml'))).value as {
+      members: { role: string }[];
+    };
+    const roles = manifest.members.map((member) => member.role);
+    const file = await readProtocolFile(join(dir, 'coordination', 'protocol.yaml'));
+    expect(checkProtocol(file.protocol!, { roles, document: file.document })).toEqual([]);
+    const clock = createManualClock('2026-05-20T09:00:00Z');
+    const ledger = await openLedger(join(dir, 'ledger'), { clock });
+    const coordinator = createCoordinator({
+      protocol: file.protocol!,
+      roles,
+      archive: createLedgerArchive({ ledger }),
+      clock,
+    });
+    // No edge carries tasks from the test runner to anyone, nor from the triager to the maintainer.
+    expect(coordinator.router.dispatch.targetsOf('ci_runner')).toEqual([]);
+    await expect(
+      coordinator.dispatch({
+        from: 'triager',
+        to: 'maintainer',
+        payload: { title: 'Decide for me' },
+      }),
+    ).rejects.toThrow(/may not dispatch tasks to "maintainer"/);
+
+    const task = await coordinator.dispatch({
+      from: 'triager',
+      to: 'reviewer',
+      payload: { title: 'Review #240' },
+    });
+    expect(task.payload.mode).toBe('request');
+    for (let run = 0; run < 2; run++) {
+      clock.advance(600_000);
+      const result = await coordinator.review(task, ({ step }) => ({
+        verdict: step.actor === 'ci_runner' ? 'reject' : 'approve',
+      }));
+      expect(result.stoppedAt).toEqual({ index: 1, actor: 'ci_runner', action: 'run_test_suite' });
+    }
+    const { messages } = await coordinator.escalate({ from: 'ci_runner', task: task.id });
+    expect(messages.map((message) => [message.payload.condition, message.to])).toEqual([
+      ['ci_runner_rejection_2x', 'reviewer'],
+    ]);
+    await ledger.close();
+    const history = await readArchivedMessages(join(dir, 'ledger'));
+    expect(history.slice(-1)[0]).toMatchObject({ type: 'escalation', to: 'reviewer' });
+    expect((await verifyLedger(join(dir, 'ledger'))).ok).toBe(true);
+  });
+});

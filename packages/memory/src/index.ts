@@ -1,4 +1,10 @@
 export {
+  type CreateMemoryOptions,
+  createMemory,
+  MEMORY_BACKENDS,
+  type MemoryBackend,
+} from './create-memory';
+export {
   createEmbedder,
   type Embedder,
   type EmbeddingModelV4,
@@ -72,3 +78,4 @@ export {
   strategicUpdateSchema,
 } from './strategic-update';
 export { formatStrategicYaml } from './strategic-yaml';
+export { type ValidateMemoryDirOptions, validateMemoryDir } from './validate-memory-dir';

@@ -65,9 +65,11 @@ export const relativePathSchema = z.string().min(1, 'must not be empty').meta({
  */
 export const constraintsSchema = z
   .strictObject({
+    /** Rules a runtime enforces as gates. */
     hard: z.array(z.string().min(1, 'must not be empty')).default([]).meta({
       description: 'Rules a runtime must enforce as gates (it refuses or asks for approval).',
     }),
+    /** Preferences a runtime passes to the model. */
     soft: z.array(z.string().min(1, 'must not be empty')).default([]).meta({
       description: 'Preferences a runtime passes to the model; breaking one is not an error.',
     }),

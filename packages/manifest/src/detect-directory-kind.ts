@@ -24,8 +24,9 @@ export interface DirectoryKindDetection {
  */
 export async function detectDirectoryKind(
   dir: string,
-  { displayPath = dir }: { displayPath?: string } = {},
+  options: { displayPath?: string } = {},
 ): Promise<DirectoryKindDetection> {
+  const { displayPath = dir } = options;
   try {
     if (!(await stat(dir)).isDirectory()) {
       return failed(

@@ -13,19 +13,32 @@ import {
 } from './common-schemas';
 import { adapterSchema, membershipSchema } from './member-file-schema';
 
+/** The phases of a group's life. */
+export const GROUP_LIFECYCLES = ['work', 'build', 'maintain'] as const;
+
+/** One of {@link GROUP_LIFECYCLES}. */
+export type GroupLifecycle = (typeof GROUP_LIFECYCLES)[number];
+
 /** The phase a group is in: doing the work, building something new, or keeping things running. */
-export const groupLifecycleSchema = z.enum(['work', 'build', 'maintain']).meta({
-  description:
-    'The group\'s current phase: "work" (operate), "build" (create something new) or "maintain" (keep it running).',
-});
+export const groupLifecycleSchema: z.ZodEnum<Record<GroupLifecycle, GroupLifecycle>> = z
+  .enum(GROUP_LIFECYCLES)
+  .meta({
+    description:
+      'The group\'s current phase: "work" (operate), "build" (create something new) or "maintain" (keep it running).',
+  });
 
 /** The `group` block: identity of the group. */
 export const groupIdentitySchema = z
   .strictObject({
+    /** Immutable group id, `grp_<ULID>`. */
     id: groupIdSchema,
+    /** Human-readable name; may change, unlike the id. */
     name: nameSchema,
+    /** Creation time, RFC 3339. */
     created_at: createdAtSchema,
+    /** The single owner: a `did:key` or `ed25519:` public key. */
     owner: ownerSchema,
+    /** The phase the group is in. */
     lifecycle: groupLifecycleSchema,
   })
   .meta({
@@ -43,13 +56,18 @@ const memberReferencePathSchema = relativePathSchema.meta({
  */
 export const referencedMemberEntrySchema = z
   .strictObject({
+    /** The member's role, unique in the group. */
     role: roleSchema,
+    /** What kind of member or agent this is. */
     agent_kind: z
       .literal('karnel-native')
       .optional()
       .meta({ description: 'Omitted or "karnel-native" for a member described by a member file.' }),
+    /** The member file, e.g. `./members/researcher.yaml`. */
     agent_ref: memberReferencePathSchema,
+    /** When the member runs. */
     cadence: cadenceSchema.optional(),
+    /** The cognitive tier the role needs. */
     model_class: modelClassSchema.optional(),
   })
   .meta({ title: 'Member by reference' });
@@ -57,14 +75,21 @@ export const referencedMemberEntrySchema = z
 /** A foreign member: described inline with its adapter, or by reference to a member file. */
 export const foreignMemberEntrySchema = z
   .strictObject({
+    /** The member's role, unique in the group. */
     role: roleSchema,
+    /** What kind of member or agent this is. */
     agent_kind: z
       .literal('foreign')
       .meta({ description: 'An agent outside Karnel, reached through an adapter.' }),
+    /** The member file, e.g. `./members/researcher.yaml`. */
     agent_ref: memberReferencePathSchema.optional(),
+    /** How the foreign member is reached. */
     adapter: adapterSchema.optional(),
+    /** When the member joined and on what terms. */
     membership: membershipSchema.optional(),
+    /** When the member runs. */
     cadence: cadenceSchema.optional(),
+    /** The cognitive tier the role needs. */
     model_class: modelClassSchema.optional(),
   })
   .superRefine((entry, context) => {
@@ -82,12 +107,16 @@ export const foreignMemberEntrySchema = z
 /** A human member: a person the group escalates to or works with. */
 export const humanMemberEntrySchema = z
   .strictObject({
+    /** The member's role, unique in the group. */
     role: roleSchema,
+    /** What kind of member or agent this is. */
     agent_kind: z.literal('human').meta({ description: 'A person.' }),
+    /** How to reach the person. */
     contact: z.string().min(1, 'must not be empty').optional().meta({
       description:
         'How to reach the person (e-mail address or URL); required with escalation_only.',
     }),
+    /** Whether the person is contacted only on escalation (then `contact` is required). */
     escalation_only: z.boolean().default(false).meta({
       description:
         'Whether the person is only contacted on escalation; such a member needs a contact.',
@@ -118,15 +147,19 @@ export type GroupMemberEntry = z.infer<typeof groupMemberEntrySchema>;
 /** Where a group's shared parts live, relative to its directory. */
 export const groupComponentsSchema = z
   .strictObject({
+    /** The memory folder. */
     memory: relativePathSchema
       .optional()
       .meta({ description: 'Group memory folder (episodic.jsonl, semantic/, strategic.yaml).' }),
+    /** The goals folder. */
     goals: relativePathSchema
       .optional()
       .meta({ description: 'Group goals folder (current.yaml).' }),
+    /** The ledger folder. */
     ledger: relativePathSchema.optional().meta({
       description: 'Group ledger folder (decisions/, outcomes/, coordination_log.jsonl).',
     }),
+    /** The treasury folder. */
     treasury: relativePathSchema
       .optional()
       .meta({ description: 'Treasury folder (balances.yaml, allocation_rules.yaml).' }),
@@ -142,27 +175,35 @@ export const groupComponentsSchema = z
  */
 export const groupManifestSchema = z
   .strictObject({
+    /** The Karnel format version the file is written in (`"0.2"`). */
     karnel_spec_version: specVersionSchema,
+    /** Who the group is. */
     group: groupIdentitySchema,
+    /** What the group exists to do. */
     mission: z
       .string()
       .trim()
       .min(1, 'must not be empty')
       .meta({ description: 'What the group exists to do.' }),
+    /** Where the group wants to be. */
     vision: z
       .string()
       .trim()
       .min(1, 'must not be empty')
       .optional()
       .meta({ description: 'Where the group wants to be.' }),
+    /** Hard constraints (gates) and soft constraints (preferences). */
     constraints: constraintsSchema.optional(),
+    /** The members; roles are unique. */
     members: z.array(groupMemberEntrySchema).min(1, 'a group needs at least one member').meta({
       description:
         'The members: by reference to members/*.yaml, foreign inline, or human. Roles are unique.',
     }),
+    /** The coordination protocol file. */
     coordination_ref: relativePathSchema.optional().meta({
       description: 'The coordination protocol file, e.g. "./coordination/protocol.yaml".',
     }),
+    /** Where the group's memory, goals, ledger and treasury live. */
     components: groupComponentsSchema.optional(),
   })
   .meta({

@@ -1,5 +1,7 @@
 export {
   AGENT_COMPONENTS,
+  AGENT_KINDS,
+  type AgentKind,
   type AgentManifest,
   agentComponentsSchema,
   agentIdentitySchema,
@@ -29,6 +31,8 @@ export {
 export {
   foreignMemberEntrySchema,
   GROUP_COMPONENTS,
+  GROUP_LIFECYCLES,
+  type GroupLifecycle,
   type GroupManifest,
   type GroupMemberEntry,
   groupComponentsSchema,
@@ -53,6 +57,7 @@ export {
   type AdapterType,
   type AgentRef,
   adapterSchema,
+  adapterTypeSchema,
   agentRefSchema,
   type Member,
   type MemberContract,

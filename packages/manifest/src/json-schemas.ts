@@ -8,8 +8,11 @@ export type JsonSchema = Record<string, unknown>;
 
 /** The file names under `spec/schemas/`, by the zod schema each is generated from. */
 export const JSON_SCHEMA_FILES = {
+  /** From {@link agentManifestSchema}: an agent's `manifest.yaml`. */
   agentManifest: 'agent-manifest.schema.json',
+  /** From {@link groupManifestSchema}: a group's `manifest.yaml`. */
   groupManifest: 'group-manifest.schema.json',
+  /** From {@link memberFileSchema}: a group's `members/*.yaml`. */
   memberFile: 'member.schema.json',
 } as const;
 

@@ -8,18 +8,28 @@ export const ADAPTER_TYPES = ['hermes', 'http', 'subprocess', 'human'] as const;
 /** One of {@link ADAPTER_TYPES}. */
 export type AdapterType = (typeof ADAPTER_TYPES)[number];
 
+/** The adapter type of a foreign member. */
+export const adapterTypeSchema: z.ZodEnum<Record<AdapterType, AdapterType>> = z
+  .enum(ADAPTER_TYPES)
+  .meta({
+    description: 'The adapter: hermes, http, subprocess or human.',
+  });
+
 /**
  * A member's contract with the group: when it runs, what kind of task it takes, and the most a
  * single run may cost.
  */
 export const memberContractSchema = z
   .strictObject({
+    /** When the member runs. */
     cadence: cadenceSchema.optional(),
+    /** The kind of task the member is given. */
     task_class: z
       .string()
       .min(1, 'must not be empty')
       .optional()
       .meta({ description: 'The kind of task the member is given (e.g. "research_synthesis").' }),
+    /** The most one run may cost. */
     max_cost_per_run: z
       .number()
       .finite()
@@ -35,9 +45,11 @@ export type MemberContract = z.infer<typeof memberContractSchema>;
 /** When a member joined and on what terms. */
 export const membershipSchema = z
   .strictObject({
+    /** When the member joined, RFC 3339. */
     joined_at: createdAtSchema.meta({
       description: 'When the member joined the group (RFC 3339).',
     }),
+    /** Cadence, task class and cost ceiling the member agreed to. */
     contract: memberContractSchema.optional(),
   })
   .meta({ description: 'When the member joined and its contract.' });
@@ -51,6 +63,7 @@ export type Membership = z.infer<typeof membershipSchema>;
  */
 export const agentRefSchema = z
   .strictObject({
+    /** A directory inside the group, or an `agt_` id for a registry lookup. */
     location: z
       .string()
       .min(1, 'must not be empty')
@@ -77,18 +90,20 @@ export type AgentRef = z.infer<typeof agentRefSchema>;
 /** How a foreign member is reached. */
 export const adapterSchema = z
   .strictObject({
-    type: z
-      .enum(ADAPTER_TYPES)
-      .meta({ description: 'The adapter: hermes, http, subprocess or human.' }),
+    /** The adapter type. */
+    type: adapterTypeSchema,
+    /** Where the adapter reaches the member (URL, command or contact). */
     endpoint: z.string().min(1, 'must not be empty').optional().meta({
       description:
         'hermes and http: the base URL (http or https). subprocess: the command to run. human: how to reach the person (e-mail address or URL).',
     }),
+    /** The foreign agent's skill to run (hermes). */
     skill_to_invoke: z
       .string()
       .min(1, 'must not be empty')
       .optional()
       .meta({ description: 'hermes: the skill the foreign agent runs for each task.' }),
+    /** Task classes the adapter accepts; absent means any. */
     task_classes: z
       .array(z.string().min(1, 'must not be empty'))
       .optional()
@@ -120,39 +135,52 @@ export type Adapter = z.infer<typeof adapterSchema>;
 
 const nativeMemberSchema = z
   .strictObject({
+    /** The member's role, unique in the group. */
     role: roleSchema,
+    /** What kind of member or agent this is. */
     agent_kind: z
       .literal('karnel-native')
       .meta({ description: 'A Karnel agent with its own directory.' }),
+    /** Where the member agent is. */
     agent_ref: agentRefSchema,
+    /** When the member joined and on what terms. */
     membership: membershipSchema,
   })
   .meta({ title: 'Karnel-native member' });
 
 const foreignMemberSchema = z
   .strictObject({
+    /** The member's role, unique in the group. */
     role: roleSchema,
+    /** What kind of member or agent this is. */
     agent_kind: z
       .literal('foreign')
       .meta({ description: 'An agent outside Karnel, reached through an adapter.' }),
+    /** How the foreign member is reached. */
     adapter: adapterSchema,
+    /** When the member joined and on what terms. */
     membership: membershipSchema,
   })
   .meta({ title: 'Foreign member' });
 
 const humanMemberSchema = z
   .strictObject({
+    /** The member's role, unique in the group. */
     role: roleSchema,
+    /** What kind of member or agent this is. */
     agent_kind: z.literal('human').meta({ description: 'A person.' }),
+    /** How to reach the person. */
     contact: z
       .string()
       .min(1, 'must not be empty')
       .optional()
       .meta({ description: 'How to reach the person (e-mail address or URL).' }),
+    /** Whether the person is contacted only on escalation (then `contact` is required). */
     escalation_only: z.boolean().default(false).meta({
       description:
         'Whether the person is only contacted on escalation; such a member needs a contact.',
     }),
+    /** When the member joined and on what terms. */
     membership: membershipSchema.optional(),
   })
   .meta({ title: 'Human member' });
@@ -179,10 +207,12 @@ export type Member = z.infer<typeof memberSchema>;
  */
 export const memberFileSchema = z
   .strictObject({
+    /** The Karnel format version the file is written in (`"0.2"`). */
     karnel_spec_version: z
       .string()
       .optional()
       .meta({ description: "The Karnel format version; defaults to the group manifest's." }),
+    /** The member. */
     member: memberSchema,
   })
   .meta({

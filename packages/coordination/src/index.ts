@@ -45,6 +45,11 @@ export {
   type UnevaluatedCondition,
 } from './evaluate-escalations';
 export {
+  COORDINATION_JSON_SCHEMA_FILES,
+  type CoordinationJsonSchema,
+  exportCoordinationJsonSchemas,
+} from './json-schemas';
+export {
   COORDINATION_RECORD_TYPE,
   type CoordinationLedger,
   createLedgerArchive,

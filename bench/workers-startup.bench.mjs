@@ -27,9 +27,15 @@ const root = await mkdtemp(join(tmpdir(), 'karnel-bench-'));
 async function skill(name, runtime, files, extra = {}) {
   const dir = join(root, name);
   await mkdir(join(dir, 'scripts'), { recursive: true });
-  await writeFile(join(dir, 'SKILL.md'), `---\nname: ${name}\ndescription: A no-op skill for the start-up benchmark.\n---\n`);
+  await writeFile(
+    join(dir, 'SKILL.md'),
+    `---\nname: ${name}\ndescription: A no-op skill for the start-up benchmark.\n---\n`,
+  );
   const execution = { runtime, ...extra };
-  await writeFile(join(dir, 'karnel.yaml'), JSON.stringify({ karnel_skill_version: '0.2', execution }));
+  await writeFile(
+    join(dir, 'karnel.yaml'),
+    JSON.stringify({ karnel_skill_version: '0.2', execution }),
+  );
   for (const [file, content] of Object.entries(files)) await writeFile(join(dir, file), content);
   const { skill: loaded, diagnostics } = await loadSkill(dir);
   if (!loaded) throw new Error(JSON.stringify(diagnostics));
@@ -38,7 +44,8 @@ async function skill(name, runtime, files, extra = {}) {
 
 function stats(samples) {
   const sorted = [...samples].sort((left, right) => left - right);
-  const at = (fraction) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+  const at = (fraction) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
   return { median: at(0.5), p90: at(0.9) };
 }
 
@@ -60,7 +67,10 @@ async function measureRounds(rounds, variants) {
   for (const [index, variant] of variants.entries()) {
     const figures = index === 0 ? baseline : stats(samples[index]);
     const difference = figures.median - baseline.median;
-    const overhead = index === 0 ? '' : `  (${difference >= 0 ? '+' : '-'}${Math.abs(difference).toFixed(1)} ms vs ${variants[0].label})`;
+    const overhead =
+      index === 0
+        ? ''
+        : `  (${difference >= 0 ? '+' : '-'}${Math.abs(difference).toFixed(1)} ms vs ${variants[0].label})`;
     console.log(
       `${variant.label.padEnd(44)} median ${figures.median.toFixed(1).padStart(7)} ms   p90 ${figures.p90.toFixed(1).padStart(7)} ms${overhead}`,
     );
@@ -68,13 +78,20 @@ async function measureRounds(rounds, variants) {
 }
 
 const host = await probeHost();
-console.log(`bubblewrap: ${host.bubblewrap ? 'yes' : `no (${host.bubblewrapProblem})`}; prlimit: ${host.prlimit ? 'yes' : 'no'}`);
+console.log(
+  `bubblewrap: ${host.bubblewrap ? 'yes' : `no (${host.bubblewrapProblem})`}; prlimit: ${host.prlimit ? 'yes' : 'no'}`,
+);
 
 const nodeSkill = await skill('noop-node', 'node', { 'scripts/main.mjs': '' });
 const pythonSkill = await skill('noop-python', 'python', { 'scripts/main.py': '' });
-const wasmSkill = await skill('noop-wasm', 'wasm', { 'main.wasm': NOOP_WASM }, {
-  sha256: createHash('sha256').update(NOOP_WASM).digest('hex'),
-});
+const wasmSkill = await skill(
+  'noop-wasm',
+  'wasm',
+  { 'main.wasm': NOOP_WASM },
+  {
+    sha256: createHash('sha256').update(NOOP_WASM).digest('hex'),
+  },
+);
 const nativeSkill = await skill('noop', 'native', {});
 const noopOperation = {
   name: 'noop',
@@ -94,22 +111,43 @@ console.log('\nNode.js, no-op skill');
 await measureRounds(8, [
   { label: "bare node -e ''", fn: () => execFileSync(process.execPath, ['-e', '']) },
   ...(host.bubblewrap
-    ? [{ label: 'node worker: bubblewrap + permission model', fn: run(createNodeWorker({ isolation: 'auto' }), nodeSkill, '') }]
+    ? [
+        {
+          label: 'node worker: bubblewrap + permission model',
+          fn: run(createNodeWorker({ isolation: 'auto' }), nodeSkill, ''),
+        },
+      ]
     : []),
-  { label: 'node worker: process layers only', fn: run(createNodeWorker({ isolation: 'process' }), nodeSkill, '') },
+  {
+    label: 'node worker: process layers only',
+    fn: run(createNodeWorker({ isolation: 'process' }), nodeSkill, ''),
+  },
 ]);
 
-const python = spawnSync('python3', ['-I', '-S', '-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+const python = spawnSync('python3', ['-I', '-S', '-c', 'import sys; print(sys.executable)'], {
+  encoding: 'utf8',
+});
 if (python.status === 0) {
   const executable = python.stdout.trim();
   console.log('\nPython, no-op skill');
   await measureRounds(8, [
     { label: "bare python3 -c ''", fn: () => execFileSync(executable, ['-c', '']) },
-    { label: "bare python3 -I -S -c ''", fn: () => execFileSync(executable, ['-I', '-S', '-c', '']) },
+    {
+      label: "bare python3 -I -S -c ''",
+      fn: () => execFileSync(executable, ['-I', '-S', '-c', '']),
+    },
     ...(host.bubblewrap
-      ? [{ label: 'python worker: bubblewrap + audit hook', fn: run(createPythonWorker({ isolation: 'auto' }), pythonSkill, '') }]
+      ? [
+          {
+            label: 'python worker: bubblewrap + audit hook',
+            fn: run(createPythonWorker({ isolation: 'auto' }), pythonSkill, ''),
+          },
+        ]
       : []),
-    { label: 'python worker: process layers only', fn: run(createPythonWorker({ isolation: 'process' }), pythonSkill, '') },
+    {
+      label: 'python worker: process layers only',
+      fn: run(createPythonWorker({ isolation: 'process' }), pythonSkill, ''),
+    },
   ]);
 } else {
   console.log('python3: not installed, skipped');
@@ -130,7 +168,9 @@ await measureRounds(15, [
   {
     label: 'bare worker thread + instantiate + call',
     fn: async () => {
-      const thread = new ThreadWorker(new URL(`data:text/javascript,${encodeURIComponent(threadSource)}`));
+      const thread = new ThreadWorker(
+        new URL(`data:text/javascript,${encodeURIComponent(threadSource)}`),
+      );
       await new Promise((resolve) => thread.once('message', resolve));
       await thread.terminate();
     },
@@ -141,5 +181,8 @@ await measureRounds(15, [
 console.log('\nNative, no-op operation');
 await measureRounds(200, [
   { label: 'bare call of the operation', fn: () => noopOperation.run() },
-  { label: 'native worker: policy + scope checks', fn: run(createNativeWorker({ operations: [noopOperation] }), nativeSkill, {}) },
+  {
+    label: 'native worker: policy + scope checks',
+    fn: run(createNativeWorker({ operations: [noopOperation] }), nativeSkill, {}),
+  },
 ]);

@@ -15,8 +15,15 @@ const example = join(here, '..', '..', '..', 'examples', 'skills', 'add-wasm');
 const targets = [
   ...readdirSync(fixtures)
     .filter((name) => name.endsWith('.wat'))
-    .map((name) => ({ source: join(fixtures, name), output: join(fixtures, name.replace(/\.wat$/, '.wasm')) })),
-  { source: join(example, 'src', 'add.wat'), output: join(example, 'main.wasm'), manifest: join(example, 'karnel.yaml') },
+    .map((name) => ({
+      source: join(fixtures, name),
+      output: join(fixtures, name.replace(/\.wat$/, '.wasm')),
+    })),
+  {
+    source: join(example, 'src', 'add.wat'),
+    output: join(example, 'main.wasm'),
+    manifest: join(example, 'karnel.yaml'),
+  },
 ];
 
 const wabt = await createWabt();

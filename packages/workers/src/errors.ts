@@ -39,7 +39,11 @@ export class WrongRuntimeError extends KarnelError {
   /** The runtime the skill declares, if any. */
   readonly actual: string | undefined;
 
-  constructor({ skill, expected, actual }: { skill: string; expected: string; actual: string | undefined }) {
+  constructor({
+    skill,
+    expected,
+    actual,
+  }: { skill: string; expected: string; actual: string | undefined }) {
     super({
       name: 'WrongRuntimeError',
       message:

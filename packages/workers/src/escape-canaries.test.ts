@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createPolicy, type PolicyRule } from '@karnel/policy';
@@ -20,8 +20,18 @@ const host = await probeHost();
 const modes: IsolationMode[] = host.bubblewrap ? ['auto', 'process'] : ['process'];
 
 const runtimes = [
-  { runtime: 'node' as const, entry: 'scripts/main.mjs', source: 'canary.mjs', create: createNodeWorker },
-  { runtime: 'python' as const, entry: 'scripts/main.py', source: 'canary.py', create: createPythonWorker },
+  {
+    runtime: 'node' as const,
+    entry: 'scripts/main.mjs',
+    source: 'canary.mjs',
+    create: createNodeWorker,
+  },
+  {
+    runtime: 'python' as const,
+    entry: 'scripts/main.py',
+    source: 'canary.py',
+    create: createPythonWorker,
+  },
 ];
 
 function allowRules(parent: string): PolicyRule[] {
@@ -34,7 +44,15 @@ function allowRules(parent: string): PolicyRule[] {
 
 /** Denied or killed: the skill saw an error, or the worker stopped it. Never an escape. */
 function expectContained(result: WorkerResult, secret?: string): void {
-  if (process.env.KARNEL_DEBUG_CANARY) console.log(JSON.stringify({ out: result.output, err: result.stderr.slice(0, 300), killedBy: result.killedBy, reason: result.reason }));
+  if (process.env.KARNEL_DEBUG_CANARY)
+    console.log(
+      JSON.stringify({
+        out: result.output,
+        err: result.stderr.slice(0, 300),
+        killedBy: result.killedBy,
+        reason: result.reason,
+      }),
+    );
   expect(result.output).not.toContain('ESCAPED:');
   if (secret) {
     expect(result.output).not.toContain(secret);
@@ -64,8 +82,15 @@ describe.each(runtimes)('$runtime escape canaries', ({ runtime, entry, source, c
         name: `canary-${runtime}`,
         runtime,
         entry,
-        files: { [entry]: await readFile(join(fixtures, source), 'utf8'), 'data/inside.txt': 'inside' },
-        sandbox: { max_memory_mb: 128, timeout_ms: 20_000, filesystem: { read: ['data/**'], write: ['out'] } },
+        files: {
+          [entry]: await readFile(join(fixtures, source), 'utf8'),
+          'data/inside.txt': 'inside',
+        },
+        sandbox: {
+          max_memory_mb: 128,
+          timeout_ms: 20_000,
+          filesystem: { read: ['data/**'], write: ['out'] },
+        },
       });
       worker = create({ isolation });
       server = createServer((socket) => {
@@ -78,11 +103,16 @@ describe.each(runtimes)('$runtime escape canaries', ({ runtime, entry, source, c
 
     afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-    const run = (task: Record<string, unknown>, extra: Partial<Parameters<Worker['run']>[2]> = {}) =>
-      worker.run(skill, task, { policy: policy(), ...extra });
+    const run = (
+      task: Record<string, unknown>,
+      extra: Partial<Parameters<Worker['run']>[2]> = {},
+    ) => worker.run(skill, task, { policy: policy(), ...extra });
 
     it('denies reading outside the scope through ../', async () => {
-      const result = await run({ technique: 'read-dotdot', path: join(skill.dir, 'data', '..', '..', 'outside.txt') });
+      const result = await run({
+        technique: 'read-dotdot',
+        path: join(skill.dir, 'data', '..', '..', 'outside.txt'),
+      });
       expectContained(result, outsideSecret);
     });
 
@@ -98,7 +128,10 @@ describe.each(runtimes)('$runtime escape canaries', ({ runtime, entry, source, c
         name: `symlink-${runtime}-${isolation}`,
         runtime,
         entry,
-        files: { [entry]: await readFile(join(fixtures, source), 'utf8'), 'data/inside.txt': 'inside' },
+        files: {
+          [entry]: await readFile(join(fixtures, source), 'utf8'),
+          'data/inside.txt': 'inside',
+        },
         sandbox: { filesystem: { read: ['data/**'] } },
       });
       await symlink(outsideFile, join(linked.dir, 'data', 'link.txt'));
@@ -167,21 +200,34 @@ describe.each(runtimes)('$runtime escape canaries', ({ runtime, entry, source, c
     it('hands over a secret only when policy grants secrets.read for it', async () => {
       const secret = `granted-${randomBytes(8).toString('hex')}`;
       const source = { KARNEL_GRANTED: secret };
-      const denied = await run({ technique: 'environment' }, { secrets: ['KARNEL_GRANTED'], secretSource: source });
+      const denied = await run(
+        { technique: 'environment' },
+        { secrets: ['KARNEL_GRANTED'], secretSource: source },
+      );
       expect(denied.killedBy).toBe('policy');
       expect(denied.output).not.toContain(secret);
-      const allowed = await worker.run(skill, { technique: 'environment' }, {
-        policy: createPolicy({
-          rules: [...allowRules(parent), { effect: 'allow', capability: 'secrets.read:KARNEL_GRANTED' }],
-        }),
-        secrets: ['KARNEL_GRANTED'],
-        secretSource: source,
-      });
+      const allowed = await worker.run(
+        skill,
+        { technique: 'environment' },
+        {
+          policy: createPolicy({
+            rules: [
+              ...allowRules(parent),
+              { effect: 'allow', capability: 'secrets.read:KARNEL_GRANTED' },
+            ],
+          }),
+          secrets: ['KARNEL_GRANTED'],
+          secretSource: source,
+        },
+      );
       expect(allowed.output).toContain(`KARNEL_GRANTED=${secret}`);
     });
 
     it('reads inside its scope and writes its output folder (the control case)', async () => {
-      const result = await run({ technique: 'read-absolute', path: join(skill.dir, 'data', 'inside.txt') });
+      const result = await run({
+        technique: 'read-absolute',
+        path: join(skill.dir, 'data', 'inside.txt'),
+      });
       expect(result.output).toContain('ESCAPED:inside');
       const target = join(skill.dir, 'out', 'result.txt');
       const written = await run({ technique: 'write-outside', path: target });

@@ -21,15 +21,27 @@ export function runCommand(
   { timeoutMs = 10_000, env = {} }: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    execFile(file, [...args], { timeout: timeoutMs, env, encoding: 'utf8', killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolvePromise({ code, stdout, stderr: stderr || (error && code === null ? error.message : '') });
-    });
+    execFile(
+      file,
+      [...args],
+      { timeout: timeoutMs, env, encoding: 'utf8', killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolvePromise({
+          code,
+          stdout,
+          stderr: stderr || (error && code === null ? error.message : ''),
+        });
+      },
+    );
   });
 }
 
 /** Finds `name` on `PATH` (or in the usual system folders), returning its path. */
-export async function findExecutable(name: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
+export async function findExecutable(
+  name: string,
+  path = process.env.PATH ?? '',
+): Promise<string | undefined> {
   const folders = [...path.split(delimiter).filter(Boolean), '/usr/local/bin', '/usr/bin', '/bin'];
   for (const folder of folders) {
     const candidate = join(folder, name);
@@ -50,7 +62,10 @@ export async function findExecutable(name: string, path = process.env.PATH ?? ''
  */
 async function probeBubblewrap(): Promise<{ path?: string; problem?: string }> {
   const path = await findExecutable('bwrap');
-  if (!path) return { problem: 'bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap' };
+  if (!path)
+    return {
+      problem: 'bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap',
+    };
   const result = await runCommand(path, [
     '--unshare-all',
     '--unshare-user',
@@ -70,7 +85,9 @@ async function probeBubblewrap(): Promise<{ path?: string; problem?: string }> {
     'true',
   ]);
   if (result.code !== 0) {
-    return { problem: `bubblewrap cannot create its namespaces here: ${result.stderr.trim() || `exit ${result.code}`}` };
+    return {
+      problem: `bubblewrap cannot create its namespaces here: ${result.stderr.trim() || `exit ${result.code}`}`,
+    };
   }
   return { path };
 }
@@ -87,7 +104,9 @@ export function probeHost({ refresh = false }: { refresh?: boolean } = {}): Prom
       const [bubblewrap, prlimit, procfs] = await Promise.all([
         process.platform === 'linux'
           ? probeBubblewrap()
-          : Promise.resolve<{ path?: string; problem?: string }>({ problem: 'bubblewrap needs Linux' }),
+          : Promise.resolve<{ path?: string; problem?: string }>({
+              problem: 'bubblewrap needs Linux',
+            }),
         findExecutable('prlimit'),
         access('/proc/self/status', constants.R_OK).then(
           () => true,

@@ -24,7 +24,13 @@ export {
 export { createPythonWorker, type PythonWorkerOptions } from './python-worker';
 export { globBase } from './sandbox-plan';
 export type { IsolationMode } from './subprocess-run';
-export { type CapWasmMemoryResult, capWasmMemory, WASM_PAGE_BYTES, type WasmImport, type WasmMemoryLimits } from './wasm-module';
+export {
+  type CapWasmMemoryResult,
+  capWasmMemory,
+  WASM_PAGE_BYTES,
+  type WasmImport,
+  type WasmMemoryLimits,
+} from './wasm-module';
 export { createWasmWorker, EXTISM_HOST_FUNCTIONS, type WasmWorkerOptions } from './wasm-worker';
 export type {
   IsolationLayer,

@@ -32,7 +32,8 @@ export const sha256FileOperation = defineNativeOperation({
 /** `scan-dir`: counts files, folders and bytes under a folder, without following symlinks. */
 export const scanDirOperation = defineNativeOperation({
   name: 'scan-dir',
-  description: 'Counts the files, folders, symlinks and bytes under a folder without following symlinks.',
+  description:
+    'Counts the files, folders, symlinks and bytes under a folder without following symlinks.',
   input: z.strictObject({
     /** The folder. */
     path: z.string().min(1),
@@ -72,7 +73,10 @@ export const gitStatusOperation = defineNativeOperation({
   name: 'git-status',
   description: 'Lists the branch and the changed files of a git work tree.',
   input: pathInput,
-  needs: (input, cwd) => ({ read: [resolve(cwd, input.path)], capabilities: ['shell.exec:git status'] }),
+  needs: (input, cwd) => ({
+    read: [resolve(cwd, input.path)],
+    capabilities: ['shell.exec:git status'],
+  }),
   run: (input, { cwd, signal }) =>
     new Promise((resolvePromise, reject) => {
       const path = resolve(cwd, input.path);
@@ -80,7 +84,11 @@ export const gitStatusOperation = defineNativeOperation({
         'git',
         ['-C', path, 'status', '--porcelain=v1', '--branch', '--untracked-files=normal'],
         // A clean environment: no GIT_DIR or hooks configuration leaks in from the caller.
-        { signal, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path, GIT_CONFIG_NOSYSTEM: '1' } },
+        {
+          signal,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path, GIT_CONFIG_NOSYSTEM: '1' },
+        },
         (error, stdout, stderr) => {
           if (error) {
             reject(new Error(stderr.trim() || error.message));
@@ -91,7 +99,12 @@ export const gitStatusOperation = defineNativeOperation({
           const changes = lines
             .filter((line) => !line.startsWith('## '))
             .map((line) => ({ status: line.slice(0, 2), path: line.slice(3) }));
-          resolvePromise({ path, branch: branchLine ? branchLine.slice(3) : null, changes, clean: changes.length === 0 });
+          resolvePromise({
+            path,
+            branch: branchLine ? branchLine.slice(3) : null,
+            changes,
+            clean: changes.length === 0,
+          });
         },
       );
     }),

@@ -52,7 +52,11 @@ class NativeWorker implements Worker {
     const map = new Map<string, NativeOperation>();
     for (const operation of operations) {
       if (map.has(operation.name)) {
-        throw new InvalidArgumentError({ argument: 'operations', value: operation.name, message: `"${operation.name}" is registered twice` });
+        throw new InvalidArgumentError({
+          argument: 'operations',
+          value: operation.name,
+          message: `"${operation.name}" is registered twice`,
+        });
       }
       map.set(operation.name, operation);
     }
@@ -69,7 +73,11 @@ class NativeWorker implements Worker {
     };
   }
 
-  async run(skill: RunnableSkill, input: WorkerInput, options: WorkerRunOptions = {}): Promise<WorkerResult> {
+  async run(
+    skill: RunnableSkill,
+    input: WorkerInput,
+    options: WorkerRunOptions = {},
+  ): Promise<WorkerResult> {
     const plan = await planSandbox(skill, 'native', options);
     const cwd = resolve(options.cwd ?? process.cwd());
     const operation = this.#operations.get(plan.execution.entry);
@@ -102,9 +110,18 @@ class NativeWorker implements Worker {
     };
     const requests: CapabilityRequest[] = [
       ...plan.requests,
-      ...touched.read.map((path) => ({ capability: `fs.read:${path}`, source: 'native-path' as const })),
-      ...touched.write.map((path) => ({ capability: `fs.write:${path}`, source: 'native-path' as const })),
-      ...(needs.capabilities ?? []).map((capability) => ({ capability, source: 'native-path' as const })),
+      ...touched.read.map((path) => ({
+        capability: `fs.read:${path}`,
+        source: 'native-path' as const,
+      })),
+      ...touched.write.map((path) => ({
+        capability: `fs.write:${path}`,
+        source: 'native-path' as const,
+      })),
+      ...(needs.capabilities ?? []).map((capability) => ({
+        capability,
+        source: 'native-path' as const,
+      })),
     ];
     const session = await openRunSession({ ...plan, requests }, options, LAYERS);
     if (session.refusal) return session.refusal;
@@ -143,7 +160,9 @@ class NativeWorker implements Worker {
             controller.abort(new Error('timeout'));
             reject(new Error(`stopped after ${timeoutMs} ms, the sandbox's time limit`));
           }, timeoutMs);
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+            once: true,
+          });
         }),
       ]);
       output = `${JSON.stringify(value ?? null)}\n`;
@@ -170,7 +189,12 @@ class NativeWorker implements Worker {
       durationMs,
       ...(killedBy ? { killedBy, ...(reason ? { reason } : {}) } : {}),
       checks: session.checks,
-      cost: { wallMs: durationMs, cpuMs: 0, peakMemoryBytes: 0, outputBytes: Buffer.byteLength(output) },
+      cost: {
+        wallMs: durationMs,
+        cpuMs: 0,
+        peakMemoryBytes: 0,
+        outputBytes: Buffer.byteLength(output),
+      },
       isolation: LAYERS,
     };
     return session.finished(result);
@@ -183,6 +207,8 @@ class NativeWorker implements Worker {
  * for its input, and the worker asks policy about every one and checks each path against the
  * skill's declared filesystem scope before the operation runs.
  */
-export function createNativeWorker({ operations = defaultNativeOperations }: NativeWorkerOptions = {}): Worker {
+export function createNativeWorker({
+  operations = defaultNativeOperations,
+}: NativeWorkerOptions = {}): Worker {
   return new NativeWorker(operations);
 }

@@ -1,9 +1,17 @@
 import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type HostProbe, probeHost } from './host-probe';
+import { probeHost } from './host-probe';
 import { NODE_NET_GUARD_SOURCE } from './node-net-guard';
 import { type IsolationMode, runSubprocessSkill, type SubprocessRuntime } from './subprocess-run';
-import type { IsolationLayer, RunnableSkill, Worker, WorkerInput, WorkerProbe, WorkerResult, WorkerRunOptions } from './worker';
+import type {
+  IsolationLayer,
+  RunnableSkill,
+  Worker,
+  WorkerInput,
+  WorkerProbe,
+  WorkerResult,
+  WorkerRunOptions,
+} from './worker';
 
 /**
  * Memory V8 reserves at start-up as private writable mappings (its code range and heap
@@ -20,7 +28,13 @@ export interface NodeWorkerOptions {
   readonly isolation?: IsolationMode;
 }
 
-const MEMORY_PATTERNS = [/heap out of memory/i, /Fatal process out of memory/i, /Failed to reserve virtual memory/i, /ERR_MEMORY_ALLOCATION_FAILED/, /Array buffer allocation failed/];
+const MEMORY_PATTERNS = [
+  /heap out of memory/i,
+  /Fatal process out of memory/i,
+  /Failed to reserve virtual memory/i,
+  /ERR_MEMORY_ALLOCATION_FAILED/,
+  /Array buffer allocation failed/,
+];
 
 class NodeWorker implements Worker {
   readonly specificationVersion = 'v1' as const;
@@ -49,7 +63,9 @@ class NodeWorker implements Worker {
       ];
       const notes = [
         ...(host.bubblewrapProblem ? [host.bubblewrapProblem] : []),
-        ...(this.#isolation === 'process' ? ['bubblewrap is switched off (isolation: process)'] : []),
+        ...(this.#isolation === 'process'
+          ? ['bubblewrap is switched off (isolation: process)']
+          : []),
       ];
       const available = this.#isolation !== 'bubblewrap' || useBubblewrap;
       return {
@@ -64,7 +80,11 @@ class NodeWorker implements Worker {
     return this.#probe;
   }
 
-  async run(skill: RunnableSkill, input: WorkerInput, options: WorkerRunOptions = {}): Promise<WorkerResult> {
+  async run(
+    skill: RunnableSkill,
+    input: WorkerInput,
+    options: WorkerRunOptions = {},
+  ): Promise<WorkerResult> {
     const host = await probeHost();
     const nodePath = await realpath(this.#nodePath);
     const runtime: SubprocessRuntime = {
@@ -85,7 +105,9 @@ class NodeWorker implements Worker {
         return {
           file: nodePath,
           args,
-          files: network ? {} : ({ 'net-guard.mjs': NODE_NET_GUARD_SOURCE } as Record<string, string>),
+          files: network
+            ? {}
+            : ({ 'net-guard.mjs': NODE_NET_GUARD_SOURCE } as Record<string, string>),
           layers: ['node-permission', ...(network ? [] : (['node-net-guard'] as const))],
           rlimits: [`--data=${(memoryMb + NODE_RESERVATION_MB) * 1024 * 1024}`],
           watchdogBytes: memoryMb * 1024 * 1024,
@@ -103,6 +125,9 @@ class NodeWorker implements Worker {
  * environment, a scratch working folder, `--max-old-space-size` plus `RLIMIT_DATA` and a memory
  * watchdog, a kill timer, and bubblewrap's namespaces where the machine allows them.
  */
-export function createNodeWorker({ nodePath = process.execPath, isolation = 'auto' }: NodeWorkerOptions = {}): Worker {
+export function createNodeWorker({
+  nodePath = process.execPath,
+  isolation = 'auto',
+}: NodeWorkerOptions = {}): Worker {
   return new NodeWorker(nodePath, isolation);
 }

@@ -151,7 +151,11 @@ export function runSandboxedProcess(options: ProcessRunOptions): Promise<Process
               sampling = false;
               peakMemoryBytes = Math.max(peakMemoryBytes, sample.rssBytes);
               cpuMs = Math.max(cpuMs, sample.cpuMs);
-              if (options.memoryLimitBytes !== undefined && sample.rssBytes > options.memoryLimitBytes) kill('memory');
+              if (
+                options.memoryLimitBytes !== undefined &&
+                sample.rssBytes > options.memoryLimitBytes
+              )
+                kill('memory');
             });
           }, sampleIntervalMs);
     const onAbort = () => kill('signal');

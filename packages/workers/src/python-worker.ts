@@ -4,7 +4,15 @@ import { SandboxUnavailableError } from './errors';
 import { findExecutable, probeHost, runCommand } from './host-probe';
 import { PYTHON_BOOTSTRAP_SOURCE } from './python-bootstrap';
 import { type IsolationMode, runSubprocessSkill, type SubprocessRuntime } from './subprocess-run';
-import type { IsolationLayer, RunnableSkill, Worker, WorkerInput, WorkerProbe, WorkerResult, WorkerRunOptions } from './worker';
+import type {
+  IsolationLayer,
+  RunnableSkill,
+  Worker,
+  WorkerInput,
+  WorkerProbe,
+  WorkerResult,
+  WorkerRunOptions,
+} from './worker';
 
 /** Options of {@link createPythonWorker}. */
 export interface PythonWorkerOptions {
@@ -25,25 +33,24 @@ interface PythonInstallation {
   readonly version: string;
 }
 
-async function locatePython(pythonPath: string | undefined): Promise<PythonInstallation | { problem: string }> {
+async function locatePython(
+  pythonPath: string | undefined,
+): Promise<PythonInstallation | { problem: string }> {
   const command = pythonPath ?? (await findExecutable('python3'));
   if (!command) return { problem: 'python3 is not installed' };
   const script =
     'import json, sys; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.version.split()[0], list(sys.version_info[:2])]))';
   const result = await runCommand(command, ['-I', '-S', '-c', script], { env: process.env });
   if (result.code !== 0) return { problem: `${command} did not start: ${result.stderr.trim()}` };
-  const [executable, prefix, basePrefix, execPrefix, version, [major, minor]] = JSON.parse(result.stdout) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    [number, number],
-  ];
-  if (major !== 3 || minor < 8) return { problem: `Python ${version} has no audit hooks; 3.8 or later is needed` };
+  const [executable, prefix, basePrefix, execPrefix, version, [major, minor]] = JSON.parse(
+    result.stdout,
+  ) as [string, string, string, string, string, [number, number]];
+  if (major !== 3 || minor < 8)
+    return { problem: `Python ${version} has no audit hooks; 3.8 or later is needed` };
   const real = await realpath(executable);
   const roots = new Set<string>();
-  for (const folder of [prefix, basePrefix, execPrefix, dirname(dirname(real))]) roots.add(await realpath(folder));
+  for (const folder of [prefix, basePrefix, execPrefix, dirname(dirname(real))])
+    roots.add(await realpath(folder));
   return { executable: real, roots: [...roots], version };
 }
 
@@ -81,11 +88,14 @@ class PythonWorker implements Worker {
       const notes = [
         ...('problem' in installation ? [installation.problem] : []),
         ...(host.bubblewrapProblem ? [host.bubblewrapProblem] : []),
-        ...(this.#isolation === 'process' ? ['bubblewrap is switched off (isolation: process)'] : []),
+        ...(this.#isolation === 'process'
+          ? ['bubblewrap is switched off (isolation: process)']
+          : []),
       ];
       return {
         runtime: 'python',
-        available: !('problem' in installation) && (this.#isolation !== 'bubblewrap' || useBubblewrap),
+        available:
+          !('problem' in installation) && (this.#isolation !== 'bubblewrap' || useBubblewrap),
         layers,
         bubblewrap: useBubblewrap,
         ...('problem' in installation
@@ -97,7 +107,11 @@ class PythonWorker implements Worker {
     return this.#probe;
   }
 
-  async run(skill: RunnableSkill, input: WorkerInput, options: WorkerRunOptions = {}): Promise<WorkerResult> {
+  async run(
+    skill: RunnableSkill,
+    input: WorkerInput,
+    options: WorkerRunOptions = {},
+  ): Promise<WorkerResult> {
     const [host, installation] = await Promise.all([probeHost(), this.#locate()]);
     if ('problem' in installation) {
       throw new SandboxUnavailableError({ runtime: 'python', unmet: [installation.problem] });
@@ -137,6 +151,9 @@ class PythonWorker implements Worker {
  * that refuses files outside the scope, sockets without `net`, and new processes — and
  * bubblewrap's namespaces where the machine allows them.
  */
-export function createPythonWorker({ pythonPath, isolation = 'auto' }: PythonWorkerOptions = {}): Worker {
+export function createPythonWorker({
+  pythonPath,
+  isolation = 'auto',
+}: PythonWorkerOptions = {}): Worker {
   return new PythonWorker(pythonPath, isolation);
 }

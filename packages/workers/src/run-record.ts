@@ -2,8 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { createId, sha256Hex } from '@karnel/core';
 import { type CapabilityCheck, checkCapabilities, firstRefusal } from './policy-gate';
 import type { SandboxPlan } from './sandbox-plan';
-import { type RunIdentity, recordRunFinished, recordRunRefused, recordRunStarted } from './worker-ledger';
-import type { IsolationLayer, KilledBy, WorkerInput, WorkerResult, WorkerRunOptions } from './worker';
+import type {
+  IsolationLayer,
+  KilledBy,
+  WorkerInput,
+  WorkerResult,
+  WorkerRunOptions,
+} from './worker';
+import {
+  type RunIdentity,
+  recordRunFinished,
+  recordRunRefused,
+  recordRunStarted,
+} from './worker-ledger';
 
 /** The default largest output kept: 1 MiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -92,11 +103,20 @@ export async function openRunSession(
     actor: plan.actor,
     ...(entrySha256 ? { entrySha256 } : {}),
   };
-  const checks = await checkCapabilities(plan.requests, { policy: options.policy, actor: plan.actor });
+  const checks = await checkCapabilities(plan.requests, {
+    policy: options.policy,
+    actor: plan.actor,
+  });
   const denied = firstRefusal(checks);
   let refusal: WorkerResult | undefined;
   if (digestProblem) {
-    refusal = refusedResult({ runId, killedBy: 'sandbox', reason: digestProblem, checks, isolation });
+    refusal = refusedResult({
+      runId,
+      killedBy: 'sandbox',
+      reason: digestProblem,
+      checks,
+      isolation,
+    });
   } else if (denied) {
     const verb = denied.effect === 'needs-approval' ? 'needs an approval first' : 'was denied';
     refusal = refusedResult({
@@ -129,7 +149,13 @@ export async function refuseAfterChecks(
   reason: string,
   isolation: readonly IsolationLayer[],
 ): Promise<WorkerResult> {
-  const result = refusedResult({ runId: session.runId, killedBy, reason, checks: session.checks, isolation });
+  const result = refusedResult({
+    runId: session.runId,
+    killedBy,
+    reason,
+    checks: session.checks,
+    isolation,
+  });
   await recordRunRefused(options.ledger, options.signer, session.identity, result);
   return result;
 }

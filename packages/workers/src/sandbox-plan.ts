@@ -90,16 +90,25 @@ export async function planSandbox(
 ): Promise<SandboxPlan> {
   const execution = skill.execution;
   if (!execution || execution.runtime !== runtime) {
-    throw new WrongRuntimeError({ skill: skill.name, expected: runtime, actual: execution?.runtime });
+    throw new WrongRuntimeError({
+      skill: skill.name,
+      expected: runtime,
+      actual: execution?.runtime,
+    });
   }
   const skillDir = await realpath(skill.dir);
   const requests: CapabilityRequest[] = [];
   for (const capability of execution.capabilities_required) {
-    requests.push({ capability: resolveDeclaredCapability(capability, skill.dir), source: 'declared' });
+    requests.push({
+      capability: resolveDeclaredCapability(capability, skill.dir),
+      source: 'declared',
+    });
   }
   if (
     execution.sandbox.network === 'enabled' &&
-    !execution.capabilities_required.some((capability) => capability === 'net' || capability.startsWith('net:'))
+    !execution.capabilities_required.some(
+      (capability) => capability === 'net' || capability.startsWith('net:'),
+    )
   ) {
     requests.push({ capability: 'net', source: 'network' });
   }
@@ -112,11 +121,16 @@ export async function planSandbox(
     write.push(await resolveScope(skill.dir, entry, 'sandbox-filesystem'));
   }
   const cwd = options.cwd ?? process.cwd();
-  for (const entry of options.filesystem?.read ?? []) read.push(await resolveScope(cwd, entry, 'run-filesystem'));
-  for (const entry of options.filesystem?.write ?? []) write.push(await resolveScope(cwd, entry, 'run-filesystem'));
-  for (const scope of read) requests.push({ capability: scopeCapability('fs.read', scope), source: scope.source });
-  for (const scope of write) requests.push({ capability: scopeCapability('fs.write', scope), source: scope.source });
-  for (const name of options.secrets ?? []) requests.push({ capability: `secrets.read:${name}`, source: 'secret' });
+  for (const entry of options.filesystem?.read ?? [])
+    read.push(await resolveScope(cwd, entry, 'run-filesystem'));
+  for (const entry of options.filesystem?.write ?? [])
+    write.push(await resolveScope(cwd, entry, 'run-filesystem'));
+  for (const scope of read)
+    requests.push({ capability: scopeCapability('fs.read', scope), source: scope.source });
+  for (const scope of write)
+    requests.push({ capability: scopeCapability('fs.write', scope), source: scope.source });
+  for (const name of options.secrets ?? [])
+    requests.push({ capability: `secrets.read:${name}`, source: 'secret' });
   return {
     skillName: skill.name,
     execution,

@@ -6,7 +6,12 @@ import { bubblewrapArgs } from './bubblewrap';
 import { SandboxUnavailableError } from './errors';
 import type { HostProbe } from './host-probe';
 import { runSandboxedProcess } from './process-runner';
-import { DEFAULT_MAX_OUTPUT_BYTES, encodeInput, openRunSession, refuseAfterChecks } from './run-record';
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  encodeInput,
+  openRunSession,
+  refuseAfterChecks,
+} from './run-record';
 import { findEscapingSymlinks, planSandbox, type SandboxPlan } from './sandbox-plan';
 import type {
   IsolationLayer,
@@ -116,7 +121,10 @@ export async function runSubprocessSkill(
   const session = await openRunSession(plan, options, baseLayers);
   if (session.refusal) return session.refusal;
 
-  const readPaths = [plan.skillDir, ...plan.read.filter((scope) => scope.exists).map((scope) => scope.real)];
+  const readPaths = [
+    plan.skillDir,
+    ...plan.read.filter((scope) => scope.exists).map((scope) => scope.real),
+  ];
   const writePaths: string[] = [];
   for (const scope of plan.write) {
     // A declared output folder that does not exist yet is created, so it can be mounted.
@@ -124,7 +132,10 @@ export async function runSubprocessSkill(
     writePaths.push(scope.exists ? scope.real : await realpath(scope.path));
   }
   if (!useBubblewrap) {
-    const scan = await findEscapingSymlinks([...readPaths, ...writePaths], [...readPaths, ...writePaths]);
+    const scan = await findEscapingSymlinks(
+      [...readPaths, ...writePaths],
+      [...readPaths, ...writePaths],
+    );
     if (scan.truncated || scan.escaping.length > 0) {
       return refuseAfterChecks(
         session,
@@ -143,7 +154,13 @@ export async function runSubprocessSkill(
   for (const name of options.secrets ?? []) {
     const value = secretSource[name];
     if (value === undefined) {
-      return refuseAfterChecks(session, options, 'policy', `the secret ${name} is not set`, baseLayers);
+      return refuseAfterChecks(
+        session,
+        options,
+        'policy',
+        `the secret ${name} is not set`,
+        baseLayers,
+      );
     }
     secrets[name] = value;
   }
@@ -208,7 +225,8 @@ export async function runSubprocessSkill(
     });
     const stderr = outcome.stderr.toString('utf8');
     let killedBy: KilledBy | undefined = outcome.killedBy;
-    if (!killedBy && outcome.exitCode !== 0 && command.diedOfMemory(stderr, outcome.exitCode)) killedBy = 'memory';
+    if (!killedBy && outcome.exitCode !== 0 && command.diedOfMemory(stderr, outcome.exitCode))
+      killedBy = 'memory';
     if (!killedBy && outcome.spawnError) killedBy = 'crash';
     const reasons: Record<KilledBy, string> = {
       timeout: `killed after ${plan.execution.sandbox.timeout_ms} ms, the sandbox's time limit`,

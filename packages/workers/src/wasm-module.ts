@@ -22,8 +22,22 @@ export interface WasmMemoryLimits {
 
 /** The result of {@link capWasmMemory}. */
 export type CapWasmMemoryResult =
-  | { readonly ok: true; readonly bytes: Uint8Array; readonly imports: readonly WasmImport[]; readonly memories: readonly WasmMemoryLimits[] }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** The cap could be applied. */
+      readonly ok: true;
+      /** The module with every memory maximum at most the cap. */
+      readonly bytes: Uint8Array;
+      /** The module's imports, in order. */
+      readonly imports: readonly WasmImport[];
+      /** The module's memories as declared (before capping). */
+      readonly memories: readonly WasmMemoryLimits[];
+    }
+  | {
+      /** The cap could not be applied. */
+      readonly ok: false;
+      /** Why, one sentence. */
+      readonly reason: string;
+    };
 
 /** The size of a WebAssembly page: 64 KiB. */
 export const WASM_PAGE_BYTES = 65_536;
@@ -62,7 +76,12 @@ class Reader {
     if (flags > 0x07) throw new Error(`unknown limits flags ${flags}`);
     const min = this.u32();
     const max = flags & 0x01 ? this.u32() : undefined;
-    return { min, ...(max !== undefined ? { max } : {}), shared: (flags & 0x02) !== 0, memory64: (flags & 0x04) !== 0 };
+    return {
+      min,
+      ...(max !== undefined ? { max } : {}),
+      shared: (flags & 0x02) !== 0,
+      memory64: (flags & 0x04) !== 0,
+    };
   }
 }
 
@@ -146,7 +165,10 @@ export function capWasmMemory(bytes: Uint8Array, maxPages: number): CapWasmMemor
           const limits = reader.limits();
           memories.push(limits);
           if (limits.shared || limits.memory64) {
-            return { ok: false, reason: 'shared and 64-bit memories cannot be capped by this worker' };
+            return {
+              ok: false,
+              reason: 'shared and 64-bit memories cannot be capped by this worker',
+            };
           }
           if (limits.min > maxPages) {
             return {

@@ -11,7 +11,11 @@ import { createWasmWorker } from './wasm-worker';
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'wasm');
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples', 'skills');
 
-async function wasmSkill(name: string, sandbox: Record<string, unknown> = {}, extra: { capabilities?: string[] } = {}) {
+async function wasmSkill(
+  name: string,
+  sandbox: Record<string, unknown> = {},
+  extra: { capabilities?: string[] } = {},
+) {
   const bytes = await readFile(join(fixtures, `${name}.wasm`));
   const parent = await makeTempDir();
   return makeSkill(parent, {
@@ -118,7 +122,11 @@ describe('createWasmWorker', () => {
   });
 
   it('refuses a sandbox it cannot honour: network, read-only folders', async () => {
-    const networked = await wasmSkill('noop', { network: 'enabled' }, { capabilities: ['net:example.com'] });
+    const networked = await wasmSkill(
+      'noop',
+      { network: 'enabled' },
+      { capabilities: ['net:example.com'] },
+    );
     await expect(worker.run(networked, '')).rejects.toSatisfy(SandboxUnavailableError.isInstance);
     const reader = await wasmSkill('noop', { filesystem: { read: ['data'] } });
     await expect(worker.run(reader, '')).rejects.toThrow(/read-only/);

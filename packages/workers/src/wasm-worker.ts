@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Worker as ThreadWorker } from 'node:worker_threads';
 import { SandboxUnavailableError } from './errors';
-import { DEFAULT_MAX_OUTPUT_BYTES, encodeInput, openRunSession, refuseAfterChecks } from './run-record';
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  encodeInput,
+  openRunSession,
+  refuseAfterChecks,
+} from './run-record';
 import { planSandbox } from './sandbox-plan';
 import { capWasmMemory, WASM_PAGE_BYTES } from './wasm-module';
 import { WASM_THREAD_SOURCE } from './wasm-thread';
@@ -54,7 +59,12 @@ export const EXTISM_HOST_FUNCTIONS: readonly string[] = [
   'log_error',
 ];
 
-const LAYERS: readonly IsolationLayer[] = ['wasm-memory-cap', 'wasm-thread', 'extism-host', 'kill-timer'];
+const LAYERS: readonly IsolationLayer[] = [
+  'wasm-memory-cap',
+  'wasm-thread',
+  'extism-host',
+  'kill-timer',
+];
 
 interface ThreadReply {
   ok: boolean;
@@ -82,18 +92,28 @@ class WasmWorker implements Worker {
       layers: LAYERS,
       bubblewrap: false,
       interpreter: { path: process.execPath, version: `V8 ${process.versions.v8}` },
-      notes: ['WebAssembly runs in a thread of this process; the module has no ambient authority, only its imports'],
+      notes: [
+        'WebAssembly runs in a thread of this process; the module has no ambient authority, only its imports',
+      ],
     };
   }
 
-  async run(skill: RunnableSkill, input: WorkerInput, options: WorkerRunOptions = {}): Promise<WorkerResult> {
+  async run(
+    skill: RunnableSkill,
+    input: WorkerInput,
+    options: WorkerRunOptions = {},
+  ): Promise<WorkerResult> {
     const plan = await planSandbox(skill, 'wasm', options);
     const sandbox = plan.execution.sandbox;
     const unmet: string[] = [];
     if (sandbox.network === 'enabled') {
-      unmet.push('the wasm worker cannot grant network access (Extism runs in the foreground and has no synchronous HTTP)');
+      unmet.push(
+        'the wasm worker cannot grant network access (Extism runs in the foreground and has no synchronous HTTP)',
+      );
     }
-    const readOnly = plan.read.filter((scope) => !plan.write.some((write) => write.path === scope.path));
+    const readOnly = plan.read.filter(
+      (scope) => !plan.write.some((write) => write.path === scope.path),
+    );
     if (readOnly.length > 0) {
       unmet.push(
         `Node's WASI cannot mount a folder read-only, so read-only scopes (${readOnly.map((scope) => scope.path).join(', ')}) cannot be honoured; declare them as write scopes or use another runtime`,
@@ -108,9 +128,18 @@ class WasmWorker implements Worker {
     const session = await openRunSession(plan, options, LAYERS, { entryBytes: original });
     if (session.refusal) return session.refusal;
     if (!plan.execution.sha256) {
-      return refuseAfterChecks(session, options, 'sandbox', 'a wasm skill must declare the sha256 of its module', LAYERS);
+      return refuseAfterChecks(
+        session,
+        options,
+        'sandbox',
+        'a wasm skill must declare the sha256 of its module',
+        LAYERS,
+      );
     }
-    const maxPages = Math.max(1, Math.floor((sandbox.max_memory_mb * 1024 * 1024) / WASM_PAGE_BYTES));
+    const maxPages = Math.max(
+      1,
+      Math.floor((sandbox.max_memory_mb * 1024 * 1024) / WASM_PAGE_BYTES),
+    );
     const capped = capWasmMemory(original, maxPages);
     if (!capped.ok) return refuseAfterChecks(session, options, 'sandbox', capped.reason, LAYERS);
     const usesWasi = capped.imports.some((entry) => entry.module === 'wasi_snapshot_preview1');
@@ -133,22 +162,33 @@ class WasmWorker implements Worker {
     await session.started(LAYERS);
     const started = performance.now();
     const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const outcome = await new Promise<{ reply?: ThreadReply; killedBy?: KilledBy; message?: string }>((resolve) => {
-      const thread = new ThreadWorker(new URL(`data:text/javascript,${encodeURIComponent(WASM_THREAD_SOURCE)}`), {
-        workerData: {
-          extismUrl: import.meta.resolve('@extism/extism'),
-          bytes: capped.bytes,
-          input: encodeInput(input),
-          functionName: this.#functionName,
-          hostBudgetBytes: sandbox.max_memory_mb * 1024 * 1024,
-          useWasi: usesWasi,
-          allowedPaths,
+    const outcome = await new Promise<{
+      reply?: ThreadReply;
+      killedBy?: KilledBy;
+      message?: string;
+    }>((resolve) => {
+      const thread = new ThreadWorker(
+        new URL(`data:text/javascript,${encodeURIComponent(WASM_THREAD_SOURCE)}`),
+        {
+          workerData: {
+            extismUrl: import.meta.resolve('@extism/extism'),
+            bytes: capped.bytes,
+            input: encodeInput(input),
+            functionName: this.#functionName,
+            hostBudgetBytes: sandbox.max_memory_mb * 1024 * 1024,
+            useWasi: usesWasi,
+            allowedPaths,
+          },
+          resourceLimits: {
+            maxOldGenerationSizeMb: this.#threadHeapMb,
+            maxYoungGenerationSizeMb: 16,
+            stackSizeMb: 4,
+          },
+          env: {},
+          stdout: true,
+          stderr: true,
         },
-        resourceLimits: { maxOldGenerationSizeMb: this.#threadHeapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-        env: {},
-        stdout: true,
-        stderr: true,
-      });
+      );
       let settled = false;
       const finish = (value: { reply?: ThreadReply; killedBy?: KilledBy; message?: string }) => {
         if (settled) return;
@@ -159,7 +199,11 @@ class WasmWorker implements Worker {
         resolve(value);
       };
       const timer = setTimeout(
-        () => finish({ killedBy: 'timeout', message: `killed after ${sandbox.timeout_ms} ms, the sandbox's time limit` }),
+        () =>
+          finish({
+            killedBy: 'timeout',
+            message: `killed after ${sandbox.timeout_ms} ms, the sandbox's time limit`,
+          }),
         sandbox.timeout_ms,
       );
       const onAbort = () => finish({ killedBy: 'signal', message: 'stopped by the caller' });
@@ -172,12 +216,15 @@ class WasmWorker implements Worker {
           message: error.message,
         }),
       );
-      thread.on('exit', () => finish({ killedBy: 'crash', message: 'the WebAssembly thread exited without an answer' }));
+      thread.on('exit', () =>
+        finish({ killedBy: 'crash', message: 'the WebAssembly thread exited without an answer' }),
+      );
     });
     const durationMs = Math.round(performance.now() - started);
     const reply = outcome.reply;
     let output = reply?.output ? Buffer.from(reply.output) : Buffer.alloc(0);
-    let killedBy: KilledBy | undefined = outcome.killedBy ?? (reply && !reply.ok ? reply.kind : undefined);
+    let killedBy: KilledBy | undefined =
+      outcome.killedBy ?? (reply && !reply.ok ? reply.kind : undefined);
     let reason = outcome.message ?? (reply && !reply.ok ? reply.message : undefined);
     if (output.length > maxOutputBytes) {
       output = output.subarray(0, maxOutputBytes);
@@ -208,6 +255,9 @@ class WasmWorker implements Worker {
  * preopened), and it runs through Extism's JS SDK in a thread with a heap limit that is
  * terminated at the time limit.
  */
-export function createWasmWorker({ functionName = 'run', threadHeapMb = 64 }: WasmWorkerOptions = {}): Worker {
+export function createWasmWorker({
+  functionName = 'run',
+  threadHeapMb = 64,
+}: WasmWorkerOptions = {}): Worker {
   return new WasmWorker(functionName, threadHeapMb);
 }

@@ -27,13 +27,26 @@ describe('ledger records', () => {
     const refused = await worker.run(skill, '', { ledger, signer });
     expect(refused.killedBy).toBe('policy');
     const policy = createPolicy({ rules: [{ effect: 'allow', capability: 'messaging.send:ops' }] });
-    const result = await worker.run(skill, '', { ledger, signer, policy, actor: 'agt_worker-test' });
+    const result = await worker.run(skill, '', {
+      ledger,
+      signer,
+      policy,
+      actor: 'agt_worker-test',
+    });
     expect(result.ok).toBe(true);
     const entries = [];
     for await (const entry of ledger.entries()) entries.push(entry);
-    expect(entries.map((entry) => entry.type)).toEqual(['skill.run_refused', 'skill.run_started', 'skill.run_finished']);
+    expect(entries.map((entry) => entry.type)).toEqual([
+      'skill.run_refused',
+      'skill.run_started',
+      'skill.run_finished',
+    ]);
     const [refusal, started, finished] = entries;
-    expect(refusal!.body).toMatchObject({ runId: refused.runId, killedBy: 'policy', worker: signer.did });
+    expect(refusal!.body).toMatchObject({
+      runId: refused.runId,
+      killedBy: 'policy',
+      worker: signer.did,
+    });
     expect(started!.body).toMatchObject({
       runId: result.runId,
       skill: 'noop',
@@ -43,7 +56,12 @@ describe('ledger records', () => {
       worker: signer.did,
       checks: [{ capability: 'messaging.send:ops', source: 'declared', effect: 'allow' }],
     });
-    expect(finished!.body).toMatchObject({ runId: result.runId, ok: true, exitCode: 0, outputBytes: 0 });
+    expect(finished!.body).toMatchObject({
+      runId: result.runId,
+      ok: true,
+      exitCode: 0,
+      outputBytes: 0,
+    });
     expect(finished!.body.cost).toMatchObject({ outputBytes: 0 });
     expect(entries.every((entry) => entry.signer === signer.did)).toBe(true);
     const report = await ledger.verify();

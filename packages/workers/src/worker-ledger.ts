@@ -15,7 +15,11 @@ export interface WorkerLedger {
 }
 
 /** The ledger record types workers write. */
-export const WORKER_RECORD_TYPES = ['skill.run_started', 'skill.run_refused', 'skill.run_finished'] as const;
+export const WORKER_RECORD_TYPES = [
+  'skill.run_started',
+  'skill.run_refused',
+  'skill.run_finished',
+] as const;
 
 /** One of {@link WORKER_RECORD_TYPES}. */
 export type WorkerRecordType = (typeof WORKER_RECORD_TYPES)[number];
@@ -53,7 +57,12 @@ export async function recordRunStarted(
   await ledger.append(
     {
       type: 'skill.run_started',
-      body: { ...identity, ...workerIdentity(signer), checks: checks.map((check) => ({ ...check })), isolation: [...isolation] },
+      body: {
+        ...identity,
+        ...workerIdentity(signer),
+        checks: checks.map((check) => ({ ...check })),
+        isolation: [...isolation],
+      },
     },
     signer ? { signer } : {},
   );

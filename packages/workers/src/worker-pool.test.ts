@@ -14,7 +14,12 @@ describe('createWorkerPool and runSkill', () => {
   it('picks the worker by the skill runtime', async () => {
     const parent = await makeTempDir();
     const bytes = await readFile(join(fixtures, 'noop.wasm'));
-    const wasm = await makeSkill(parent, { name: 'noop', runtime: 'wasm', sha256: sha256Hex(bytes), files: { 'main.wasm': bytes } });
+    const wasm = await makeSkill(parent, {
+      name: 'noop',
+      runtime: 'wasm',
+      sha256: sha256Hex(bytes),
+      files: { 'main.wasm': bytes },
+    });
     const native = await makeSkill(parent, {
       name: 'sha256-file',
       runtime: 'native',
@@ -25,7 +30,9 @@ describe('createWorkerPool and runSkill', () => {
     const hashed = await runSkill(
       native,
       { path: join(native.dir, 'x.txt') },
-      { policy: createPolicy({ rules: [{ effect: 'allow', capability: `fs.read:${parent}/**` }] }) },
+      {
+        policy: createPolicy({ rules: [{ effect: 'allow', capability: `fs.read:${parent}/**` }] }),
+      },
     );
     expect(JSON.parse(hashed.output).sha256).toBe(sha256Hex('x'));
   });
@@ -40,6 +47,8 @@ describe('createWorkerPool and runSkill', () => {
   });
 
   it('refuses a skill without an execution section', () => {
-    expect(() => createWorkerPool().run({ name: 'plain', dir: '/tmp' }, '')).toThrow(WrongRuntimeError);
+    expect(() => createWorkerPool().run({ name: 'plain', dir: '/tmp' }, '')).toThrow(
+      WrongRuntimeError,
+    );
   });
 });

@@ -5,7 +5,14 @@ import { createNodeWorker } from './node-worker';
 import { createPythonWorker } from './python-worker';
 import type { IsolationMode } from './subprocess-run';
 import { createWasmWorker } from './wasm-worker';
-import type { RunnableSkill, Worker, WorkerInput, WorkerProbe, WorkerResult, WorkerRunOptions } from './worker';
+import type {
+  RunnableSkill,
+  Worker,
+  WorkerInput,
+  WorkerProbe,
+  WorkerResult,
+  WorkerRunOptions,
+} from './worker';
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -33,8 +40,13 @@ const RUNTIMES: readonly SkillRuntime[] = ['native', 'node', 'python', 'wasm'];
  * Creates a pool that picks the worker by runtime. Default workers are created lazily, so a
  * pool that only ever runs WebAssembly never looks for Python.
  */
-export function createWorkerPool({ workers = {}, isolation = 'auto' }: WorkerPoolOptions = {}): WorkerPool {
-  const created = new Map<SkillRuntime, Worker>(Object.entries(workers) as [SkillRuntime, Worker][]);
+export function createWorkerPool({
+  workers = {},
+  isolation = 'auto',
+}: WorkerPoolOptions = {}): WorkerPool {
+  const created = new Map<SkillRuntime, Worker>(
+    Object.entries(workers) as [SkillRuntime, Worker][],
+  );
   const factories: Record<SkillRuntime, () => Worker> = {
     native: () => createNativeWorker(),
     node: () => createNodeWorker({ isolation }),
@@ -54,7 +66,8 @@ export function createWorkerPool({ workers = {}, isolation = 'auto' }: WorkerPoo
     worker,
     run: (skill, input, options) => {
       const runtime = skill.execution?.runtime;
-      if (!runtime) throw new WrongRuntimeError({ skill: skill.name, expected: 'any', actual: undefined });
+      if (!runtime)
+        throw new WrongRuntimeError({ skill: skill.name, expected: 'any', actual: undefined });
       return worker(runtime).run(skill, input, options);
     },
     probe: () => Promise.all(RUNTIMES.map((runtime) => worker(runtime).probe())),

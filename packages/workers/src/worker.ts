@@ -111,7 +111,12 @@ export interface WorkerRunOptions {
    * `sandbox.filesystem` (for example the file a user asked to be hashed). Each is checked
    * against policy as `fs.read:<path>` / `fs.write:<path>`.
    */
-  readonly filesystem?: { readonly read?: readonly string[]; readonly write?: readonly string[] };
+  readonly filesystem?: {
+    /** Paths the skill may read (globs grant their static base). */
+    readonly read?: readonly string[];
+    /** Paths the skill may read and write. */
+    readonly write?: readonly string[];
+  };
   /** Plain environment variables for the skill (not secrets; nothing else is inherited). */
   readonly env?: Readonly<Record<string, string>>;
   /**
@@ -140,7 +145,12 @@ export interface WorkerProbe {
   /** Whether bubblewrap works here (namespaces allowed, binary present). */
   readonly bubblewrap: boolean;
   /** The interpreter used, when the runtime has one. */
-  readonly interpreter?: { readonly path: string; readonly version: string };
+  readonly interpreter?: {
+    /** The interpreter's real path. */
+    readonly path: string;
+    /** Its version. */
+    readonly version: string;
+  };
   /** Why something is missing, one sentence each. */
   readonly notes: readonly string[];
 }

@@ -36,12 +36,16 @@ export async function makeSkill(parent: string, spec: TestSkillSpec): Promise<Sk
   if (spec.capabilities) execution.capabilities_required = [...spec.capabilities];
   if (spec.sandbox) execution.sandbox = spec.sandbox;
   // JSON is YAML, and keeps this helper free of a YAML dependency.
-  await writeFile(join(dir, 'karnel.yaml'), JSON.stringify({ karnel_skill_version: '0.2', execution }, null, 2));
+  await writeFile(
+    join(dir, 'karnel.yaml'),
+    JSON.stringify({ karnel_skill_version: '0.2', execution }, null, 2),
+  );
   for (const [name, content] of Object.entries(spec.files ?? {})) {
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), content);
   }
   const { skill, diagnostics } = await loadSkill(dir);
-  if (!skill) throw new Error(`test skill ${spec.name} did not load: ${JSON.stringify(diagnostics)}`);
+  if (!skill)
+    throw new Error(`test skill ${spec.name} did not load: ${JSON.stringify(diagnostics)}`);
   return skill;
 }

@@ -18,7 +18,10 @@ interface Run {
 
 function karnel(args: readonly string[], cwd: string): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, CI: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -48,14 +51,22 @@ describe('karnel run-skill', () => {
   });
 
   it('runs the node example end to end', async () => {
-    const run = await karnel(['run-skill', join(skills, 'word-count-node'), '--input', 'one two\nthree\n'], tmpdir());
+    const run = await karnel(
+      ['run-skill', join(skills, 'word-count-node'), '--input', 'one two\nthree\n'],
+      tmpdir(),
+    );
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ lines: 2, words: 3, characters: 14 });
   });
 
   it('runs the python example end to end', async () => {
     const run = await karnel(
-      ['run-skill', join(skills, 'csv-summary-python'), '--input-file', join(skills, 'csv-summary-python', 'assets', 'sample.csv')],
+      [
+        'run-skill',
+        join(skills, 'csv-summary-python'),
+        '--input-file',
+        join(skills, 'csv-summary-python', 'assets', 'sample.csv'),
+      ],
       tmpdir(),
     );
     expect(run.code).toBe(0);
@@ -74,7 +85,18 @@ describe('karnel run-skill', () => {
     const cwd = await mkdtemp(join(tmpdir(), 'karnel-'));
     await writePrivateKeyFile(join(cwd, 'worker.key'), generateKeyPair());
     const run = await karnel(
-      ['run-skill', join(skills, 'add-wasm'), '--input', '1 1', '--format', 'json', '--ledger', 'ledger', '--key', 'worker.key'],
+      [
+        'run-skill',
+        join(skills, 'add-wasm'),
+        '--input',
+        '1 1',
+        '--format',
+        'json',
+        '--ledger',
+        'ledger',
+        '--key',
+        'worker.key',
+      ],
       cwd,
     );
     expect(run.code).toBe(0);
@@ -98,8 +120,17 @@ describe('karnel run-skill', () => {
 
   it('exits 2 on a bad command line and 1 for a folder that is not a skill', async () => {
     expect((await karnel(['run-skill'], tmpdir())).code).toBe(2);
-    expect((await karnel(['run-skill', join(skills, 'add-wasm'), '--isolation', 'none'], tmpdir())).code).toBe(2);
-    expect((await karnel(['run-skill', join(skills, 'add-wasm'), '--grant', 'NOT A CAPABILITY'], tmpdir())).code).toBe(2);
+    expect(
+      (await karnel(['run-skill', join(skills, 'add-wasm'), '--isolation', 'none'], tmpdir())).code,
+    ).toBe(2);
+    expect(
+      (
+        await karnel(
+          ['run-skill', join(skills, 'add-wasm'), '--grant', 'NOT A CAPABILITY'],
+          tmpdir(),
+        )
+      ).code,
+    ).toBe(2);
     const empty = await mkdtemp(join(tmpdir(), 'karnel-'));
     expect((await karnel(['run-skill', empty], tmpdir())).code).toBe(1);
   });
@@ -108,9 +139,18 @@ describe('karnel run-skill', () => {
     const cwd = await mkdtemp(join(tmpdir(), 'karnel-'));
     const dir = join(cwd, 'env-dump');
     await mkdir(join(dir, 'scripts'), { recursive: true });
-    await writeFile(join(dir, 'SKILL.md'), '---\nname: env-dump\ndescription: Prints its environment.\n---\n');
-    await writeFile(join(dir, 'karnel.yaml'), 'karnel_skill_version: "0.2"\nexecution:\n  runtime: node\n');
-    await writeFile(join(dir, 'scripts', 'main.mjs'), 'console.log(JSON.stringify(process.env));\n');
+    await writeFile(
+      join(dir, 'SKILL.md'),
+      '---\nname: env-dump\ndescription: Prints its environment.\n---\n',
+    );
+    await writeFile(
+      join(dir, 'karnel.yaml'),
+      'karnel_skill_version: "0.2"\nexecution:\n  runtime: node\n',
+    );
+    await writeFile(
+      join(dir, 'scripts', 'main.mjs'),
+      'console.log(JSON.stringify(process.env));\n',
+    );
     const secret = `cli-secret-${Date.now()}`;
     const run = await new Promise<Run>((resolvePromise, reject) => {
       const child = spawn(process.execPath, [bin, 'run-skill', dir], {

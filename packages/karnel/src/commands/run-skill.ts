@@ -33,7 +33,10 @@ function collect(value: string, previous: string[]): string[] {
  * Turns a `--grant` into an allow rule, with relative `fs.*` paths made absolute against the
  * current folder (policy compares absolute paths), and into the path the run may touch.
  */
-function parseGrant(text: string, cwd: string): { rule: PolicyRule; read?: string; write?: string } {
+function parseGrant(
+  text: string,
+  cwd: string,
+): { rule: PolicyRule; read?: string; write?: string } {
   const parsed = parseCapability(text);
   if (!parsed.success) throw new UsageError(`--grant ${text}: ${parsed.reason}`);
   const { name, scope } = parsed.value;
@@ -46,7 +49,11 @@ function parseGrant(text: string, cwd: string): { rule: PolicyRule; read?: strin
   return { rule: { effect: 'allow', capability: text } };
 }
 
-function printResult(result: WorkerResult, format: string, output: { out(text: string): void; err(text: string): void }) {
+function printResult(
+  result: WorkerResult,
+  format: string,
+  output: { out(text: string): void; err(text: string): void },
+) {
   if (format === 'json') {
     output.out(JSON.stringify(result, null, 2));
     return;
@@ -56,7 +63,8 @@ function printResult(result: WorkerResult, format: string, output: { out(text: s
     const stderr = result.stderr.trim();
     if (stderr) output.err(stderr);
     if (result.reason && !stderr.includes(result.reason)) output.err(`karnel: ${result.reason}`);
-    if (!result.reason && result.exitCode !== null) output.err(`karnel: the skill exited with code ${result.exitCode}`);
+    if (!result.reason && result.exitCode !== null)
+      output.err(`karnel: the skill exited with code ${result.exitCode}`);
   }
 }
 
@@ -71,7 +79,10 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
     .description(
       "Run a skill's code (native, node, python or wasm) in its declared sandbox. Capabilities are denied unless granted with --grant or --policy. Prints the skill's output; exits 1 when the skill fails, is killed or is refused.",
     )
-    .argument('[skill-dir]', 'the skill folder (SKILL.md and karnel.yaml with an execution section)')
+    .argument(
+      '[skill-dir]',
+      'the skill folder (SKILL.md and karnel.yaml with an execution section)',
+    )
     .option('-i, --input <text>', 'the input, passed on standard input (default: empty)')
     .option('--input-file <path>', 'read the input from a file (read by karnel, not by the skill)')
     .option(
@@ -81,15 +92,24 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
       [],
     )
     .option('--policy <file>', 'a policy.yaml whose rules decide the capability checks')
-    .option('--actor <name>', 'who runs the skill, as policy rules name actors (default skill:<name>)')
+    .option(
+      '--actor <name>',
+      'who runs the skill, as policy rules name actors (default skill:<name>)',
+    )
     .option('--ledger <dir>', 'record the capability checks and the result in this ledger')
     .option('--key <file>', "the worker's private key file; signs the ledger records")
-    .option('--isolation <mode>', 'auto (bubblewrap when it works), bubblewrap (required) or process', 'auto')
+    .option(
+      '--isolation <mode>',
+      'auto (bubblewrap when it works), bubblewrap (required) or process',
+      'auto',
+    )
     .option('-f, --format <format>', 'text (the skill output) or json (the whole result)', 'text')
     .option('--probe', 'print what this machine can enforce for each runtime, and exit')
     .action(async (skillDir: string | undefined, options: RunSkillOptions) => {
       if (!isolationModes.includes(options.isolation as IsolationMode)) {
-        throw new UsageError(`unknown isolation "${options.isolation}"; expected one of ${isolationModes.join(', ')}`);
+        throw new UsageError(
+          `unknown isolation "${options.isolation}"; expected one of ${isolationModes.join(', ')}`,
+        );
       }
       if (options.format !== 'text' && options.format !== 'json') {
         throw new UsageError(`unknown format "${options.format}"; expected text or json`);
@@ -120,7 +140,9 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
         return;
       }
       if (!skill.execution) {
-        context.output.err(`error: ${skillDir} has no execution section in karnel.yaml, so it has no code to run`);
+        context.output.err(
+          `error: ${skillDir} has no execution section in karnel.yaml, so it has no code to run`,
+        );
         context.setExitCode(ExitCode.failure);
         return;
       }
@@ -138,7 +160,9 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
         root = dirname(resolve(options.policy));
       }
       const input =
-        options.inputFile !== undefined ? new Uint8Array(await readFile(options.inputFile)) : (options.input ?? '');
+        options.inputFile !== undefined
+          ? new Uint8Array(await readFile(options.inputFile))
+          : (options.input ?? '');
       const signer = options.key ? await readPrivateKeyFile(options.key) : undefined;
       const ledger = options.ledger ? await openLedger(resolve(options.ledger)) : undefined;
       try {

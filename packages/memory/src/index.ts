@@ -1,4 +1,21 @@
 export {
+  type CondenseEpisodes,
+  type ConsolidateEpisodesOptions,
+  type ConsolidationReport,
+  consolidateEpisodes,
+  type ListUnconsolidatedOptions,
+  listUnconsolidatedEpisodes,
+} from './consolidation';
+export {
+  type AssembleContextOptions,
+  type AssembledContext,
+  assembleContext,
+  type ContextItem,
+  type ContextShares,
+  estimateTokensByCharacters,
+  type TokenEstimator,
+} from './context-assembly';
+export {
   type CreateMemoryOptions,
   createMemory,
   MEMORY_BACKENDS,
@@ -43,9 +60,31 @@ export type {
   StrategicUpdateOptions,
 } from './memory-store';
 export {
+  copyMemory,
+  exportMemoryLines,
+  exportMemoryToFile,
+  importMemory,
+  MEMORY_EXPORT_FORMAT,
+  type MemoryExport,
+  type MemoryExportHeader,
+  type MemoryTransferOptions,
+  type MemoryTransferReport,
+  memoryExportHeaderSchema,
+  readMemoryExport,
+} from './memory-transfer';
+export {
   createOllamaEmbeddingModel,
   type OllamaEmbeddingModelOptions,
 } from './ollama-embedding-model';
+export {
+  importPlurEngrams,
+  PLUR_ENGRAM_KIND,
+  type PlurEngram,
+  type PlurEngramsRead,
+  plurEngramSchema,
+  type ReadPlurEngramsOptions,
+  readPlurEngrams,
+} from './plur-engrams';
 export { FULL_TEXT_ONLY_NOTICE } from './search-support';
 export {
   createSemanticItem,

@@ -239,10 +239,8 @@ export interface MemoryTransferOptions {
 /**
  * Writes the content of a memory export into `store`: episodes it lacks (by id), every semantic
  * item, and the strategic revisions it lacks. Importing the same export twice changes nothing
- * the second time. An export with any error is refused as a whole, so a damaged file never
- * yields a partial memory.
- *
- * @throws {ValidationError}-like diagnostics are returned, not thrown: check `diagnostics`.
+ * the second time. An export with any error is refused as a whole — `report` is then
+ * `undefined` and `diagnostics` says why — so a damaged file never yields a partial memory.
  */
 export async function importMemory(
   store: MemoryStore,

@@ -6,7 +6,8 @@
  * The hook refuses: opening files outside the read scope (or for writing outside the write
  * scope), listing folders outside the read scope, creating links, changing files outside the
  * write scope, sockets when the network is off, starting processes (`subprocess`, `os.system`,
- * `os.exec*`, `os.posix_spawn`, `os.fork`), signalling other processes, loading `ctypes`, and
+ * `os.exec*`, `os.posix_spawn`, `os.fork`, `_posixsubprocess.fork_exec`), signalling other
+ * processes, loading `ctypes`, and
  * the garbage collector's object lists, through which the hook's state could be reached.
  *
  * Audit hooks are defence in depth, not a security boundary: CPython's own documentation says so,
@@ -48,6 +49,17 @@ def _karnel_install(config):
     read_events = frozenset(('os.listdir', 'os.scandir', 'os.chdir', 'glob.glob', 'os.listxattr', 'os.getxattr'))
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
+    # _posixsubprocess.fork_exec starts processes in C and raises no audit event of its own.
+    # Load it now, replace the function everywhere it is reachable, and refuse any later
+    # import of the module (a fresh load of the extension raises an 'import' event).
+    import subprocess, _posixsubprocess
+
+    def fork_exec_denied(*args, **kwargs):
+        raise PermissionError('karnel sandbox: starting a process is denied')
+
+    _posixsubprocess.fork_exec = fork_exec_denied
+    subprocess._fork_exec = fork_exec_denied
+
     def inside(path, roots):
         if isinstance(path, int):
             return True
@@ -82,7 +94,7 @@ def _karnel_install(config):
                 refuse('network access (' + event + ')')
         elif event == 'import':
             name = args[0] or ''
-            if name.split('.')[0] in ('ctypes', '_ctypes', 'cffi', '_cffi_backend'):
+            if name.split('.')[0] in ('ctypes', '_ctypes', 'cffi', '_cffi_backend', '_posixsubprocess'):
                 refuse('importing ' + name)
         elif event in write_events:
             if args and not inside(args[0], write_roots):

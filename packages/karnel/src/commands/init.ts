@@ -60,7 +60,7 @@ export const registerInitCommand: RegisterCommand = (program, context) => {
     init
       .command('group')
       .description(
-        'Create a group directory: manifest.yaml with you as the human owner, members/, memory/, goals/, ledger/, treasury/.',
+        'Create a group directory: manifest.yaml with you as the human owner, members/, memory/, goals/current.yaml, ledger/, and treasury/balances.yaml with a zero budget.',
       )
       .argument('<dir>', 'the directory to create')
       .option('--contact <address>', 'how to reach you for escalations (e-mail address or URL)'),
@@ -272,10 +272,22 @@ components:
       'manifest.yaml': manifest,
       'members/.gitkeep': '',
       'memory/.gitkeep': '',
-      'goals/.gitkeep': '',
+      'goals/current.yaml': `# The group's goal tree (spec/goals.md). Add goals under active_goals.
+mission: ${JSON.stringify(`Goals of ${name}.`)}
+
+active_goals: []
+
+review_cadence:
+  strategic: "weekly"
+  tactical: "per_run"
+`,
       'ledger/decisions/.gitkeep': '',
       'ledger/outcomes/.gitkeep': '',
-      'treasury/.gitkeep': '',
+      'treasury/balances.yaml': `# The group's budget (spec/treasury.md). It starts at zero: nothing may be spent until the
+# owner sets a budget.
+financial:
+  budget_weekly: 0.00
+`,
     },
   };
 }

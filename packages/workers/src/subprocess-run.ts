@@ -191,8 +191,10 @@ export async function runSubprocessSkill(
     let file = command.file;
     let args = [...command.args];
     if (useBubblewrap) {
+      // Never mount the host's root: an interpreter installed directly under / would otherwise
+      // expose everything; /usr is mounted anyway.
       const interpreterRoots = runtime.interpreterRoots.filter(
-        (root) => !readPaths.some((path) => isWithin(path, root)),
+        (root) => root !== '/' && !readPaths.some((path) => isWithin(path, root)),
       );
       args = [
         ...bubblewrapArgs({

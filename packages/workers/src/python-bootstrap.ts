@@ -99,10 +99,15 @@ def _karnel_install(config):
         elif event in write_events:
             if args and not inside(args[0], write_roots):
                 refuse(event + ' on ' + repr(args[0]))
-        elif event in ('os.rename', 'shutil.copyfile', 'shutil.copytree', 'shutil.move'):
+        elif event in ('os.rename', 'shutil.move'):
             for path in args[:2]:
                 if not inside(path, write_roots):
                     refuse(event + ' on ' + repr(path))
+        elif event in ('shutil.copyfile', 'shutil.copytree'):
+            if not inside(args[0], read_roots):
+                refuse(event + ' from ' + repr(args[0]))
+            if not inside(args[1], write_roots):
+                refuse(event + ' to ' + repr(args[1]))
         elif event in read_events:
             if args and args[0] is not None and not inside(args[0], read_roots):
                 refuse(event + ' on ' + repr(args[0]))

@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  // `node:sqlite` exists only under its `node:` name; keep every built-in's prefix.
+  removeNodeProtocol: false,
 });

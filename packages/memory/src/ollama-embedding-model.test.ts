@@ -35,17 +35,15 @@ async function startOllama(
       return;
     }
     const embeddings = parsed.input.map((text) => [text.length, text.split(' ').length, 1]);
-    response
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          model: parsed.model,
-          embeddings,
-          total_duration: 1000,
-          load_duration: 10,
-          prompt_eval_count: parsed.input.length * 3,
-        }),
-      );
+    response.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        model: parsed.model,
+        embeddings,
+        total_duration: 1000,
+        load_duration: 10,
+        prompt_eval_count: parsed.input.length * 3,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, server };

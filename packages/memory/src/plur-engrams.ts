@@ -36,9 +36,9 @@ export const plurEngramSchema = z.looseObject({
   /** The assertion. */
   statement: z.string().min(1),
   /** Lifecycle state. */
-  status: z.enum(['active', 'dormant', 'retired', 'candidate']),
+  status: z.literal(['active', 'dormant', 'retired', 'candidate']),
   /** Knowledge class. */
-  type: z.enum(['behavioral', 'terminological', 'procedural', 'architectural']),
+  type: z.literal(['behavioral', 'terminological', 'procedural', 'architectural']),
   /** Namespace, e.g. `global` or `project:my-app`. */
   scope: z.string(),
   /** Why it holds. */

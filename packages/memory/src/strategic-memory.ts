@@ -37,7 +37,7 @@ export const hypothesisSchema = z.strictObject({
   /** When the hypothesis was last reviewed (a date, or an RFC 3339 timestamp). */
   last_reviewed: reviewDateSchema.optional(),
   /** `retired` hypotheses are kept for the record but no longer acted on. Absent means active. */
-  status: z.enum(['active', 'retired']).optional(),
+  status: z.literal(['active', 'retired']).optional(),
 });
 
 /** One hypothesis. */

@@ -19,7 +19,7 @@ export const strategicRevisionSchema = z.object({
   /** When the revision was written. */
   at: timestampSchema,
   /** How the state came about. */
-  origin: z.enum(['update', 'observed']),
+  origin: z.literal(['update', 'observed']),
   /** Who wrote it, when known. */
   writer: z.object({ role: z.string().optional(), id: z.string().optional() }).optional(),
   /** Why, in the writer's words. */

@@ -40,7 +40,7 @@ export const strategicUpdateSchema = z.discriminatedUnion('type', [
     /** The hypothesis. */
     hypothesis: hypothesisIdSchema,
     /** Which side the evidence is on. */
-    direction: z.enum(['for', 'against']),
+    direction: z.literal(['for', 'against']),
     /** The evidence references (ledger entries). */
     refs: z.array(evidenceRefSchema).min(1),
   }),

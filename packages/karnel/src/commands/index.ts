@@ -4,6 +4,7 @@ import { registerApprovalsCommand } from './approvals';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
+import { registerMemoryCommand } from './memory';
 import { registerRunSkillCommand } from './run-skill';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
@@ -23,6 +24,7 @@ export const commands: readonly RegisterCommand[] = [
   registerApprovalsCommand,
   registerSafeModeCommand,
   registerLedgerCommand,
+  registerMemoryCommand,
   registerKeysCommand,
   registerRunSkillCommand,
 ];

@@ -41,39 +41,45 @@ export async function readChainLines(
     throw error;
   }
   try {
+    // One buffer for the whole read: the partial line at the end of each read is moved to the
+    // front and the next read lands after it, so nothing is allocated or concatenated per chunk.
+    let buffer = Buffer.allocUnsafe(CHUNK);
+    let filled = 0; // bytes of buffer in use (a partial line carried over, then new data)
+    let bufferOffset = start; // file offset of buffer[0]
     let position = start;
     let lineNumber = startLine;
-    let carry = Buffer.alloc(0);
-    let carryOffset = start;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, position);
+      if (filled === buffer.length) {
+        // A single line longer than the buffer: grow it.
+        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(grown, 0, 0, filled);
+        buffer = grown;
+      }
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const data =
-        carry.length > 0
-          ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
-          : chunk.subarray(0, bytesRead);
+      const end = filled + bytesRead;
       let lineStart = 0;
       for (;;) {
-        const newline = data.indexOf(10, lineStart);
-        if (newline < 0) break;
+        const newline = buffer.indexOf(10, lineStart);
+        if (newline < 0 || newline >= end) break;
         lineNumber++;
         const result = onLine({
-          bytes: data.subarray(lineStart, newline),
-          offset: carryOffset + lineStart,
+          bytes: buffer.subarray(lineStart, newline),
+          offset: bufferOffset + lineStart,
           line: lineNumber,
         });
         const keepGoing = result instanceof Promise ? await result : result;
         lineStart = newline + 1;
         if (keepGoing === false) {
-          return { end: carryOffset + lineStart, lines: lineNumber, rest: Buffer.alloc(0) };
+          return { end: bufferOffset + lineStart, lines: lineNumber, rest: Buffer.alloc(0) };
         }
       }
-      carry = Buffer.from(data.subarray(lineStart));
-      carryOffset += lineStart;
+      buffer.copy(buffer, 0, lineStart, end);
+      filled = end - lineStart;
+      bufferOffset += lineStart;
     }
-    return { end: carryOffset, lines: lineNumber, rest: carry };
+    return { end: bufferOffset, lines: lineNumber, rest: Buffer.from(buffer.subarray(0, filled)) };
   } finally {
     await handle.close();
   }

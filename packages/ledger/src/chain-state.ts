@@ -43,6 +43,19 @@ export class ChainState {
   /** Lines of `coordination_log.jsonl` committed so far. */
   coordinationLines = 0;
   private leaves = Buffer.alloc(32 * 1024);
+  private readonly records: boolean;
+  private readonly merkle: boolean;
+
+  /**
+   * @param options.records - Track runs, decisions and the coordination log (writers need
+   * them to refuse invalid records; verification does not). Default `true`.
+   * @param options.merkle - Maintain the Merkle frontier (one node hash per entry on average).
+   * Default `true`.
+   */
+  constructor({ records = true, merkle = true }: { records?: boolean; merkle?: boolean } = {}) {
+    this.records = records;
+    this.merkle = merkle;
+  }
 
   /** The hash of entry `seq` (hex), if it is in the live chain. */
   leafHash(seq: number): Uint8Array | undefined {
@@ -55,18 +68,19 @@ export class ChainState {
    * Checks that `entry` continues the chain, then records it. Returns the problem instead when
    * it does not; the state is then unchanged.
    */
-  accept(entry: LedgerEntry): LinkProblem | undefined {
-    const problem = this.checkLink(entry) ?? this.checkFiles(entry);
+  accept(entry: LedgerEntry, leafHash?: Uint8Array): LinkProblem | undefined {
+    const problem =
+      this.checkLink(entry) ?? (entry.files.length > 0 ? this.checkFiles(entry) : undefined);
     if (problem) return problem;
-    const leaf = Buffer.from(entry.hash, 'hex');
+    const leaf = leafHash ?? Buffer.from(entry.hash, 'hex');
     const at = (this.next - this.base) * 32;
     if (at + 32 > this.leaves.length) {
       const grown = Buffer.alloc(this.leaves.length * 2);
       this.leaves.copy(grown);
       this.leaves = grown;
     }
-    leaf.copy(this.leaves, at);
-    this.frontier.push(leaf);
+    this.leaves.set(leaf, at);
+    if (this.merkle) this.frontier.push(leaf);
     this.next++;
     this.head = entry.hash;
     for (const file of entry.files) {
@@ -79,7 +93,7 @@ export class ChainState {
           firstSeq: entry.seq,
         });
     }
-    this.applyRecord(entry);
+    if (this.records) this.applyRecord(entry);
     return undefined;
   }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import {
   canonicalJson,
   fromBase64Url,
@@ -97,9 +97,26 @@ export function entrySigningMessage(hash: string): Uint8Array {
 
 /** The RFC 6962 leaf hash of an entry's canonical bytes, hex. */
 export function hashEntryBytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(LEAF_PREFIX).update(bytes).digest('hex');
+  const prefixed = Buffer.allocUnsafe(bytes.length + 1);
+  prefixed[0] = 0;
+  prefixed.set(bytes, 1);
+  return oneShotHash('sha256', prefixed, 'hex');
 }
-const LEAF_PREFIX = Buffer.from([0]);
+
+/**
+ * The leaf hash of the entry bytes at `line[start, end)`, where `start >= 1`. The byte before
+ * the entry is overwritten with the 0x00 leaf prefix for the hash and restored afterwards, so
+ * the hot path of verification hashes in place, with one native call and no copy.
+ */
+function hashEntryInPlace(line: Buffer, start: number, end: number): Buffer {
+  const saved = line[start - 1]!;
+  line[start - 1] = 0;
+  try {
+    return oneShotHash('sha256', line.subarray(start - 1, end), 'buffer') as Buffer;
+  } finally {
+    line[start - 1] = saved;
+  }
+}
 
 /** The result of {@link encodeEntry}. */
 export interface EncodedEntry {
@@ -159,7 +176,7 @@ export interface DecodeProblem {
 
 /** The result of {@link decodeEntryLine}. */
 export type DecodeResult =
-  | { readonly ok: true; readonly entry: LedgerEntry }
+  | { readonly ok: true; readonly entry: LedgerEntry; readonly leaf: Buffer }
   | { readonly ok: false; readonly problem: DecodeProblem };
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -168,55 +185,46 @@ function malformed(message: string, column = 1): DecodeResult {
   return { ok: false, problem: { code: 'ledger/malformed-entry', column, message } };
 }
 
+/** Options of {@link decodeEntryLine}. */
+export interface DecodeOptions {
+  /**
+   * Parse the whole entry with `JSON.parse` (the default). With `false`, the fixed fields after
+   * the body are read from their canonical layout, the body is only checked to be one balanced
+   * JSON object, and it is parsed on first access: what verification needs, at a fraction of
+   * the cost.
+   */
+  readonly parse?: boolean;
+}
+
+const BODY_PREFIX = Buffer.from('{"entry":{"body":');
+
 /**
  * Decodes one chain line (without its newline) and checks that its stored hash is the hash of
  * its content. Does not check the link to the previous entry or signatures.
  */
-export function decodeEntryLine(line: Buffer): DecodeResult {
-  if (
-    line.length < ENTRY_PREFIX.length ||
-    !line.subarray(0, ENTRY_PREFIX.length).equals(ENTRY_PREFIX)
-  ) {
+export function decodeEntryLine(line: Buffer, { parse = true }: DecodeOptions = {}): DecodeResult {
+  if (!hasBytesAt(line, 0, ENTRY_PREFIX)) {
     return malformed('line does not start with {"entry":');
   }
   const hashAt = line.lastIndexOf(HASH_KEY);
   if (hashAt < ENTRY_PREFIX.length) return malformed('no "hash" field after the entry');
   const hashStart = hashAt + HASH_KEY.length;
-  const stored = line.toString('latin1', hashStart, hashStart + 64);
-  if (!HEX64.test(stored) || line[hashStart + 64] !== 0x22) {
+  if (line[hashStart + 64] !== 0x22) {
     return malformed('the "hash" field is not 64 lowercase hex digits', hashStart + 1);
   }
   const afterHash = hashStart + 65;
   let signature: EntrySignature | undefined;
-  if (line.length === afterHash + 1 && line[afterHash] === 0x7d) {
-    signature = undefined;
-  } else {
-    const rest = line.toString('utf8', afterHash);
-    const match = /^,"signature":(\{.*\})\}$/.exec(rest);
-    if (!match) return malformed('unexpected bytes after the "hash" field', afterHash + 1);
-    try {
-      const parsed = JSON.parse(match[1]!) as Partial<EntrySignature>;
-      if (
-        typeof parsed !== 'object' ||
-        parsed === null ||
-        typeof parsed.did !== 'string' ||
-        typeof parsed.value !== 'string' ||
-        Object.keys(parsed).length !== 2 ||
-        canonicalJson(parsed) !== match[1]
-      ) {
-        return malformed(
-          'the "signature" field must be {"did","value"} in canonical form',
-          afterHash + 1,
-        );
-      }
-      signature = { did: parsed.did, value: parsed.value };
-    } catch {
-      return malformed('the "signature" field is not valid JSON', afterHash + 1);
-    }
+  if (line.length !== afterHash + 1 || line[afterHash] !== 0x7d) {
+    const parsed = parseSignatureField(line.toString('utf8', afterHash));
+    if (!parsed) return malformed('unexpected bytes after the "hash" field', afterHash + 1);
+    signature = parsed;
   }
-  const hashedBytes = line.subarray(ENTRY_PREFIX.length, hashAt);
-  const actual = hashEntryBytes(hashedBytes);
-  if (actual !== stored) {
+  const leaf = hashEntryInPlace(line, ENTRY_PREFIX.length, hashAt);
+  const actual = leaf.toString('hex');
+  // Compared byte by byte against the computed (lowercase hex) digest, which also rejects a
+  // field that is not hex; the stored text is only materialised for the error message.
+  if (!hexEquals(line, hashStart, actual)) {
+    const stored = line.toString('latin1', hashStart, hashStart + 64);
     return {
       ok: false,
       problem: {
@@ -226,35 +234,336 @@ export function decodeEntryLine(line: Buffer): DecodeResult {
       },
     };
   }
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(hashedBytes.toString('utf8')) as Record<string, unknown>;
-  } catch (error) {
-    return malformed(
-      `entry is not valid JSON: ${(error as Error).message}`,
-      ENTRY_PREFIX.length + 1,
-    );
-  }
-  const problem = checkEntryShape(raw);
-  if (problem) return malformed(problem, ENTRY_PREFIX.length + 1);
-  const entry: LedgerEntry = {
-    seq: raw.seq as number,
-    type: raw.type as string,
-    time: raw.time as string,
-    body: raw.body as Record<string, unknown>,
-    prev: raw.prev as string,
-    hash: stored,
-    files: (raw.files as FileDigest[] | undefined) ?? [],
-    ...(raw.signer !== undefined ? { signer: raw.signer as string } : {}),
-    ...(signature ? { signature } : {}),
-  };
-  if (signature && signature.did !== entry.signer) {
+  const fields = parse ? parseEntry(line, hashAt) : scanEntry(line, hashAt);
+  if (typeof fields === 'string') return malformed(fields, ENTRY_PREFIX.length + 1);
+  if (signature && signature.did !== fields.signer) {
     return malformed(
       "the signature names a different identity than the entry's signer",
       afterHash + 1,
     );
   }
-  return { ok: true, entry };
+  const entry: LedgerEntry = signature
+    ? Object.assign(fields, { hash: actual, signature })
+    : Object.assign(fields, { hash: actual });
+  return { ok: true, entry, leaf };
+}
+
+type EntryFields = Omit<LedgerEntry, 'hash' | 'signature'> & {
+  hash?: string;
+  signature?: EntrySignature;
+};
+
+function parseSignatureField(rest: string): EntrySignature | undefined {
+  const match = /^,"signature":(\{.*\})\}$/.exec(rest);
+  if (!match) return undefined;
+  try {
+    const parsed = JSON.parse(match[1]!) as Partial<EntrySignature>;
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      typeof parsed.did !== 'string' ||
+      typeof parsed.value !== 'string' ||
+      Object.keys(parsed).length !== 2 ||
+      canonicalJson(parsed) !== match[1]
+    ) {
+      return undefined;
+    }
+    return { did: parsed.did, value: parsed.value };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads an entry with `JSON.parse` and checks every field. Returns the problem as a string. */
+function parseEntry(line: Buffer, hashAt: number): EntryFields | string {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(line.toString('utf8', ENTRY_PREFIX.length, hashAt)) as Record<string, unknown>;
+  } catch (error) {
+    return `entry is not valid JSON: ${(error as Error).message}`;
+  }
+  const problem = checkEntryShape(raw);
+  if (problem) return problem;
+  return {
+    seq: raw.seq as number,
+    type: raw.type as string,
+    time: raw.time as string,
+    body: raw.body as Record<string, unknown>,
+    prev: raw.prev as string,
+    files: (raw.files as FileDigest[] | undefined) ?? [],
+    ...(raw.signer !== undefined ? { signer: raw.signer as string } : {}),
+  };
+}
+
+/**
+ * Reads an entry without parsing its body: the body must be one balanced JSON object, and the
+ * fields after it must be in their canonical layout. The body is parsed on first access.
+ */
+function scanEntry(line: Buffer, hashAt: number): EntryFields | string {
+  if (!hasBytesAt(line, 0, BODY_PREFIX)) {
+    return parseEntry(line, hashAt); // not the canonical layout: let the full parser explain
+  }
+  const bodyEnd = scanJsonObject(line, BODY_PREFIX.length, hashAt);
+  if (bodyEnd === -2) return parseEntry(line, hashAt);
+  if (bodyEnd < 0) return 'the entry body is not a well-formed JSON object';
+  const fields = readTail(line, bodyEnd, hashAt);
+  if (!fields) return parseEntry(line, hashAt);
+  if (typeof fields === 'string') return fields;
+  return new ScannedEntry(line, bodyEnd, fields);
+}
+
+interface TailFields {
+  seq: number;
+  prev: string;
+  time: string;
+  type: string;
+  files: readonly FileDigest[];
+  signer: string | undefined;
+}
+
+const FILES_KEY = Buffer.from(',"files":[');
+const PREV_KEY = Buffer.from(',"prev":"');
+const SEQ_KEY = Buffer.from('","seq":');
+const SIGNER_KEY = Buffer.from(',"signer":"');
+const TIME_KEY = Buffer.from(',"time":"');
+const TYPE_KEY = Buffer.from('","type":"');
+const VERSION_TAIL = Buffer.from('","v":1}');
+const knownTypes = new Set<string>();
+
+/**
+ * Reads the fields after the body, which canonical JSON puts in a fixed order:
+ * `[,"files":[…]],"prev":"…","seq":N[,"signer":"…"],"time":"…","type":"…","v":1}`.
+ * Returns `undefined` when the bytes are not in that layout (the full parser then explains),
+ * a string for a value that is wrong. Values are not re-validated where a later comparison
+ * does it anyway: a `prev` that is not hex can never equal the previous entry's hash.
+ */
+function readTail(line: Buffer, start: number, end: number): TailFields | string | undefined {
+  let position = start;
+  let files: FileDigest[] = [];
+  if (hasBytesAt(line, position, FILES_KEY)) {
+    const close = line.indexOf(0x5d, position + FILES_KEY.length);
+    if (close < 0 || close >= end) return undefined;
+    const read = readFileDigests(line, position + FILES_KEY.length, close);
+    if (read) {
+      files = read;
+    } else {
+      try {
+        files = JSON.parse(
+          line.toString('utf8', position + FILES_KEY.length - 1, close + 1),
+        ) as FileDigest[];
+      } catch {
+        return '"files" is not valid JSON';
+      }
+    }
+    const problem = checkFiles(files, false);
+    if (problem) return problem;
+    position = close + 1;
+  }
+  if (!hasBytesAt(line, position, PREV_KEY)) return undefined;
+  position += PREV_KEY.length;
+  const prev = line.toString('latin1', position, position + 64);
+  position += 64;
+  if (!hasBytesAt(line, position, SEQ_KEY)) return undefined;
+  position += SEQ_KEY.length;
+  let seq = 0;
+  const digitsStart = position;
+  while (position < end && line[position]! >= 0x30 && line[position]! <= 0x39) {
+    seq = seq * 10 + (line[position]! - 0x30);
+    position++;
+  }
+  const digits = position - digitsStart;
+  if (digits === 0 || digits > 15 || (digits > 1 && line[digitsStart] === 0x30)) return undefined;
+  let signer: string | undefined;
+  if (hasBytesAt(line, position, SIGNER_KEY)) {
+    position += SIGNER_KEY.length;
+    const close = line.indexOf(0x22, position);
+    if (close < 0 || close >= end) return undefined;
+    signer = line.toString('latin1', position, close);
+    if (!parsePublicKey(signer)) return '"signer" is not an ed25519 identity';
+    position = close + 1;
+  }
+  if (!hasBytesAt(line, position, TIME_KEY)) return undefined;
+  position += TIME_KEY.length;
+  const timeEnd = line.indexOf(0x22, position);
+  if (timeEnd < 0 || timeEnd >= end || line[timeEnd - 1] === 0x5c) return undefined;
+  const time = line.toString('utf8', position, timeEnd);
+  position = timeEnd;
+  if (!hasBytesAt(line, position, TYPE_KEY)) return undefined;
+  position += TYPE_KEY.length;
+  const typeEnd = line.indexOf(0x22, position);
+  if (typeEnd < 0 || typeEnd >= end) return undefined;
+  const type = line.toString('latin1', position, typeEnd);
+  if (!knownTypes.has(type)) {
+    if (!isRecordType(type)) return '"type" is not a dotted lowercase name';
+    if (knownTypes.size < 4096) knownTypes.add(type);
+  }
+  position = typeEnd;
+  if (!hasBytesAt(line, position, VERSION_TAIL) || position + VERSION_TAIL.length !== end)
+    return undefined;
+  return { seq, prev, time, type, files, signer };
+}
+
+const DIGEST_APPEND = Buffer.from('{"append":true,"offset":');
+const DIGEST_OFFSET = Buffer.from('{"offset":');
+const DIGEST_PATH = Buffer.from(',"path":"');
+const DIGEST_SHA = Buffer.from('","sha256":"');
+const DIGEST_SIZE = Buffer.from('","size":');
+
+/**
+ * Reads a files array in its canonical layout (`{"append":true,"offset":N,"path":"…",
+ * "sha256":"…","size":N}` objects separated by commas) between `start` and `close` (the `]`).
+ * Returns `undefined` for anything else, and the caller falls back to `JSON.parse`.
+ */
+function readFileDigests(line: Buffer, start: number, close: number): FileDigest[] | undefined {
+  const digests: FileDigest[] = [];
+  let position = start;
+  for (;;) {
+    let append = false;
+    if (hasBytesAt(line, position, DIGEST_APPEND)) {
+      append = true;
+      position += DIGEST_APPEND.length;
+    } else if (hasBytesAt(line, position, DIGEST_OFFSET)) {
+      position += DIGEST_OFFSET.length;
+    } else {
+      return undefined;
+    }
+    const offset = readInteger(line, position, close);
+    if (!offset) return undefined;
+    position = offset.end;
+    if (!hasBytesAt(line, position, DIGEST_PATH)) return undefined;
+    position += DIGEST_PATH.length;
+    const pathEnd = line.indexOf(0x22, position);
+    if (pathEnd < 0 || pathEnd >= close) return undefined;
+    const path = line.toString('latin1', position, pathEnd);
+    position = pathEnd;
+    if (!hasBytesAt(line, position, DIGEST_SHA)) return undefined;
+    position += DIGEST_SHA.length;
+    const sha256 = line.toString('latin1', position, position + 64);
+    position += 64;
+    if (!hasBytesAt(line, position, DIGEST_SIZE)) return undefined;
+    position += DIGEST_SIZE.length;
+    const size = readInteger(line, position, close);
+    if (!size) return undefined;
+    position = size.end;
+    if (line[position] !== 0x7d) return undefined;
+    position++;
+    digests.push(
+      append
+        ? { path, offset: offset.value, size: size.value, sha256, append: true }
+        : { path, offset: offset.value, size: size.value, sha256 },
+    );
+    if (position === close) return digests;
+    if (line[position] !== 0x2c) return undefined;
+    position++;
+  }
+}
+
+/** A canonical non-negative integer (no leading zeros, at most 15 digits) at `position`. */
+function readInteger(
+  line: Buffer,
+  position: number,
+  end: number,
+): { value: number; end: number } | undefined {
+  let value = 0;
+  let index = position;
+  while (index < end && line[index]! >= 0x30 && line[index]! <= 0x39) {
+    value = value * 10 + (line[index]! - 0x30);
+    index++;
+  }
+  const digits = index - position;
+  if (digits === 0 || digits > 15 || (digits > 1 && line[position] === 0x30)) return undefined;
+  return { value, end: index };
+}
+
+/** Whether the 64 bytes at `position` spell `hex`. */
+function hexEquals(line: Buffer, position: number, hex: string): boolean {
+  for (let index = 0; index < 64; index++) {
+    if (line[position + index] !== hex.charCodeAt(index)) return false;
+  }
+  return true;
+}
+
+/** Whether `buffer` holds `expected` at `position` (a short constant; no allocation). */
+function hasBytesAt(buffer: Buffer, position: number, expected: Buffer): boolean {
+  if (position + expected.length > buffer.length) return false;
+  for (let index = 0; index < expected.length; index++) {
+    if (buffer[position + index] !== expected[index]) return false;
+  }
+  return true;
+}
+
+/** An entry whose body is parsed only when read (verification never reads it). */
+class ScannedEntry implements EntryFields {
+  readonly seq: number;
+  readonly prev: string;
+  readonly time: string;
+  readonly type: string;
+  readonly files: readonly FileDigest[];
+  readonly signer?: string;
+  #bodyBytes: Buffer | undefined;
+  #parsedBody: Record<string, unknown> | undefined;
+
+  constructor(line: Buffer, bodyEnd: number, fields: TailFields) {
+    this.#bodyBytes = line.subarray(BODY_PREFIX.length, bodyEnd);
+    this.seq = fields.seq;
+    this.prev = fields.prev;
+    this.time = fields.time;
+    this.type = fields.type;
+    this.files = fields.files;
+    if (fields.signer !== undefined) this.signer = fields.signer;
+  }
+
+  get body(): Record<string, unknown> {
+    if (this.#parsedBody === undefined) {
+      this.#parsedBody = JSON.parse(this.#bodyBytes!.toString('utf8')) as Record<string, unknown>;
+      this.#bodyBytes = undefined;
+    }
+    return this.#parsedBody;
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MAX_SCAN_DEPTH = 256;
+const scanStack = new Uint8Array(MAX_SCAN_DEPTH);
+
+/**
+ * Returns the index just after the JSON object starting at `start`, or -1 when the brackets
+ * and strings do not balance before `end` (-2 when nesting is too deep to scan here). Strings
+ * are skipped with native `indexOf`, so the cost is in the structure, not the text.
+ */
+function scanJsonObject(buffer: Buffer, start: number, end: number): number {
+  if (buffer[start] !== 0x7b) return -1;
+  let depth = 0;
+  let index = start;
+  while (index < end) {
+    const byte = buffer[index]!;
+    if (byte === QUOTE) {
+      let close = index + 1;
+      for (;;) {
+        close = buffer.indexOf(QUOTE, close);
+        if (close < 0 || close >= end) return -1;
+        let backslashes = 0;
+        while (buffer[close - 1 - backslashes] === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+        close++;
+      }
+      index = close + 1;
+      continue;
+    }
+    if (byte === 0x7b || byte === 0x5b) {
+      if (depth === MAX_SCAN_DEPTH) return -2;
+      scanStack[depth++] = byte;
+    } else if (byte === 0x7d || byte === 0x5d) {
+      if (depth === 0 || scanStack[depth - 1] !== byte - 2) return -1;
+      depth--;
+      if (depth === 0) return index + 1;
+    } else if (byte <= 0x20) {
+      return -1; // canonical JSON has no whitespace or control characters between tokens
+    }
+    index++;
+  }
+  return -1;
 }
 
 const ENTRY_KEYS = new Set(['v', 'seq', 'prev', 'time', 'type', 'body', 'files', 'signer']);
@@ -284,43 +593,52 @@ function checkEntryShape(raw: unknown): string | undefined {
   ) {
     return '"signer" is not an ed25519 identity';
   }
-  if (record.files !== undefined) {
-    if (!Array.isArray(record.files) || record.files.length === 0)
-      return '"files" is not a non-empty array';
-    for (const file of record.files as unknown[]) {
-      if (typeof file !== 'object' || file === null) return '"files" holds a non-object';
-      const digest = file as Record<string, unknown>;
-      for (const key of Object.keys(digest))
-        if (!FILE_KEYS.has(key)) return `unknown file digest field "${key}"`;
-      if (typeof digest.path !== 'string' || !isLedgerPath(digest.path))
-        return 'a file digest has an invalid path';
-      if (!Number.isSafeInteger(digest.offset) || (digest.offset as number) < 0)
-        return 'a file digest has an invalid offset';
-      if (!Number.isSafeInteger(digest.size) || (digest.size as number) < 0)
-        return 'a file digest has an invalid size';
-      if (typeof digest.sha256 !== 'string' || !HEX64.test(digest.sha256))
-        return 'a file digest has an invalid sha256';
-      if (digest.append !== undefined && digest.append !== true)
-        return 'a file digest has an invalid append flag';
+  if (record.files !== undefined) return checkFiles(record.files);
+  return undefined;
+}
+
+function checkFiles(files: unknown, checkDigests = true): string | undefined {
+  if (!Array.isArray(files) || files.length === 0) return '"files" is not a non-empty array';
+  for (const file of files as unknown[]) {
+    if (typeof file !== 'object' || file === null) return '"files" holds a non-object';
+    const digest = file as Record<string, unknown>;
+    for (const key of Object.keys(digest))
+      if (!FILE_KEYS.has(key)) return `unknown file digest field "${key}"`;
+    if (typeof digest.path !== 'string' || !isLedgerPath(digest.path))
+      return 'a file digest has an invalid path';
+    if (!Number.isSafeInteger(digest.offset) || (digest.offset as number) < 0)
+      return 'a file digest has an invalid offset';
+    if (!Number.isSafeInteger(digest.size) || (digest.size as number) < 0)
+      return 'a file digest has an invalid size';
+    // Verification compares the digest with the computed one, which rejects non-hex as well.
+    if (typeof digest.sha256 !== 'string' || (checkDigests && !HEX64.test(digest.sha256))) {
+      return 'a file digest has an invalid sha256';
     }
+    if (digest.append !== undefined && digest.append !== true)
+      return 'a file digest has an invalid append flag';
   }
   return undefined;
 }
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** Paths already found valid: the same few files (a run's steps.jsonl) recur in every entry. */
+const validPaths = new Set<string>();
 
 /**
  * Whether `path` may name a ledger data file: relative, `/`-separated, each segment starting
  * with a letter, digit or underscore (so no `..`, no hidden files), and not the chain itself.
  */
 export function isLedgerPath(path: string): boolean {
+  if (validPaths.has(path)) return true;
   if (path.length === 0 || path.length > 512) return false;
   const segments = path.split('/');
   if (segments.length === 1 && (path === 'chain.jsonl' || path === 'archive')) return false;
   if (segments[0] === 'archive' || segments[0] === 'checkpoints') return false;
-  return segments.every(
+  const valid = segments.every(
     (segment) => SEGMENT.test(segment) && segment !== '..' && !segment.endsWith('.tmp'),
   );
+  if (valid && validPaths.size < 4096) validPaths.add(path);
+  return valid;
 }
 
 /**

@@ -357,7 +357,7 @@ class FileLedger implements Ledger {
           );
           return false;
         }
-        const problem = this.state.accept(decoded.entry);
+        const problem = this.state.accept(decoded.entry, decoded.leaf);
         if (problem) {
           failure = this.integrityError(line.line, problem.code, problem.message);
           return false;
@@ -1036,7 +1036,7 @@ export async function* readLedgerEntries(
       chainPath,
       (line) => {
         const decoded = decodeEntryLine(line.bytes);
-        const problem = decoded.ok ? state.accept(decoded.entry) : decoded.problem;
+        const problem = decoded.ok ? state.accept(decoded.entry, decoded.leaf) : decoded.problem;
         if (problem || !decoded.ok) {
           const found = problem ?? { code: 'ledger/malformed-entry', message: 'malformed entry' };
           failure = new LedgerIntegrityError({

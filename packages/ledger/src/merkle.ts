@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { InvalidArgumentError } from '@karnel/core';
 
 /**
@@ -18,11 +18,20 @@ export function merkleLeafHash(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
 }
 
+const nodeInput = Buffer.alloc(65);
+
 /** The RFC 6962 interior node hash: `SHA-256(0x01 || left || right)`. */
 export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(
-    createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest(),
-  );
+  if (left.length !== 32 || right.length !== 32) {
+    return new Uint8Array(
+      createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest(),
+    );
+  }
+  // One native call over a reused buffer: a tree of n leaves needs n - 1 of these.
+  nodeInput[0] = 0x01;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return oneShotHash('sha256', nodeInput, 'buffer') as Buffer;
 }
 
 /** The largest power of two strictly smaller than `n` (n >= 2). */

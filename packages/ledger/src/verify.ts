@@ -1,12 +1,13 @@
+import { hash as oneShotHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDiagnostic, createSha256, type Diagnostic } from '@karnel/core';
+import { createDiagnostic, type Diagnostic } from '@karnel/core';
 import { readChainLines } from './chain-reader';
 import { ChainState } from './chain-state';
 import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
 import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from './entry';
 import { ARCHIVE_DIR, CHAIN_FILE, resolveLedgerPath } from './layout';
-import { merkleRoot } from './merkle';
+import { createFrontier } from './merkle';
 import { isPlausibleTornTail } from './torn-tail';
 
 /** Options of {@link verifyLedger}. */
@@ -26,6 +27,19 @@ export interface VerifyOptions {
   readonly requireSignatures?: boolean;
   /** Check the data files' digests. Default `true`; `false` checks only the chain. */
   readonly files?: boolean;
+  /**
+   * Compute the Merkle root of the verified entries into {@link VerifyReport.root} (one more
+   * hash per entry). Default `false`; always done up to the checkpoint's size when one is given.
+   */
+  readonly root?: boolean;
+  /**
+   * Parse every entry completely with `JSON.parse`. By default the fields after the body are read
+   * from their canonical layout and the body is only checked to be one balanced JSON object,
+   * which is several times faster and enough for integrity (every byte is hashed either way);
+   * `true` also rejects a body with invalid JSON inside, which only a writer that recomputed the
+   * hashes could have produced. Default `false`.
+   */
+  readonly parse?: boolean;
 }
 
 /** The first entry that failed verification. */
@@ -46,8 +60,8 @@ export interface VerifyReport {
   readonly ok: boolean;
   /** Number of entries verified (those before the first break in the chain). */
   readonly entries: number;
-  /** Merkle tree hash over the verified entries, hex. */
-  readonly root: string;
+  /** Merkle tree hash over the verified entries, hex; present when `root` was asked for. */
+  readonly root?: string;
   /** Hash of the last verified entry (64 zeros when empty). */
   readonly head: string;
   /** Number of entries carrying a valid signature. */
@@ -72,9 +86,18 @@ export async function verifyLedger(
   dir: string,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  const { checkpoint, trustedKeys, requireSignatures = false, files: checkFiles = true } = options;
+  const {
+    checkpoint,
+    trustedKeys,
+    requireSignatures = false,
+    files: checkFiles = true,
+    root: computeRoot = false,
+    parse = false,
+  } = options;
   const chainFile = join(dir, CHAIN_FILE);
-  const state = new ChainState();
+  // Verification needs neither the record index nor a running Merkle frontier: roots are
+  // computed after the pass, only when asked for.
+  const state = new ChainState({ records: false, merkle: false });
   const diagnostics: Diagnostic[] = [];
   const trusted = trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined;
   const cache = new Map<string, Buffer | null>();
@@ -113,15 +136,19 @@ export async function verifyLedger(
     return content;
   };
 
-  const checkFile = async (entry: LedgerEntry, line: number, file: FileDigest) => {
-    const content = await loadFile(file.path);
-    const display = join(dir, ...file.path.split('/'));
+  /** Checks one committed chunk against the file's bytes (already loaded). */
+  const checkChunk = (
+    entry: LedgerEntry,
+    line: number,
+    file: FileDigest,
+    content: Buffer | null,
+  ) => {
     if (!content) {
       report(
         entry.seq,
         line,
         createDiagnostic({
-          file: display,
+          file: join(dir, ...file.path.split('/')),
           code: 'ledger/file-missing',
           message: `${file.path}, written by entry ${entry.seq}, is missing`,
         }),
@@ -134,7 +161,7 @@ export async function verifyLedger(
         entry.seq,
         line,
         createDiagnostic({
-          file: display,
+          file: join(dir, ...file.path.split('/')),
           ...positionOf(content, Math.min(file.offset, content.length)),
           code: 'ledger/file-mismatch',
           message: `${file.path} is ${content.length} bytes, but entry ${entry.seq} committed ${file.append ? `bytes up to ${end}` : `${file.size} bytes`}`,
@@ -143,14 +170,13 @@ export async function verifyLedger(
       return;
     }
     bytes += file.size;
-    const digest = createSha256().update(content.subarray(file.offset, end)).digestHex();
-    if (digest !== file.sha256) {
+    if (oneShotHash('sha256', content.subarray(file.offset, end), 'hex') !== file.sha256) {
       report(
         entry.seq,
         line,
         createDiagnostic({
-          file: display,
-          ...firstDifference(content, file.offset),
+          file: join(dir, ...file.path.split('/')),
+          ...positionOf(content, file.offset),
           code: 'ledger/file-mismatch',
           message: `${file.path} bytes ${file.offset}..${end} do not match the digest entry ${entry.seq} committed (the file was modified)`,
         }),
@@ -158,9 +184,26 @@ export async function verifyLedger(
     }
   };
 
+  /** Checks an entry's files; synchronous when they are cached, a promise when one must be read. */
+  const checkFiles_ = (entry: LedgerEntry, line: number): Promise<boolean> | boolean => {
+    for (let index = 0; index < entry.files.length; index++) {
+      const file = entry.files[index]!;
+      const cached = cache.get(file.path);
+      if (cached === undefined && !cache.has(file.path)) {
+        return (async () => {
+          for (const rest of entry.files.slice(index))
+            checkChunk(entry, line, rest, await loadFile(rest.path));
+          return true;
+        })();
+      }
+      checkChunk(entry, line, file, cached ?? null);
+    }
+    return true;
+  };
+
   const tail = await readChainLines(chainFile, (chainLine) => {
     bytes += chainLine.bytes.length + 1;
-    const decoded = decodeEntryLine(chainLine.bytes);
+    const decoded = decodeEntryLine(chainLine.bytes, { parse });
     if (!decoded.ok) {
       report(
         state.next,
@@ -177,7 +220,7 @@ export async function verifyLedger(
       return false;
     }
     const entry = decoded.entry;
-    const problem = state.accept(entry);
+    const problem = state.accept(entry, decoded.leaf);
     if (problem) {
       report(
         state.next,
@@ -230,12 +273,7 @@ export async function verifyLedger(
         }),
       );
     }
-    if (checkFiles && entry.files.length > 0) {
-      return (async () => {
-        for (const file of entry.files) await checkFile(entry, chainLine.line, file);
-        return true;
-      })();
-    }
+    if (checkFiles && entry.files.length > 0) return checkFiles_(entry, chainLine.line);
     return true;
   });
 
@@ -264,16 +302,36 @@ export async function verifyLedger(
     }
   }
 
-  if (checkpoint)
-    verifyAgainstCheckpoint(checkpoint, state, chainFile, tail.lines, trustedKeys, report);
+  let root: string | undefined;
+  let checkpointRoot: string | undefined;
+  if (computeRoot || checkpoint) {
+    const frontier = createFrontier();
+    const last = computeRoot ? state.next : Math.min(state.next, checkpoint!.size);
+    for (let seq = 0; seq < last; seq++) {
+      if (checkpoint && seq === checkpoint.size) checkpointRoot = hexOf(frontier.root());
+      frontier.push(state.leafHash(seq)!);
+    }
+    if (checkpoint && last === checkpoint.size) checkpointRoot = hexOf(frontier.root());
+    if (computeRoot) root = hexOf(frontier.root());
+  }
+  if (checkpoint) {
+    verifyAgainstCheckpoint(
+      checkpoint,
+      checkpointRoot,
+      state,
+      chainFile,
+      tail.lines,
+      trustedKeys,
+      report,
+    );
+  }
 
   if (checkFiles && !chainBroken) await reportUncommitted(dir, state, loadFile, diagnostics);
 
-  const root = Buffer.from(state.frontier.root()).toString('hex');
   return {
     ok: !diagnostics.some((diagnostic) => diagnostic.severity === 'error'),
     entries: state.next,
-    root,
+    ...(root ? { root } : {}),
     head: state.head,
     signed,
     bytes,
@@ -282,8 +340,13 @@ export async function verifyLedger(
   };
 }
 
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
 function verifyAgainstCheckpoint(
   checkpoint: Checkpoint,
+  root: string | undefined,
   state: ChainState,
   chainFile: string,
   lines: number,
@@ -318,9 +381,6 @@ function verifyAgainstCheckpoint(
     );
     return;
   }
-  const root = Buffer.from(
-    merkleRoot((index) => state.leafHash(index)!, checkpoint.size, 0),
-  ).toString('hex');
   if (root !== checkpoint.root) {
     report(
       Math.max(0, checkpoint.size - 1),
@@ -410,9 +470,4 @@ function positionOf(content: Buffer, offset: number): { line: number; column: nu
     lineStart = index + 1;
   }
   return { line, column: stop - lineStart + 1 };
-}
-
-/** Where a modified chunk starts: its line and column in the data file. */
-function firstDifference(content: Buffer, offset: number): { line: number; column: number } {
-  return positionOf(content, offset);
 }

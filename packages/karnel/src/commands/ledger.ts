@@ -161,6 +161,7 @@ Example:
           ...(options.trustedKey ? { trustedKeys: options.trustedKey } : {}),
           requireSignatures: options.requireSignatures === true,
           files: options.files !== false,
+          root: true,
         });
         if (format === 'json') {
           context.output.out(

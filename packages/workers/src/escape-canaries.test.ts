@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
@@ -181,6 +182,19 @@ describe.each(runtimes)('$runtime escape canaries', ({ runtime, entry, source, c
       const result = await run({ technique: 'spawn' });
       expectContained(result);
       expect(result.output).not.toContain('child-ran');
+    });
+
+    it('denies signalling a process outside the sandbox', async () => {
+      const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        const result = await run({ technique: 'signal', pid: victim.pid });
+        expectContained(result);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(victim.exitCode).toBeNull();
+        expect(victim.signalCode).toBeNull();
+      } finally {
+        victim.kill('SIGKILL');
+      }
     });
 
     it("does not let the skill read the parent's environment secrets", async () => {

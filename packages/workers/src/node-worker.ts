@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { probeHost } from './host-probe';
-import { NODE_NET_GUARD_SOURCE } from './node-net-guard';
+import { nodeGuardSource } from './node-guard';
 import { type IsolationMode, runSubprocessSkill, type SubprocessRuntime } from './subprocess-run';
 import type {
   IsolationLayer,
@@ -55,6 +55,7 @@ class NodeWorker implements Worker {
       const layers: IsolationLayer[] = [
         ...(useBubblewrap ? (['bubblewrap'] as const) : []),
         'node-permission',
+        'node-signal-guard',
         'node-net-guard',
         'clean-env',
         'kill-timer',
@@ -99,16 +100,18 @@ class NodeWorker implements Worker {
           ...[folders.runDir, ...readPaths, ...writePaths].map((path) => `--allow-fs-read=${path}`),
           ...[folders.workDir, ...writePaths].map((path) => `--allow-fs-write=${path}`),
           `--max-old-space-size=${memoryMb}`,
-          ...(network ? [] : [`--import=${join(folders.runDir, 'net-guard.mjs')}`]),
+          `--import=${join(folders.runDir, 'guard.mjs')}`,
           plan.execution.entryAbsolute!,
         ];
         return {
           file: nodePath,
           args,
-          files: network
-            ? {}
-            : ({ 'net-guard.mjs': NODE_NET_GUARD_SOURCE } as Record<string, string>),
-          layers: ['node-permission', ...(network ? [] : (['node-net-guard'] as const))],
+          files: { 'guard.mjs': nodeGuardSource({ network }) },
+          layers: [
+            'node-permission',
+            'node-signal-guard',
+            ...(network ? [] : (['node-net-guard'] as const)),
+          ],
           rlimits: [`--data=${(memoryMb + NODE_RESERVATION_MB) * 1024 * 1024}`],
           watchdogBytes: memoryMb * 1024 * 1024,
           diedOfMemory: (stderr) => MEMORY_PATTERNS.some((pattern) => pattern.test(stderr)),
@@ -121,7 +124,7 @@ class NodeWorker implements Worker {
 
 /**
  * Creates the worker that runs `runtime: node` skills as subprocesses: Node's permission model
- * (filesystem scope, no child processes, workers, addons or inspector), a network guard, a clean
+ * (filesystem scope, no child processes, workers, addons or inspector), guards for signals and the network, a clean
  * environment, a scratch working folder, `--max-old-space-size` plus `RLIMIT_DATA` and a memory
  * watchdog, a kill timer, and bubblewrap's namespaces where the machine allows them.
  */

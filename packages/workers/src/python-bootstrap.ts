@@ -60,6 +60,16 @@ def _karnel_install(config):
     _posixsubprocess.fork_exec = fork_exec_denied
     subprocess._fork_exec = fork_exec_denied
 
+    # pidfd_send_signal signals another process without the 'os.kill' audit event.
+    import signal, _signal
+
+    def signal_denied(*args, **kwargs):
+        raise PermissionError('karnel sandbox: signalling another process is denied')
+
+    for module in (signal, _signal):
+        if hasattr(module, 'pidfd_send_signal'):
+            module.pidfd_send_signal = signal_denied
+
     def inside(path, roots):
         if isinstance(path, int):
             return True

@@ -40,6 +40,7 @@ export type KilledBy = 'timeout' | 'memory' | 'policy' | 'sandbox' | 'output' | 
 export type IsolationLayer =
   | 'bubblewrap'
   | 'node-permission'
+  | 'node-signal-guard'
   | 'node-net-guard'
   | 'python-audit-hook'
   | 'python-isolated-mode'

@@ -118,6 +118,15 @@ def _karnel_install(config):
                 refuse(event + ' from ' + repr(args[0]))
             if not inside(args[1], write_roots):
                 refuse(event + ' to ' + repr(args[1]))
+        elif event == 'sqlite3.connect':
+            database = args[0]
+            if isinstance(database, bytes):
+                database = os.fsdecode(database)
+            if not isinstance(database, str):
+                database = os.fspath(database)
+            if database not in (':memory:', ''):
+                if database.startswith('file:') or not inside(database, write_roots):
+                    refuse('opening the database ' + repr(database))
         elif event in read_events:
             if args and args[0] is not None and not inside(args[0], read_roots):
                 refuse(event + ' on ' + repr(args[0]))

@@ -3,6 +3,7 @@ import { coordinationCheck } from './coordination-check';
 import type { DirectoryCheck } from './directory-check';
 import { goalsCheck } from './goals-check';
 import { ledgerCheck } from './ledger-check';
+import { memoryCheck } from './memory-check';
 import { skillsCheck } from './skills-check';
 import { treasuryCheck } from './treasury-check';
 
@@ -18,4 +19,5 @@ export const directoryChecks: readonly DirectoryCheck[] = [
   skillsCheck,
   goalsCheck,
   treasuryCheck,
+  memoryCheck,
 ];

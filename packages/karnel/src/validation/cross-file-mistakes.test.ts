@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,11 +55,21 @@ async function markers(root: string, display: string): Promise<string[]> {
   return found;
 }
 
-/** Copies the fixture and gives it a real group ledger holding three archived messages. */
+/** The mistake {@link copyWithLedger} adds to the episodic log, where no comment can mark it. */
+const episodicMistake = 'cross-file-group/memory/episodic.jsonl:2 time/invalid';
+
+/**
+ * Copies the fixture, appends an episode whose time is not a timestamp, and gives the group a
+ * real ledger holding three archived messages.
+ */
 async function copyWithLedger(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'karnel-'));
   const group = join(root, 'cross-file-group');
   await cp(fixture, group, { recursive: true });
+  await appendFile(
+    join(group, 'memory', 'episodic.jsonl'),
+    '{"id":"epi_01KQKV7600RND6YXCDMS4FTSCQ","at":"yesterday","kind":"note","text":"Build fixed.","actor":"builder"}\n',
+  );
   const ledger = await openLedger(join(group, 'ledger'));
   const archive = createLedgerArchive({ ledger });
   const task = createMessage({
@@ -103,7 +113,7 @@ describe('karnel validate finds mistakes that span files', () => {
     const root = await copyWithLedger();
     const run = await karnel(['validate', '--format', 'json', 'cross-file-group'], root);
     expect(run.code).toBe(1);
-    expect(findings(run)).toEqual([...expected].sort());
+    expect(findings(run)).toEqual([...expected, episodicMistake].sort());
     // The four mistakes the issue names, each found by a different package's check.
     expect(expected).toEqual(
       expect.arrayContaining([
@@ -111,6 +121,7 @@ describe('karnel validate finds mistakes that span files', () => {
         'cross-file-group/goals/current.yaml:13 goals/unknown-owner-role',
         'cross-file-group/treasury/allocation_rules.yaml:1 treasury/allocation-sum',
         'cross-file-group/treasury/allocation_rules.yaml:8 treasury/gate-currency',
+        'cross-file-group/memory/strategic.yaml:6 schema/too-big',
       ]),
     );
   });
@@ -125,7 +136,11 @@ describe('karnel validate finds mistakes that span files', () => {
     const run = await karnel(['validate', '--format', 'json', 'cross-file-group'], root);
     expect(run.code).toBe(1);
     expect(findings(run)).toEqual(
-      [...expected, 'cross-file-group/ledger/coordination_log.jsonl:2 ledger/file-mismatch'].sort(),
+      [
+        ...expected,
+        episodicMistake,
+        'cross-file-group/ledger/coordination_log.jsonl:2 ledger/file-mismatch',
+      ].sort(),
     );
   });
 

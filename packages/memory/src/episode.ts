@@ -1,4 +1,12 @@
-import { type Clock, createId, type Id, idSchema, isRfc3339, timestampSchema } from '@karnel/core';
+import {
+  type Clock,
+  createId,
+  type Id,
+  idSchema,
+  isId,
+  isRfc3339,
+  timestampSchema,
+} from '@karnel/core';
 import { z } from 'zod';
 import { parseInput } from './parse-input';
 
@@ -81,9 +89,9 @@ export function createEpisode(input: EpisodeInput, clock: Clock): Episode {
       : input.at instanceof Date
         ? input.at.toISOString()
         : input.at;
-  const time = isRfc3339(at) ? Date.parse(at) : undefined;
   const candidate = dropUndefined({
-    id: input.id ?? createId('epi', time),
+    // The id records when the episode was written; `at` records when it happened.
+    id: input.id ?? createId('epi'),
     at,
     kind: input.kind,
     text: input.text,
@@ -92,7 +100,34 @@ export function createEpisode(input: EpisodeInput, clock: Clock): Episode {
     tags: input.tags && input.tags.length > 0 ? [...input.tags] : undefined,
     data: input.data,
   });
+  // Ingest speed matters (an agent may log thousands of events per run): the common shape is
+  // checked by hand, and only anything unusual goes through the schema, which also words the error.
+  if (isPlainEpisode(candidate)) return candidate as Episode;
   return parseInput(episodeSchema, candidate, 'episode') as Episode;
+}
+
+/** A cheap check that accepts a subset of what {@link episodeSchema} accepts. */
+function isPlainEpisode(candidate: Record<string, unknown>): boolean {
+  const { id, at, kind, text, actor, sources, tags, data } = candidate;
+  return (
+    data === undefined &&
+    isId(id, 'epi') &&
+    typeof at === 'string' &&
+    isRfc3339(at) &&
+    typeof kind === 'string' &&
+    EPISODE_KIND_PATTERN.test(kind) &&
+    typeof text === 'string' &&
+    (actor === undefined || (typeof actor === 'string' && actor.length > 0)) &&
+    (sources === undefined || isListOfNames(sources)) &&
+    (tags === undefined || isListOfNames(tags))
+  );
+}
+
+/** Whether `value` is an array of non-empty strings. */
+export function isListOfNames(value: unknown): boolean {
+  return (
+    Array.isArray(value) && value.every((entry) => typeof entry === 'string' && entry.length > 0)
+  );
 }
 
 /** Milliseconds since the epoch of an episode's (or item's) `at`. */

@@ -1,15 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { type Clock, InvalidArgumentError, systemClock } from '@karnel/core';
-import {
-  type Connection,
-  connect,
-  Index,
-  MatchQuery,
-  Operator,
-  rerankers,
-  type Table,
-} from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 } from 'apache-arrow';
+import type { Connection, rerankers, Table } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
 import { createEmbedder, type Embedder } from './embedder';
 import { createEpisode, type Episode, type EpisodeInput } from './episode';
 import { compileEpisodeQuery, orderAndLimit } from './episode-query';
@@ -52,6 +44,33 @@ export interface LanceMemoryOptions extends MemoryStoreOptions {
 const EPISODES = 'episodes';
 const SEMANTIC = 'semantic_items';
 
+type LanceModule = typeof import('@lancedb/lancedb');
+type ArrowModule = typeof import('apache-arrow');
+
+interface Libraries {
+  readonly lancedb: LanceModule;
+  readonly arrow: ArrowModule;
+}
+
+let libraries: Promise<Libraries> | undefined;
+
+/**
+ * LanceDB and Arrow are loaded on first use, so that importing this package (for the files or
+ * SQLite backend) does not load LanceDB's native library.
+ */
+function loadLibraries(): Promise<Libraries> {
+  // LanceDB logs deprecation notices about its own query planning to stderr at "warn", which
+  // would land in every CLI user's terminal; keep errors only unless the user chose a level.
+  process.env.LANCEDB_LOG ??= 'error';
+  libraries ??= Promise.all([import('@lancedb/lancedb'), import('apache-arrow')]).then(
+    ([lancedb, arrow]) => ({ lancedb, arrow }),
+  );
+  return libraries;
+}
+
+/** Semantic writes leave at most this many rows outside the full-text index (searched by a slow scan). */
+const MAX_UNINDEXED_ITEMS = 64;
+
 /**
  * Creates the LanceDB backend (`@lancedb/lancedb`), in `memory/lancedb/`: episodes and semantic
  * items are Lance tables with native full-text indexes; with an embedder, items also carry
@@ -69,6 +88,7 @@ export function createLanceMemory(options: LanceMemoryOptions): MemoryStore {
 }
 
 interface Tables {
+  readonly libraries: Libraries;
   readonly connection: Connection;
   readonly episodes: Table;
   /** Absent until the first item is written (its schema depends on the embedder). */
@@ -90,6 +110,10 @@ class LanceMemoryStore implements MemoryStore {
   readonly #optimizeEvery: number;
   #tables: Promise<Tables> | undefined;
   #rowsSinceOptimize = 0;
+  /** Whether this store has checked (or made) the semantic table's vector column. */
+  #semanticChecked = false;
+  /** The semantic table version whose vectors were last checked to be complete. */
+  #checkedVersion: number | undefined;
   #reranker: Promise<rerankers.RRFReranker> | undefined;
   /** One write at a time from this store; LanceDB commits conflicting writers by retrying. */
   #writeQueue: Promise<unknown> = Promise.resolve();
@@ -174,7 +198,8 @@ class LanceMemoryStore implements MemoryStore {
   async readEpisodes(query?: EpisodeQuery): Promise<Episode[]> {
     const compiled = compileEpisodeQuery(query);
     if (compiled.limit === 0) return [];
-    const { episodes: table } = await this.#open();
+    const { episodes: table, libraries } = await this.#open();
+    const { MatchQuery, Operator } = libraries.lancedb;
     const conditions: string[] = [];
     if (compiled.fromMs !== undefined) conditions.push(`at_ms >= ${compiled.fromMs}`);
     if (compiled.toMs !== undefined) conditions.push(`at_ms < ${compiled.toMs}`);
@@ -192,7 +217,7 @@ class LanceMemoryStore implements MemoryStore {
       let search = table
         .query()
         .fullTextSearch(new MatchQuery(words.join(' '), 'text', { operator: Operator.And }))
-        .select(['record', 'at_ms', 'seq'])
+        .select(['record', 'at_ms', 'seq', '_score'])
         .limit(total);
       if (where) search = search.where(where);
       rows = await search.toArray();
@@ -235,6 +260,9 @@ class LanceMemoryStore implements MemoryStore {
       );
       await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
       await this.#maybeOptimize(items.length);
+      // Rows outside the full-text index are searched by scanning them; fold them in early.
+      const stats = await table.indexStats('content_idx');
+      if (stats && stats.numUnindexedRows > MAX_UNINDEXED_ITEMS) await table.optimize();
       return items;
     });
   }
@@ -261,6 +289,7 @@ class LanceMemoryStore implements MemoryStore {
     const tables = await this.#open();
     const table = await this.#existingSemanticTable(tables);
     if (!table) return { mode, hits: [], notices };
+    const { MatchQuery } = tables.libraries.lancedb;
     const where = filterPredicate(options.filter);
     const words = queryWords(query);
     if (mode !== 'full-text') await this.#write(() => this.#backfillVectors(table));
@@ -270,7 +299,7 @@ class LanceMemoryStore implements MemoryStore {
       let search = table
         .query()
         .fullTextSearch(new MatchQuery(words.join(' '), 'content'))
-        .select(['record'])
+        .select(['record', '_score'])
         .limit(k);
       if (where) search = search.where(where);
       rows = await search.toArray();
@@ -281,7 +310,7 @@ class LanceMemoryStore implements MemoryStore {
           .query()
           .nearestTo(vector)
           .distanceType('cosine')
-          .select(['record'])
+          .select(['record', '_distance'])
           .limit(k);
         if (where) search = search.where(where);
         rows = await search.toArray();
@@ -296,7 +325,7 @@ class LanceMemoryStore implements MemoryStore {
           .nearestTo(vector)
           .distanceType('cosine')
           .select(['record'])
-          .rerank(await this.#rrf())
+          .rerank(await this.#rrf(tables.libraries))
           .limit(k);
         if (where) search = search.where(where);
         rows = await search.toArray();
@@ -362,51 +391,60 @@ class LanceMemoryStore implements MemoryStore {
   }
 
   async #connect(): Promise<Tables> {
+    const libraries = await loadLibraries();
     await mkdir(this.#layout.lancedb, { recursive: true });
     // readConsistencyInterval 0: every read checks for versions committed by other processes.
-    const connection = await connect(this.#layout.lancedb, { readConsistencyInterval: 0 });
-    const episodes = await connection.createEmptyTable(EPISODES, episodeSchema(), {
+    const connection = await libraries.lancedb.connect(this.#layout.lancedb, {
+      readConsistencyInterval: 0,
+    });
+    const episodes = await connection.createEmptyTable(EPISODES, episodeSchema(libraries.arrow), {
       mode: 'create',
       existOk: true,
     });
-    await ensureFullTextIndex(episodes, 'text');
+    await ensureFullTextIndex(libraries, episodes, 'text');
     const names = await connection.tableNames();
     const semantic = names.includes(SEMANTIC) ? await connection.openTable(SEMANTIC) : undefined;
     const dimensions = this.#embedder
       ? (await this.#embedder.embedQuery('dimensions')).length
       : undefined;
-    return { connection, episodes, semantic, dimensions };
+    return { libraries, connection, episodes, semantic, dimensions };
   }
 
   /** The semantic table, created or rebuilt so its vector column fits this store's embedder. */
   async #semanticTable(tables: Tables): Promise<Table> {
-    const { connection, dimensions } = tables;
+    const { connection, dimensions, libraries } = tables;
     if (tables.semantic === undefined) {
-      tables.semantic = await connection.createEmptyTable(SEMANTIC, semanticSchema(dimensions), {
-        mode: 'create',
-        existOk: true,
-      });
-      await ensureFullTextIndex(tables.semantic, 'content');
+      tables.semantic = await connection.createEmptyTable(
+        SEMANTIC,
+        semanticSchema(libraries.arrow, dimensions),
+        { mode: 'create', existOk: true },
+      );
+      await ensureFullTextIndex(libraries, tables.semantic, 'content');
     }
     const table = tables.semantic;
-    if (dimensions === undefined) return table;
-    const current = await vectorDimensions(table);
-    if (current === dimensions) return table;
+    if (dimensions === undefined || this.#semanticChecked) return table;
+    if ((await vectorDimensions(table)) === dimensions) {
+      this.#semanticChecked = true;
+      return table;
+    }
     // The table was made without vectors, or for a model of another size: rebuild it with this
     // model's vectors. The items themselves (the `record` column) are kept as they are.
     const rows = (await table.query().select(['record']).toArray()) as { record: string }[];
     const items = rows.map((row) => JSON.parse(row.record) as SemanticItem);
     const vectors = await this.#embedder!.embedDocuments(items.map(searchableText));
     table.close();
-    const rebuilt = await connection.createEmptyTable(SEMANTIC, semanticSchema(dimensions), {
-      mode: 'overwrite',
-    });
+    const rebuilt = await connection.createEmptyTable(
+      SEMANTIC,
+      semanticSchema(libraries.arrow, dimensions),
+      { mode: 'overwrite' },
+    );
     if (items.length > 0)
       await rebuilt.add(
         items.map((item, index) => semanticRow(item, vectors[index]!, this.#embedder!.id)),
       );
-    await ensureFullTextIndex(rebuilt, 'content');
+    await ensureFullTextIndex(libraries, rebuilt, 'content');
     tables.semantic = rebuilt;
+    this.#semanticChecked = true;
     return rebuilt;
   }
 
@@ -416,7 +454,8 @@ class LanceMemoryStore implements MemoryStore {
       if (!names.includes(SEMANTIC)) return undefined;
       tables.semantic = await tables.connection.openTable(SEMANTIC);
     }
-    if (this.#embedder) return this.#write(() => this.#semanticTable(tables));
+    if (this.#embedder && !this.#semanticChecked)
+      return this.#write(() => this.#semanticTable(tables));
     return tables.semantic;
   }
 
@@ -438,10 +477,11 @@ class LanceMemoryStore implements MemoryStore {
       .whenMatchedUpdateAll()
       .whenNotMatchedInsertAll()
       .execute(items.map((item, index) => semanticRow(item, vectors[index]!, embedder.id)));
+    this.#checkedVersion = await table.version();
   }
 
-  #rrf(): Promise<rerankers.RRFReranker> {
-    this.#reranker ??= rerankers.RRFReranker.create(60);
+  #rrf(libraries: Libraries): Promise<rerankers.RRFReranker> {
+    this.#reranker ??= libraries.lancedb.rerankers.RRFReranker.create(60);
     return this.#reranker;
   }
 
@@ -455,7 +495,7 @@ class LanceMemoryStore implements MemoryStore {
   }
 }
 
-function episodeSchema(): Schema {
+function episodeSchema({ Field, Float64, Schema, Utf8 }: ArrowModule): Schema {
   return new Schema([
     new Field('id', new Utf8(), false),
     new Field('seq', new Float64(), false),
@@ -467,8 +507,11 @@ function episodeSchema(): Schema {
   ]);
 }
 
-function semanticSchema(dimensions: number | undefined): Schema {
-  const fields: Field[] = [
+function semanticSchema(
+  { Field, FixedSizeList, Float32, Float64, List, Schema, Utf8 }: ArrowModule,
+  dimensions: number | undefined,
+): Schema {
+  const fields: InstanceType<ArrowModule['Field']>[] = [
     new Field('id', new Utf8(), false),
     new Field('at_ms', new Float64(), false),
     new Field('kind', new Utf8(), true),
@@ -521,11 +564,15 @@ function semanticRow(
   return row;
 }
 
-async function ensureFullTextIndex(table: Table, column: string): Promise<void> {
+async function ensureFullTextIndex(
+  { lancedb }: Libraries,
+  table: Table,
+  column: string,
+): Promise<void> {
   const indices = await table.listIndices();
   if (indices.some((index) => index.columns.includes(column) && index.indexType === 'FTS')) return;
   try {
-    await table.createIndex(column, { config: Index.fts() });
+    await table.createIndex(column, { config: lancedb.Index.fts() });
   } catch (error) {
     // Another process may have created it between the check and here.
     const again = await table.listIndices();
@@ -536,8 +583,8 @@ async function ensureFullTextIndex(table: Table, column: string): Promise<void> 
 
 async function vectorDimensions(table: Table): Promise<number | undefined> {
   const field = (await table.schema()).fields.find((candidate) => candidate.name === 'vector');
-  if (!field || !(field.type instanceof FixedSizeList)) return undefined;
-  return field.type.listSize;
+  const listSize = (field?.type as { listSize?: unknown } | undefined)?.listSize;
+  return typeof listSize === 'number' ? listSize : undefined;
 }
 
 async function hasVectorColumn(table: Table): Promise<boolean> {

@@ -1,6 +1,14 @@
-import { type Clock, createId, type Id, idSchema, isRfc3339, timestampSchema } from '@karnel/core';
+import {
+  type Clock,
+  createId,
+  type Id,
+  idSchema,
+  isId,
+  isRfc3339,
+  timestampSchema,
+} from '@karnel/core';
 import { z } from 'zod';
-import { dropUndefined, episodeKindSchema } from './episode';
+import { dropUndefined, EPISODE_KIND_PATTERN, episodeKindSchema, isListOfNames } from './episode';
 import { parseInput } from './parse-input';
 
 /**
@@ -64,9 +72,8 @@ export function createSemanticItem(input: SemanticItemInput, clock: Clock): Sema
       : input.at instanceof Date
         ? input.at.toISOString()
         : input.at;
-  const time = isRfc3339(at) ? Date.parse(at) : undefined;
   const candidate = dropUndefined({
-    id: input.id ?? createId('mem', time),
+    id: input.id ?? createId('mem'),
     at,
     text: input.text,
     title: input.title,
@@ -75,7 +82,25 @@ export function createSemanticItem(input: SemanticItemInput, clock: Clock): Sema
     tags: input.tags && input.tags.length > 0 ? [...input.tags] : undefined,
     data: input.data,
   });
+  if (isPlainItem(candidate)) return candidate as SemanticItem;
   return parseInput(semanticItemSchema, candidate, 'item') as SemanticItem;
+}
+
+/** A cheap check that accepts a subset of what {@link semanticItemSchema} accepts. */
+function isPlainItem(candidate: Record<string, unknown>): boolean {
+  const { id, at, text, title, kind, sources, tags, data } = candidate;
+  return (
+    data === undefined &&
+    isId(id, 'mem') &&
+    typeof at === 'string' &&
+    isRfc3339(at) &&
+    typeof text === 'string' &&
+    text.length > 0 &&
+    (title === undefined || (typeof title === 'string' && title.length > 0)) &&
+    (kind === undefined || (typeof kind === 'string' && EPISODE_KIND_PATTERN.test(kind))) &&
+    isListOfNames(sources) &&
+    (tags === undefined || isListOfNames(tags))
+  );
 }
 
 /** The text an item is searched and embedded by: its title (when any) and its text. */

@@ -42,7 +42,7 @@ try {
   const corpusPath = join(root, 'corpus.json');
   await writeFile(corpusPath, JSON.stringify(corpus));
   console.log(
-    `corpus: ${corpus.documents.length} package READMEs from node_modules, each queried by its package.json description; ${corpus.sentences.length} README sentences cycled into ${episodeCount.toLocaleString('en-US')} episodes`,
+    `corpus: ${corpus.documents.length} package READMEs from node_modules, each queried by its package.json description (cut out of the README where it appears verbatim); ${corpus.sentences.length} README sentences cycled into ${episodeCount.toLocaleString('en-US')} episodes`,
   );
   const results = [];
   for (const [label, row] of rows) {
@@ -143,7 +143,9 @@ function buildCorpus(store) {
       /^readme(\.(md|markdown|txt))?$/i.test(file),
     );
     if (!readmeName) continue;
-    const readme = readFileSync(join(dir, readmeName), 'utf8').slice(0, 20_000);
+    // The description is cut out of the README wherever it appears verbatim, so that a query has
+    // to match the rest of the text rather than find itself.
+    const readme = readFileSync(join(dir, readmeName), 'utf8').slice(0, 20_000).split(description).join(' ');
     if (readme.trim().length < 200) continue;
     names.add(manifest.name);
     descriptions.add(description.toLowerCase());

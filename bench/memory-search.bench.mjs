@@ -145,7 +145,10 @@ function buildCorpus(store) {
     if (!readmeName) continue;
     // The description is cut out of the README wherever it appears verbatim, so that a query has
     // to match the rest of the text rather than find itself.
-    const readme = readFileSync(join(dir, readmeName), 'utf8').slice(0, 20_000).split(description).join(' ');
+    const readme = readFileSync(join(dir, readmeName), 'utf8')
+      .slice(0, 20_000)
+      .split(description)
+      .join(' ');
     if (readme.trim().length < 200) continue;
     names.add(manifest.name);
     descriptions.add(description.toLowerCase());

@@ -1,5 +1,6 @@
 import { GENESIS_PREV, type LedgerEntry } from './entry';
 import { createFrontier, type MerkleFrontier } from './merkle';
+import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
 
 /** What the chain has committed for one data file. */
 export interface FileState {
@@ -42,6 +43,11 @@ export class ChainState {
   readonly decisions = new Map<string, { outcome: boolean }>();
   /** Lines of `coordination_log.jsonl` committed so far. */
   coordinationLines = 0;
+  /** The snapshot the state started from, when the entries before it were not available. */
+  startSnapshot: SnapshotBody | undefined;
+  /** The last snapshot entry accepted: its seq. */
+  lastSnapshotSeq: number | undefined;
+  private baseNodes: Uint8Array[] = [];
   private leaves = Buffer.alloc(32 * 1024);
   private readonly records: boolean;
   private readonly merkle: boolean;
@@ -69,9 +75,16 @@ export class ChainState {
    * it does not; the state is then unchanged.
    */
   accept(entry: LedgerEntry, leafHash?: Uint8Array): LinkProblem | undefined {
+    if (this.next === 0 && entry.seq > 0 && entry.type === SNAPSHOT_TYPE) {
+      const started = this.startFrom(entry);
+      if (started) return started;
+    }
     const problem =
-      this.checkLink(entry) ?? (entry.files.length > 0 ? this.checkFiles(entry) : undefined);
+      this.checkLink(entry) ??
+      (entry.files.length > 0 ? this.checkFiles(entry) : undefined) ??
+      (entry.type === SNAPSHOT_TYPE ? this.checkSnapshot(entry) : undefined);
     if (problem) return problem;
+    if (entry.type === SNAPSHOT_TYPE) this.lastSnapshotSeq = entry.seq;
     const leaf = leafHash ?? Buffer.from(entry.hash, 'hex');
     const at = (this.next - this.base) * 32;
     if (at + 32 > this.leaves.length) {
@@ -94,6 +107,87 @@ export class ChainState {
         });
     }
     if (this.records) this.applyRecord(entry);
+    return undefined;
+  }
+
+  /** The Merkle root of the first `size` entries, when they are known (not archived away). */
+  rootAt(size: number): Uint8Array | undefined {
+    if (size < this.base || size > this.next) return undefined;
+    if (this.merkle && size === this.next) return this.frontier.root();
+    const frontier = createFrontier(
+      this.base > 0 ? { size: this.base, nodes: this.baseNodes } : undefined,
+    );
+    for (let seq = this.base; seq < size; seq++) frontier.push(this.leafHash(seq)!);
+    return frontier.root();
+  }
+
+  /** Starts the state from a snapshot entry: the chain's earlier entries were archived. */
+  private startFrom(entry: LedgerEntry): LinkProblem | undefined {
+    const body = parseSnapshotBody(entry.body);
+    if (typeof body === 'string') return { code: 'ledger/snapshot-mismatch', message: body };
+    if (body.size !== entry.seq) {
+      return {
+        code: 'ledger/snapshot-mismatch',
+        message: `the snapshot at entry ${entry.seq} claims ${body.size} earlier entries`,
+      };
+    }
+    const nodes = body.frontier.map((node) => new Uint8Array(Buffer.from(node, 'hex')));
+    let frontier: MerkleFrontier;
+    try {
+      frontier = createFrontier({ size: body.size, nodes });
+    } catch {
+      return {
+        code: 'ledger/snapshot-mismatch',
+        message: 'the snapshot frontier does not fit its size',
+      };
+    }
+    if (Buffer.from(frontier.root()).toString('hex') !== body.root) {
+      return {
+        code: 'ledger/snapshot-mismatch',
+        message: 'the snapshot frontier does not hash to its root',
+      };
+    }
+    this.base = entry.seq;
+    this.next = entry.seq;
+    this.head = entry.prev;
+    this.baseNodes = nodes;
+    this.frontier = frontier;
+    this.startSnapshot = body;
+    for (const file of body.files) {
+      this.files.set(file.path, {
+        end: file.size,
+        append: file.append === true,
+        firstSeq: entry.seq,
+      });
+    }
+    for (const run of body.runs)
+      this.runs.set(run.id, { steps: run.steps, finished: run.finished });
+    for (const decision of body.decisions)
+      this.decisions.set(decision.id, { outcome: decision.outcome });
+    this.coordinationLines = body.coordination_lines;
+    return undefined;
+  }
+
+  /** Checks a snapshot's claims against the state the chain built. */
+  private checkSnapshot(entry: LedgerEntry): LinkProblem | undefined {
+    const body = parseSnapshotBody(entry.body);
+    if (typeof body === 'string') return { code: 'ledger/snapshot-mismatch', message: body };
+    const mismatch = (message: string) => ({
+      code: 'ledger/snapshot-mismatch',
+      message: `snapshot entry ${entry.seq}: ${message}`,
+    });
+    if (body.size !== entry.seq) return mismatch(`claims ${body.size} earlier entries`);
+    const root = this.rootAt(entry.seq);
+    if (root && Buffer.from(root).toString('hex') !== body.root)
+      return mismatch('its root is not the root of the entries before it');
+    if (body.files.length !== this.files.size)
+      return mismatch('its file list differs from the files the chain committed');
+    for (const file of body.files) {
+      const state = this.files.get(file.path);
+      if (!state || state.end !== file.size || state.append !== (file.append === true)) {
+        return mismatch(`${file.path} is not recorded as the chain committed it`);
+      }
+    }
     return undefined;
   }
 

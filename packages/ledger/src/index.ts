@@ -20,6 +20,7 @@ export { LedgerIntegrityError, LedgerStateError } from './errors';
 export {
   type AppendOptions,
   type AppendRecord,
+  type ArchiveResult,
   type CheckpointOptions,
   type ConsistencyProof,
   type EntriesOptions,
@@ -61,4 +62,12 @@ export {
   runStartedInputSchema,
   runStepInputSchema,
 } from './record-input';
+export {
+  parseSnapshotBody,
+  SNAPSHOT_TYPE,
+  type SnapshotBody,
+  type SnapshotFile,
+  snapshotBodySchema,
+  snapshotFileSchema,
+} from './snapshot';
 export { type FirstBadEntry, type VerifyOptions, type VerifyReport, verifyLedger } from './verify';

@@ -45,3 +45,23 @@ export function recordFilesDir(entryId: string): string {
 export function resolveLedgerPath(dir: string, path: string): string {
   return join(dir, ...path.split('/'));
 }
+
+/** Name of the archive segment holding entries `first` to `last` (zero-padded so names sort). */
+export function archiveSegmentPath(first: number, last: number): string {
+  return `${ARCHIVE_DIR}/chain-${String(first).padStart(12, '0')}-${String(last).padStart(12, '0')}.jsonl`;
+}
+
+/** The archive segments in `dir`, ledger-relative, in chain order. */
+export async function listArchiveSegments(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  let names: string[];
+  try {
+    names = await readdir(join(dir, ARCHIVE_DIR));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /^chain-\d{12}-\d{12}\.jsonl$/.test(name))
+    .sort()
+    .map((name) => `${ARCHIVE_DIR}/${name}`);
+}

@@ -1,4 +1,4 @@
-import { mkdir, open, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   type Clock,
@@ -28,16 +28,19 @@ import {
 } from './entry';
 import { LedgerIntegrityError, LedgerStateError } from './errors';
 import {
+  archiveSegmentPath,
   CHAIN_FILE,
   COORDINATION_LOG,
   decisionPaths,
   LOCK_FILE,
+  listArchiveSegments,
   outcomePath,
   recordFilesDir,
   resolveLedgerPath,
   runPaths,
 } from './layout';
-import { consistencyPath, inclusionPath, merkleRoot } from './merkle';
+import { consistencyPath, inclusionPath } from './merkle';
+import { SNAPSHOT_TYPE, type SnapshotBody, type SnapshotFile } from './snapshot';
 import { isPlausibleTornTail } from './torn-tail';
 import { type VerifyOptions, type VerifyReport, verifyLedger } from './verify';
 
@@ -220,8 +223,30 @@ export interface Ledger {
   proveInclusion(seq: number, size?: number): Promise<InclusionProof>;
   /** Proves that the tree of `oldSize` entries is a prefix of the tree of `newSize` (default: current). */
   proveConsistency(oldSize: number, newSize?: number): Promise<ConsistencyProof>;
+  /**
+   * Appends a signed `ledger.snapshot` entry recording everything needed to continue the chain
+   * without the entries before it (Merkle frontier, committed file digests, open runs). It is
+   * the anchor of {@link Ledger.archive}.
+   */
+  snapshot(signer: Signer): Promise<LedgerEntry>;
+  /**
+   * Moves every entry before the latest snapshot to `archive/chain-<first>-<last>.jsonl`; the
+   * live chain then starts at the snapshot. The archive can later be moved elsewhere: the chain
+   * stays verifiable from the signed snapshot, and fully verifiable with the archive.
+   */
+  archive(): Promise<ArchiveResult>;
   /** Waits for queued appends, then releases the ledger. */
   close(): Promise<void>;
+}
+
+/** The result of {@link Ledger.archive}. */
+export interface ArchiveResult {
+  /** Number of entries moved to the archive. */
+  readonly archived: number;
+  /** The archive segment written, relative to the ledger folder. */
+  readonly segment: string;
+  /** The seq the live chain now starts at (the snapshot's). */
+  readonly base: number;
 }
 
 /** One data file write of a prepared record. */
@@ -239,7 +264,7 @@ interface PreparedRecord {
 }
 
 interface Pending {
-  readonly prepare: (state: ChainState, time: string) => PreparedRecord;
+  readonly prepare: (state: ChainState, time: string) => PreparedRecord | Promise<PreparedRecord>;
   readonly signer: Signer | undefined;
   readonly resolve: (entry: LedgerEntry) => void;
   readonly reject: (error: unknown) => void;
@@ -284,6 +309,10 @@ class FileLedger implements Ledger {
   private chainEnd = 0;
   private chainLines = 0;
   private chainIno: number | undefined;
+  /** Whether the live chain may start with entries the archive already holds (a crash mid-archive). */
+  private overlap = false;
+  /** Where the last snapshot entry of the live chain starts (byte offset), for archiving. */
+  private lastSnapshot: { seq: number; offset: number } | undefined;
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -342,12 +371,28 @@ class FileLedger implements Ledger {
       );
     }
     this.chainIno = info.ino;
+    if (this.chainEnd === 0 && this.state.next === 0) await this.replayArchive();
     if (info.size === this.chainEnd) return;
     let failure: LedgerIntegrityError | undefined;
     const tail = await readChainLines(
       this.chainPath,
       (line) => {
         const decoded = decodeEntryLine(line.bytes);
+        if (decoded.ok && this.overlap) {
+          // Entries copied to the archive by an archiving that crashed before it replaced the
+          // chain file: identical to what the archive holds, so they are read once.
+          const known = this.state.leafHash(decoded.entry.seq);
+          if (
+            decoded.entry.seq < this.state.next &&
+            known &&
+            Buffer.from(known).equals(decoded.leaf)
+          )
+            return true;
+          this.overlap = false;
+        }
+        if (decoded.ok && decoded.entry.type === SNAPSHOT_TYPE) {
+          this.lastSnapshot = { seq: decoded.entry.seq, offset: line.offset };
+        }
         if (!decoded.ok) {
           failure = this.integrityError(
             line.line,
@@ -407,6 +452,54 @@ class FileLedger implements Ledger {
     this.chainEnd = 0;
     this.chainLines = 0;
     this.chainIno = undefined;
+    this.overlap = false;
+    this.lastSnapshot = undefined;
+  }
+
+  /** Replays the archived segments (when present) before the live chain. */
+  private async replayArchive(): Promise<void> {
+    const segments = await listArchiveSegments(this.dir);
+    for (const segment of segments) {
+      const path = resolveLedgerPath(this.dir, segment);
+      let failure: LedgerIntegrityError | undefined;
+      const tail = await readChainLines(path, (line) => {
+        const decoded = decodeEntryLine(line.bytes);
+        const problem = decoded.ok
+          ? this.state.accept(decoded.entry, decoded.leaf)
+          : decoded.problem;
+        if (!problem) return true;
+        failure = new LedgerIntegrityError({
+          dir: this.dir,
+          diagnostics: [
+            createDiagnostic({
+              file: path,
+              line: line.line,
+              code: problem.code,
+              message: problem.message,
+            }),
+          ],
+        });
+        return false;
+      });
+      if (!failure && tail.rest.length > 0) {
+        failure = new LedgerIntegrityError({
+          dir: this.dir,
+          diagnostics: [
+            createDiagnostic({
+              file: path,
+              line: tail.lines + 1,
+              code: 'ledger/malformed-entry',
+              message: 'the archive segment ends with a partial line',
+            }),
+          ],
+        });
+      }
+      if (failure) {
+        this.state = new ChainState();
+        throw failure;
+      }
+    }
+    this.overlap = segments.length > 0;
   }
 
   private integrityError(
@@ -490,6 +583,7 @@ class FileLedger implements Ledger {
   private async writeBatch(batch: Pending[], done: Array<[Pending, LedgerEntry]>): Promise<void> {
     const lines: Buffer[] = [];
     const accepted: Array<[Pending, LedgerEntry]> = [];
+    let snapshotAt: { seq: number; offset: number } | undefined;
     const appendFiles = new Map<
       string,
       { handle: Awaited<ReturnType<typeof open>>; end: number; created: boolean }
@@ -500,7 +594,7 @@ class FileLedger implements Ledger {
         const time = this.clock.now().toISOString();
         let prepared: PreparedRecord;
         try {
-          prepared = pending.prepare(this.state, time);
+          prepared = await pending.prepare(this.state, time);
           checkWrites(this.state, prepared);
         } catch (error) {
           pending.reject(error);
@@ -548,6 +642,10 @@ class FileLedger implements Ledger {
         const problem = this.state.accept(entry);
         if (problem)
           throw new LedgerStateError({ recordType: prepared.type, message: problem.message });
+        if (entry.type === SNAPSHOT_TYPE) {
+          const offset = this.chainEnd + lines.reduce((sum, written) => sum + written.length, 0);
+          snapshotAt = { seq: entry.seq, offset };
+        }
         lines.push(line);
         accepted.push([pending, entry]);
       }
@@ -571,6 +669,7 @@ class FileLedger implements Ledger {
           }
           this.chainEnd += data.length;
           this.chainLines += lines.length;
+          if (snapshotAt) this.lastSnapshot = snapshotAt;
         } finally {
           await handle.close();
         }
@@ -827,6 +926,78 @@ class FileLedger implements Ledger {
     );
   }
 
+  async snapshot(signer: Signer): Promise<LedgerEntry> {
+    return this.enqueue(
+      async (state) => {
+        const files: SnapshotFile[] = [];
+        for (const [path, file] of [...state.files].sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        )) {
+          files.push({
+            path,
+            size: file.end,
+            sha256: await hashPrefix(resolveLedgerPath(this.dir, path), file.end),
+            ...(file.append ? { append: true } : {}),
+          });
+        }
+        const body: SnapshotBody = {
+          size: state.next,
+          root: Buffer.from(state.frontier.root()).toString('hex'),
+          frontier: state.frontier.nodes(),
+          origin: originOf(state),
+          files,
+          runs: [...state.runs].map(([id, run]) => ({
+            id,
+            steps: run.steps,
+            finished: run.finished,
+          })),
+          decisions: [...state.decisions].map(([id, decision]) => ({
+            id,
+            outcome: decision.outcome,
+          })),
+          coordination_lines: state.coordinationLines,
+        };
+        return { type: SNAPSHOT_TYPE, body, files: [] };
+      },
+      { signer },
+    );
+  }
+
+  async archive(): Promise<ArchiveResult> {
+    while (this.flushing || this.queue.length > 0) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.startFlush();
+      }
+      await this.flushing;
+    }
+    return this.withLock(async () => {
+      await this.catchUp();
+      const snapshot = this.lastSnapshot;
+      if (!snapshot || snapshot.seq <= this.state.base) {
+        throw new LedgerStateError({
+          recordType: SNAPSHOT_TYPE,
+          message: 'nothing to archive: write a snapshot first (ledger.snapshot(signer))',
+        });
+      }
+      const chain = await readFile(this.chainPath);
+      const first = this.state.base;
+      const segment = archiveSegmentPath(first, snapshot.seq - 1);
+      // The segment first, then the shorter chain: a crash in between leaves both, and readers
+      // skip the live entries the archive already holds.
+      await writeFileAtomic(
+        resolveLedgerPath(this.dir, segment),
+        chain.subarray(0, snapshot.offset),
+      );
+      await syncFolder(this.dir);
+      await writeFileAtomic(this.chainPath, chain.subarray(snapshot.offset, this.chainEnd));
+      this.reset();
+      await this.catchUp();
+      return { archived: snapshot.seq - first, segment, base: snapshot.seq };
+    });
+  }
+
   // ---- reading ------------------------------------------------------------------------------
 
   entries(options: EntriesOptions = {}): AsyncIterable<LedgerEntry> {
@@ -844,7 +1015,7 @@ class FileLedger implements Ledger {
 
   async checkpoint(signer: Signer, options: CheckpointOptions = {}): Promise<Checkpoint> {
     const state = await this.synced();
-    const origin = options.origin ?? defaultOrigin(state);
+    const origin = options.origin ?? originOf(state);
     return createCheckpoint(
       { origin, size: state.next, root: Buffer.from(state.frontier.root()).toString('hex') },
       [signer, ...(options.cosigners ?? [])],
@@ -855,6 +1026,7 @@ class FileLedger implements Ledger {
     const state = await this.synced();
     const treeSize = size ?? state.next;
     checkSize(treeSize, state.next, 'size');
+    if (state.base > 0) throw archivedError();
     const leaves = (index: number) => state.leafHash(index)!;
     const path = inclusionPath(leaves, seq, treeSize);
     return {
@@ -870,6 +1042,7 @@ class FileLedger implements Ledger {
     const state = await this.synced();
     const size = newSize ?? state.next;
     checkSize(size, state.next, 'newSize');
+    if (state.base > 0) throw archivedError();
     const path = consistencyPath((index) => state.leafHash(index)!, oldSize, size);
     return {
       oldSize,
@@ -892,17 +1065,48 @@ class FileLedger implements Ledger {
 }
 
 /** The default checkpoint origin: names the ledger by its first entry, which never changes. */
-function defaultOrigin(state: ChainState): string {
+function originOf(state: ChainState): string {
+  if (state.startSnapshot) return state.startSnapshot.origin;
   const first = state.leafHash(0);
   return `karnel.ledger/${first ? Buffer.from(first).toString('hex').slice(0, 32) : 'empty'}`;
 }
 
 function hexRoot(state: ChainState, size: number): string {
-  const root =
-    size === state.next
-      ? state.frontier.root()
-      : merkleRoot((index) => state.leafHash(index)!, size);
+  const root = state.rootAt(size);
+  if (!root) throw archivedError();
   return Buffer.from(root).toString('hex');
+}
+
+function archivedError(): LedgerStateError {
+  return new LedgerStateError({
+    recordType: 'ledger.proof',
+    message:
+      'the entries this proof needs were archived; put the archive/ segments back to prove them',
+  });
+}
+
+/** SHA-256 (hex) of the first `size` bytes of a file, read in chunks. */
+async function hashPrefix(path: string, size: number): Promise<string> {
+  const hasher = createSha256();
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    let position = 0;
+    while (position < size) {
+      const { bytesRead } = await handle.read(
+        buffer,
+        0,
+        Math.min(buffer.length, size - position),
+        position,
+      );
+      if (bytesRead === 0) break;
+      hasher.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hasher.digestHex();
 }
 
 function checkSize(size: number, current: number, argument: string): void {
@@ -1023,49 +1227,60 @@ export async function* readLedgerEntries(
 ): AsyncGenerator<LedgerEntry> {
   const { fromSeq = 0, type } = options;
   const chainPath = join(dir, CHAIN_FILE);
-  const state = new ChainState();
+  const state = new ChainState({ merkle: false });
   const matches = (entryType: string) =>
     !type || entryType === type || entryType.startsWith(`${type}.`);
-  let position = 0;
-  let lineNumber = 0;
-  for (;;) {
-    const buffered: LedgerEntry[] = [];
-    let failure: LedgerIntegrityError | undefined;
-    let full = false;
-    const tail = await readChainLines(
-      chainPath,
-      (line) => {
-        const decoded = decodeEntryLine(line.bytes);
-        const problem = decoded.ok ? state.accept(decoded.entry, decoded.leaf) : decoded.problem;
-        if (problem || !decoded.ok) {
-          const found = problem ?? { code: 'ledger/malformed-entry', message: 'malformed entry' };
-          failure = new LedgerIntegrityError({
-            dir,
-            diagnostics: [
-              createDiagnostic({
-                file: chainPath,
-                line: line.line,
-                code: found.code,
-                message: found.message,
-              }),
-            ],
-          });
-          return false;
-        }
-        if (decoded.entry.seq >= fromSeq && matches(decoded.entry.type))
-          buffered.push(decoded.entry);
-        if (buffered.length >= 1024) {
-          full = true;
-          return false;
-        }
-        return true;
-      },
-      { start: position, startLine: lineNumber },
-    );
-    position = tail.end;
-    lineNumber = tail.lines;
-    yield* buffered;
-    if (failure) throw failure;
-    if (!full) return;
+  const segments = await listArchiveSegments(dir);
+  let overlap = segments.length > 0;
+  for (const file of [...segments.map((segment) => resolveLedgerPath(dir, segment)), chainPath]) {
+    const live = file === chainPath;
+    let position = 0;
+    let lineNumber = 0;
+    for (;;) {
+      const buffered: LedgerEntry[] = [];
+      let failure: LedgerIntegrityError | undefined;
+      let full = false;
+      const tail = await readChainLines(
+        file,
+        (line) => {
+          const decoded = decodeEntryLine(line.bytes);
+          if (decoded.ok && live && overlap) {
+            const known = state.leafHash(decoded.entry.seq);
+            if (decoded.entry.seq < state.next && known && Buffer.from(known).equals(decoded.leaf))
+              return true;
+            overlap = false;
+          }
+          const problem = decoded.ok ? state.accept(decoded.entry, decoded.leaf) : decoded.problem;
+          if (problem || !decoded.ok) {
+            const found = problem ?? { code: 'ledger/malformed-entry', message: 'malformed entry' };
+            failure = new LedgerIntegrityError({
+              dir,
+              diagnostics: [
+                createDiagnostic({
+                  file,
+                  line: line.line,
+                  code: found.code,
+                  message: found.message,
+                }),
+              ],
+            });
+            return false;
+          }
+          if (decoded.entry.seq >= fromSeq && matches(decoded.entry.type))
+            buffered.push(decoded.entry);
+          if (buffered.length >= 1024) {
+            full = true;
+            return false;
+          }
+          return true;
+        },
+        { start: position, startLine: lineNumber },
+      );
+      position = tail.end;
+      lineNumber = tail.lines;
+      yield* buffered;
+      if (failure) throw failure;
+      if (!full) break;
+    }
   }
 }

@@ -2,12 +2,12 @@ import { hash as oneShotHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
-import { readChainLines } from './chain-reader';
+import { type ChainLine, readChainLines } from './chain-reader';
 import { ChainState } from './chain-state';
 import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
 import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from './entry';
-import { ARCHIVE_DIR, CHAIN_FILE, resolveLedgerPath } from './layout';
-import { createFrontier } from './merkle';
+import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from './layout';
+import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
 import { isPlausibleTornTail } from './torn-tail';
 
 /** Options of {@link verifyLedger}. */
@@ -201,32 +201,73 @@ export async function verifyLedger(
     return true;
   };
 
-  const tail = await readChainLines(chainFile, (chainLine) => {
+  /** Checks that a snapshot's file digests match the files' committed prefixes. */
+  const checkSnapshotFiles = async (
+    entry: LedgerEntry,
+    line: number,
+    file: string,
+    snapshot: SnapshotBody,
+  ) => {
+    for (const claimed of snapshot.files) {
+      const content = await loadFile(claimed.path);
+      if (content && content.length >= claimed.size) {
+        bytes += claimed.size;
+        if (oneShotHash('sha256', content.subarray(0, claimed.size), 'hex') === claimed.sha256)
+          continue;
+      }
+      report(
+        entry.seq,
+        line,
+        createDiagnostic({
+          file: content ? join(dir, ...claimed.path.split('/')) : file,
+          code: content ? 'ledger/file-mismatch' : 'ledger/file-missing',
+          message: content
+            ? `${claimed.path} does not have the ${claimed.size} bytes snapshot entry ${entry.seq} recorded`
+            : `${claimed.path}, recorded by snapshot entry ${entry.seq}, is missing`,
+        }),
+      );
+    }
+    if (checkFiles && entry.files.length > 0) await checkFiles_(entry, line);
+    return true;
+  };
+
+  let overlap = false;
+  const onLine = (file: string, live: boolean) => (chainLine: ChainLine) => {
     bytes += chainLine.bytes.length + 1;
     const decoded = decodeEntryLine(chainLine.bytes, { parse });
     if (!decoded.ok) {
+      // The first line of a chain whose earlier entries were archived away has no predecessor
+      // to say which entry it should be: take the number it claims.
+      const seq = state.next === 0 ? (claimedSeq(chainLine.bytes) ?? 0) : state.next;
       report(
-        state.next,
+        seq,
         chainLine.line,
         createDiagnostic({
-          file: chainFile,
+          file,
           line: chainLine.line,
           column: decoded.problem.column,
           code: decoded.problem.code,
-          message: `entry ${state.next}: ${decoded.problem.message}`,
+          message: `entry ${seq}: ${decoded.problem.message}`,
         }),
       );
       chainBroken = true;
       return false;
     }
     const entry = decoded.entry;
+    if (live && overlap) {
+      // Entries an interrupted archiving already copied to the archive: read them once.
+      const known = state.leafHash(entry.seq);
+      if (entry.seq < state.next && known && Buffer.from(known).equals(decoded.leaf)) return true;
+      overlap = false;
+    }
+    const snapshot = entry.type === SNAPSHOT_TYPE ? parseSnapshotBody(entry.body) : undefined;
     const problem = state.accept(entry, decoded.leaf);
     if (problem) {
       report(
         state.next,
         chainLine.line,
         createDiagnostic({
-          file: chainFile,
+          file,
           line: chainLine.line,
           code: problem.code,
           message: problem.message,
@@ -241,7 +282,7 @@ export async function verifyLedger(
           entry.seq,
           chainLine.line,
           createDiagnostic({
-            file: chainFile,
+            file,
             line: chainLine.line,
             code: 'ledger/bad-signature',
             message: `entry ${entry.seq} names signer ${entry.signer} but ${entry.signature ? 'its signature does not verify' : 'carries no signature'}`,
@@ -252,7 +293,7 @@ export async function verifyLedger(
           entry.seq,
           chainLine.line,
           createDiagnostic({
-            file: chainFile,
+            file,
             line: chainLine.line,
             code: 'ledger/untrusted-signer',
             message: `entry ${entry.seq} is signed by ${entry.signer}, which is not a trusted key`,
@@ -266,16 +307,58 @@ export async function verifyLedger(
         entry.seq,
         chainLine.line,
         createDiagnostic({
-          file: chainFile,
+          file,
           line: chainLine.line,
           code: 'ledger/unsigned-entry',
           message: `entry ${entry.seq} is not signed`,
         }),
       );
     }
+    if (snapshot !== undefined) {
+      if (!entry.signer) {
+        report(
+          entry.seq,
+          chainLine.line,
+          createDiagnostic({
+            file,
+            line: chainLine.line,
+            code: 'ledger/unsigned-snapshot',
+            message: `snapshot entry ${entry.seq} is not signed; archived entries may only be vouched for by a signed snapshot`,
+          }),
+        );
+      }
+      if (checkFiles && typeof snapshot !== 'string') {
+        return checkSnapshotFiles(entry, chainLine.line, file, snapshot);
+      }
+    }
     if (checkFiles && entry.files.length > 0) return checkFiles_(entry, chainLine.line);
     return true;
-  });
+  };
+
+  const segments = await listArchiveSegments(dir);
+  for (const segment of segments) {
+    const file = resolveLedgerPath(dir, segment);
+    const segmentTail = await readChainLines(file, onLine(file, false));
+    if (chainBroken) break;
+    if (segmentTail.rest.length > 0) {
+      report(
+        state.next,
+        segmentTail.lines + 1,
+        createDiagnostic({
+          file,
+          line: segmentTail.lines + 1,
+          code: 'ledger/malformed-entry',
+          message: `entry ${state.next}: the archive segment ends with a partial line`,
+        }),
+      );
+      chainBroken = true;
+      break;
+    }
+  }
+  overlap = segments.length > 0;
+  const tail = chainBroken
+    ? { end: 0, lines: 0, rest: Buffer.alloc(0) }
+    : await readChainLines(chainFile, onLine(chainFile, true));
 
   if (!chainBroken && tail.rest.length > 0) {
     if (isPlausibleTornTail(tail.rest)) {
@@ -304,15 +387,13 @@ export async function verifyLedger(
 
   let root: string | undefined;
   let checkpointRoot: string | undefined;
-  if (computeRoot || checkpoint) {
-    const frontier = createFrontier();
-    const last = computeRoot ? state.next : Math.min(state.next, checkpoint!.size);
-    for (let seq = 0; seq < last; seq++) {
-      if (checkpoint && seq === checkpoint.size) checkpointRoot = hexOf(frontier.root());
-      frontier.push(state.leafHash(seq)!);
-    }
-    if (checkpoint && last === checkpoint.size) checkpointRoot = hexOf(frontier.root());
-    if (computeRoot) root = hexOf(frontier.root());
+  if (computeRoot) {
+    const computed = state.rootAt(state.next);
+    if (computed) root = hexOf(computed);
+  }
+  if (checkpoint && checkpoint.size <= state.next) {
+    const computed = state.rootAt(checkpoint.size);
+    if (computed) checkpointRoot = hexOf(computed);
   }
   if (checkpoint) {
     verifyAgainstCheckpoint(
@@ -338,6 +419,16 @@ export async function verifyLedger(
     diagnostics,
     ...(firstBad ? { firstBad } : {}),
   };
+}
+
+/** The seq a damaged line claims, if it still parses far enough to say. */
+function claimedSeq(line: Buffer): number | undefined {
+  try {
+    const seq = (JSON.parse(line.toString('utf8')) as { entry?: { seq?: unknown } }).entry?.seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function hexOf(bytes: Uint8Array): string {
@@ -377,6 +468,20 @@ function verifyAgainstCheckpoint(
         line: lines + 1,
         code: 'ledger/truncated',
         message: `the ledger has ${state.next} entries, but a checkpoint signed by ${signatures.trustedSigners[0]} covers ${checkpoint.size}: entries from ${state.next} on were removed`,
+      }),
+    );
+    return;
+  }
+  if (root === undefined) {
+    // The checkpoint covers fewer entries than were archived away: only the archive can tell.
+    report(
+      checkpoint.size,
+      1,
+      createDiagnostic({
+        file: chainFile,
+        code: 'ledger/checkpoint-archived',
+        severity: 'warning',
+        message: `the checkpoint covers ${checkpoint.size} entries, which were archived before entry ${state.base}; put the archive/ segments back to check it`,
       }),
     );
     return;

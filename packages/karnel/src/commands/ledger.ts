@@ -128,6 +128,10 @@ Example:
     )
     .option('--require-signatures', 'report unsigned entries as errors')
     .option('--no-files', 'check only the chain, not the data files it commits to')
+    .option(
+      '--strict',
+      'also parse every entry body as JSON (slower; catches malformed bodies behind recomputed hashes)',
+    )
     .option('-f, --format <format>', 'output format: text, json or github', 'text')
     .addHelpText(
       'after',
@@ -141,6 +145,7 @@ Example:
           trustedKey?: string[];
           requireSignatures?: boolean;
           files?: boolean;
+          strict?: boolean;
           format?: string;
         },
       ) => {
@@ -161,6 +166,7 @@ Example:
           ...(options.trustedKey ? { trustedKeys: options.trustedKey } : {}),
           requireSignatures: options.requireSignatures === true,
           files: options.files !== false,
+          parse: options.strict === true,
           root: true,
         });
         if (format === 'json') {

@@ -150,7 +150,7 @@ Examples:
     .option('-m, --mode <mode>', `semantic ranking: ${SEARCH_MODES.join(', ')}`, 'auto')
     .option('-t, --tier <tier>', 'semantic, episodic or all', 'all')
     .option('--limit <n>', 'how many episodes at most (newest first)', '20')
-    .option('-k, --kind <kind...>', 'only these kinds')
+    .option('--kind <kind...>', 'only these kinds')
     .option('--tag <tag...>', 'only semantic items with every one of these tags')
     .option('-f, --format <format>', 'output format: text or json', 'text')
     .addHelpText(

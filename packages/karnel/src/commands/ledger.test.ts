@@ -196,4 +196,27 @@ describe('karnel ledger', () => {
     const usage = await karnel(['ledger', 'verify']);
     expect(usage.code).toBe(2);
   });
+
+  it('archives behind a signed snapshot and still verifies without the archive', async () => {
+    const ledger = join(dir, 'ledger');
+    const key = join(dir, 'owner.key');
+    await karnel(['keys', 'generate', key]);
+    for (let index = 0; index < 4; index++) {
+      await karnel(
+        ['ledger', 'append', ledger, '-'],
+        JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
+      );
+    }
+    const archived = await karnel(['ledger', 'archive', ledger, '--key', key]);
+    expect(archived.code).toBe(0);
+    expect(archived.stdout).toContain(
+      'snapshot entry 4; archived 4 entries to archive/chain-000000000000-000000000003.jsonl',
+    );
+    await rm(join(ledger, 'archive'), { recursive: true });
+    const verified = await karnel(['ledger', 'verify', ledger]);
+    expect(verified.code).toBe(0);
+    expect(verified.stderr).toContain('intact: 5 entries, 1 signed');
+    const log = await karnel(['ledger', 'log', ledger]);
+    expect(log.stdout.trim().split('\n')).toHaveLength(1);
+  });
 });

@@ -278,6 +278,28 @@ Example:
     );
 
   ledger
+    .command('archive')
+    .description(
+      'Snapshot-and-supersede: append a signed snapshot, then move every entry before it to archive/. The chain stays verifiable without the archive.',
+    )
+    .argument('<dir>', 'the ledger folder')
+    .requiredOption('-k, --key <file>', 'private key file to sign the snapshot with')
+    .action(async (dir: string, options: { key: string }) => {
+      const signer = await readPrivateKeyFile(resolve(options.key));
+      const opened = await openLedger(await resolveLedgerDir(dir));
+      reportRecovered(context, opened);
+      try {
+        const snapshot = await opened.snapshot(signer);
+        const result = await opened.archive();
+        context.output.out(
+          `snapshot entry ${snapshot.seq}; archived ${result.archived} entries to ${result.segment}`,
+        );
+      } finally {
+        await opened.close();
+      }
+    });
+
+  ledger
     .command('prove')
     .description(
       'Print a Merkle inclusion proof (RFC 9162) that an entry is in the ledger, as JSON.',

@@ -1,4 +1,4 @@
-import { decodeTime, isValid, monotonicFactory, ulid as ulidAt } from 'ulid';
+import { decodeTime, encodeTime, isValid, monotonicFactory, ulid as randomUlid } from 'ulid';
 import { InvalidArgumentError } from './errors';
 
 /**
@@ -61,7 +61,8 @@ export function createId<P extends IdPrefix>(prefix: P, time?: number): Id<P> {
     });
   }
   // An explicit time must be encoded as given; the monotonic factory would reuse a later one.
-  return `${prefix}_${time === undefined ? nextUlid() : ulidAt(time)}` as Id<P>;
+  // (`ulid(0)` would silently use the current time, so encode the time part ourselves.)
+  return `${prefix}_${time === undefined ? nextUlid() : encodeTime(time, 10) + randomUlid().slice(10)}` as Id<P>;
 }
 
 /**

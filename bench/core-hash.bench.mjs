@@ -18,17 +18,34 @@ function rate(label, run) {
 }
 
 const core = rate('@karnel/core sha256 (node:crypto)', () => sha256(data));
-const raw = rate('baseline: node:crypto createHash directly', () => createHash('sha256').update(data).digest());
+const raw = rate('baseline: node:crypto createHash directly', () =>
+  createHash('sha256').update(data).digest(),
+);
 const noble = rate('alternative: @noble/hashes sha256 (pure JS)', () => nobleSha256(data));
-console.log(`core / raw node:crypto: ${(core / raw).toFixed(2)}x; node:crypto / noble: ${(raw / noble).toFixed(1)}x`);
+console.log(
+  `core / raw node:crypto: ${(core / raw).toFixed(2)}x; node:crypto / noble: ${(raw / noble).toFixed(1)}x`,
+);
 
-const record = { type: 'approval.requested', time: '2026-05-03T10:00:00Z', body: { action: { tool: 'fs.delete', path: './drafts/old.md' }, amount: '25.00', actor: 'agt_01HZX3K0V8Q5T2N7R4M6W9YB1C' } };
+const record = {
+  type: 'approval.requested',
+  time: '2026-05-03T10:00:00Z',
+  body: {
+    action: { tool: 'fs.delete', path: './drafts/old.md' },
+    amount: '25.00',
+    actor: 'agt_01HZX3K0V8Q5T2N7R4M6W9YB1C',
+  },
+};
 const count = 200_000;
 let started = process.hrtime.bigint();
 for (let index = 0; index < count; index++) hashJson(record);
 let seconds = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(`${'hashJson (RFC 8785 + sha256) per record'.padEnd(44)} ${(count / seconds / 1000).toFixed(0).padStart(6)} k/s`);
+console.log(
+  `${'hashJson (RFC 8785 + sha256) per record'.padEnd(44)} ${(count / seconds / 1000).toFixed(0).padStart(6)} k/s`,
+);
 started = process.hrtime.bigint();
-for (let index = 0; index < count; index++) createHash('sha256').update(JSON.stringify(record)).digest('hex');
+for (let index = 0; index < count; index++)
+  createHash('sha256').update(JSON.stringify(record)).digest('hex');
 seconds = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(`${'baseline: JSON.stringify + sha256'.padEnd(44)} ${(count / seconds / 1000).toFixed(0).padStart(6)} k/s`);
+console.log(
+  `${'baseline: JSON.stringify + sha256'.padEnd(44)} ${(count / seconds / 1000).toFixed(0).padStart(6)} k/s`,
+);

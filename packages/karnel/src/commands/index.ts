@@ -18,13 +18,13 @@ export type RegisterCommand = (program: Command, context: CliContext) => void;
  * in this folder, named after the command.
  */
 export const commands: readonly RegisterCommand[] = [
-  registerValidateCommand,
-  registerSkillsCommand,
   registerInitCommand,
+  registerValidateCommand,
+  registerLedgerCommand,
+  registerKeysCommand,
+  registerMemoryCommand,
+  registerSkillsCommand,
+  registerRunSkillCommand,
   registerApprovalsCommand,
   registerSafeModeCommand,
-  registerLedgerCommand,
-  registerMemoryCommand,
-  registerKeysCommand,
-  registerRunSkillCommand,
 ];

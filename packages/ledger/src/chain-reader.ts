@@ -21,6 +21,7 @@ export interface ChainTail {
 }
 
 const CHUNK = 4 * 1024 * 1024;
+const HEADROOM = 256 * 1024;
 
 /**
  * Reads the chain file `path` from byte `start` (a line boundary) in large chunks, calling
@@ -40,47 +41,66 @@ export async function readChainLines(
       return { end: start, lines: startLine, rest: Buffer.alloc(0) };
     throw error;
   }
+  // Two buffers: while the lines of one are processed, the next chunk is read into the other
+  // (reading from the page cache is a copy that would otherwise leave the thread idle). Each
+  // buffer keeps headroom in front of its data, where the partial last line of the previous
+  // chunk is copied, so lines never need concatenating.
+  const buffers = [Buffer.allocUnsafe(HEADROOM + CHUNK), Buffer.allocUnsafe(HEADROOM + CHUNK)];
+  let current = 0;
+  let position = start;
+  let pending: Promise<{ bytesRead: number }> | undefined = handle.read(
+    buffers[0]!,
+    HEADROOM,
+    CHUNK,
+    position,
+  );
   try {
-    // One buffer for the whole read: the partial line at the end of each read is moved to the
-    // front and the next read lands after it, so nothing is allocated or concatenated per chunk.
-    let buffer = Buffer.allocUnsafe(CHUNK);
-    let filled = 0; // bytes of buffer in use (a partial line carried over, then new data)
-    let bufferOffset = start; // file offset of buffer[0]
-    let position = start;
+    let carry = Buffer.alloc(0); // the partial line left at the end of the previous chunk
+    let carryOffset = start; // its file offset
     let lineNumber = startLine;
     for (;;) {
-      if (filled === buffer.length) {
-        // A single line longer than the buffer: grow it.
-        const grown = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(grown, 0, 0, filled);
-        buffer = grown;
-      }
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position);
+      const { bytesRead } = await pending!;
+      pending = undefined;
       if (bytesRead === 0) break;
       position += bytesRead;
-      const end = filled + bytesRead;
-      let lineStart = 0;
+      let buffer = buffers[current]!;
+      let dataStart = HEADROOM - carry.length;
+      const end = HEADROOM + bytesRead;
+      if (dataStart >= 0) {
+        carry.copy(buffer, dataStart);
+      } else {
+        // A line longer than the headroom: fall back to one combined buffer for this chunk.
+        buffer = Buffer.concat([carry, buffer.subarray(HEADROOM, end)]);
+        dataStart = 0;
+      }
+      const bufferEnd = dataStart === 0 && buffer !== buffers[current] ? buffer.length : end;
+      const next = 1 - current;
+      pending = handle.read(buffers[next]!, HEADROOM, CHUNK, position);
+      const offsetOf = (index: number) => carryOffset + (index - dataStart);
+      let lineStart = dataStart;
       for (;;) {
         const newline = buffer.indexOf(10, lineStart);
-        if (newline < 0 || newline >= end) break;
+        if (newline < 0 || newline >= bufferEnd) break;
         lineNumber++;
         const result = onLine({
           bytes: buffer.subarray(lineStart, newline),
-          offset: bufferOffset + lineStart,
+          offset: offsetOf(lineStart),
           line: lineNumber,
         });
         const keepGoing = result instanceof Promise ? await result : result;
         lineStart = newline + 1;
         if (keepGoing === false) {
-          return { end: bufferOffset + lineStart, lines: lineNumber, rest: Buffer.alloc(0) };
+          return { end: offsetOf(lineStart), lines: lineNumber, rest: Buffer.alloc(0) };
         }
       }
-      buffer.copy(buffer, 0, lineStart, end);
-      filled = end - lineStart;
-      bufferOffset += lineStart;
+      // Copy the partial line out now: the next read of this buffer would overwrite it.
+      carry = Buffer.from(buffer.subarray(lineStart, bufferEnd));
+      carryOffset = offsetOf(lineStart);
+      current = next;
     }
-    return { end: bufferOffset, lines: lineNumber, rest: Buffer.from(buffer.subarray(0, filled)) };
+    return { end: carryOffset, lines: lineNumber, rest: carry };
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close();
   }
 }

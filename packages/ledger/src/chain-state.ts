@@ -70,11 +70,18 @@ export class ChainState {
     return new Uint8Array(this.leaves.buffer, this.leaves.byteOffset + at, 32);
   }
 
+  /** The hash of entry `seq` as hex, if it is in the live chain. */
+  leafHex(seq: number): string | undefined {
+    if (seq < this.base || seq >= this.next) return undefined;
+    const at = (seq - this.base) * 32;
+    return this.leaves.toString('hex', at, at + 32);
+  }
+
   /**
    * Checks that `entry` continues the chain, then records it. Returns the problem instead when
    * it does not; the state is then unchanged.
    */
-  accept(entry: LedgerEntry, leafHash?: Uint8Array): LinkProblem | undefined {
+  accept(entry: LedgerEntry): LinkProblem | undefined {
     if (this.next === 0 && entry.seq > 0 && entry.type === SNAPSHOT_TYPE) {
       const started = this.startFrom(entry);
       if (started) return started;
@@ -85,15 +92,14 @@ export class ChainState {
       (entry.type === SNAPSHOT_TYPE ? this.checkSnapshot(entry) : undefined);
     if (problem) return problem;
     if (entry.type === SNAPSHOT_TYPE) this.lastSnapshotSeq = entry.seq;
-    const leaf = leafHash ?? Buffer.from(entry.hash, 'hex');
     const at = (this.next - this.base) * 32;
     if (at + 32 > this.leaves.length) {
       const grown = Buffer.alloc(this.leaves.length * 2);
       this.leaves.copy(grown);
       this.leaves = grown;
     }
-    this.leaves.set(leaf, at);
-    if (this.merkle) this.frontier.push(leaf);
+    this.leaves.write(entry.hash, at, 32, 'hex');
+    if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
     this.next++;
     this.head = entry.hash;
     for (const file of entry.files) {
@@ -194,8 +200,7 @@ export class ChainState {
   private checkLink(entry: LedgerEntry): LinkProblem | undefined {
     if (entry.seq === this.next && entry.prev === this.head) return undefined;
     if (entry.seq < this.next) {
-      const earlier = this.leafHash(entry.seq);
-      if (earlier && Buffer.from(earlier).toString('hex') === entry.hash) {
+      if (this.leafHex(entry.seq) === entry.hash) {
         return {
           code: 'ledger/duplicate-entry',
           message: `entry ${entry.seq} appears again where entry ${this.next} belongs`,

@@ -108,11 +108,12 @@ export function hashEntryBytes(bytes: Uint8Array): string {
  * the entry is overwritten with the 0x00 leaf prefix for the hash and restored afterwards, so
  * the hot path of verification hashes in place, with one native call and no copy.
  */
-function hashEntryInPlace(line: Buffer, start: number, end: number): Buffer {
+function hashEntryInPlace(line: Buffer, start: number, end: number): string {
   const saved = line[start - 1]!;
   line[start - 1] = 0;
   try {
-    return oneShotHash('sha256', line.subarray(start - 1, end), 'buffer') as Buffer;
+    // Hex output: a Buffer result costs an allocation that doubles the price of a short hash.
+    return oneShotHash('sha256', line.subarray(start - 1, end), 'hex');
   } finally {
     line[start - 1] = saved;
   }
@@ -176,7 +177,7 @@ export interface DecodeProblem {
 
 /** The result of {@link decodeEntryLine}. */
 export type DecodeResult =
-  | { readonly ok: true; readonly entry: LedgerEntry; readonly leaf: Buffer }
+  | { readonly ok: true; readonly entry: LedgerEntry }
   | { readonly ok: false; readonly problem: DecodeProblem };
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -206,7 +207,12 @@ export function decodeEntryLine(line: Buffer, { parse = true }: DecodeOptions = 
   if (!hasBytesAt(line, 0, ENTRY_PREFIX)) {
     return malformed('line does not start with {"entry":');
   }
-  const hashAt = line.lastIndexOf(HASH_KEY);
+  // Unsigned lines end with `,"hash":"<64 hex>"}`: look there first, search only otherwise.
+  const unsignedAt = line.length - HASH_KEY.length - 66;
+  const hashAt =
+    unsignedAt > 0 && line[line.length - 1] === 0x7d && hasBytesAt(line, unsignedAt, HASH_KEY)
+      ? unsignedAt
+      : line.lastIndexOf(HASH_KEY);
   if (hashAt < ENTRY_PREFIX.length) return malformed('no "hash" field after the entry');
   const hashStart = hashAt + HASH_KEY.length;
   if (line[hashStart + 64] !== 0x22) {
@@ -219,8 +225,7 @@ export function decodeEntryLine(line: Buffer, { parse = true }: DecodeOptions = 
     if (!parsed) return malformed('unexpected bytes after the "hash" field', afterHash + 1);
     signature = parsed;
   }
-  const leaf = hashEntryInPlace(line, ENTRY_PREFIX.length, hashAt);
-  const actual = leaf.toString('hex');
+  const actual = hashEntryInPlace(line, ENTRY_PREFIX.length, hashAt);
   // Compared byte by byte against the computed (lowercase hex) digest, which also rejects a
   // field that is not hex; the stored text is only materialised for the error message.
   if (!hexEquals(line, hashStart, actual)) {
@@ -245,7 +250,7 @@ export function decodeEntryLine(line: Buffer, { parse = true }: DecodeOptions = 
   const entry: LedgerEntry = signature
     ? Object.assign(fields, { hash: actual, signature })
     : Object.assign(fields, { hash: actual });
-  return { ok: true, entry, leaf };
+  return { ok: true, entry };
 }
 
 type EntryFields = Omit<LedgerEntry, 'hash' | 'signature'> & {
@@ -341,8 +346,8 @@ function readTail(line: Buffer, start: number, end: number): TailFields | string
   let position = start;
   let files: FileDigest[] = [];
   if (hasBytesAt(line, position, FILES_KEY)) {
-    const close = line.indexOf(0x5d, position + FILES_KEY.length);
-    if (close < 0 || close >= end) return undefined;
+    const close = findByte(line, 0x5d, position + FILES_KEY.length, end);
+    if (close < 0) return undefined;
     const read = readFileDigests(line, position + FILES_KEY.length, close);
     if (read) {
       files = read;
@@ -376,22 +381,22 @@ function readTail(line: Buffer, start: number, end: number): TailFields | string
   let signer: string | undefined;
   if (hasBytesAt(line, position, SIGNER_KEY)) {
     position += SIGNER_KEY.length;
-    const close = line.indexOf(0x22, position);
-    if (close < 0 || close >= end) return undefined;
+    const close = findByte(line, 0x22, position, end);
+    if (close < 0) return undefined;
     signer = line.toString('latin1', position, close);
     if (!parsePublicKey(signer)) return '"signer" is not an ed25519 identity';
     position = close + 1;
   }
   if (!hasBytesAt(line, position, TIME_KEY)) return undefined;
   position += TIME_KEY.length;
-  const timeEnd = line.indexOf(0x22, position);
-  if (timeEnd < 0 || timeEnd >= end || line[timeEnd - 1] === 0x5c) return undefined;
+  const timeEnd = findByte(line, 0x22, position, end);
+  if (timeEnd < 0 || line[timeEnd - 1] === 0x5c) return undefined;
   const time = line.toString('utf8', position, timeEnd);
   position = timeEnd;
   if (!hasBytesAt(line, position, TYPE_KEY)) return undefined;
   position += TYPE_KEY.length;
-  const typeEnd = line.indexOf(0x22, position);
-  if (typeEnd < 0 || typeEnd >= end) return undefined;
+  const typeEnd = findByte(line, 0x22, position, end);
+  if (typeEnd < 0) return undefined;
   const type = line.toString('latin1', position, typeEnd);
   if (!knownTypes.has(type)) {
     if (!isRecordType(type)) return '"type" is not a dotted lowercase name';
@@ -432,8 +437,8 @@ function readFileDigests(line: Buffer, start: number, close: number): FileDigest
     position = offset.end;
     if (!hasBytesAt(line, position, DIGEST_PATH)) return undefined;
     position += DIGEST_PATH.length;
-    const pathEnd = line.indexOf(0x22, position);
-    if (pathEnd < 0 || pathEnd >= close) return undefined;
+    const pathEnd = findByte(line, 0x22, position, close);
+    if (pathEnd < 0) return undefined;
     const path = line.toString('latin1', position, pathEnd);
     position = pathEnd;
     if (!hasBytesAt(line, position, DIGEST_SHA)) return undefined;
@@ -473,6 +478,12 @@ function readInteger(
   const digits = index - position;
   if (digits === 0 || digits > 15 || (digits > 1 && line[position] === 0x30)) return undefined;
   return { value, end: index };
+}
+
+/** Index of the first `byte` in `[from, end)`, or -1 (a loop: cheaper than a native call here). */
+function findByte(buffer: Buffer, byte: number, from: number, end: number): number {
+  for (let index = from; index < end; index++) if (buffer[index] === byte) return index;
+  return -1;
 }
 
 /** Whether the 64 bytes at `position` spell `hex`. */
@@ -530,7 +541,7 @@ const scanStack = new Uint8Array(MAX_SCAN_DEPTH);
 /**
  * Returns the index just after the JSON object starting at `start`, or -1 when the brackets
  * and strings do not balance before `end` (-2 when nesting is too deep to scan here). Strings
- * are skipped with native `indexOf`, so the cost is in the structure, not the text.
+ * are skipped byte by byte, honouring escapes.
  */
 function scanJsonObject(buffer: Buffer, start: number, end: number): number {
   if (buffer[start] !== 0x7b) return -1;
@@ -539,16 +550,18 @@ function scanJsonObject(buffer: Buffer, start: number, end: number): number {
   while (index < end) {
     const byte = buffer[index]!;
     if (byte === QUOTE) {
-      let close = index + 1;
+      // A plain loop beats a native indexOf call per string on short strings, and lets the
+      // scan refuse raw control characters, which JSON does not allow inside strings.
+      index++;
       for (;;) {
-        close = buffer.indexOf(QUOTE, close);
-        if (close < 0 || close >= end) return -1;
-        let backslashes = 0;
-        while (buffer[close - 1 - backslashes] === BACKSLASH) backslashes++;
-        if (backslashes % 2 === 0) break;
-        close++;
+        if (index >= end) return -1;
+        const inner = buffer[index]!;
+        if (inner === QUOTE) break;
+        if (inner === BACKSLASH) index++;
+        else if (inner < 0x20) return -1;
+        index++;
       }
-      index = close + 1;
+      index++;
       continue;
     }
     if (byte === 0x7b || byte === 0x5b) {

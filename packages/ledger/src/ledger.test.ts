@@ -136,4 +136,29 @@ describe('openLedger', () => {
     await writeFile(chain, text.replace('"usd":1', '"usd":9'));
     await expect(openLedger(dir)).rejects.toSatisfy(LedgerIntegrityError.isInstance);
   });
+
+  it('handles entries larger than the read buffers and many chunks of lines', async () => {
+    const ledger = await openLedger(dir, { groupCommit: true });
+    const big = 'x'.repeat(600_000);
+    const written = [];
+    for (let index = 0; index < 3; index++) {
+      written.push(ledger.append({ type: 'test.big', body: { big, index } }));
+      for (let small = 0; small < 4000; small++) {
+        written.push(
+          ledger.append({ type: 'test.small', body: { index, small, pad: 'y'.repeat(900) } }),
+        );
+      }
+    }
+    await Promise.all(written);
+    await ledger.close();
+    const report = await verifyLedger(dir);
+    expect(report.diagnostics).toEqual([]);
+    expect(report.entries).toBe(3 * 4001);
+    const seen: number[] = [];
+    for await (const entry of (await openLedger(dir)).entries({ type: 'test.big' })) {
+      expect((entry.body.big as string).length).toBe(600_000);
+      seen.push(entry.seq);
+    }
+    expect(seen).toEqual([0, 4001, 8002]);
+  });
 });

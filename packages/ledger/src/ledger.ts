@@ -381,13 +381,7 @@ class FileLedger implements Ledger {
         if (decoded.ok && this.overlap) {
           // Entries copied to the archive by an archiving that crashed before it replaced the
           // chain file: identical to what the archive holds, so they are read once.
-          const known = this.state.leafHash(decoded.entry.seq);
-          if (
-            decoded.entry.seq < this.state.next &&
-            known &&
-            Buffer.from(known).equals(decoded.leaf)
-          )
-            return true;
+          if (this.state.leafHex(decoded.entry.seq) === decoded.entry.hash) return true;
           this.overlap = false;
         }
         if (decoded.ok && decoded.entry.type === SNAPSHOT_TYPE) {
@@ -402,7 +396,7 @@ class FileLedger implements Ledger {
           );
           return false;
         }
-        const problem = this.state.accept(decoded.entry, decoded.leaf);
+        const problem = this.state.accept(decoded.entry);
         if (problem) {
           failure = this.integrityError(line.line, problem.code, problem.message);
           return false;
@@ -464,9 +458,7 @@ class FileLedger implements Ledger {
       let failure: LedgerIntegrityError | undefined;
       const tail = await readChainLines(path, (line) => {
         const decoded = decodeEntryLine(line.bytes);
-        const problem = decoded.ok
-          ? this.state.accept(decoded.entry, decoded.leaf)
-          : decoded.problem;
+        const problem = decoded.ok ? this.state.accept(decoded.entry) : decoded.problem;
         if (!problem) return true;
         failure = new LedgerIntegrityError({
           dir: this.dir,
@@ -1245,12 +1237,10 @@ export async function* readLedgerEntries(
         (line) => {
           const decoded = decodeEntryLine(line.bytes);
           if (decoded.ok && live && overlap) {
-            const known = state.leafHash(decoded.entry.seq);
-            if (decoded.entry.seq < state.next && known && Buffer.from(known).equals(decoded.leaf))
-              return true;
+            if (state.leafHex(decoded.entry.seq) === decoded.entry.hash) return true;
             overlap = false;
           }
-          const problem = decoded.ok ? state.accept(decoded.entry, decoded.leaf) : decoded.problem;
+          const problem = decoded.ok ? state.accept(decoded.entry) : decoded.problem;
           if (problem || !decoded.ok) {
             const found = problem ?? { code: 'ledger/malformed-entry', message: 'malformed entry' };
             failure = new LedgerIntegrityError({

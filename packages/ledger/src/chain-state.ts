@@ -1,6 +1,7 @@
 import { GENESIS_PREV, type LedgerEntry } from './entry';
 import { createFrontier, type MerkleFrontier } from './merkle';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
+import { writeHex } from './write-hex';
 
 /** What the chain has committed for one data file. */
 export interface FileState {
@@ -98,7 +99,7 @@ export class ChainState {
       this.leaves.copy(grown);
       this.leaves = grown;
     }
-    this.leaves.write(entry.hash, at, 32, 'hex');
+    writeHex(this.leaves, at, entry.hash);
     if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
     this.next++;
     this.head = entry.hash;
@@ -224,11 +225,12 @@ export class ChainState {
   }
 
   private checkFiles(entry: LedgerEntry): LinkProblem | undefined {
-    const seen = new Set<string>();
+    // Most entries commit one chunk: only build the duplicate check when there are several.
+    const seen = entry.files.length > 1 ? new Set<string>() : undefined;
     for (const file of entry.files) {
-      if (seen.has(file.path))
+      if (seen?.has(file.path))
         return { code: 'ledger/file-conflict', message: `${file.path} is listed twice` };
-      seen.add(file.path);
+      seen?.add(file.path);
       const state = this.files.get(file.path);
       if (!state) {
         if (file.offset !== 0) {

@@ -1,5 +1,5 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
 import { type ChainLine, readChainLines } from './chain-reader';
@@ -7,6 +7,7 @@ import { ChainState } from './chain-state';
 import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
 import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from './entry';
 import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from './layout';
+import { readWholeFile } from './read-whole-file';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
 import { isPlausibleTornTail } from './torn-tail';
 
@@ -118,7 +119,7 @@ export async function verifyLedger(
     if (cache.has(path)) return cache.get(path)!;
     let content: Buffer | null;
     try {
-      content = await readFile(resolveLedgerPath(dir, path));
+      content = await readWholeFile(resolveLedgerPath(dir, path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;

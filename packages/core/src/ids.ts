@@ -6,21 +6,37 @@ import { InvalidArgumentError } from './errors';
  * e.g. `agt_01HZX3K0V8Q5T2N7R4M6W9YB1C`.
  */
 export const ID_PREFIXES = {
+  /** An agent (`agent.id` in an agent manifest). */
   agent: 'agt',
+  /** A group (`group.id` in a group manifest). */
   group: 'grp',
+  /** One run of an agent, recorded in its ledger. */
   run: 'run',
+  /** A decision recorded in a ledger. */
   decision: 'dec',
+  /** A hypothesis in strategic memory. */
   hypothesis: 'hyp',
+  /** A structured message between members (Annex C). */
   message: 'msg',
+  /** A request in the approval queue. */
   approval: 'apr',
+  /** An outcome attributed to goals. */
   outcome: 'out',
+  /** A generic ledger entry. */
   entry: 'ent',
+  /** An identity key. */
   key: 'key',
+  /** A signed capability grant or delegation. */
   grant: 'gnt',
+  /** A skill. */
   skill: 'skl',
+  /** An episodic memory event. */
   episode: 'epi',
+  /** A semantic memory item. */
   memory: 'mem',
+  /** A treasury reservation. */
   reservation: 'rsv',
+  /** A signed ledger checkpoint. */
   checkpoint: 'chk',
 } as const;
 

@@ -51,7 +51,13 @@ export {
 export { type JsonLine, type JsonLinesResult, parseJsonLines } from './json-lines';
 export { KarnelError } from './karnel-error';
 export { type PrivateKeyFile, readPrivateKeyFile, writePrivateKeyFile } from './key-file';
-export { isWithin, type ResolvedPath, resolveInside } from './safe-path';
+export {
+  isWithin,
+  type ResolvedInside,
+  type ResolvedOutside,
+  type ResolvedPath,
+  resolveInside,
+} from './safe-path';
 export {
   COGNITIVE_TIERS,
   type CognitiveTier,

@@ -2,13 +2,27 @@ import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** The result of {@link resolveInside}. */
-export type ResolvedPath =
-  | { readonly ok: true; readonly path: string; readonly exists: boolean }
-  | {
-      readonly ok: false;
-      readonly reason: 'absolute' | 'escapes' | 'symlink-escapes';
-      readonly message: string;
-    };
+export type ResolvedPath = ResolvedInside | ResolvedOutside;
+
+/** A reference that stays inside the root. */
+export interface ResolvedInside {
+  /** Always `true`. */
+  readonly ok: true;
+  /** The absolute path (lexical, not symlink-resolved). */
+  readonly path: string;
+  /** Whether something exists at that path. */
+  readonly exists: boolean;
+}
+
+/** A reference that was refused, and why. */
+export interface ResolvedOutside {
+  /** Always `false`. */
+  readonly ok: false;
+  /** Which rule refused it. */
+  readonly reason: 'absolute' | 'escapes' | 'symlink-escapes';
+  /** A sentence for a diagnostic. */
+  readonly message: string;
+}
 
 /**
  * Resolves `reference` (as written in a user's file) against `root`, refusing anything that

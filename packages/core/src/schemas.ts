@@ -75,4 +75,5 @@ export const COGNITIVE_TIERS = [
 export type CognitiveTier = (typeof COGNITIVE_TIERS)[number];
 
 /** A zod schema for a cognitive tier name. */
-export const cognitiveTierSchema = z.enum(COGNITIVE_TIERS);
+export const cognitiveTierSchema: z.ZodEnum<Record<CognitiveTier, CognitiveTier>> =
+  z.enum(COGNITIVE_TIERS);

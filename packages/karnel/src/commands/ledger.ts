@@ -65,7 +65,9 @@ Records (the type chooses the shape; any other dotted lowercase type is a generi
   {"type":"approval.requested","body":{…},"files":{"name.txt":"content"}}
 
 Example:
-  echo '{"type":"spend.recorded","body":{"usd":"0.42"}}' | karnel ledger append my-agent -
+  echo '{"type":"spend.recorded","body":{"at":"2026-05-03T10:00:00Z","amount":"0.42","currency":"USD","model_class":"fast-general"}}' \\
+    | karnel ledger append my-group -
+  (spend.recorded bodies follow @karnel/treasury's record schema, so balances derive from them.)
 `,
     )
     .action(async (dir: string, input: string, options: { key?: string; format?: string }) => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createDiagnostic, type Diagnostic, parseJsonLines, timestampSchema } from '@karnel/core';
 import { z } from 'zod';
-import { GOAL_STATUSES } from './goal-schema';
+import { goalStatusSchema } from './goal-schema';
 
 /** One status change, as appended to `goals/history.jsonl`. */
 export const goalStatusChangeSchema = z.strictObject({
@@ -10,9 +10,9 @@ export const goalStatusChangeSchema = z.strictObject({
   /** The goal's id. */
   goal: z.string().min(1),
   /** The status before. */
-  from: z.enum(GOAL_STATUSES),
+  from: goalStatusSchema,
   /** The status after. */
-  to: z.enum(GOAL_STATUSES),
+  to: goalStatusSchema,
   /** Why; required, since a status change nobody can explain later is worthless. */
   reason: z.string().min(1),
   /** For a change to `blocked`: what blocks it. */
@@ -27,6 +27,14 @@ export type GoalStatusChange = z.infer<typeof goalStatusChangeSchema>;
 /** The history file's name, next to `current.yaml`. */
 export const GOAL_HISTORY_FILE = 'history.jsonl';
 
+/** A goal history file, read: the changes that parsed, and what was wrong with the rest. */
+export interface GoalHistory {
+  /** The status changes that parsed, oldest first (the file's order). */
+  readonly changes: GoalStatusChange[];
+  /** Unreadable file, malformed lines (errors) and a torn last line (a warning). */
+  readonly diagnostics: Diagnostic[];
+}
+
 /**
  * Reads a goal history file. A missing file is an empty history; malformed lines become
  * diagnostics at their line, and an unfinished last line (a crash mid-append) a warning.
@@ -34,7 +42,7 @@ export const GOAL_HISTORY_FILE = 'history.jsonl';
 export async function readGoalHistory(
   path: string,
   { displayPath = path }: { displayPath?: string } = {},
-): Promise<{ changes: GoalStatusChange[]; diagnostics: Diagnostic[] }> {
+): Promise<GoalHistory> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

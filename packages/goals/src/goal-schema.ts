@@ -7,6 +7,9 @@ export const GOAL_STATUSES = ['active', 'blocked', 'achieved', 'abandoned'] as c
 /** One of {@link GOAL_STATUSES}. */
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
 
+/** A zod schema for a {@link GoalStatus}. */
+export const goalStatusSchema: z.ZodEnum<Record<GoalStatus, GoalStatus>> = z.enum(GOAL_STATUSES);
+
 /** How often a review happens: on a clock, or on an event. */
 export const REVIEW_CADENCES = [
   'per_run',
@@ -23,6 +26,10 @@ export const REVIEW_CADENCES = [
 
 /** One of {@link REVIEW_CADENCES}. */
 export type ReviewCadence = (typeof REVIEW_CADENCES)[number];
+
+/** A zod schema for a {@link ReviewCadence}. */
+export const reviewCadenceSchema: z.ZodEnum<Record<ReviewCadence, ReviewCadence>> =
+  z.enum(REVIEW_CADENCES);
 
 /** Goal ids: a letter, then letters, digits, `_`, `-` or `.` (`g_subs`, `g_subs_traffic`). */
 export const GOAL_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
@@ -67,27 +74,45 @@ export type MetricObject = z.infer<typeof metricObjectSchema>;
 /** A metric. */
 export type Metric = z.infer<typeof metricSchema>;
 
-/** One goal of a goal tree, with its sub-goals. */
-export const goalSchema = z.strictObject({
+/**
+ * The fields of {@link goalSchema}, spelled out as a type: a goal contains goals, and TypeScript
+ * cannot infer a schema's type from an initializer that refers to the schema itself. A type alias,
+ * not an interface, because zod requires a shape to have a string index signature.
+ */
+export type GoalShape = {
   /** Unique id across the whole tree (`g_subs`). */
-  id: goalId,
+  id: z.ZodString;
   /** What the goal is, in a sentence; a date written as "by 2026-08-01" is its deadline. */
-  statement: z.string().min(1),
+  statement: z.ZodString;
   /** How progress is measured. */
-  metrics: z.array(metricSchema).optional(),
+  metrics: z.ZodOptional<z.ZodArray<typeof metricSchema>>;
   /** Goals that together achieve this one. */
+  sub_goals: z.ZodOptional<z.ZodArray<z.ZodObject<GoalShape, z.core.$strict>>>;
+  /** The member role responsible; sub-goals without one inherit their parent's. */
+  owner_role: z.ZodOptional<z.ZodString>;
+  /** Where the goal stands. Default `active`. */
+  status: z.ZodOptional<typeof goalStatusSchema>;
+  /** For a blocked goal: the goal id or named condition it waits on. */
+  blocker: z.ZodOptional<z.ZodString>;
+  /** An explicit deadline (YYYY-MM-DD); overrides a date in the statement. */
+  deadline: z.ZodOptional<z.ZodString>;
+  /** For a role objective derived from a group's goals: the group goal it serves. */
+  supports: z.ZodOptional<z.ZodString>;
+};
+
+/** One goal of a goal tree, with its sub-goals. Its fields are documented on {@link GoalShape}. */
+export const goalSchema: z.ZodObject<GoalShape, z.core.$strict> = z.strictObject({
+  id: goalId,
+  statement: z.string().min(1),
+  metrics: z.array(metricSchema).optional(),
+  // A getter, so that the schema can refer to itself once it exists.
   get sub_goals(): z.ZodOptional<z.ZodArray<typeof goalSchema>> {
     return z.array(goalSchema).optional();
   },
-  /** The member role responsible; sub-goals without one inherit their parent's. */
   owner_role: z.string().min(1).optional(),
-  /** Where the goal stands. Default `active`. */
-  status: z.enum(GOAL_STATUSES).optional(),
-  /** For a blocked goal: the goal id or named condition it waits on. */
+  status: goalStatusSchema.optional(),
   blocker: z.string().min(1).optional(),
-  /** An explicit deadline (YYYY-MM-DD); overrides a date in the statement. */
   deadline: isoDate.optional(),
-  /** For a role objective derived from a group's goals: the group goal it serves. */
   supports: goalId.optional(),
 });
 
@@ -104,9 +129,9 @@ export const goalsFileSchema = z.strictObject({
   review_cadence: z
     .strictObject({
       /** The strategic (goal-level) review, e.g. `weekly`. */
-      strategic: z.enum(REVIEW_CADENCES).optional(),
+      strategic: reviewCadenceSchema.optional(),
       /** The tactical (per-task) review, e.g. `per_run`. */
-      tactical: z.enum(REVIEW_CADENCES).optional(),
+      tactical: reviewCadenceSchema.optional(),
     })
     .optional(),
   /** Named conditions a blocker may refer to, besides the built-in ones. */

@@ -11,6 +11,7 @@ export {
 export { GoalNotFoundError } from './errors';
 export {
   GOAL_HISTORY_FILE,
+  type GoalHistory,
   type GoalStatusChange,
   goalStatusChangeSchema,
   readGoalHistory,
@@ -19,9 +20,11 @@ export {
   GOAL_ID_PATTERN,
   GOAL_STATUSES,
   type Goal,
+  type GoalShape,
   type GoalStatus,
   type GoalsFile,
   goalSchema,
+  goalStatusSchema,
   goalsFileSchema,
   type Metric,
   type MetricObject,
@@ -29,6 +32,7 @@ export {
   metricSchema,
   REVIEW_CADENCES,
   type ReviewCadence,
+  reviewCadenceSchema,
 } from './goal-schema';
 export {
   checkGoalsDocument,

@@ -33,6 +33,14 @@ export const APPROVAL_STATUSES = [
 /** One of {@link APPROVAL_STATUSES}. */
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
+// Enum schemas typed by name, so that the documentation shows the union rather than an object of
+// undocumented values.
+const statusSchema: z.ZodEnum<Record<ApprovalStatus, ApprovalStatus>> = z.enum(APPROVAL_STATUSES);
+const answerSchema: z.ZodEnum<Record<'approve' | 'deny', 'approve' | 'deny'>> = z.enum([
+  'approve',
+  'deny',
+]);
+
 /** A signed answer to an approval request: what the approver's key signs. */
 export const approvalDecisionSchema = z.strictObject({
   /** Always `karnel.approval.v1`. */
@@ -44,7 +52,7 @@ export const approvalDecisionSchema = z.strictObject({
   /** The capability, repeated so the signer sees what it signs. */
   capability: z.string(),
   /** The answer. */
-  decision: z.enum(['approve', 'deny']),
+  decision: answerSchema,
   /** The approver's identity (did:key). */
   signer: identitySchema,
   /** When it was signed. */
@@ -85,7 +93,7 @@ export const approvalRequestSchema = z.strictObject({
   /** After this time the request, and an approval of it, are void. */
   expires_at: timestampSchema,
   /** Where the request stands. */
-  status: z.enum(APPROVAL_STATUSES),
+  status: statusSchema,
   /** The signed answer, once there is one. */
   decision: approvalDecisionSchema.optional(),
   /** When the approval was used, and by whom. */

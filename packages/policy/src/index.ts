@@ -78,6 +78,7 @@ export {
   POLICY_FILE_VERSIONS,
   type PolicyFile,
   type PolicyFileValidation,
+  type PolicyFileVersion,
   policyFileSchema,
   policyRuleSchema,
   type ValidatePolicyFileOptions,

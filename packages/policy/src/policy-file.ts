@@ -13,10 +13,24 @@ import { parseAmount } from './amount';
 import { BUILT_IN_CAPABILITY_NAMES, capabilitySchema, parseCapability } from './capability';
 import { parseDuration } from './duration';
 import { isReadCapability } from './policy-engine';
-import type { PolicyRule } from './policy-rule';
+import type { PolicyEffect, PolicyRule, SpendPeriod } from './policy-rule';
 
 /** The policy file format versions this package reads. */
 export const POLICY_FILE_VERSIONS = ['0.1'] as const;
+
+/** One of {@link POLICY_FILE_VERSIONS}. */
+export type PolicyFileVersion = (typeof POLICY_FILE_VERSIONS)[number];
+
+// Enum schemas typed by name, so that the documentation shows `PolicyEffect` rather than an
+// object of undocumented values.
+const versionSchema: z.ZodEnum<Record<PolicyFileVersion, PolicyFileVersion>> =
+  z.enum(POLICY_FILE_VERSIONS);
+const effectSchema: z.ZodEnum<Record<PolicyEffect, PolicyEffect>> = z.enum([
+  'allow',
+  'deny',
+  'needs-approval',
+]);
+const periodSchema: z.ZodEnum<Record<SpendPeriod, SpendPeriod>> = z.enum(['day', 'week', 'month']);
 
 const durationSchema = z.string().superRefine((value, context) => {
   if (parseDuration(value) === undefined) {
@@ -43,7 +57,7 @@ export const policyRuleSchema = z.strictObject({
   /** A name for the rule, reported in decisions. */
   id: z.string().min(1).optional(),
   /** What the rule does. */
-  effect: z.enum(['allow', 'deny', 'needs-approval']),
+  effect: effectSchema,
   /** The capability pattern. */
   capability: capabilitySchema,
   /** Actor patterns; default all. */
@@ -54,7 +68,7 @@ export const policyRuleSchema = z.strictObject({
       /** Apply only when the amount (plus the period's spending) is above this. */
       amount_above: amountSchema,
       /** Sum the request with what was spent in this period. */
-      period: z.enum(['day', 'week', 'month']).optional(),
+      period: periodSchema.optional(),
     })
     .optional(),
   /** Why the rule exists. */
@@ -64,7 +78,7 @@ export const policyRuleSchema = z.strictObject({
 /** The schema of a policy file (`policy.yaml`, or a template). */
 export const policyFileSchema = z.strictObject({
   /** The format version: `"0.1"`. */
-  karnel_policy_version: z.enum(POLICY_FILE_VERSIONS),
+  karnel_policy_version: versionSchema,
   /** A short name (`read-only-researcher`). */
   name: z.string().min(1).optional(),
   /** What the policy is for. */
@@ -78,7 +92,12 @@ export const policyFileSchema = z.strictObject({
       keep: z.array(capabilitySchema).default([]),
       /** Enter safe mode automatically after this many denials within `within`. */
       repeated_denials: z
-        .strictObject({ count: z.number().int().min(1), within: durationSchema })
+        .strictObject({
+          /** How many denials trip safe mode (at least 1). */
+          count: z.number().int().min(1),
+          /** The sliding window the denials are counted in (`10m`, `1h`). */
+          within: durationSchema,
+        })
         .optional(),
       /** Enter safe mode automatically when spending goes over a budget. Default true. */
       on_budget_overrun: z.boolean().default(true),

@@ -21,11 +21,19 @@ const expressionPattern =
   /^(?:([A-Za-z]{3})\s+)?([+-]?\d+(?:\.\d+)?)(?:\s*([A-Za-z]{3}))??(?:(?:_per_|\s+per\s+|\s*\/\s*)(day|week|month|year))?$/;
 
 /** Parses an approval gate's amount (see {@link AmountExpression} for the accepted forms). */
-export function parseAmountExpression(
-  text: string,
-):
-  | { readonly ok: true; readonly value: AmountExpression }
-  | { readonly ok: false; readonly message: string } {
+export function parseAmountExpression(text: string):
+  | {
+      /** The text is an amount. */
+      readonly ok: true;
+      /** The amount, with its currency and period when written. */
+      readonly value: AmountExpression;
+    }
+  | {
+      /** The text is not an amount. */
+      readonly ok: false;
+      /** Why, and how to write it instead. */
+      readonly message: string;
+    } {
   const match = expressionPattern.exec(text.trim());
   if (!match) {
     return {

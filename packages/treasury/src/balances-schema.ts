@@ -1,6 +1,6 @@
 import { timestampSchema } from '@karnel/core';
 import { z } from 'zod';
-import { WEEKDAYS } from './periods';
+import { type BudgetPeriodKind, WEEKDAYS } from './periods';
 
 const decimalPattern = /^[+-]?\d+(\.\d+)?$/;
 
@@ -57,10 +57,17 @@ export const financialSchema = z.strictObject({
   as_of: timestampSchema.optional(),
 });
 
+// Typed by name, so that the documentation shows `BudgetPeriodKind` rather than an object of
+// undocumented values.
+const budgetPeriodSchema: z.ZodEnum<Record<BudgetPeriodKind, BudgetPeriodKind>> = z.enum([
+  'week',
+  'month',
+]);
+
 /** The `inference_budget` section: spend ceilings per cognitive tier. */
 export const inferenceBudgetSchema = z.strictObject({
   /** The period the class budgets are per. Optional; default `week`. */
-  period: z.enum(['week', 'month']).optional(),
+  period: budgetPeriodSchema.optional(),
   /** Ceiling per cognitive tier (`frontier-reasoning: 15.00`). */
   by_model_class: z.record(z.string(), amountTextSchema),
 });

@@ -45,7 +45,7 @@ export interface SpendDecision {
 
 /**
  * Converts an {@link AmountInput} to minor units of the treasury's currency. Throws
- * {@link InvalidArgumentError} for a float, a malformed text or too many decimals: such a value
+ * `InvalidArgumentError` (from `@karnel/core`) for a float, a malformed text or too many decimals: such a value
  * comes from code, not from a user's file.
  */
 export function toMinorUnits(

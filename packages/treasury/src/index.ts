@@ -53,6 +53,7 @@ export {
   createFileRecordStore,
   createLedgerRecordStore,
   type FileRecordStoreOptions,
+  type LedgerEntryLike,
   type LedgerLike,
   type TreasuryRecordStore,
 } from './record-store';

@@ -6,8 +6,18 @@
 
 /** The outcome of parsing a decimal amount: the minor units, or why the text was refused. */
 export type ParsedAmount =
-  | { readonly ok: true; readonly minor: bigint }
-  | { readonly ok: false; readonly message: string };
+  | {
+      /** The text is an amount. */
+      readonly ok: true;
+      /** The amount in the currency's minor units (cents for USD). */
+      readonly minor: bigint;
+    }
+  | {
+      /** The text is not an amount the currency can hold. */
+      readonly ok: false;
+      /** Why, and how to write it instead. */
+      readonly message: string;
+    };
 
 const decimalPattern = /^([+-])?(\d+)(?:\.(\d+))?$/;
 
@@ -73,9 +83,19 @@ export function formatMinorUnits(minor: bigint, minorDigits: number): string {
  * Parses a percentage written with a percent sign (`"60%"`, `"12.5%"`) into basis points
  * (hundredths of a percent), so that shares add up exactly. At most two decimals.
  */
-export function parsePercent(
-  text: string,
-): { ok: true; basisPoints: number } | { ok: false; message: string } {
+export function parsePercent(text: string):
+  | {
+      /** The text is a percentage. */
+      ok: true;
+      /** The share in basis points: `"12.5%"` is 1250. */
+      basisPoints: number;
+    }
+  | {
+      /** The text is not a percentage with at most two decimals. */
+      ok: false;
+      /** Why, and how to write it instead. */
+      message: string;
+    } {
   const match = /^(\d+)(?:\.(\d{1,2}))?\s*%$/.exec(text.trim());
   if (!match) {
     return { ok: false, message: `"${text}" is not a percentage (write it like 60% or 12.5%)` };

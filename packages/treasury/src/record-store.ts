@@ -95,18 +95,26 @@ export function createFileRecordStore({ path }: FileRecordStoreOptions): Treasur
   };
 }
 
+/** One ledger entry as the treasury sees it: a type and a JSON body. */
+export interface LedgerEntryLike {
+  /** The entry type; treasury records use their record type (`spend.recorded` …). */
+  readonly type: string;
+  /** The entry's content: for a treasury record, every field but `type`. */
+  readonly body: Record<string, unknown>;
+}
+
 /**
  * The part of a `@karnel/ledger` ledger the treasury uses: typed entries with a JSON body. Any
  * object of this shape works, so the treasury does not depend on the ledger package.
  */
 export interface LedgerLike {
   /** Appends an entry; resolves once it is durable. */
-  append(entry: { type: string; body: Record<string, unknown> }): Promise<unknown>;
+  append(entry: LedgerEntryLike): Promise<unknown>;
   /** Every entry of the ledger, oldest first. */
   entries():
-    | AsyncIterable<{ readonly type: string; readonly body: Record<string, unknown> }>
-    | Iterable<{ readonly type: string; readonly body: Record<string, unknown> }>
-    | Promise<Iterable<{ readonly type: string; readonly body: Record<string, unknown> }>>;
+    | AsyncIterable<LedgerEntryLike>
+    | Iterable<LedgerEntryLike>
+    | Promise<Iterable<LedgerEntryLike>>;
 }
 
 /**
@@ -125,10 +133,7 @@ export function createLedgerRecordStore(ledger: LedgerLike): TreasuryRecordStore
     async read() {
       const records: TreasuryRecord[] = [];
       const source = await ledger.entries();
-      for await (const entry of source as AsyncIterable<{
-        type: string;
-        body: Record<string, unknown>;
-      }>) {
+      for await (const entry of source as AsyncIterable<LedgerEntryLike>) {
         if (types.has(entry.type))
           records.push(checkRecord({ ...entry.body, type: entry.type }, 'ledger'));
       }

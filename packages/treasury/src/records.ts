@@ -6,6 +6,11 @@ const amountText = z
   .string()
   .regex(/^\d+(\.\d+)?$/, 'expected a non-negative decimal amount like "12.30"');
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code');
+// Typed by name, so that the documentation shows `RecurrencePeriod` rather than an object of
+// undocumented values.
+const recurrenceSchema: z.ZodEnum<Record<RecurrencePeriod, RecurrencePeriod>> = z.enum(
+  RECURRENCE_PERIODS as [RecurrencePeriod, ...RecurrencePeriod[]],
+);
 
 /** A spend that happened: money left the treasury. */
 export const spendRecordSchema = z.strictObject({
@@ -22,7 +27,7 @@ export const spendRecordSchema = z.strictObject({
   /** The `weekly_allocation` category the spend counts against. */
   category: z.string().optional(),
   /** For a recurring commitment, how often it recurs. */
-  recurring: z.enum(RECURRENCE_PERIODS as [RecurrencePeriod, ...RecurrencePeriod[]]).optional(),
+  recurring: recurrenceSchema.optional(),
   /** The reservation this spend settles, if any. */
   reservation: idSchema('rsv').optional(),
   /** The run whose cost this is (`run_…`), for attribution. */

@@ -54,7 +54,12 @@ export interface TreasuryConfig {
   /** First day of a budget week. */
   readonly weekStartsOn: Weekday;
   /** Overall budgets per period; a period without a budget is not limited. */
-  readonly budgets: { readonly week?: bigint; readonly month?: bigint };
+  readonly budgets: {
+    /** The weekly budget, in minor units. */
+    readonly week?: bigint;
+    /** The monthly budget, in minor units. */
+    readonly month?: bigint;
+  };
   /** Ceilings per cognitive tier, all per the same period. */
   readonly modelClassBudgets: {
     /** The period the ceilings are per. */
@@ -102,7 +107,9 @@ export interface TreasuryConfigOptions {
 
 /** The files of a treasury folder. */
 export const TREASURY_FILES = {
+  /** Currency, budgets, spending so far, model-class ceilings and API quotas; required. */
   balances: 'balances.yaml',
+  /** Category shares and approval gates; optional. */
   allocationRules: 'allocation_rules.yaml',
 } as const;
 

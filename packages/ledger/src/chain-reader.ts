@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** One complete line of the chain file. */
@@ -41,41 +42,32 @@ export async function readChainLines(
       return { end: start, lines: startLine, rest: Buffer.alloc(0) };
     throw error;
   }
-  // Two buffers: while the lines of one are processed, the next chunk is read into the other
-  // (reading from the page cache is a copy that would otherwise leave the thread idle). Each
-  // buffer keeps headroom in front of its data, where the partial last line of the previous
-  // chunk is copied, so lines never need concatenating.
-  const buffers = [Buffer.allocUnsafe(HEADROOM + CHUNK), Buffer.allocUnsafe(HEADROOM + CHUNK)];
-  let current = 0;
+  // Reads are synchronous, on this thread: a chunk comes from the page cache in about a
+  // millisecond, less than processing its lines takes (which blocks the event loop anyway),
+  // while an asynchronous read waits for a thread-pool thread, which on a busy machine can
+  // take longer than the work. The buffer keeps headroom in front of its data, where the
+  // partial last line of the previous chunk is copied, so lines never need concatenating.
+  const chunk = Buffer.allocUnsafe(HEADROOM + CHUNK);
   let position = start;
-  let pending: Promise<{ bytesRead: number }> | undefined = handle.read(
-    buffers[0]!,
-    HEADROOM,
-    CHUNK,
-    position,
-  );
   try {
     let carry = Buffer.alloc(0); // the partial line left at the end of the previous chunk
     let carryOffset = start; // its file offset
     let lineNumber = startLine;
     for (;;) {
-      const { bytesRead } = await pending!;
-      pending = undefined;
+      const bytesRead = readSync(handle.fd, chunk, HEADROOM, CHUNK, position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      let buffer = buffers[current]!;
+      let buffer = chunk;
       let dataStart = HEADROOM - carry.length;
-      const end = HEADROOM + bytesRead;
+      let bufferEnd = HEADROOM + bytesRead;
       if (dataStart >= 0) {
         carry.copy(buffer, dataStart);
       } else {
         // A line longer than the headroom: fall back to one combined buffer for this chunk.
-        buffer = Buffer.concat([carry, buffer.subarray(HEADROOM, end)]);
+        buffer = Buffer.concat([carry, chunk.subarray(HEADROOM, bufferEnd)]);
         dataStart = 0;
+        bufferEnd = buffer.length;
       }
-      const bufferEnd = dataStart === 0 && buffer !== buffers[current] ? buffer.length : end;
-      const next = 1 - current;
-      pending = handle.read(buffers[next]!, HEADROOM, CHUNK, position);
       const offsetOf = (index: number) => carryOffset + (index - dataStart);
       let lineStart = dataStart;
       for (;;) {
@@ -93,14 +85,12 @@ export async function readChainLines(
           return { end: offsetOf(lineStart), lines: lineNumber, rest: Buffer.alloc(0) };
         }
       }
-      // Copy the partial line out now: the next read of this buffer would overwrite it.
+      // Copy the partial line out now: the next read into the chunk would overwrite it.
       carry = Buffer.from(buffer.subarray(lineStart, bufferEnd));
       carryOffset = offsetOf(lineStart);
-      current = next;
     }
     return { end: carryOffset, lines: lineNumber, rest: carry };
   } finally {
-    await pending?.catch(() => undefined);
     await handle.close();
   }
 }

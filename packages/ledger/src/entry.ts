@@ -6,6 +6,7 @@ import {
   toBase64Url,
   verifySignature,
 } from '@karnel/core';
+import { createLatin1Interner } from './latin1-interner';
 
 /** The version of the on-disk entry format this code writes and reads. */
 export const LEDGER_FORMAT_VERSION = 1;
@@ -195,6 +196,12 @@ export interface DecodeOptions {
    * the cost.
    */
   readonly parse?: boolean;
+  /**
+   * The `prev` the entry should have (the previous entry's hash), when the caller knows it.
+   * When the line's bytes spell it, the entry shares this string instead of a fresh copy; the
+   * result is the same either way (the link itself is checked by the caller).
+   */
+  readonly expectedPrev?: string;
 }
 
 const BODY_PREFIX = Buffer.from('{"entry":{"body":');
@@ -203,7 +210,10 @@ const BODY_PREFIX = Buffer.from('{"entry":{"body":');
  * Decodes one chain line (without its newline) and checks that its stored hash is the hash of
  * its content. Does not check the link to the previous entry or signatures.
  */
-export function decodeEntryLine(line: Buffer, { parse = true }: DecodeOptions = {}): DecodeResult {
+export function decodeEntryLine(
+  line: Buffer,
+  { parse = true, expectedPrev }: DecodeOptions = {},
+): DecodeResult {
   if (!hasBytesAt(line, 0, ENTRY_PREFIX)) {
     return malformed('line does not start with {"entry":');
   }
@@ -239,7 +249,7 @@ export function decodeEntryLine(line: Buffer, { parse = true }: DecodeOptions = 
       },
     };
   }
-  const fields = parse ? parseEntry(line, hashAt) : scanEntry(line, hashAt);
+  const fields = parse ? parseEntry(line, hashAt) : scanEntry(line, hashAt, expectedPrev);
   if (typeof fields === 'string') return malformed(fields, ENTRY_PREFIX.length + 1);
   if (signature && signature.did !== fields.signer) {
     return malformed(
@@ -304,14 +314,18 @@ function parseEntry(line: Buffer, hashAt: number): EntryFields | string {
  * Reads an entry without parsing its body: the body must be one balanced JSON object, and the
  * fields after it must be in their canonical layout. The body is parsed on first access.
  */
-function scanEntry(line: Buffer, hashAt: number): EntryFields | string {
+function scanEntry(
+  line: Buffer,
+  hashAt: number,
+  expectedPrev: string | undefined,
+): EntryFields | string {
   if (!hasBytesAt(line, 0, BODY_PREFIX)) {
     return parseEntry(line, hashAt); // not the canonical layout: let the full parser explain
   }
   const bodyEnd = scanJsonObject(line, BODY_PREFIX.length, hashAt);
   if (bodyEnd === -2) return parseEntry(line, hashAt);
   if (bodyEnd < 0) return 'the entry body is not a well-formed JSON object';
-  const fields = readTail(line, bodyEnd, hashAt);
+  const fields = readTail(line, bodyEnd, hashAt, expectedPrev);
   if (!fields) return parseEntry(line, hashAt);
   if (typeof fields === 'string') return fields;
   return new ScannedEntry(line, bodyEnd, fields);
@@ -334,6 +348,8 @@ const TIME_KEY = Buffer.from(',"time":"');
 const TYPE_KEY = Buffer.from('","type":"');
 const VERSION_TAIL = Buffer.from('","v":1}');
 const knownTypes = new Set<string>();
+const internType = createLatin1Interner();
+const internPath = createLatin1Interner();
 
 /**
  * Reads the fields after the body, which canonical JSON puts in a fixed order:
@@ -342,7 +358,12 @@ const knownTypes = new Set<string>();
  * a string for a value that is wrong. Values are not re-validated where a later comparison
  * does it anyway: a `prev` that is not hex can never equal the previous entry's hash.
  */
-function readTail(line: Buffer, start: number, end: number): TailFields | string | undefined {
+function readTail(
+  line: Buffer,
+  start: number,
+  end: number,
+  expectedPrev: string | undefined,
+): TailFields | string | undefined {
   let position = start;
   let files: FileDigest[] = [];
   if (hasBytesAt(line, position, FILES_KEY)) {
@@ -366,7 +387,10 @@ function readTail(line: Buffer, start: number, end: number): TailFields | string
   }
   if (!hasBytesAt(line, position, PREV_KEY)) return undefined;
   position += PREV_KEY.length;
-  const prev = line.toString('latin1', position, position + 64);
+  const prev =
+    expectedPrev !== undefined && hexEquals(line, position, expectedPrev)
+      ? expectedPrev
+      : line.toString('latin1', position, position + 64);
   position += 64;
   if (!hasBytesAt(line, position, SEQ_KEY)) return undefined;
   position += SEQ_KEY.length;
@@ -397,7 +421,7 @@ function readTail(line: Buffer, start: number, end: number): TailFields | string
   position += TYPE_KEY.length;
   const typeEnd = findByte(line, 0x22, position, end);
   if (typeEnd < 0) return undefined;
-  const type = line.toString('latin1', position, typeEnd);
+  const type = internType(line, position, typeEnd);
   if (!knownTypes.has(type)) {
     if (!isRecordType(type)) return '"type" is not a dotted lowercase name';
     if (knownTypes.size < 4096) knownTypes.add(type);
@@ -433,13 +457,13 @@ function readFileDigests(line: Buffer, start: number, close: number): FileDigest
       return undefined;
     }
     const offset = readInteger(line, position, close);
-    if (!offset) return undefined;
-    position = offset.end;
+    if (offset < 0) return undefined;
+    position = integerEnd;
     if (!hasBytesAt(line, position, DIGEST_PATH)) return undefined;
     position += DIGEST_PATH.length;
     const pathEnd = findByte(line, 0x22, position, close);
     if (pathEnd < 0) return undefined;
-    const path = line.toString('latin1', position, pathEnd);
+    const path = internPath(line, position, pathEnd);
     position = pathEnd;
     if (!hasBytesAt(line, position, DIGEST_SHA)) return undefined;
     position += DIGEST_SHA.length;
@@ -448,14 +472,12 @@ function readFileDigests(line: Buffer, start: number, close: number): FileDigest
     if (!hasBytesAt(line, position, DIGEST_SIZE)) return undefined;
     position += DIGEST_SIZE.length;
     const size = readInteger(line, position, close);
-    if (!size) return undefined;
-    position = size.end;
+    if (size < 0) return undefined;
+    position = integerEnd;
     if (line[position] !== 0x7d) return undefined;
     position++;
     digests.push(
-      append
-        ? { path, offset: offset.value, size: size.value, sha256, append: true }
-        : { path, offset: offset.value, size: size.value, sha256 },
+      append ? { path, offset, size, sha256, append: true } : { path, offset, size, sha256 },
     );
     if (position === close) return digests;
     if (line[position] !== 0x2c) return undefined;
@@ -463,12 +485,14 @@ function readFileDigests(line: Buffer, start: number, close: number): FileDigest
   }
 }
 
-/** A canonical non-negative integer (no leading zeros, at most 15 digits) at `position`. */
-function readInteger(
-  line: Buffer,
-  position: number,
-  end: number,
-): { value: number; end: number } | undefined {
+/** Where the last {@link readInteger} stopped (a result object per number would be garbage). */
+let integerEnd = 0;
+
+/**
+ * A canonical non-negative integer (no leading zeros, at most 15 digits) at `position`, or -1.
+ * Sets {@link integerEnd} to the index after its last digit.
+ */
+function readInteger(line: Buffer, position: number, end: number): number {
   let value = 0;
   let index = position;
   while (index < end && line[index]! >= 0x30 && line[index]! <= 0x39) {
@@ -476,8 +500,9 @@ function readInteger(
     index++;
   }
   const digits = index - position;
-  if (digits === 0 || digits > 15 || (digits > 1 && line[position] === 0x30)) return undefined;
-  return { value, end: index };
+  if (digits === 0 || digits > 15 || (digits > 1 && line[position] === 0x30)) return -1;
+  integerEnd = index;
+  return value;
 }
 
 /** Index of the first `byte` in `[from, end)`, or -1 (a loop: cheaper than a native call here). */

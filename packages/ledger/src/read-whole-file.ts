@@ -1,9 +1,11 @@
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /**
- * Reads a whole file with as few reads as its size allows: one, normally. `readFile` reads in
- * 512 KiB steps, each a round trip through libuv's thread pool, which on a busy machine costs
- * more than the copy itself; verification reads every data file of the ledger this way.
+ * Reads a whole file in one synchronous read, normally. `readFile` reads in 512 KiB steps, each
+ * a round trip through libuv's thread pool, which on a busy machine costs more than the copy
+ * itself; verification reads every data file of the ledger this way, between stretches of
+ * synchronous hashing that block the event loop far longer than a read from the page cache.
  * A file that grows while being read is read up to the size it had when opened.
  */
 export async function readWholeFile(path: string): Promise<Buffer> {
@@ -13,7 +15,7 @@ export async function readWholeFile(path: string): Promise<Buffer> {
     const buffer = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
-      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+      const bytesRead = readSync(handle.fd, buffer, filled, size - filled, filled);
       if (bytesRead === 0) break; // the file shrank meanwhile: return what is there
       filled += bytesRead;
     }

@@ -233,9 +233,12 @@ export async function verifyLedger(
   };
 
   let overlap = false;
+  // One options object for every line: only the expected prev changes.
+  const decodeOptions: { parse: boolean; expectedPrev?: string } = { parse };
   const onLine = (file: string, live: boolean) => (chainLine: ChainLine) => {
     bytes += chainLine.bytes.length + 1;
-    const decoded = decodeEntryLine(chainLine.bytes, { parse });
+    decodeOptions.expectedPrev = state.head;
+    const decoded = decodeEntryLine(chainLine.bytes, decodeOptions);
     if (!decoded.ok) {
       // The first line of a chain whose earlier entries were archived away has no predecessor
       // to say which entry it should be: take the number it claims.

@@ -13,9 +13,18 @@ export type MemoryBackend = (typeof MEMORY_BACKENDS)[number];
 
 /** Options of {@link createMemory}: a backend's name and that backend's options. */
 export type CreateMemoryOptions =
-  | ({ backend?: 'files' } & MemoryStoreOptions)
-  | ({ backend: 'sqlite' } & SqliteMemoryOptions)
-  | ({ backend: 'lancedb' } & LanceMemoryOptions);
+  | ({
+      /** Plain files (JSONL and YAML) in the memory folder; the default. */
+      backend?: 'files';
+    } & MemoryStoreOptions)
+  | ({
+      /** One SQLite database (`memory.sqlite`) in the memory folder. */
+      backend: 'sqlite';
+    } & SqliteMemoryOptions)
+  | ({
+      /** A LanceDB database (`lancedb/`) in the memory folder. */
+      backend: 'lancedb';
+    } & LanceMemoryOptions);
 
 /**
  * Creates a store of the backend named in the options (default `files`), for code that picks

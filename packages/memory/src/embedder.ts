@@ -9,7 +9,13 @@ import { normalizeVector } from './vector-math';
 export type MemoryEmbeddingModel = EmbeddingModel;
 
 /** The AI SDK's version 4 embedding model type, which the models in this package implement. */
-export type EmbeddingModelV4 = Extract<EmbeddingModel, { readonly specificationVersion: 'v4' }>;
+export type EmbeddingModelV4 = Extract<
+  EmbeddingModel,
+  {
+    /** The AI SDK's embedding model specification version. */
+    readonly specificationVersion: 'v4';
+  }
+>;
 
 /** An embedding model wrapped for memory: unit-length float32 vectors, one id to key caches by. */
 export interface Embedder {

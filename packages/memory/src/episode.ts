@@ -55,7 +55,10 @@ export const episodeSchema = z.strictObject({
 });
 
 /** One episodic entry, as stored. */
-export type Episode = Omit<z.infer<typeof episodeSchema>, 'id'> & { readonly id: Id<'epi'> };
+export type Episode = Omit<z.infer<typeof episodeSchema>, 'id'> & {
+  /** The episode's id (`epi_…`), typed so that it cannot be mixed up with other ids. */
+  readonly id: Id<'epi'>;
+};
 
 /** What a caller gives to record an episode; the store fills in `id` and `at` when absent. */
 export interface EpisodeInput {

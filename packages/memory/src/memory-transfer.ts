@@ -31,8 +31,11 @@ export const memoryExportHeaderSchema = z.strictObject({
   backend: z.string(),
   /** How many records of each kind follow; an import refuses a file with fewer (a cut-off copy). */
   counts: z.strictObject({
+    /** Episode lines. */
     episodes: z.number().int().min(0),
+    /** Semantic item lines. */
     semantic: z.number().int().min(0),
+    /** Strategic revision lines. */
     strategic_revisions: z.number().int().min(0),
   }),
 });
@@ -246,7 +249,12 @@ export async function importMemory(
   store: MemoryStore,
   content: MemoryExport,
   options: MemoryTransferOptions = {},
-): Promise<{ report: MemoryTransferReport | undefined; diagnostics: readonly Diagnostic[] }> {
+): Promise<{
+  /** What was written; `undefined` when the export has errors and nothing was written. */
+  report: MemoryTransferReport | undefined;
+  /** The export's problems, as read; any error means nothing was imported. */
+  diagnostics: readonly Diagnostic[];
+}> {
   if (!content.header || hasErrors(content.diagnostics))
     return { report: undefined, diagnostics: content.diagnostics };
   const report = await writeAll(store, content.episodes, content.items, content.revisions, options);

@@ -49,12 +49,29 @@ export const plurEngramSchema = z.looseObject({
   tags: z.array(z.string()).optional(),
   /** When the knowledge was learned (bi-temporal anchoring). */
   temporal: z
-    .looseObject({ learned_at: z.string().optional(), ingested_at: z.string().optional() })
+    .looseObject({
+      /** When the knowledge was learned; the best date for the episode. */
+      learned_at: z.string().optional(),
+      /** When plur took the engram in. */
+      ingested_at: z.string().optional(),
+    })
     .optional(),
   /** One entry per write of the engram, with its time. */
-  sources: z.array(z.looseObject({ stored_at: z.string().optional() })).optional(),
+  sources: z
+    .array(
+      z.looseObject({
+        /** When this write happened. */
+        stored_at: z.string().optional(),
+      }),
+    )
+    .optional(),
   /** Retrieval state, including the last access date. */
-  activation: z.looseObject({ last_accessed: z.string().optional() }).optional(),
+  activation: z
+    .looseObject({
+      /** When the engram was last retrieved. */
+      last_accessed: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** One engram as read (unknown fields included). */
@@ -165,7 +182,14 @@ export async function importPlurEngrams(
   store: MemoryStore,
   path: string,
   options: ReadPlurEngramsOptions = {},
-): Promise<{ added: number; skipped: number; diagnostics: readonly Diagnostic[] }> {
+): Promise<{
+  /** Engrams appended as new episodes. */
+  added: number;
+  /** Engrams already in the store from an earlier import, left alone. */
+  skipped: number;
+  /** Problems reading the engram store, each with its position. */
+  diagnostics: readonly Diagnostic[];
+}> {
   const { episodes, diagnostics } = await readPlurEngrams(path, options);
   const added =
     episodes.length === 0 ? [] : await store.appendEpisodes(episodes, { ifExists: 'skip' });

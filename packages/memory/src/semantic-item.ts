@@ -37,6 +37,7 @@ export const semanticItemSchema = z.strictObject({
 
 /** One semantic item, as stored. */
 export type SemanticItem = Omit<z.infer<typeof semanticItemSchema>, 'id'> & {
+  /** The item's id (`mem_…`), typed so that it cannot be mixed up with other ids. */
   readonly id: Id<'mem'>;
 };
 

@@ -21,7 +21,14 @@ export const strategicRevisionSchema = z.object({
   /** How the state came about. */
   origin: z.literal(['update', 'observed']),
   /** Who wrote it, when known. */
-  writer: z.object({ role: z.string().optional(), id: z.string().optional() }).optional(),
+  writer: z
+    .object({
+      /** The writer's role in the group (`strategist`). */
+      role: z.string().optional(),
+      /** The writer's agent id. */
+      id: z.string().optional(),
+    })
+    .optional(),
   /** Why, in the writer's words. */
   reason: z.string().optional(),
   /** The updates applied to the previous state (for `update` revisions). */

@@ -103,7 +103,12 @@ export function applyStrategicUpdates(
   state: StrategicMemory,
   updates: readonly StrategicUpdate[],
   clock: Clock,
-): { state: StrategicMemory; updates: StrategicUpdate[] } {
+): {
+  /** The new state; the input state is left unchanged. */
+  state: StrategicMemory;
+  /** The updates as applied, with the ids given to new hypotheses. */
+  updates: StrategicUpdate[];
+} {
   const next = structuredClone(state) as StrategicMemory;
   const today = clock.now().toISOString().slice(0, 10);
   const applied: StrategicUpdate[] = [];

@@ -34,13 +34,23 @@ export const snapshotBodySchema = z.strictObject({
   /** Runs: steps so far and whether they finished. */
   runs: z.array(
     z.strictObject({
+      /** The run's id. */
       id: z.string(),
+      /** Steps recorded so far. */
       steps: z.number().int().nonnegative(),
+      /** Whether the run has finished. */
       finished: z.boolean(),
     }),
   ),
   /** Decisions and whether their outcome was recorded. */
-  decisions: z.array(z.strictObject({ id: z.string(), outcome: z.boolean() })),
+  decisions: z.array(
+    z.strictObject({
+      /** The decision's id. */
+      id: z.string(),
+      /** Whether its outcome has been recorded. */
+      outcome: z.boolean(),
+    }),
+  ),
   /** Lines of `coordination_log.jsonl` committed so far. */
   coordination_lines: z.number().int().nonnegative(),
 });

@@ -9,6 +9,17 @@ export type SkillRuntime = (typeof SKILL_RUNTIMES)[number];
 /** Network access of a sandbox: off unless a skill asks for it and policy grants it. */
 export const SANDBOX_NETWORK_MODES = ['disabled', 'enabled'] as const;
 
+/** One of {@link SANDBOX_NETWORK_MODES}. */
+export type SandboxNetworkMode = (typeof SANDBOX_NETWORK_MODES)[number];
+
+/** A zod schema for {@link SkillRuntime} (typed by name so the API docs show a reference). */
+export const skillRuntimeSchema: z.ZodEnum<Record<SkillRuntime, SkillRuntime>> =
+  z.enum(SKILL_RUNTIMES);
+
+/** A zod schema for {@link SandboxNetworkMode}. */
+export const sandboxNetworkModeSchema: z.ZodEnum<Record<SandboxNetworkMode, SandboxNetworkMode>> =
+  z.enum(SANDBOX_NETWORK_MODES);
+
 /** Sandbox limits used when a manifest leaves them out. */
 export const DEFAULT_SANDBOX = {
   /** No network: a skill must ask for it. */
@@ -78,7 +89,7 @@ export const sandboxFilesystemSchema = z.strictObject({
 /** The `sandbox` section as written: every field optional, defaults from {@link DEFAULT_SANDBOX}. */
 export const sandboxSchema = z.strictObject({
   /** `disabled` (default) or `enabled`. */
-  network: z.enum(SANDBOX_NETWORK_MODES).optional(),
+  network: sandboxNetworkModeSchema.optional(),
   /** Memory limit in megabytes; default 256. */
   max_memory_mb: z.number().int().positive().max(MAX_MEMORY_MB).optional(),
   /** Wall-clock limit per invocation in milliseconds; default 30 000. */
@@ -97,7 +108,7 @@ export type SandboxInput = z.infer<typeof sandboxSchema>;
  */
 export const executionSectionSchema = z.strictObject({
   /** `node`, `python`, `wasm` or `native`. */
-  runtime: z.enum(SKILL_RUNTIMES),
+  runtime: skillRuntimeSchema,
   /** The file to run, relative to the skill folder; for `native`, an operation name. */
   entry: z.string().min(1).optional(),
   /** SHA-256 of the entry file, lowercase hex. */

@@ -5,6 +5,13 @@ import { executionSectionSchema } from './execution-schema';
 /** The `karnel_skill_version` values this package reads. */
 export const SUPPORTED_KARNEL_SKILL_VERSIONS = ['0.2'] as const;
 
+/** One of {@link SUPPORTED_KARNEL_SKILL_VERSIONS}. */
+export type KarnelSkillVersion = (typeof SUPPORTED_KARNEL_SKILL_VERSIONS)[number];
+
+const karnelSkillVersionSchema: z.ZodEnum<Record<KarnelSkillVersion, KarnelSkillVersion>> = z.enum(
+  SUPPORTED_KARNEL_SKILL_VERSIONS,
+);
+
 /**
  * Where a skill came from: written by the agent itself, or installed from a hub. Hub sources
  * carry the hub's id after the colon (`hermeshub:github-pr-review`).
@@ -75,7 +82,7 @@ export type SkillAttribution = z.infer<typeof attributionSchema>;
  */
 export const karnelSkillFileSchema = z.strictObject({
   /** The version of this file's format; `0.2`. */
-  karnel_skill_version: z.enum(SUPPORTED_KARNEL_SKILL_VERSIONS),
+  karnel_skill_version: karnelSkillVersionSchema,
   /** Where the skill came from. */
   provenance: provenanceSchema.optional(),
   /** Invocation statistics. */

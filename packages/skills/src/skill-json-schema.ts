@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import {
   capabilitySchema,
-  SKILL_RUNTIMES,
   sandboxSchema,
   sha256DigestSchema,
+  skillRuntimeSchema,
 } from './execution-schema';
 import { descriptionSchema, skillVersionSchema } from './frontmatter-schema';
 import { skillNameSchema } from './skill-name';
@@ -19,7 +19,7 @@ export const skillJsonSchema = z.strictObject({
   /** What the skill does. */
   description: descriptionSchema,
   /** `node`, `python`, `wasm` or `native`. */
-  runtime: z.enum(SKILL_RUNTIMES),
+  runtime: skillRuntimeSchema,
   /** The skill's own version. */
   version: skillVersionSchema.optional(),
   /** The file to run, relative to the skill folder (Karnel extension). */

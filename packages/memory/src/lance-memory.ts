@@ -397,11 +397,17 @@ class LanceMemoryStore implements MemoryStore {
     const connection = await libraries.lancedb.connect(this.#layout.lancedb, {
       readConsistencyInterval: 0,
     });
-    const episodes = await connection.createEmptyTable(EPISODES, episodeSchema(libraries.arrow), {
-      mode: 'create',
-      existOk: true,
+    // Several processes may open a fresh memory at once (a writer and its readers): creating
+    // the table and its index can then lose a commit race, which LanceDB reports as a
+    // conflict. The loser retries and finds the winner's table and index.
+    const episodes = await retryOnCommitConflict(async () => {
+      const table = await connection.createEmptyTable(EPISODES, episodeSchema(libraries.arrow), {
+        mode: 'create',
+        existOk: true,
+      });
+      await ensureFullTextIndex(libraries, table, 'text');
+      return table;
     });
-    await ensureFullTextIndex(libraries, episodes, 'text');
     const names = await connection.tableNames();
     const semantic = names.includes(SEMANTIC) ? await connection.openTable(SEMANTIC) : undefined;
     const dimensions = this.#embedder
@@ -562,6 +568,22 @@ function semanticRow(
     row.vector_fingerprint = vector === null ? null : fingerprint;
   }
   return row;
+}
+
+/**
+ * Runs `task` again (up to five times, with a short growing pause) when LanceDB reports that a
+ * commit lost a race with another process; any other error is rethrown at once.
+ */
+async function retryOnCommitConflict<T>(task: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt >= 5 || !/conflict|incompatible transaction|commit/i.test(message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
 }
 
 async function ensureFullTextIndex(

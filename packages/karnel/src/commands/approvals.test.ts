@@ -1,38 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createSigner, generateKeyPair, type KeyPair, writePrivateKeyFile } from '@karnel/core';
+import { createSigner, type KeyPair } from '@karnel/core';
 import { type LedgerEntry, openLedger } from '@karnel/ledger';
 import { createApprovalQueue, createAuthority } from '@karnel/policy';
 import { describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function karnel(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, CI: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+import { makeTempDir, runKarnel, writeKeyFile } from '../../test/run-karnel';
 
 async function agentWithRequest(): Promise<{
   dir: string;
@@ -41,13 +13,11 @@ async function agentWithRequest(): Promise<{
   id: string;
   owner: KeyPair;
 }> {
-  const dir = await mkdtemp(join(tmpdir(), 'karnel-'));
-  const owner = generateKeyPair();
-  const stranger = generateKeyPair();
+  const dir = await makeTempDir();
   const ownerKey = join(dir, '..', `${dir.split('/').at(-1)}-owner.key.json`);
   const strangerKey = join(dir, '..', `${dir.split('/').at(-1)}-stranger.key.json`);
-  await writePrivateKeyFile(ownerKey, owner);
-  await writePrivateKeyFile(strangerKey, stranger);
+  const owner = await writeKeyFile(ownerKey);
+  await writeKeyFile(strangerKey);
   const ownerDid = createSigner(owner.secretKey).did;
   await writeFile(
     join(dir, 'manifest.yaml'),
@@ -87,14 +57,14 @@ async function ledgerTypes(dir: string): Promise<LedgerEntry[]> {
 describe('karnel approvals', () => {
   it('lists, shows and approves a request with the owner key file', async () => {
     const { dir, ownerKey, id, owner } = await agentWithRequest();
-    const list = await karnel(['approvals', 'list', dir]);
+    const list = await runKarnel(['approvals', 'list', dir]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(id);
     expect(list.stdout).toContain('publish:newsletter');
-    const show = await karnel(['approvals', 'show', dir, id, '--format', 'json']);
+    const show = await runKarnel(['approvals', 'show', dir, id, '--format', 'json']);
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout)).toMatchObject({ id, status: 'pending', action: { issue: 7 } });
-    const approve = await karnel([
+    const approve = await runKarnel([
       'approvals',
       'approve',
       dir,
@@ -107,10 +77,10 @@ describe('karnel approvals', () => {
     expect(approve.stderr).toBe('');
     expect(approve.code).toBe(0);
     expect(approve.stdout).toContain(`approved ${id}`);
-    expect((await karnel(['approvals', 'list', dir])).stdout).toContain(
+    expect((await runKarnel(['approvals', 'list', dir])).stdout).toContain(
       'no pending approval requests',
     );
-    const again = await karnel(['approvals', 'approve', dir, id, '--key', ownerKey]);
+    const again = await runKarnel(['approvals', 'approve', dir, id, '--key', ownerKey]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('not-pending');
     const entries = await ledgerTypes(dir);
@@ -121,25 +91,27 @@ describe('karnel approvals', () => {
 
   it('refuses a key that is not authorised, and needs a key to sign', async () => {
     const { dir, strangerKey, id } = await agentWithRequest();
-    const refused = await karnel(['approvals', 'deny', dir, id, '--key', strangerKey]);
+    const refused = await runKarnel(['approvals', 'deny', dir, id, '--key', strangerKey]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('unauthorised');
-    const show = await karnel(['approvals', 'show', dir, id]);
+    const show = await runKarnel(['approvals', 'show', dir, id]);
     expect(show.stdout).toContain('status:       pending');
-    const missing = await karnel(['approvals', 'approve', dir, id], { KARNEL_KEY_FILE: '' });
+    const missing = await runKarnel(['approvals', 'approve', dir, id], {
+      env: { KARNEL_KEY_FILE: '' },
+    });
     expect(missing.code).toBe(2);
-    expect((await karnel(['approvals', 'show', dir, 'apr_01H8ZQK0V8Q5T2N7R4M6W9YB1C'])).code).toBe(
-      1,
-    );
-    expect((await karnel(['approvals', 'list', dir, '--status', 'bogus'])).code).toBe(2);
+    expect(
+      (await runKarnel(['approvals', 'show', dir, 'apr_01H8ZQK0V8Q5T2N7R4M6W9YB1C'])).code,
+    ).toBe(1);
+    expect((await runKarnel(['approvals', 'list', dir, '--status', 'bogus'])).code).toBe(2);
   });
 });
 
 describe('karnel safe-mode', () => {
   it('turns on with any key, cancels pending approvals, and turns off only with the owner key', async () => {
     const { dir, ownerKey, strangerKey, id } = await agentWithRequest();
-    expect((await karnel(['safe-mode', 'status', dir])).stdout).toContain('safe mode: off');
-    const on = await karnel([
+    expect((await runKarnel(['safe-mode', 'status', dir])).stdout).toContain('safe mode: off');
+    const on = await runKarnel([
       'safe-mode',
       'on',
       dir,
@@ -150,17 +122,17 @@ describe('karnel safe-mode', () => {
     ]);
     expect(on.code).toBe(0);
     expect(on.stdout).toContain(`1 pending approval request(s) cancelled: ${id}`);
-    const status = await karnel(['safe-mode', 'status', dir, '--format', 'json']);
+    const status = await runKarnel(['safe-mode', 'status', dir, '--format', 'json']);
     expect(JSON.parse(status.stdout)).toMatchObject({
       active: true,
       state: { reason: 'something is wrong', trigger: 'manual' },
     });
-    const refused = await karnel(['safe-mode', 'off', dir, '--key', strangerKey]);
+    const refused = await runKarnel(['safe-mode', 'off', dir, '--key', strangerKey]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('only the owner');
-    const off = await karnel(['safe-mode', 'off', dir, '--key', ownerKey]);
+    const off = await runKarnel(['safe-mode', 'off', dir, '--key', ownerKey]);
     expect(off.code).toBe(0);
-    expect((await karnel(['safe-mode', 'status', dir])).stdout).toContain('safe mode: off');
+    expect((await runKarnel(['safe-mode', 'status', dir])).stdout).toContain('safe mode: off');
     const types = (await ledgerTypes(dir)).map((entry) => entry.type);
     expect(types).toEqual([
       'approval.requested',

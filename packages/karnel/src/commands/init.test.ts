@@ -1,45 +1,18 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createSigner, generateKeyPair, isId, writePrivateKeyFile } from '@karnel/core';
+import { createSigner, generateKeyPair, isId } from '@karnel/core';
 import { loadAgentManifest, loadGroupManifest } from '@karnel/manifest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { describe, expect, it } from 'vitest';
+import { type KarnelRun, runKarnel, useTempDir, writeKeyFile } from '../../test/run-karnel';
 
 let root: string;
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'karnel-'));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+useTempDir((path) => {
+  root = path;
 });
 
-function karnel(args: readonly string[]): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, CI: '1', KARNEL_HOME: join(root, 'home') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+/** Runs the CLI in the test's folder, with a `KARNEL_HOME` of its own so new keys land there. */
+function karnel(args: readonly string[]): Promise<KarnelRun> {
+  return runKarnel(args, { cwd: root, env: { KARNEL_HOME: join(root, 'home') } });
 }
 
 describe('karnel init', () => {
@@ -107,8 +80,7 @@ describe('karnel init', () => {
     expect((await loadAgentManifest(join(root, 'a', 'manifest.yaml'))).value?.agent.owner).toBe(
       signer.did,
     );
-    const pair = generateKeyPair();
-    await writePrivateKeyFile(join(root, 'owner.key'), pair);
+    const pair = await writeKeyFile(join(root, 'owner.key'));
     expect((await karnel(['init', 'group', 'g', '--owner-key', 'owner.key'])).code).toBe(0);
     expect((await loadGroupManifest(join(root, 'g', 'manifest.yaml'))).value?.group.owner).toBe(
       createSigner(pair.secretKey).did,

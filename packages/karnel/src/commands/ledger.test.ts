@@ -1,53 +1,22 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { verifyInclusion } from '@karnel/ledger';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function karnel(args: readonly string[], stdin?: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+import { describe, expect, it } from 'vitest';
+import { runKarnel, useTempDir } from '../../test/run-karnel';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'karnel-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir((path) => {
+  dir = path;
 });
 
 describe('karnel ledger', () => {
   it('appends, logs, verifies, checkpoints and proves', async () => {
     const ledger = join(dir, 'ledger');
     const key = join(dir, 'owner.key');
-    await karnel(['keys', 'generate', key]);
-    const started = await karnel(
-      ['ledger', 'append', ledger, '-', '--format', 'json'],
-      '{"type":"run.started","run_id":"run_cli"}',
-    );
+    await runKarnel(['keys', 'generate', key]);
+    const started = await runKarnel(['ledger', 'append', ledger, '-', '--format', 'json'], {
+      stdin: '{"type":"run.started","run_id":"run_cli"}',
+    });
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ seq: 0, type: 'run.started' });
     const input = join(dir, 'records.yaml');
@@ -68,13 +37,13 @@ describe('karnel ledger', () => {
         '',
       ].join('\n'),
     );
-    const appended = await karnel(['ledger', 'append', ledger, input, '--key', key]);
+    const appended = await runKarnel(['ledger', 'append', ledger, input, '--key', key]);
     expect(appended.stderr).toBe('');
     expect(appended.code).toBe(0);
     expect(appended.stdout.trim().split('\n')).toHaveLength(4);
     expect(appended.stdout).toMatch(/^appended entry 1 run\.step [0-9a-f]{64}$/m);
 
-    const log = await karnel(['ledger', 'log', ledger]);
+    const log = await runKarnel(['ledger', 'log', ledger]);
     expect(log.code).toBe(0);
     expect(
       log.stdout
@@ -88,7 +57,7 @@ describe('karnel ledger', () => {
       'coordination.logged',
       'approval.requested',
     ]);
-    const onlyApprovals = await karnel([
+    const onlyApprovals = await runKarnel([
       'ledger',
       'log',
       ledger,
@@ -104,12 +73,12 @@ describe('karnel ledger', () => {
         .map((line) => JSON.parse(line).type),
     ).toEqual(['approval.requested']);
 
-    const verified = await karnel(['ledger', 'verify', ledger]);
+    const verified = await runKarnel(['ledger', 'verify', ledger]);
     expect(verified.code).toBe(0);
     expect(verified.stderr).toContain('is intact: 5 entries, 4 signed');
 
     const checkpointFile = join(dir, 'checkpoint.txt');
-    const checkpointed = await karnel([
+    const checkpointed = await runKarnel([
       'ledger',
       'checkpoint',
       ledger,
@@ -122,7 +91,14 @@ describe('karnel ledger', () => {
     const note = await readFile(checkpointFile, 'utf8');
     expect(note.split('\n')[1]).toBe('5');
 
-    const proved = await karnel(['ledger', 'prove', ledger, '2', '--checkpoint', checkpointFile]);
+    const proved = await runKarnel([
+      'ledger',
+      'prove',
+      ledger,
+      '2',
+      '--checkpoint',
+      checkpointFile,
+    ]);
     expect(proved.code).toBe(0);
     const proof = JSON.parse(proved.stdout) as {
       hash: string;
@@ -142,14 +118,14 @@ describe('karnel ledger', () => {
       ),
     ).toBe(true);
     expect(proof.root).toBe(Buffer.from(note.split('\n')[2]!, 'base64').toString('hex'));
-    const byHash = await karnel(['ledger', 'prove', ledger, proof.hash.slice(0, 12)]);
+    const byHash = await runKarnel(['ledger', 'prove', ledger, proof.hash.slice(0, 12)]);
     expect(JSON.parse(byHash.stdout).seq).toBe(2);
 
     // Truncation is invisible to the chain, but not to the checkpoint.
     const chainPath = join(ledger, 'chain.jsonl');
     const chain = await readFile(chainPath, 'utf8');
     await writeFile(chainPath, chain.split('\n').slice(0, 3).join('\n') + '\n');
-    const truncated = await karnel([
+    const truncated = await runKarnel([
       'ledger',
       'verify',
       ledger,
@@ -170,15 +146,14 @@ describe('karnel ledger', () => {
   it('names the first bad entry with file, line and column, and exits 1', async () => {
     const ledger = join(dir, 'ledger');
     for (let index = 0; index < 3; index++) {
-      await karnel(
-        ['ledger', 'append', ledger, '-'],
-        JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
-      );
+      await runKarnel(['ledger', 'append', ledger, '-'], {
+        stdin: JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
+      });
     }
     const chainPath = join(ledger, 'chain.jsonl');
     const chain = await readFile(chainPath, 'utf8');
     await writeFile(chainPath, chain.replace('"usd":1', '"usd":7'));
-    const verified = await karnel(['ledger', 'verify', ledger]);
+    const verified = await runKarnel(['ledger', 'verify', ledger]);
     expect(verified.code).toBe(1);
     expect(verified.stdout).toMatch(/chain\.jsonl:2:\d+: error ledger\/hash-mismatch: entry 1: /);
     expect(verified.stderr).toContain('first bad entry 1 (ledger/hash-mismatch) at line 2');
@@ -187,36 +162,35 @@ describe('karnel ledger', () => {
   it('reports a bad record at its line and column, and a missing ledger as empty and intact', async () => {
     const input = join(dir, 'bad.json');
     await writeFile(input, '{\n  "type": "run.step",\n  "run_id": 5,\n  "step": {}\n}\n');
-    const bad = await karnel(['ledger', 'append', join(dir, 'ledger'), input]);
+    const bad = await runKarnel(['ledger', 'append', join(dir, 'ledger'), input]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`${input}:3:13: error`);
-    const empty = await karnel(['ledger', 'verify', join(dir, 'nothing-here')]);
+    const empty = await runKarnel(['ledger', 'verify', join(dir, 'nothing-here')]);
     expect(empty.code).toBe(0);
     expect(empty.stderr).toContain('intact: 0 entries');
-    const usage = await karnel(['ledger', 'verify']);
+    const usage = await runKarnel(['ledger', 'verify']);
     expect(usage.code).toBe(2);
   });
 
   it('archives behind a signed snapshot and still verifies without the archive', async () => {
     const ledger = join(dir, 'ledger');
     const key = join(dir, 'owner.key');
-    await karnel(['keys', 'generate', key]);
+    await runKarnel(['keys', 'generate', key]);
     for (let index = 0; index < 4; index++) {
-      await karnel(
-        ['ledger', 'append', ledger, '-'],
-        JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
-      );
+      await runKarnel(['ledger', 'append', ledger, '-'], {
+        stdin: JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
+      });
     }
-    const archived = await karnel(['ledger', 'archive', ledger, '--key', key]);
+    const archived = await runKarnel(['ledger', 'archive', ledger, '--key', key]);
     expect(archived.code).toBe(0);
     expect(archived.stdout).toContain(
       'snapshot entry 4; archived 4 entries to archive/chain-000000000000-000000000003.jsonl',
     );
     await rm(join(ledger, 'archive'), { recursive: true });
-    const verified = await karnel(['ledger', 'verify', ledger]);
+    const verified = await runKarnel(['ledger', 'verify', ledger]);
     expect(verified.code).toBe(0);
     expect(verified.stderr).toContain('intact: 5 entries, 1 signed');
-    const log = await karnel(['ledger', 'log', ledger]);
+    const log = await runKarnel(['ledger', 'log', ledger]);
     expect(log.stdout.trim().split('\n')).toHaveLength(1);
   });
 });

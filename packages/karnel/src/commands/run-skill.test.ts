@@ -1,73 +1,47 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeyPair, sha256Hex, writePrivateKeyFile } from '@karnel/core';
+import { sha256Hex } from '@karnel/core';
 import { readLedgerEntries } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir, runKarnel, writeKeyFile } from '../../test/run-karnel';
 
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
 const skills = fileURLToPath(new URL('../../../../examples/skills', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function karnel(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 describe('karnel run-skill', () => {
   it('runs the native example end to end, and only with the read granted', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const cwd = await makeTempDir();
     await writeFile(join(cwd, 'data.txt'), 'hash me');
     const args = ['run-skill', join(skills, 'hash-file-native'), '--input', '{"path":"data.txt"}'];
-    const denied = await karnel(args, cwd);
+    const denied = await runKarnel(args, { cwd });
     expect(denied.code).toBe(1);
     expect(denied.stdout).toBe('');
     expect(denied.stderr).toMatch(/fs\.read:.*data\.txt.*denied/);
-    const run = await karnel([...args, '--grant', 'fs.read:data.txt'], cwd);
+    const run = await runKarnel([...args, '--grant', 'fs.read:data.txt'], { cwd });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ sha256: sha256Hex('hash me'), bytes: 7 });
   });
 
   it('runs the node example end to end', async () => {
-    const run = await karnel(
+    const run = await runKarnel(
       ['run-skill', join(skills, 'word-count-node'), '--input', 'one two\nthree\n'],
-      tmpdir(),
+      { cwd: tmpdir() },
     );
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ lines: 2, words: 3, characters: 14 });
   });
 
   it('runs the python example end to end', async () => {
-    const run = await karnel(
+    const run = await runKarnel(
       [
         'run-skill',
         join(skills, 'csv-summary-python'),
         '--input-file',
         join(skills, 'csv-summary-python', 'assets', 'sample.csv'),
       ],
-      tmpdir(),
+      { cwd: tmpdir() },
     );
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
@@ -77,14 +51,16 @@ describe('karnel run-skill', () => {
   });
 
   it('runs the wasm example end to end', async () => {
-    const run = await karnel(['run-skill', join(skills, 'add-wasm'), '--input', '40 2'], tmpdir());
+    const run = await runKarnel(['run-skill', join(skills, 'add-wasm'), '--input', '40 2'], {
+      cwd: tmpdir(),
+    });
     expect(run).toMatchObject({ code: 0, stdout: '42\n' });
   });
 
   it('prints the whole result as JSON and records the run in a signed ledger', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'karnel-'));
-    await writePrivateKeyFile(join(cwd, 'worker.key'), generateKeyPair());
-    const run = await karnel(
+    const cwd = await makeTempDir();
+    await writeKeyFile(join(cwd, 'worker.key'));
+    const run = await runKarnel(
       [
         'run-skill',
         join(skills, 'add-wasm'),
@@ -97,7 +73,7 @@ describe('karnel run-skill', () => {
         '--key',
         'worker.key',
       ],
-      cwd,
+      { cwd },
     );
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
@@ -111,7 +87,7 @@ describe('karnel run-skill', () => {
   });
 
   it('probes what the machine can enforce', async () => {
-    const run = await karnel(['run-skill', '--probe', '--format', 'json'], tmpdir());
+    const run = await runKarnel(['run-skill', '--probe', '--format', 'json'], { cwd: tmpdir() });
     expect(run.code).toBe(0);
     const probes = JSON.parse(run.stdout) as { runtime: string; layers: string[] }[];
     expect(probes.map((probe) => probe.runtime)).toEqual(['native', 'node', 'python', 'wasm']);
@@ -119,24 +95,27 @@ describe('karnel run-skill', () => {
   });
 
   it('exits 2 on a bad command line and 1 for a folder that is not a skill', async () => {
-    expect((await karnel(['run-skill'], tmpdir())).code).toBe(2);
+    expect((await runKarnel(['run-skill'], { cwd: tmpdir() })).code).toBe(2);
     expect(
-      (await karnel(['run-skill', join(skills, 'add-wasm'), '--isolation', 'none'], tmpdir())).code,
+      (
+        await runKarnel(['run-skill', join(skills, 'add-wasm'), '--isolation', 'none'], {
+          cwd: tmpdir(),
+        })
+      ).code,
     ).toBe(2);
     expect(
       (
-        await karnel(
-          ['run-skill', join(skills, 'add-wasm'), '--grant', 'NOT A CAPABILITY'],
-          tmpdir(),
-        )
+        await runKarnel(['run-skill', join(skills, 'add-wasm'), '--grant', 'NOT A CAPABILITY'], {
+          cwd: tmpdir(),
+        })
       ).code,
     ).toBe(2);
-    const empty = await mkdtemp(join(tmpdir(), 'karnel-'));
-    expect((await karnel(['run-skill', empty], tmpdir())).code).toBe(1);
+    const empty = await makeTempDir();
+    expect((await runKarnel(['run-skill', empty], { cwd: tmpdir() })).code).toBe(1);
   });
 
   it('does not hand the caller environment to the skill', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const cwd = await makeTempDir();
     const dir = join(cwd, 'env-dump');
     await mkdir(join(dir, 'scripts'), { recursive: true });
     await writeFile(
@@ -152,18 +131,7 @@ describe('karnel run-skill', () => {
       'console.log(JSON.stringify(process.env));\n',
     );
     const secret = `cli-secret-${Date.now()}`;
-    const run = await new Promise<Run>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [bin, 'run-skill', dir], {
-        cwd,
-        env: { ...process.env, CI: '1', KARNEL_TEST_SECRET: secret },
-      });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolvePromise({ code, stdout, stderr: '' }));
-    });
+    const run = await runKarnel(['run-skill', dir], { cwd, env: { KARNEL_TEST_SECRET: secret } });
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain(secret);
     expect(Object.keys(JSON.parse(run.stdout))).not.toContain('KARNEL_TEST_SECRET');

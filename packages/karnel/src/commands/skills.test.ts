@@ -1,41 +1,13 @@
-import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { copyExample, makeTempDir, runKarnel } from '../../test/run-karnel';
 
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../../skills/test/fixtures', import.meta.url));
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function karnel(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
 
 async function workspace(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+  const root = await makeTempDir();
   await cp(join(fixtures, 'skills'), join(root, 'skills'), { recursive: true });
   await cp(join(fixtures, 'skills-broken'), join(root, 'broken'), { recursive: true });
   return root;
@@ -44,7 +16,7 @@ async function workspace(): Promise<string> {
 describe('karnel skills', () => {
   it('lists the skills of a folder with their source and runtime', async () => {
     const root = await workspace();
-    const run = await karnel(['skills', 'list', 'skills'], root);
+    const run = await runKarnel(['skills', 'list', 'skills'], { cwd: root });
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+SOURCE\s+FLAGS\s+DESCRIPTION$/);
@@ -66,9 +38,9 @@ describe('karnel skills', () => {
     await cp(join(root, 'skills/changelog-writer'), join(root, 'agent/skills/changelog-writer'), {
       recursive: true,
     });
-    const run = await karnel(
+    const run = await runKarnel(
       ['skills', 'list', 'agent', '--user', 'skills', '--format', 'json'],
-      root,
+      { cwd: root },
     );
     expect(run.code, run.stderr).toBe(0);
     const output = JSON.parse(run.stdout) as {
@@ -87,7 +59,7 @@ describe('karnel skills', () => {
 
   it('exits 1 from list when a skill cannot be loaded, naming the problem', async () => {
     const root = await workspace();
-    const run = await karnel(['skills', 'list', 'broken'], root);
+    const run = await runKarnel(['skills', 'list', 'broken'], { cwd: root });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain(
       `${join('broken', 'pdf--tools', 'SKILL.md')}:2:7: error skill/name-consecutive-hyphens`,
@@ -96,22 +68,24 @@ describe('karnel skills', () => {
 
   it('shows a skill by name, and one of its files on request', async () => {
     const root = await workspace();
-    const shown = await karnel(['skills', 'show', 'research-arxiv-trending', 'skills'], root);
+    const shown = await runKarnel(['skills', 'show', 'research-arxiv-trending', 'skills'], {
+      cwd: root,
+    });
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(
       'runs: python scripts/collect.py, network enabled, 512 MB, 120000 ms',
     );
     expect(shown.stdout).toContain('usage: 47 invocations, 91.5% successful');
     expect(shown.stdout).toContain('# arXiv trending digest');
-    const file = await karnel(
+    const file = await runKarnel(
       ['skills', 'show', 'research-arxiv-trending', 'skills', '--file', 'references/categories.md'],
-      root,
+      { cwd: root },
     );
     expect(file.code, file.stderr).toBe(0);
     expect(file.stdout).toBe(
       await readFile(join(root, 'skills/research-arxiv-trending/references/categories.md'), 'utf8'),
     );
-    const outside = await karnel(
+    const outside = await runKarnel(
       [
         'skills',
         'show',
@@ -120,7 +94,7 @@ describe('karnel skills', () => {
         '--file',
         '../pdf-form-filler/SKILL.md',
       ],
-      root,
+      { cwd: root },
     );
     expect(outside.code, outside.stderr).toBe(1);
     expect(outside.stdout).toBe('');
@@ -129,10 +103,9 @@ describe('karnel skills', () => {
 
   it('shows a skill folder given by path, as JSON', async () => {
     const root = await workspace();
-    const run = await karnel(
-      ['skills', 'show', 'skills/workspace-search', '--format', 'json'],
-      root,
-    );
+    const run = await runKarnel(['skills', 'show', 'skills/workspace-search', '--format', 'json'], {
+      cwd: root,
+    });
     expect(run.code, run.stderr).toBe(0);
     const skill = JSON.parse(run.stdout) as {
       execution: { runtime: string; entry: string };
@@ -143,29 +116,29 @@ describe('karnel skills', () => {
 
   it('suggests the closest name for an unknown skill and exits 1', async () => {
     const root = await workspace();
-    const run = await karnel(['skills', 'show', 'csv-profile', 'skills'], root);
+    const run = await runKarnel(['skills', 'show', 'csv-profile', 'skills'], { cwd: root });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain('did you mean "csv-profiler"?');
   });
 
   it('validates: 0 for the corpus, 1 with positioned errors in strict mode and for broken skills', async () => {
     const root = await workspace();
-    const valid = await karnel(['skills', 'validate', 'skills'], root);
+    const valid = await runKarnel(['skills', 'validate', 'skills'], { cwd: root });
     expect(valid.code, valid.stderr).toBe(0);
     expect(valid.stderr.trim()).toBe('valid: 7 skills checked, 0 errors, 0 warnings');
 
-    const strict = await karnel(
+    const strict = await runKarnel(
       ['skills', 'validate', '--strict', 'skills/devops/github-issue-triage'],
-      root,
+      { cwd: root },
     );
     expect(strict.code, strict.stderr).toBe(1);
     expect(strict.stdout).toContain(
       `${join('skills/devops/github-issue-triage', 'SKILL.md')}:4:1: error skill/non-spec-field`,
     );
 
-    const broken = await karnel(
+    const broken = await runKarnel(
       ['skills', 'validate', '--format', 'json', 'broken/entry-traversal', 'broken/wasm-no-digest'],
-      root,
+      { cwd: root },
     );
     expect(broken.code, broken.stderr).toBe(1);
     const diagnostics = JSON.parse(broken.stdout) as Array<{
@@ -178,9 +151,9 @@ describe('karnel skills', () => {
       `${join('broken/wasm-no-digest', 'karnel.yaml')}:3:skill/missing-sha256`,
     ]);
 
-    const github = await karnel(
+    const github = await runKarnel(
       ['skills', 'validate', '--format', 'github', 'broken/Data-Cleaner'],
-      root,
+      { cwd: root },
     );
     expect(github.stdout).toContain(
       '::error file=broken/Data-Cleaner/SKILL.md,line=2,col=7,title=skill/name-uppercase::',
@@ -189,10 +162,16 @@ describe('karnel skills', () => {
 
   it('exits 2 on a usage error', async () => {
     const root = await workspace();
-    expect((await karnel(['skills', 'validate'], root)).code).toBe(2);
-    expect((await karnel(['skills', 'validate', '--format', 'xml', 'skills'], root)).code).toBe(2);
+    expect((await runKarnel(['skills', 'validate'], { cwd: root })).code).toBe(2);
     expect(
-      (await karnel(['skills', 'import', 'skills/git-status', '--source', 'github:x'], root)).code,
+      (await runKarnel(['skills', 'validate', '--format', 'xml', 'skills'], { cwd: root })).code,
+    ).toBe(2);
+    expect(
+      (
+        await runKarnel(['skills', 'import', 'skills/git-status', '--source', 'github:x'], {
+          cwd: root,
+        })
+      ).code,
     ).toBe(2);
   });
 
@@ -200,7 +179,7 @@ describe('karnel skills', () => {
     const root = await workspace();
     await mkdir(join(root, 'agent'));
     await writeFile(join(root, 'agent/manifest.yaml'), 'components:\n  skills: "./my-skills"\n');
-    const first = await karnel(
+    const first = await runKarnel(
       [
         'skills',
         'import',
@@ -212,7 +191,7 @@ describe('karnel skills', () => {
         '--run',
         'run_01HZX3J5K9V2W8Q4R7T6Y1M0NB',
       ],
-      root,
+      { cwd: root },
     );
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain(
@@ -228,9 +207,9 @@ describe('karnel skills', () => {
       await readFile(join(root, 'skills/devops/github-issue-triage/SKILL.md'), 'utf8'),
     );
 
-    const again = await karnel(
+    const again = await runKarnel(
       ['skills', 'import', 'skills/devops/github-issue-triage', '--agent', 'agent'],
-      root,
+      { cwd: root },
     );
     expect(again.code, again.stderr).toBe(1);
     expect(again.stdout).toContain('error skill/already-exists');
@@ -238,21 +217,19 @@ describe('karnel skills', () => {
       await readFile(join(root, 'agent/my-skills/github-issue-triage/karnel.yaml'), 'utf8'),
     ).toBe(karnelYaml);
 
-    const invalid = await karnel(
+    const invalid = await runKarnel(
       ['skills', 'import', 'broken/name-mismatch', '--agent', 'agent'],
-      root,
+      { cwd: root },
     );
     expect(invalid.code, invalid.stderr).toBe(1);
     expect(await readdir(join(root, 'agent/my-skills'))).toEqual(['github-issue-triage']);
   });
 
   it('checks agent skills as part of karnel validate', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-    await cp(example, join(root, 'newsletter-co'), { recursive: true });
-    const clean = await karnel(
-      ['validate', 'newsletter-co/agents/critic', '--format', 'json'],
-      root,
-    );
+    const root = await copyExample('newsletter-co');
+    const clean = await runKarnel(['validate', 'newsletter-co/agents/critic', '--format', 'json'], {
+      cwd: root,
+    });
     const skillCodes = (output: string) =>
       (JSON.parse(output) as Array<{ code: string; file: string }>).filter((diagnostic) =>
         diagnostic.file.includes(`${join('skills')}/`),
@@ -263,9 +240,9 @@ describe('karnel skills', () => {
       skill,
       (await readFile(skill, 'utf8')).replace('name: review-draft', 'name: Review-Draft'),
     );
-    const broken = await karnel(
+    const broken = await runKarnel(
       ['validate', 'newsletter-co/agents/critic', '--format', 'json'],
-      root,
+      { cwd: root },
     );
     expect(broken.code, broken.stderr).toBe(1);
     expect(skillCodes(broken.stdout)).toEqual([

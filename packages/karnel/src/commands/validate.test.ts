@@ -1,66 +1,19 @@
-import { spawn } from 'node:child_process';
-import { cp, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { cp, open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '@karnel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
+import { copyExample, examples, mistakeMarkers, runKarnel } from '../../test/run-karnel';
 
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
+const example = join(examples, 'newsletter-co');
 const brokenGroup = fileURLToPath(
   new URL('../../../manifest/test/fixtures/broken-group', import.meta.url),
 );
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function karnel(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-/** The `# mistake: <code>` markers of the broken fixture, as `file:line code`. */
-async function mistakes(root: string, display: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && entry.name.endsWith('.yaml')) {
-        (await readFile(path, 'utf8')).split('\n').forEach((line, index) => {
-          const match = /# mistake: (\S+)/.exec(line);
-          if (match) found.push(`${join(display, relative(root, path))}:${index + 1} ${match[1]}`);
-        });
-      }
-    }
-  };
-  await walk(root);
-  return found.sort();
-}
-
 let root: string;
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  await cp(example, join(root, 'newsletter-co'), { recursive: true });
+  root = await copyExample('newsletter-co');
   await cp(brokenGroup, join(root, 'broken-group'), { recursive: true, verbatimSymlinks: true });
 });
 afterAll(async () => {
@@ -69,19 +22,19 @@ afterAll(async () => {
 
 describe('karnel validate', () => {
   it('exits 0 for the newsletter-co example and prints no error', async () => {
-    const run = await karnel(['validate', 'newsletter-co'], root);
+    const run = await runKarnel(['validate', 'newsletter-co'], { cwd: root });
     expect(run.stdout).not.toMatch(/: error /);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('valid: 5 directories checked, 0 errors');
   });
 
   it('exits 0 for the example in the repository too', async () => {
-    const run = await karnel(['validate', example], root);
+    const run = await runKarnel(['validate', example], { cwd: root });
     expect(run.code).toBe(0);
   });
 
   it('exits 1 for the broken group and prints each mistake at its file and line', async () => {
-    const run = await karnel(['validate', 'broken-group'], root);
+    const run = await runKarnel(['validate', 'broken-group'], { cwd: root });
     expect(run.code).toBe(1);
     const printed = run.stdout
       .trim()
@@ -91,7 +44,7 @@ describe('karnel validate', () => {
         expect(match).not.toBeNull();
         return `${match![1]}:${match![2]} ${match![5]}`;
       });
-    const expected = await mistakes(join(root, 'broken-group'), 'broken-group');
+    const expected = await mistakeMarkers(join(root, 'broken-group'), 'broken-group');
     expect(expected.length).toBeGreaterThanOrEqual(19);
     // Other packages' checks may add findings of their own; every mistake is printed exactly once.
     for (const mistake of expected)
@@ -104,10 +57,9 @@ describe('karnel validate', () => {
   });
 
   it('prints JSON with --format json', async () => {
-    const run = await karnel(
-      ['validate', '--format', 'json', 'broken-group', 'newsletter-co'],
-      root,
-    );
+    const run = await runKarnel(['validate', '--format', 'json', 'broken-group', 'newsletter-co'], {
+      cwd: root,
+    });
     expect(run.code).toBe(1);
     const diagnostics = JSON.parse(run.stdout) as Diagnostic[];
     expect(
@@ -123,13 +75,13 @@ describe('karnel validate', () => {
           diagnostic.file.startsWith('newsletter-co/') && diagnostic.severity === 'error',
       ),
     ).toBe(false);
-    const valid = await karnel(['validate', '-f', 'json', 'newsletter-co'], root);
+    const valid = await runKarnel(['validate', '-f', 'json', 'newsletter-co'], { cwd: root });
     expect(valid.code).toBe(0);
     expect(Array.isArray(JSON.parse(valid.stdout))).toBe(true);
   });
 
   it('prints workflow annotations with --format github', async () => {
-    const run = await karnel(['validate', '--format', 'github', 'broken-group'], root);
+    const run = await runKarnel(['validate', '--format', 'github', 'broken-group'], { cwd: root });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
       '::error file=broken-group/manifest.yaml,line=6,col=7,title=id/invalid::',
@@ -140,18 +92,21 @@ describe('karnel validate', () => {
   });
 
   it('prints only errors with --quiet', async () => {
-    const run = await karnel(['validate', '--quiet', 'broken-group'], root);
+    const run = await runKarnel(['validate', '--quiet', 'broken-group'], { cwd: root });
     expect(run.code).toBe(1);
     expect(run.stdout).not.toContain(': warning ');
     expect(run.stdout).toContain(': error member/duplicate-role: ');
   });
 
   it('accepts an agent directory and a manifest.yaml path, and reports a missing path', async () => {
-    expect((await karnel(['validate', 'newsletter-co/agents/critic'], root)).code).toBe(0);
+    expect((await runKarnel(['validate', 'newsletter-co/agents/critic'], { cwd: root })).code).toBe(
+      0,
+    );
     expect(
-      (await karnel(['validate', 'newsletter-co/agents/critic/manifest.yaml'], root)).code,
+      (await runKarnel(['validate', 'newsletter-co/agents/critic/manifest.yaml'], { cwd: root }))
+        .code,
     ).toBe(0);
-    const missing = await karnel(['validate', 'newsletter-co', 'no-such-dir'], root);
+    const missing = await runKarnel(['validate', 'newsletter-co', 'no-such-dir'], { cwd: root });
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain(
       'no-such-dir:1:1: error path/not-found: no such file or directory\n',
@@ -181,7 +136,7 @@ describe('karnel validate', () => {
           .join(', ')}]`,
       );
     await writeFile(join(bomb, 'manifest.yaml'), `${levels.join('\n')}\nagent: *a8\n`);
-    const run = await karnel(['validate', 'huge', 'bomb'], root);
+    const run = await runKarnel(['validate', 'huge', 'bomb'], { cwd: root });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('huge/manifest.yaml:1:1: error file/too-large: ');
     expect(run.stdout).toContain('bomb/manifest.yaml:1:1: error yaml/alias-limit: ');
@@ -189,21 +144,23 @@ describe('karnel validate', () => {
   });
 
   it('exits 2 on usage errors', async () => {
-    const none = await karnel(['validate'], root);
+    const none = await runKarnel(['validate'], { cwd: root });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("missing required argument 'path'");
-    const format = await karnel(['validate', '--format', 'xml', 'newsletter-co'], root);
+    const format = await runKarnel(['validate', '--format', 'xml', 'newsletter-co'], { cwd: root });
     expect(format.code).toBe(2);
     expect(format.stderr).toContain('unknown format "xml"');
-    expect((await karnel(['validate', '--colour', 'newsletter-co'], root)).code).toBe(2);
+    expect((await runKarnel(['validate', '--colour', 'newsletter-co'], { cwd: root })).code).toBe(
+      2,
+    );
   });
 
   it('has --help and the program has --version', async () => {
-    const help = await karnel(['validate', '--help'], root);
+    const help = await runKarnel(['validate', '--help'], { cwd: root });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--format <format>');
     expect(help.stdout).toContain('exits 0 when valid'.replace('exits', 'Exits'));
-    const version = await karnel(['--version'], root);
+    const version = await runKarnel(['--version'], { cwd: root });
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(packageJson.version);
   });

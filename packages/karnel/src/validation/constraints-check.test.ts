@@ -1,18 +1,9 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { copyExample } from '../../test/run-karnel';
 import { constraintsCheck } from './constraints-check';
 import { validatePaths } from './validate-paths';
-
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
-
-async function copyExample(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  await cp(example, join(root, 'newsletter-co'), { recursive: true });
-  return root;
-}
 
 function lineOf(text: string, needle: string): number {
   return text.slice(0, text.indexOf(needle)).split('\n').length;
@@ -20,7 +11,7 @@ function lineOf(text: string, needle: string): number {
 
 describe('constraintsCheck', () => {
   it('warns about each hard constraint the policy engine cannot enforce, at its line', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const manifest = await readFile(join(root, 'newsletter-co', 'manifest.yaml'), 'utf8');
     const result = await validatePaths(['newsletter-co'], {
       cwd: root,
@@ -46,7 +37,7 @@ describe('constraintsCheck', () => {
   });
 
   it('warns when a gate needs the approval of a role the group does not have', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const path = join(root, 'newsletter-co', 'manifest.yaml');
     const manifest = (await readFile(path, 'utf8')).replace(
       'without critic approval',

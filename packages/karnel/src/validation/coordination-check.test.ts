@@ -1,12 +1,9 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { copyExample } from '../../test/run-karnel';
 import { coordinationCheck } from './coordination-check';
 import { validatePaths } from './validate-paths';
-
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
 
 /** 1-based line and column where `needle` starts in `text`. */
 function positionOf(text: string, needle: string): [number, number] {
@@ -15,16 +12,9 @@ function positionOf(text: string, needle: string): [number, number] {
   return [lines.length, lines.at(-1)!.length + 1];
 }
 
-async function copyExample(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  const dir = join(root, 'newsletter-co');
-  await cp(example, dir, { recursive: true });
-  return root;
-}
-
 describe('coordinationCheck', () => {
   it('passes the newsletter example, warning only about its custom condition', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const text = await readFile(
       join(root, 'newsletter-co', 'coordination', 'protocol.yaml'),
       'utf8',
@@ -47,7 +37,7 @@ describe('coordinationCheck', () => {
   });
 
   it('reports a review chain actor and an escalation target that are not members, at their lines', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const path = join(root, 'newsletter-co', 'coordination', 'protocol.yaml');
     const text = await readFile(path, 'utf8');
     const broken = text
@@ -82,7 +72,7 @@ describe('coordinationCheck', () => {
   });
 
   it('reports schema mistakes in the protocol file at their position', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const path = join(root, 'newsletter-co', 'coordination', 'protocol.yaml');
     await writeFile(path, 'coordination_type: "pyramid"\n');
     const result = await validatePaths(['newsletter-co'], {

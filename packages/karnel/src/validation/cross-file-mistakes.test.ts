@@ -1,59 +1,13 @@
-import { spawn } from 'node:child_process';
-import { appendFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLedgerArchive, createMessage } from '@karnel/coordination';
 import type { Diagnostic } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type KarnelRun, makeTempDir, mistakeMarkers, runKarnel } from '../../test/run-karnel';
 
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../test/fixtures/cross-file-group', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function karnel(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-/** The `# mistake: <code>` markers of the fixture's YAML files, as `file:line code`. */
-async function markers(root: string, display: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && entry.name.endsWith('.yaml')) {
-        (await readFile(path, 'utf8')).split('\n').forEach((line, index) => {
-          const match = /# mistake: (\S+)/.exec(line);
-          if (match) found.push(`${join(display, relative(root, path))}:${index + 1} ${match[1]}`);
-        });
-      }
-    }
-  };
-  await walk(root);
-  return found;
-}
 
 /** The mistake {@link copyWithLedger} adds to the episodic log, where no comment can mark it. */
 const episodicMistake = 'cross-file-group/memory/episodic.jsonl:2 time/invalid';
@@ -63,7 +17,7 @@ const episodicMistake = 'cross-file-group/memory/episodic.jsonl:2 time/invalid';
  * real ledger holding three archived messages.
  */
 async function copyWithLedger(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+  const root = await makeTempDir();
   const group = join(root, 'cross-file-group');
   await cp(fixture, group, { recursive: true });
   await appendFile(
@@ -95,7 +49,7 @@ async function copyWithLedger(): Promise<string> {
 }
 
 /** Errors and warnings of a JSON run, as `file:line code`. */
-function findings(run: Run): string[] {
+function findings(run: KarnelRun): string[] {
   return (JSON.parse(run.stdout) as Diagnostic[])
     .filter((diagnostic) => diagnostic.severity !== 'info')
     .map((diagnostic) => `${diagnostic.file}:${diagnostic.line} ${diagnostic.code}`)
@@ -105,13 +59,15 @@ function findings(run: Run): string[] {
 describe('karnel validate finds mistakes that span files', () => {
   let expected: string[];
   beforeAll(async () => {
-    expected = await markers(fixture, 'cross-file-group');
+    expected = await mistakeMarkers(fixture, 'cross-file-group');
     expect(expected.length).toBeGreaterThanOrEqual(8);
   });
 
   it('reports each marked mistake once, at its file and line, and nothing else', async () => {
     const root = await copyWithLedger();
-    const run = await karnel(['validate', '--format', 'json', 'cross-file-group'], root);
+    const run = await runKarnel(['validate', '--format', 'json', 'cross-file-group'], {
+      cwd: root,
+    });
     expect(run.code).toBe(1);
     expect(findings(run)).toEqual([...expected, episodicMistake].sort());
     // The four mistakes the issue names, each found by a different package's check.
@@ -133,7 +89,9 @@ describe('karnel validate finds mistakes that span files', () => {
     // Same length, different bytes: the review's verdict rewritten after the fact.
     lines[1] = lines[1]!.replace('"approve"', '"APPROVE"');
     await writeFile(log, lines.join('\n'));
-    const run = await karnel(['validate', '--format', 'json', 'cross-file-group'], root);
+    const run = await runKarnel(['validate', '--format', 'json', 'cross-file-group'], {
+      cwd: root,
+    });
     expect(run.code).toBe(1);
     expect(findings(run)).toEqual(
       [
@@ -148,7 +106,7 @@ describe('karnel validate finds mistakes that span files', () => {
     const root = await copyWithLedger();
     const protocol = await readFile(join(fixture, 'coordination', 'protocol.yaml'), 'utf8');
     const line = protocol.split('\n').findIndex((text) => text.includes('- actor: "critic"')) + 1;
-    const run = await karnel(['validate', 'cross-file-group'], root);
+    const run = await runKarnel(['validate', 'cross-file-group'], { cwd: root });
     expect(run.stdout).toContain(
       `cross-file-group/coordination/protocol.yaml:${line}:14: error coordination/unknown-role: review chain step 2 actor "critic" is not a member role of the group`,
     );

@@ -1,26 +1,15 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '@karnel/core';
 import { describe, expect, it } from 'vitest';
+import { runKarnel } from '../../test/run-karnel';
 
-const bin = fileURLToPath(new URL('../../bin/karnel.js', import.meta.url));
 const repository = fileURLToPath(new URL('../../../../', import.meta.url));
 
-function validate(path: string): Promise<{ code: number | null; diagnostics: Diagnostic[] }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, 'validate', '--format', 'json', path], {
-      cwd: repository,
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolvePromise({ code, diagnostics: JSON.parse(stdout) as Diagnostic[] }),
-    );
+async function validate(path: string): Promise<{ code: number | null; diagnostics: Diagnostic[] }> {
+  const { code, stdout } = await runKarnel(['validate', '--format', 'json', path], {
+    cwd: repository,
   });
+  return { code, diagnostics: JSON.parse(stdout) as Diagnostic[] };
 }
 
 describe('the example groups, two shapes on one substrate', () => {

@@ -1,22 +1,13 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { copyExample } from '../../test/run-karnel';
 import { goalsCheck } from './goals-check';
 import { validatePaths } from './validate-paths';
 
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
-
-async function copyExample(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  await cp(example, join(root, 'newsletter-co'), { recursive: true });
-  return root;
-}
-
 describe('goalsCheck', () => {
   it('passes the newsletter example, group and member goals', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [goalsCheck] });
     expect(result.diagnostics.filter((diagnostic) => diagnostic.code.startsWith('goals/'))).toEqual(
       [],
@@ -25,7 +16,7 @@ describe('goalsCheck', () => {
   });
 
   it('reports a sub-goal owned by no member at its owner_role line', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const path = join(root, 'newsletter-co', 'goals', 'current.yaml');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.replace('owner_role: "researcher"', 'owner_role: "seo_specialist"'));
@@ -44,7 +35,7 @@ describe('goalsCheck', () => {
   });
 
   it("accepts a blocker naming one of the group's escalation conditions", async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const path = join(root, 'newsletter-co', 'goals', 'current.yaml');
     const text = await readFile(path, 'utf8');
     await writeFile(

@@ -1,24 +1,15 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createManualClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { copyExample } from '../../test/run-karnel';
 import { ledgerCheck } from './ledger-check';
 import { validatePaths } from './validate-paths';
 
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
-
-async function copyExample(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  await cp(example, join(root, 'newsletter-co'), { recursive: true });
-  return root;
-}
-
 describe('ledgerCheck', () => {
   it('accepts the example group and its members, whose ledgers are intact or empty', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [ledgerCheck] });
     expect(
       result.diagnostics.filter((diagnostic) => diagnostic.code.startsWith('ledger/')),
@@ -26,7 +17,7 @@ describe('ledgerCheck', () => {
   });
 
   it('names the first bad entry of a tampered group ledger at its line of chain.jsonl', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const ledgerDir = join(root, 'newsletter-co', 'ledger');
     const ledger = await openLedger(ledgerDir, {
       clock: createManualClock('2026-05-18T09:00:00Z'),

@@ -1,29 +1,20 @@
-import { appendFile, cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { copyExample } from '../../test/run-karnel';
 import { memoryCheck } from './memory-check';
 import { validatePaths } from './validate-paths';
 
-const example = fileURLToPath(new URL('../../../../examples/oss-maintainers', import.meta.url));
-
-async function copyExample(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  await cp(example, join(root, 'oss-maintainers'), { recursive: true });
-  return root;
-}
-
 describe('memoryCheck', () => {
   it('accepts the memory of the example group and of each of its agents', async () => {
-    const root = await copyExample();
+    const root = await copyExample('oss-maintainers');
     const result = await validatePaths(['oss-maintainers'], { cwd: root, checks: [memoryCheck] });
     expect(result.diagnostics).toEqual([]);
     expect(result.targets).toHaveLength(4);
   });
 
   it('reports a bad episodic line and a bad strategic.yaml value at their lines', async () => {
-    const root = await copyExample();
+    const root = await copyExample('oss-maintainers');
     const memory = join(root, 'oss-maintainers', 'memory');
     const episodic = await readFile(join(memory, 'episodic.jsonl'), 'utf8');
     const badLine = episodic.split('\n').filter(Boolean).length + 1;

@@ -1,19 +1,10 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { copyExample } from '../../test/run-karnel';
 import { treasuryCheck } from './treasury-check';
 import { validatePaths } from './validate-paths';
-
-const example = fileURLToPath(new URL('../../../../examples/newsletter-co', import.meta.url));
-
-async function copyExample(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'karnel-'));
-  await cp(example, join(root, 'newsletter-co'), { recursive: true });
-  return root;
-}
 
 function lineOf(text: string, needle: string): number {
   return text.slice(0, text.indexOf(needle)).split('\n').length;
@@ -21,13 +12,13 @@ function lineOf(text: string, needle: string): number {
 
 describe('treasuryCheck', () => {
   it('passes the newsletter example', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [treasuryCheck] });
     expect(result.diagnostics).toEqual([]);
   });
 
   it('reports allocation rules adding up to 90% and a gate in another currency, at their lines', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const path = join(root, 'newsletter-co', 'treasury', 'allocation_rules.yaml');
     const text = await readFile(path, 'utf8');
     const broken = text
@@ -51,7 +42,7 @@ describe('treasuryCheck', () => {
   });
 
   it('compares the derived figures with spend recorded in the group ledger', async () => {
-    const root = await copyExample();
+    const root = await copyExample('newsletter-co');
     const group = join(root, 'newsletter-co');
     const balancesPath = join(group, 'treasury', 'balances.yaml');
     const text = await readFile(balancesPath, 'utf8');

@@ -86,8 +86,10 @@ describe('karnel memory', () => {
   it('exports from files and imports into LanceDB and SQLite without losing a row', async () => {
     const group = join(dir, 'group');
     for (let index = 0; index < 5; index++)
-      await runKarnel(['memory', 'add', group, `event ${index}`]);
-    await runKarnel(['memory', 'add', group, 'a fact', '--tier', 'semantic']);
+      expect((await runKarnel(['memory', 'add', group, `event ${index}`])).code).toBe(0);
+    expect((await runKarnel(['memory', 'add', group, 'a fact', '--tier', 'semantic'])).code).toBe(
+      0,
+    );
     const exportFile = join(dir, 'memory.jsonl');
     const exported = await runKarnel(['memory', 'export', group, '--out', exportFile]);
     expect(exported.code).toBe(0);

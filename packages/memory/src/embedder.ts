@@ -1,4 +1,5 @@
 import { type EmbeddingModel, embed, embedMany } from 'ai';
+import type { MemoryCapabilities } from './memory-store';
 import { normalizeVector } from './vector-math';
 
 /**
@@ -51,5 +52,19 @@ export function createEmbedder(
       const { embedding } = await embed({ model, value: text, maxRetries });
       return normalizeVector(embedding);
     },
+  };
+}
+
+/**
+ * What a store that searches full text, and by vector when it has `embedder`, can do. Shared by
+ * every backend, since each has full-text search and gains vector and hybrid search with an
+ * embedder.
+ */
+export function searchCapabilities(embedder: Embedder | undefined): MemoryCapabilities {
+  return {
+    fullText: true,
+    vector: embedder !== undefined,
+    hybrid: embedder !== undefined,
+    ...(embedder ? { embedder: embedder.id } : {}),
   };
 }

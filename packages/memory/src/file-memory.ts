@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Clock, InvalidArgumentError, systemClock } from '@karnel/core';
 import { Bm25Index } from './bm25-index';
-import { createEmbedder, type Embedder } from './embedder';
+import { createEmbedder, type Embedder, searchCapabilities } from './embedder';
 import { createEpisode, type Episode, type EpisodeInput } from './episode';
 import { compileEpisodeQuery, orderAndLimit } from './episode-query';
 import { appendJsonLines, JsonLinesTail } from './jsonl-files';
@@ -94,12 +94,7 @@ class FileMemoryStore implements MemoryStore {
     this.#layout = memoryLayout(options.dir);
     this.#clock = options.clock ?? systemClock;
     this.#embedder = options.embedder === undefined ? undefined : createEmbedder(options.embedder);
-    this.capabilities = {
-      fullText: true,
-      vector: this.#embedder !== undefined,
-      hybrid: this.#embedder !== undefined,
-      ...(this.#embedder ? { embedder: this.#embedder.id } : {}),
-    };
+    this.capabilities = searchCapabilities(this.#embedder);
     this.#strategic = new StrategicStore({
       layout: this.#layout,
       clock: this.#clock,

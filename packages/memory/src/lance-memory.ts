@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { type Clock, InvalidArgumentError, systemClock } from '@karnel/core';
 import type { Connection, rerankers, Table } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
-import { createEmbedder, type Embedder } from './embedder';
+import { createEmbedder, type Embedder, searchCapabilities } from './embedder';
 import { createEpisode, type Episode, type EpisodeInput } from './episode';
 import { compileEpisodeQuery, orderAndLimit } from './episode-query';
 import { type MemoryLayout, memoryLayout } from './memory-layout';
@@ -124,12 +124,7 @@ class LanceMemoryStore implements MemoryStore {
     this.#clock = options.clock ?? systemClock;
     this.#embedder = options.embedder === undefined ? undefined : createEmbedder(options.embedder);
     this.#optimizeEvery = options.optimizeEvery ?? 20_000;
-    this.capabilities = {
-      fullText: true,
-      vector: this.#embedder !== undefined,
-      hybrid: this.#embedder !== undefined,
-      ...(this.#embedder ? { embedder: this.#embedder.id } : {}),
-    };
+    this.capabilities = searchCapabilities(this.#embedder);
     this.#strategic = new StrategicStore({
       layout: this.#layout,
       clock: this.#clock,

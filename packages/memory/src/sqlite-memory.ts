@@ -7,7 +7,7 @@ import {
   systemClock,
   UnsupportedVersionError,
 } from '@karnel/core';
-import { createEmbedder, type Embedder } from './embedder';
+import { createEmbedder, type Embedder, searchCapabilities } from './embedder';
 import { createEpisode, type Episode, type EpisodeInput } from './episode';
 import { compileEpisodeQuery } from './episode-query';
 import { type MemoryLayout, memoryLayout } from './memory-layout';
@@ -153,12 +153,7 @@ class SqliteMemoryStore implements MemoryStore {
     this.#layout = memoryLayout(options.dir);
     this.#clock = options.clock ?? systemClock;
     this.#embedder = options.embedder === undefined ? undefined : createEmbedder(options.embedder);
-    this.capabilities = {
-      fullText: true,
-      vector: this.#embedder !== undefined,
-      hybrid: this.#embedder !== undefined,
-      ...(this.#embedder ? { embedder: this.#embedder.id } : {}),
-    };
+    this.capabilities = searchCapabilities(this.#embedder);
     this.#strategic = new StrategicStore({
       layout: this.#layout,
       clock: this.#clock,

@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { borrowBuffer, returnBuffer } from './buffer-pool';
 
 /** One complete line of the chain file. */
 export interface ChainLine {
@@ -21,18 +22,56 @@ export interface ChainTail {
   readonly rest: Buffer;
 }
 
+/**
+ * Takes a run of complete lines at once, before they are handed to `onLine` one by one: the
+ * lines of `buffer[start, end)`, the first of which starts at byte `fileOffset` of the file and
+ * is line `firstLine` (1-based). Returns the buffer index where it stopped (a line start) and
+ * how many lines it consumed; the line it stopped at, if any, goes to `onLine`, and the handler
+ * is called again for the lines after that one.
+ */
+export type ChainBlockHandler = (
+  buffer: Buffer,
+  start: number,
+  end: number,
+  fileOffset: number,
+  firstLine: number,
+) => ChainBlockProgress | Promise<ChainBlockProgress>;
+
+/** How far a {@link ChainBlockHandler} got. */
+export interface ChainBlockProgress {
+  /** Buffer index after the last line consumed (the start of the next line to read). */
+  readonly end: number;
+  /** Number of lines consumed. */
+  readonly lines: number;
+}
+
 const CHUNK = 4 * 1024 * 1024;
 const HEADROOM = 256 * 1024;
 
 /**
  * Reads the chain file `path` from byte `start` (a line boundary) in large chunks, calling
  * `onLine` for each complete line. Returns where the complete lines end and any partial tail.
- * A missing file reads as empty. `onLine` returning `false` stops early.
+ * A missing file reads as empty. `onLine` returning `false` stops early. With `onBlock`, runs of
+ * complete lines go to it first, and only the lines it leaves go to `onLine`.
  */
 export async function readChainLines(
   path: string,
   onLine: (line: ChainLine) => boolean | undefined | Promise<boolean | undefined>,
-  { start = 0, startLine = 0 }: { start?: number; startLine?: number } = {},
+  {
+    start = 0,
+    startLine = 0,
+    onBlock,
+    reuseBuffer = false,
+  }: {
+    start?: number;
+    startLine?: number;
+    onBlock?: ChainBlockHandler;
+    /**
+     * Read through a pooled buffer, returned when reading ends: lines must not be kept after
+     * the handlers return. Default `false`.
+     */
+    reuseBuffer?: boolean;
+  } = {},
 ): Promise<ChainTail> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -47,7 +86,7 @@ export async function readChainLines(
   // while an asynchronous read waits for a thread-pool thread, which on a busy machine can
   // take longer than the work. The buffer keeps headroom in front of its data, where the
   // partial last line of the previous chunk is copied, so lines never need concatenating.
-  const chunk = Buffer.allocUnsafe(HEADROOM + CHUNK);
+  const chunk = reuseBuffer ? borrowBuffer(HEADROOM + CHUNK) : Buffer.allocUnsafe(HEADROOM + CHUNK);
   let position = start;
   try {
     let carry = Buffer.alloc(0); // the partial line left at the end of the previous chunk
@@ -70,7 +109,21 @@ export async function readChainLines(
       }
       const offsetOf = (index: number) => carryOffset + (index - dataStart);
       let lineStart = dataStart;
+      // Where the complete lines of this chunk end: a block handler takes them up to there.
+      const blockEnd = onBlock ? buffer.lastIndexOf(10, bufferEnd - 1) + 1 : 0;
       for (;;) {
+        if (onBlock && lineStart < blockEnd) {
+          const progressed = onBlock(
+            buffer,
+            lineStart,
+            blockEnd,
+            offsetOf(lineStart),
+            lineNumber + 1,
+          );
+          const progress = progressed instanceof Promise ? await progressed : progressed;
+          lineStart = progress.end;
+          lineNumber += progress.lines;
+        }
         const newline = buffer.indexOf(10, lineStart);
         if (newline < 0 || newline >= bufferEnd) break;
         lineNumber++;
@@ -91,6 +144,7 @@ export async function readChainLines(
     }
     return { end: carryOffset, lines: lineNumber, rest: carry };
   } finally {
+    if (reuseBuffer) returnBuffer(chunk);
     await handle.close();
   }
 }

@@ -71,3 +71,4 @@ export {
   snapshotFileSchema,
 } from './snapshot';
 export { type FirstBadEntry, type VerifyOptions, type VerifyReport, verifyLedger } from './verify';
+export { isVerifyAcceleratorAvailable } from './verify-accelerator';

@@ -5,10 +5,26 @@ import { createManualClock, createSigner, generateKeyPair } from '@karnel/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEntry, GENESIS_PREV } from './entry';
-import { type Checkpoint, type LedgerEntry, openLedger, verifyLedger } from './index';
+import {
+  type Checkpoint,
+  type LedgerEntry,
+  openLedger,
+  type VerifyOptions,
+  verifyLedger,
+} from './index';
+import { isVerifyAcceleratorAvailable } from './verify-accelerator';
 
 // One 100-entry ledger, built once; each test copies its chain and files into a fresh folder,
-// damages the copy and checks that verification names the right entry.
+// damages the copy and checks that verification names the right entry. Every verification runs
+// twice, through the compiled accelerator and through the portable TypeScript path, and the
+// two reports must be identical.
+
+async function verifyBoth(dir: string, options: VerifyOptions = {}) {
+  const accelerated = await verifyLedger(dir, options);
+  const portable = await verifyLedger(dir, { ...options, accelerate: false });
+  expect(accelerated).toEqual(portable);
+  return accelerated;
+}
 
 const owner = createSigner(new Uint8Array(32).fill(7));
 let source: string;
@@ -111,10 +127,16 @@ afterAll(async () => {
 });
 
 describe('the untouched ledger', () => {
+  it('is verified through the compiled accelerator in this workspace', () => {
+    // The workspace builds it (a C++ toolchain is a development requirement); without it every
+    // comparison below would compare the portable path with itself.
+    expect(isVerifyAcceleratorAvailable()).toBe(true);
+  });
+
   it('verifies, with and without the checkpoint', async () => {
     const dir = await materialize(lines);
-    expect(await verifyLedger(dir)).toMatchObject({ ok: true, entries: 100, diagnostics: [] });
-    const report = await verifyLedger(dir, { checkpoint, trustedKeys: [owner.did], root: true });
+    expect(await verifyBoth(dir)).toMatchObject({ ok: true, entries: 100, diagnostics: [] });
+    const report = await verifyBoth(dir, { checkpoint, trustedKeys: [owner.did], root: true });
     expect(report).toMatchObject({ ok: true, entries: 100, root: checkpoint.root });
   });
 });
@@ -135,7 +157,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
         const replacement = original === 0x30 ? '1' : '0';
         const damaged = [...lines];
         damaged[index] = line.slice(0, position) + replacement + line.slice(position + 1);
-        const report = await verifyLedger(await materialize(damaged));
+        const report = await verifyBoth(await materialize(damaged));
         expectFirstBad(report, index, index + 1);
       }
     }
@@ -157,7 +179,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
           chain[position] = (chain[position]! + delta) % 256;
           const dir = await materialize([]);
           await writeFile(join(dir, 'chain.jsonl'), chain);
-          const report = await verifyLedger(dir);
+          const report = await verifyBoth(dir);
           expect(report.ok).toBe(false);
           expect(report.firstBad?.seq).toBe(index);
         },
@@ -169,7 +191,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
   it('deleting any line (the last one through the checkpoint held elsewhere)', async () => {
     for (let index = 0; index < 100; index++) {
       const damaged = lines.filter((_, position) => position !== index);
-      const report = await verifyLedger(await materialize(damaged), { checkpoint });
+      const report = await verifyBoth(await materialize(damaged), { checkpoint });
       expectFirstBad(report, index, index + 1);
       if (index < 99) expect(report.firstBad?.code).toBe('ledger/missing-entry');
       else expect(report.firstBad?.code).toBe('ledger/truncated');
@@ -180,7 +202,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
     for (let index = 0; index <= 100; index++) {
       const copied = lines[(index + 37) % 100]!;
       const damaged = [...lines.slice(0, index), copied, ...lines.slice(index)];
-      const report = await verifyLedger(await materialize(damaged));
+      const report = await verifyBoth(await materialize(damaged));
       expectFirstBad(report, index, index + 1);
     }
   });
@@ -206,10 +228,10 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
       const damaged = [...lines.slice(0, index), forgedLine, ...lines.slice(index)];
       const dir = await materialize(damaged);
       if (index < 100) {
-        const report = await verifyLedger(dir);
+        const report = await verifyBoth(dir);
         expectFirstBad(report, index + 1, index + 2);
       }
-      const strict = await verifyLedger(dir, { trustedKeys: [owner.did] });
+      const strict = await verifyBoth(dir, { trustedKeys: [owner.did] });
       expectFirstBad(strict, index, index + 1);
       expect(strict.firstBad?.code).toBe('ledger/untrusted-signer');
     }
@@ -219,7 +241,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
     for (let index = 0; index < 99; index++) {
       const damaged = [...lines];
       [damaged[index], damaged[index + 1]] = [damaged[index + 1]!, damaged[index]!];
-      const report = await verifyLedger(await materialize(damaged));
+      const report = await verifyBoth(await materialize(damaged));
       expectFirstBad(report, index, index + 1);
     }
   });
@@ -227,7 +249,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
   it('duplicating any line', async () => {
     for (let index = 0; index < 100; index++) {
       const damaged = [...lines.slice(0, index + 1), lines[index]!, ...lines.slice(index + 1)];
-      const report = await verifyLedger(await materialize(damaged));
+      const report = await verifyBoth(await materialize(damaged));
       expectFirstBad(report, index + 1, index + 2);
       expect(report.firstBad?.code).toBe('ledger/duplicate-entry');
     }
@@ -240,7 +262,7 @@ describe('every change to a committed file is detected at the entry that committ
     for (const entry of entries) {
       for (const file of entry.files) {
         if (file.size === 0) continue;
-        const report = await verifyLedger(
+        const report = await verifyBoth(
           await materialize(lines, (copy) => {
             const content = copy.get(file.path)!;
             const at = file.offset + Math.floor(file.size / 2);
@@ -260,7 +282,7 @@ describe('every change to a committed file is detected at the entry that committ
       const first = entries.find((entry) => entry.files.some((file) => file.path === path))!;
       const dir = await materialize(lines, () => undefined);
       await unlink(join(dir, path));
-      const report = await verifyLedger(dir);
+      const report = await verifyBoth(dir);
       expectFirstBad(report, first.seq);
       expect(report.firstBad?.code).toBe('ledger/file-missing');
     }
@@ -271,14 +293,14 @@ describe('every change to a committed file is detected at the entry that committ
     const lastStep = entries
       .filter((entry) => entry.files.some((file) => file.path === steps))
       .at(-1)!;
-    const truncated = await verifyLedger(
+    const truncated = await verifyBoth(
       await materialize(lines, (copy) =>
         copy.set(steps, copy.get(steps)!.subarray(0, copy.get(steps)!.length - 1)),
       ),
     );
     expectFirstBad(truncated, lastStep.seq);
     const manifest = 'runs/run_a/manifest.json';
-    const grown = await verifyLedger(
+    const grown = await verifyBoth(
       await materialize(lines, (copy) =>
         copy.set(manifest, Buffer.concat([copy.get(manifest)!, Buffer.from(' ')])),
       ),
@@ -294,7 +316,7 @@ describe('every change to a committed file is detected at the entry that committ
       );
       copy.set('runs/run_b/manifest.json', Buffer.from('{}'));
     });
-    const report = await verifyLedger(dir);
+    const report = await verifyBoth(dir);
     expect(report.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.severity])).toEqual([
       ['ledger/uncommitted-data', 'warning'],
       ['ledger/uncommitted-file', 'warning'],

@@ -1,7 +1,9 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
+import { createAcceleratedPass } from './accelerated-pass';
+import { borrowBuffer, returnBuffer } from './buffer-pool';
 import { type ChainLine, readChainLines } from './chain-reader';
 import { ChainState } from './chain-state';
 import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
@@ -10,6 +12,7 @@ import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from 
 import { readWholeFile } from './read-whole-file';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
 import { isPlausibleTornTail } from './torn-tail';
+import { loadVerifyAccelerator } from './verify-accelerator';
 
 /** Options of {@link verifyLedger}. */
 export interface VerifyOptions {
@@ -41,6 +44,14 @@ export interface VerifyOptions {
    * hashes could have produced. Default `false`.
    */
   readonly parse?: boolean;
+  /**
+   * Take ordinary entries through the compiled accelerator when it is built (see
+   * {@link isVerifyAcceleratorAvailable}). It vouches only for entries the full decoder would
+   * accept and hands every other line to it, so the report is the same either way; `false`
+   * runs everything in TypeScript. Default `true`. Not used with `parse` or
+   * `requireSignatures`.
+   */
+  readonly accelerate?: boolean;
 }
 
 /** The first entry that failed verification. */
@@ -94,11 +105,17 @@ export async function verifyLedger(
     files: checkFiles = true,
     root: computeRoot = false,
     parse = false,
+    accelerate = true,
   } = options;
   const chainFile = join(dir, CHAIN_FILE);
   // Verification needs neither the record index nor a running Merkle frontier: roots are
   // computed after the pass, only when asked for.
-  const state = new ChainState({ records: false, merkle: false });
+  // Room for every entry's hash up front (lines are at least 100 bytes; up to 2 million
+  // entries, beyond which the state grows it): growing would copy it over and over.
+  const leaves = borrowBuffer(
+    32 * Math.min(2_000_000, Math.ceil((await chainBytes(dir)) / 100) + 1),
+  );
+  const state = new ChainState({ records: false, merkle: false, leaves });
   const diagnostics: Diagnostic[] = [];
   const trusted = trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined;
   const cache = new Map<string, Buffer | null>();
@@ -119,7 +136,7 @@ export async function verifyLedger(
     if (cache.has(path)) return cache.get(path)!;
     let content: Buffer | null;
     try {
-      content = await readWholeFile(resolveLedgerPath(dir, path));
+      content = await readWholeFile(resolveLedgerPath(dir, path), borrowBuffer);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;
@@ -338,10 +355,29 @@ export async function verifyLedger(
     return true;
   };
 
+  const accelerator =
+    accelerate && !parse && !requireSignatures ? loadVerifyAccelerator() : undefined;
+  let readingLive = false;
+  const acceleratedPass = accelerator
+    ? createAcceleratedPass({
+        accelerator,
+        state,
+        checkFiles,
+        loadFile,
+        addBytes: (count) => {
+          bytes += count;
+        },
+        // Lines an interrupted archiving left in both places are for the full decoder.
+        enabled: () => !(readingLive && overlap),
+      })
+    : undefined;
   const segments = await listArchiveSegments(dir);
   for (const segment of segments) {
     const file = resolveLedgerPath(dir, segment);
-    const segmentTail = await readChainLines(file, onLine(file, false));
+    const segmentTail = await readChainLines(file, onLine(file, false), {
+      onBlock: acceleratedPass?.onBlock,
+      reuseBuffer: true,
+    });
     if (chainBroken) break;
     if (segmentTail.rest.length > 0) {
       report(
@@ -359,9 +395,13 @@ export async function verifyLedger(
     }
   }
   overlap = segments.length > 0;
+  readingLive = true;
   const tail = chainBroken
     ? { end: 0, lines: 0, rest: Buffer.alloc(0) }
-    : await readChainLines(chainFile, onLine(chainFile, true));
+    : await readChainLines(chainFile, onLine(chainFile, true), {
+        onBlock: acceleratedPass?.onBlock,
+        reuseBuffer: true,
+      });
 
   if (!chainBroken && tail.rest.length > 0) {
     if (isPlausibleTornTail(tail.rest)) {
@@ -411,6 +451,12 @@ export async function verifyLedger(
   }
 
   if (checkFiles && !chainBroken) await reportUncommitted(dir, state, loadFile, diagnostics);
+  // Nothing refers to the files read any more (files evicted earlier may still have been in
+  // use when they were evicted, and are left to the garbage collector).
+  acceleratedPass?.dispose();
+  for (const content of cache.values()) if (content) returnBuffer(content);
+  cache.clear();
+  returnBuffer(leaves);
 
   return {
     ok: !diagnostics.some((diagnostic) => diagnostic.severity === 'error'),
@@ -422,6 +468,19 @@ export async function verifyLedger(
     diagnostics,
     ...(firstBad ? { firstBad } : {}),
   };
+}
+
+/** Bytes in the chain file and its archive segments. */
+async function chainBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const path of [...(await listArchiveSegments(dir)), CHAIN_FILE]) {
+    try {
+      total += (await stat(resolveLedgerPath(dir, path))).size;
+    } catch {
+      // A missing file holds no entries; verification reports what matters about it.
+    }
+  }
+  return total;
 }
 
 /** The seq a damaged line claims, if it still parses far enough to say. */

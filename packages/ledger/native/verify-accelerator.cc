@@ -1,0 +1,607 @@
+// The verification accelerator of @karnel/ledger: the hot loop of `verifyLedger` in C++.
+//
+// It only ever *vouches* for lines the TypeScript verifier would accept too, and leaves
+// everything else to it: a line that is signed, a snapshot, not in the canonical layout, whose
+// hash or link does not check out, or that it cannot read for any other reason is handed back,
+// and the TypeScript decoder judges it and writes the diagnostic. The two therefore give the
+// same report on every input; this file only decides how fast the ordinary case goes.
+//
+// Why native at all: the format hashes every entry and every data-file chunk on its own (RFC
+// 6962 leaves), and each `crypto.hash` call from JavaScript costs far more than the SHA-256 of
+// a few hundred bytes. Here SHA-256 is OpenSSL's, the very code behind node:crypto (the Node
+// binary exports it), called without per-call overhead, and the hashing of a block is shared
+// between the calling thread and one helper thread that lives as long as the process.
+//
+// Two calls per block of lines:
+//   readChainLines  reads the lines' layout (no hashing): seq, prev, where the entry and its
+//                   stored hash are, and the file digests (rows) each line commits;
+//   hashChainBlock  hashes every line's entry and every committed chunk of the data files the
+//                   caller loaded for the rows, and compares with the stored digests.
+
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <openssl/sha.h>
+
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// The line table, as the TypeScript side reads it from its Float64Array: per line
+constexpr int kLineColumns = 8;
+constexpr int kLineOk = 0;         // 1 while the line is vouched for (layout, then hash)
+constexpr int kLineSeq = 1;        // its seq
+constexpr int kLinePrev = 2;       // where the 64 hex digits of its prev start
+constexpr int kLineNewline = 3;    // index of its newline
+constexpr int kLineRows = 4;       // index of its first row
+constexpr int kLineLinked = 5;     // 1 when its prev is the hash of the line before it
+constexpr int kLineEntry = 6;      // where its entry object starts
+constexpr int kLineHash = 7;       // where its `,"hash":"` starts (the entry object ends there)
+
+// The row table: per file digest
+constexpr int kRowColumns = 8;  // line, path start, path length, offset, size, sha start, append,
+                                // path id (rows whose paths are the same bytes share an id)
+
+// Distinct paths remembered per call for path ids; later ones get ids of their own each.
+constexpr int kPathSlots = 16;
+
+// What hashing a record costs beyond its bytes, in bytes' worth (padding and the last block).
+constexpr size_t kJobOverhead = 96;
+
+// Below this many bytes a block is hashed on the calling thread alone.
+constexpr size_t kParallelThreshold = 64 * 1024;
+
+bool HasBytes(const uint8_t* data, size_t position, size_t end, const char* expected) {
+  size_t length = std::strlen(expected);
+  return position + length <= end && std::memcmp(data + position, expected, length) == 0;
+}
+
+// A canonical non-negative integer of at most 15 digits at `position` (no leading zeros).
+// Returns -1 when there is none; moves `position` past its digits.
+double ReadInteger(const uint8_t* data, size_t& position, size_t end) {
+  size_t index = position;
+  double value = 0;
+  while (index < end && data[index] >= '0' && data[index] <= '9') {
+    value = value * 10 + (data[index] - '0');
+    index++;
+  }
+  size_t digits = index - position;
+  if (digits == 0 || digits > 15 || (digits > 1 && data[position] == '0')) return -1;
+  position = index;
+  return value;
+}
+
+size_t FindQuote(const uint8_t* data, size_t from, size_t end) {
+  const void* found = std::memchr(data + from, '"', end - from);
+  return found ? static_cast<const uint8_t*>(found) - data : SIZE_MAX;
+}
+
+// Byte classes for the body scan outside strings: 0 ordinary, 1 quote, 2 open, 3 close, 4 bad.
+struct ScanTable {
+  uint8_t outside[256];
+  uint8_t inside[256];  // inside strings: 0 ordinary, 1 quote, 2 backslash, 4 control
+  ScanTable() {
+    for (int byte = 0; byte < 256; byte++) {
+      outside[byte] = byte <= 0x20 ? 4 : 0;
+      inside[byte] = byte < 0x20 ? 4 : 0;
+    }
+    outside['"'] = 1;
+    outside['{'] = 2;
+    outside['['] = 2;
+    outside['}'] = 3;
+    outside[']'] = 3;
+    inside['"'] = 1;
+    inside['\\'] = 2;
+  }
+};
+const ScanTable kScan;
+
+constexpr int kMaxDepth = 256;
+
+// The index just after the JSON object starting at `start`, or SIZE_MAX when the brackets and
+// strings do not balance before `end` or nest deeper than the TypeScript scanner allows. Same
+// rules as `scanJsonObject` in entry.ts.
+size_t ScanObject(const uint8_t* data, size_t start, size_t end) {
+  if (start >= end || data[start] != '{') return SIZE_MAX;
+  uint8_t stack[kMaxDepth];
+  int depth = 0;
+  size_t index = start;
+  while (index < end) {
+    uint8_t byte = data[index];
+    switch (kScan.outside[byte]) {
+      case 0:
+        index++;
+        continue;
+      case 1: {
+        index++;
+        for (;;) {
+          if (index >= end) return SIZE_MAX;
+          uint8_t inner = data[index];
+          uint8_t kind = kScan.inside[inner];
+          if (kind == 0) {
+            index++;
+            continue;
+          }
+          if (kind == 1) break;
+          if (kind == 4) return SIZE_MAX;
+          index += 2;  // a backslash and the byte it escapes
+        }
+        index++;
+        continue;
+      }
+      case 2:
+        if (depth == kMaxDepth) return SIZE_MAX;
+        stack[depth++] = byte;
+        index++;
+        continue;
+      case 3:
+        if (depth == 0 || stack[depth - 1] != byte - 2) return SIZE_MAX;
+        depth--;
+        index++;
+        if (depth == 0) return index;
+        continue;
+      default:
+        return SIZE_MAX;
+    }
+  }
+  return SIZE_MAX;
+}
+
+bool IsRecordType(const uint8_t* data, size_t start, size_t end) {
+  size_t length = end - start;
+  if (length == 0 || length > 128) return false;
+  bool wordStart = true;
+  for (size_t index = start; index < end; index++) {
+    uint8_t byte = data[index];
+    if (wordStart) {
+      if (byte < 'a' || byte > 'z') return false;
+      wordStart = false;
+    } else if (byte == '.') {
+      wordStart = true;
+    } else if (!((byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || byte == '_')) {
+      return false;
+    }
+  }
+  return !wordStart;
+}
+
+bool HexEquals(const uint8_t digest[32], const uint8_t* hex) {
+  for (int index = 0; index < 32; index++) {
+    if (hex[2 * index] != static_cast<uint8_t>(kHex[digest[index] >> 4]) ||
+        hex[2 * index + 1] != static_cast<uint8_t>(kHex[digest[index] & 15])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const char kSnapshotType[] = "ledger.snapshot";
+
+struct Reader {
+  const uint8_t* data;
+  double* lines;
+  double* rows;
+  size_t rowCount;
+  size_t rowCapacity;
+  // The distinct paths seen so far: where their bytes are, and their ids.
+  size_t pathStarts[kPathSlots];
+  size_t pathLengths[kPathSlots];
+  int pathCount;
+  double nextPathId;
+
+  double PathId(size_t start, size_t length) {
+    for (int slot = 0; slot < pathCount; slot++) {
+      if (pathLengths[slot] == length && std::memcmp(data + pathStarts[slot], data + start, length) == 0) {
+        return slot;
+      }
+    }
+    if (pathCount < kPathSlots) {
+      pathStarts[pathCount] = start;
+      pathLengths[pathCount] = length;
+      return pathCount++;
+    }
+    return nextPathId++;
+  }
+};
+
+// Reads one line in the canonical unsigned layout into line table row `out`, and appends its
+// file rows. Leaves the line's ok cell 0 (and no rows) for anything else. Returns false when
+// the row table is full.
+bool ReadLine(Reader& reader, size_t start, size_t end, double* out, size_t lineIndex) {
+  const uint8_t* data = reader.data;
+  size_t rowsBefore = reader.rowCount;
+  out[kLineOk] = 0;
+  out[kLineSeq] = -1;
+  out[kLinePrev] = 0;
+  out[kLineNewline] = static_cast<double>(end);
+  out[kLineRows] = static_cast<double>(rowsBefore);
+  out[kLineLinked] = 0;
+  out[kLineEntry] = 0;
+  out[kLineHash] = 0;
+  // {"entry":{"body":{…}…,"v":1},"hash":"<64 hex>"}
+  if (end - start < 100 || !HasBytes(data, start, end, "{\"entry\":{\"body\":")) return true;
+  size_t hashAt = end - 75;
+  if (data[end - 1] != '}' || data[end - 2] != '"' || !HasBytes(data, hashAt, end, ",\"hash\":\"")) {
+    return true;
+  }
+  size_t position = ScanObject(data, start + 17, hashAt);
+  if (position == SIZE_MAX) return true;
+  if (HasBytes(data, position, hashAt, ",\"files\":[")) {
+    position += 10;
+    for (;;) {
+      if (reader.rowCount == reader.rowCapacity) {
+        reader.rowCount = rowsBefore;
+        return false;
+      }
+      double* row = reader.rows + reader.rowCount * kRowColumns;
+      row[0] = static_cast<double>(lineIndex);
+      row[6] = 0;
+      if (HasBytes(data, position, hashAt, "{\"append\":true,\"offset\":")) {
+        row[6] = 1;
+        position += 24;
+      } else if (HasBytes(data, position, hashAt, "{\"offset\":")) {
+        position += 10;
+      } else {
+        reader.rowCount = rowsBefore;
+        return true;
+      }
+      double offset = ReadInteger(data, position, hashAt);
+      if (offset < 0 || !HasBytes(data, position, hashAt, ",\"path\":\"")) break;
+      position += 9;
+      size_t pathEnd = FindQuote(data, position, hashAt);
+      if (pathEnd == SIZE_MAX) break;
+      row[1] = static_cast<double>(position);
+      row[2] = static_cast<double>(pathEnd - position);
+      row[3] = offset;
+      row[7] = reader.PathId(position, pathEnd - position);
+      position = pathEnd;
+      if (!HasBytes(data, position, hashAt, "\",\"sha256\":\"")) break;
+      position += 12;
+      row[5] = static_cast<double>(position);
+      position += 64;
+      if (!HasBytes(data, position, hashAt, "\",\"size\":")) break;
+      position += 9;
+      double size = ReadInteger(data, position, hashAt);
+      if (size < 0 || position >= hashAt || data[position] != '}') break;
+      row[4] = size;
+      position++;
+      reader.rowCount++;
+      if (position < hashAt && data[position] == ']') {
+        position++;
+        goto tail;
+      }
+      if (position >= hashAt || data[position] != ',') break;
+      position++;
+    }
+    reader.rowCount = rowsBefore;
+    return true;
+  }
+tail:
+  auto fail = [&]() {
+    reader.rowCount = rowsBefore;
+    return true;
+  };
+  if (!HasBytes(data, position, hashAt, ",\"prev\":\"")) return fail();
+  position += 9;
+  size_t prevStart = position;
+  position += 64;
+  if (!HasBytes(data, position, hashAt, "\",\"seq\":")) return fail();
+  position += 8;
+  double seq = ReadInteger(data, position, hashAt);
+  // A signer means a signed entry: the TypeScript side verifies signatures.
+  if (seq < 0 || !HasBytes(data, position, hashAt, ",\"time\":\"")) return fail();
+  position += 9;
+  size_t timeEnd = FindQuote(data, position, hashAt);
+  if (timeEnd == SIZE_MAX) return fail();
+  for (size_t index = position; index < timeEnd; index++) {
+    if (data[index] < 0x20 || data[index] == '\\' || data[index] >= 0x80) return fail();
+  }
+  position = timeEnd;
+  if (!HasBytes(data, position, hashAt, "\",\"type\":\"")) return fail();
+  position += 10;
+  size_t typeEnd = FindQuote(data, position, hashAt);
+  if (typeEnd == SIZE_MAX || !IsRecordType(data, position, typeEnd)) return fail();
+  if (typeEnd - position == sizeof(kSnapshotType) - 1 &&
+      std::memcmp(data + position, kSnapshotType, sizeof(kSnapshotType) - 1) == 0) {
+    return fail();
+  }
+  position = typeEnd;
+  if (!HasBytes(data, position, hashAt, "\",\"v\":1}") || position + 8 != hashAt) return fail();
+  out[kLineOk] = 1;
+  out[kLineSeq] = seq;
+  out[kLinePrev] = static_cast<double>(prevStart);
+  out[kLineEntry] = static_cast<double>(start + 9);
+  out[kLineHash] = static_cast<double>(hashAt);
+  return true;
+}
+
+// One step of a busy wait: a pause hint where there is one (a system call per step would
+// cost more than the wait).
+inline void Relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// A thread that lives as long as the process and runs one task at a time for whichever
+// JavaScript thread holds it: starting a thread per block would cost more than the task.
+// It sleeps between tasks; the caller, which does its own half meanwhile, spins for the
+// rest (a pause per step), since the helper finishes within a millisecond or so of it.
+class Helper {
+ public:
+  static Helper* Get() {
+    static Helper* helper = std::thread::hardware_concurrency() > 1 ? new Helper() : nullptr;
+    return helper;
+  }
+
+  // Runs `task` on the helper and returns true, or returns false at once when another
+  // JavaScript thread is using it (the caller then does the work itself).
+  bool Start(std::function<void()> task) {
+    if (!owner_.try_lock()) return false;
+    task_ = std::move(task);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      state_.store(kPosted, std::memory_order_release);
+    }
+    wake_.notify_one();
+    return true;
+  }
+
+  // Waits for the task given to Start (briefly: it was half of the caller's work).
+  void Wait() {
+    while (state_.load(std::memory_order_acquire) != kDone) Relax();
+    state_.store(kIdle, std::memory_order_relaxed);
+    task_ = nullptr;
+    owner_.unlock();
+  }
+
+ private:
+  static constexpr int kIdle = 0;
+  static constexpr int kPosted = 1;
+  static constexpr int kDone = 2;
+
+  Helper() { std::thread([this] { Loop(); }).detach(); }
+
+  void Loop() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [this] { return state_.load(std::memory_order_acquire) == kPosted; });
+      }
+      task_();
+      state_.store(kDone, std::memory_order_release);
+    }
+  }
+
+  std::mutex owner_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<int> state_{kIdle};
+  std::function<void()> task_;
+};
+
+// Reads the lines of data[start, end) into the tables from line `lineCount` and row
+// `rowCount` on, until a table is full. Returns the index after the last line read.
+size_t ReadRange(Reader& reader, size_t start, size_t end, size_t lineCapacity,
+                 size_t& lineCount) {
+  size_t position = start;
+  while (position < end && lineCount < lineCapacity) {
+    const void* newline = std::memchr(reader.data + position, '\n', end - position);
+    if (!newline) break;
+    size_t lineEnd = static_cast<const uint8_t*>(newline) - reader.data;
+    if (!ReadLine(reader, position, lineEnd, reader.lines + lineCount * kLineColumns,
+                  lineCount)) {
+      break;
+    }
+    lineCount++;
+    position = lineEnd + 1;
+  }
+  return position;
+}
+
+// readChainLines(buffer, start, end, lines, rows) -> [lineCount, rowCount, end]
+//
+// Reads the complete lines of buffer[start, end) into the line table and their file digests
+// into the row table, without hashing anything. Stops early, at a line boundary, when a table
+// is full; returns how many lines and rows it wrote and the index after the last line read.
+// (Reading is a fraction of the hashing, and splitting it with the helper did not pay.)
+Napi::Value ReadChainLines(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 5 || !info[0].IsTypedArray() || !info[3].IsTypedArray() ||
+      !info[4].IsTypedArray()) {
+    Napi::TypeError::New(env, "readChainLines: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto buffer = info[0].As<Napi::Uint8Array>();
+  size_t start = info[1].As<Napi::Number>().Int64Value();
+  size_t end = info[2].As<Napi::Number>().Int64Value();
+  auto lines = info[3].As<Napi::Float64Array>();
+  auto rows = info[4].As<Napi::Float64Array>();
+  if (end > buffer.ByteLength() || start > end) {
+    Napi::RangeError::New(env, "readChainLines: bad range").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Reader reader{buffer.Data(), lines.Data(), rows.Data(), 0, rows.ElementLength() / kRowColumns,
+                {}, {}, 0, kPathSlots};
+  size_t lineCount = 0;
+  size_t position =
+      ReadRange(reader, start, end, lines.ElementLength() / kLineColumns, lineCount);
+  Napi::Array result = Napi::Array::New(env, 3);
+  result.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(lineCount)));
+  result.Set(uint32_t{1}, Napi::Number::New(env, static_cast<double>(reader.rowCount)));
+  result.Set(uint32_t{2}, Napi::Number::New(env, static_cast<double>(position)));
+  return result;
+}
+
+// One SHA-256 to compute and compare: an entry (leaf-prefixed, hash kept) or a file chunk.
+struct Job {
+  const uint8_t* bytes;
+  size_t size;
+  const uint8_t* expectedHex;
+  uint8_t* leaf;     // where to keep the digest (entries), or null (chunks)
+  double* okCell;    // line table ok cell (entries), or null
+  uint8_t* okByte;   // chunk ok byte (chunks), or null
+};
+
+void RunJobs(const Job* jobs, size_t count) {
+  for (size_t index = 0; index < count; index++) {
+    const Job& job = jobs[index];
+    // The low-level calls: OpenSSL 3's one-shot SHA256() fetches the algorithm on every call,
+    // which costs more than hashing a short record.
+    uint8_t digest[32];
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    if (job.leaf) {
+      const uint8_t leafPrefix = 0;
+      SHA256_Update(&context, &leafPrefix, 1);
+    }
+    SHA256_Update(&context, job.bytes, job.size);
+    SHA256_Final(digest, &context);
+    bool ok = HexEquals(digest, job.expectedHex);
+    if (job.leaf) {
+      std::memcpy(job.leaf, digest, 32);
+      if (!ok) *job.okCell = 0;
+    } else {
+      *job.okByte = ok ? 1 : 0;
+    }
+  }
+}
+
+// hashChainBlock(buffer, lines, lineCount, leaves, files, chunks, chunkCount, chunkOk)
+//
+// For each vouched line of the table: hashes its entry (RFC 6962 leaf), keeps the hash in
+// `leaves` (32 bytes per line) and clears its ok cell when the stored hash differs; then sets
+// each line's linked cell when its prev spells the hash of the line before it. For each chunk
+// ([file index, offset, size, digest start] in `chunks`, a file of `files`): sets `chunkOk`
+// to 1 when it fits its file and its bytes have the 64-hex-digit digest at its digest start
+// in `buffer`, else 0. The hashing is shared with the helper thread.
+Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 8 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
+      !info[3].IsTypedArray() || !info[4].IsArray() || !info[5].IsTypedArray() ||
+      !info[7].IsTypedArray()) {
+    Napi::TypeError::New(env, "hashChainBlock: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto buffer = info[0].As<Napi::Uint8Array>();
+  auto lines = info[1].As<Napi::Float64Array>();
+  size_t lineCount = info[2].As<Napi::Number>().Int64Value();
+  auto leaves = info[3].As<Napi::Uint8Array>();
+  auto fileArray = info[4].As<Napi::Array>();
+  auto chunks = info[5].As<Napi::Float64Array>();
+  size_t chunkCount = info[6].As<Napi::Number>().Int64Value();
+  auto chunkOk = info[7].As<Napi::Uint8Array>();
+  if (lineCount * kLineColumns > lines.ElementLength() || lineCount * 32 > leaves.ByteLength() ||
+      chunkCount * 4 > chunks.ElementLength() || chunkCount > chunkOk.ByteLength()) {
+    Napi::RangeError::New(env, "hashChainBlock: bad counts").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const uint8_t* data = buffer.Data();
+  size_t dataLength = buffer.ByteLength();
+  double* lineData = lines.Data();
+
+  std::vector<std::pair<const uint8_t*, size_t>> files;
+  for (uint32_t index = 0; index < fileArray.Length(); index++) {
+    Napi::Value value = fileArray.Get(index);
+    if (value.IsTypedArray()) {
+      auto file = value.As<Napi::Uint8Array>();
+      files.emplace_back(file.Data(), file.ByteLength());
+    } else {
+      files.emplace_back(nullptr, 0);
+    }
+  }
+
+  thread_local std::vector<Job> jobs;
+  jobs.clear();
+  size_t total = 0;
+  for (size_t index = 0; index < lineCount; index++) {
+    double* line = lineData + index * kLineColumns;
+    size_t entry = static_cast<size_t>(line[kLineEntry]);
+    size_t hashAt = static_cast<size_t>(line[kLineHash]);
+    if (line[kLineOk] != 1 || entry >= hashAt || hashAt + 9 + 64 > dataLength) {
+      line[kLineOk] = 0;
+      continue;
+    }
+    jobs.push_back({data + entry, hashAt - entry, data + hashAt + 9, leaves.Data() + index * 32,
+                    line + kLineOk, nullptr});
+    total += hashAt - entry;
+  }
+  const double* chunkData = chunks.Data();
+  for (size_t index = 0; index < chunkCount; index++) {
+    const double* chunk = chunkData + index * 4;
+    double fileIndex = chunk[0];
+    double offset = chunk[1];
+    double size = chunk[2];
+    double digestStart = chunk[3];
+    chunkOk[index] = 0;
+    if (!(fileIndex >= 0) || fileIndex >= files.size() || !(offset >= 0) || !(size >= 0) ||
+        !(digestStart >= 0) || digestStart + 64 > dataLength) {
+      continue;
+    }
+    const auto& file = files[static_cast<size_t>(fileIndex)];
+    if (file.first == nullptr || offset + size > static_cast<double>(file.second)) continue;
+    jobs.push_back({file.first + static_cast<size_t>(offset), static_cast<size_t>(size),
+                    data + static_cast<size_t>(digestStart), nullptr, nullptr,
+                    chunkOk.Data() + index});
+    total += static_cast<size_t>(size);
+  }
+
+  // Split by cost, not by count: records differ in size by orders of magnitude, and each
+  // costs a little more than its bytes (padding, a final block, setup).
+  size_t split = jobs.size();
+  Helper* helper = total >= kParallelThreshold ? Helper::Get() : nullptr;
+  if (helper) {
+    size_t cost = total + jobs.size() * kJobOverhead;
+    size_t half = 0;
+    split = 0;
+    // The caller takes a little more: the helper reads memory last written on another core.
+    while (split < jobs.size() && half < cost * 14 / 25) {
+      half += jobs[split++].size + kJobOverhead;
+    }
+  }
+  const Job* all = jobs.data();
+  size_t count = jobs.size();
+  bool shared = helper && split < count && helper->Start([all, split, count] {
+    RunJobs(all + split, count - split);
+  });
+  RunJobs(all, shared ? split : count);
+  if (shared) helper->Wait();
+
+  // Links: a line's prev against the hash of the line before it.
+  for (size_t index = 1; index < lineCount; index++) {
+    double* line = lineData + index * kLineColumns;
+    const double* previous = line - kLineColumns;
+    line[kLineLinked] = line[kLineOk] == 1 && previous[kLineOk] == 1 &&
+                                HexEquals(leaves.Data() + (index - 1) * 32,
+                                          data + static_cast<size_t>(line[kLinePrev]))
+                            ? 1
+                            : 0;
+  }
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("readChainLines", Napi::Function::New(env, ReadChainLines));
+  exports.Set("hashChainBlock", Napi::Function::New(env, HashChainBlock));
+  exports.Set("lineColumns", Napi::Number::New(env, kLineColumns));
+  exports.Set("rowColumns", Napi::Number::New(env, kRowColumns));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(karnel_ledger_accelerator, Init)

@@ -1,6 +1,7 @@
 import { borrowBuffer, returnBuffer } from './buffer-pool';
 import type { ChainBlockHandler } from './chain-reader';
 import type { ChainState } from './chain-state';
+import type { DataFileReader } from './data-file-reader';
 import { isLedgerPath } from './entry';
 import type { VerifyAccelerator } from './verify-accelerator';
 
@@ -12,8 +13,8 @@ export interface AcceleratedPassContext {
   readonly state: ChainState;
   /** Whether data file chunks are checked against their digests. */
   readonly checkFiles: boolean;
-  /** Loads a data file by ledger path (cached by the verifier); `null` when it is missing. */
-  readonly loadFile: (path: string) => Promise<Buffer | null>;
+  /** Reads the data files' committed ranges. */
+  readonly reader: DataFileReader;
   /** Counts bytes hashed, for the report. */
   readonly addBytes: (count: number) => void;
   /** Whether the pass may take lines now; `false` hands every line to the full decoder. */
@@ -33,6 +34,13 @@ export interface AcceleratedPass {
  * 10,000); there is room for two file digests per line.
  */
 const MAX_LINES = 16_384;
+
+/**
+ * The most bytes of one data file read for one block. A block commits consecutive chunks of
+ * each append-only file, a megabyte or two; chunks spread further apart than this (a chain
+ * naming offsets far apart) are left to the full decoder, which reads them one at a time.
+ */
+const MAX_FILE_RANGE = 64 * 1024 * 1024;
 
 /**
  * Creates the block handler through which verification takes ordinary entries in bulk. The
@@ -74,11 +82,12 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
     leaves = new Uint8Array(memory.buffer, offset, capacity * 32);
     chunkOk = new Uint8Array(memory.buffer, offset + capacity * 32, 2 * capacity);
   };
-  // Per row, indexes into the block's few distinct paths and loaded files (typed arrays: a
-  // plain array sized up front would fall into slow dictionary mode).
+  // Per row, an index into the block's few distinct paths (a typed array: a plain array sized
+  // up front would fall into slow dictionary mode); -1 for a path that is not valid.
   let rowPath = new Int32Array(0);
-  let rowFile = new Int32Array(0);
   const paths: string[] = [];
+  /** Each path's size when the block was read (`null`: missing, or files are not checked). */
+  const sizes: (number | null)[] = [];
   let files: (Buffer | null)[] = [];
 
   // The current scan: lines read by the accelerator, from `cursor` on not yet consumed.
@@ -97,12 +106,13 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
     cursor = 0;
     if (rowPath.length < rowCount) {
       rowPath = new Int32Array(rows.length / rowColumns);
-      rowFile = new Int32Array(rows.length / rowColumns);
     }
     paths.length = 0;
-    files = [null]; // files[k + 1] is the content of paths[k]
+    sizes.length = 0;
+    const lowest: number[] = [];
+    const highest: number[] = [];
     // Path ids from the accelerator: rows with the same path bytes share one, so each path is
-    // read, checked and loaded once per block.
+    // read and checked once per block.
     const byId = new Map<number, number>();
     for (let row = 0; row < rowCount; row++) {
       const at = row * rowColumns;
@@ -115,15 +125,37 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
         known = valid ? paths.indexOf(path) : -1;
         if (valid && known < 0) {
           known = paths.push(path) - 1;
-          files.push(checkFiles ? await context.loadFile(path) : null);
+          lowest.push(Number.POSITIVE_INFINITY);
+          highest.push(0);
         }
         byId.set(id, known);
       }
       rowPath[row] = known;
-      const index = known + 1;
-      rowFile[row] = index;
-      chunks[row * 4] = index;
-      chunks[row * 4 + 1] = rows[at + 3]!;
+      if (known >= 0) {
+        lowest[known] = Math.min(lowest[known]!, rows[at + 3]!);
+        highest[known] = Math.max(highest[known]!, rows[at + 3]! + rows[at + 4]!);
+      }
+    }
+    // One window per file over the bytes the block's rows committed (files[k + 1] for paths[k]).
+    files = [null];
+    const bases: number[] = [];
+    for (let known = 0; known < paths.length; known++) {
+      const size = checkFiles ? await context.reader.size(paths[known]!) : null;
+      sizes.push(size);
+      const from = lowest[known]!;
+      const to = size === null ? 0 : Math.min(highest[known]!, size);
+      const window =
+        size !== null && from <= to && to - from <= MAX_FILE_RANGE
+          ? await context.reader.window(paths[known]!, from, to)
+          : null;
+      files.push(window?.buffer ?? null);
+      bases.push(window?.base ?? 0);
+    }
+    for (let row = 0; row < rowCount; row++) {
+      const at = row * rowColumns;
+      const known = rowPath[row]!;
+      chunks[row * 4] = known + 1;
+      chunks[row * 4 + 1] = rows[at + 3]! - (known >= 0 ? bases[known]! : 0);
       chunks[row * 4 + 2] = rows[at + 4]!;
       chunks[row * 4 + 3] = rows[at + 5]!;
     }
@@ -153,9 +185,9 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
       const file = state.files.get(path);
       if (file ? !file.append || !append || offset !== file.end : offset !== 0) return false;
       if (checkFiles) {
-        const content = files[rowFile[row]!];
+        const fileSize = sizes[known];
         const end = offset + size;
-        if (!content || content.length < end || (!append && content.length !== end)) return false;
+        if (fileSize == null || fileSize < end || (!append && fileSize !== end)) return false;
         if (chunkOk[row] !== 1) return false;
       }
     }

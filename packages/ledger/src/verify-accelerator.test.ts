@@ -52,9 +52,19 @@ afterAll(async () => {
 
 /** A copy of the source ledger with `edit` applied to its chain or a data file. */
 async function damagedCopy(name: string, path: string, edit: (bytes: Buffer) => void) {
+  return damagedCopyOf(source, name, path, edit);
+}
+
+/** A copy of the ledger at `from` with `edit` applied to its chain or a data file. */
+async function damagedCopyOf(
+  from: string,
+  name: string,
+  path: string,
+  edit: (bytes: Buffer) => void,
+) {
   const dir = join(work, name);
   const { cp } = await import('node:fs/promises');
-  await cp(source, dir, { recursive: true });
+  await cp(from, dir, { recursive: true });
   const bytes = await readFile(join(dir, path));
   edit(bytes);
   await writeFile(join(dir, path), bytes);
@@ -94,6 +104,32 @@ describe('the verification accelerator', () => {
       expect(accelerated).toEqual(await verifyLedger(dir, { accelerate: false }));
       expect(accelerated.firstBad).toMatchObject({ seq, code });
     }
+  });
+
+  it('reads data files a window at a time, chunks larger than a window included', async () => {
+    const dir = join(work, 'large-chunks');
+    const ledger = await openLedger(dir);
+    const { runId } = await ledger.startRun({ runId: 'run_large', manifest: {} });
+    const written: LedgerEntry[] = [];
+    for (let index = 0; index < 24; index++) {
+      // 0.4 to 2.7 MB a step: some fit a 1 MiB window several times, some need a larger one.
+      const text = String.fromCharCode(97 + index).repeat(400_000 + index * 100_000);
+      written.push(await ledger.appendStep(runId, { index, text }));
+    }
+    await ledger.close();
+    const intact = await verifyLedger(dir);
+    expect(intact).toEqual(await verifyLedger(dir, { accelerate: false }));
+    expect(intact).toMatchObject({ ok: true, entries: 25 });
+    const victim = written[17]!;
+    const file = victim.files[0]!;
+    const damaged = await damagedCopyOf(dir, 'large-chunks-damaged', file.path, (bytes) => {
+      bytes[file.offset + file.size - 10] = 0x21;
+    });
+    const report = await verifyLedger(damaged);
+    expect(report).toEqual(await verifyLedger(damaged, { accelerate: false }));
+    expect(report.firstBad).toMatchObject({ seq: victim.seq, code: 'ledger/file-mismatch' });
+    // Reported at the start of the chunk: its 18th line.
+    expect(report.diagnostics[0]).toMatchObject({ line: 18, column: 1 });
   });
 
   it('vouches only for ordinary lines whose hashes and chunks it recomputed', async () => {

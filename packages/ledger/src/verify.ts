@@ -7,9 +7,9 @@ import { borrowBuffer, returnBuffer } from './buffer-pool';
 import { type ChainLine, readChainLines } from './chain-reader';
 import { ChainState } from './chain-state';
 import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
+import { DataFileReader } from './data-file-reader';
 import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from './entry';
 import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from './layout';
-import { readWholeFile } from './read-whole-file';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
 import { isPlausibleTornTail } from './torn-tail';
 import { loadVerifyAccelerator } from './verify-accelerator';
@@ -86,8 +86,6 @@ export interface VerifyReport {
   readonly firstBad?: FirstBadEntry;
 }
 
-const FILE_CACHE_BYTES = 64 * 1024 * 1024;
-
 /**
  * Verifies a ledger folder without writing anything: recomputes every entry hash and link, the
  * digests of every data file chunk, every signature, and, with a checkpoint, the Merkle root.
@@ -97,6 +95,19 @@ const FILE_CACHE_BYTES = 64 * 1024 * 1024;
 export async function verifyLedger(
   dir: string,
   options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const reader = new DataFileReader(dir);
+  try {
+    return await verifyWith(dir, options, reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function verifyWith(
+  dir: string,
+  options: VerifyOptions,
+  reader: DataFileReader,
 ): Promise<VerifyReport> {
   const {
     checkpoint,
@@ -118,8 +129,6 @@ export async function verifyLedger(
   const state = new ChainState({ records: false, merkle: false, leaves });
   const diagnostics: Diagnostic[] = [];
   const trusted = trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined;
-  const cache = new Map<string, Buffer | null>();
-  let cacheBytes = 0;
   let bytes = 0;
   let signed = 0;
   let firstBad: FirstBadEntry | undefined;
@@ -132,41 +141,16 @@ export async function verifyLedger(
     }
   };
 
-  const loadFile = async (path: string): Promise<Buffer | null> => {
-    if (cache.has(path)) return cache.get(path)!;
-    let content: Buffer | null;
-    try {
-      content = await readWholeFile(resolveLedgerPath(dir, path), borrowBuffer);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;
-      content = null;
-    }
-    if (content && content.length < FILE_CACHE_BYTES) {
-      while (cacheBytes + content.length > FILE_CACHE_BYTES && cache.size > 0) {
-        const [oldest] = cache.keys();
-        cacheBytes -= cache.get(oldest!)?.length ?? 0;
-        cache.delete(oldest!);
-      }
-      cache.set(path, content);
-      cacheBytes += content.length;
-    }
-    return content;
-  };
-
-  /** Checks one committed chunk against the file's bytes (already loaded). */
-  const checkChunk = (
-    entry: LedgerEntry,
-    line: number,
-    file: FileDigest,
-    content: Buffer | null,
-  ) => {
-    if (!content) {
+  /** Checks one committed chunk, reading what it needs, and reports what is wrong with it. */
+  const checkChunk = async (entry: LedgerEntry, line: number, file: FileDigest) => {
+    const location = join(dir, ...file.path.split('/'));
+    const size = await reader.size(file.path);
+    if (size === null) {
       report(
         entry.seq,
         line,
         createDiagnostic({
-          file: join(dir, ...file.path.split('/')),
+          file: location,
           code: 'ledger/file-missing',
           message: `${file.path}, written by entry ${entry.seq}, is missing`,
         }),
@@ -174,27 +158,29 @@ export async function verifyLedger(
       return;
     }
     const end = file.offset + file.size;
-    if (content.length < end || (file.append !== true && content.length !== end)) {
+    if (size < end || (file.append !== true && size !== end)) {
       report(
         entry.seq,
         line,
         createDiagnostic({
-          file: join(dir, ...file.path.split('/')),
-          ...positionOf(content, Math.min(file.offset, content.length)),
+          file: location,
+          ...(await reader.positionOf(file.path, Math.min(file.offset, size))),
           code: 'ledger/file-mismatch',
-          message: `${file.path} is ${content.length} bytes, but entry ${entry.seq} committed ${file.append ? `bytes up to ${end}` : `${file.size} bytes`}`,
+          message: `${file.path} is ${size} bytes, but entry ${entry.seq} committed ${file.append ? `bytes up to ${end}` : `${file.size} bytes`}`,
         }),
       );
       return;
     }
     bytes += file.size;
-    if (oneShotHash('sha256', content.subarray(file.offset, end), 'hex') !== file.sha256) {
+    const window = await reader.window(file.path, file.offset, end);
+    const content = window?.buffer.subarray(file.offset - window.base, end - window.base);
+    if (!content || oneShotHash('sha256', content, 'hex') !== file.sha256) {
       report(
         entry.seq,
         line,
         createDiagnostic({
-          file: join(dir, ...file.path.split('/')),
-          ...positionOf(content, file.offset),
+          file: location,
+          ...(await reader.positionOf(file.path, file.offset)),
           code: 'ledger/file-mismatch',
           message: `${file.path} bytes ${file.offset}..${end} do not match the digest entry ${entry.seq} committed (the file was modified)`,
         }),
@@ -202,19 +188,27 @@ export async function verifyLedger(
     }
   };
 
-  /** Checks an entry's files; synchronous when they are cached, a promise when one must be read. */
+  /** Whether a chunk is intact, judged from bytes already read; `false` also when they are not. */
+  const chunkIntact = (file: FileDigest): boolean => {
+    const size = reader.knownSize(file.path);
+    const end = file.offset + file.size;
+    if (typeof size !== 'number' || size < end || (file.append !== true && size !== end)) {
+      return false;
+    }
+    const content = reader.cached(file.path, file.offset, end);
+    if (!content || oneShotHash('sha256', content, 'hex') !== file.sha256) return false;
+    bytes += file.size;
+    return true;
+  };
+
+  /** Checks an entry's files; synchronous while their bytes are at hand, else a promise. */
   const checkFiles_ = (entry: LedgerEntry, line: number): Promise<boolean> | boolean => {
     for (let index = 0; index < entry.files.length; index++) {
-      const file = entry.files[index]!;
-      const cached = cache.get(file.path);
-      if (cached === undefined && !cache.has(file.path)) {
-        return (async () => {
-          for (const rest of entry.files.slice(index))
-            checkChunk(entry, line, rest, await loadFile(rest.path));
-          return true;
-        })();
-      }
-      checkChunk(entry, line, file, cached ?? null);
+      if (chunkIntact(entry.files[index]!)) continue;
+      return (async () => {
+        for (const rest of entry.files.slice(index)) await checkChunk(entry, line, rest);
+        return true;
+      })();
     }
     return true;
   };
@@ -227,21 +221,21 @@ export async function verifyLedger(
     snapshot: SnapshotBody,
   ) => {
     for (const claimed of snapshot.files) {
-      const content = await loadFile(claimed.path);
-      if (content && content.length >= claimed.size) {
+      const size = await reader.size(claimed.path);
+      if (size !== null && size >= claimed.size) {
         bytes += claimed.size;
-        if (oneShotHash('sha256', content.subarray(0, claimed.size), 'hex') === claimed.sha256)
-          continue;
+        if ((await reader.hashRange(claimed.path, 0, claimed.size)) === claimed.sha256) continue;
       }
       report(
         entry.seq,
         line,
         createDiagnostic({
-          file: content ? join(dir, ...claimed.path.split('/')) : file,
-          code: content ? 'ledger/file-mismatch' : 'ledger/file-missing',
-          message: content
-            ? `${claimed.path} does not have the ${claimed.size} bytes snapshot entry ${entry.seq} recorded`
-            : `${claimed.path}, recorded by snapshot entry ${entry.seq}, is missing`,
+          file: size !== null ? join(dir, ...claimed.path.split('/')) : file,
+          code: size !== null ? 'ledger/file-mismatch' : 'ledger/file-missing',
+          message:
+            size !== null
+              ? `${claimed.path} does not have the ${claimed.size} bytes snapshot entry ${entry.seq} recorded`
+              : `${claimed.path}, recorded by snapshot entry ${entry.seq}, is missing`,
         }),
       );
     }
@@ -363,7 +357,7 @@ export async function verifyLedger(
         accelerator,
         state,
         checkFiles,
-        loadFile,
+        reader,
         addBytes: (count) => {
           bytes += count;
         },
@@ -450,12 +444,9 @@ export async function verifyLedger(
     );
   }
 
-  if (checkFiles && !chainBroken) await reportUncommitted(dir, state, loadFile, diagnostics);
-  // Nothing refers to the files read any more (files evicted earlier may still have been in
-  // use when they were evicted, and are left to the garbage collector).
+  if (checkFiles && !chainBroken) await reportUncommitted(dir, state, reader, diagnostics);
+  // Nothing refers to the pass's tables or the leaves any more.
   acceleratedPass?.dispose();
-  for (const content of cache.values()) if (content) returnBuffer(content);
-  cache.clear();
   returnBuffer(leaves);
 
   return {
@@ -565,21 +556,21 @@ function verifyAgainstCheckpoint(
 async function reportUncommitted(
   dir: string,
   state: ChainState,
-  loadFile: (path: string) => Promise<Buffer | null>,
+  reader: DataFileReader,
   diagnostics: Diagnostic[],
 ): Promise<void> {
   for (const [path, file] of state.files) {
     if (!file.append) continue;
-    const content = await loadFile(path);
-    if (content && content.length > file.end) {
-      const position = positionOf(content, file.end);
+    const size = await reader.size(path);
+    if (size !== null && size > file.end) {
+      const position = await reader.positionOf(path, file.end);
       diagnostics.push(
         createDiagnostic({
           file: join(dir, ...path.split('/')),
           ...position,
           code: 'ledger/uncommitted-data',
           severity: 'warning',
-          message: `${path} has ${content.length - file.end} bytes after what the chain committed (an append cut short by a crash, or added by hand); they are not part of the ledger`,
+          message: `${path} has ${size - file.end} bytes after what the chain committed (an append cut short by a crash, or added by hand); they are not part of the ledger`,
         }),
       );
     }
@@ -621,20 +612,4 @@ async function listDataFiles(dir: string): Promise<string[]> {
   };
   await walk('');
   return found.sort();
-}
-
-/** 1-based line and column of byte `offset` in `content`. */
-function positionOf(content: Buffer, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const stop = Math.min(offset, content.length);
-  for (
-    let index = content.indexOf(10);
-    index >= 0 && index < stop;
-    index = content.indexOf(10, index + 1)
-  ) {
-    line++;
-    lineStart = index + 1;
-  }
-  return { line, column: stop - lineStart + 1 };
 }

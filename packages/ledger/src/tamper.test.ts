@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, createSigner, generateKeyPair } from '@karnel/core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEntry, GENESIS_PREV } from './entry';
 import {
   type Checkpoint,
@@ -122,6 +122,11 @@ beforeAll(async () => {
   source = join(work, 'source');
   await build();
 });
+// Each test gets a shared folder of its own: a test still running after its timeout (on a
+// badly overloaded machine) must not rewrite the chain another test is verifying.
+beforeEach(() => {
+  shared = undefined;
+});
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
@@ -161,7 +166,7 @@ describe('every mutation of the chain is detected at the entry it hits', () => {
         expectFirstBad(report, index, index + 1);
       }
     }
-  });
+  }, 180_000); // 800 verifications: room for an overloaded machine
 
   it('edits of one byte at random positions, to random bytes (property)', async () => {
     await fc.assert(

@@ -81,10 +81,12 @@ export class DataFileReader {
     }
     const length = Math.min(file.size - start, Math.max(end - start, WINDOW));
     if (!file.window || file.window.length < length) {
-      // The old window is left to the garbage collector, not the pool: a caller may still
-      // hold it (see close).
-      file.window = borrowBuffer(length);
-      if (length >= POOLED_WINDOW) this.#windows.push(file.window);
+      // Grown geometrically, and used to its full capacity (a pooled buffer may be larger
+      // than asked for). The old window is left to the garbage collector, not the pool: a
+      // caller may still hold it (see close).
+      const borrowed = borrowBuffer(Math.max(length, 2 * (file.window?.length ?? 0)));
+      file.window = Buffer.from(borrowed.buffer, 0, borrowed.buffer.byteLength);
+      if (file.window.length >= POOLED_WINDOW) this.#windows.push(file.window);
     }
     let filled = 0;
     while (filled < length) {

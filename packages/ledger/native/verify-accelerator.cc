@@ -348,10 +348,11 @@ class Helper {
     return helper;
   }
 
-  // Runs `task` on the helper and returns true, or returns false at once when another
-  // JavaScript thread is using it (the caller then does the work itself).
+  // Runs `task` on the helper and returns true, or returns false at once when it is busy with
+  // another caller's task (the caller then does the work itself).
   bool Start(std::function<void()> task) {
-    if (!owner_.try_lock()) return false;
+    bool idle = false;
+    if (!busy_.compare_exchange_strong(idle, true, std::memory_order_acquire)) return false;
     task_ = std::move(task);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -361,12 +362,12 @@ class Helper {
     return true;
   }
 
-  // Waits for the task given to Start (briefly: it was half of the caller's work).
+  // Waits for the task given to Start (briefly: it was part of the caller's work).
   void Wait() {
     while (state_.load(std::memory_order_acquire) != kDone) Relax();
     state_.store(kIdle, std::memory_order_relaxed);
     task_ = nullptr;
-    owner_.unlock();
+    busy_.store(false, std::memory_order_release);
   }
 
  private:
@@ -387,7 +388,7 @@ class Helper {
     }
   }
 
-  std::mutex owner_;
+  std::atomic<bool> busy_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<int> state_{kIdle};
@@ -481,9 +482,131 @@ void RunJobs(const Job* jobs, size_t count) {
   }
 }
 
-// hashChainBlock(buffer, lines, lineCount, leaves, files, chunks, chunkCount, chunkOk)
+// The helper's share of a block, handed over by startHashingLines and collected by
+// hashChainBlock (or waitHashing), per JavaScript thread. A new hand-over first waits for the
+// previous one, so a token that is no longer pending belongs to a finished task.
+struct PendingHashing {
+  std::vector<Job> jobs;
+  double token = 0;
+  bool pending = false;
+};
+thread_local PendingHashing pendingHashing;
+thread_local double lastToken = 0;
+
+void FinishPending(double token) {
+  if (pendingHashing.pending && (token < 0 || pendingHashing.token == token)) {
+    Helper::Get()->Wait();
+    pendingHashing.pending = false;
+  }
+}
+
+// The job hashing line `index`'s entry, or false when the line is not vouched for or its
+// positions do not fit the buffer (the line is then no longer vouched for).
+bool LineJob(const uint8_t* data, size_t dataLength, double* lineData, uint8_t* leaves,
+             size_t index, Job& job) {
+  double* line = lineData + index * kLineColumns;
+  size_t entry = static_cast<size_t>(line[kLineEntry]);
+  size_t hashAt = static_cast<size_t>(line[kLineHash]);
+  if (line[kLineOk] != 1 || entry >= hashAt || hashAt + 9 + 64 > dataLength) {
+    line[kLineOk] = 0;
+    return false;
+  }
+  job = {data + entry, hashAt - entry, data + hashAt + 9, leaves + index * 32, line + kLineOk,
+         nullptr};
+  return true;
+}
+
+// startHashingLines(buffer, lines, lineCount, leaves, rows, rowCount) -> [firstLine, token]
 //
-// For each vouched line of the table: hashes its entry (RFC 6962 leaf), keeps the hash in
+// Hands the hashing of the last lines of a block to the helper thread, so that it runs while
+// the caller reads the data files the block's rows name; hashChainBlock does the rest and
+// collects the helper's part. The share is sized so that both finish together, counting the
+// rows' chunks the caller will hash. Returns the first line the helper took (lineCount when
+// it took none) and the token to pass on (0 when none).
+Napi::Value StartHashingLines(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
+      !info[3].IsTypedArray() || !info[4].IsTypedArray()) {
+    Napi::TypeError::New(env, "startHashingLines: bad arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto buffer = info[0].As<Napi::Uint8Array>();
+  auto lines = info[1].As<Napi::Float64Array>();
+  size_t lineCount = info[2].As<Napi::Number>().Int64Value();
+  auto leaves = info[3].As<Napi::Uint8Array>();
+  auto rows = info[4].As<Napi::Float64Array>();
+  size_t rowCount = info[5].As<Napi::Number>().Int64Value();
+  if (lineCount * kLineColumns > lines.ElementLength() || lineCount * 32 > leaves.ByteLength() ||
+      rowCount * kRowColumns > rows.ElementLength()) {
+    Napi::RangeError::New(env, "startHashingLines: bad counts").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  FinishPending(-1);
+  const uint8_t* data = buffer.Data();
+  size_t dataLength = buffer.ByteLength();
+  double* lineData = lines.Data();
+  size_t total = 0;
+  for (size_t index = 0; index < lineCount; index++) {
+    const double* line = lineData + index * kLineColumns;
+    if (line[kLineOk] == 1 && line[kLineHash] > line[kLineEntry]) {
+      total += static_cast<size_t>(line[kLineHash] - line[kLineEntry]) + kJobOverhead;
+    }
+  }
+  for (size_t row = 0; row < rowCount; row++) {
+    double size = rows.Data()[row * kRowColumns + 4];
+    if (size >= 0) total += static_cast<size_t>(size) + kJobOverhead;
+  }
+  Helper* helper = total >= kParallelThreshold ? Helper::Get() : nullptr;
+  Napi::Array result = Napi::Array::New(env, 2);
+  size_t first = lineCount;
+  if (helper) {
+    // The helper takes lines from the end up to a little under half the work: it reads memory
+    // last written on another core.
+    size_t share = 0;
+    while (first > 0 && share < total * 11 / 25) {
+      const double* line = lineData + (first - 1) * kLineColumns;
+      if (line[kLineOk] == 1 && line[kLineHash] > line[kLineEntry]) {
+        share += static_cast<size_t>(line[kLineHash] - line[kLineEntry]) + kJobOverhead;
+      }
+      first--;
+    }
+    pendingHashing.jobs.clear();
+    for (size_t index = first; index < lineCount; index++) {
+      Job job;
+      if (LineJob(data, dataLength, lineData, leaves.Data(), index, job)) {
+        pendingHashing.jobs.push_back(job);
+      }
+    }
+    const Job* jobs = pendingHashing.jobs.data();
+    size_t count = pendingHashing.jobs.size();
+    if (count > 0 && helper->Start([jobs, count] { RunJobs(jobs, count); })) {
+      pendingHashing.pending = true;
+      pendingHashing.token = ++lastToken;
+      result.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(first)));
+      result.Set(uint32_t{1}, Napi::Number::New(env, pendingHashing.token));
+      return result;
+    }
+  }
+  result.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(lineCount)));
+  result.Set(uint32_t{1}, Napi::Number::New(env, 0));
+  return result;
+}
+
+// waitHashing(token): waits for the helper's part handed over with `token`, if it is still
+// running. hashChainBlock does this itself; callers use it when they give up on a block.
+Napi::Value WaitHashing(const Napi::CallbackInfo& info) {
+  if (info.Length() >= 1 && info[0].IsNumber()) {
+    double token = info[0].As<Napi::Number>().DoubleValue();
+    if (token > 0) FinishPending(token);
+  }
+  return info.Env().Undefined();
+}
+
+// hashChainBlock(buffer, lines, lineCount, leaves, files, chunks, chunkCount, chunkOk
+//                [, helperFrom, token])
+//
+// For each vouched line of the table (up to `helperFrom`, when startHashingLines gave the
+// lines from there on to the helper under `token`): hashes its entry (RFC 6962 leaf), keeps the hash in
 // `leaves` (32 bytes per line) and clears its ok cell when the stored hash differs; then sets
 // each line's linked cell when its prev spells the hash of the line before it. For each chunk
 // ([file index, offset, size, digest start] in `chunks`, a file of `files`): sets `chunkOk`
@@ -525,20 +648,26 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
     }
   }
 
+  size_t helperFrom = lineCount;
+  double token = 0;
+  if (info.Length() >= 10 && info[8].IsNumber() && info[9].IsNumber()) {
+    helperFrom = std::min(lineCount, static_cast<size_t>(info[8].As<Napi::Number>().Int64Value()));
+    token = info[9].As<Napi::Number>().DoubleValue();
+  }
+  if (token <= 0 || !pendingHashing.pending || pendingHashing.token != token) {
+    // No part of this block is with the helper (any more): hash every line here.
+    if (token > 0) FinishPending(token);
+    helperFrom = lineCount;
+    token = 0;
+  }
   thread_local std::vector<Job> jobs;
   jobs.clear();
   size_t total = 0;
-  for (size_t index = 0; index < lineCount; index++) {
-    double* line = lineData + index * kLineColumns;
-    size_t entry = static_cast<size_t>(line[kLineEntry]);
-    size_t hashAt = static_cast<size_t>(line[kLineHash]);
-    if (line[kLineOk] != 1 || entry >= hashAt || hashAt + 9 + 64 > dataLength) {
-      line[kLineOk] = 0;
-      continue;
-    }
-    jobs.push_back({data + entry, hashAt - entry, data + hashAt + 9, leaves.Data() + index * 32,
-                    line + kLineOk, nullptr});
-    total += hashAt - entry;
+  for (size_t index = 0; index < helperFrom; index++) {
+    Job job;
+    if (!LineJob(data, dataLength, lineData, leaves.Data(), index, job)) continue;
+    jobs.push_back(job);
+    total += job.size;
   }
   const double* chunkData = chunks.Data();
   for (size_t index = 0; index < chunkCount; index++) {
@@ -561,9 +690,10 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
   }
 
   // Split by cost, not by count: records differ in size by orders of magnitude, and each
-  // costs a little more than its bytes (padding, a final block, setup).
+  // costs a little more than its bytes (padding, a final block, setup). When the helper
+  // already has its part of the block, the caller hashes the rest alone and then waits.
   size_t split = jobs.size();
-  Helper* helper = total >= kParallelThreshold ? Helper::Get() : nullptr;
+  Helper* helper = token == 0 && total >= kParallelThreshold ? Helper::Get() : nullptr;
   if (helper) {
     size_t cost = total + jobs.size() * kJobOverhead;
     size_t half = 0;
@@ -580,6 +710,7 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
   });
   RunJobs(all, shared ? split : count);
   if (shared) helper->Wait();
+  if (token > 0) FinishPending(token);
 
   // Links: a line's prev against the hash of the line before it.
   for (size_t index = 1; index < lineCount; index++) {
@@ -596,7 +727,9 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readChainLines", Napi::Function::New(env, ReadChainLines));
+  exports.Set("startHashingLines", Napi::Function::New(env, StartHashingLines));
   exports.Set("hashChainBlock", Napi::Function::New(env, HashChainBlock));
+  exports.Set("waitHashing", Napi::Function::New(env, WaitHashing));
   exports.Set("lineColumns", Napi::Number::New(env, kLineColumns));
   exports.Set("rowColumns", Napi::Number::New(env, kRowColumns));
   return exports;

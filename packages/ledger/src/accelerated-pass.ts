@@ -104,6 +104,26 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
     [lineCount, rowCount] = accelerator.readChainLines(buffer, start, end, lines, rows);
     scanned = buffer;
     cursor = 0;
+    // The helper hashes the block's last entries while this thread reads the data files.
+    const [helperFrom, token] = accelerator.startHashingLines(
+      buffer,
+      lines,
+      lineCount,
+      leaves,
+      rows,
+      rowCount,
+    );
+    try {
+      await readFiles(buffer, helperFrom, token);
+    } finally {
+      // Only when reading failed is the helper's part still out: collect it before the
+      // buffers it reads can be reused.
+      accelerator.waitHashing(token);
+    }
+  };
+
+  /** Reads the files the rows name and hashes the rest of the block; see {@link scan}. */
+  const readFiles = async (buffer: Buffer, helperFrom: number, token: number): Promise<void> => {
     if (rowPath.length < rowCount) {
       rowPath = new Int32Array(rows.length / rowColumns);
     }
@@ -168,6 +188,8 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
       chunks,
       checkFiles ? rowCount : 0,
       chunkOk,
+      helperFrom,
+      token,
     );
   };
 

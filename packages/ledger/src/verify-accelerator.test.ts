@@ -84,6 +84,25 @@ describe('the verification accelerator', () => {
     expect(accelerated).toMatchObject({ ok: true, entries: 12_000, signed: 24 });
   });
 
+  it('gives the same reports to verifications running at the same time', async () => {
+    // They share the helper thread: each hands it part of a block, and a verification that
+    // finds it busy hashes alone.
+    const damaged = await damagedCopy('concurrent', 'chain.jsonl', (bytes) => {
+      const at = nthNewline(bytes, 5_000) + 50;
+      bytes[at] = bytes[at]! ^ 0x01;
+    });
+    const reports = await Promise.all(
+      [source, damaged, source, damaged, source].map((dir) => verifyLedger(dir)),
+    );
+    for (const report of [reports[0], reports[2], reports[4]]) {
+      expect(report).toEqual(await verifyLedger(source, { accelerate: false }));
+      expect(report!.ok).toBe(true);
+    }
+    for (const report of [reports[1], reports[3]]) {
+      expect(report!.firstBad).toMatchObject({ seq: 5_000, code: 'ledger/hash-mismatch' });
+    }
+  });
+
   it('gives the portable report for damage deep in the chain and in a data file', async () => {
     const victim = entries[9_001]!;
     const chainDir = await damagedCopy('chain-edit', 'chain.jsonl', (bytes) => {

@@ -55,9 +55,6 @@ constexpr int kRowColumns = 8;  // line, path start, path length, offset, size, 
 // Distinct paths remembered per call for path ids; later ones get ids of their own each.
 constexpr int kPathSlots = 16;
 
-// What hashing a record costs beyond its bytes, in bytes' worth (padding and the last block).
-constexpr size_t kJobOverhead = 96;
-
 // Below this many bytes a block is hashed on the calling thread alone.
 constexpr size_t kParallelThreshold = 64 * 1024;
 
@@ -337,10 +334,11 @@ inline void Relax() {
 #endif
 }
 
-// A thread that lives as long as the process and runs one task at a time for whichever
-// JavaScript thread holds it: starting a thread per block would cost more than the task.
-// It sleeps between tasks; the caller, which does its own half meanwhile, spins for the
-// rest (a pause per step), since the helper finishes within a millisecond or so of it.
+// A thread that lives as long as the process and runs one task at a time for whichever caller
+// holds it: starting a thread per block would cost more than the task. Tasks are shares of
+// a job queue the caller works on too (see SharedJobs), so a helper that the scheduler keeps
+// waiting only means the caller does more of the work: Finish takes back a task the helper
+// has not started, and otherwise waits only for the batch it is on.
 class Helper {
  public:
   static Helper* Get() {
@@ -362,10 +360,14 @@ class Helper {
     return true;
   }
 
-  // Waits for the task given to Start (briefly: it was part of the caller's work).
-  void Wait() {
-    while (state_.load(std::memory_order_acquire) != kDone) Relax();
-    state_.store(kIdle, std::memory_order_relaxed);
+  // Ends the task given to Start: takes it back when the helper has not begun it, else waits
+  // for it to return.
+  void Finish() {
+    int posted = kPosted;
+    if (!state_.compare_exchange_strong(posted, kIdle, std::memory_order_acq_rel)) {
+      while (state_.load(std::memory_order_acquire) != kDone) Relax();
+      state_.store(kIdle, std::memory_order_relaxed);
+    }
     task_ = nullptr;
     busy_.store(false, std::memory_order_release);
   }
@@ -373,7 +375,8 @@ class Helper {
  private:
   static constexpr int kIdle = 0;
   static constexpr int kPosted = 1;
-  static constexpr int kDone = 2;
+  static constexpr int kRunning = 2;
+  static constexpr int kDone = 3;
 
   Helper() { std::thread([this] { Loop(); }).detach(); }
 
@@ -383,6 +386,8 @@ class Helper {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [this] { return state_.load(std::memory_order_acquire) == kPosted; });
       }
+      int posted = kPosted;
+      if (!state_.compare_exchange_strong(posted, kRunning, std::memory_order_acq_rel)) continue;
       task_();
       state_.store(kDone, std::memory_order_release);
     }
@@ -482,23 +487,26 @@ void RunJobs(const Job* jobs, size_t count) {
   }
 }
 
-// The helper's share of a block, handed over by startHashingLines and collected by
-// hashChainBlock (or waitHashing), per JavaScript thread. A new hand-over first waits for the
-// previous one, so a token that is no longer pending belongs to a finished task.
-struct PendingHashing {
+// Jobs that the caller and the helper take from the front in small batches, until none are
+// left: however the scheduler treats the two threads, the work gets done at the pace of both.
+struct SharedJobs {
   std::vector<Job> jobs;
-  double token = 0;
-  bool pending = false;
-};
-thread_local PendingHashing pendingHashing;
-thread_local double lastToken = 0;
+  std::atomic<size_t> next{0};
 
-void FinishPending(double token) {
-  if (pendingHashing.pending && (token < 0 || pendingHashing.token == token)) {
-    Helper::Get()->Wait();
-    pendingHashing.pending = false;
+  void Reset() {
+    jobs.clear();
+    next.store(0, std::memory_order_relaxed);
   }
-}
+
+  void Run() {
+    constexpr size_t kBatch = 16;
+    for (;;) {
+      size_t from = next.fetch_add(kBatch, std::memory_order_relaxed);
+      if (from >= jobs.size()) return;
+      RunJobs(jobs.data() + from, std::min(kBatch, jobs.size() - from));
+    }
+  }
+};
 
 // The job hashing line `index`'s entry, or false when the line is not vouched for or its
 // positions do not fit the buffer (the line is then no longer vouched for).
@@ -516,17 +524,37 @@ bool LineJob(const uint8_t* data, size_t dataLength, double* lineData, uint8_t* 
   return true;
 }
 
-// startHashingLines(buffer, lines, lineCount, leaves, rows, rowCount) -> [firstLine, token]
+// The entry hashing a block's caller handed to the helper with startHashingLines, per
+// JavaScript thread, until hashChainBlock (or waitHashing) collects it. A new hand-over first
+// collects the previous one, so a token that is no longer pending is finished.
+struct PendingHashing {
+  SharedJobs queue;
+  double token = 0;
+  bool pending = false;
+};
+thread_local PendingHashing pendingHashing;
+thread_local double lastToken = 0;
+
+// Collects the hand-over `token` (any, when negative): the caller hashes what is left of it
+// alongside the helper, then ends the helper's task.
+void FinishPending(double token) {
+  if (pendingHashing.pending && (token < 0 || pendingHashing.token == token)) {
+    pendingHashing.queue.Run();
+    Helper::Get()->Finish();
+    pendingHashing.pending = false;
+  }
+}
+
+// startHashingLines(buffer, lines, lineCount, leaves) -> token
 //
-// Hands the hashing of the last lines of a block to the helper thread, so that it runs while
-// the caller reads the data files the block's rows name; hashChainBlock does the rest and
-// collects the helper's part. The share is sized so that both finish together, counting the
-// rows' chunks the caller will hash. Returns the first line the helper took (lineCount when
-// it took none) and the token to pass on (0 when none).
+// Starts the helper thread hashing the block's entries while the caller reads the data files
+// its rows name; hashChainBlock hashes the chunks of those files, then joins in on the entries
+// left, and collects the helper. Returns the token to pass on (0 when the helper is busy or
+// the block is small: hashChainBlock then hashes everything).
 Napi::Value StartHashingLines(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
-      !info[3].IsTypedArray() || !info[4].IsTypedArray()) {
+  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
+      !info[3].IsTypedArray()) {
     Napi::TypeError::New(env, "startHashingLines: bad arguments").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -534,66 +562,34 @@ Napi::Value StartHashingLines(const Napi::CallbackInfo& info) {
   auto lines = info[1].As<Napi::Float64Array>();
   size_t lineCount = info[2].As<Napi::Number>().Int64Value();
   auto leaves = info[3].As<Napi::Uint8Array>();
-  auto rows = info[4].As<Napi::Float64Array>();
-  size_t rowCount = info[5].As<Napi::Number>().Int64Value();
-  if (lineCount * kLineColumns > lines.ElementLength() || lineCount * 32 > leaves.ByteLength() ||
-      rowCount * kRowColumns > rows.ElementLength()) {
+  if (lineCount * kLineColumns > lines.ElementLength() || lineCount * 32 > leaves.ByteLength()) {
     Napi::RangeError::New(env, "startHashingLines: bad counts").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   FinishPending(-1);
-  const uint8_t* data = buffer.Data();
-  size_t dataLength = buffer.ByteLength();
-  double* lineData = lines.Data();
+  SharedJobs& queue = pendingHashing.queue;
+  queue.Reset();
   size_t total = 0;
   for (size_t index = 0; index < lineCount; index++) {
-    const double* line = lineData + index * kLineColumns;
-    if (line[kLineOk] == 1 && line[kLineHash] > line[kLineEntry]) {
-      total += static_cast<size_t>(line[kLineHash] - line[kLineEntry]) + kJobOverhead;
+    Job job;
+    if (!LineJob(buffer.Data(), buffer.ByteLength(), lines.Data(), leaves.Data(), index, job)) {
+      continue;
     }
-  }
-  for (size_t row = 0; row < rowCount; row++) {
-    double size = rows.Data()[row * kRowColumns + 4];
-    if (size >= 0) total += static_cast<size_t>(size) + kJobOverhead;
+    queue.jobs.push_back(job);
+    total += job.size;
   }
   Helper* helper = total >= kParallelThreshold ? Helper::Get() : nullptr;
-  Napi::Array result = Napi::Array::New(env, 2);
-  size_t first = lineCount;
-  if (helper) {
-    // The helper takes lines from the end up to a little under half the work: it reads memory
-    // last written on another core.
-    size_t share = 0;
-    while (first > 0 && share < total * 11 / 25) {
-      const double* line = lineData + (first - 1) * kLineColumns;
-      if (line[kLineOk] == 1 && line[kLineHash] > line[kLineEntry]) {
-        share += static_cast<size_t>(line[kLineHash] - line[kLineEntry]) + kJobOverhead;
-      }
-      first--;
-    }
-    pendingHashing.jobs.clear();
-    for (size_t index = first; index < lineCount; index++) {
-      Job job;
-      if (LineJob(data, dataLength, lineData, leaves.Data(), index, job)) {
-        pendingHashing.jobs.push_back(job);
-      }
-    }
-    const Job* jobs = pendingHashing.jobs.data();
-    size_t count = pendingHashing.jobs.size();
-    if (count > 0 && helper->Start([jobs, count] { RunJobs(jobs, count); })) {
-      pendingHashing.pending = true;
-      pendingHashing.token = ++lastToken;
-      result.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(first)));
-      result.Set(uint32_t{1}, Napi::Number::New(env, pendingHashing.token));
-      return result;
-    }
+  if (helper && helper->Start([&queue] { queue.Run(); })) {
+    pendingHashing.pending = true;
+    pendingHashing.token = ++lastToken;
+    return Napi::Number::New(env, pendingHashing.token);
   }
-  result.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(lineCount)));
-  result.Set(uint32_t{1}, Napi::Number::New(env, 0));
-  return result;
+  queue.Reset();
+  return Napi::Number::New(env, 0);
 }
 
-// waitHashing(token): waits for the helper's part handed over with `token`, if it is still
-// running. hashChainBlock does this itself; callers use it when they give up on a block.
+// waitHashing(token): collects the hand-over `token` if it is still pending. hashChainBlock
+// does this itself; callers use it when they give up on a block.
 Napi::Value WaitHashing(const Napi::CallbackInfo& info) {
   if (info.Length() >= 1 && info[0].IsNumber()) {
     double token = info[0].As<Napi::Number>().DoubleValue();
@@ -602,16 +598,15 @@ Napi::Value WaitHashing(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// hashChainBlock(buffer, lines, lineCount, leaves, files, chunks, chunkCount, chunkOk
-//                [, helperFrom, token])
+// hashChainBlock(buffer, lines, lineCount, leaves, files, chunks, chunkCount, chunkOk [, token])
 //
-// For each vouched line of the table (up to `helperFrom`, when startHashingLines gave the
-// lines from there on to the helper under `token`): hashes its entry (RFC 6962 leaf), keeps the hash in
+// For each vouched line of the table: hashes its entry (RFC 6962 leaf), keeps the hash in
 // `leaves` (32 bytes per line) and clears its ok cell when the stored hash differs; then sets
 // each line's linked cell when its prev spells the hash of the line before it. For each chunk
 // ([file index, offset, size, digest start] in `chunks`, a file of `files`): sets `chunkOk`
 // to 1 when it fits its file and its bytes have the 64-hex-digit digest at its digest start
-// in `buffer`, else 0. The hashing is shared with the helper thread.
+// in `buffer`, else 0. With the token of a pending startHashingLines, the entries are that
+// hand-over's; otherwise they are hashed here. The work is shared with the helper thread.
 Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 8 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
@@ -628,14 +623,20 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
   auto chunks = info[5].As<Napi::Float64Array>();
   size_t chunkCount = info[6].As<Napi::Number>().Int64Value();
   auto chunkOk = info[7].As<Napi::Uint8Array>();
+  double token = info.Length() >= 9 && info[8].IsNumber() ? info[8].As<Napi::Number>().DoubleValue() : 0;
   if (lineCount * kLineColumns > lines.ElementLength() || lineCount * 32 > leaves.ByteLength() ||
       chunkCount * 4 > chunks.ElementLength() || chunkCount > chunkOk.ByteLength()) {
+    if (token > 0) FinishPending(token);
     Napi::RangeError::New(env, "hashChainBlock: bad counts").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   const uint8_t* data = buffer.Data();
   size_t dataLength = buffer.ByteLength();
   double* lineData = lines.Data();
+  // The helper has the entries when the hand-over is still pending; a finished one (collected
+  // by another verification on this thread) hashed them all, and nothing is left to do.
+  bool handedOver = token > 0 && pendingHashing.pending && pendingHashing.token == token;
+  bool entriesDone = token > 0 && !handedOver;
 
   std::vector<std::pair<const uint8_t*, size_t>> files;
   for (uint32_t index = 0; index < fileArray.Length(); index++) {
@@ -648,26 +649,16 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
     }
   }
 
-  size_t helperFrom = lineCount;
-  double token = 0;
-  if (info.Length() >= 10 && info[8].IsNumber() && info[9].IsNumber()) {
-    helperFrom = std::min(lineCount, static_cast<size_t>(info[8].As<Napi::Number>().Int64Value()));
-    token = info[9].As<Napi::Number>().DoubleValue();
-  }
-  if (token <= 0 || !pendingHashing.pending || pendingHashing.token != token) {
-    // No part of this block is with the helper (any more): hash every line here.
-    if (token > 0) FinishPending(token);
-    helperFrom = lineCount;
-    token = 0;
-  }
-  thread_local std::vector<Job> jobs;
-  jobs.clear();
+  thread_local SharedJobs own;
+  own.Reset();
   size_t total = 0;
-  for (size_t index = 0; index < helperFrom; index++) {
-    Job job;
-    if (!LineJob(data, dataLength, lineData, leaves.Data(), index, job)) continue;
-    jobs.push_back(job);
-    total += job.size;
+  if (!handedOver && !entriesDone) {
+    for (size_t index = 0; index < lineCount; index++) {
+      Job job;
+      if (!LineJob(data, dataLength, lineData, leaves.Data(), index, job)) continue;
+      own.jobs.push_back(job);
+      total += job.size;
+    }
   }
   const double* chunkData = chunks.Data();
   for (size_t index = 0; index < chunkCount; index++) {
@@ -683,34 +674,24 @@ Napi::Value HashChainBlock(const Napi::CallbackInfo& info) {
     }
     const auto& file = files[static_cast<size_t>(fileIndex)];
     if (file.first == nullptr || offset + size > static_cast<double>(file.second)) continue;
-    jobs.push_back({file.first + static_cast<size_t>(offset), static_cast<size_t>(size),
-                    data + static_cast<size_t>(digestStart), nullptr, nullptr,
-                    chunkOk.Data() + index});
+    own.jobs.push_back({file.first + static_cast<size_t>(offset), static_cast<size_t>(size),
+                        data + static_cast<size_t>(digestStart), nullptr, nullptr,
+                        chunkOk.Data() + index});
     total += static_cast<size_t>(size);
   }
 
-  // Split by cost, not by count: records differ in size by orders of magnitude, and each
-  // costs a little more than its bytes (padding, a final block, setup). When the helper
-  // already has its part of the block, the caller hashes the rest alone and then waits.
-  size_t split = jobs.size();
-  Helper* helper = token == 0 && total >= kParallelThreshold ? Helper::Get() : nullptr;
-  if (helper) {
-    size_t cost = total + jobs.size() * kJobOverhead;
-    size_t half = 0;
-    split = 0;
-    // The caller takes a little more: the helper reads memory last written on another core.
-    while (split < jobs.size() && half < cost * 14 / 25) {
-      half += jobs[split++].size + kJobOverhead;
-    }
+  if (handedOver) {
+    // The chunks here, then whatever entries the helper has not taken yet.
+    own.Run();
+    FinishPending(token);
+  } else {
+    Helper* helper = total >= kParallelThreshold ? Helper::Get() : nullptr;
+    // `own` is this thread's: the helper must be handed a reference, not name its own copy.
+    SharedJobs& queue = own;
+    bool shared = helper && helper->Start([&queue] { queue.Run(); });
+    own.Run();
+    if (shared) helper->Finish();
   }
-  const Job* all = jobs.data();
-  size_t count = jobs.size();
-  bool shared = helper && split < count && helper->Start([all, split, count] {
-    RunJobs(all + split, count - split);
-  });
-  RunJobs(all, shared ? split : count);
-  if (shared) helper->Wait();
-  if (token > 0) FinishPending(token);
 
   // Links: a line's prev against the hash of the line before it.
   for (size_t index = 1; index < lineCount; index++) {

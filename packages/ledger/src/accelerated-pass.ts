@@ -104,26 +104,19 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
     [lineCount, rowCount] = accelerator.readChainLines(buffer, start, end, lines, rows);
     scanned = buffer;
     cursor = 0;
-    // The helper hashes the block's last entries while this thread reads the data files.
-    const [helperFrom, token] = accelerator.startHashingLines(
-      buffer,
-      lines,
-      lineCount,
-      leaves,
-      rows,
-      rowCount,
-    );
+    // The helper hashes the block's entries while this thread reads the data files.
+    const token = accelerator.startHashingLines(buffer, lines, lineCount, leaves);
     try {
-      await readFiles(buffer, helperFrom, token);
+      await readFiles(buffer, token);
     } finally {
-      // Only when reading failed is the helper's part still out: collect it before the
+      // Only when reading failed is the hand-over still pending: collect it before the
       // buffers it reads can be reused.
       accelerator.waitHashing(token);
     }
   };
 
   /** Reads the files the rows name and hashes the rest of the block; see {@link scan}. */
-  const readFiles = async (buffer: Buffer, helperFrom: number, token: number): Promise<void> => {
+  const readFiles = async (buffer: Buffer, token: number): Promise<void> => {
     if (rowPath.length < rowCount) {
       rowPath = new Int32Array(rows.length / rowColumns);
     }
@@ -188,7 +181,6 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
       chunks,
       checkFiles ? rowCount : 0,
       chunkOk,
-      helperFrom,
       token,
     );
   };

@@ -1,5 +1,4 @@
-import { readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { borrowBuffer, returnBuffer } from './buffer-pool';
 
 /** One complete line of the chain file. */
@@ -73,9 +72,9 @@ export async function readChainLines(
     reuseBuffer?: boolean;
   } = {},
 ): Promise<ChainTail> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       return { end: start, lines: startLine, rest: Buffer.alloc(0) };
@@ -93,7 +92,7 @@ export async function readChainLines(
     let carryOffset = start; // its file offset
     let lineNumber = startLine;
     for (;;) {
-      const bytesRead = readSync(handle.fd, chunk, HEADROOM, CHUNK, position);
+      const bytesRead = readSync(fd, chunk, HEADROOM, CHUNK, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       let buffer = chunk;
@@ -145,6 +144,6 @@ export async function readChainLines(
     return { end: carryOffset, lines: lineNumber, rest: carry };
   } finally {
     if (reuseBuffer) returnBuffer(chunk);
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fstatSync, readSync } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { borrowBuffer, returnBuffer } from './buffer-pool';
 import { resolveLedgerPath } from './layout';
 
@@ -20,7 +19,7 @@ export interface FileWindow {
 }
 
 interface OpenFile {
-  readonly handle: FileHandle;
+  readonly fd: number;
   readonly size: number;
   window: Buffer | undefined;
   windowBase: number;
@@ -90,7 +89,7 @@ export class DataFileReader {
     }
     let filled = 0;
     while (filled < length) {
-      const read = readSync(file.handle.fd, file.window, filled, length - filled, start + filled);
+      const read = readSync(file.fd, file.window, filled, length - filled, start + filled);
       if (read === 0) break; // the file shrank meanwhile
       filled += read;
     }
@@ -137,7 +136,7 @@ export class DataFileReader {
   async close(): Promise<void> {
     const files = [...this.#files.values()];
     this.#files.clear();
-    for (const file of files) if (file) await file.handle.close();
+    for (const file of files) if (file) closeSync(file.fd);
     for (const window of this.#windows.splice(0)) returnBuffer(window);
   }
 
@@ -149,18 +148,19 @@ export class DataFileReader {
       this.#files.set(path, known);
       return known;
     }
+    // Synchronous, like the reads: a thread-pool round trip per file costs more than the call.
     let file: OpenFile | null = null;
-    let handle: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await open(resolveLedgerPath(this.#dir, path), 'r');
-      const stats = fstatSync(handle.fd);
+      fd = openSync(resolveLedgerPath(this.#dir, path), 'r');
+      const stats = fstatSync(fd);
       if (stats.isFile()) {
-        file = { handle, size: stats.size, window: undefined, windowBase: 0, windowLength: 0 };
+        file = { fd, size: stats.size, window: undefined, windowBase: 0, windowLength: 0 };
       } else {
-        await handle.close();
+        closeSync(fd);
       }
     } catch (error) {
-      await handle?.close();
+      if (fd !== undefined && !file) closeSync(fd);
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;
     }
@@ -172,7 +172,7 @@ export class DataFileReader {
       if (!other || otherPath === path) continue;
       // Forget it entirely: reopening reads its size again, which is what a reader expects.
       this.#files.delete(otherPath);
-      await other.handle.close();
+      closeSync(other.fd);
       openCount--;
     }
     return file;

@@ -22,27 +22,25 @@ export interface VerifyAccelerator {
     rows: Float64Array,
   ): [number, number, number];
   /**
-   * Hands the hashing of the block's last lines to the helper thread, to run while the caller
-   * reads the data files its rows name. Returns `[first line the helper took, token]` (the line
-   * count and 0 when it took none); pass both on to {@link hashChainBlock}.
+   * Starts the helper thread hashing the entries of the first `lineCount` lines, to run while
+   * the caller reads the data files the block's rows name. Returns a token to pass to
+   * {@link hashChainBlock} (0 when the helper did not start: it then hashes everything).
    */
   startHashingLines(
     buffer: Uint8Array,
     lines: Float64Array,
     lineCount: number,
     leaves: Uint8Array,
-    rows: Float64Array,
-    rowCount: number,
-  ): [number, number];
-  /** Waits for the helper's part handed over with `token`, if it is still running. */
+  ): number;
+  /** Collects the hand-over `token` (hashing what is left of it) if it is still pending. */
   waitHashing(token: number): void;
   /**
    * Hashes the entries of the first `lineCount` lines (their hashes go to `leaves`, 32 bytes
    * each; a line whose stored hash differs is no longer vouched for), sets each line's linked
    * cell, and checks `chunkCount` chunks (`chunks`: file index into `files`, offset, size,
    * digest start in `buffer`), setting `chunkOk[i]` to 1 when chunk `i` fits its file and has
-   * its digest. With `helperFrom` and `token` from {@link startHashingLines}, the lines from
-   * `helperFrom` on are the helper's, and are collected from it.
+   * its digest. With a `token` from {@link startHashingLines}, the entries are that
+   * hand-over's, and are collected from it.
    */
   hashChainBlock(
     buffer: Uint8Array,
@@ -53,7 +51,6 @@ export interface VerifyAccelerator {
     chunks: Float64Array,
     chunkCount: number,
     chunkOk: Uint8Array,
-    helperFrom?: number,
     token?: number,
   ): void;
   /** Numbers per line in the `lines` table. */

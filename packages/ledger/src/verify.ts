@@ -1,5 +1,5 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
 import { createAcceleratedPass } from './accelerated-pass';
@@ -466,7 +466,7 @@ async function chainBytes(dir: string): Promise<number> {
   let total = 0;
   for (const path of [...(await listArchiveSegments(dir)), CHAIN_FILE]) {
     try {
-      total += (await stat(resolveLedgerPath(dir, path))).size;
+      total += statSync(resolveLedgerPath(dir, path)).size;
     } catch {
       // A missing file holds no entries; verification reports what matters about it.
     }
@@ -591,10 +591,10 @@ async function reportUncommitted(
 /** Every data file under the ledger folder (ledger-relative paths), skipping chain, archive and hidden files. */
 async function listDataFiles(dir: string): Promise<string[]> {
   const found: string[] = [];
-  const walk = async (relative: string): Promise<void> => {
+  const walk = (relative: string): void => {
     let names: import('node:fs').Dirent[];
     try {
-      names = await readdir(relative ? join(dir, relative) : dir, { withFileTypes: true });
+      names = readdirSync(relative ? join(dir, relative) : dir, { withFileTypes: true });
     } catch {
       return;
     }
@@ -606,10 +606,10 @@ async function listDataFiles(dir: string): Promise<string[]> {
         (item.name === CHAIN_FILE || item.name === ARCHIVE_DIR || item.name === 'checkpoints')
       )
         continue;
-      if (item.isDirectory()) await walk(path);
+      if (item.isDirectory()) walk(path);
       else found.push(path);
     }
   };
-  await walk('');
+  walk('');
   return found.sort();
 }

@@ -12,11 +12,13 @@
 // binary exports it), called without per-call overhead, and the hashing of a block is shared
 // between the calling thread and one helper thread that lives as long as the process.
 //
-// Two calls per block of lines:
-//   readChainLines  reads the lines' layout (no hashing): seq, prev, where the entry and its
-//                   stored hash are, and the file digests (rows) each line commits;
-//   hashChainBlock  hashes every line's entry and every committed chunk of the data files the
-//                   caller loaded for the rows, and compares with the stored digests.
+// Three calls per block of lines:
+//   readChainLines     reads the lines' layout (no hashing): seq, prev, where the entry and
+//                      its stored hash are, and the file digests (rows) each line commits;
+//   startHashingLines  starts the helper hashing the entries, while the caller reads the
+//                      data-file ranges the rows name;
+//   hashChainBlock     hashes those chunks, joins in on the entries left, collects the helper,
+//                      and compares every digest with the stored one.
 
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>

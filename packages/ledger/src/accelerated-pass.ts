@@ -2,7 +2,7 @@ import { borrowBuffer, returnBuffer } from './buffer-pool';
 import type { ChainBlockHandler } from './chain-reader';
 import type { ChainState } from './chain-state';
 import type { DataFileReader } from './data-file-reader';
-import { isLedgerPath } from './entry';
+import { hexEquals, isLedgerPath } from './entry';
 import type { VerifyAccelerator } from './verify-accelerator';
 
 /** What the accelerated pass of {@link verifyLedger} works on. */
@@ -263,12 +263,4 @@ export function createAcceleratedPass(context: AcceleratedPassContext): Accelera
       scanned = undefined;
     },
   };
-}
-
-/** Whether the 64 bytes at `position` spell `hex`. */
-function hexEquals(buffer: Buffer, position: number, hex: string): boolean {
-  for (let index = 0; index < 64; index++) {
-    if (buffer[position + index] !== hex.charCodeAt(index)) return false;
-  }
-  return true;
 }

@@ -102,11 +102,7 @@ export class ChainState {
     if (problem) return problem;
     if (entry.type === SNAPSHOT_TYPE) this.lastSnapshotSeq = entry.seq;
     const at = (this.next - this.base) * 32;
-    if (at + 32 > this.leaves.length) {
-      const grown = Buffer.alloc(this.leaves.length * 2);
-      this.leaves.copy(grown);
-      this.leaves = grown;
-    }
+    this.reserveLeaves(at + 32);
     writeHex(this.leaves, at, entry.hash);
     if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
     this.next++;
@@ -134,13 +130,7 @@ export class ChainState {
   acceptVerified(hashes: Uint8Array, count: number): void {
     if (count === 0) return;
     const at = (this.next - this.base) * 32;
-    let capacity = this.leaves.length;
-    while (at + 32 * count > capacity) capacity *= 2;
-    if (capacity !== this.leaves.length) {
-      const grown = Buffer.alloc(capacity);
-      this.leaves.copy(grown);
-      this.leaves = grown;
-    }
+    this.reserveLeaves(at + 32 * count);
     this.leaves.set(hashes.subarray(0, 32 * count), at);
     if (this.merkle) {
       for (let index = 0; index < count; index++) {
@@ -149,6 +139,16 @@ export class ChainState {
     }
     this.next += count;
     this.head = this.leaves.toString('hex', at + 32 * (count - 1), at + 32 * count);
+  }
+
+  /** Grows the leaf buffer (doubling) until it holds `bytes`. */
+  private reserveLeaves(bytes: number): void {
+    if (bytes <= this.leaves.length) return;
+    let capacity = this.leaves.length;
+    while (capacity < bytes) capacity *= 2;
+    const grown = Buffer.alloc(capacity);
+    this.leaves.copy(grown);
+    this.leaves = grown;
   }
 
   /** The Merkle root of the first `size` entries, when they are known (not archived away). */

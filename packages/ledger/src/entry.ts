@@ -512,7 +512,7 @@ function findByte(buffer: Buffer, byte: number, from: number, end: number): numb
 }
 
 /** Whether the 64 bytes at `position` spell `hex`. */
-function hexEquals(line: Buffer, position: number, hex: string): boolean {
+export function hexEquals(line: Buffer, position: number, hex: string): boolean {
   for (let index = 0; index < 64; index++) {
     if (line[position + index] !== hex.charCodeAt(index)) return false;
   }

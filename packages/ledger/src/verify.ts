@@ -121,10 +121,11 @@ async function verifyWith(
   const chainFile = join(dir, CHAIN_FILE);
   // Verification needs neither the record index nor a running Merkle frontier: roots are
   // computed after the pass, only when asked for.
+  const segments = await listArchiveSegments(dir);
   // Room for every entry's hash up front (lines are at least 100 bytes; up to 2 million
   // entries, beyond which the state grows it): growing would copy it over and over.
   const leaves = borrowBuffer(
-    32 * Math.min(2_000_000, Math.ceil((await chainBytes(dir)) / 100) + 1),
+    32 * Math.min(2_000_000, Math.ceil(chainBytes(dir, segments) / 100) + 1),
   );
   const state = new ChainState({ records: false, merkle: false, leaves });
   const diagnostics: Diagnostic[] = [];
@@ -365,7 +366,6 @@ async function verifyWith(
         enabled: () => !(readingLive && overlap),
       })
     : undefined;
-  const segments = await listArchiveSegments(dir);
   for (const segment of segments) {
     const file = resolveLedgerPath(dir, segment);
     const segmentTail = await readChainLines(file, onLine(file, false), {
@@ -462,9 +462,9 @@ async function verifyWith(
 }
 
 /** Bytes in the chain file and its archive segments. */
-async function chainBytes(dir: string): Promise<number> {
+function chainBytes(dir: string, segments: readonly string[]): number {
   let total = 0;
-  for (const path of [...(await listArchiveSegments(dir)), CHAIN_FILE]) {
+  for (const path of [...segments, CHAIN_FILE]) {
     try {
       total += statSync(resolveLedgerPath(dir, path)).size;
     } catch {
@@ -575,7 +575,7 @@ async function reportUncommitted(
       );
     }
   }
-  for (const path of await listDataFiles(dir)) {
+  for (const path of listDataFiles(dir)) {
     if (state.files.has(path)) continue;
     diagnostics.push(
       createDiagnostic({
@@ -589,7 +589,7 @@ async function reportUncommitted(
 }
 
 /** Every data file under the ledger folder (ledger-relative paths), skipping chain, archive and hidden files. */
-async function listDataFiles(dir: string): Promise<string[]> {
+function listDataFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (relative: string): void => {
     let names: import('node:fs').Dirent[];

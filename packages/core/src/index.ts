@@ -81,6 +81,7 @@ export {
   type SourcePosition,
 } from './source-document';
 export { closestMatch, editDistance } from './suggest';
+export { type EscapeTerminalTextOptions, escapeTerminalText } from './terminal-text';
 export {
   type DocumentValidation,
   formatPath,

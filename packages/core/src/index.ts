@@ -51,6 +51,14 @@ export {
 export { type JsonLine, type JsonLinesResult, parseJsonLines } from './json-lines';
 export { KarnelError } from './karnel-error';
 export { type PrivateKeyFile, readPrivateKeyFile, writePrivateKeyFile } from './key-file';
+export type {
+  AuditLog,
+  CommittedEntry,
+  LedgerAppendOptions,
+  LedgerPort,
+  LedgerReader,
+  LedgerRecord,
+} from './ledger-port';
 export {
   isWithin,
   type ResolvedInside,

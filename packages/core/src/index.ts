@@ -58,6 +58,8 @@ export type {
   LedgerPort,
   LedgerReader,
   LedgerRecord,
+  RecordValidation,
+  RecordValidator,
 } from './ledger-port';
 export {
   isWithin,

@@ -57,3 +57,21 @@ export interface LedgerReader {
  * `Ledger` satisfies it.
  */
 export interface LedgerPort extends AuditLog, LedgerReader {}
+
+/** What {@link RecordValidator.validate} says of one record. */
+export type RecordValidation =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Checks the records of the types a package owns before they are appended (the treasury's
+ * `spend.recorded`, policy's `approval.*` …). The ledger is append-only, so a record its owning
+ * package would refuse must be refused at the door: once appended it can never be removed.
+ * A ledger opened with validators refuses an append of an owned type that fails its check.
+ */
+export interface RecordValidator {
+  /** The record types this validator owns, exactly (`spend.recorded`). */
+  readonly types: readonly string[];
+  /** Checks one record of an owned type. */
+  validate(record: LedgerRecord): RecordValidation;
+}

@@ -1,8 +1,11 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { createDiagnostic, type Diagnostic } from '@karnel/core';
-import { isSkillJsonFileName, loadSkill, type SkillValidationMode } from './load-skill';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Diagnostic } from '@karnel/core';
+import { findSkillFolders } from './find-skill-folders';
+import { isSkillJsonFileName, type LoadSkillResult, loadSkill } from './load-skill';
 import { SKILL_SOURCES, type Skill, type SkillSource } from './skill';
+import type { SkillValidationMode } from './skill-validation-mode';
+import { createSkillDiagnostic } from './skills-diagnostic-code';
 
 /** A folder of skills and where it stands in precedence. */
 export interface SkillRoot {
@@ -14,12 +17,21 @@ export interface SkillRoot {
   readonly protected?: boolean;
   /** The folder path shown in diagnostics. Default: `dir` as given. */
   readonly displayPath?: string;
+  /**
+   * Whether the folder must exist. Default `false`: a missing root (a user who has no skills
+   * folder) holds no skills. When `true`, a missing root is an error `skill/missing-root`.
+   */
+  readonly required?: boolean;
 }
 
 /** Options of {@link discoverSkills}. */
 export interface DiscoverSkillsOptions {
   /** How strictly to check each SKILL.md. Default `default`. */
   mode?: SkillValidationMode;
+  /** Deepest folder searched below each root. Default 8 (see `findSkillFolders`). */
+  maxDepth?: number;
+  /** Most folders read per root. Default 10,000 (see `findSkillFolders`). */
+  maxFolders?: number;
 }
 
 /** The result of {@link discoverSkills}. */
@@ -28,24 +40,31 @@ export interface DiscoveredSkills {
   readonly skills: Skill[];
   /** Skills that lost to a skill of the same name with higher precedence. */
   readonly shadowed: Skill[];
-  /** Problems of skills that failed to load, plus an info for each shadowed skill. */
+  /**
+   * Problems of skills that failed to load; folders that could not be read (errors) or were not
+   * searched (warnings, with the reason); an info for each shadowed skill.
+   */
   readonly diagnostics: Diagnostic[];
 }
 
+/** How many skills are read at once; reading is I/O-bound, so a few overlap well. */
+const LOAD_CONCURRENCY = 8;
+
 /**
- * Finds every skill under the roots. A child folder holding a SKILL.md or a `*.skill.json` is a
- * skill; any other child folder is taken as a category (Hermes keeps `skills/<category>/<skill>`)
- * and searched one level deeper. Folders starting with `.` are skipped (`.archive`, `.git`).
+ * Finds every skill under the roots, at every depth (see `findSkillFolders`: a folder holding a
+ * SKILL.md or a `*.skill.json` is a skill, any other folder a category, as in Hermes'
+ * `skills/<category>/<sub-category>/<skill>`), and loads each.
  *
  * When two roots hold a skill of the same name, the one with higher precedence wins (agent,
  * group, user, hub, bundled; among equal sources, the root listed first) and the other is
  * reported as an info diagnostic `skill/shadowed`. Two skills of the same name in one root are a
- * warning (`skill/duplicate-name`): the first in path order wins. A root that does not exist
- * holds no skills and is not an error.
+ * warning (`skill/duplicate-name`): the first in path order wins. A folder that cannot be read is
+ * an error naming it (`skill/unreadable-folder`); a root that does not exist holds no skills
+ * unless it is `required`.
  */
 export async function discoverSkills(
   roots: readonly SkillRoot[],
-  { mode = 'default' }: DiscoverSkillsOptions = {},
+  { mode = 'default', maxDepth, maxFolders }: DiscoverSkillsOptions = {},
 ): Promise<DiscoveredSkills> {
   const ordered = roots
     .map((root, index) => ({ root, index }))
@@ -58,28 +77,42 @@ export async function discoverSkills(
   const winners = new Map<string, { skill: Skill; root: SkillRoot }>();
   const shadowed: Skill[] = [];
   for (const { root } of ordered) {
-    const rootDisplay = root.displayPath ?? root.dir;
-    const folders = await listSkillFolders(resolve(root.dir));
-    for (const folder of folders) {
-      const displayPath = join(rootDisplay, relative(resolve(root.dir), folder));
-      const result = await loadSkill(folder, {
-        mode,
-        displayPath,
-        source: root.source,
-        ...(root.protected === undefined ? {} : { protected: root.protected }),
-      });
+    const scan = await findSkillFolders(root.dir, {
+      displayPath: root.displayPath ?? root.dir,
+      ...(root.required === undefined ? {} : { required: root.required }),
+      ...(maxDepth === undefined ? {} : { maxDepth }),
+      ...(maxFolders === undefined ? {} : { maxFolders }),
+    });
+    diagnostics.push(...scan.diagnostics);
+    const results: LoadSkillResult[] = new Array(scan.folders.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < scan.folders.length) {
+        const index = next++;
+        const folder = scan.folders[index]!;
+        results[index] = await loadSkill(folder.dir, {
+          mode,
+          displayPath: folder.displayPath,
+          source: root.source,
+          ...(root.protected === undefined ? {} : { protected: root.protected }),
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+    results.forEach((result, index) => {
+      const displayPath = scan.folders[index]!.displayPath;
       diagnostics.push(...result.diagnostics);
       const skill = result.skill;
-      if (!skill) continue;
+      if (!skill) return;
       const winner = winners.get(skill.name);
       if (!winner) {
         winners.set(skill.name, { skill, root });
-        continue;
+        return;
       }
       shadowed.push(skill);
       const sameRoot = winner.root === root;
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           file: join(displayPath, skill.format === 'skill-md' ? 'SKILL.md' : ''),
           severity: sameRoot ? 'warning' : 'info',
           code: sameRoot ? 'skill/duplicate-name' : 'skill/shadowed',
@@ -88,7 +121,7 @@ export async function discoverSkills(
             : `skill "${skill.name}" (${root.source}) is shadowed by the ${winner.skill.source} skill at ${winner.skill.dir}`,
         }),
       );
-    }
+    });
   }
   const skills = [...winners.values()]
     .map(({ skill }) => skill)
@@ -96,26 +129,10 @@ export async function discoverSkills(
   return { skills, shadowed, diagnostics };
 }
 
-async function listFolders(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const folders: string[] = [];
-  for (const name of names.sort()) {
-    if (name.startsWith('.') || name === 'node_modules') continue;
-    try {
-      if ((await stat(join(dir, name))).isDirectory()) folders.push(join(dir, name));
-    } catch {
-      // A dangling symlink or a folder removed meanwhile is simply not a skill.
-    }
-  }
-  return folders;
-}
-
-/** Whether `dir` holds a SKILL.md (or `skill.md`) or a Karneleon `*.skill.json`. */
+/**
+ * Whether `dir` holds a SKILL.md (or `skill.md`) or a Karneleon `*.skill.json`. A folder that
+ * cannot be read answers `false`; `loadSkill` and `findSkillFolders` report why.
+ */
 export async function isSkillFolder(dir: string): Promise<boolean> {
   try {
     const names = await readdir(dir);
@@ -125,23 +142,4 @@ export async function isSkillFolder(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * The skill folders under `root`, as {@link discoverSkills} finds them: children holding a
- * SKILL.md or a `*.skill.json`, and such folders one level down inside category folders. Sorted
- * by path; a missing root holds none.
- */
-export async function listSkillFolders(root: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const folder of await listFolders(root)) {
-    if (await isSkillFolder(folder)) {
-      found.push(folder);
-      continue;
-    }
-    for (const child of await listFolders(folder)) {
-      if (await isSkillFolder(child)) found.push(child);
-    }
-  }
-  return found;
 }

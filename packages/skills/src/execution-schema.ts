@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SkillsDiagnosticCode } from './skills-diagnostic-code';
 
 /** The runtimes a skill can run in; each has a worker in `@karnel/workers`. */
 export const SKILL_RUNTIMES = ['node', 'python', 'wasm', 'native'] as const;
@@ -62,7 +63,7 @@ export const capabilitySchema = z.string().superRefine((value, context) => {
     context.addIssue({
       code: 'custom',
       message: `"${value}" is not a capability string; expected a dotted lowercase name with an optional ":scope", e.g. "fs.read:./data/**"`,
-      params: { diagnosticCode: 'skill/invalid-capability' },
+      params: { diagnosticCode: 'skill/invalid-capability' satisfies SkillsDiagnosticCode },
     });
   }
 });
@@ -73,7 +74,7 @@ export const sha256DigestSchema = z.string().superRefine((value, context) => {
     context.addIssue({
       code: 'custom',
       message: `"${value.length > 20 ? `${value.slice(0, 20)}…` : value}" is not a SHA-256 digest; expected 64 lowercase hex characters`,
-      params: { diagnosticCode: 'skill/invalid-sha256' },
+      params: { diagnosticCode: 'skill/invalid-sha256' satisfies SkillsDiagnosticCode },
     });
   }
 });

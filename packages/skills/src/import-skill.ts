@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type Clock,
-  createDiagnostic,
   type Diagnostic,
   explainInvalidId,
   hasErrors,
@@ -14,6 +13,7 @@ import {
 import { PROVENANCE_SOURCE_PATTERN } from './karnel-yaml-schema';
 import { loadSkill } from './load-skill';
 import type { Skill } from './skill';
+import { createSkillDiagnostic } from './skills-diagnostic-code';
 import { updateKarnelYaml } from './update-karnel-yaml';
 
 /** Options of {@link importSkill}. */
@@ -54,6 +54,9 @@ export interface ImportSkillResult {
  * so an interrupted import leaves no half-copied skill. `usage` and `attribution` are dropped:
  * they describe another agent's ledger.
  *
+ * The skills folder is created when missing, but never its parent: importing into a mistyped
+ * agent path is refused (`skill/missing-root`) rather than creating a new agent.
+ *
  * Throws `InvalidArgumentError` for a malformed `source` or `runId`.
  */
 export async function importSkill(options: ImportSkillOptions): Promise<ImportSkillResult> {
@@ -76,7 +79,7 @@ export async function importSkill(options: ImportSkillOptions): Promise<ImportSk
   const symlink = await findSymlink(skill.dir);
   if (symlink) {
     diagnostics.push(
-      createDiagnostic({
+      createSkillDiagnostic({
         file: join(displayPath, symlink),
         code: 'skill/import-symlink',
         message: 'the skill holds a symlink; copy the file it points to instead',
@@ -86,9 +89,17 @@ export async function importSkill(options: ImportSkillOptions): Promise<ImportSk
   }
 
   const destination = join(resolve(skillsDir), skill.name);
-  if (await exists(destination)) {
+  // lstat, not stat: a dangling symlink of that name is taken too.
+  const taken = await lstat(destination).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (taken) {
     diagnostics.push(
-      createDiagnostic({
+      createSkillDiagnostic({
         file: join(skillsDir, skill.name),
         code: 'skill/already-exists',
         message: `a skill named "${skill.name}" already exists there; remove or rename it first`,
@@ -97,7 +108,23 @@ export async function importSkill(options: ImportSkillOptions): Promise<ImportSk
     return { diagnostics };
   }
 
-  await mkdir(resolve(skillsDir), { recursive: true });
+  // Only the skills folder itself is created: a mistyped path must not become a new agent.
+  try {
+    await mkdir(resolve(skillsDir));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      diagnostics.push(
+        createSkillDiagnostic({
+          file: skillsDir,
+          code: 'skill/missing-root',
+          message: `the folder that should hold the skills folder (${dirname(skillsDir)}) does not exist`,
+        }),
+      );
+      return { diagnostics };
+    }
+    if (code !== 'EEXIST') throw error;
+  }
   const temporary = join(
     resolve(skillsDir),
     `.import-${skill.name}-${randomBytes(6).toString('hex')}`,
@@ -132,7 +159,7 @@ export async function importSkill(options: ImportSkillOptions): Promise<ImportSk
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST') {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           file: join(skillsDir, skill.name),
           code: 'skill/already-exists',
           message: `a skill named "${skill.name}" appeared there during the import`,
@@ -155,15 +182,6 @@ export async function importSkill(options: ImportSkillOptions): Promise<ImportSk
     };
   }
   return { skill: imported.skill!, diagnostics };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function findSymlink(dir: string, prefix = ''): Promise<string | undefined> {

@@ -3,7 +3,6 @@ export {
   type DiscoverSkillsOptions,
   discoverSkills,
   isSkillFolder,
-  listSkillFolders,
   type SkillRoot,
 } from './discover-skills';
 export {
@@ -30,7 +29,18 @@ export {
   skillRuntimeSchema,
 } from './execution-schema';
 export {
+  DEFAULT_MAX_SKILL_DEPTH,
+  DEFAULT_MAX_SKILL_FOLDERS,
+  EXCLUDED_SKILL_FOLDER_NAMES,
+  type FindSkillFoldersOptions,
+  type FoundSkillFolder,
+  findSkillFolders,
+  SKILL_RESOURCE_FOLDER_NAMES,
+  type SkillFolderScan,
+} from './find-skill-folders';
+export {
   allowedToolsSchema,
+  collectSecretSchema,
   compatibilitySchema,
   descriptionSchema,
   HERMES_FRONTMATTER_FIELDS,
@@ -39,13 +49,20 @@ export {
   hermesConfigSettingSchema,
   hermesMetadataSchema,
   listAllowedTools,
+  listOf,
   MAX_COMPATIBILITY_LENGTH,
   MAX_DESCRIPTION_LENGTH,
   metadataSchema,
+  prerequisitesSchema,
+  type RequiredCredentialFile,
   type RequiredEnvironmentVariable,
+  requiredCredentialFileSchema,
   requiredEnvironmentVariableSchema,
   type SkillFrontmatter,
+  type SkillPrerequisites,
+  type SkillSetup,
   SPEC_FRONTMATTER_FIELDS,
+  setupSchema,
   skillFrontmatterSchema,
   skillVersionSchema,
   strictSkillFrontmatterSchema,
@@ -72,7 +89,6 @@ export {
   type LoadSkillOptions,
   type LoadSkillResult,
   loadSkill,
-  type SkillValidationMode,
 } from './load-skill';
 export { ProtectedSkillError } from './protected-skill-error';
 export {
@@ -101,12 +117,16 @@ export {
 } from './skill-library';
 export {
   explainInvalidSkillName,
+  HERMES_SKILL_NAME_PATTERN,
   isSkillName,
   MAX_SKILL_NAME_LENGTH,
   SKILL_NAME_PATTERN,
   type SkillNameProblem,
   skillNameSchema,
+  strictSkillNameSchema,
 } from './skill-name';
 export { SkillNotFoundError } from './skill-not-found-error';
+export type { SkillValidationMode } from './skill-validation-mode';
+export { SKILLS_DIAGNOSTIC_CODES, type SkillsDiagnosticCode } from './skills-diagnostic-code';
 export { type SplitFrontmatter, splitFrontmatter } from './split-frontmatter';
 export { updateKarnelYaml } from './update-karnel-yaml';

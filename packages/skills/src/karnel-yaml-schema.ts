@@ -1,6 +1,7 @@
 import { idSchema, timestampSchema } from '@karnel/core';
 import { z } from 'zod';
 import { executionSectionSchema } from './execution-schema';
+import type { SkillsDiagnosticCode } from './skills-diagnostic-code';
 
 /** The `karnel_skill_version` values this package reads. */
 export const SUPPORTED_KARNEL_SKILL_VERSIONS = ['0.2'] as const;
@@ -24,7 +25,7 @@ export const provenanceSourceSchema = z.string().superRefine((value, context) =>
     context.addIssue({
       code: 'custom',
       message: `"${value}" is not a provenance source; expected "self-authored", "hermeshub:<id>" or "agentskills:<id>"`,
-      params: { diagnosticCode: 'skill/invalid-provenance-source' },
+      params: { diagnosticCode: 'skill/invalid-provenance-source' satisfies SkillsDiagnosticCode },
     });
   }
 });

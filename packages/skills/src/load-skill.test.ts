@@ -233,6 +233,7 @@ describe('loadSkill on broken skills', () => {
     file: string;
     line: number;
     column?: number;
+    mode?: 'strict';
   }> = [
     { folder: 'name-mismatch', code: 'skill/name-mismatch', file: 'SKILL.md', line: 2, column: 7 },
     { folder: 'Data-Cleaner', code: 'skill/name-uppercase', file: 'SKILL.md', line: 2, column: 7 },
@@ -242,6 +243,7 @@ describe('loadSkill on broken skills', () => {
       file: 'SKILL.md',
       line: 2,
       column: 7,
+      mode: 'strict',
     },
     {
       folder: 'description-too-long',
@@ -309,9 +311,12 @@ describe('loadSkill on broken skills', () => {
     { folder: 'bad-provenance', code: 'time/invalid', file: 'karnel.yaml', line: 4, column: 15 },
   ];
 
-  for (const { folder, code, file, line, column } of cases) {
-    it(`${folder}: ${code} at ${file}:${line}`, async () => {
-      const { skill, diagnostics } = await loadSkill(join(broken, folder), { displayPath: folder });
+  for (const { folder, code, file, line, column, mode } of cases) {
+    it(`${folder}: ${code} at ${file}:${line}${mode ? ` (${mode})` : ''}`, async () => {
+      const { skill, diagnostics } = await loadSkill(join(broken, folder), {
+        displayPath: folder,
+        ...(mode ? { mode } : {}),
+      });
       expect(skill).toBeUndefined();
       expect(diagnostics).toContainEqual(
         expect.objectContaining({

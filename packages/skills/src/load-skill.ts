@@ -1,7 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import {
-  createDiagnostic,
   DEFAULT_MAX_YAML_BYTES,
   type Diagnostic,
   type DocumentPath,
@@ -24,24 +23,16 @@ import {
   HERMES_PLATFORMS,
   type SkillFrontmatter,
   skillFrontmatterSchema,
+  strictNamedSkillFrontmatterSchema,
 } from './frontmatter-schema';
 import { hashFile } from './hash-file';
 import { isHubSource, type KarnelSkillFile, karnelSkillFileSchema } from './karnel-yaml-schema';
 import type { Skill, SkillFolders, SkillFormat, SkillSource } from './skill';
 import { type SkillJson, skillJsonSchema } from './skill-json-schema';
 import { isSkillName } from './skill-name';
+import type { SkillValidationMode } from './skill-validation-mode';
+import { createSkillDiagnostic } from './skills-diagnostic-code';
 import { splitFrontmatter } from './split-frontmatter';
-
-/**
- * How strictly SKILL.md is checked.
- *
- * - `default`: the Agent Skills specification plus the fields Hermes Agent writes (`version`,
- *   `author`, `platforms`, `required_environment_variables`, `metadata.hermes.*`), which are
- *   typed and kept. Other unknown fields are warnings.
- * - `strict`: the specification only. Any other top-level field is an error (the reference
- *   validator refuses them too); non-text `metadata` values are warnings.
- */
-export type SkillValidationMode = 'default' | 'strict';
 
 /** Options of {@link loadSkill}. */
 export interface LoadSkillOptions {
@@ -114,7 +105,7 @@ export async function loadSkill(
     if (!info.isDirectory()) {
       return {
         diagnostics: [
-          createDiagnostic({
+          createSkillDiagnostic({
             file: displayPath,
             code: 'skill/not-a-folder',
             message: 'a skill must be a folder',
@@ -127,7 +118,7 @@ export async function loadSkill(
     const code = (error as NodeJS.ErrnoException).code;
     return {
       diagnostics: [
-        createDiagnostic({
+        createSkillDiagnostic({
           file: displayPath,
           code: code === 'ENOENT' ? 'skill/missing-folder' : 'skill/unreadable-folder',
           message:
@@ -148,7 +139,7 @@ export async function loadSkill(
   if (jsonNames.length > 1) {
     for (const jsonName of jsonNames) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           file: display(jsonName),
           code: 'skill/multiple-manifests',
           message: `the folder holds ${jsonNames.length} skill manifests (${jsonNames.join(', ')}); keep one`,
@@ -159,7 +150,7 @@ export async function loadSkill(
   if (!skillMdName && jsonNames.length === 0) {
     return {
       diagnostics: [
-        createDiagnostic({
+        createSkillDiagnostic({
           file: display('SKILL.md'),
           code: 'skill/missing-skill-md',
           message: 'the folder has no SKILL.md (nor a Karneleon *.skill.json)',
@@ -178,7 +169,7 @@ export async function loadSkill(
     const file = display(skillMdName);
     if (skillMdName === 'skill.md') {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           file,
           severity: 'info',
           code: 'skill/lowercase-file-name',
@@ -193,7 +184,12 @@ export async function loadSkill(
       const split = splitFrontmatter(text);
       if (!split.ok) {
         diagnostics.push(
-          createDiagnostic({ file, line: split.line, code: split.code, message: split.message }),
+          createSkillDiagnostic({
+            file,
+            line: split.line,
+            code: split.code,
+            message: split.message,
+          }),
         );
       } else {
         body = split.body;
@@ -202,18 +198,23 @@ export async function loadSkill(
         const raw = frontmatterDocument.value;
         if (raw !== null && typeof raw === 'object' && !Array.isArray(raw))
           rawFrontmatter = raw as Record<string, unknown>;
-        const validation = validateDocument(skillFrontmatterSchema, frontmatterDocument);
+        const validation = validateDocument(
+          mode === 'strict' ? strictNamedSkillFrontmatterSchema : skillFrontmatterSchema,
+          frontmatterDocument,
+        );
         frontmatter = validation.value;
         for (const diagnostic of validation.diagnostics) {
           diagnostics.push(mode === 'strict' ? strictenUnknownField(diagnostic) : diagnostic);
         }
         if (mode === 'strict')
           diagnostics.push(...strictFrontmatterChecks(rawFrontmatter, frontmatterDocument));
-        diagnostics.push(...frontmatterChecks(rawFrontmatter, frontmatterDocument, folderName));
+        diagnostics.push(
+          ...frontmatterChecks(rawFrontmatter, frontmatterDocument, folderName, mode),
+        );
         const bodyLines = body.split('\n').length;
         if (bodyLines > 500) {
           diagnostics.push(
-            createDiagnostic({
+            createSkillDiagnostic({
               file,
               line: bodyLine,
               severity: 'info',
@@ -239,7 +240,7 @@ export async function loadSkill(
     diagnostics.push(...validation.diagnostics);
   } else if (entries.includes('karnel.yml')) {
     diagnostics.push(
-      createDiagnostic({
+      createSkillDiagnostic({
         file: display('karnel.yml'),
         severity: 'warning',
         code: 'skill/karnel-yml',
@@ -270,7 +271,7 @@ export async function loadSkill(
   const name = frontmatter?.name ?? skillJson?.name ?? folderName;
   if (karnel?.execution && karnelDocument && skillJson && jsonDocument) {
     diagnostics.push(
-      createDiagnostic({
+      createSkillDiagnostic({
         file: karnelDocument.file,
         ...karnelDocument.position(['execution'], { key: true }),
         code: 'skill/duplicate-execution',
@@ -324,7 +325,7 @@ export async function loadSkill(
 }
 
 function nameMismatch(document: SourceDocument, name: string, folderName: string): Diagnostic {
-  return createDiagnostic({
+  return createSkillDiagnostic({
     file: document.file,
     ...document.position(['name']),
     code: 'skill/name-mismatch',
@@ -355,7 +356,7 @@ function strictFrontmatterChecks(
   for (const key of Object.keys(raw)) {
     if ((HERMES_FRONTMATTER_FIELDS as readonly string[]).includes(key)) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           file: document.file,
           ...document.position([key], { key: true }),
           code: 'skill/non-spec-field',
@@ -370,7 +371,7 @@ function strictFrontmatterChecks(
     for (const [key, value] of Object.entries(metadata)) {
       if (typeof value !== 'string') {
         diagnostics.push(
-          createDiagnostic({
+          createSkillDiagnostic({
             file: document.file,
             ...document.position(['metadata', key], { key: true }),
             severity: 'warning',
@@ -388,24 +389,71 @@ function frontmatterChecks(
   raw: Record<string, unknown>,
   document: SourceDocument,
   folderName: string,
+  mode: SkillValidationMode,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   // An invalid name already has its own error; renaming the folder to it would be bad advice.
-  if (typeof raw.name === 'string' && isSkillName(raw.name) && raw.name !== folderName)
-    diagnostics.push(nameMismatch(document, raw.name, folderName));
-  if (Array.isArray(raw.platforms)) {
-    raw.platforms.forEach((platform, index) => {
+  if (typeof raw.name === 'string' && isSkillName(raw.name, mode)) {
+    if (raw.name !== folderName) diagnostics.push(nameMismatch(document, raw.name, folderName));
+    if (mode === 'default' && !isSkillName(raw.name, 'strict')) {
+      diagnostics.push(
+        createSkillDiagnostic({
+          file: document.file,
+          ...document.position(['name']),
+          severity: 'warning',
+          code: 'skill/name-not-portable',
+          message: `skill name "${raw.name}" is valid for Hermes Agent but not for the Agent Skills specification (lowercase letters, digits and single hyphens)`,
+          hint: 'other agents may refuse it; `karnel skills validate --strict` checks portability',
+        }),
+      );
+    }
+  }
+  const platforms = raw.platforms;
+  const platformList = typeof platforms === 'string' ? [platforms] : platforms;
+  if (Array.isArray(platformList)) {
+    platformList.forEach((platform, index) => {
       if (
         typeof platform === 'string' &&
-        !(HERMES_PLATFORMS as readonly string[]).includes(platform)
+        !(HERMES_PLATFORMS as readonly string[]).includes(platform.toLowerCase().trim())
       ) {
         diagnostics.push(
-          createDiagnostic({
+          createSkillDiagnostic({
             file: document.file,
-            ...document.position(['platforms', index]),
+            ...document.position(
+              typeof platforms === 'string' ? ['platforms'] : ['platforms', index],
+            ),
             severity: 'warning',
             code: 'skill/unknown-platform',
             message: `platform "${platform}" is not one Hermes Agent knows (${HERMES_PLATFORMS.join(', ')})`,
+          }),
+        );
+      }
+    });
+  }
+  const credentialFiles = raw.required_credential_files;
+  if (Array.isArray(credentialFiles)) {
+    credentialFiles.forEach((entry, index) => {
+      const path =
+        typeof entry === 'string'
+          ? entry
+          : entry !== null && typeof entry === 'object' && typeof entry.path === 'string'
+            ? (entry.path as string)
+            : undefined;
+      if (path === undefined) return;
+      const parts = path.split(/[\\/]/);
+      if (isAbsolute(path) || /^[a-zA-Z]:/.test(path) || parts.includes('..')) {
+        diagnostics.push(
+          createSkillDiagnostic({
+            file: document.file,
+            ...document.position(
+              typeof entry === 'string'
+                ? ['required_credential_files', index]
+                : ['required_credential_files', index, 'path'],
+            ),
+            severity: 'warning',
+            code: 'skill/credential-file-escapes',
+            message: `credential file "${path}" is not inside the Hermes home; Hermes refuses to mount it`,
+            hint: 'give a path relative to the Hermes home, without ".."',
           }),
         );
       }
@@ -442,7 +490,7 @@ async function resolveExecution(
   if (runtime === 'native') {
     if (!NATIVE_OPERATION_PATTERN.test(entry)) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...entryWhere,
           code: 'skill/invalid-native-entry',
           message: `"${entry}" is not a native operation name; expected lowercase words joined by ".", "_" or "-"`,
@@ -451,7 +499,7 @@ async function resolveExecution(
     }
     if (section.sha256 !== undefined) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...at(['sha256']),
           severity: 'warning',
           code: 'skill/sha256-ignored',
@@ -463,7 +511,7 @@ async function resolveExecution(
     const resolved = await resolveInside(dir, entry);
     if (!resolved.ok) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...entryWhere,
           code: 'skill/entry-escapes',
           message: `entry ${resolved.message}; it must stay inside the skill folder`,
@@ -471,15 +519,20 @@ async function resolveExecution(
       );
     } else if (!resolved.exists) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...entryWhere,
           code: 'skill/entry-missing',
           message: `entry "${entry}"${defaulted} does not exist in the skill folder`,
         }),
       );
-    } else if (!(await isFile(resolved.path))) {
+    } else if (
+      !(await stat(resolved.path).then(
+        (info) => info.isFile(),
+        () => false,
+      ))
+    ) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...entryWhere,
           code: 'skill/entry-not-a-file',
           message: `entry "${entry}" is not a regular file`,
@@ -491,7 +544,7 @@ async function resolveExecution(
     const extensions = entryExtensions[runtime];
     if (!extensions.includes(extname(entry).toLowerCase())) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...entryWhere,
           code: 'skill/entry-extension',
           message: `entry "${entry}" does not fit runtime "${runtime}"; expected a ${extensions.join(', ')} file`,
@@ -500,7 +553,7 @@ async function resolveExecution(
     }
     if (runtime === 'wasm' && section.sha256 === undefined) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...at(['runtime']),
           code: 'skill/missing-sha256',
           message:
@@ -513,7 +566,7 @@ async function resolveExecution(
       const actual = await hashFile(entryAbsolute);
       if (actual !== section.sha256) {
         diagnostics.push(
-          createDiagnostic({
+          createSkillDiagnostic({
             ...at(['sha256']),
             code: 'skill/sha256-mismatch',
             message: `entry "${entry}" has SHA-256 ${actual}, not the declared ${section.sha256}`,
@@ -530,7 +583,7 @@ async function resolveExecution(
       const resolved = await resolveInside(dir, paths[index]!);
       if (!resolved.ok) {
         diagnostics.push(
-          createDiagnostic({
+          createSkillDiagnostic({
             ...at(['sandbox', 'filesystem', access, index]),
             code: 'skill/filesystem-escapes',
             message: `sandbox.filesystem.${access}: ${resolved.message}; paths are relative to the skill folder and must stay inside it`,
@@ -545,7 +598,7 @@ async function resolveExecution(
   capabilities.forEach((capability, index) => {
     if (network === 'disabled' && /^net(\.|:|$)/.test(capability)) {
       diagnostics.push(
-        createDiagnostic({
+        createSkillDiagnostic({
           ...at(['capabilities_required', index]),
           severity: 'warning',
           code: 'skill/network-disabled',
@@ -577,14 +630,6 @@ async function resolveExecution(
         : {}),
     },
   };
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 async function readFolders(dir: string, entries: readonly string[]): Promise<SkillFolders> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Clock, createDiagnostic, systemClock, ValidationError } from '@karnel/core';
+import { type Clock, systemClock, ValidationError } from '@karnel/core';
 import { isScalar, isSeq } from 'yaml';
 import {
   attributionSchema,
@@ -7,6 +7,7 @@ import {
   type SkillUsage,
   usageSchema,
 } from './karnel-yaml-schema';
+import { createSkillDiagnostic } from './skills-diagnostic-code';
 import { updateKarnelYaml } from './update-karnel-yaml';
 
 /**
@@ -122,7 +123,7 @@ export async function recordSkillUsage(
       const section = usage.success ? 'attribution' : 'usage';
       throw new ValidationError({
         diagnostics: [
-          createDiagnostic({
+          createSkillDiagnostic({
             file,
             code: 'skill/invalid-usage',
             message: `the "${section}" section is invalid; run karnel skills validate`,

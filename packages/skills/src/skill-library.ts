@@ -11,13 +11,13 @@ import {
 } from '@karnel/core';
 import { type DiscoveredSkills, discoverSkills, type SkillRoot } from './discover-skills';
 import type { SkillUsage } from './karnel-yaml-schema';
-import type { SkillValidationMode } from './load-skill';
 import { loadSkill } from './load-skill';
 import { ProtectedSkillError } from './protected-skill-error';
 import { applyOutcomes, recordSkillUsage, type SkillOutcome } from './record-usage';
 import type { Skill, SkillSource } from './skill';
 import { SkillFileError, type SkillFileErrorReason } from './skill-file-error';
 import { SkillNotFoundError } from './skill-not-found-error';
+import type { SkillValidationMode } from './skill-validation-mode';
 
 /** What the prompt sees of every skill before one is activated: its name and its description. */
 export interface SkillSummary {

@@ -8,12 +8,27 @@ describe('skill names', () => {
       expect(isSkillName(name)).toBe(true);
   });
 
-  it('names the broken rule', () => {
-    expect(explainInvalidSkillName('PDF-Processing')?.code).toBe('skill/name-uppercase');
-    expect(explainInvalidSkillName('-pdf')?.code).toBe('skill/name-edge-hyphen');
-    expect(explainInvalidSkillName('pdf-')?.code).toBe('skill/name-edge-hyphen');
-    expect(explainInvalidSkillName('pdf--processing')?.code).toBe('skill/name-consecutive-hyphens');
-    expect(explainInvalidSkillName('pdf_processing')?.code).toBe('skill/name-invalid');
+  it('names the broken rule of the specification (strict mode)', () => {
+    const strict = (name: string) => explainInvalidSkillName(name, 'strict')?.code;
+    expect(strict('PDF-Processing')).toBe('skill/name-uppercase');
+    expect(strict('-pdf')).toBe('skill/name-edge-hyphen');
+    expect(strict('pdf-')).toBe('skill/name-edge-hyphen');
+    expect(strict('pdf--processing')).toBe('skill/name-consecutive-hyphens');
+    expect(strict('pdf_processing')).toBe('skill/name-invalid');
+    expect(explainInvalidSkillName('pdf_processing', 'strict')?.message).toContain('Hermes');
+    expect(strict('')).toBe('skill/name-empty');
+  });
+
+  it("accepts Hermes Agent's names in default mode and names the broken rule", () => {
+    for (const name of ['llama.cpp', 'google_workspace', 'pdf--tools', 'pdf-', 'v1.2_beta'])
+      expect(isSkillName(name)).toBe(true);
+    expect(isSkillName('llama.cpp', 'strict')).toBe(false);
+    expect(explainInvalidSkillName('Llama.cpp')?.code).toBe('skill/name-uppercase');
+    expect(explainInvalidSkillName('-pdf')?.code).toBe('skill/name-invalid-start');
+    expect(explainInvalidSkillName('.hidden')?.code).toBe('skill/name-invalid-start');
+    expect(explainInvalidSkillName('..')?.code).toBe('skill/name-invalid-start');
+    expect(explainInvalidSkillName('pdf tools')?.code).toBe('skill/name-invalid');
+    expect(explainInvalidSkillName('pdf/tools')?.code).toBe('skill/name-invalid');
     expect(explainInvalidSkillName('')?.code).toBe('skill/name-empty');
     expect(explainInvalidSkillName('a'.repeat(MAX_SKILL_NAME_LENGTH + 1))?.code).toBe(
       'skill/name-too-long',
@@ -26,13 +41,15 @@ describe('skill names', () => {
     fc.assert(
       fc.property(fc.array(group, { minLength: 1, maxLength: 8 }), (groups) => {
         const name = groups.join('-');
-        expect(isSkillName(name)).toBe(name.length <= MAX_SKILL_NAME_LENGTH);
+        expect(isSkillName(name, 'strict')).toBe(name.length <= MAX_SKILL_NAME_LENGTH);
       }),
     );
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 70 }), (name) => {
         const valid = /^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) && name.length <= 64;
-        expect(isSkillName(name)).toBe(valid);
+        expect(isSkillName(name, 'strict')).toBe(valid);
+        const hermes = /^[a-z0-9][a-z0-9._-]*$/.test(name) && name.length <= 64;
+        expect(isSkillName(name)).toBe(hermes);
       }),
     );
   });

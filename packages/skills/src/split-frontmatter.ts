@@ -1,3 +1,5 @@
+import type { SkillsDiagnosticCode } from './skills-diagnostic-code';
+
 /** A SKILL.md split into its YAML frontmatter and its Markdown body. */
 export type SplitFrontmatter =
   | {
@@ -17,7 +19,10 @@ export type SplitFrontmatter =
       /** The frontmatter is missing or never closed. */
       readonly ok: false;
       /** `skill/missing-frontmatter` or `skill/unclosed-frontmatter`. */
-      readonly code: string;
+      readonly code: Extract<
+        SkillsDiagnosticCode,
+        'skill/missing-frontmatter' | 'skill/unclosed-frontmatter'
+      >;
       /** What is wrong. */
       readonly message: string;
       /** The 1-based line the problem is reported at. */

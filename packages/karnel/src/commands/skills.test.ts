@@ -62,6 +62,14 @@ describe('karnel skills', () => {
     const run = await runKarnel(['skills', 'list', 'broken'], { cwd: root });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain(
+      `${join('broken', 'Data-Cleaner', 'SKILL.md')}:2:7: error skill/name-uppercase`,
+    );
+    // Hermes accepts "pdf--tools"; default mode warns it is not portable, strict mode refuses it.
+    expect(run.stderr).toContain(
+      `${join('broken', 'pdf--tools', 'SKILL.md')}:2:7: warning skill/name-not-portable`,
+    );
+    const strict = await runKarnel(['skills', 'list', 'broken', '--strict'], { cwd: root });
+    expect(strict.stderr).toContain(
       `${join('broken', 'pdf--tools', 'SKILL.md')}:2:7: error skill/name-consecutive-hyphens`,
     );
   });
@@ -223,6 +231,110 @@ describe('karnel skills', () => {
     );
     expect(invalid.code, invalid.stderr).toBe(1);
     expect(await readdir(join(root, 'agent/my-skills'))).toEqual(['github-issue-triage']);
+  });
+
+  it('lists and validates Hermes skills nested at any depth, with Hermes names and fields', async () => {
+    const root = await makeTempDir();
+    await cp(join(fixtures, 'hermes-skills'), join(root, 'hermes/skills'), { recursive: true });
+    const list = await runKarnel(['skills', 'list', 'hermes', '--format', 'json'], { cwd: root });
+    expect(list.code, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout) as { skills: Array<{ name: string; dir: string }> };
+    expect(listed.skills.map((skill) => skill.name)).toEqual([
+      'comfyui',
+      'google_workspace',
+      'kanban-worker',
+      'llama.cpp',
+      'vllm',
+    ]);
+    const validate = await runKarnel(['skills', 'validate', 'hermes'], { cwd: root });
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(validate.stderr.trim()).toBe('valid: 5 skills checked, 0 errors, 2 warnings');
+    expect(validate.stdout).toContain(
+      `${join('hermes/skills/mlops/inference/llama.cpp', 'SKILL.md')}:2:7: warning skill/name-not-portable`,
+    );
+    const show = await runKarnel(['skills', 'show', 'google_workspace', 'hermes'], { cwd: root });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(
+      'needs credential files: google_token.json, google_client_secret.json',
+    );
+    const file = await runKarnel(
+      ['skills', 'validate', 'hermes/skills/mlops/inference/vllm/SKILL.md'],
+      { cwd: root },
+    );
+    expect(file.code, file.stderr).toBe(0);
+    expect(file.stderr.trim()).toBe('valid: 1 skill checked, 0 errors, 0 warnings');
+  });
+
+  it('a missing path is an error, never an empty success; an empty folder draws a warning', async () => {
+    const root = await workspace();
+    const typo = await runKarnel(['skills', 'validate', 'skils'], { cwd: root });
+    expect(typo.code, typo.stderr).toBe(1);
+    expect(typo.stdout).toContain('skils:1:1: error skill/missing-root');
+    expect(typo.stderr.trim()).toBe('invalid: 0 skills checked, 1 error, 0 warnings');
+    const list = await runKarnel(['skills', 'list', 'skils'], { cwd: root });
+    expect(list.code, list.stderr).toBe(1);
+    expect(list.stderr).toContain('skils:1:1: error skill/missing-root');
+    await mkdir(join(root, 'empty'));
+    const empty = await runKarnel(['skills', 'validate', 'empty'], { cwd: root });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toContain('empty:1:1: warning skill/no-skills');
+  });
+
+  it('imports into the skills/ folder of an agent without a manifest, and refuses a mistyped agent', async () => {
+    const root = await workspace();
+    await mkdir(join(root, 'bare-agent/skills'), { recursive: true });
+    const imported = await runKarnel(
+      ['skills', 'import', 'skills/git-status', '--agent', 'bare-agent'],
+      { cwd: root },
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(await readdir(join(root, 'bare-agent'))).toEqual(['skills']);
+    expect(await readdir(join(root, 'bare-agent/skills'))).toEqual(['git-status']);
+
+    const typo = await runKarnel(
+      ['skills', 'import', 'skills/git-status', '--agent', 'bare-agnet'],
+      { cwd: root },
+    );
+    expect(typo.code, typo.stderr).toBe(1);
+    expect(typo.stderr).toContain('--agent bare-agnet: no such directory');
+    expect(await readdir(root)).not.toContain('bare-agnet');
+
+    await mkdir(join(root, 'not-an-agent'));
+    const plain = await runKarnel(
+      ['skills', 'import', 'skills/git-status', '--agent', 'not-an-agent'],
+      { cwd: root },
+    );
+    expect(plain.code, plain.stderr).toBe(1);
+    expect(plain.stderr).toContain('not an agent directory');
+    expect(await readdir(join(root, 'not-an-agent'))).toEqual([]);
+  });
+
+  it('escapes control characters from skill files and arguments in every output', async () => {
+    const root = await makeTempDir();
+    await mkdir(join(root, 'skills/sneaky'), { recursive: true });
+    await writeFile(
+      join(root, 'skills/sneaky/SKILL.md'),
+      '---\nname: sneaky\ndescription: "ok\\e[2K\\rforged \\u202e line"\n---\nBody \u001b[31m\n',
+    );
+    await mkdir(join(root, 'skills/evil\u001b[2K'), { recursive: true });
+    await writeFile(
+      join(root, 'skills/evil\u001b[2K/SKILL.md'),
+      '---\nname: evil\ndescription: x\n---\n',
+    );
+    const list = await runKarnel(['skills', 'list', 'skills'], { cwd: root });
+    const show = await runKarnel(['skills', 'show', 'sneaky', 'skills'], { cwd: root });
+    const json = await runKarnel(['skills', 'list', 'skills', '--format', 'json'], { cwd: root });
+    const missing = await runKarnel(['skills', 'show', 'x\u001b[2Ky', 'skills'], { cwd: root });
+    for (const run of [list, show, json, missing]) {
+      expect(run.stdout + run.stderr).not.toMatch(/[\u001b\r\u202e]/);
+    }
+    // The table folds whitespace (the \r too) into spaces; the rest is shown escaped.
+    expect(list.stdout).toContain('ok\\x1b[2K forged \\u202e line');
+    expect(show.stdout).toContain('description: ok\\x1b[2K\\rforged \\u202e line');
+    expect(list.stderr).toContain('evil\\x1b[2K');
+    expect(show.stdout).toContain('Body \\x1b[31m');
+    expect(JSON.parse(json.stdout).skills[0].description).toBe('ok\u001b[2K\rforged \u202e line');
+    expect(missing.stderr).toContain('x\\x1b[2Ky');
   });
 
   it('checks agent skills as part of karnel validate', async () => {

@@ -1,8 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
+  createDiagnostic,
   type Diagnostic,
   type DiagnosticFormat,
+  escapeTerminalText,
   explainInvalidId,
   hasErrors,
   readYamlFile,
@@ -11,12 +13,16 @@ import {
 import {
   createSkillLibrary,
   discoverSkills,
+  findSkillFolders,
   importSkill,
   isSkillFolder,
-  listSkillFolders,
+  isSkillJsonFileName,
+  listOf,
   loadSkill,
   PROVENANCE_SOURCE_PATTERN,
   type Skill,
+  SkillFileError,
+  SkillNotFoundError,
   type SkillRoot,
   type SkillSource,
   type SkillValidationMode,
@@ -58,7 +64,7 @@ export const registerSkillsCommand: RegisterCommand = (program, context) => {
       mode: modeOf(options),
     });
     if (format === 'json') {
-      context.output.out(JSON.stringify({ skills: found.map(summarise), diagnostics }, null, 2));
+      context.output.out(safeJson({ skills: found.map(summarise), diagnostics }));
     } else {
       context.output.out(found.length === 0 ? 'no skills found' : formatTable(found));
       printProblems(context, diagnostics);
@@ -85,12 +91,18 @@ export const registerSkillsCommand: RegisterCommand = (program, context) => {
       mode: modeOf(options),
     });
     if (options.file !== undefined) {
-      context.output.out(await library.readFile(skill.name, options.file));
+      try {
+        context.output.out(printableText(await library.readFile(skill.name, options.file)));
+      } catch (error) {
+        if (!SkillFileError.isInstance(error)) throw error;
+        context.output.err(`error: ${escapeTerminalText(error.message)}`);
+        context.setExitCode(ExitCode.failure);
+      }
       return;
     }
     const activation = await library.activate(skill.name);
     if (format === 'json') {
-      context.output.out(JSON.stringify({ ...skill, files: activation.files }, null, 2));
+      context.output.out(safeJson({ ...skill, files: activation.files }));
       return;
     }
     context.output.out(describeSkill(skill, activation.files));
@@ -127,7 +139,7 @@ export const registerSkillsCommand: RegisterCommand = (program, context) => {
         const shown = options.quiet
           ? diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
           : diagnostics;
-        printDiagnostics(context.output, shown, format);
+        printSafeDiagnostics(context, shown, format);
         if (format === 'text') context.output.err(validationSummary(diagnostics, checked));
         context.setExitCode(hasErrors(diagnostics) ? ExitCode.failure : ExitCode.ok);
       },
@@ -141,7 +153,7 @@ export const registerSkillsCommand: RegisterCommand = (program, context) => {
     .argument('<dir>', 'the skill folder to import')
     .option(
       '--agent <dir>',
-      "the agent directory (its manifest's components.skills, else skills/)",
+      "the agent directory, which must exist: the skill goes into its manifest's components.skills, else into its skills/ folder",
       '.',
     )
     .option(
@@ -162,13 +174,18 @@ export const registerSkillsCommand: RegisterCommand = (program, context) => {
         const format = parseFormat(options.format);
         if (options.source !== undefined && !PROVENANCE_SOURCE_PATTERN.test(options.source)) {
           throw new UsageError(
-            `--source "${options.source}" must be self-authored, hermeshub:<id> or agentskills:<id>`,
+            `--source "${escapeTerminalText(options.source)}" must be self-authored, hermeshub:<id> or agentskills:<id>`,
           );
         }
         const runProblem =
           options.run === undefined ? undefined : explainInvalidId(options.run, 'run');
-        if (runProblem) throw new UsageError(`--run: ${runProblem}`);
-        const skillsDir = await skillsFolderOf(options.agent);
+        if (runProblem) throw new UsageError(`--run: ${escapeTerminalText(runProblem)}`);
+        const skillsDir = await agentSkillsFolder(options.agent);
+        if ('problem' in skillsDir) {
+          context.output.err(`error: ${skillsDir.problem}; nothing was imported`);
+          context.setExitCode(ExitCode.failure);
+          return;
+        }
         const result = await importSkill({
           from: dir,
           skillsDir: skillsDir.dir,
@@ -176,16 +193,18 @@ export const registerSkillsCommand: RegisterCommand = (program, context) => {
           ...(options.source ? { source: options.source } : {}),
           ...(options.run ? { runId: options.run } : {}),
         });
-        printDiagnostics(context.output, result.diagnostics, format);
+        printSafeDiagnostics(context, result.diagnostics, format);
         if (!result.skill) {
-          if (format === 'text') context.output.err(`not imported: ${dir}`);
+          if (format === 'text') context.output.err(`not imported: ${escapeTerminalText(dir)}`);
           context.setExitCode(ExitCode.failure);
           return;
         }
         const where = join(skillsDir.display, result.skill.name);
         const provenance = result.skill.karnel?.provenance?.source ?? 'self-authored';
         context.output.err(
-          `imported ${result.skill.name} into ${where} (${provenance}${result.skill.protected ? ', protected' : ''})`,
+          escapeTerminalText(
+            `imported ${result.skill.name} into ${where} (${provenance}${result.skill.protected ? ', protected' : ''})`,
+          ),
         );
       },
     );
@@ -227,31 +246,79 @@ interface SkillsFolder {
   readonly display: string;
 }
 
+/** Whether `path` is a folder; false when it is missing, a file, or cannot be examined. */
+function isFolder(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+}
+
+/** The skills folder a manifest names in `components.skills` (default `skills/`). */
+async function manifestSkillsFolder(dir: string, path: string): Promise<SkillsFolder> {
+  const manifestDisplay = join(path, 'manifest.yaml');
+  const document = await readYamlFile(join(dir, 'manifest.yaml'), { displayPath: manifestDisplay });
+  const components = (document.value as { components?: { skills?: unknown } } | undefined)
+    ?.components;
+  const reference = typeof components?.skills === 'string' ? components.skills : 'skills';
+  const resolved = await resolveInside(dir, reference);
+  if (!resolved.ok)
+    throw new UsageError(
+      `${escapeTerminalText(manifestDisplay)}: components.skills ${escapeTerminalText(resolved.message)}`,
+    );
+  return { dir: resolved.path, display: join(path, relative(dir, resolved.path)) };
+}
+
 /**
- * The skills folder of `path`: for an agent (or group) directory, its manifest's
- * `components.skills` (default `skills/`); otherwise `path` itself.
+ * The skills folder of `path` for list, show and validate: for an agent (or group) directory,
+ * its manifest's `components.skills` (default `skills/`), or its `skills/` folder when it has no
+ * manifest; otherwise `path` itself, taken as a skills folder.
  */
 async function skillsFolderOf(path: string): Promise<SkillsFolder> {
   const dir = resolve(path);
-  const manifest = join(dir, 'manifest.yaml');
-  if (await exists(manifest)) {
-    const document = await readYamlFile(manifest, { displayPath: join(path, 'manifest.yaml') });
-    const components = (document.value as { components?: { skills?: unknown } } | undefined)
-      ?.components;
-    const reference = typeof components?.skills === 'string' ? components.skills : 'skills';
-    const resolved = await resolveInside(dir, reference);
-    if (!resolved.ok)
-      throw new UsageError(`${join(path, 'manifest.yaml')}: components.skills ${resolved.message}`);
-    return { dir: resolved.path, display: join(path, relative(dir, resolved.path)) };
-  }
   if (
-    !(await isSkillFolder(dir)) &&
-    (await exists(join(dir, 'skills'))) &&
-    (await listSkillFolders(dir)).length === 0
-  ) {
+    await stat(join(dir, 'manifest.yaml')).then(
+      (info) => info.isFile(),
+      () => false,
+    )
+  )
+    return manifestSkillsFolder(dir, path);
+  if (!(await isSkillFolder(dir)) && (await isFolder(join(dir, 'skills'))))
     return { dir: join(dir, 'skills'), display: join(path, 'skills') };
-  }
   return { dir, display: path };
+}
+
+/**
+ * The skills folder of the agent directory `path` for import: its manifest's
+ * `components.skills`, else its `skills/` folder. The directory must exist and be an agent's (a
+ * manifest or a `skills/` folder), so a mistyped path is refused, with the reason, instead of
+ * becoming a new agent.
+ */
+async function agentSkillsFolder(path: string): Promise<SkillsFolder | { problem: string }> {
+  const dir = resolve(path);
+  const shown = escapeTerminalText(path);
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) {
+    const code = (info as NodeJS.ErrnoException).code;
+    return {
+      problem:
+        code === 'ENOENT'
+          ? `--agent ${shown}: no such directory; give the agent's directory`
+          : `--agent ${shown}: cannot read it (${code})`,
+    };
+  }
+  if (!info.isDirectory())
+    return { problem: `--agent ${shown}: not a directory; give the agent's directory` };
+  const hasManifest = await stat(join(dir, 'manifest.yaml')).then(
+    (manifest) => manifest.isFile(),
+    () => false,
+  );
+  if (hasManifest) return manifestSkillsFolder(dir, path);
+  if (await isFolder(join(dir, 'skills')))
+    return { dir: join(dir, 'skills'), display: join(path, 'skills') };
+  return {
+    problem: `--agent ${shown}: not an agent directory (no manifest.yaml, no skills/ folder); create ${escapeTerminalText(join(path, 'skills'))} first to import into it`,
+  };
 }
 
 async function rootsFor(dir: string, options: LibraryOptions): Promise<SkillRoot[]> {
@@ -264,7 +331,13 @@ async function rootsFor(dir: string, options: LibraryOptions): Promise<SkillRoot
       return;
     }
     const folder = await skillsFolderOf(path);
-    roots.push({ dir: folder.dir, displayPath: folder.display, source });
+    // The path given must exist; a skills folder a manifest names may not exist yet.
+    roots.push({
+      dir: folder.dir,
+      displayPath: folder.display,
+      source,
+      required: folder.dir === resolved,
+    });
   };
   await add(dir, 'agent');
   for (const path of options.group ?? []) await add(path, 'group');
@@ -301,8 +374,13 @@ async function findSkill(
     context.setExitCode(ExitCode.failure);
     return undefined;
   }
-  // Throws SkillNotFoundError with a "did you mean" suggestion; the CLI prints it and exits 1.
-  await library.activate(name);
+  try {
+    await library.activate(name);
+  } catch (error) {
+    if (!SkillNotFoundError.isInstance(error)) throw error;
+    context.output.err(`error: ${escapeTerminalText(error.message)}`);
+    context.setExitCode(ExitCode.failure);
+  }
   return undefined;
 }
 
@@ -314,12 +392,69 @@ function printProblems(
   const problems = diagnostics.filter((diagnostic) => diagnostic.severity !== 'info');
   if (problems.length === 0) return;
   const buffer: string[] = [];
-  printDiagnostics(
-    { out: (text) => buffer.push(text), err: (text) => buffer.push(text), interactive: false },
+  printSafeDiagnostics(
+    {
+      output: {
+        out: (text) => buffer.push(text),
+        err: (text) => buffer.push(text),
+        interactive: false,
+      },
+    },
     problems,
     format,
   );
   context.output.err(buffer.join('\n'));
+}
+
+/**
+ * Prints diagnostics with every text a file or an argument supplied (paths, names, messages)
+ * escaped for the terminal; JSON keeps the text and escapes what JSON.stringify leaves raw.
+ */
+function printSafeDiagnostics(
+  context: Pick<CliContext, 'output'>,
+  diagnostics: readonly Diagnostic[],
+  format: DiagnosticFormat,
+): void {
+  if (format === 'json') {
+    context.output.out(safeJson([...diagnostics].sort(byPosition)));
+    return;
+  }
+  printDiagnostics(
+    context.output,
+    diagnostics.map((diagnostic) => ({
+      ...diagnostic,
+      file: escapeTerminalText(diagnostic.file),
+      code: escapeTerminalText(diagnostic.code),
+      message: escapeTerminalText(diagnostic.message),
+      ...(diagnostic.hint === undefined ? {} : { hint: escapeTerminalText(diagnostic.hint) }),
+    })),
+    format,
+  );
+}
+
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+}
+
+// JSON.stringify escapes C0 controls but leaves DEL, C1 controls, line separators and bidi
+// overrides raw; as \u escapes they are the same JSON value and harmless on a terminal.
+const rawInJson = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `JSON.stringify(value, null, 2)`, with the characters a terminal acts on written as escapes. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    rawInJson,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Multi-line text from a file, safe to print: line breaks and tabs kept, controls escaped. */
+function printableText(text: string): string {
+  return text
+    .replace(/\r\n/g, '\n')
+    .split('\t')
+    .map((part) => escapeTerminalText(part, { multiline: true }))
+    .join('\t');
 }
 
 function summarise(skill: Skill) {
@@ -335,12 +470,12 @@ function summarise(skill: Skill) {
 
 function formatTable(skills: readonly Skill[]): string {
   const rows = skills.map((skill) => [
-    skill.name,
+    escapeTerminalText(skill.name),
     skill.source,
     [skill.execution?.runtime, skill.protected ? 'protected' : undefined]
       .filter(Boolean)
       .join(',') || '-',
-    truncate(skill.description.replace(/\s+/g, ' '), 80),
+    escapeTerminalText(truncate(skill.description.replace(/\s+/g, ' '), 80)),
   ]);
   const header = ['NAME', 'SOURCE', 'FLAGS', 'DESCRIPTION'];
   const widths = header.map((title, column) =>
@@ -365,10 +500,20 @@ function describeSkill(skill: Skill, files: readonly string[]): string {
   );
   const frontmatter = skill.frontmatter;
   if (frontmatter.version) lines.push(`version: ${frontmatter.version}`);
-  if (frontmatter.author) lines.push(`author: ${frontmatter.author}`);
+  if (frontmatter.author) lines.push(`author: ${listOf(frontmatter.author).join(', ')}`);
   if (frontmatter.license) lines.push(`license: ${frontmatter.license}`);
   if (frontmatter.compatibility) lines.push(`compatibility: ${frontmatter.compatibility}`);
-  if (frontmatter.platforms) lines.push(`platforms: ${frontmatter.platforms.join(', ')}`);
+  if (frontmatter.platforms) lines.push(`platforms: ${listOf(frontmatter.platforms).join(', ')}`);
+  if (frontmatter.environments)
+    lines.push(`environments: ${listOf(frontmatter.environments).join(', ')}`);
+  const commands = frontmatter.prerequisites?.commands;
+  if (commands) lines.push(`needs commands: ${listOf(commands).join(', ')}`);
+  const credentialFiles = frontmatter.required_credential_files ?? [];
+  if (credentialFiles.length > 0)
+    lines.push(
+      `needs credential files: ${credentialFiles.map((file) => (typeof file === 'string' ? file : file.path)).join(', ')}`,
+    );
+  if (frontmatter.setup?.help) lines.push(`setup: ${frontmatter.setup.help}`);
   const execution = skill.execution;
   if (execution) {
     lines.push(
@@ -395,8 +540,9 @@ function describeSkill(skill: Skill, files: readonly string[]): string {
     );
   }
   if (files.length > 0) lines.push('files:', ...files.map((file) => `  ${file}`));
-  if (skill.body.trim().length > 0) lines.push('', skill.body.trim());
-  return lines.join('\n');
+  const header = lines.map((line) => escapeTerminalText(line)).join('\n');
+  const body = skill.body.trim();
+  return body.length > 0 ? `${header}\n\n${printableText(body)}` : header;
 }
 
 async function validatePath(
@@ -404,8 +550,27 @@ async function validatePath(
   mode: SkillValidationMode,
 ): Promise<{ diagnostics: Diagnostic[]; checked: number }> {
   const dir = resolve(path);
-  if (!(await exists(dir))) {
-    const result = await loadSkill(dir, { mode, displayPath: path });
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) {
+    const code = (info as NodeJS.ErrnoException).code;
+    return {
+      diagnostics: [
+        createDiagnostic({
+          file: path,
+          code: code === 'ENOENT' ? 'skill/missing-root' : 'skill/unreadable-folder',
+          message:
+            code === 'ENOENT'
+              ? 'no such file or folder; nothing was validated'
+              : `cannot read it (${code}); nothing was validated`,
+        }),
+      ],
+      checked: 0,
+    };
+  }
+  // A SKILL.md or *.skill.json given by name stands for its skill folder.
+  const name = basename(dir);
+  if (info.isFile() && (name === 'SKILL.md' || name === 'skill.md' || isSkillJsonFileName(name))) {
+    const result = await loadSkill(dirname(dir), { mode, displayPath: dirname(path) });
     return { diagnostics: result.diagnostics, checked: 1 };
   }
   if (await isSkillFolder(dir)) {
@@ -413,12 +578,23 @@ async function validatePath(
     return { diagnostics: result.diagnostics, checked: 1 };
   }
   const folder = await skillsFolderOf(path);
-  const count = (await listSkillFolders(folder.dir)).length;
+  const required = folder.dir === dir;
+  const scan = await findSkillFolders(folder.dir, { displayPath: folder.display, required });
   const { diagnostics } = await discoverSkills(
-    [{ dir: folder.dir, displayPath: folder.display, source: 'agent' }],
+    [{ dir: folder.dir, displayPath: folder.display, source: 'agent', required }],
     { mode },
   );
-  return { diagnostics, checked: count };
+  if (scan.folders.length === 0 && !hasErrors(diagnostics)) {
+    diagnostics.push(
+      createDiagnostic({
+        file: folder.display,
+        severity: 'warning',
+        code: 'skill/no-skills',
+        message: 'no skill was found here (a skill is a folder holding a SKILL.md)',
+      }),
+    );
+  }
+  return { diagnostics, checked: scan.folders.length };
 }
 
 function validationSummary(diagnostics: readonly Diagnostic[], checked: number): string {
@@ -427,13 +603,4 @@ function validationSummary(diagnostics: readonly Diagnostic[], checked: number):
   const errors = count('error');
   const warnings = count('warning');
   return `${errors === 0 ? 'valid' : 'invalid'}: ${checked} ${checked === 1 ? 'skill' : 'skills'} checked, ${errors} ${errors === 1 ? 'error' : 'errors'}, ${warnings} ${warnings === 1 ? 'warning' : 'warnings'}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

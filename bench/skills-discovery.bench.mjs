@@ -1,8 +1,9 @@
 // What a skill library costs: discovering and fully validating a folder of skills (SKILL.md,
-// karnel.yaml, execution manifests) next to merely reading the same files; the prompt summary
+// karnel.yaml, execution manifests) next to merely reading the same files; the same skills laid
+// out as Hermes nests them (category/sub-category/skill, every skill found); the prompt summary
 // from a warm library; and a usage update (lock, in-place YAML edit, fsync'd atomic write) next
 // to a plain unsynced write of the same file.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSkillLibrary, discoverSkills, recordSkillUsage } from '@karnel/skills';
@@ -63,6 +64,38 @@ console.log(
 console.log(
   `${`baseline: read the same ${count * 3} files`.padEnd(52)} ${baseline.toFixed(0).padStart(6)} ms  (${(discover / baseline).toFixed(1)}x)`,
 );
+
+// The same skills, three levels deep as in Hermes' mlops/inference/vllm: the search at every
+// depth costs a few more folder reads, next to the flat layout above.
+const nested = await mkdtemp(join(tmpdir(), 'karnel-bench-'));
+for (const entry of await readdir(root, { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue;
+  const skillDirs = entry.name.startsWith('category-')
+    ? (await readdir(join(root, entry.name))).map((name) => join(entry.name, name))
+    : [entry.name];
+  for (const skillDir of skillDirs) {
+    const name = skillDir.split('/').at(-1);
+    const index = Number(name.slice('skill-'.length));
+    await cp(join(root, skillDir), join(nested, `area-${index % 5}`, `topic-${index % 7}`, name), {
+      recursive: true,
+    });
+  }
+}
+await discoverSkills([{ dir: nested, source: 'agent' }]);
+let deep = Infinity;
+for (let round = 0; round < rounds; round++) {
+  deep = Math.min(
+    deep,
+    await time(async () => {
+      const { skills } = await discoverSkills([{ dir: nested, source: 'agent' }]);
+      if (skills.length !== count) throw new Error(`found ${skills.length} nested skills`);
+    }),
+  );
+}
+console.log(
+  `${`discoverSkills: the same ${count}, nested 3 deep (Hermes)`.padEnd(52)} ${deep.toFixed(0).padStart(6)} ms  (${(deep / discover).toFixed(1)}x the flat layout)`,
+);
+await rm(nested, { recursive: true, force: true });
 
 const library = createSkillLibrary({ roots: [{ dir: root, source: 'agent' }] });
 await library.list();

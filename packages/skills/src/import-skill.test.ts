@@ -37,6 +37,36 @@ describe('importSkill', () => {
     expect((await readdir(join(agent, 'skills'))).sort()).toEqual(['research-arxiv-trending']);
   });
 
+  it('creates the skills folder but never a missing agent folder', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const result = await importSkill({
+      from: join(corpus, 'changelog-writer'),
+      skillsDir: join(parent, 'agnet-typo', 'skills'),
+    });
+    expect(result.skill).toBeUndefined();
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'skill/missing-root',
+        severity: 'error',
+        file: join(parent, 'agnet-typo', 'skills'),
+      }),
+    ]);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it('imports a nested Hermes skill with a Hermes name', async () => {
+    const agent = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const hermes = resolve(import.meta.dirname, '../test/fixtures/hermes-skills');
+    const result = await importSkill({
+      from: join(hermes, 'mlops/inference/llama.cpp'),
+      skillsDir: join(agent, 'skills'),
+    });
+    expect(result.skill?.dir).toBe(join(agent, 'skills/llama.cpp'));
+    expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual([
+      'skill/name-not-portable',
+    ]);
+  });
+
   it('writes a karnel.yaml for a plain skill, as self-authored by default', async () => {
     const agent = await mkdtemp(join(tmpdir(), 'karnel-'));
     const result = await importSkill({

@@ -274,6 +274,9 @@ describe('karnel skills', () => {
     const list = await runKarnel(['skills', 'list', 'skils'], { cwd: root });
     expect(list.code, list.stderr).toBe(1);
     expect(list.stderr).toContain('skils:1:1: error skill/missing-root');
+    const show = await runKarnel(['skills', 'show', 'git-status', 'skils'], { cwd: root });
+    expect(show.code, show.stderr).toBe(1);
+    expect(show.stderr).toContain('skils:1:1: error skill/missing-root');
     await mkdir(join(root, 'empty'));
     const empty = await runKarnel(['skills', 'validate', 'empty'], { cwd: root });
     expect(empty.code, empty.stderr).toBe(0);

@@ -346,6 +346,12 @@ async function rootsFor(dir: string, options: LibraryOptions): Promise<SkillRoot
   return roots;
 }
 
+const unsearchedCodes: ReadonlySet<string> = new Set([
+  'skill/missing-root',
+  'skill/root-not-a-folder',
+  'skill/unreadable-folder',
+]);
+
 async function findSkill(
   context: CliContext,
   name: string,
@@ -366,8 +372,11 @@ async function findSkill(
   });
   const skill = await library.get(name);
   if (skill) return skill;
-  const broken = (await library.diagnostics()).filter((diagnostic) =>
-    diagnostic.file.split(/[\\/]/).includes(name),
+  // The skill's own problems, and folders that could not be searched (it may be inside one).
+  const broken = (await library.diagnostics()).filter(
+    (diagnostic) =>
+      diagnostic.file.split(/[\\/]/).includes(name) ||
+      (diagnostic.severity === 'error' && unsearchedCodes.has(diagnostic.code)),
   );
   if (broken.length > 0) {
     printProblems(context, broken);

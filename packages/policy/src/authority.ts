@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type AuditLog,
   type Clock,
   createId,
   InvalidArgumentError,
   identitySchema,
   idSchema,
   isId,
+  type LedgerPort,
   type Signer,
   systemClock,
   timestampSchema,
@@ -15,7 +17,6 @@ import {
 import { z } from 'zod';
 import { capabilitySchema } from './capability';
 import { capabilityCovers } from './capability-covers';
-import type { PolicyLedger } from './policy-ledger';
 import type { PolicyRule } from './policy-rule';
 import { sameIdentity, signPayload, verifyPayload } from './signed-json';
 
@@ -253,8 +254,12 @@ export interface AuthorityOptions {
   readonly dir: string;
   /** The owner identity (did:key) from the manifest. */
   readonly owner: string;
-  /** Where grants and revocations are recorded. Optional. */
-  readonly ledger?: PolicyLedger;
+  /**
+   * Where grants and revocations are recorded. When it can also be read (a {@link LedgerPort}),
+   * every signed `grant.revoked` record counts as well as the files in `grants/revoked/`, so
+   * deleting a revocation file does not bring a revoked grant back.
+   */
+  readonly ledger?: AuditLog | LedgerPort;
   /** The clock. Default: the system clock. */
   readonly clock?: Clock;
 }
@@ -343,7 +348,12 @@ export function createAuthority({
       if (parsed.success) grants.set(parsed.data.id, parsed.data);
     }
     const revoked = new Set<string>();
-    for (const value of await readJsonFiles(revokedDir)) {
+    const revocations = await readJsonFiles(revokedDir);
+    if (ledger && 'entries' in ledger) {
+      for await (const entry of ledger.entries())
+        if (entry.type === 'grant.revoked') revocations.push(entry.body);
+    }
+    for (const value of revocations) {
       const parsed = revocationSchema.safeParse(value);
       if (!parsed.success || !verifyPayload(parsed.data, parsed.data.signature, parsed.data.issuer))
         continue;

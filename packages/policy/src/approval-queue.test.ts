@@ -6,8 +6,8 @@ import { type Ledger, type LedgerEntry, openLedger } from '@karnel/ledger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signApprovalDecision } from './approval-decision';
 import { createApprovalQueue } from './approval-queue';
-import { ApprovalTamperedError } from './errors';
 import { createAuthority } from './authority';
+import { ApprovalTamperedError } from './errors';
 
 const owner = createSigner(generateKeyPair().secretKey);
 const delegate = createSigner(generateKeyPair().secretKey);
@@ -58,7 +58,13 @@ describe('approval queue', () => {
       signApprovalDecision(request, owner, { decision: 'approve', clock }),
     );
     expect(approved).toMatchObject({ ok: true, request: { status: 'approved' } });
-    expect(await queue.use(request.id, { ...action }, { capability: 'publish:newsletter', executor: worker })).toMatchObject({
+    expect(
+      await queue.use(
+        request.id,
+        { ...action },
+        { capability: 'publish:newsletter', executor: worker },
+      ),
+    ).toMatchObject({
       ok: true,
       request: { status: 'used' },
     });
@@ -133,7 +139,10 @@ describe('approval queue', () => {
     expect(second.action_hash).toBe(first.action_hash);
     const replayed = { ...approval, approval_id: second.id };
     expect(await queue.decide(replayed)).toMatchObject({ ok: false, code: 'bad-signature' });
-    expect(await queue.use(second.id, action, { capability: 'publish' })).toMatchObject({ ok: false, code: 'not-approved' });
+    expect(await queue.use(second.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'not-approved',
+    });
   });
 
   it('refuses an expired request and an expired approval, and records the expiry', async () => {
@@ -149,7 +158,10 @@ describe('approval queue', () => {
       (await queue.decide(signApprovalDecision(unused, owner, { decision: 'approve', clock }))).ok,
     ).toBe(true);
     clock.advance(60 * 60 * 1000 + 1);
-    expect(await queue.use(unused.id, action, { capability: 'publish' })).toMatchObject({ ok: false, code: 'expired' });
+    expect(await queue.use(unused.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'expired',
+    });
     expect(
       (await recorded())
         .filter((record) => record.type === 'approval.expired')
@@ -201,7 +213,9 @@ describe('approval queue', () => {
         .ok,
     ).toBe(true);
     const again = open().queue;
-    expect((await again.use(request.id, { ref: 'v1.2.0' }, { capability: 'deploy:production' })).ok).toBe(true);
+    expect(
+      (await again.use(request.id, { ref: 'v1.2.0' }, { capability: 'deploy:production' })).ok,
+    ).toBe(true);
     const stored = JSON.parse(await readFile(join(dir, 'approvals', `${request.id}.json`), 'utf8'));
     expect(stored.status).toBe('used');
   });
@@ -231,7 +245,10 @@ describe('approval queue', () => {
         signApprovalDecision(denied, owner, { decision: 'deny', comment: 'not this week', clock }),
       ),
     ).toMatchObject({ ok: true, request: { status: 'denied' } });
-    expect(await queue.use(denied.id, action, { capability: 'publish' })).toMatchObject({ ok: false, code: 'not-approved' });
+    expect(await queue.use(denied.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'not-approved',
+    });
     const pending = await queue.request({ actor: 'writer', capability: 'publish', action });
     expect((await queue.cancelPending('safe mode')).map((request) => request.id)).toEqual([
       pending.id,

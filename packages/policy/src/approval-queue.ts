@@ -20,7 +20,11 @@ import {
   verifyApprovalDecision,
 } from './approval-decision';
 import { type RecordedApproval, readRecordedApprovals } from './approval-history';
-import { type ApprovalRequest, type ApprovalStatus, approvalRequestSchema } from './approval-request';
+import {
+  type ApprovalRequest,
+  type ApprovalStatus,
+  approvalRequestSchema,
+} from './approval-request';
 import type { Authority } from './authority';
 import { formatCapability, parseCapability } from './capability';
 import { ApprovalTamperedError } from './errors';
@@ -228,7 +232,9 @@ export function createApprovalQueue({
   const record = async (type: string, body: Record<string, unknown>, signer?: Signer) => {
     await ledger.append({ type, body }, signer ? { signer } : {});
   };
-  const summary = (request: Pick<ApprovalRequest, 'id' | 'actor' | 'capability' | 'action_hash'>) => ({
+  const summary = (
+    request: Pick<ApprovalRequest, 'id' | 'actor' | 'capability' | 'action_hash'>,
+  ) => ({
     approval_id: request.id,
     actor: request.actor,
     capability: request.capability,
@@ -357,8 +363,7 @@ export function createApprovalQueue({
   };
 
   const effective = (request: ApprovalRequest): ApprovalRequest =>
-    (request.status === 'pending' || request.status === 'approved') &&
-    isOverdue(request.expires_at)
+    (request.status === 'pending' || request.status === 'approved') && isOverdue(request.expires_at)
       ? { ...request, status: 'expired' }
       : request;
 
@@ -683,7 +688,12 @@ export function createApprovalQueue({
         const recorded = await readRecordedApprovals(ledger);
         const loaded = isId(id, 'apr') ? await loadForChange(id, recorded, signer.did) : undefined;
         if (!loaded)
-          return refuse('not-found', `no approval request ${id} in the ledger`, undefined, signer.did);
+          return refuse(
+            'not-found',
+            `no approval request ${id} in the ledger`,
+            undefined,
+            signer.did,
+          );
         const { request } = loaded;
         if (request.status !== 'pending' && request.status !== 'approved')
           return refuse(

@@ -96,6 +96,7 @@ export {
   type SignOwnerRotationOptions,
   signOwnerRotation,
 } from './owner-anchor';
+export { POLICY_DIAGNOSTIC_CODES, type PolicyDiagnosticCode } from './policy-diagnostic-code';
 export {
   createPolicy,
   createPolicyEngine,
@@ -115,7 +116,6 @@ export {
   validatePolicyDocument,
   validatePolicyFile,
 } from './policy-file';
-export { POLICY_DIAGNOSTIC_CODES, type PolicyDiagnosticCode } from './policy-diagnostic-code';
 export { POLICY_RECORD_TYPES, type PolicyRecordType } from './policy-record-types';
 export type { PolicyDecision, PolicyRequest } from './policy-request';
 export {

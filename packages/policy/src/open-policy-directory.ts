@@ -2,8 +2,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Clock,
+  createDiagnostic,
   type Diagnostic,
   formatDiagnostics,
+  identitySchema,
   type LedgerPort,
   type Signer,
   systemClock,
@@ -106,19 +108,45 @@ export async function openPolicyDirectory(
 ): Promise<PolicyDirectory> {
   const detected = await detectDirectoryKind(dir, { displayPath });
   if (detected.kind === undefined)
-    refuse(dir, 'policy/not-a-directory', `${displayPath} is not an agent or group directory`, detected.diagnostics);
+    refuse(
+      dir,
+      'policy/not-a-directory',
+      `${displayPath} is not an agent or group directory`,
+      detected.diagnostics,
+    );
   const manifestPath = join(dir, 'manifest.yaml');
   const manifestDisplay = join(displayPath, 'manifest.yaml');
   const loaded =
     detected.kind === 'agent'
       ? await loadAgentManifest(manifestPath, { displayPath: manifestDisplay })
       : await loadGroupManifest(manifestPath, { displayPath: manifestDisplay });
-  if (loaded.value === undefined)
-    refuse(dir, 'policy/manifest-invalid', `${manifestDisplay} is not valid`, loaded.diagnostics);
-  const claimed =
-    'agent' in loaded.value
-      ? (loaded.value as { agent: { owner: string } }).agent.owner
-      : (loaded.value as { group: { owner: string } }).group.owner;
+  // Only the owner matters here: a manifest with unrelated mistakes (reported by
+  // `karnel validate`) still opens, but its owner must be a well-formed ed25519 identity.
+  const block = detected.kind;
+  const raw = loaded.document.value as Record<string, { owner?: unknown } | undefined> | undefined;
+  const named = identitySchema.safeParse(raw?.[block]?.owner);
+  if (!named.success) {
+    const ownerProblems =
+      raw === undefined
+        ? loaded.diagnostics
+        : loaded.diagnostics.filter((diagnostic) => diagnostic.message.includes('owner'));
+    const position = loaded.document.position([block, 'owner']);
+    refuse(dir, 'policy/manifest-invalid', `${manifestDisplay} names no ed25519 owner`, [
+      ...ownerProblems,
+      ...(ownerProblems.length > 0
+        ? []
+        : [
+            createDiagnostic({
+              file: manifestDisplay,
+              line: position.line,
+              column: position.column,
+              code: 'policy/manifest-invalid',
+              message: `${block}.owner must be an ed25519 did:key or ed25519: public key`,
+            }),
+          ]),
+    ]);
+  }
+  const claimed = named.data;
 
   let policyFile: PolicyFile | undefined;
   const policyPath = join(dir, 'policy.yaml');
@@ -126,7 +154,12 @@ export async function openPolicyDirectory(
     const policyDisplay = join(displayPath, 'policy.yaml');
     const validation = await validatePolicyFile(policyPath, { displayPath: policyDisplay });
     if (validation.value === undefined)
-      refuse(dir, 'policy/policy-file-invalid', `${policyDisplay} is not valid`, validation.diagnostics);
+      refuse(
+        dir,
+        'policy/policy-file-invalid',
+        `${policyDisplay} is not valid`,
+        validation.diagnostics,
+      );
     policyFile = validation.value;
   }
 

@@ -287,8 +287,7 @@ export function createSafeMode({
     return state;
   };
 
-  const locked = <T>(task: () => Promise<T>) =>
-    withFileLock(join(dir, '.safe-mode.lock'), task);
+  const locked = <T>(task: () => Promise<T>) => withFileLock(join(dir, '.safe-mode.lock'), task);
 
   return {
     specificationVersion: 'v1',

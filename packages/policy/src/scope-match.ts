@@ -4,9 +4,7 @@ import type { Amount } from './amount';
 import type { ScopeKind } from './capability';
 
 /** The result of {@link normalizeScope}. */
-export type NormalizeScopeResult =
-  | { ok: true; value: string }
-  | { ok: false; reason: string };
+export type NormalizeScopeResult = { ok: true; value: string } | { ok: false; reason: string };
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 const hostPattern =

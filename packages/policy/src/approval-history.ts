@@ -1,10 +1,11 @@
-import { isId, type LedgerReader } from '@karnel/core';
+import { type CommittedEntry, isId, type LedgerReader } from '@karnel/core';
 import { z } from 'zod';
 import {
   type ApprovalDecision,
   decisionMismatches,
   parseVerifiedDecision,
 } from './approval-decision';
+import { createLedgerCursor } from './ledger-cursor';
 
 /** The facts of a request as its `approval.requested` record holds them. */
 const recordedRequestSchema = z.object({
@@ -87,25 +88,30 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/**
- * Reads every approval request and what happened to it from the hash-chained ledger, oldest
- * first. The first `approval.requested` record of an id is the request; later ones for the same
- * id are ignored. A signed answer counts only when its signature verifies and it signs exactly
- * the recorded facts; closing records (`executed`, `cancelled`, `expired`, `revoked`) only ever
- * narrow, so they count whoever appended them.
- */
-export async function readRecordedApprovals(
-  reader: LedgerReader,
-): Promise<Map<string, RecordedApproval>> {
+/** The approvals a ledger records, kept up to date incrementally. */
+export interface ApprovalHistory {
+  /**
+   * Every approval request and what happened to it, oldest first, including entries appended
+   * (by any process) since the last call. The first `approval.requested` record of an id is the
+   * request; later ones for the same id are ignored. A signed answer counts only when its
+   * signature verifies and it signs exactly the recorded facts; closing records (`executed`,
+   * `cancelled`, `expired`, `revoked`) only ever narrow, so they count whoever appended them.
+   */
+  read(): Promise<ReadonlyMap<string, RecordedApproval>>;
+}
+
+/** Creates the {@link ApprovalHistory} of a ledger. */
+export function createApprovalHistory(reader: LedgerReader): ApprovalHistory {
   const approvals = new Map<string, RecordedApproval>();
-  for await (const entry of reader.entries()) {
-    if (!entry.type.startsWith('approval.')) continue;
+  const cursor = createLedgerCursor(reader);
+  const apply = (entry: CommittedEntry) => {
+    if (!entry.type.startsWith('approval.')) return;
     const id = text(entry.body.approval_id);
-    if (id === undefined || !isId(id, 'apr')) continue;
+    if (id === undefined || !isId(id, 'apr')) return;
     if (entry.type === 'approval.requested') {
-      if (approvals.has(id)) continue;
+      if (approvals.has(id)) return;
       const parsed = recordedRequestSchema.safeParse(entry.body);
-      if (!parsed.success) continue;
+      if (!parsed.success) return;
       const body = parsed.data;
       approvals.set(id, {
         request: {
@@ -124,10 +130,10 @@ export async function readRecordedApprovals(
         },
         events: [],
       });
-      continue;
+      return;
     }
     const approval = approvals.get(id);
-    if (!approval) continue;
+    if (!approval) return;
     if (entry.type === 'approval.approved' || entry.type === 'approval.denied') {
       const decision = parseVerifiedDecision(entry.body.decision);
       if (
@@ -144,13 +150,20 @@ export async function readRecordedApprovals(
         at: text(entry.body.executed_at) ?? entry.time,
         ...(by !== undefined ? { by } : {}),
       });
-    } else if (closingTypes[entry.type] !== undefined) {
+    } else {
+      const kind = closingTypes[entry.type];
+      if (kind === undefined) return;
       approval.events.push({
-        kind: closingTypes[entry.type]!,
+        kind,
         at: text(entry.body.closed_at) ?? entry.time,
-        reason: text(entry.body.reason) ?? closingTypes[entry.type]!,
+        reason: text(entry.body.reason) ?? kind,
       });
     }
-  }
-  return approvals;
+  };
+  return {
+    async read() {
+      for await (const entry of cursor.next()) apply(entry);
+      return approvals;
+    },
+  };
 }

@@ -19,7 +19,7 @@ import {
   hashAction,
   verifyApprovalDecision,
 } from './approval-decision';
-import { type RecordedApproval, readRecordedApprovals } from './approval-history';
+import { createApprovalHistory, type RecordedApproval } from './approval-history';
 import {
   type ApprovalRequest,
   type ApprovalStatus,
@@ -227,6 +227,7 @@ export function createApprovalQueue({
   const lockPath = join(folder, '.lock');
   const fileOf = (id: string) => join(folder, `${id}.json`);
   const displayOf = (id: string) => `approvals/${id}.json`;
+  const history = createApprovalHistory(ledger);
 
   const isOverdue = (expiresAt: string) => Date.parse(expiresAt) <= clock.now().getTime();
   const record = async (type: string, body: Record<string, unknown>, signer?: Signer) => {
@@ -337,7 +338,7 @@ export function createApprovalQueue({
   };
 
   /** The request as the ledger records it, with its verified action; throws on tampering. */
-  const load = async (id: string, recorded: Map<string, RecordedApproval>) => {
+  const load = async (id: string, recorded: ReadonlyMap<string, RecordedApproval>) => {
     const entry = recorded.get(id);
     if (!entry) {
       let exists = false;
@@ -390,7 +391,7 @@ export function createApprovalQueue({
   /** Loads for a change; a tampered copy is recorded as `approval.rejected` and rethrown. */
   const loadForChange = async (
     id: string,
-    recorded: Map<string, RecordedApproval>,
+    recorded: ReadonlyMap<string, RecordedApproval>,
     signer?: string,
   ) => {
     try {
@@ -445,7 +446,7 @@ export function createApprovalQueue({
   };
 
   const list = async ({ status }: { status?: ApprovalStatus } = {}): Promise<ApprovalRequest[]> => {
-    const recorded = await readRecordedApprovals(ledger);
+    const recorded = await history.read();
     const requests: ApprovalRequest[] = [];
     for (const id of recorded.keys()) {
       const loaded = await load(id, recorded);
@@ -456,7 +457,7 @@ export function createApprovalQueue({
 
   /** The recorded requests still open (pending or approved, before time-based expiry). */
   const open = async () => {
-    const recorded = await readRecordedApprovals(ledger);
+    const recorded = await history.read();
     const result: RecordedApproval[] = [];
     for (const entry of recorded.values()) {
       const { request } = await reconstruct(entry);
@@ -537,7 +538,7 @@ export function createApprovalQueue({
 
     async get(id) {
       if (!isId(id, 'apr')) return undefined;
-      const loaded = await load(id, await readRecordedApprovals(ledger));
+      const loaded = await load(id, await history.read());
       return loaded ? effective(loaded.request) : undefined;
     },
 
@@ -555,7 +556,7 @@ export function createApprovalQueue({
         );
       }
       return locked(async () => {
-        const recorded = await readRecordedApprovals(ledger);
+        const recorded = await history.read();
         const loaded = await loadForChange(decision.approval_id, recorded, decision.signer);
         if (!loaded)
           return refuse(
@@ -619,7 +620,7 @@ export function createApprovalQueue({
 
     async use(id, action, { capability, actor, executor }) {
       return locked(async () => {
-        const recorded = await readRecordedApprovals(ledger);
+        const recorded = await history.read();
         const loaded = isId(id, 'apr')
           ? await loadForChange(id, recorded, executor?.did)
           : undefined;
@@ -685,7 +686,7 @@ export function createApprovalQueue({
 
     async revoke(id, { signer, reason = 'revoked' }) {
       return locked(async () => {
-        const recorded = await readRecordedApprovals(ledger);
+        const recorded = await history.read();
         const loaded = isId(id, 'apr') ? await loadForChange(id, recorded, signer.did) : undefined;
         if (!loaded)
           return refuse(

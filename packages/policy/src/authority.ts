@@ -17,6 +17,7 @@ import {
 import { z } from 'zod';
 import { capabilitySchema } from './capability';
 import { capabilityCovers } from './capability-covers';
+import { createLedgerCursor } from './ledger-cursor';
 import type { PolicyRule } from './policy-rule';
 import { sameIdentity, signPayload, verifyPayload } from './signed-json';
 
@@ -340,6 +341,8 @@ export function createAuthority({
 }: AuthorityOptions): Authority {
   const grantsDir = join(dir, 'grants');
   const revokedDir = join(grantsDir, 'revoked');
+  const cursor = ledger && 'entries' in ledger ? createLedgerCursor(ledger) : undefined;
+  const ledgerRevocations: unknown[] = [];
 
   const load = async () => {
     const grants = new Map<string, Grant>();
@@ -348,12 +351,11 @@ export function createAuthority({
       if (parsed.success) grants.set(parsed.data.id, parsed.data);
     }
     const revoked = new Set<string>();
-    const revocations = await readJsonFiles(revokedDir);
-    if (ledger && 'entries' in ledger) {
-      for await (const entry of ledger.entries())
-        if (entry.type === 'grant.revoked') revocations.push(entry.body);
+    if (cursor) {
+      for await (const entry of cursor.next())
+        if (entry.type === 'grant.revoked') ledgerRevocations.push(entry.body);
     }
-    for (const value of revocations) {
+    for (const value of [...(await readJsonFiles(revokedDir)), ...ledgerRevocations]) {
       const parsed = revocationSchema.safeParse(value);
       if (!parsed.success || !verifyPayload(parsed.data, parsed.data.signature, parsed.data.issuer))
         continue;

@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import type { ApprovalQueue } from './approval-queue';
 import { PolicyAuthorizationError } from './errors';
+import { createLedgerCursor } from './ledger-cursor';
 import type { PolicyDiagnosticCode } from './policy-diagnostic-code';
 import type { PolicyDecision } from './policy-request';
 import { sameIdentity, signPayload, verifyPayload } from './signed-json';
@@ -139,11 +140,12 @@ export function createSafeMode({
   const path = join(dir, 'safe-mode.json');
   let known: boolean | undefined;
 
+  // The ledger is append-only: fold each new safe-mode record into what is already known.
+  const cursor = createLedgerCursor(ledger);
+  let view: LedgerView = { highest: 0 };
   const readLedger = async (): Promise<LedgerView> => {
-    let latest: SafeModeState | undefined;
-    let highest = 0;
-    let problem: string | undefined;
-    for await (const entry of ledger.entries()) {
+    let { latest, highest, problem } = view;
+    for await (const entry of cursor.next()) {
       if (entry.type !== 'safe_mode.entered' && entry.type !== 'safe_mode.exited') continue;
       const parsed = safeModeStateSchema.safeParse(entry.body);
       if (!parsed.success) {
@@ -162,7 +164,8 @@ export function createSafeMode({
       latest = state;
       problem = undefined;
     }
-    return { ...(latest ? { latest } : {}), highest, ...(problem ? { problem } : {}) };
+    view = { ...(latest ? { latest } : {}), highest, ...(problem ? { problem } : {}) };
+    return view;
   };
 
   const invalidRecord = (

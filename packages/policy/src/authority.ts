@@ -256,7 +256,7 @@ export interface AuthorityOptions {
   /** The owner identity (did:key) from the manifest. */
   readonly owner: string;
   /**
-   * Where grants and revocations are recorded. When it can also be read (a {@link LedgerPort}),
+   * Where grants and revocations are recorded. When it can also be read (a `LedgerPort`),
    * every signed `grant.revoked` record counts as well as the files in `grants/revoked/`, so
    * deleting a revocation file does not bring a revoked grant back.
    */

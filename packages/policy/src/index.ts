@@ -90,6 +90,7 @@ export {
   type OwnerRotation,
   ownerRotationSchema,
   type PinnedOwner,
+  type ResolvedOwner,
   type ResolveOwnerOptions,
   readPinnedOwner,
   resolveOwner,

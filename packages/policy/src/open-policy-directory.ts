@@ -24,7 +24,7 @@ export interface OpenPolicyDirectoryOptions {
   /**
    * The directory's hash-chained ledger, appended to and read back (approvals, safe mode and
    * the pinned owner are read from it). Open it with `@karnel/ledger`'s
-   * `openLedger(join(dir, 'ledger'))`, or pass any other {@link LedgerPort}; the caller closes it.
+   * `openLedger(join(dir, 'ledger'))`, or pass any other `LedgerPort`; the caller closes it.
    */
   readonly ledger: LedgerPort;
   /**

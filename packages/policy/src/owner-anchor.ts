@@ -99,6 +99,12 @@ export async function readPinnedOwner(reader: LedgerReader): Promise<PinnedOwner
   return { ...(owner !== undefined ? { owner } : {}), ignored };
 }
 
+/** What {@link resolveOwner} returns: the owner in force and the records that did not count. */
+export interface ResolvedOwner extends PinnedOwner {
+  /** The owner in force (the manifest's, confirmed or just pinned by the ledger). */
+  readonly owner: string;
+}
+
 /** Options of {@link resolveOwner}. */
 export interface ResolveOwnerOptions {
   /** The directory's ledger, read for the pinned owner and appended to when there is none. */
@@ -125,7 +131,7 @@ export async function resolveOwner({
   claimed,
   signer,
   source = 'manifest.yaml',
-}: ResolveOwnerOptions): Promise<PinnedOwner & { readonly owner: string }> {
+}: ResolveOwnerOptions): Promise<ResolvedOwner> {
   const pinned = await readPinnedOwner(ledger);
   if (pinned.owner === undefined) {
     await ledger.append(

@@ -1,4 +1,4 @@
-import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSigner, type KeyPair } from '@karnel/core';
 import { type LedgerEntry, openLedger } from '@karnel/ledger';
@@ -236,6 +236,14 @@ describe('karnel approvals and safe-mode against a tampered directory', () => {
     expect(run.stderr).toContain('is not an agent or group directory');
     expect((await runKarnel(['safe-mode', 'status', typo])).code).toBe(1);
     await expect(stat(typo)).rejects.toMatchObject({ code: 'ENOENT' });
+    const broken = `${dir}-broken`;
+    await mkdir(broken);
+    await copyFile(join(dir, 'manifest.yaml'), join(broken, 'manifest.yaml'));
+    await writeFile(join(broken, 'ledger'), 'a file where the ledger folder should be');
+    const file = await runKarnel(['approvals', 'list', broken]);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toMatch(/^error: /);
+    expect(file.stderr).not.toContain('internal error');
   });
 });
 

@@ -63,8 +63,9 @@ export async function openPolicyDirectory(
 }
 
 /**
- * Runs a command body and turns a Karnel error into one escaped line on standard error and
- * exit 1: messages quote ids, paths and fields that come from files an agent can write.
+ * Runs a command body and turns a Karnel error or a file-system error into one escaped line on
+ * standard error and exit 1: messages quote ids, paths and fields that come from files an agent
+ * can write.
  */
 export async function reportPolicyErrors(
   context: CliContext,
@@ -73,8 +74,13 @@ export async function reportPolicyErrors(
   try {
     await task();
   } catch (error) {
-    if (!KarnelError.isInstance(error) || UsageError.isInstance(error)) throw error;
-    context.output.err(`error: ${escapeTerminalText(error.message, { multiline: true })}`);
+    if (UsageError.isInstance(error)) throw error;
+    // A Karnel error, or the file system refusing (a file where the ledger folder should be, a
+    // folder without permission): a clear line and exit 1, not an internal error.
+    const systemCode = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (!KarnelError.isInstance(error) && typeof systemCode !== 'string') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    context.output.err(`error: ${escapeTerminalText(message, { multiline: true })}`);
     context.setExitCode(ExitCode.failure);
   }
 }

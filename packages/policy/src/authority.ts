@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { capabilitySchema } from './capability';
 import { capabilityCovers } from './capability-covers';
 import { createLedgerCursor } from './ledger-cursor';
+import type { resolveOwner } from './owner-anchor';
 import type { PolicyRule } from './policy-rule';
 import { sameIdentity, signPayload, verifyPayload } from './signed-json';
 
@@ -253,7 +254,11 @@ export function verifyGrant(grant: Grant, context: GrantContext): GrantVerificat
 export interface AuthorityOptions {
   /** The agent or group directory; grants live in `grants/`, revocations in `grants/revoked/`. */
   readonly dir: string;
-  /** The owner identity (did:key) from the manifest. */
+  /**
+   * The owner identity (did:key). Take it from {@link resolveOwner} (or `openPolicyDirectory`),
+   * which checks the manifest's owner against the owner pinned in the ledger, never straight
+   * from `manifest.yaml`, a file the runtime could edit.
+   */
   readonly owner: string;
   /**
    * Where grants and revocations are recorded. When it can also be read (a `LedgerPort`),

@@ -73,7 +73,10 @@ export interface SafeModeStatus {
 export interface SafeModeOptions {
   /** The agent or group directory; the readable copy of the state lives in `safe-mode.json`. */
   readonly dir: string;
-  /** The owner identity: the only key that can turn safe mode off. */
+  /**
+   * The owner identity: the only key that can turn safe mode off. Take it from `resolveOwner`
+   * (or `openPolicyDirectory`), which checks it against the owner pinned in the ledger.
+   */
   readonly owner: string;
   /** Entering safe mode cancels this queue's pending approvals. */
   readonly approvals?: Pick<ApprovalQueue, 'cancelPending'>;

@@ -1,8 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Clock,
-  canonicalJson,
   createId,
   InvalidArgumentError,
   isId,
@@ -10,8 +9,8 @@ import {
   type Signer,
   systemClock,
   withFileLock,
-  writeFileAtomic,
 } from '@karnel/core';
+import { createApprovalCopies } from './approval-copies';
 import {
   type ApprovalDecision,
   approvalDecisionSchema,
@@ -20,11 +19,8 @@ import {
   verifyApprovalDecision,
 } from './approval-decision';
 import { createApprovalHistory, type RecordedApproval } from './approval-history';
-import {
-  type ApprovalRequest,
-  type ApprovalStatus,
-  approvalRequestSchema,
-} from './approval-request';
+import type { ApprovalRequest, ApprovalStatus } from './approval-request';
+import { reconstructApproval } from './approval-state';
 import type { Authority } from './authority';
 import { formatCapability, parseCapability } from './capability';
 import { ApprovalTamperedError } from './errors';
@@ -172,21 +168,6 @@ export interface ApprovalQueue {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// The fields of the stored copy compared with the ledger's facts. `used` and `closed` are
-// reported from the ledger and not compared: their times are informational.
-const COMPARED_FIELDS = [
-  'actor',
-  'capability',
-  'action_hash',
-  'reason',
-  'rule',
-  'requested_by',
-  'requested_at',
-  'expires_at',
-  'status',
-  'decision',
-] as const;
-
 function requestBodyForSignature(request: ApprovalRequest): Record<string, unknown> {
   const {
     status: _s,
@@ -197,18 +178,6 @@ function requestBodyForSignature(request: ApprovalRequest): Record<string, unkno
     ...body
   } = request;
   return body;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return canonicalJson(a) === canonicalJson(b);
-}
-
-/** A request with the state its recorded events give it (before time-based expiry). */
-interface Reconstructed {
-  readonly request: Omit<ApprovalRequest, 'action'>;
-  /** The authorised answer that put the request in its state, when there is one. */
-  readonly decision?: ApprovalDecision;
 }
 
 /**
@@ -225,9 +194,12 @@ export function createApprovalQueue({
 }: ApprovalQueueOptions): ApprovalQueue {
   const folder = join(dir, 'approvals');
   const lockPath = join(folder, '.lock');
-  const fileOf = (id: string) => join(folder, `${id}.json`);
   const displayOf = (id: string) => `approvals/${id}.json`;
   const history = createApprovalHistory(ledger);
+  const copies = createApprovalCopies(dir);
+  const { tampered, write } = copies;
+  const readCopy = copies.read;
+  const reconstruct = (recorded: RecordedApproval) => reconstructApproval(recorded, authority);
 
   const isOverdue = (expiresAt: string) => Date.parse(expiresAt) <= clock.now().getTime();
   const record = async (type: string, body: Record<string, unknown>, signer?: Signer) => {
@@ -242,113 +214,11 @@ export function createApprovalQueue({
     action_hash: request.action_hash,
   });
 
-  /** Walks the recorded events of one request; answers count only from authorised signers. */
-  const reconstruct = async (recorded: RecordedApproval): Promise<Reconstructed> => {
-    const facts = recorded.request;
-    let status: ApprovalStatus = 'pending';
-    let decision: ApprovalDecision | undefined;
-    let used: ApprovalRequest['used'];
-    let closed: ApprovalRequest['closed'];
-    for (const event of recorded.events) {
-      if (status !== 'pending' && status !== 'approved') break;
-      if (event.kind === 'decision') {
-        if (status !== 'pending') continue;
-        const authorised = await authority.authorizeApprover(
-          event.decision.signer,
-          facts.capability,
-        );
-        if (!authorised.ok) continue;
-        decision = event.decision;
-        status = event.decision.decision === 'approve' ? 'approved' : 'denied';
-      } else if (event.kind === 'executed') {
-        status = 'used';
-        used = { at: event.at, ...(event.by !== undefined ? { by: event.by } : {}) };
-      } else {
-        status = event.kind;
-        closed = { at: event.at, reason: event.reason };
-      }
-    }
-    const request: Omit<ApprovalRequest, 'action'> = {
-      type: 'karnel.approval-request.v1',
-      ...facts,
-      status,
-      ...(decision ? { decision } : {}),
-      ...(used ? { used } : {}),
-      ...(closed ? { closed } : {}),
-    };
-    return { request, ...(decision ? { decision } : {}) };
-  };
-
-  const tampered = (
-    id: string,
-    fields: string[],
-    detail: string,
-    code: ApprovalTamperedError['code'] = 'approval/tampered',
-  ) =>
-    new ApprovalTamperedError({
-      approvalId: id,
-      fields,
-      code,
-      message: `approval ${id} was tampered with: ${detail}; the ledger and the approver's signature are authoritative, so it is refused`,
-    });
-
-  /** Reads the stored copy and checks it against the ledger's account. */
-  const readCopy = async (id: string, expected: Omit<ApprovalRequest, 'action'>) => {
-    let text: string;
-    try {
-      text = await readFile(fileOf(id), 'utf8');
-    } catch (error) {
-      throw tampered(
-        id,
-        ['file'],
-        `${displayOf(id)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}), so the action whose hash was recorded cannot be shown`,
-      );
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw tampered(id, ['file'], `${displayOf(id)} is not JSON`);
-    }
-    const parsed = approvalRequestSchema.safeParse(value);
-    if (!parsed.success || parsed.data.id !== id)
-      throw tampered(id, ['file'], `${displayOf(id)} is not an approval request for ${id}`);
-    const copy = parsed.data;
-    if (hashAction(copy.action) !== expected.action_hash) {
-      throw tampered(
-        id,
-        ['action'],
-        `the action in ${displayOf(id)} does not hash to the recorded action hash ${expected.action_hash}; what it shows is not what would be approved`,
-        'approval/inconsistent-action',
-      );
-    }
-    const fields = COMPARED_FIELDS.filter((field) => !sameJson(copy[field], expected[field]));
-    if (fields.length > 0) {
-      const described = fields.map(
-        (field) =>
-          `${field} is ${JSON.stringify(copy[field]) ?? 'absent'} but the ledger records ${JSON.stringify(expected[field]) ?? 'none'}`,
-      );
-      throw tampered(id, [...fields], `in ${displayOf(id)}, ${described.join('; ')}`);
-    }
-    return copy;
-  };
-
-  const write = async (request: ApprovalRequest) => {
-    await writeFileAtomic(fileOf(request.id), `${JSON.stringify(request, null, 2)}\n`);
-  };
-
   /** The request as the ledger records it, with its verified action; throws on tampering. */
   const load = async (id: string, recorded: ReadonlyMap<string, RecordedApproval>) => {
     const entry = recorded.get(id);
     if (!entry) {
-      let exists = false;
-      try {
-        await readFile(fileOf(id));
-        exists = true;
-      } catch {
-        // No copy either: the request does not exist.
-      }
-      if (exists)
+      if (await copies.exists(id))
         throw tampered(
           id,
           ['file'],

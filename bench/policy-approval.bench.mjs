@@ -44,7 +44,10 @@ try {
         signApprovalDecision(request, owner, { decision: 'approve' }),
       );
       if (!result.ok) throw new Error(result.reason);
-      const used = await queue.use(request.id, action, { executor: worker });
+      const used = await queue.use(request.id, action, {
+        capability: 'publish:newsletter',
+        executor: worker,
+      });
       if (!used.ok) throw new Error(used.reason);
     }
   };

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { createManualClock, createSigner, generateKeyPair, toBase64Url } from '@karnel/core';
 import { type Ledger, type LedgerEntry, openLedger } from '@karnel/ledger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApprovalQueue, signApprovalDecision } from './approval-queue';
+import { signApprovalDecision } from './approval-decision';
+import { createApprovalQueue } from './approval-queue';
 import { createAuthority } from './authority';
+import { ApprovalTamperedError } from './errors';
 
 const owner = createSigner(generateKeyPair().secretKey);
 const delegate = createSigner(generateKeyPair().secretKey);
@@ -56,7 +58,13 @@ describe('approval queue', () => {
       signApprovalDecision(request, owner, { decision: 'approve', clock }),
     );
     expect(approved).toMatchObject({ ok: true, request: { status: 'approved' } });
-    expect(await queue.use(request.id, { ...action }, { executor: worker })).toMatchObject({
+    expect(
+      await queue.use(
+        request.id,
+        { ...action },
+        { capability: 'publish:newsletter', executor: worker },
+      ),
+    ).toMatchObject({
       ok: true,
       request: { status: 'used' },
     });
@@ -122,13 +130,19 @@ describe('approval queue', () => {
     const approval = signApprovalDecision(first, owner, { decision: 'approve', clock });
     expect((await queue.decide(approval)).ok).toBe(true);
     expect(await queue.decide(approval)).toMatchObject({ ok: false, code: 'not-pending' });
-    expect((await queue.use(first.id, action)).ok).toBe(true);
-    expect(await queue.use(first.id, action)).toMatchObject({ ok: false, code: 'not-pending' });
+    expect((await queue.use(first.id, action, { capability: 'publish' })).ok).toBe(true);
+    expect(await queue.use(first.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'already-used',
+    });
     const second = await queue.request({ actor: 'writer', capability: 'publish', action });
     expect(second.action_hash).toBe(first.action_hash);
     const replayed = { ...approval, approval_id: second.id };
     expect(await queue.decide(replayed)).toMatchObject({ ok: false, code: 'bad-signature' });
-    expect(await queue.use(second.id, action)).toMatchObject({ ok: false, code: 'not-approved' });
+    expect(await queue.use(second.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'not-approved',
+    });
   });
 
   it('refuses an expired request and an expired approval, and records the expiry', async () => {
@@ -144,7 +158,10 @@ describe('approval queue', () => {
       (await queue.decide(signApprovalDecision(unused, owner, { decision: 'approve', clock }))).ok,
     ).toBe(true);
     clock.advance(60 * 60 * 1000 + 1);
-    expect(await queue.use(unused.id, action)).toMatchObject({ ok: false, code: 'expired' });
+    expect(await queue.use(unused.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'expired',
+    });
     expect(
       (await recorded())
         .filter((record) => record.type === 'approval.expired')
@@ -172,13 +189,13 @@ describe('approval queue', () => {
     expect(
       (await queue.decide(signApprovalDecision(request, owner, { decision: 'approve', clock }))).ok,
     ).toBe(true);
-    expect(await queue.use(request.id, changed)).toMatchObject({
+    expect(await queue.use(request.id, changed, { capability: 'publish' })).toMatchObject({
       ok: false,
       code: 'action-mismatch',
     });
     // Key order does not matter (canonical JSON); content does.
     const reordered = { body: 'Hello', issue: 42, target: 'newsletter', kind: 'publish' };
-    expect((await queue.use(request.id, reordered)).ok).toBe(true);
+    expect((await queue.use(request.id, reordered, { capability: 'publish' })).ok).toBe(true);
   });
 
   it('survives a restart between request and approval', async () => {
@@ -196,7 +213,9 @@ describe('approval queue', () => {
         .ok,
     ).toBe(true);
     const again = open().queue;
-    expect((await again.use(request.id, { ref: 'v1.2.0' })).ok).toBe(true);
+    expect(
+      (await again.use(request.id, { ref: 'v1.2.0' }, { capability: 'deploy:production' })).ok,
+    ).toBe(true);
     const stored = JSON.parse(await readFile(join(dir, 'approvals', `${request.id}.json`), 'utf8'));
     expect(stored.status).toBe('used');
   });
@@ -212,7 +231,10 @@ describe('approval queue', () => {
       comment: 'added later',
     };
     await writeFile(file, JSON.stringify(tampered));
-    expect(await queue.use(request.id, action)).toMatchObject({ ok: false, code: 'bad-signature' });
+    await expect(queue.use(request.id, action, { capability: 'publish' })).rejects.toSatisfy(
+      ApprovalTamperedError.isInstance,
+    );
+    expect((await recorded()).map((record) => record.type)).not.toContain('approval.executed');
   });
 
   it('denies with a signature, and cancels pending requests', async () => {
@@ -223,7 +245,10 @@ describe('approval queue', () => {
         signApprovalDecision(denied, owner, { decision: 'deny', comment: 'not this week', clock }),
       ),
     ).toMatchObject({ ok: true, request: { status: 'denied' } });
-    expect(await queue.use(denied.id, action)).toMatchObject({ ok: false, code: 'not-approved' });
+    expect(await queue.use(denied.id, action, { capability: 'publish' })).toMatchObject({
+      ok: false,
+      code: 'not-approved',
+    });
     const pending = await queue.request({ actor: 'writer', capability: 'publish', action });
     expect((await queue.cancelPending('safe mode')).map((request) => request.id)).toEqual([
       pending.id,

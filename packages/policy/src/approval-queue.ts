@@ -1,123 +1,30 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Clock,
   createId,
-  hashJson,
   InvalidArgumentError,
-  identitySchema,
-  idSchema,
   isId,
+  type LedgerPort,
   type Signer,
   systemClock,
-  timestampSchema,
   withFileLock,
-  writeFileAtomic,
 } from '@karnel/core';
-import { z } from 'zod';
+import { createApprovalCopies } from './approval-copies';
+import {
+  type ApprovalDecision,
+  approvalDecisionSchema,
+  decisionMismatches,
+  hashAction,
+  verifyApprovalDecision,
+} from './approval-decision';
+import { createApprovalHistory, type RecordedApproval } from './approval-history';
+import type { ApprovalRequest, ApprovalStatus } from './approval-request';
+import { reconstructApproval } from './approval-state';
 import type { Authority } from './authority';
 import { formatCapability, parseCapability } from './capability';
-import type { PolicyLedger } from './policy-ledger';
-import { signPayload, verifyPayload } from './signed-json';
-
-/** The states of an approval request. Only `pending` moves; every other state is final. */
-export const APPROVAL_STATUSES = [
-  'pending',
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'used',
-] as const;
-
-/** One of {@link APPROVAL_STATUSES}. */
-export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
-
-// Enum schemas typed by name, so that the documentation shows the union rather than an object of
-// undocumented values.
-const statusSchema: z.ZodEnum<Record<ApprovalStatus, ApprovalStatus>> = z.enum(APPROVAL_STATUSES);
-const answerSchema: z.ZodEnum<Record<'approve' | 'deny', 'approve' | 'deny'>> = z.enum([
-  'approve',
-  'deny',
-]);
-
-/** A signed answer to an approval request: what the approver's key signs. */
-export const approvalDecisionSchema = z.strictObject({
-  /** Always `karnel.approval.v1`. */
-  type: z.literal('karnel.approval.v1'),
-  /** The request answered. */
-  approval_id: idSchema('apr'),
-  /** The hash of the exact action approved: a changed action has another hash. */
-  action_hash: z.string().regex(/^[0-9a-f]{64}$/),
-  /** The capability, repeated so the signer sees what it signs. */
-  capability: z.string(),
-  /** The answer. */
-  decision: answerSchema,
-  /** The approver's identity (did:key). */
-  signer: identitySchema,
-  /** When it was signed. */
-  signed_at: timestampSchema,
-  /** An optional comment for the audit trail. */
-  comment: z.string().optional(),
-  /** Ed25519 signature by `signer` over the canonical JSON of the other fields. */
-  signature: z.string(),
-});
-
-/** A signed answer to an approval request. */
-export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
-
-/** An approval request as stored in `approvals/<apr_id>.json`. */
-export const approvalRequestSchema = z.strictObject({
-  /** Always `karnel.approval-request.v1`. */
-  type: z.literal('karnel.approval-request.v1'),
-  /** The request id (`apr_…`). */
-  id: idSchema('apr'),
-  /** Who wants to act (agent id, role or did:key). */
-  actor: z.string(),
-  /** The capability the action needs, normalised. */
-  capability: z.string(),
-  /** The exact action, as JSON. */
-  action: z.unknown(),
-  /** `hashJson(action)`: RFC 8785 canonical JSON, SHA-256, hex. */
-  action_hash: z.string().regex(/^[0-9a-f]{64}$/),
-  /** Why approval is needed (the policy's reason). */
-  reason: z.string(),
-  /** The rule that asked for approval, when known. */
-  rule: z.string().optional(),
-  /** The identity of the worker that asked, when it signed the request. */
-  requested_by: z.string().optional(),
-  /** The requester's signature over the request fields. */
-  request_signature: z.string().optional(),
-  /** When the request was made. */
-  requested_at: timestampSchema,
-  /** After this time the request, and an approval of it, are void. */
-  expires_at: timestampSchema,
-  /** Where the request stands. */
-  status: statusSchema,
-  /** The signed answer, once there is one. */
-  decision: approvalDecisionSchema.optional(),
-  /** When the approval was used, and by whom. */
-  used: z
-    .strictObject({
-      /** When. */
-      at: timestampSchema,
-      /** The executor's identity, when it signed. */
-      by: z.string().optional(),
-    })
-    .optional(),
-  /** When and why the request was cancelled or expired. */
-  closed: z
-    .strictObject({
-      /** When. */
-      at: timestampSchema,
-      /** Why (`expired`, or the cancellation reason). */
-      reason: z.string(),
-    })
-    .optional(),
-});
-
-/** An approval request. */
-export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
+import { ApprovalTamperedError } from './errors';
+import { signPayload } from './signed-json';
 
 /** Why an approval operation was refused. */
 export type ApprovalRefusal =
@@ -127,10 +34,13 @@ export type ApprovalRefusal =
   | 'bad-signature'
   | 'unauthorised'
   | 'action-mismatch'
+  | 'capability-mismatch'
+  | 'actor-mismatch'
   | 'not-approved'
+  | 'already-used'
   | 'malformed';
 
-/** The result of approving, denying or using an approval. */
+/** The result of approving, denying, revoking or using an approval. */
 export type ApprovalResult =
   | {
       /** The operation took effect. */
@@ -151,12 +61,16 @@ export type ApprovalResult =
 
 /** Options of {@link createApprovalQueue}. */
 export interface ApprovalQueueOptions {
-  /** The agent or group directory; requests live in `approvals/`. */
+  /** The agent or group directory; readable copies of requests live in `approvals/`. */
   readonly dir: string;
   /** Who may approve: the owner, and delegates with approval rights. */
   readonly authority: Pick<Authority, 'authorizeApprover'>;
-  /** Where every request, approval, denial, expiry and use is recorded. */
-  readonly ledger?: PolicyLedger;
+  /**
+   * The hash-chained ledger, appended to and read back: every request, answer, use,
+   * cancellation, revocation and expiry is a record, and the state of a request is derived
+   * from these records alone. `@karnel/ledger`'s `openLedger(dir)` satisfies it.
+   */
+  readonly ledger: LedgerPort;
   /** The clock for timestamps and expiry. Default: the system clock. */
   readonly clock?: Clock;
   /** How long a request stays open, in milliseconds. Default 24 hours. */
@@ -181,63 +95,75 @@ export interface NewApprovalRequest {
   readonly ttlMs?: number;
 }
 
-/** A persistent queue of approval requests, each bound to the hash of one exact action. */
+/** What {@link ApprovalQueue.use} compares with what the approver signed. */
+export interface UseApprovalOptions {
+  /** The capability the action being executed exercises; must be the signed one. */
+  readonly capability: string;
+  /** The actor executing, when the caller knows it; must be the signed one. */
+  readonly actor?: string;
+  /** The executor's identity; it signs the `approval.executed` record. */
+  readonly executor?: Signer;
+}
+
+/** What {@link ApprovalQueue.revoke} needs. */
+export interface RevokeApprovalOptions {
+  /** The owner, or a delegate allowed to approve the request's capability. */
+  readonly signer: Signer;
+  /** Why, for the audit trail. */
+  readonly reason?: string;
+}
+
+/**
+ * A persistent queue of approval requests, each bound to the hash of one exact action. The
+ * ledger is the only source of truth; `approvals/<id>.json` is a readable copy, and a copy that
+ * disagrees with the ledger or with the owner's signature makes every method that reads it
+ * throw {@link ApprovalTamperedError}.
+ */
 export interface ApprovalQueue {
   /** The interface version. */
   readonly specificationVersion: 'v1';
-  /** Opens a request, writes it to `approvals/<id>.json` and records `approval.requested`. */
+  /** Opens a request: records `approval.requested`, then writes `approvals/<id>.json`. */
   request(request: NewApprovalRequest): Promise<ApprovalRequest>;
-  /** A request by id, with `status` showing `expired` once its time is up; `undefined` if unknown. */
+  /**
+   * A request by id as the ledger records it, with `status` showing `expired` once its time is
+   * up; `undefined` if the ledger has no such request.
+   *
+   * @throws {ApprovalTamperedError} when the stored copy disagrees with the ledger, or its
+   *   action does not hash to the recorded hash (a decoy), or it is not in the ledger at all.
+   */
   get(id: string): Promise<ApprovalRequest | undefined>;
-  /** Every request (optionally only those with `status`), oldest first. */
+  /**
+   * Every recorded request (optionally only those with `status`), oldest first.
+   *
+   * @throws {ApprovalTamperedError} as {@link ApprovalQueue.get} does, for the first bad copy.
+   */
   list(options?: { status?: ApprovalStatus }): Promise<ApprovalRequest[]>;
   /**
    * Applies a signed approval or denial. Refused (and recorded as `approval.rejected`) when the
    * signature does not verify, the signer may not approve this capability, the signature is for
-   * another request or action, the request is no longer pending, or it has expired.
+   * other facts than the recorded ones, the request is no longer pending, or it has expired.
+   *
+   * @throws {ApprovalTamperedError} when the stored copy of the request was tampered with.
    */
   decide(decision: ApprovalDecision): Promise<ApprovalResult>;
   /**
-   * Uses an approval once, for exactly the approved action: refused if `action` hashes
-   * differently, the approval is expired, denied, or already used. Records `approval.executed`,
-   * signed by `executor` when given.
+   * Uses an approval once, for exactly the approved action and capability: refused unless the
+   * ledger holds an authorised, signed approval of these facts, with no `approval.executed`,
+   * `approval.cancelled`, `approval.revoked` or `approval.expired` after it, and the signed
+   * expiry has not passed. Records `approval.executed`, signed by `executor` when given.
+   *
+   * @throws {ApprovalTamperedError} when the stored copy of the request was tampered with.
    */
-  use(id: string, action: unknown, options?: { executor?: Signer }): Promise<ApprovalResult>;
-  /** Cancels every pending request (safe mode does this); records `approval.cancelled` for each. */
+  use(id: string, action: unknown, options: UseApprovalOptions): Promise<ApprovalResult>;
+  /**
+   * Withdraws a pending or approved, unused request: records `approval.revoked`, signed by
+   * `signer`, who must be the owner or a delegate allowed to approve its capability.
+   */
+  revoke(id: string, options: RevokeApprovalOptions): Promise<ApprovalResult>;
+  /** Cancels every pending or approved request (safe mode does this); records `approval.cancelled`. */
   cancelPending(reason: string, options?: { signer?: Signer }): Promise<ApprovalRequest[]>;
-  /** Marks every overdue pending or approved request expired; records `approval.expired` for each. */
+  /** Closes every overdue pending or approved request; records `approval.expired` for each. */
   expireOverdue(): Promise<ApprovalRequest[]>;
-}
-
-/**
- * Signs an answer to an approval request with an approver's key. The signature covers the
- * request id and the action hash, so it can approve nothing else.
- */
-export function signApprovalDecision(
-  request: Pick<ApprovalRequest, 'id' | 'action_hash' | 'capability'>,
-  signer: Signer,
-  {
-    decision,
-    comment,
-    clock = systemClock,
-  }: { decision: 'approve' | 'deny'; comment?: string; clock?: Clock },
-): ApprovalDecision {
-  const body = {
-    type: 'karnel.approval.v1' as const,
-    approval_id: request.id,
-    action_hash: request.action_hash,
-    capability: request.capability,
-    decision,
-    signer: signer.did,
-    signed_at: clock.now().toISOString(),
-    ...(comment !== undefined ? { comment } : {}),
-  };
-  return { ...body, signature: signPayload(body, signer) };
-}
-
-/** The hash an approval is bound to: SHA-256 of the RFC 8785 canonical JSON of the action. */
-export function hashAction(action: unknown): string {
-  return hashJson(action);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -255,9 +181,9 @@ function requestBodyForSignature(request: ApprovalRequest): Record<string, unkno
 }
 
 /**
- * Creates an {@link ApprovalQueue} stored in `<dir>/approvals/`. Each request is one JSON file
- * replaced atomically under a cross-process lock, so a restart between request and approval
- * loses nothing and two processes cannot both use one approval.
+ * Creates an {@link ApprovalQueue} over a ledger, with readable copies in `<dir>/approvals/`.
+ * Changes are made under a cross-process lock and recorded in the ledger before the copy is
+ * written, so a restart loses nothing and two processes cannot both use one approval.
  */
 export function createApprovalQueue({
   dir,
@@ -268,55 +194,55 @@ export function createApprovalQueue({
 }: ApprovalQueueOptions): ApprovalQueue {
   const folder = join(dir, 'approvals');
   const lockPath = join(folder, '.lock');
-  const fileOf = (id: string) => join(folder, `${id}.json`);
+  const displayOf = (id: string) => `approvals/${id}.json`;
+  const history = createApprovalHistory(ledger);
+  const copies = createApprovalCopies(dir);
+  const { tampered, write } = copies;
+  const readCopy = copies.read;
+  const reconstruct = (recorded: RecordedApproval) => reconstructApproval(recorded, authority);
 
-  const read = async (id: string): Promise<ApprovalRequest | undefined> => {
-    if (!isId(id, 'apr')) return undefined;
-    let text: string;
-    try {
-      text = await readFile(fileOf(id), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      const parsed = approvalRequestSchema.safeParse(JSON.parse(text));
-      return parsed.success && parsed.data.id === id ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const write = async (request: ApprovalRequest) => {
-    await writeFileAtomic(fileOf(request.id), `${JSON.stringify(request, null, 2)}\n`);
-  };
-  const isOverdue = (request: ApprovalRequest) =>
-    Date.parse(request.expires_at) <= clock.now().getTime();
-  const effective = (request: ApprovalRequest): ApprovalRequest =>
-    (request.status === 'pending' || request.status === 'approved') && isOverdue(request)
-      ? { ...request, status: 'expired' }
-      : request;
+  const isOverdue = (expiresAt: string) => Date.parse(expiresAt) <= clock.now().getTime();
   const record = async (type: string, body: Record<string, unknown>, signer?: Signer) => {
-    await ledger?.append({ type, body }, signer ? { signer } : {});
+    await ledger.append({ type, body }, signer ? { signer } : {});
   };
-  const summary = (request: ApprovalRequest) => ({
+  const summary = (
+    request: Pick<ApprovalRequest, 'id' | 'actor' | 'capability' | 'action_hash'>,
+  ) => ({
     approval_id: request.id,
     actor: request.actor,
     capability: request.capability,
     action_hash: request.action_hash,
   });
-  const expire = async (request: ApprovalRequest): Promise<ApprovalRequest> => {
-    const expired: ApprovalRequest = {
-      ...request,
-      status: 'expired',
-      closed: { at: clock.now().toISOString(), reason: 'expired' },
-    };
-    await write(expired);
-    await record('approval.expired', { ...summary(request), expires_at: request.expires_at });
-    return expired;
+
+  /** The request as the ledger records it, with its verified action; throws on tampering. */
+  const load = async (id: string, recorded: ReadonlyMap<string, RecordedApproval>) => {
+    const entry = recorded.get(id);
+    if (!entry) {
+      if (await copies.exists(id))
+        throw tampered(
+          id,
+          ['file'],
+          `${displayOf(id)} exists but the ledger records no such request`,
+          'approval/not-recorded',
+        );
+      return undefined;
+    }
+    const reconstructed = await reconstruct(entry);
+    const copy = await readCopy(id, reconstructed.request);
+    const request: ApprovalRequest = { ...reconstructed.request, action: copy.action };
+    return { request, decision: reconstructed.decision };
   };
+
+  const effective = (request: ApprovalRequest): ApprovalRequest =>
+    (request.status === 'pending' || request.status === 'approved') && isOverdue(request.expires_at)
+      ? { ...request, status: 'expired' }
+      : request;
+
   const locked = async <T>(task: () => Promise<T>) => {
     await mkdir(folder, { recursive: true });
     return withFileLock(lockPath, task);
   };
+
   const refuse = async (
     code: ApprovalRefusal,
     reason: string,
@@ -332,21 +258,82 @@ export function createApprovalQueue({
     return { ok: false, code, reason, ...(request ? { request } : {}) };
   };
 
-  const list = async ({ status }: { status?: ApprovalStatus } = {}): Promise<ApprovalRequest[]> => {
-    let names: string[];
+  /** Loads for a change; a tampered copy is recorded as `approval.rejected` and rethrown. */
+  const loadForChange = async (
+    id: string,
+    recorded: ReadonlyMap<string, RecordedApproval>,
+    signer?: string,
+  ) => {
     try {
-      names = await readdir(folder);
-    } catch {
-      return [];
+      return await load(id, recorded);
+    } catch (error) {
+      if (ApprovalTamperedError.isInstance(error)) {
+        await record('approval.rejected', {
+          approval_id: id,
+          code: 'tampered',
+          fields: [...error.fields],
+          reason: error.message,
+          ...(signer ? { signer } : {}),
+        });
+      }
+      throw error;
     }
+  };
+
+  /**
+   * Closes a request (cancelled, revoked, expired): the ledger record first, then the copy. A
+   * copy that was tampered with is left as it is (it is evidence); closing only narrows, so it
+   * is recorded either way.
+   */
+  const close = async (
+    recorded: RecordedApproval,
+    kind: 'cancelled' | 'revoked' | 'expired',
+    reason: string,
+    signer?: Signer,
+  ): Promise<ApprovalRequest> => {
+    const at = clock.now().toISOString();
+    await record(
+      `approval.${kind}`,
+      {
+        ...summary(recorded.request),
+        reason,
+        closed_at: at,
+        expires_at: recorded.request.expires_at,
+      },
+      signer,
+    );
+    const reconstructed = await reconstruct(recorded);
+    const base = { ...reconstructed.request, status: kind, closed: { at, reason } };
+    try {
+      const copy = await readCopy(recorded.request.id, reconstructed.request);
+      const closedRequest: ApprovalRequest = { ...base, action: copy.action };
+      await write(closedRequest);
+      return closedRequest;
+    } catch (error) {
+      if (!ApprovalTamperedError.isInstance(error)) throw error;
+      return { ...base, action: undefined };
+    }
+  };
+
+  const list = async ({ status }: { status?: ApprovalStatus } = {}): Promise<ApprovalRequest[]> => {
+    const recorded = await history.read();
     const requests: ApprovalRequest[] = [];
-    for (const name of names
-      .filter((entry) => entry.startsWith('apr_') && entry.endsWith('.json'))
-      .sort()) {
-      const request = await read(name.slice(0, -'.json'.length));
-      if (request) requests.push(effective(request));
+    for (const id of recorded.keys()) {
+      const loaded = await load(id, recorded);
+      if (loaded) requests.push(effective(loaded.request));
     }
     return status ? requests.filter((request) => request.status === status) : requests;
+  };
+
+  /** The recorded requests still open (pending or approved, before time-based expiry). */
+  const open = async () => {
+    const recorded = await history.read();
+    const result: RecordedApproval[] = [];
+    for (const entry of recorded.values()) {
+      const { request } = await reconstruct(entry);
+      if (request.status === 'pending' || request.status === 'approved') result.push(entry);
+    }
+    return result;
   };
 
   return {
@@ -361,7 +348,7 @@ export function createApprovalQueue({
       ttlMs: requestTtl,
     }) {
       const parsed = parseCapability(capability);
-      if (!parsed.success)
+      if (!parsed.ok)
         throw new InvalidArgumentError({
           argument: 'capability',
           value: capability,
@@ -387,7 +374,7 @@ export function createApprovalQueue({
         actor,
         capability: formatCapability(parsed.value),
         action: JSON.parse(JSON.stringify(action ?? null)),
-        action_hash: hashAction(action ?? null),
+        action_hash: hashAction(action),
         reason,
         ...(rule !== undefined ? { rule } : {}),
         ...(requester ? { requested_by: requester.did } : {}),
@@ -398,33 +385,58 @@ export function createApprovalQueue({
       const request: ApprovalRequest = requester
         ? { ...base, request_signature: signPayload(requestBodyForSignature(base), requester) }
         : base;
-      await locked(() => write(request));
-      await record(
-        'approval.requested',
-        { ...summary(request), reason, ...(rule ? { rule } : {}), expires_at: request.expires_at },
-        requester,
-      );
+      await locked(async () => {
+        await record(
+          'approval.requested',
+          {
+            ...summary(request),
+            reason,
+            ...(rule !== undefined ? { rule } : {}),
+            expires_at: request.expires_at,
+            requested_at: request.requested_at,
+            ...(request.requested_by !== undefined ? { requested_by: request.requested_by } : {}),
+            ...(request.request_signature !== undefined
+              ? { request_signature: request.request_signature }
+              : {}),
+          },
+          requester,
+        );
+        await write(request);
+      });
       return request;
     },
+
     async get(id) {
-      const request = await read(id);
-      return request ? effective(request) : undefined;
+      if (!isId(id, 'apr')) return undefined;
+      const loaded = await load(id, await history.read());
+      return loaded ? effective(loaded.request) : undefined;
     },
+
     list,
+
     async decide(decision) {
       const shape = approvalDecisionSchema.safeParse(decision);
-      if (!shape.success)
-        return refuse('malformed', 'the decision is not a well-formed signed approval');
+      if (!shape.success) {
+        const type = (decision as { type?: unknown } | null)?.type;
+        return refuse(
+          'malformed',
+          type === 'karnel.approval.v1'
+            ? 'a karnel.approval.v1 answer does not sign the expiry and is no longer accepted; sign the request again'
+            : 'the decision is not a well-formed signed approval',
+        );
+      }
       return locked(async () => {
-        const request = await read(decision.approval_id);
-        if (!request)
+        const recorded = await history.read();
+        const loaded = await loadForChange(decision.approval_id, recorded, decision.signer);
+        if (!loaded)
           return refuse(
             'not-found',
-            `no approval request ${decision.approval_id}`,
+            `no approval request ${decision.approval_id} in the ledger`,
             undefined,
             decision.signer,
           );
-        if (!verifyPayload(decision, decision.signature, decision.signer)) {
+        const { request } = loaded;
+        if (!verifyApprovalDecision(decision)) {
           return refuse(
             'bad-signature',
             `the signature does not verify for ${decision.signer}`,
@@ -432,13 +444,11 @@ export function createApprovalQueue({
             decision.signer,
           );
         }
-        if (
-          decision.action_hash !== request.action_hash ||
-          decision.capability !== request.capability
-        ) {
+        const mismatches = decisionMismatches(decision, request);
+        if (mismatches.length > 0) {
           return refuse(
             'action-mismatch',
-            'the signed action is not the requested action',
+            `the signed ${mismatches.join(', ')} differ from the recorded request`,
             request,
             decision.signer,
           );
@@ -451,8 +461,8 @@ export function createApprovalQueue({
             decision.signer,
           );
         }
-        if (isOverdue(request)) {
-          const expired = await expire(request);
+        if (isOverdue(request.expires_at)) {
+          const expired = await close(recorded.get(request.id)!, 'expired', 'expired');
           return refuse(
             'expired',
             `request ${request.id} expired at ${request.expires_at}`,
@@ -463,124 +473,127 @@ export function createApprovalQueue({
         const authorised = await authority.authorizeApprover(decision.signer, request.capability);
         if (!authorised.ok)
           return refuse('unauthorised', authorised.reason, request, decision.signer);
+        await record(decision.decision === 'approve' ? 'approval.approved' : 'approval.denied', {
+          ...summary(request),
+          decision: { ...decision },
+          ...(authorised.via !== 'owner' ? { via_grant: authorised.via.id } : {}),
+        });
         const updated: ApprovalRequest = {
           ...request,
           status: decision.decision === 'approve' ? 'approved' : 'denied',
           decision,
         };
         await write(updated);
-        await record(decision.decision === 'approve' ? 'approval.approved' : 'approval.denied', {
-          ...summary(request),
-          decision: { ...decision },
-          ...(authorised.via !== 'owner' ? { via_grant: authorised.via.id } : {}),
-        });
         return { ok: true, request: updated };
       });
     },
-    async use(id, action, { executor } = {}) {
+
+    async use(id, action, { capability, actor, executor }) {
       return locked(async () => {
-        const request = await read(id);
-        if (!request) return refuse('not-found', `no approval request ${id}`);
-        if (hashAction(action ?? null) !== request.action_hash) {
-          return refuse(
+        const recorded = await history.read();
+        const loaded = isId(id, 'apr')
+          ? await loadForChange(id, recorded, executor?.did)
+          : undefined;
+        if (!loaded) return refuse('not-found', `no approval request ${id} in the ledger`);
+        const { request, decision } = loaded;
+        const refuseThis = (code: ApprovalRefusal, reason: string, shown = request) =>
+          refuse(code, reason, shown, executor?.did);
+        if (request.status === 'used')
+          return refuseThis(
+            'already-used',
+            `the approval of ${id} was already used at ${request.used?.at ?? 'an earlier time'}; an approval is good for one use`,
+          );
+        if (request.status === 'expired')
+          return refuseThis('expired', `request ${id} expired at ${request.expires_at}`);
+        if (request.status !== 'approved' || !decision || decision.decision !== 'approve')
+          return refuseThis('not-approved', `request ${id} is ${request.status}, not approved`);
+        if (isOverdue(decision.expires_at)) {
+          const expired = await close(recorded.get(id)!, 'expired', 'expired');
+          return refuseThis(
+            'expired',
+            `the approval of ${id} expired at ${decision.expires_at}`,
+            expired,
+          );
+        }
+        if (hashAction(action) !== decision.action_hash)
+          return refuseThis(
             'action-mismatch',
             'this action differs from the approved one; it needs its own approval',
-            request,
-            executor?.did,
           );
-        }
-        if (request.status === 'pending' && isOverdue(request)) {
-          return refuse(
-            'expired',
-            `request ${id} expired at ${request.expires_at}`,
-            await expire(request),
-            executor?.did,
+        const asked = parseCapability(capability);
+        const normalised = asked.ok ? formatCapability(asked.value) : capability;
+        if (normalised !== decision.capability)
+          return refuseThis(
+            'capability-mismatch',
+            `the approval of ${id} is for ${decision.capability}, not ${normalised}`,
           );
-        }
-        if (request.status !== 'approved') {
-          return refuse(
-            request.status === 'used' ? 'not-pending' : 'not-approved',
-            `request ${id} is ${request.status}`,
-            request,
-            executor?.did,
+        if (actor !== undefined && actor !== decision.actor)
+          return refuseThis(
+            'actor-mismatch',
+            `the approval of ${id} was asked for by ${decision.actor}, not ${actor}`,
           );
-        }
-        if (isOverdue(request))
-          return refuse(
-            'expired',
-            `the approval of ${id} expired at ${request.expires_at}`,
-            await expire(request),
-            executor?.did,
-          );
-        const decision = request.decision;
-        if (
-          decision?.decision !== 'approve' ||
-          !verifyPayload(decision, decision.signature, decision.signer) ||
-          decision.action_hash !== request.action_hash ||
-          decision.approval_id !== request.id
-        ) {
-          return refuse(
-            'bad-signature',
-            `the stored approval of ${id} does not verify`,
-            request,
-            executor?.did,
-          );
-        }
-        const authorised = await authority.authorizeApprover(decision.signer, request.capability);
-        if (!authorised.ok)
-          return refuse(
-            'unauthorised',
-            `the approver's authority is gone: ${authorised.reason}`,
-            request,
-            executor?.did,
-          );
-        const used: ApprovalRequest = {
-          ...request,
-          status: 'used',
-          used: { at: clock.now().toISOString(), ...(executor ? { by: executor.did } : {}) },
-        };
-        await write(used);
+        const at = clock.now().toISOString();
         await record(
           'approval.executed',
           {
             ...summary(request),
             requested_by: request.requested_by,
             approved_by: decision.signer,
+            executed_at: at,
             ...(executor ? { executed_by: executor.did } : {}),
           },
           executor,
         );
+        const used: ApprovalRequest = {
+          ...request,
+          status: 'used',
+          used: { at, ...(executor ? { by: executor.did } : {}) },
+        };
+        await write(used);
         return { ok: true, request: used };
       });
     },
+
+    async revoke(id, { signer, reason = 'revoked' }) {
+      return locked(async () => {
+        const recorded = await history.read();
+        const loaded = isId(id, 'apr') ? await loadForChange(id, recorded, signer.did) : undefined;
+        if (!loaded)
+          return refuse(
+            'not-found',
+            `no approval request ${id} in the ledger`,
+            undefined,
+            signer.did,
+          );
+        const { request } = loaded;
+        if (request.status !== 'pending' && request.status !== 'approved')
+          return refuse(
+            'not-pending',
+            `request ${id} is ${request.status}; only a pending or approved request can be revoked`,
+            request,
+            signer.did,
+          );
+        const authorised = await authority.authorizeApprover(signer.did, request.capability);
+        if (!authorised.ok) return refuse('unauthorised', authorised.reason, request, signer.did);
+        return { ok: true, request: await close(recorded.get(id)!, 'revoked', reason, signer) };
+      });
+    },
+
     async cancelPending(reason, { signer } = {}) {
       return locked(async () => {
         const cancelled: ApprovalRequest[] = [];
-        for (const request of await list()) {
-          if (request.status !== 'pending' && request.status !== 'approved') continue;
-          const closed: ApprovalRequest = {
-            ...request,
-            status: 'cancelled',
-            closed: { at: clock.now().toISOString(), reason },
-          };
-          await write(closed);
-          await record('approval.cancelled', { ...summary(request), reason }, signer);
-          cancelled.push(closed);
-        }
+        for (const entry of await open())
+          cancelled.push(await close(entry, 'cancelled', reason, signer));
         return cancelled;
       });
     },
+
     async expireOverdue() {
       return locked(async () => {
         const expired: ApprovalRequest[] = [];
-        for (const request of await list()) {
-          const stored = await read(request.id);
-          if (
-            stored &&
-            (stored.status === 'pending' || stored.status === 'approved') &&
-            isOverdue(stored)
-          )
-            expired.push(await expire(stored));
+        for (const entry of await open()) {
+          if (isOverdue(entry.request.expires_at))
+            expired.push(await close(entry, 'expired', 'expired'));
         }
         return expired;
       });

@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type AuditLog,
   type Clock,
   createId,
   InvalidArgumentError,
   identitySchema,
   idSchema,
   isId,
+  type LedgerPort,
   type Signer,
   systemClock,
   timestampSchema,
@@ -15,7 +17,8 @@ import {
 import { z } from 'zod';
 import { capabilitySchema } from './capability';
 import { capabilityCovers } from './capability-covers';
-import type { PolicyLedger } from './policy-ledger';
+import { createLedgerCursor } from './ledger-cursor';
+import type { resolveOwner } from './owner-anchor';
 import type { PolicyRule } from './policy-rule';
 import { sameIdentity, signPayload, verifyPayload } from './signed-json';
 
@@ -251,10 +254,18 @@ export function verifyGrant(grant: Grant, context: GrantContext): GrantVerificat
 export interface AuthorityOptions {
   /** The agent or group directory; grants live in `grants/`, revocations in `grants/revoked/`. */
   readonly dir: string;
-  /** The owner identity (did:key) from the manifest. */
+  /**
+   * The owner identity (did:key). Take it from {@link resolveOwner} (or `openPolicyDirectory`),
+   * which checks the manifest's owner against the owner pinned in the ledger, never straight
+   * from `manifest.yaml`, a file the runtime could edit.
+   */
   readonly owner: string;
-  /** Where grants and revocations are recorded. Optional. */
-  readonly ledger?: PolicyLedger;
+  /**
+   * Where grants and revocations are recorded. When it can also be read (a `LedgerPort`),
+   * every signed `grant.revoked` record counts as well as the files in `grants/revoked/`, so
+   * deleting a revocation file does not bring a revoked grant back.
+   */
+  readonly ledger?: AuditLog | LedgerPort;
   /** The clock. Default: the system clock. */
   readonly clock?: Clock;
 }
@@ -335,6 +346,8 @@ export function createAuthority({
 }: AuthorityOptions): Authority {
   const grantsDir = join(dir, 'grants');
   const revokedDir = join(grantsDir, 'revoked');
+  const cursor = ledger && 'entries' in ledger ? createLedgerCursor(ledger) : undefined;
+  const ledgerRevocations: unknown[] = [];
 
   const load = async () => {
     const grants = new Map<string, Grant>();
@@ -343,7 +356,11 @@ export function createAuthority({
       if (parsed.success) grants.set(parsed.data.id, parsed.data);
     }
     const revoked = new Set<string>();
-    for (const value of await readJsonFiles(revokedDir)) {
+    if (cursor) {
+      for await (const entry of cursor.next())
+        if (entry.type === 'grant.revoked') ledgerRevocations.push(entry.body);
+    }
+    for (const value of [...(await readJsonFiles(revokedDir)), ...ledgerRevocations]) {
       const parsed = revocationSchema.safeParse(value);
       if (!parsed.success || !verifyPayload(parsed.data, parsed.data.signature, parsed.data.issuer))
         continue;

@@ -4,7 +4,7 @@ import { amountContains, scopeContains, scopeOverlaps } from './scope-match';
 function toCapability(value: string | Capability): Capability | undefined {
   if (typeof value !== 'string') return value;
   const parsed = parseCapability(value);
-  return parsed.success ? parsed.value : undefined;
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import { capabilitySchema, formatCapability, parseCapability } from './capabilit
 describe('parseCapability', () => {
   it('parses the built-in vocabulary with scopes', () => {
     expect(parseCapability('fs.read:./workspace/**')).toEqual({
+      ok: true,
       success: true,
       value: { name: 'fs.read', kind: 'path', scope: 'workspace/**' },
     });
@@ -22,6 +23,7 @@ describe('parseCapability', () => {
       value: { kind: 'generic', scope: 'OPENAI_API_KEY' },
     });
     expect(parseCapability('deploy')).toEqual({
+      ok: true,
       success: true,
       value: { name: 'deploy', kind: 'generic' },
     });
@@ -33,20 +35,20 @@ describe('parseCapability', () => {
     });
     expect(parseCapability('spend:20.5 eur')).toMatchObject({ value: { scope: '20.50 EUR' } });
     expect(parseCapability('spend:0.000001')).toMatchObject({ value: { amount: { micros: 1 } } });
-    expect(parseCapability('spend:twenty')).toMatchObject({ success: false });
-    expect(parseCapability('spend:-5')).toMatchObject({ success: false });
+    expect(parseCapability('spend:twenty')).toMatchObject({ ok: false });
+    expect(parseCapability('spend:-5')).toMatchObject({ ok: false });
   });
 
   it('accepts user-defined names and the rule wildcard', () => {
     expect(parseCapability('strategic_review')).toMatchObject({
-      success: true,
+      ok: true,
       value: { kind: 'generic' },
     });
     expect(parseCapability('content.publish:blog')).toMatchObject({
-      success: true,
+      ok: true,
       value: { scope: 'blog' },
     });
-    expect(parseCapability('*')).toMatchObject({ success: true, value: { name: '*' } });
+    expect(parseCapability('*')).toMatchObject({ ok: true, value: { name: '*' } });
   });
 
   it('returns a reason, never throws, for malformed text', () => {
@@ -62,17 +64,17 @@ describe('parseCapability', () => {
       'net:host:99999',
     ]) {
       const result = parseCapability(text);
-      expect(result.success, text).toBe(false);
-      if (!result.success) expect(result.reason.length).toBeGreaterThan(0);
+      expect(result.ok, text).toBe(false);
+      if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
     }
-    expect(parseCapability(42 as unknown as string)).toMatchObject({ success: false });
+    expect(parseCapability(42 as unknown as string)).toMatchObject({ ok: false });
   });
 
   it('never throws for any string', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
         const result = parseCapability(text);
-        expect(typeof result.success).toBe('boolean');
+        expect(typeof result.ok).toBe('boolean');
       }),
     );
   });
@@ -90,7 +92,7 @@ describe('parseCapability', () => {
         ),
         (text) => {
           const first = parseCapability(text);
-          if (!first.success) throw new Error(first.reason);
+          if (!first.ok) throw new Error(first.reason);
           expect(parseCapability(formatCapability(first.value))).toEqual(first);
         },
       ),

@@ -73,16 +73,32 @@ export interface Capability {
 export type ParseCapabilityResult =
   | {
       /** The text is a capability. */
+      readonly ok: true;
+      /**
+       * The same as `ok`, for callers written against 0.1.
+       *
+       * @deprecated Use `ok`: every result of this package is `{ ok, … }`.
+       */
       readonly success: true;
       /** The parsed, normalised capability. */
       readonly value: Capability;
     }
   | {
       /** The text is not a capability. */
+      readonly ok: false;
+      /**
+       * The same as `ok`, for callers written against 0.1.
+       *
+       * @deprecated Use `ok`: every result of this package is `{ ok, … }`.
+       */
       readonly success: false;
       /** Why, in one sentence. */
       readonly reason: string;
     };
+
+type ParsedCapability =
+  | { readonly ok: true; readonly value: Capability }
+  | { readonly ok: false; readonly reason: string };
 
 const namePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 const MAX_CAPABILITY_LENGTH = 2048;
@@ -98,10 +114,15 @@ export function scopeKindOf(name: string): ScopeKind {
  * reason, which callers turn into a diagnostic or a denial.
  */
 export function parseCapability(text: string): ParseCapabilityResult {
-  if (typeof text !== 'string') return { success: false, reason: 'a capability must be a string' };
+  const parsed = parseCapabilityText(text);
+  return parsed.ok ? { ...parsed, success: true } : { ...parsed, success: false };
+}
+
+function parseCapabilityText(text: string): ParsedCapability {
+  if (typeof text !== 'string') return { ok: false, reason: 'a capability must be a string' };
   if (text.length > MAX_CAPABILITY_LENGTH) {
     return {
-      success: false,
+      ok: false,
       reason: `capability is ${text.length} characters, over the limit of ${MAX_CAPABILITY_LENGTH}`,
     };
   }
@@ -110,27 +131,27 @@ export function parseCapability(text: string): ParseCapabilityResult {
   const rawScope = colon < 0 ? undefined : text.slice(colon + 1).trim();
   if (name !== ANY_CAPABILITY && !namePattern.test(name)) {
     return {
-      success: false,
+      ok: false,
       reason: `"${name}" is not a capability name (lower case words separated by dots, e.g. fs.read or publish)`,
     };
   }
   if (name === ANY_CAPABILITY && rawScope !== undefined) {
-    return { success: false, reason: 'the capability "*" (any capability) cannot have a scope' };
+    return { ok: false, reason: 'the capability "*" (any capability) cannot have a scope' };
   }
   const kind = scopeKindOf(name);
-  if (rawScope === undefined) return { success: true, value: { name, kind } };
-  if (rawScope === '') return { success: false, reason: `"${text}" has an empty scope after ":"` };
+  if (rawScope === undefined) return { ok: true, value: { name, kind } };
+  if (rawScope === '') return { ok: false, reason: `"${text}" has an empty scope after ":"` };
   if (kind === 'amount') {
     const amount = parseAmount(rawScope);
-    if (!amount.success) return { success: false, reason: amount.reason };
+    if (!amount.success) return { ok: false, reason: amount.reason };
     return {
-      success: true,
+      ok: true,
       value: { name, kind, scope: formatAmount(amount.value), amount: amount.value },
     };
   }
   const scope = normalizeScope(kind, rawScope);
-  if (!scope.success) return { success: false, reason: `${name}: ${scope.reason}` };
-  return { success: true, value: { name, kind, scope: scope.value } };
+  if (!scope.ok) return { ok: false, reason: `${name}: ${scope.reason}` };
+  return { ok: true, value: { name, kind, scope: scope.value } };
 }
 
 /** Formats a capability back into its `<name>[:<scope>]` text (normalised). */
@@ -146,7 +167,7 @@ export function formatCapability(capability: Capability): string {
  */
 export const capabilitySchema = z.string().transform((text, context) => {
   const parsed = parseCapability(text);
-  if (!parsed.success) {
+  if (!parsed.ok) {
     context.addIssue({
       code: 'custom',
       message: parsed.reason,

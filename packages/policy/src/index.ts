@@ -7,21 +7,30 @@ export {
   parseAmount,
 } from './amount';
 export {
-  APPROVAL_STATUSES,
   type ApprovalDecision,
+  type ApprovalFacts,
+  approvalDecisionSchema,
+  hashAction,
+  type SignApprovalDecisionOptions,
+  signApprovalDecision,
+  verifyApprovalDecision,
+} from './approval-decision';
+export {
   type ApprovalQueue,
   type ApprovalQueueOptions,
   type ApprovalRefusal,
-  type ApprovalRequest,
   type ApprovalResult,
-  type ApprovalStatus,
-  approvalDecisionSchema,
-  approvalRequestSchema,
   createApprovalQueue,
-  hashAction,
   type NewApprovalRequest,
-  signApprovalDecision,
+  type RevokeApprovalOptions,
+  type UseApprovalOptions,
 } from './approval-queue';
+export {
+  APPROVAL_STATUSES,
+  type ApprovalRequest,
+  type ApprovalStatus,
+  approvalRequestSchema,
+} from './approval-request';
 export {
   type ApproverAuthorization,
   type Authority,
@@ -65,7 +74,30 @@ export {
   type SpendLimitGate,
 } from './constraints';
 export { parseDuration } from './duration';
-export { PolicyAuthorizationError } from './errors';
+export {
+  ApprovalTamperedError,
+  PolicyAuthorizationError,
+  PolicyDirectoryError,
+  PolicyOwnerError,
+  type TamperedApprovalField,
+} from './errors';
+export {
+  type OpenPolicyDirectoryOptions,
+  openPolicyDirectory,
+  type PolicyDirectory,
+} from './open-policy-directory';
+export {
+  type OwnerRotation,
+  ownerRotationSchema,
+  type PinnedOwner,
+  type ResolvedOwner,
+  type ResolveOwnerOptions,
+  readPinnedOwner,
+  resolveOwner,
+  type SignOwnerRotationOptions,
+  signOwnerRotation,
+} from './owner-anchor';
+export { POLICY_DIAGNOSTIC_CODES, type PolicyDiagnosticCode } from './policy-diagnostic-code';
 export {
   createPolicy,
   createPolicyEngine,
@@ -85,7 +117,7 @@ export {
   validatePolicyDocument,
   validatePolicyFile,
 } from './policy-file';
-export { POLICY_RECORD_TYPES, type PolicyLedger, type PolicyRecordType } from './policy-ledger';
+export { POLICY_RECORD_TYPES, type PolicyRecordType } from './policy-record-types';
 export type { PolicyDecision, PolicyRequest } from './policy-request';
 export {
   type AmountCondition,

@@ -147,7 +147,7 @@ describe('createPolicy().decide', () => {
       fc.property(fc.array(plainRule, { maxLength: 20 }), requested, (rules, capability) => {
         let expected: PolicyEffect | undefined;
         for (const item of rules) {
-          const parses = parseCapability(item.capability).success;
+          const parses = parseCapability(item.capability).ok;
           const applies =
             !parses ||
             (item.effect === 'allow'

@@ -95,7 +95,7 @@ function resolvePathCapability(capability: Capability, root: string | undefined)
 
 function compileRule(rule: PolicyRule, root: string | undefined): CompiledRule {
   const parsed = parseCapability(rule.capability);
-  const capabilityText = parsed.success ? formatCapability(parsed.value) : rule.capability;
+  const capabilityText = parsed.ok ? formatCapability(parsed.value) : rule.capability;
   const id = ruleId(rule, capabilityText);
   const reference: RuleReference = {
     id,
@@ -105,7 +105,7 @@ function compileRule(rule: PolicyRule, root: string | undefined): CompiledRule {
   };
   const source = rule.source ? `${rule.source.file}:${rule.source.line}:${rule.source.column}` : '';
   const sortKey = `${id}\u0000${capabilityText}\u0000${source}`;
-  if (!parsed.success) return { rule, reference, sortKey, brokenReason: parsed.reason };
+  if (!parsed.ok) return { rule, reference, sortKey, brokenReason: parsed.reason };
   if (!(rule.effect in effectRank)) {
     return {
       rule,
@@ -222,23 +222,23 @@ function deny(reason: string, rule?: RuleReference, capability?: string): Policy
 function requestedCapability(
   request: PolicyRequest,
   root: string | undefined,
-): { success: true; value: Capability; amount?: Amount } | { success: false; reason: string } {
+): { ok: true; value: Capability; amount?: Amount } | { ok: false; reason: string } {
   if (request == null || typeof request !== 'object')
-    return { success: false, reason: 'the request is not an object' };
+    return { ok: false, reason: 'the request is not an object' };
   if (typeof request.actor !== 'string' || request.actor === '')
-    return { success: false, reason: 'the request has no actor' };
+    return { ok: false, reason: 'the request has no actor' };
   if (typeof request.capability !== 'string')
-    return { success: false, reason: 'the request has no capability' };
+    return { ok: false, reason: 'the request has no capability' };
   if (request.capability.trim() === ANY_CAPABILITY)
-    return { success: false, reason: 'a request must name one capability, not "*"' };
+    return { ok: false, reason: 'a request must name one capability, not "*"' };
   let parsed = parseCapability(request.capability);
-  if (!parsed.success) return parsed;
+  if (!parsed.ok) return parsed;
   if (request.scope !== undefined) {
     const withScope = parseCapability(`${parsed.value.name}:${request.scope}`);
-    if (!withScope.success) return withScope;
+    if (!withScope.ok) return withScope;
     if (parsed.value.scope !== undefined && parsed.value.scope !== withScope.value.scope) {
       return {
-        success: false,
+        ok: false,
         reason: `the request's capability scope "${parsed.value.scope}" and scope "${withScope.value.scope}" disagree`,
       };
     }
@@ -248,14 +248,14 @@ function requestedCapability(
   let amount = capability.amount;
   if (request.amount !== undefined) {
     const requestAmount = parseAmount(request.amount);
-    if (!requestAmount.success) return { success: false, reason: requestAmount.reason };
+    if (!requestAmount.success) return { ok: false, reason: requestAmount.reason };
     if (
       amount &&
       (amount.micros !== requestAmount.value.micros ||
         amount.currency !== requestAmount.value.currency)
     ) {
       return {
-        success: false,
+        ok: false,
         reason: `the request's amount ${formatAmount(requestAmount.value)} and scope ${capability.scope} disagree`,
       };
     }
@@ -264,7 +264,7 @@ function requestedCapability(
       capability = { ...capability, scope: formatAmount(amount), amount };
   }
   return {
-    success: true,
+    ok: true,
     value: resolvePathCapability(capability, root),
     ...(amount ? { amount } : {}),
   };
@@ -316,11 +316,11 @@ export function createPolicy({ rules = [], safeMode = {}, root }: PolicyOptions 
   const safeAllow: Capability[] = [];
   for (const entry of safeMode.allow ?? []) {
     const parsed = parseCapability(entry);
-    if (!parsed.success || !isReadCapability(parsed.value.name)) {
+    if (!parsed.ok || !isReadCapability(parsed.value.name)) {
       throw new InvalidArgumentError({
         argument: 'safeMode.allow',
         value: entry,
-        message: parsed.success
+        message: parsed.ok
           ? 'safe mode may only keep read capabilities (fs.read, *.read except secrets.read)'
           : parsed.reason,
       });
@@ -333,7 +333,7 @@ export function createPolicy({ rules = [], safeMode = {}, root }: PolicyOptions 
 
   const decideByRules = (request: PolicyRequest): PolicyDecision => {
     const requested = requestedCapability(request, root);
-    if (!requested.success) return deny(`malformed request: ${requested.reason}`);
+    if (!requested.ok) return deny(`malformed request: ${requested.reason}`);
     const capability = requested.value;
     const capabilityText = formatCapability(capability);
     if (request.declared !== undefined) {
@@ -418,7 +418,7 @@ export function createPolicy({ rules = [], safeMode = {}, root }: PolicyOptions 
         };
       }
       const requested = requestedCapability(request, root);
-      const kept = requested.success
+      const kept = requested.ok
         ? safeAllow.find((entry) => capabilityCovers(entry, requested.value))
         : undefined;
       if (!kept) {

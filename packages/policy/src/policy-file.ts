@@ -155,7 +155,7 @@ export function validatePolicyDocument(document: SourceDocument): PolicyFileVali
   const seenIds = new Map<string, number>();
   value.rules.forEach((rule, index) => {
     const parsed = parseCapability(rule.capability);
-    const name = parsed.success ? parsed.value.name : '';
+    const name = parsed.ok ? parsed.value.name : '';
     if (name !== '*' && !BUILT_IN_CAPABILITY_NAMES.includes(name)) {
       const suggestion = closestMatch(name, BUILT_IN_CAPABILITY_NAMES);
       if (suggestion) {
@@ -194,7 +194,7 @@ export function validatePolicyDocument(document: SourceDocument): PolicyFileVali
   });
   value.safe_mode?.keep.forEach((entry, index) => {
     const parsed = parseCapability(entry);
-    if (parsed.success && !isReadCapability(parsed.value.name)) {
+    if (parsed.ok && !isReadCapability(parsed.value.name)) {
       diagnostics.push(
         createDiagnostic({
           ...at(['safe_mode', 'keep', index]),

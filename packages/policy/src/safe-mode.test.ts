@@ -25,7 +25,7 @@ async function setup() {
   const authority = createAuthority({ dir, owner: owner.did, clock, ledger });
   const approvals = createApprovalQueue({ dir, authority, ledger, clock });
   const safeMode = createSafeMode({ dir, owner: owner.did, approvals, ledger, clock });
-  return { dir, clock, recorded, approvals, safeMode };
+  return { dir, clock, ledger, recorded, approvals, safeMode };
 }
 
 describe('safe mode', () => {
@@ -59,12 +59,12 @@ describe('safe mode', () => {
   });
 
   it('needs the owner key to leave, and survives a restart', async () => {
-    const { dir, recorded, safeMode, clock } = await setup();
+    const { dir, recorded, safeMode, clock, ledger } = await setup();
     await safeMode.enter({ signer: worker, reason: 'test' });
     await expect(safeMode.exit({ signer: worker, reason: 'let me out' })).rejects.toSatisfy(
       PolicyAuthorizationError.isInstance,
     );
-    const restarted = createSafeMode({ dir, owner: owner.did, clock });
+    const restarted = createSafeMode({ dir, owner: owner.did, clock, ledger });
     expect(restarted.isActive()).toBe(true);
     expect((await restarted.status()).active).toBe(true);
     await safeMode.exit({ signer: owner, reason: 'all clear' });

@@ -4,9 +4,7 @@ import type { Amount } from './amount';
 import type { ScopeKind } from './capability';
 
 /** The result of {@link normalizeScope}. */
-export type NormalizeScopeResult =
-  | { success: true; value: string }
-  | { success: false; reason: string };
+export type NormalizeScopeResult = { ok: true; value: string } | { ok: false; reason: string };
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 const hostPattern =
@@ -22,36 +20,36 @@ export function normalizeScope(
   raw: string,
 ): NormalizeScopeResult {
   if (controlCharacters.test(raw))
-    return { success: false, reason: 'scope contains control characters' };
+    return { ok: false, reason: 'scope contains control characters' };
   switch (kind) {
     case 'path': {
       if (raw.startsWith('!')) {
         return {
-          success: false,
+          ok: false,
           reason: `"${raw}": negated globs are not supported; write a deny rule instead`,
         };
       }
       let path = posix.normalize(raw);
       if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-      return { success: true, value: path };
+      return { ok: true, value: path };
     }
     case 'host': {
       const host = raw.toLowerCase();
       const match = hostPattern.exec(host);
       if (!match) {
         return {
-          success: false,
+          ok: false,
           reason: `"${raw}" is not a host (e.g. api.github.com, *.example.com or *)`,
         };
       }
       if (match[7] !== undefined && Number(match[7]) > 65535)
-        return { success: false, reason: `"${raw}": port out of range` };
-      return { success: true, value: host };
+        return { ok: false, reason: `"${raw}": port out of range` };
+      return { ok: true, value: host };
     }
     case 'command':
-      return { success: true, value: raw.trim().split(/\s+/).join(' ') };
+      return { ok: true, value: raw.trim().split(/\s+/).join(' ') };
     case 'generic':
-      return { success: true, value: raw };
+      return { ok: true, value: raw };
   }
 }
 

@@ -1,3 +1,4 @@
+import { escapeTerminalText } from '@karnel/core';
 import {
   APPROVAL_STATUSES,
   type ApprovalRequest,
@@ -8,18 +9,29 @@ import { ExitCode } from '../exit-codes';
 import type { CliContext } from '../output';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
-import { openPolicyDirectory, readOperatorKey } from './policy-dir';
+import {
+  openPolicyDirectory,
+  reportPolicyErrors,
+  requireOperatorKey,
+  toTerminalSafeJson,
+} from './policy-dir';
+
+/** Escapes text that came from a request, a file or an argument, for one line of output. */
+const safe = (text: string): string => escapeTerminalText(text);
 
 function parseOutputFormat(value: string | undefined): 'text' | 'json' {
   if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  throw new UsageError(`unknown format "${value}"; expected text or json`);
+  throw new UsageError(`unknown format "${safe(value)}"; expected text or json`);
 }
 
 function line(request: ApprovalRequest): string {
-  return `${request.id}  ${request.status.padEnd(9)}  ${request.actor}  ${request.capability}  expires ${request.expires_at}  ${request.reason}`;
+  return safe(
+    `${request.id}  ${request.status.padEnd(9)}  ${request.actor}  ${request.capability}  expires ${request.expires_at}  ${request.reason}`,
+  );
 }
 
 function details(request: ApprovalRequest): string {
+  const decision = request.decision;
   const rows = [
     `id:           ${request.id}`,
     `status:       ${request.status}`,
@@ -31,64 +43,80 @@ function details(request: ApprovalRequest): string {
     `requested at: ${request.requested_at}`,
     `expires at:   ${request.expires_at}`,
     `action hash:  ${request.action_hash}`,
-    ...(request.decision
+    ...(decision
       ? [
-          `decision:     ${request.decision.decision} by ${request.decision.signer} at ${request.decision.signed_at}${request.decision.comment ? ` (${request.decision.comment})` : ''}`,
+          `decision:     ${decision.decision} by ${decision.signer} at ${decision.signed_at}${decision.comment ? ` (${decision.comment})` : ''}`,
         ]
       : []),
     ...(request.used
       ? [`used:         ${request.used.at}${request.used.by ? ` by ${request.used.by}` : ''}`]
       : []),
     ...(request.closed ? [`closed:       ${request.closed.at}: ${request.closed.reason}`] : []),
-    'action:',
-    JSON.stringify(request.action, null, 2)
-      .split('\n')
-      .map((text) => `  ${text}`)
-      .join('\n'),
-  ];
-  return rows.join('\n');
+  ].map(safe);
+  // The action is the one whose hash is recorded (the queue refuses a copy that differs); its
+  // JSON escapes control characters inside strings, and keys are escaped here as well.
+  const action = toTerminalSafeJson(request.action)
+    .split('\n')
+    .map((text) => `  ${safe(text)}`);
+  return [...rows, 'action:', ...action].join('\n');
 }
 
 async function answer(
   context: CliContext,
   dir: string,
   id: string,
-  decision: 'approve' | 'deny',
+  decision: 'approve' | 'deny' | 'revoke',
   options: { key?: string; comment?: string },
 ) {
-  const signer = await readOperatorKey(options.key, true);
+  const signer = await requireOperatorKey(options.key);
   const policy = await openPolicyDirectory(dir, signer);
   try {
+    // get() checks the stored request against the ledger and its action against the recorded
+    // hash, so what is signed is what the ledger says was asked.
     const request = await policy.approvals.get(id);
     if (!request) {
-      context.output.err(`error: no approval request ${id} in ${dir}`);
+      context.output.err(`error: no approval request ${safe(id)} in ${safe(dir)}`);
       context.setExitCode(ExitCode.failure);
       return;
     }
-    const signed = signApprovalDecision(request, signer!, {
-      decision,
-      ...(options.comment !== undefined ? { comment: options.comment } : {}),
-    });
-    const result = await policy.approvals.decide(signed);
+    const result =
+      decision === 'revoke'
+        ? await policy.approvals.revoke(id, {
+            signer,
+            ...(options.comment !== undefined ? { reason: options.comment } : {}),
+          })
+        : await policy.approvals.decide(
+            signApprovalDecision(request, signer, {
+              decision,
+              ...(options.comment !== undefined ? { comment: options.comment } : {}),
+            }),
+          );
     if (!result.ok) {
-      context.output.err(`error: ${decision} refused (${result.code}): ${result.reason}`);
+      context.output.err(safe(`error: ${decision} refused (${result.code}): ${result.reason}`));
       context.setExitCode(ExitCode.failure);
       return;
     }
-    context.output.out(
-      `${decision === 'approve' ? 'approved' : 'denied'} ${id} (${request.capability}) as ${signer!.did}`,
-    );
+    const done = { approve: 'approved', deny: 'denied', revoke: 'revoked' }[decision];
+    context.output.out(safe(`${done} ${id} (${request.capability}) as ${signer.did}`));
   } finally {
     await policy.ledger.close();
   }
 }
 
-/** Registers `karnel approvals list|show|approve|deny`. */
+const descriptions = {
+  approve:
+    'Approve a pending request: signs its id, requester, capability, action hash and expiry with your key. Exits 1 if the key is not authorised, the request is not pending, or its stored copy disagrees with the ledger.',
+  deny: 'Deny a pending request, with a signature. Exits 1 if the key is not authorised or the request is not pending.',
+  revoke:
+    'Withdraw a pending or approved, unused request; recorded in the ledger, signed with your key. Exits 1 if the key is not authorised.',
+} as const;
+
+/** Registers `karnel approvals list|show|approve|deny|revoke`. */
 export const registerApprovalsCommand: RegisterCommand = (program, context) => {
   const approvals = program
     .command('approvals')
     .description(
-      'Review the approval queue of an agent or group: list, show, and approve or deny requests with a signature.',
+      'Review the approval queue of an agent or group: list, show, and approve, deny or revoke requests with a signature. The ledger is the record; a tampered request file is refused.',
     );
 
   approvals
@@ -108,24 +136,26 @@ export const registerApprovalsCommand: RegisterCommand = (program, context) => {
         !APPROVAL_STATUSES.includes(options.status as ApprovalStatus)
       ) {
         throw new UsageError(
-          `unknown status "${options.status}"; expected one of ${APPROVAL_STATUSES.join(', ')}, all`,
+          `unknown status "${safe(options.status)}"; expected one of ${APPROVAL_STATUSES.join(', ')}, all`,
         );
       }
-      const policy = await openPolicyDirectory(dir);
-      try {
-        const requests = await policy.approvals.list(
-          options.status === 'all' ? {} : { status: options.status as ApprovalStatus },
-        );
-        if (format === 'json') context.output.out(JSON.stringify({ approvals: requests }, null, 2));
-        else
-          context.output.out(
-            requests.length === 0
-              ? `no ${options.status === 'all' ? '' : `${options.status} `}approval requests`
-              : requests.map(line).join('\n'),
+      await reportPolicyErrors(context, async () => {
+        const policy = await openPolicyDirectory(dir);
+        try {
+          const requests = await policy.approvals.list(
+            options.status === 'all' ? {} : { status: options.status as ApprovalStatus },
           );
-      } finally {
-        await policy.ledger.close();
-      }
+          if (format === 'json') context.output.out(toTerminalSafeJson({ approvals: requests }));
+          else
+            context.output.out(
+              requests.length === 0
+                ? `no ${options.status === 'all' ? '' : `${options.status} `}approval requests`
+                : requests.map(line).join('\n'),
+            );
+        } finally {
+          await policy.ledger.close();
+        }
+      });
     });
 
   approvals
@@ -136,34 +166,37 @@ export const registerApprovalsCommand: RegisterCommand = (program, context) => {
     .option('-f, --format <format>', 'output format: text or json', 'text')
     .action(async (dir: string, id: string, options: { format?: string }) => {
       const format = parseOutputFormat(options.format);
-      const policy = await openPolicyDirectory(dir);
-      try {
-        const request = await policy.approvals.get(id);
-        if (!request) {
-          context.output.err(`error: no approval request ${id} in ${dir}`);
-          context.setExitCode(ExitCode.failure);
-          return;
+      await reportPolicyErrors(context, async () => {
+        const policy = await openPolicyDirectory(dir);
+        try {
+          const request = await policy.approvals.get(id);
+          if (!request) {
+            context.output.err(`error: no approval request ${safe(id)} in ${safe(dir)}`);
+            context.setExitCode(ExitCode.failure);
+            return;
+          }
+          context.output.out(format === 'json' ? toTerminalSafeJson(request) : details(request));
+        } finally {
+          await policy.ledger.close();
         }
-        context.output.out(format === 'json' ? JSON.stringify(request, null, 2) : details(request));
-      } finally {
-        await policy.ledger.close();
-      }
+      });
     });
 
-  for (const decision of ['approve', 'deny'] as const) {
+  for (const decision of ['approve', 'deny', 'revoke'] as const) {
     approvals
       .command(decision)
-      .description(
-        decision === 'approve'
-          ? 'Approve a pending request: signs its id and action hash with your key. Exits 1 if the key is not authorised or the request is not pending.'
-          : 'Deny a pending request, with a signature. Exits 1 if the key is not authorised or the request is not pending.',
-      )
+      .description(descriptions[decision])
       .argument('<dir>', 'the agent or group directory')
       .argument('<id>', 'the request id (apr_…)')
       .option('-k, --key <file>', 'your private key file (default: $KARNEL_KEY_FILE)')
-      .option('-m, --comment <text>', 'a comment recorded with the decision')
+      .option(
+        '-m, --comment <text>',
+        decision === 'revoke'
+          ? 'why, recorded with the revocation'
+          : 'a comment recorded with the decision',
+      )
       .action((dir: string, id: string, options: { key?: string; comment?: string }) =>
-        answer(context, dir, id, decision, options),
+        reportPolicyErrors(context, () => answer(context, dir, id, decision, options)),
       );
   }
 };

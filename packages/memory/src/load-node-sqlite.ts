@@ -27,7 +27,7 @@ export function loadNodeSqlite(): NodeSqlite {
           (warning instanceof Error ? warning.name : undefined));
     const text = warning instanceof Error ? warning.message : String(warning);
     if (type === 'ExperimentalWarning' && /SQLite/i.test(text)) return;
-    return (emitWarning as (...values: unknown[]) => void).call(process, warning, ...rest);
+    (emitWarning as (...values: unknown[]) => void).call(process, warning, ...rest);
   } as typeof process.emitWarning;
   let module: NodeSqlite | undefined;
   try {

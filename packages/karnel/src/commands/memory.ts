@@ -19,6 +19,7 @@ interface StoreOptions {
   ollamaHost?: string;
   role?: string;
   create?: boolean;
+  filesRecords?: 'refuse' | 'ignore';
 }
 
 const SEARCH_MODES = ['auto', 'full-text', 'vector', 'hybrid'] as const;
@@ -339,7 +340,9 @@ Example (move a group from the files backend to LanceDB):
       'after',
       `
 What the memory already has is skipped, so importing twice changes nothing. An export with any
-error is refused as a whole.
+error is refused as a whole. Importing into --backend sqlite or lancedb in a folder the files
+backend wrote moves that memory in place (the other commands refuse such a folder, since the
+backend would not see the files' records).
 `,
     )
     .action(
@@ -353,7 +356,23 @@ error is refused as a whole.
         if (from !== 'karnel' && from !== 'plur')
           throw new UsageError(`unknown --from "${safe(from)}"; expected karnel or plur`);
         const { importMemory, importPlurEngrams, readMemoryExport } = await loadMemory();
-        const store = await openStore(dir, options, context);
+        // The file is read before the memory is opened: a refused file creates nothing.
+        const content =
+          from === 'karnel'
+            ? await readMemoryExport(resolve(file), { displayPath: file })
+            : undefined;
+        if (
+          content &&
+          (!content.header || content.diagnostics.some((d) => d.severity === 'error'))
+        ) {
+          printDiagnostics(context.output, content.diagnostics, format);
+          context.output.err(`refused ${safe(file)}: it has errors, and nothing was imported`);
+          context.setExitCode(ExitCode.failure);
+          return;
+        }
+        // Importing fills the chosen backend on purpose, so a folder the files backend wrote is
+        // accepted here (moving a memory to another backend in place).
+        const store = await openStore(dir, { ...options, filesRecords: 'ignore' }, context);
         try {
           if (from === 'plur') {
             const result = await importPlurEngrams(store, resolve(file), { displayPath: file });
@@ -365,8 +384,7 @@ error is refused as a whole.
               context.setExitCode(ExitCode.failure);
             return;
           }
-          const content = await readMemoryExport(resolve(file), { displayPath: file });
-          const { report, diagnostics } = await importMemory(store, content);
+          const { report, diagnostics } = await importMemory(store, content!);
           printDiagnostics(context.output, diagnostics, format);
           if (!report) {
             context.output.err(`refused ${safe(file)}: it has errors, and nothing was imported`);
@@ -423,6 +441,7 @@ async function openStore(
     dir: memoryDir,
     group,
     onDiagnostic: (diagnostic: Diagnostic) => context.output.err(formatDiagnostic(diagnostic)),
+    ...(options.filesRecords ? { filesRecords: options.filesRecords } : {}),
     ...(embedder ? { embedder } : {}),
     ...(options.role ? { writer: { role: options.role } } : {}),
   });
@@ -494,7 +513,8 @@ async function resolveMemoryDir(
     group = value.group !== undefined;
   }
   const memoryKind = await kindOf(memoryDir);
-  if (memoryKind === 'file') throw problem(`${safe(memoryDir)} is a file; expected a memory folder`);
+  if (memoryKind === 'file')
+    throw problem(`${safe(memoryDir)} is a file; expected a memory folder`);
   if (memoryKind === 'missing') {
     if (!create)
       throw problem(

@@ -82,6 +82,8 @@ class FilesState {
   readonly #episodes: StoredEpisode[] = [];
   readonly #episodeIds = new Set<string>();
   #episodeIndex: Bm25Index<number> | undefined;
+  /** Whether this store has read the log once, so that damage in it has been reported. */
+  #episodesRead = false;
 
   readonly #itemTail: JsonLinesTail;
   readonly #items = new Map<string, SemanticItem>();
@@ -105,8 +107,10 @@ class FilesState {
     await appendJsonLines(
       this.#layout.episodic,
       async () => {
+        // The first append reads the log once, so that a damaged line in it is reported even
+        // by a store that only appends; later appends read it only to check chosen ids.
+        if (select || !this.#episodesRead) await this.#refreshEpisodes();
         if (select) {
-          await this.#refreshEpisodes();
           written = select(
             new Set(episodes.map((episode) => episode.id).filter((id) => this.#episodeIds.has(id))),
           );
@@ -224,6 +228,7 @@ class FilesState {
   }
 
   async #refreshEpisodes(): Promise<void> {
+    this.#episodesRead = true;
     for (const line of await this.#episodeTail.readNew()) {
       const { value } = line;
       if (!isStoredEpisode(value)) {

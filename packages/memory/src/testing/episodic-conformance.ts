@@ -8,7 +8,7 @@ import { type MemoryStoreFactory, useConformanceContext } from './conformance-co
 export function describeEpisodicConformance(backend: string, factory: MemoryStoreFactory): void {
   describe(`${backend} conforms to the Memory Interface: episodic tier`, () => {
     const context = useConformanceContext(factory);
-    const { openStore, directories } = context;
+    const { openStore } = context;
     let clock: ManualClock;
     const start = () => {
       clock = context.start();

@@ -10,7 +10,7 @@ import { type MemoryStoreFactory, useConformanceContext } from './conformance-co
 export function describeSemanticConformance(backend: string, factory: MemoryStoreFactory): void {
   describe(`${backend} conforms to the Memory Interface: semantic tier`, () => {
     const context = useConformanceContext(factory);
-    const { openStore, directories } = context;
+    const { openStore } = context;
     let clock: ManualClock;
     const start = () => {
       clock = context.start();

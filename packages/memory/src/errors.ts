@@ -129,16 +129,28 @@ export class MissingPeerDependencyError extends KarnelError {
 
 const sqliteMarker = Symbol.for('karnel.error.SqliteUnavailableError');
 
-/** The SQLite backend was used on a Node.js without `node:sqlite` (before 22.13, or disabled). */
+/**
+ * The SQLite backend was used on a Node.js without a usable `node:sqlite`: before 22.13 it is
+ * missing (or, behind `--experimental-sqlite`, built without FTS5), or it was disabled.
+ */
 export class SqliteUnavailableError extends KarnelError {
   private readonly [sqliteMarker] = true;
   /** The running Node.js version. */
   readonly nodeVersion: string;
 
-  constructor({ nodeVersion }: { nodeVersion: string }) {
+  constructor({
+    nodeVersion,
+    reason = `node:sqlite is not available in Node ${nodeVersion}`,
+    cause,
+  }: {
+    nodeVersion: string;
+    reason?: string;
+    cause?: unknown;
+  }) {
     super({
       name: 'SqliteUnavailableError',
-      message: `the SQLite backend needs Node 22.13 or newer (node:sqlite is not available in Node ${nodeVersion}); upgrade Node, or use the files backend`,
+      message: `the SQLite backend needs Node 22.13 or newer (${reason}); upgrade Node, or use the files backend`,
+      cause,
     });
     this.nodeVersion = nodeVersion;
   }

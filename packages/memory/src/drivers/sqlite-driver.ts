@@ -5,6 +5,7 @@ import { UnsupportedVersionError } from '@karnel/core';
 import type { Embedder } from '../embedder';
 import type { Episode } from '../episode';
 import type { CompiledEpisodeQuery } from '../episode-query';
+import { SqliteUnavailableError } from '../errors';
 import { loadNodeSqlite } from '../load-node-sqlite';
 import type {
   EpisodeAppendOptions,
@@ -379,7 +380,18 @@ class SqliteState {
       );
       database.exec('BEGIN IMMEDIATE');
       try {
-        database.exec(schema);
+        try {
+          database.exec(schema);
+        } catch (error) {
+          // Node 22.12's node:sqlite (behind --experimental-sqlite) was built without FTS5.
+          if (/no such module: fts5/i.test(String((error as Error).message)))
+            throw new SqliteUnavailableError({
+              nodeVersion: process.versions.node,
+              reason: `the SQLite in Node ${process.versions.node} has no FTS5`,
+              cause: error,
+            });
+          throw error;
+        }
         const row = database
           .prepare("SELECT value FROM karnel_meta WHERE key = 'schema_version'")
           .get() as { value: string } | undefined;

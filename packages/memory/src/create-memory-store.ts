@@ -43,8 +43,12 @@ import { StrategicStore } from './strategic-store';
 import type { StrategicUpdate } from './strategic-update';
 import { queryWords } from './tokenize';
 
-/** Options of {@link createMemoryStore}: the driver, and what every store accepts. */
-export interface CreateMemoryStoreOptions extends Omit<MemoryStoreOptions, 'dir'> {
+/**
+ * Options of {@link createMemoryStore}: the driver, and what every store accepts. The folder is
+ * the driver's (`driver.dir`), and so is reporting damaged records (each driver that reads files
+ * takes its own `onDiagnostic`).
+ */
+export interface CreateMemoryStoreOptions extends Omit<MemoryStoreOptions, 'dir' | 'onDiagnostic'> {
   /** The storage driver (`createFilesDriver`, `createSqliteDriver`, `createLanceDriver`, or your own). */
   driver: MemoryDriver;
 }

@@ -68,6 +68,7 @@ try {
     'docs/s',
     'search p50',
     'search p95',
+    '+episodes p50',
     'recall@10',
     'RSS',
     'max RSS',
@@ -79,6 +80,7 @@ try {
     Math.round(result.documentRate).toLocaleString('en-US'),
     `${result.p50.toFixed(2)} ms`,
     `${result.p95.toFixed(2)} ms`,
+    result.bothP50 === undefined ? '—' : `${result.bothP50.toFixed(2)} ms`,
     `${(result.recall * 100).toFixed(1)}%`,
     megabytes(result.rss),
     megabytes(result.maxRss),
@@ -96,7 +98,7 @@ try {
   console.log(format(header));
   for (const line of table) console.log(format(line));
   console.log(
-    `episodes/s: ${episodeCount.toLocaleString('en-US')} episodic entries appended in batches of ${batchSize}, each batch durable before the next; docs/s: the READMEs written to the semantic tier; search: k = ${k}, one query per package; RSS after the run, max RSS over it, JS heap after a GC.`,
+    `episodes/s: ${episodeCount.toLocaleString('en-US')} episodic entries appended in batches of ${batchSize}, each batch durable before the next; docs/s: the READMEs written to the semantic tier; search: k = ${k}, one query per package, semantic tier only; +episodes: the default search, which also ranks the episodes (the hybrid row stores none); RSS after the run, max RSS over it, JS heap after a GC.`,
   );
 } finally {
   await rm(root, { recursive: true, force: true });
@@ -171,6 +173,7 @@ async function runRow(row, { documents, sentences }, dir) {
   const episodeAt = (index) => new Date(Date.UTC(2026, 0, 1) + index * 1000).toISOString();
   const episodeText = (index) => sentences[index % sentences.length];
   const latencies = [];
+  const bothTiers = [];
   let found = 0;
   let episodeRate;
   let documentRate;
@@ -258,25 +261,35 @@ async function runRow(row, { documents, sentences }, dir) {
     );
     documentRate = (documents.length / (performance.now() - started)) * 1000;
     const byId = new Map(items.map((item, index) => [item.id, documents[index].name]));
-    await store.search('warm up', { k }); // builds in-memory indexes and opens tables outside the timing
+    // builds in-memory indexes and opens tables outside the timing
+    await store.search('warm up', { k });
     for (const document of documents) {
       const begun = performance.now();
-      const result = await store.search(document.description, { k });
+      // The semantic tier alone, as the raw FTS5 row searches one table.
+      const result = await store.search(document.description, { k, tiers: ['semantic'] });
       latencies.push(performance.now() - begun);
       if (result.hits.some((hit) => byId.get(hit.item.id) === document.name)) found++;
+    }
+    // The default search also ranks the episodes (the 100,000 above): its cost, on the same queries.
+    for (const document of documents) {
+      const begun = performance.now();
+      await store.search(document.description, { k });
+      bothTiers.push(performance.now() - begun);
     }
     await store.close();
   }
   globalThis.gc?.();
   const usage = process.memoryUsage();
   latencies.sort((a, b) => a - b);
-  const percentile = (p) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  bothTiers.sort((a, b) => a - b);
+  const percentile = (p, list = latencies) =>
+    list[Math.min(list.length - 1, Math.floor((p / 100) * list.length))];
   return {
     episodeRate,
     documentRate,
     p50: percentile(50),
     p95: percentile(95),
+    bothP50: bothTiers.length > 0 ? percentile(50, bothTiers) : undefined,
     recall: found / documents.length,
     rss: usage.rss,
     heapUsed: usage.heapUsed,

@@ -1,7 +1,15 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // One entry per public subpath; the heavy peers (LanceDB, Arrow, Ollama, the AI SDK, vitest)
+  // are imported only by their own entries, or lazily, never by the main entry.
+  entry: {
+    index: 'src/index.ts',
+    lancedb: 'src/lancedb/index.ts',
+    ollama: 'src/ollama/index.ts',
+    ai: 'src/ai/index.ts',
+    testing: 'src/testing/index.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

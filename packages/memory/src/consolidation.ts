@@ -1,4 +1,5 @@
 import { InvalidArgumentError, isRfc3339 } from '@karnel/core';
+import { assertMemoryStore } from './assert-memory-store';
 import { derivedId } from './derived-id';
 import { CONSOLIDATION_KIND, type Episode } from './episode';
 import type { MemoryStore } from './memory-store';
@@ -71,6 +72,7 @@ export async function consolidateEpisodes({
   kinds,
   groupBy = () => '',
 }: ConsolidateEpisodesOptions): Promise<ConsolidationReport> {
+  assertMemoryStore(store);
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InvalidArgumentError({
       argument: 'batchSize',
@@ -140,6 +142,7 @@ export async function listUnconsolidatedEpisodes(
   store: MemoryStore,
   { before, kinds }: ListUnconsolidatedOptions = {},
 ): Promise<Episode[]> {
+  assertMemoryStore(store);
   if (typeof before === 'string' && !isRfc3339(before)) {
     throw new InvalidArgumentError({
       argument: 'before',

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@karnel/core';
+import { assertMemoryStore } from './assert-memory-store';
 import type { Episode } from './episode';
 import type { MemoryStore, SearchFilter, SearchMode } from './memory-store';
 import type { Hypothesis, StrategicMemory } from './strategic-memory';
@@ -95,6 +96,7 @@ export async function assembleContext({
   shares = {},
   skipRetiredHypotheses = true,
 }: AssembleContextOptions): Promise<AssembledContext> {
+  assertMemoryStore(store);
   if (!Number.isFinite(budgetTokens) || budgetTokens < 0) {
     throw new InvalidArgumentError({
       argument: 'budgetTokens',
@@ -118,7 +120,7 @@ export async function assembleContext({
   const [strategic, search, episodes] = await Promise.all([
     store.readStrategic(),
     semanticHits > 0 && task.trim() !== ''
-      ? store.search(task, { k: semanticHits, filter })
+      ? store.search(task, { k: semanticHits, filter, tiers: ['semantic'] })
       : undefined,
     recentEpisodes > 0
       ? store.readEpisodes({ order: 'desc', limit: recentEpisodes })

@@ -1,22 +1,8 @@
-import { type EmbeddingModel, embed, embedMany } from 'ai';
+import { UnsupportedVersionError } from '@karnel/core';
+import { type MemoryEmbeddingModel, SUPPORTED_EMBEDDING_MODEL_VERSIONS } from './embedding-model';
+import { EmbeddingFailedError } from './errors';
 import type { MemoryCapabilities } from './memory-store';
 import { normalizeVector } from './vector-math';
-
-/**
- * The embedding models memory accepts: any AI SDK embedding model (`EmbeddingModel` from
- * `ai`), such as `createOllamaEmbeddingModel(…)`, a provider's `textEmbeddingModel(…)`, or
- * `createHashingEmbeddingModel()` for tests and offline use.
- */
-export type MemoryEmbeddingModel = EmbeddingModel;
-
-/** The AI SDK's version 4 embedding model type, which the models in this package implement. */
-export type EmbeddingModelV4 = Extract<
-  EmbeddingModel,
-  {
-    /** The AI SDK's embedding model specification version. */
-    readonly specificationVersion: 'v4';
-  }
->;
 
 /** An embedding model wrapped for memory: unit-length float32 vectors, one id to key caches by. */
 export interface Embedder {
@@ -30,41 +16,75 @@ export interface Embedder {
 
 /** The id memory files and tables record for `model`: `provider:modelId`. */
 export function embedderId(model: MemoryEmbeddingModel): string {
-  return typeof model === 'string' ? model : `${model.provider}:${model.modelId}`;
+  return `${model.provider}:${model.modelId}`;
 }
 
 /**
- * Wraps an AI SDK embedding model with `embed` and `embedMany` (which batch and retry as the
- * model allows) and normalises every vector, so cosine similarity is a dot product.
+ * Wraps an embedding model: splits the texts into the batches the model accepts (in parallel
+ * when it allows), normalises every vector so cosine similarity is a dot product, and turns a
+ * failure into an {@link EmbeddingFailedError} that names the model.
+ *
+ * @throws {UnsupportedVersionError} for a model of a specification version memory does not know.
  */
-export function createEmbedder(
-  model: MemoryEmbeddingModel,
-  { maxRetries = 2 }: { maxRetries?: number } = {},
-): Embedder {
+export function createEmbedder(model: MemoryEmbeddingModel): Embedder {
+  if (
+    !(SUPPORTED_EMBEDDING_MODEL_VERSIONS as readonly string[]).includes(model.specificationVersion)
+  ) {
+    throw new UnsupportedVersionError({
+      version: String(model.specificationVersion),
+      supported: [...SUPPORTED_EMBEDDING_MODEL_VERSIONS],
+      what: 'embedding model specification',
+    });
+  }
+  const id = embedderId(model);
+  const embed = async (texts: readonly string[]): Promise<Float32Array[]> => {
+    if (texts.length === 0) return [];
+    try {
+      const limit = (await model.maxEmbeddingsPerCall) ?? Number.POSITIVE_INFINITY;
+      const size = Number.isFinite(limit) && limit >= 1 ? Math.floor(limit) : texts.length;
+      const batches: string[][] = [];
+      for (let start = 0; start < texts.length; start += size)
+        batches.push(texts.slice(start, start + size));
+      const parallel = (await model.supportsParallelCalls) ?? false;
+      const results: number[][][] = [];
+      if (parallel) {
+        const all = await Promise.all(batches.map((values) => model.doEmbed({ values })));
+        for (const result of all) results.push(result.embeddings);
+      } else {
+        for (const values of batches) results.push((await model.doEmbed({ values })).embeddings);
+      }
+      const vectors = results.flat();
+      if (vectors.length !== texts.length)
+        throw new Error(`returned ${vectors.length} vector(s) for ${texts.length} text(s)`);
+      return vectors.map((vector) => normalizeVector(vector));
+    } catch (error) {
+      if (EmbeddingFailedError.isInstance(error)) throw error;
+      throw new EmbeddingFailedError({ embedder: id, cause: error });
+    }
+  };
   return {
-    id: embedderId(model),
-    async embedDocuments(texts) {
-      if (texts.length === 0) return [];
-      const { embeddings } = await embedMany({ model, values: [...texts], maxRetries });
-      return embeddings.map((vector) => normalizeVector(vector));
-    },
+    id,
+    embedDocuments: embed,
     async embedQuery(text) {
-      const { embedding } = await embed({ model, value: text, maxRetries });
-      return normalizeVector(embedding);
+      const [vector] = await embed([text]);
+      return vector!;
     },
   };
 }
 
 /**
- * What a store that searches full text, and by vector when it has `embedder`, can do. Shared by
- * every backend, since each has full-text search and gains vector and hybrid search with an
- * embedder.
+ * What a store can do: full text always; vector and hybrid search when it has `embedder` and its
+ * driver can store vectors.
  */
-export function searchCapabilities(embedder: Embedder | undefined): MemoryCapabilities {
+export function searchCapabilities(
+  embedder: Embedder | undefined,
+  driverSearchesVectors: boolean,
+): MemoryCapabilities {
+  const vector = embedder !== undefined && driverSearchesVectors;
   return {
     fullText: true,
-    vector: embedder !== undefined,
-    hybrid: embedder !== undefined,
-    ...(embedder ? { embedder: embedder.id } : {}),
+    vector,
+    hybrid: vector,
+    ...(vector ? { embedder: embedder.id } : {}),
   };
 }

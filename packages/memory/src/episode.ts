@@ -42,8 +42,16 @@ export const episodeSchema = z.strictObject({
   at: timestampSchema,
   /** What sort of event it is (`run.completed`, `publication`, `note` …). */
   kind: episodeKindSchema,
-  /** A human-readable account; this is what full-text search reads. */
-  text: z.string(),
+  /** A human-readable account; this is what full-text search reads. Never blank. */
+  text: z.string().superRefine((value, context) => {
+    if (value.trim() === '') {
+      context.addIssue({
+        code: 'custom',
+        message: 'an episode needs text: an empty account records nothing and cannot be found',
+        params: { diagnosticCode: 'memory/empty-episode' },
+      });
+    }
+  }),
   /** Who recorded it: a role (`strategist`) or an agent id. */
   actor: z.string().min(1).optional(),
   /** References to the evidence: ledger entries (`ledger/runs/run_…`), other episodes, URLs. */
@@ -83,7 +91,7 @@ export interface EpisodeInput {
 /**
  * Turns an {@link EpisodeInput} into a complete, validated {@link Episode}.
  *
- * @throws {InvalidArgumentError} when the input is not a valid episode.
+ * @throws {InvalidArgumentError} when the input is not a valid episode (a blank `text` included).
  */
 export function createEpisode(input: EpisodeInput, clock: Clock): Episode {
   const at =
@@ -120,6 +128,7 @@ function isPlainEpisode(candidate: Record<string, unknown>): boolean {
     typeof kind === 'string' &&
     EPISODE_KIND_PATTERN.test(kind) &&
     typeof text === 'string' &&
+    text.trim() !== '' &&
     (actor === undefined || (typeof actor === 'string' && actor.length > 0)) &&
     (sources === undefined || isListOfNames(sources)) &&
     (tags === undefined || isListOfNames(tags))

@@ -27,7 +27,10 @@ describe('createHashingEmbeddingModel', () => {
     expect(embedder.id).toBe('karnel:hashing-256');
   });
 
-  it('refuses too few dimensions', () => {
-    expect(() => createHashingEmbeddingModel({ dimensions: 4 })).toThrow(/at least 8/);
+  it('refuses too few or too many dimensions (the bound keeps a command-line size from exhausting memory)', () => {
+    expect(() => createHashingEmbeddingModel({ dimensions: 4 })).toThrow(/from 8 to 4096/);
+    expect(() => createHashingEmbeddingModel({ dimensions: 4097 })).toThrow(/from 8 to 4096/);
+    expect(() => createHashingEmbeddingModel({ dimensions: 1e9 })).toThrow(/from 8 to 4096/);
+    expect(createHashingEmbeddingModel({ dimensions: 4096 }).modelId).toBe('hashing-4096');
   });
 });

@@ -1,11 +1,21 @@
 import { InvalidArgumentError } from '@karnel/core';
-import type { EmbeddingModelV4 } from './embedder';
+import type { EmbeddingModelV4 } from './embedding-model';
 import { tokenize } from './tokenize';
 import { normalizeVector } from './vector-math';
 
+/** The shortest vectors {@link createHashingEmbeddingModel} makes. */
+export const MIN_HASHING_DIMENSIONS = 8;
+
+/**
+ * The longest vectors {@link createHashingEmbeddingModel} makes: a bound on the memory one
+ * vector (and every stored copy of it) may take, since the length often comes from a command
+ * line. 4096 is longer than any learned model's vectors in common use.
+ */
+export const MAX_HASHING_DIMENSIONS = 4096;
+
 /** Options of {@link createHashingEmbeddingModel}. */
 export interface HashingEmbeddingModelOptions {
-  /** Length of the vectors. Default 256. */
+  /** Length of the vectors: an integer from 8 to 4096. Default 256. */
   dimensions?: number;
 }
 
@@ -17,15 +27,21 @@ export interface HashingEmbeddingModelOptions {
  * to run memory fully offline; use a learned model (Ollama, a provider) for semantic recall.
  *
  * Implements the AI SDK's embedding model interface, so it goes wherever one is accepted.
+ *
+ * @throws {InvalidArgumentError} for `dimensions` outside 8 to 4096.
  */
 export function createHashingEmbeddingModel({
   dimensions = 256,
 }: HashingEmbeddingModelOptions = {}): EmbeddingModelV4 {
-  if (!Number.isInteger(dimensions) || dimensions < 8) {
+  if (
+    !Number.isInteger(dimensions) ||
+    dimensions < MIN_HASHING_DIMENSIONS ||
+    dimensions > MAX_HASHING_DIMENSIONS
+  ) {
     throw new InvalidArgumentError({
       argument: 'dimensions',
       value: dimensions,
-      message: 'must be an integer of at least 8',
+      message: `must be an integer from ${MIN_HASHING_DIMENSIONS} to ${MAX_HASHING_DIMENSIONS}`,
     });
   }
   return {

@@ -1,3 +1,4 @@
+export { assertMemoryStore } from './assert-memory-store';
 export {
   type CondenseEpisodes,
   type ConsolidateEpisodesOptions,
@@ -22,12 +23,27 @@ export {
   type MemoryBackend,
 } from './create-memory';
 export {
-  createEmbedder,
-  type Embedder,
+  type CreateMemoryStoreOptions,
+  createMemoryStore,
+  SUPPORTED_DRIVER_VERSIONS,
+} from './create-memory-store';
+export { createFilesDriver, type FilesDriverOptions } from './drivers/files-driver';
+export { createSqliteDriver, type SqliteDriverOptions } from './drivers/sqlite-driver';
+export { createEmbedder, type Embedder, embedderId } from './embedder';
+export {
+  createEmbeddingModelFromSpec,
+  EMBEDDER_SPEC_SYNTAX,
+  type EmbedderSpec,
+  type EmbedderSpecOptions,
+  parseEmbedderSpec,
+} from './embedder-spec';
+export {
+  type EmbeddingCallOptions,
+  type EmbeddingCallResult,
   type EmbeddingModelV4,
-  embedderId,
   type MemoryEmbeddingModel,
-} from './embedder';
+  SUPPORTED_EMBEDDING_MODEL_VERSIONS,
+} from './embedding-model';
 export {
   CONSOLIDATION_KIND,
   createEpisode,
@@ -37,20 +53,44 @@ export {
   episodeKindSchema,
   episodeSchema,
 } from './episode';
-export { EmbedderRequiredError, StrategicWriteDeniedError } from './errors';
+export type { CompiledEpisodeQuery } from './episode-query';
+export {
+  EmbedderRequiredError,
+  EmbeddingFailedError,
+  MemoryLayoutConflictError,
+  MissingPeerDependencyError,
+  SqliteUnavailableError,
+  StrategicWriteDeniedError,
+} from './errors';
 export { createFileMemory, type FileMemoryOptions } from './file-memory';
 export {
   createHashingEmbeddingModel,
   type HashingEmbeddingModelOptions,
+  MAX_HASHING_DIMENSIONS,
+  MIN_HASHING_DIMENSIONS,
 } from './hashing-embedding-model';
-export { createLanceMemory, type LanceMemoryOptions } from './lance-memory';
+export type { MemoryDiagnostic, MemoryDiagnosticCode } from './memory-diagnostic-code';
+export type {
+  DiagnosticListener,
+  EpisodeAppendOptions,
+  EpisodicLog,
+  MemoryDriver,
+  MemoryDriverFlags,
+  RankedEpisode,
+  RankedItem,
+  RankedSearchOptions,
+  SemanticIndex,
+  VectorSearchRequest,
+} from './memory-driver';
 export { type MemoryLayout, memoryLayout } from './memory-layout';
 export type { MemoryStoreOptions } from './memory-options';
 export type {
   AppendEpisodesOptions,
+  EpisodeHit,
   EpisodeQuery,
   MemoryCapabilities,
   MemoryStore,
+  MemoryTier,
   MemoryWriter,
   SearchFilter,
   SearchHit,
@@ -73,10 +113,6 @@ export {
   readMemoryExport,
 } from './memory-transfer';
 export {
-  createOllamaEmbeddingModel,
-  type OllamaEmbeddingModelOptions,
-} from './ollama-embedding-model';
-export {
   importPlurEngrams,
   PLUR_ENGRAM_KIND,
   type PlurEngram,
@@ -85,7 +121,7 @@ export {
   type ReadPlurEngramsOptions,
   readPlurEngrams,
 } from './plur-engrams';
-export { FULL_TEXT_ONLY_NOTICE } from './search-support';
+export { FULL_TEXT_ONLY_NOTICE, MAX_SEARCH_K, NO_SEARCHABLE_WORDS_NOTICE } from './search-support';
 export {
   createSemanticItem,
   type SemanticItem,

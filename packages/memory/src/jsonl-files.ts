@@ -1,30 +1,42 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { syncFolder, withFileLock } from '@karnel/core';
+import { createDiagnostic, type Diagnostic, syncFolder, withFileLock } from '@karnel/core';
+
+/** One complete line read by {@link JsonLinesTail}. */
+export interface TailLine {
+  /** 1-based line number in the file. */
+  readonly line: number;
+  /** The parsed value. */
+  readonly value: unknown;
+}
 
 /**
  * Reads a JSON Lines file incrementally: each call returns the complete lines added since the
  * previous one. A last line without its newline is an append still in progress (or cut short
- * by a crash) and is left for later, so a reader never sees half a record.
+ * by a crash) and is left for later, so a reader never sees half a record. A complete line that
+ * is not JSON is skipped and reported to `report` with its line and column.
  */
 export class JsonLinesTail {
   readonly path: string;
+  readonly #report: (diagnostic: Diagnostic) => void;
   #offset = 0;
+  #lines = 0;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
+  constructor(path: string, report: (diagnostic: Diagnostic) => void) {
     this.path = path;
+    this.#report = report;
   }
 
-  /** The values of the complete lines appended since the last call; lines that are not JSON are skipped. */
-  readNew(): Promise<unknown[]> {
+  /** The complete lines appended since the last call. */
+  readNew(): Promise<TailLine[]> {
     // One read at a time: two overlapping reads would both start at the same offset.
     const next = this.#queue.then(() => this.#read());
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #read(): Promise<unknown[]> {
+  async #read(): Promise<TailLine[]> {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.path, 'r');
@@ -35,7 +47,12 @@ export class JsonLinesTail {
     try {
       const { size } = await handle.stat();
       const start = this.#offset;
-      if (size <= start) return [];
+      if (size < start) {
+        // The file was cut (a torn tail removed by a writer): lines before the cut are unchanged.
+        this.#offset = size;
+        return [];
+      }
+      if (size === start) return [];
       const buffer = Buffer.alloc(size - start);
       let filled = 0;
       while (filled < buffer.length) {
@@ -52,13 +69,22 @@ export class JsonLinesTail {
       const end = buffer.lastIndexOf(0x0a, filled - 1);
       if (end < 0) return [];
       this.#offset = start + end + 1;
-      const values: unknown[] = [];
-      for (const line of buffer.toString('utf8', 0, end).split('\n')) {
-        if (line.trim() === '') continue;
+      const values: TailLine[] = [];
+      for (const text of buffer.toString('utf8', 0, end).split('\n')) {
+        const line = ++this.#lines;
+        if (text.trim() === '') continue;
         try {
-          values.push(JSON.parse(line));
-        } catch {
-          // A corrupt line is reported by validateMemoryDir; readers skip it.
+          values.push({ line, value: JSON.parse(text) });
+        } catch (error) {
+          this.#report(
+            createDiagnostic({
+              file: this.path,
+              line,
+              column: jsonErrorColumn(error),
+              code: 'jsonl/syntax',
+              message: `skipped a line that is not JSON (${(error as Error).message}); run karnel validate for details`,
+            }),
+          );
         }
       }
       return values;
@@ -68,17 +94,24 @@ export class JsonLinesTail {
   }
 }
 
+/** The 1-based column a `JSON.parse` error points at (1 when it does not say). */
+function jsonErrorColumn(error: unknown): number {
+  const position = /position (\d+)/.exec(String((error as Error)?.message));
+  return position ? Number(position[1]) + 1 : 1;
+}
+
 /**
  * Appends lines (each a complete JSON text without its newline) to `path` as one write, under
  * the file's lock, and resolves once they are on disk. `lines` may be a function, called while
  * the lock is held, so that checks against the file's content (duplicate ids) and the append
  * happen as one step. A torn last line left by a writer that crashed mid-append is cut off
- * first: it was never acknowledged, and appending after it would glue the new first record
- * onto it.
+ * first — it was never acknowledged, and appending after it would glue the new first record
+ * onto it — and reported to `report` with its line number.
  */
 export async function appendJsonLines(
   path: string,
   lines: readonly string[] | (() => Promise<readonly string[]>),
+  report?: (diagnostic: Diagnostic) => void,
 ): Promise<void> {
   if (Array.isArray(lines) && lines.length === 0) return;
   await mkdir(dirname(path), { recursive: true });
@@ -95,7 +128,21 @@ export async function appendJsonLines(
       created = false;
     }
     try {
-      if (!created) await cutTornTail(handle);
+      if (!created) {
+        const torn = await cutTornTail(handle);
+        if (torn && report) {
+          report(
+            createDiagnostic({
+              file: path,
+              line: torn.line,
+              column: 1,
+              severity: 'warning',
+              code: 'memory/torn-line',
+              message: `removed an incomplete last line (${torn.bytes} byte(s)) left by a write that was cut short; it had never been acknowledged`,
+            }),
+          );
+        }
+      }
       const bytes = Buffer.from(`${prepared.join('\n')}\n`, 'utf8');
       let offset = 0;
       while (offset < bytes.length) {
@@ -110,25 +157,48 @@ export async function appendJsonLines(
   });
 }
 
-async function cutTornTail(handle: Awaited<ReturnType<typeof open>>): Promise<void> {
+/** Cuts an incomplete last line; says which line it was and how long, or `undefined` if none. */
+async function cutTornTail(
+  handle: Awaited<ReturnType<typeof open>>,
+): Promise<{ line: number; bytes: number } | undefined> {
   const { size } = await handle.stat();
-  if (size === 0) return;
+  if (size === 0) return undefined;
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
   let end = size;
+  let cut = 0;
   // Look backwards for the last newline; everything after it is the torn line.
   while (end > 0) {
     const start = Math.max(0, end - chunk.length);
     const length = end - start;
     await handle.read(chunk, 0, length, start);
-    if (end === size && chunk[length - 1] === 0x0a) return;
+    if (end === size && chunk[length - 1] === 0x0a) return undefined;
     const newline = chunk.subarray(0, length).lastIndexOf(0x0a);
     if (newline >= 0) {
-      await handle.truncate(start + newline + 1);
-      await handle.datasync();
-      return;
+      cut = start + newline + 1;
+      break;
     }
     end = start;
   }
-  await handle.truncate(0);
+  const line = (await countNewlines(handle, cut)) + 1;
+  await handle.truncate(cut);
   await handle.datasync();
+  return { line, bytes: size - cut };
+}
+
+async function countNewlines(
+  handle: Awaited<ReturnType<typeof open>>,
+  length: number,
+): Promise<number> {
+  const chunk = Buffer.alloc(Math.min(Math.max(length, 1), 1024 * 1024));
+  let count = 0;
+  for (let position = 0; position < length; position += chunk.length) {
+    const { bytesRead } = await handle.read(
+      chunk,
+      0,
+      Math.min(chunk.length, length - position),
+      position,
+    );
+    for (let index = 0; index < bytesRead; index++) if (chunk[index] === 0x0a) count++;
+  }
+  return count;
 }

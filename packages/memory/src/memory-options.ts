@@ -1,5 +1,6 @@
 import type { Clock } from '@karnel/core';
-import type { MemoryEmbeddingModel } from './embedder';
+import type { MemoryEmbeddingModel } from './embedding-model';
+import type { DiagnosticListener } from './memory-driver';
 import type { MemoryWriter } from './memory-store';
 
 /** The options every backend's factory accepts. */
@@ -7,8 +8,9 @@ export interface MemoryStoreOptions {
   /** The memory directory (`<agent or group>/memory`). Created on first write. */
   dir: string;
   /**
-   * The embedding model for vector and hybrid search: any AI SDK embedding model. Without one,
-   * search is full-text only (and says so in its notices).
+   * The embedding model for vector and hybrid search: any AI SDK embedding model (see
+   * {@link MemoryEmbeddingModel}). Without one, search is full-text only (and says so in its
+   * notices).
    */
   embedder?: MemoryEmbeddingModel;
   /** Who writes through this store. Group strategic memory checks `writer.role`. */
@@ -26,6 +28,21 @@ export interface MemoryStoreOptions {
   strategicWriters?: readonly string[];
   /** Where time comes from (timestamps of new episodes, items and revisions). Default: the system clock. */
   clock?: Clock;
+  /**
+   * Where the store reports damage it met and skipped while reading or appending — a corrupt
+   * line in the middle of `episodic.jsonl`, a torn last line left by a crash — each at its file,
+   * line and column. Default: a Node.js process warning (`process.emitWarning`), so damage is
+   * never skipped silently.
+   */
+  onDiagnostic?: DiagnosticListener;
+  /**
+   * What a store whose backend keeps its records elsewhere (SQLite, LanceDB) does with a folder
+   * that holds the files backend's `episodic.jsonl` or `semantic/items.jsonl` while its own
+   * storage is still empty — the records it would silently not see. `refuse` (the default)
+   * throws `MemoryLayoutConflictError`; `ignore` opens it anyway, for moving a memory to another
+   * backend in place with `copyMemory`. The files backend ignores this option.
+   */
+  filesRecords?: 'refuse' | 'ignore';
 }
 
 /** The roles allowed to write strategic memory under `options`, or `undefined` for anyone. */

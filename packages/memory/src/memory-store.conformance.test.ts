@@ -1,5 +1,5 @@
 import { createFileMemory } from './file-memory';
-import { createLanceMemory } from './lance-memory';
+import { createLanceMemory } from './lancedb/lance-memory';
 import { createSqliteMemory } from './sqlite-memory';
 import { describeMemoryStoreConformance } from './testing/memory-store-conformance';
 

@@ -23,8 +23,11 @@ export interface EpisodeQuery {
   limit?: number;
 }
 
-/** How {@link MemoryStore.search} ranks. */
+/** How {@link MemoryStore.search} ranks semantic items. Episodes are ranked by full text in every mode. */
 export type SearchMode = 'full-text' | 'vector' | 'hybrid';
+
+/** The tiers {@link MemoryStore.search} can cover. */
+export type MemoryTier = 'semantic' | 'episodic';
 
 /** Which items a search may return. Every field narrows the result. */
 export interface SearchFilter {
@@ -38,14 +41,19 @@ export interface SearchFilter {
 
 /** Options of {@link MemoryStore.search}. */
 export interface SearchOptions {
-  /** How many hits to return at most. Default 10. */
+  /** How many hits to return at most, per tier: an integer from 1 to 1000. Default 10. */
   k?: number;
-  /** Which items may be returned. */
+  /**
+   * Which tiers to search. Default both: semantic items in `hits`, episodes in `episodes`.
+   */
+  tiers?: readonly MemoryTier[];
+  /** Which items and episodes may be returned (kinds, tags and sources apply to both). */
   filter?: SearchFilter;
   /**
-   * How to rank. `auto` (the default) is `hybrid` when the store has an embedding model and
-   * `full-text` otherwise. Asking for `vector` or `hybrid` without an embedding model throws
-   * `EmbedderRequiredError`.
+   * How to rank semantic items. `auto` (the default) is `hybrid` when the store has an embedding
+   * model and `full-text` otherwise. Asking for `vector` or `hybrid` without an embedding model
+   * throws `EmbedderRequiredError`. Episodes are not embedded: they are ranked by full text
+   * (BM25 or the backend's equivalent) in every mode.
    */
   mode?: SearchMode | 'auto';
 }
@@ -66,12 +74,27 @@ export interface SearchHit {
   readonly matchedBy?: readonly ('full-text' | 'vector')[];
 }
 
+/** One episode a search found. */
+export interface EpisodeHit {
+  /** The episode. */
+  readonly episode: Episode;
+  /** Higher is better; compares episode hits within one result only. */
+  readonly score: number;
+  /** Always `['full-text']`: episodes are ranked by full text. */
+  readonly matchedBy: readonly 'full-text'[];
+}
+
 /** What {@link MemoryStore.search} returns. */
 export interface SearchResult {
-  /** The mode actually used. */
+  /** The mode actually used for semantic items. */
   readonly mode: SearchMode;
-  /** The hits, best first. */
+  /** The semantic items found, best first (empty when the search did not cover that tier). */
   readonly hits: readonly SearchHit[];
+  /**
+   * The episodes that match any word of the query, best first, at most `k` (empty when the
+   * search did not cover the episodic tier).
+   */
+  readonly episodes: readonly EpisodeHit[];
   /** Plain sentences about how the search ran, e.g. that it fell back to full-text. */
   readonly notices: readonly string[];
 }
@@ -120,13 +143,14 @@ export interface StrategicUpdateOptions {
  * - strategic: hypotheses, priors and a self-model, changed only by typed updates, every
  *   revision kept.
  *
- * Create one with `createFileMemory`, `createSqliteMemory` or `createLanceMemory`. All three
- * pass the same conformance suite; they differ in speed, scale and search quality.
+ * Create one with `createFileMemory`, `createSqliteMemory`, `createLanceMemory` (from
+ * `@karnel/memory/lancedb`), or `createMemoryStore` with any driver. All pass the same
+ * conformance suite (`@karnel/memory/testing`); they differ in speed, scale and search quality.
  */
 export interface MemoryStore {
   /** The version of this interface the store implements. */
   readonly specificationVersion: 'v1';
-  /** The backend's name: `files`, `sqlite` or `lancedb`. */
+  /** The backend's name: `files`, `sqlite`, `lancedb`, or a third-party driver's. */
   readonly backend: string;
   /** The memory directory. */
   readonly dir: string;
@@ -150,7 +174,10 @@ export interface MemoryStore {
   upsertSemantic(inputs: readonly SemanticItemInput[]): Promise<SemanticItem[]>;
   /** Every semantic item (the latest version of each), oldest first. */
   listSemantic(): Promise<SemanticItem[]>;
-  /** Finds the semantic items most relevant to `query`. */
+  /**
+   * Finds the semantic items (`hits`) and the episodes (`episodes`) most relevant to `query`.
+   * `options.tiers` narrows it to one tier.
+   */
   search(query: string, options?: SearchOptions): Promise<SearchResult>;
 
   /**

@@ -2,8 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createManualClock } from '@karnel/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryLayoutConflictError } from './errors';
 import { createFileMemory } from './file-memory';
-import { createLanceMemory } from './lance-memory';
+import { createLanceMemory } from './lancedb/lance-memory';
 import type { MemoryStore } from './memory-store';
 import { copyMemory, exportMemoryToFile, importMemory, readMemoryExport } from './memory-transfer';
 import { createSqliteMemory } from './sqlite-memory';
@@ -86,7 +87,11 @@ describe('moving memory between backends', () => {
 
   it('moves a memory to another backend in the same directory, sharing its strategic files', async () => {
     const files = await source();
-    const lance = track(createLanceMemory({ dir: files.dir }));
+    // Without the option, LanceDB refuses a folder whose files-backend records it would not see.
+    await expect(createLanceMemory({ dir: files.dir }).readEpisodes()).rejects.toSatisfy((error) =>
+      MemoryLayoutConflictError.isInstance(error),
+    );
+    const lance = track(createLanceMemory({ dir: files.dir, filesRecords: 'ignore' }));
     expect(await copyMemory(files, lance)).toEqual({
       episodesAdded: 25,
       episodesSkipped: 0,
@@ -94,6 +99,9 @@ describe('moving memory between backends', () => {
       strategicRevisionsAdded: 0,
     });
     expect(await snapshot(lance)).toEqual(await snapshot(files));
+    // Once moved, the LanceDB memory opens without the option: its own storage holds the records.
+    const reopened = track(createLanceMemory({ dir: files.dir }));
+    expect(await snapshot(reopened)).toEqual(await snapshot(files));
   });
 
   it('exports to a file and imports it elsewhere; refuses a file that was cut off', async () => {

@@ -11,6 +11,7 @@ import {
   writeFileAtomic,
 } from '@karnel/core';
 import { z } from 'zod';
+import { assertMemoryStore } from './assert-memory-store';
 import { type Episode, episodeSchema } from './episode';
 import type { MemoryStore } from './memory-store';
 import { type SemanticItem, semanticItemSchema } from './semantic-item';
@@ -72,6 +73,7 @@ export async function exportMemoryLines(
   store: MemoryStore,
   { clock = systemClock }: { clock?: Clock } = {},
 ): Promise<string[]> {
+  assertMemoryStore(store);
   const [episodes, items, revisions] = await Promise.all([
     store.readEpisodes(),
     store.listSemantic(),
@@ -255,6 +257,7 @@ export async function importMemory(
   /** The export's problems, as read; any error means nothing was imported. */
   diagnostics: readonly Diagnostic[];
 }> {
+  assertMemoryStore(store);
   if (!content.header || hasErrors(content.diagnostics))
     return { report: undefined, diagnostics: content.diagnostics };
   const report = await writeAll(store, content.episodes, content.items, content.revisions, options);
@@ -272,6 +275,8 @@ export async function copyMemory(
   to: MemoryStore,
   options: MemoryTransferOptions = {},
 ): Promise<MemoryTransferReport> {
+  assertMemoryStore(from);
+  assertMemoryStore(to);
   const [episodes, items] = await Promise.all([from.readEpisodes(), from.listSemantic()]);
   const revisions = resolve(from.dir) === resolve(to.dir) ? [] : await from.strategicHistory();
   return writeAll(to, episodes, items, revisions, options);

@@ -102,6 +102,25 @@ describe('validateMemoryDir', () => {
     ]);
   });
 
+  it('reports a blank episode text at its position', async () => {
+    const dir = await validMemory();
+    const episodic = join(dir, 'episodic.jsonl');
+    const lineCount = (await readFile(episodic, 'utf8')).trim().split('\n').length;
+    const blank =
+      '{"id": "epi_01HZX3K0V8Q5T2N7R4M6W9YB1F", "at": "2026-04-03T00:00:00Z", "kind": "note", "text": "  "}';
+    await appendFile(episodic, `${blank}\n`);
+    const diagnostics = await validateMemoryDir(dir, { displayPath: 'agent/memory' });
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        file: 'agent/memory/episodic.jsonl',
+        line: lineCount + 1,
+        column: blank.indexOf('"  "') + 1,
+        code: 'memory/empty-episode',
+        severity: 'error',
+      }),
+    ]);
+  });
+
   it('reports a consolidation marker naming an episode that is not in the log', async () => {
     const dir = await validMemory();
     await appendFile(

@@ -1,39 +1,29 @@
 import { mkdir } from 'node:fs/promises';
-import { type Clock, InvalidArgumentError, systemClock } from '@karnel/core';
 import type { Connection, rerankers, Table } from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
-import { createEmbedder, type Embedder, searchCapabilities } from './embedder';
-import { createEpisode, type Episode, type EpisodeInput } from './episode';
-import { compileEpisodeQuery, orderAndLimit } from './episode-query';
-import { type MemoryLayout, memoryLayout } from './memory-layout';
-import { type MemoryStoreOptions, strategicWriterRoles } from './memory-options';
+import type { Embedder } from '../embedder';
+import type { Episode } from '../episode';
+import { type CompiledEpisodeQuery, orderAndLimit } from '../episode-query';
+import { MissingPeerDependencyError } from '../errors';
 import type {
-  AppendEpisodesOptions,
-  EpisodeQuery,
-  MemoryCapabilities,
-  MemoryStore,
-  SearchFilter,
-  SearchHit,
-  SearchOptions,
-  SearchResult,
-  StrategicUpdateOptions,
-} from './memory-store';
-import { resolveSearchMode, searchLimit } from './search-support';
-import {
-  createSemanticItem,
-  type SemanticItem,
-  type SemanticItemInput,
-  searchableText,
-} from './semantic-item';
-import { textFingerprint } from './stored-records';
-import type { StrategicMemory } from './strategic-memory';
-import type { StrategicRevision } from './strategic-revision';
-import { StrategicStore } from './strategic-store';
-import type { StrategicUpdate } from './strategic-update';
-import { queryWords } from './tokenize';
+  EpisodeAppendOptions,
+  MemoryDriver,
+  RankedEpisode,
+  RankedItem,
+  RankedSearchOptions,
+  VectorSearchRequest,
+} from '../memory-driver';
+import { type MemoryLayout, memoryLayout } from '../memory-layout';
+import type { SearchFilter } from '../memory-store';
+import { episodeMatchesFilter } from '../search-support';
+import { type SemanticItem, searchableText } from '../semantic-item';
+import { textFingerprint } from '../stored-records';
+import { queryWords } from '../tokenize';
 
-/** Options of {@link createLanceMemory}. */
-export interface LanceMemoryOptions extends MemoryStoreOptions {
+/** Options of {@link createLanceDriver}. */
+export interface LanceDriverOptions {
+  /** The memory directory; the database is the `lancedb/` folder in it. */
+  dir: string;
   /**
    * Compact the tables and fold new rows into their indexes after this many appended or
    * written rows. Default 20 000. Each write adds a small data file; compaction keeps reads fast.
@@ -64,27 +54,61 @@ function loadLibraries(): Promise<Libraries> {
   process.env.LANCEDB_LOG ??= 'error';
   libraries ??= Promise.all([import('@lancedb/lancedb'), import('apache-arrow')]).then(
     ([lancedb, arrow]) => ({ lancedb, arrow }),
+    (error: unknown) => {
+      libraries = undefined;
+      if (isModuleNotFound(error))
+        throw new MissingPeerDependencyError({
+          packages: ['@lancedb/lancedb', 'apache-arrow'],
+          feature: 'the LanceDB backend',
+          cause: error,
+        });
+      throw error;
+    },
   );
   return libraries;
+}
+
+/** Whether `error` says a package could not be found (not that it failed while loading). */
+export function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
 /** Semantic writes leave at most this many rows outside the full-text index (searched by a slow scan). */
 const MAX_UNINDEXED_ITEMS = 64;
 
 /**
- * Creates the LanceDB backend (`@lancedb/lancedb`), in `memory/lancedb/`: episodes and semantic
- * items are Lance tables with native full-text indexes; with an embedder, items also carry
- * vectors, and search runs as vector search or as LanceDB's hybrid search (full-text and vector
- * results fused by its reciprocal-rank-fusion reranker). For memories that outgrow the other
- * backends, and for the best hybrid retrieval.
+ * The LanceDB driver (`@lancedb/lancedb`, an optional peer dependency, loaded on first use), in
+ * `memory/lancedb/`: episodes and semantic items are Lance tables with native full-text indexes;
+ * with an embedder, items also carry vectors, and hybrid search is LanceDB's own (full-text and
+ * vector results fused by its reciprocal-rank-fusion reranker).
  *
  * The embedding model is a property of the store, not of the data: open the same memory with
  * another model and the items are embedded again with it (vectors are derived, never exported).
  * Readers in other processes see each committed write (the connection checks for new versions
  * on every read); writes are meant to come from one process at a time.
  */
-export function createLanceMemory(options: LanceMemoryOptions): MemoryStore {
-  return new LanceMemoryStore(options);
+export function createLanceDriver(options: LanceDriverOptions): MemoryDriver {
+  const state = new LanceState(options);
+  return {
+    specificationVersion: 'v1',
+    name: 'lancedb',
+    dir: options.dir,
+    flags: { filesLayout: false },
+    episodic: {
+      append: (episodes, appendOptions) => state.appendEpisodes(episodes, appendOptions),
+      read: (query) => state.readEpisodes(query),
+      search: (query, searchOptions) => state.searchEpisodes(query, searchOptions),
+    },
+    semantic: {
+      upsert: (items, vectors) => state.upsertItems(items, vectors),
+      list: () => state.listItems(),
+      searchText: (query, searchOptions) => state.searchText(query, searchOptions),
+      searchVector: (request) => state.searchVector(request),
+      searchHybrid: (request) => state.searchHybrid(request),
+    },
+    close: () => state.close(),
+  };
 }
 
 interface Tables {
@@ -93,84 +117,38 @@ interface Tables {
   readonly episodes: Table;
   /** Absent until the first item is written (its schema depends on the embedder). */
   semantic: Table | undefined;
-  /** Vector length of this store's embedder. */
-  readonly dimensions: number | undefined;
 }
 
-class LanceMemoryStore implements MemoryStore {
-  readonly specificationVersion = 'v1' as const;
-  readonly backend = 'lancedb';
-  readonly dir: string;
-  readonly capabilities: MemoryCapabilities;
-
+class LanceState {
   readonly #layout: MemoryLayout;
-  readonly #clock: Clock;
-  readonly #embedder: Embedder | undefined;
-  readonly #strategic: StrategicStore;
   readonly #optimizeEvery: number;
   #tables: Promise<Tables> | undefined;
   #rowsSinceOptimize = 0;
-  /** Whether this store has checked (or made) the semantic table's vector column. */
-  #semanticChecked = false;
-  /** The semantic table version whose vectors were last checked to be complete. */
-  #checkedVersion: number | undefined;
+  /** The embedder whose vector length the semantic table has been checked (or rebuilt) for. */
+  #checkedFor: string | undefined;
   #reranker: Promise<rerankers.RRFReranker> | undefined;
-  /** One write at a time from this store; LanceDB commits conflicting writers by retrying. */
+  /** One write at a time from this driver; LanceDB commits conflicting writers by retrying. */
   #writeQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(options: LanceMemoryOptions) {
-    this.dir = options.dir;
+  constructor(options: LanceDriverOptions) {
     this.#layout = memoryLayout(options.dir);
-    this.#clock = options.clock ?? systemClock;
-    this.#embedder = options.embedder === undefined ? undefined : createEmbedder(options.embedder);
     this.#optimizeEvery = options.optimizeEvery ?? 20_000;
-    this.capabilities = searchCapabilities(this.#embedder);
-    this.#strategic = new StrategicStore({
-      layout: this.#layout,
-      clock: this.#clock,
-      writer: options.writer,
-      allowedRoles: strategicWriterRoles(options),
-    });
   }
 
-  async appendEpisode(input: EpisodeInput): Promise<Episode> {
-    const [episode] = await this.appendEpisodes([input]);
-    return episode!;
-  }
-
-  async appendEpisodes(
-    inputs: readonly EpisodeInput[],
-    { ifExists = 'error' }: AppendEpisodesOptions = {},
-  ): Promise<Episode[]> {
-    const episodes = inputs.map((input) => createEpisode(input, this.#clock));
+  appendEpisodes(
+    episodes: readonly Episode[],
+    { select }: EpisodeAppendOptions = {},
+  ): Promise<readonly Episode[]> {
     return this.#write(async () => {
       const { episodes: table } = await this.#open();
-      const batch = new Set<string>();
-      for (const episode of episodes) {
-        if (batch.has(episode.id)) {
-          throw new InvalidArgumentError({
-            argument: 'inputs',
-            value: episode.id,
-            message: `episode id ${episode.id} appears twice in one append`,
-          });
-        }
-        batch.add(episode.id);
-      }
       let written = episodes;
-      if (inputs.some((input) => input.id !== undefined)) {
-        const existing = await existingIds(
-          table,
-          episodes.map((episode) => episode.id),
+      if (select) {
+        written = select(
+          await existingIds(
+            table,
+            episodes.map((episode) => episode.id),
+          ),
         );
-        written = episodes.filter((episode) => {
-          if (!existing.has(episode.id)) return true;
-          if (ifExists === 'skip') return false;
-          throw new InvalidArgumentError({
-            argument: 'inputs',
-            value: episode.id,
-            message: `episode ${episode.id} is already in ${this.#layout.lancedb}`,
-          });
-        });
       }
       if (written.length === 0) return [];
       const base = await table.countRows();
@@ -190,22 +168,21 @@ class LanceMemoryStore implements MemoryStore {
     });
   }
 
-  async readEpisodes(query?: EpisodeQuery): Promise<Episode[]> {
-    const compiled = compileEpisodeQuery(query);
-    if (compiled.limit === 0) return [];
+  async readEpisodes(query: CompiledEpisodeQuery): Promise<Episode[]> {
+    if (query.limit === 0) return [];
     const { episodes: table, libraries } = await this.#open();
     const { MatchQuery, Operator } = libraries.lancedb;
     const conditions: string[] = [];
-    if (compiled.fromMs !== undefined) conditions.push(`at_ms >= ${compiled.fromMs}`);
-    if (compiled.toMs !== undefined) conditions.push(`at_ms < ${compiled.toMs}`);
-    if (compiled.kinds !== undefined) {
-      if (compiled.kinds.size === 0) return [];
-      conditions.push(`kind IN (${[...compiled.kinds].map(sqlString).join(', ')})`);
+    if (query.fromMs !== undefined) conditions.push(`at_ms >= ${query.fromMs}`);
+    if (query.toMs !== undefined) conditions.push(`at_ms < ${query.toMs}`);
+    if (query.kinds !== undefined) {
+      if (query.kinds.size === 0) return [];
+      conditions.push(`kind IN (${[...query.kinds].map(sqlString).join(', ')})`);
     }
     const where = conditions.join(' AND ');
     let rows: { record: string; at_ms: number; seq: number }[];
-    if (compiled.text !== undefined) {
-      const words = queryWords(compiled.text);
+    if (query.text !== undefined) {
+      const words = queryWords(query.text);
       if (words.length === 0) return [];
       const total = await table.countRows();
       if (total === 0) return [];
@@ -219,14 +196,14 @@ class LanceMemoryStore implements MemoryStore {
     } else {
       let scan = table.query().select(['record', 'at_ms', 'seq']);
       if (where) scan = scan.where(where);
-      if (compiled.limit !== undefined) {
-        const ascending = !compiled.descending;
+      if (query.limit !== undefined) {
+        const ascending = !query.descending;
         scan = scan
           .orderBy([
             { columnName: 'at_ms', ascending },
             { columnName: 'seq', ascending },
           ])
-          .limit(compiled.limit);
+          .limit(query.limit);
       }
       rows = await scan.toArray();
     }
@@ -236,35 +213,66 @@ class LanceMemoryStore implements MemoryStore {
         time: Number(row.at_ms),
         sequence: Number(row.seq),
       })),
-      compiled,
+      query,
     );
   }
 
-  async upsertSemantic(inputs: readonly SemanticItemInput[]): Promise<SemanticItem[]> {
-    const items = inputs.map((input) => createSemanticItem(input, this.#clock));
+  async searchEpisodes(
+    query: string,
+    { limit, filter }: RankedSearchOptions,
+  ): Promise<RankedEpisode[]> {
+    const words = queryWords(query);
+    if (words.length === 0) return [];
+    const { episodes: table, libraries } = await this.#open();
+    const total = await table.countRows();
+    if (total === 0) return [];
+    // Tags and sources are inside the record: with such a filter, rank every match and filter here.
+    const narrowsRecord =
+      filter !== undefined && ((filter.tags?.length ?? 0) > 0 || filter.sourcePrefix !== undefined);
+    let search = table
+      .query()
+      .fullTextSearch(new libraries.lancedb.MatchQuery(words.join(' '), 'text'))
+      .select(['record', '_score'])
+      .limit(narrowsRecord ? total : limit);
+    if (filter?.kinds && filter.kinds.length > 0)
+      search = search.where(`kind IN (${filter.kinds.map(sqlString).join(', ')})`);
+    const rows = (await search.toArray()) as { record: string; _score: number }[];
+    return rows
+      .map((row) => ({ episode: JSON.parse(row.record) as Episode, score: Number(row._score) }))
+      .filter((entry) => episodeMatchesFilter(entry.episode, filter))
+      .slice(0, limit);
+  }
+
+  upsertItems(
+    items: readonly SemanticItem[],
+    vectors?: { readonly embedder: Embedder; readonly vectors: readonly Float32Array[] },
+  ): Promise<void> {
     return this.#write(async () => {
-      if (items.length === 0) return [];
+      if (items.length === 0) return;
       const tables = await this.#open();
-      const vectors = this.#embedder
-        ? await this.#embedder.embedDocuments(items.map(searchableText))
-        : undefined;
-      const table = await this.#semanticTable(tables);
-      const withVectors = tables.semantic !== undefined && (await hasVectorColumn(table));
+      const table = await this.#semanticTable(
+        tables,
+        vectors?.embedder,
+        vectors?.vectors[0]?.length,
+      );
+      const withVectors = await hasVectorColumn(table);
       const rows = items.map((item, index) =>
-        semanticRow(item, withVectors ? (vectors?.[index] ?? null) : undefined, this.#embedder?.id),
+        semanticRow(
+          item,
+          withVectors ? (vectors?.vectors[index] ?? null) : undefined,
+          vectors?.embedder.id,
+        ),
       );
       await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
       await this.#maybeOptimize(items.length);
       // Rows outside the full-text index are searched by scanning them; fold them in early.
       const stats = await table.indexStats('content_idx');
       if (stats && stats.numUnindexedRows > MAX_UNINDEXED_ITEMS) await table.optimize();
-      return items;
     });
   }
 
-  async listSemantic(): Promise<SemanticItem[]> {
-    const tables = await this.#open();
-    const table = await this.#existingSemanticTable(tables);
+  async listItems(): Promise<SemanticItem[]> {
+    const table = await this.#existingSemanticTable(await this.#open());
     if (!table) return [];
     const rows = (await table.query().select(['record']).toArray()) as { record: string }[];
     return rows
@@ -274,86 +282,65 @@ class LanceMemoryStore implements MemoryStore {
       );
   }
 
-  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
-    const k = searchLimit(options);
-    const { mode, notices } = resolveSearchMode(
-      options.mode,
-      this.#embedder !== undefined,
-      this.backend,
-    );
+  async searchText(query: string, { limit, filter }: RankedSearchOptions): Promise<RankedItem[]> {
+    const words = queryWords(query);
+    if (words.length === 0) return [];
     const tables = await this.#open();
     const table = await this.#existingSemanticTable(tables);
-    if (!table) return { mode, hits: [], notices };
-    const { MatchQuery } = tables.libraries.lancedb;
-    const where = filterPredicate(options.filter);
-    const words = queryWords(query);
-    if (mode !== 'full-text') await this.#write(() => this.#backfillVectors(table));
-    let rows: Record<string, unknown>[];
-    if (mode === 'full-text') {
-      if (words.length === 0) return { mode, hits: [], notices };
-      let search = table
-        .query()
-        .fullTextSearch(new MatchQuery(words.join(' '), 'content'))
-        .select(['record', '_score'])
-        .limit(k);
-      if (where) search = search.where(where);
-      rows = await search.toArray();
-    } else {
-      const vector = Array.from(await this.#embedder!.embedQuery(query));
-      if (mode === 'vector' || words.length === 0) {
-        let search = table
-          .query()
-          .nearestTo(vector)
-          .distanceType('cosine')
-          .select(['record', '_distance'])
-          .limit(k);
-        if (where) search = search.where(where);
-        rows = await search.toArray();
-        if (mode === 'hybrid')
-          notices.push(
-            'the query has no searchable words, so this hybrid search ranked by vector similarity alone',
-          );
-      } else {
-        let search = table
-          .query()
-          .fullTextSearch(new MatchQuery(words.join(' '), 'content'))
-          .nearestTo(vector)
-          .distanceType('cosine')
-          .select(['record'])
-          .rerank(await this.#rrf(tables.libraries))
-          .limit(k);
-        if (where) search = search.where(where);
-        rows = await search.toArray();
-      }
-    }
-    const vectorOnly = mode === 'vector' || (mode === 'hybrid' && words.length === 0);
-    const hits: SearchHit[] = rows.map((row) => {
-      const item = JSON.parse(row.record as string) as SemanticItem;
-      if (mode === 'full-text')
-        return { item, score: Number(row._score), matchedBy: ['full-text'] };
-      if (vectorOnly) return { item, score: 1 - Number(row._distance), matchedBy: ['vector'] };
-      return { item, score: Number(row._relevance_score) };
-    });
-    return { mode, hits, notices };
+    if (!table) return [];
+    let search = table
+      .query()
+      .fullTextSearch(new tables.libraries.lancedb.MatchQuery(words.join(' '), 'content'))
+      .select(['record', '_score'])
+      .limit(limit);
+    const where = filterPredicate(filter);
+    if (where) search = search.where(where);
+    const rows = (await search.toArray()) as { record: string; _score: number }[];
+    return rows.map((row) => ({
+      item: JSON.parse(row.record) as SemanticItem,
+      score: Number(row._score),
+    }));
   }
 
-  readStrategic(): Promise<StrategicMemory> {
-    return this.#strategic.read();
+  async searchVector(request: VectorSearchRequest): Promise<RankedItem[]> {
+    const table = await this.#vectorTable(request);
+    if (!table) return [];
+    let search = table
+      .query()
+      .nearestTo(Array.from(request.vector))
+      .distanceType('cosine')
+      .select(['record', '_distance'])
+      .limit(request.limit);
+    const where = filterPredicate(request.filter);
+    if (where) search = search.where(where);
+    const rows = (await search.toArray()) as { record: string; _distance: number }[];
+    return rows.map((row) => ({
+      item: JSON.parse(row.record) as SemanticItem,
+      score: 1 - Number(row._distance),
+    }));
   }
 
-  updateStrategic(
-    updates: readonly StrategicUpdate[],
-    options?: StrategicUpdateOptions,
-  ): Promise<StrategicRevision> {
-    return this.#strategic.update(updates, options);
-  }
-
-  strategicHistory(): Promise<StrategicRevision[]> {
-    return this.#strategic.history();
-  }
-
-  importStrategicHistory(revisions: readonly StrategicRevision[]): Promise<number> {
-    return this.#strategic.importHistory(revisions);
+  async searchHybrid(request: VectorSearchRequest): Promise<RankedItem[]> {
+    const table = await this.#vectorTable(request);
+    if (!table) return [];
+    const tables = await this.#open();
+    let search = table
+      .query()
+      .fullTextSearch(
+        new tables.libraries.lancedb.MatchQuery(queryWords(request.query).join(' '), 'content'),
+      )
+      .nearestTo(Array.from(request.vector))
+      .distanceType('cosine')
+      .select(['record'])
+      .rerank(await this.#rrf(tables.libraries))
+      .limit(request.limit);
+    const where = filterPredicate(request.filter);
+    if (where) search = search.where(where);
+    const rows = (await search.toArray()) as { record: string; _relevance_score: number }[];
+    return rows.map((row) => ({
+      item: JSON.parse(row.record) as SemanticItem,
+      score: Number(row._relevance_score),
+    }));
   }
 
   async close(): Promise<void> {
@@ -366,6 +353,17 @@ class LanceMemoryStore implements MemoryStore {
     tables.episodes.close();
     tables.semantic?.close();
     tables.connection.close();
+  }
+
+  /** The semantic table, fitted to `request.embedder` and with every vector filled in. */
+  async #vectorTable(request: VectorSearchRequest): Promise<Table | undefined> {
+    const tables = await this.#open();
+    if (!(await this.#existingSemanticTable(tables))) return undefined;
+    return this.#write(async () => {
+      const table = await this.#semanticTable(tables, request.embedder, request.vector.length);
+      await this.#backfillVectors(table, request.embedder);
+      return table;
+    });
   }
 
   #write<T>(task: () => Promise<T>): Promise<T> {
@@ -405,34 +403,39 @@ class LanceMemoryStore implements MemoryStore {
     });
     const names = await connection.tableNames();
     const semantic = names.includes(SEMANTIC) ? await connection.openTable(SEMANTIC) : undefined;
-    const dimensions = this.#embedder
-      ? (await this.#embedder.embedQuery('dimensions')).length
-      : undefined;
-    return { libraries, connection, episodes, semantic, dimensions };
+    return { libraries, connection, episodes, semantic };
   }
 
-  /** The semantic table, created or rebuilt so its vector column fits this store's embedder. */
-  async #semanticTable(tables: Tables): Promise<Table> {
-    const { connection, dimensions, libraries } = tables;
+  /**
+   * The semantic table, created or rebuilt so its vector column fits `embedder` (vectors of
+   * `dimensions`); without an embedder, the table as it is.
+   */
+  async #semanticTable(
+    tables: Tables,
+    embedder: Embedder | undefined,
+    dimensions: number | undefined,
+  ): Promise<Table> {
+    const { connection, libraries } = tables;
     if (tables.semantic === undefined) {
       tables.semantic = await connection.createEmptyTable(
         SEMANTIC,
-        semanticSchema(libraries.arrow, dimensions),
+        semanticSchema(libraries.arrow, embedder ? dimensions : undefined),
         { mode: 'create', existOk: true },
       );
       await ensureFullTextIndex(libraries, tables.semantic, 'content');
     }
     const table = tables.semantic;
-    if (dimensions === undefined || this.#semanticChecked) return table;
+    if (embedder === undefined || dimensions === undefined || this.#checkedFor === embedder.id)
+      return table;
     if ((await vectorDimensions(table)) === dimensions) {
-      this.#semanticChecked = true;
+      this.#checkedFor = embedder.id;
       return table;
     }
     // The table was made without vectors, or for a model of another size: rebuild it with this
     // model's vectors. The items themselves (the `record` column) are kept as they are.
     const rows = (await table.query().select(['record']).toArray()) as { record: string }[];
     const items = rows.map((row) => JSON.parse(row.record) as SemanticItem);
-    const vectors = await this.#embedder!.embedDocuments(items.map(searchableText));
+    const vectors = await embedder.embedDocuments(items.map(searchableText));
     table.close();
     const rebuilt = await connection.createEmptyTable(
       SEMANTIC,
@@ -441,11 +444,11 @@ class LanceMemoryStore implements MemoryStore {
     );
     if (items.length > 0)
       await rebuilt.add(
-        items.map((item, index) => semanticRow(item, vectors[index]!, this.#embedder!.id)),
+        items.map((item, index) => semanticRow(item, vectors[index]!, embedder.id)),
       );
     await ensureFullTextIndex(libraries, rebuilt, 'content');
     tables.semantic = rebuilt;
-    this.#semanticChecked = true;
+    this.#checkedFor = embedder.id;
     return rebuilt;
   }
 
@@ -455,14 +458,11 @@ class LanceMemoryStore implements MemoryStore {
       if (!names.includes(SEMANTIC)) return undefined;
       tables.semantic = await tables.connection.openTable(SEMANTIC);
     }
-    if (this.#embedder && !this.#semanticChecked)
-      return this.#write(() => this.#semanticTable(tables));
     return tables.semantic;
   }
 
-  /** Embeds items written without this embedder (by another store) or whose text changed since. */
-  async #backfillVectors(table: Table): Promise<void> {
-    const embedder = this.#embedder!;
+  /** Embeds items written without `embedder` (by another store) or whose text changed since. */
+  async #backfillVectors(table: Table, embedder: Embedder): Promise<void> {
     const stale = (await table
       .query()
       .where(
@@ -478,7 +478,6 @@ class LanceMemoryStore implements MemoryStore {
       .whenMatchedUpdateAll()
       .whenNotMatchedInsertAll()
       .execute(items.map((item, index) => semanticRow(item, vectors[index]!, embedder.id)));
-    this.#checkedVersion = await table.version();
   }
 
   #rrf(libraries: Libraries): Promise<rerankers.RRFReranker> {
@@ -608,7 +607,7 @@ async function hasVectorColumn(table: Table): Promise<boolean> {
   return (await table.schema()).fields.some((field) => field.name === 'vector');
 }
 
-async function existingIds(table: Table, ids: readonly string[]): Promise<Set<string>> {
+async function existingIds(table: Table, ids: readonly string[]): Promise<ReadonlySet<string>> {
   const found = new Set<string>();
   for (let start = 0; start < ids.length; start += 500) {
     const chunk = ids.slice(start, start + 500);

@@ -64,7 +64,7 @@ approval_gates:
     ).toEqual([
       ['t/records.jsonl', 2, 'treasury/record-currency'],
       ['t/records.jsonl', 3, 'treasury/invalid-record'],
-      ['t/records.jsonl', 4, 'jsonl/syntax'],
+      ['t/records.jsonl', 4, 'treasury/invalid-record'],
     ]);
   });
 

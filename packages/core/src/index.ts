@@ -62,6 +62,7 @@ export type {
   RecordValidator,
 } from './ledger-port';
 export {
+  amountPattern,
   formatDecimal,
   formatMoney,
   MAX_WHOLE_DIGITS,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDecimal, formatMoney, parseDecimal, parseMoney } from './money';
+import { amountPattern, formatDecimal, formatMoney, parseDecimal, parseMoney } from './money';
 import { resolveCurrency } from './money-currency';
 
 const usd = { code: 'USD', decimals: 2, iso: true };
@@ -99,6 +99,24 @@ describe('formatMoney and formatDecimal', () => {
       fc.property(fc.double(), (value) => {
         expect(parseDecimal(value, 12).ok).toBe(false);
       }),
+    );
+  });
+});
+
+describe('amountPattern', () => {
+  it('accepts exactly what parseDecimal accepts', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.stringMatching(/^\d{1,17}(\.\d{1,20})?$/),
+          fc.string(),
+          fc.constantFrom('1e3', '-5', '0.001', '1.', '.5', '1.000'),
+        ),
+        fc.integer({ min: 0, max: 12 }),
+        (text, decimals) => {
+          expect(amountPattern(decimals).test(text)).toBe(parseDecimal(text, decimals).ok);
+        },
+      ),
     );
   });
 });

@@ -70,7 +70,7 @@ export function parseDecimal(
     };
   }
   const [, whole, fraction = ''] = match as unknown as [string, string, string | undefined];
-  if (whole.replace(/^0+(?=\d)/, '').length > MAX_WHOLE_DIGITS) {
+  if (whole.length > MAX_WHOLE_DIGITS) {
     return {
       ok: false,
       message: `${shown} has more than ${MAX_WHOLE_DIGITS} digits before the point`,
@@ -93,6 +93,19 @@ export function parseDecimal(
     };
   }
   return { ok: true, value: BigInt(whole + significant.padEnd(decimals, '0')) };
+}
+
+/**
+ * The grammar of {@link parseDecimal} with `decimals` as a regular expression, for JSON Schema
+ * and other places that can only say a pattern: `amountPattern(2)` matches `"12.30"` and
+ * `"12.300"`, not `"12.345"`.
+ */
+export function amountPattern(decimals: number): RegExp {
+  const fraction =
+    decimals === 0
+      ? `0{1,${MAX_WRITTEN_DECIMALS}}`
+      : `\\d{1,${decimals}}0{0,${MAX_WRITTEN_DECIMALS - decimals}}`;
+  return new RegExp(`^\\d{1,${MAX_WHOLE_DIGITS}}(?:\\.${fraction})?$`);
 }
 
 /**

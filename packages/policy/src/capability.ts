@@ -122,7 +122,7 @@ export function parseCapability(text: string): ParseCapabilityResult {
   if (rawScope === '') return { success: false, reason: `"${text}" has an empty scope after ":"` };
   if (kind === 'amount') {
     const amount = parseAmount(rawScope);
-    if (!amount.success) return { success: false, reason: amount.reason };
+    if (!amount.ok) return { success: false, reason: amount.message };
     return {
       success: true,
       value: { name, kind, scope: formatAmount(amount.value), amount: amount.value },

@@ -40,13 +40,26 @@ const decimalPattern = /^(\d+)(?:\.(\d+))?$/;
  * `1230n`. Refuses anything but a string (a JSON number included), anything outside the
  * grammar, negative amounts, and more significant decimals than `decimals`.
  *
- * @param what - how to name the quantity in messages (`"USD amounts"`, `"costs"`).
+ * @param what - how to name the quantity in messages (`"USD amounts"`, `"costs"`), or a function
+ *   giving it, called only when the value is refused.
  */
 export function parseDecimal(
   value: unknown,
   decimals: number,
-  what = 'amounts',
+  what: string | (() => string) = 'amounts',
 ): MoneyResult<bigint> {
+  const match = typeof value === 'string' ? decimalPattern.exec(value) : null;
+  if (match) {
+    const whole = match[1]!;
+    const fraction = match[2] ?? '';
+    if (whole.length <= MAX_WHOLE_DIGITS && fraction.length <= decimals)
+      return { ok: true, value: BigInt(whole + fraction.padEnd(decimals, '0')) };
+  }
+  return refuse(value, decimals, typeof what === 'function' ? what() : what);
+}
+
+// The slow path, with the reason: only for input that the fast path above did not accept.
+function refuse(value: unknown, decimals: number, what: string): MoneyResult<bigint> {
   if (typeof value !== 'string') {
     if (typeof value === 'number' || typeof value === 'bigint') {
       return {
@@ -69,7 +82,8 @@ export function parseDecimal(
       message: `${shown} is not a decimal amount: write digits with an optional point, like "12.30" (no sign, exponent, spaces or grouping)`,
     };
   }
-  const [, whole, fraction = ''] = match as unknown as [string, string, string | undefined];
+  const whole = match[1]!;
+  const fraction = match[2] ?? '';
   if (whole.length > MAX_WHOLE_DIGITS) {
     return {
       ok: false,
@@ -134,7 +148,7 @@ export function formatDecimal(
  * may not be finer than the currency's minor unit (`"0.001"` USD is refused).
  */
 export function parseMoney(value: unknown, currency: Currency): MoneyResult<bigint> {
-  return parseDecimal(value, currency.decimals, `${currency.code} amounts`);
+  return parseDecimal(value, currency.decimals, () => `${currency.code} amounts`);
 }
 
 /** Formats minor units of `currency` with exactly its decimals: `(1230n, USD)` is `"12.30"`. */

@@ -112,11 +112,7 @@ export function computeBalances(
         message: `A ${record.type} record is in ${record.currency}, but the treasury is in ${config.currency}`,
       });
     }
-    const parsed = parseMoney(record.amount, {
-      code: config.currency,
-      decimals: config.minorDigits,
-      iso: false,
-    });
+    const parsed = parseMoney(record.amount, config.unit);
     if (!parsed.ok)
       throw new TreasuryRecordError({
         record,

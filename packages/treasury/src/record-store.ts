@@ -110,23 +110,31 @@ export function createFileRecordStore({
           const lineText = lines[index]!;
           if (lineText.trim() === '') continue;
           const line = cache.lines + index + 1;
-          const parsed = parseJsonLines(lineText, displayPath);
-          const value = parsed.records[0]?.value;
-          const problem = parsed.diagnostics[0];
+          let value: unknown;
+          let unreadable: string | undefined;
+          try {
+            value = JSON.parse(lineText);
+          } catch {
+            const problem = parseJsonLines(lineText, displayPath).diagnostics[0];
+            unreadable = `invalid JSON at column ${problem?.column ?? 1}`;
+          }
           const type =
             typeof value === 'object' && value !== null && !Array.isArray(value)
               ? (value as { type?: unknown }).type
               : undefined;
+          if (unreadable === undefined && typeof type !== 'string')
+            unreadable = 'the line is not a record with a "type"';
+          let hash: string | undefined;
           added.push({
             seq: line - 1,
-            hash: sha256Hex(lineText),
+            // Hashed only when asked for (a refused line being quarantined): most never are.
+            get hash() {
+              hash ??= sha256Hex(lineText);
+              return hash;
+            },
             type: typeof type === 'string' ? type : '',
             value,
-            ...(problem
-              ? { unreadable: `invalid JSON at column ${problem.column}` }
-              : typeof type === 'string'
-                ? {}
-                : { unreadable: 'the line is not a record with a "type"' }),
+            ...(unreadable === undefined ? {} : { unreadable }),
             file: displayPath,
             line,
           });

@@ -1,9 +1,4 @@
-import {
-  amountPattern,
-  COST_DECIMALS,
-  CURRENCY_CODE_PATTERN,
-  parseCost,
-} from '@karnel/core';
+import { amountPattern, COST_DECIMALS, CURRENCY_CODE_PATTERN, parseCost } from '@karnel/core';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createDiagnostic,
@@ -130,7 +130,18 @@ async function recordsFileStore(
   }
   const store = createFileRecordStore({ path, displayPath: file });
   try {
-    await store.readEntries();
+    const entries = await store.readEntries();
+    const text = await readFile(path);
+    if (text.length > 0 && text[text.length - 1] !== 0x0a)
+      found.push(
+        createDiagnostic({
+          file,
+          line: (entries.at(-1)?.line ?? 0) + 1,
+          severity: 'warning',
+          code: 'jsonl/torn-line',
+          message: 'last line is incomplete (a write was cut short); it is ignored',
+        }),
+      );
     return store;
   } catch (error) {
     found.push(

@@ -184,6 +184,12 @@ describe('a ledger that already holds a bad treasury record', () => {
         }),
       ]);
       expect(await treasury.reserve({ amount: '2.00' })).toMatchObject({ ok: false });
+      // The forged quarantine is itself quarantined by that writer; the spend still counts.
+      const after = await treasury.balances();
+      expect(after.week.spent).toBe(900n);
+      expect(after.skipped).toEqual([
+        expect.objectContaining({ line: forged.seq + 1, severity: 'warning' }),
+      ]);
     } finally {
       await ledger.close();
     }

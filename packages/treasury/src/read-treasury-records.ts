@@ -6,14 +6,17 @@ import {
   type StoredTreasuryEntry,
   type TreasuryRecordStore,
 } from './record-store';
-import { QUARANTINE_RECORD_TYPE, type QuarantineRecord, type TreasuryRecord } from './records';
+import { QUARANTINE_RECORD_TYPE, type TreasuryRecord } from './records';
 
 /** An entry that does not count and that no quarantine record names yet. */
 export interface UnquarantinedEntry {
   /** The entry. */
   readonly entry: StoredTreasuryEntry;
   /** The diagnostic code of the refusal. */
-  readonly code: 'treasury/invalid-record' | 'treasury/record-currency';
+  readonly code:
+    | 'treasury/invalid-record'
+    | 'treasury/record-currency'
+    | 'treasury/invalid-quarantine';
   /** Why it does not count. */
   readonly reason: string;
 }
@@ -24,8 +27,8 @@ export interface TreasuryRecordsRead {
   readonly records: readonly TreasuryRecord[];
   /**
    * One diagnostic per entry that does not count, at its file and line: an error while no
-   * quarantine names it, a warning once one does; and an error per quarantine that names no
-   * invalid entry (it is ignored).
+   * quarantine names it, a warning once one does. A quarantine that names no refused entry is
+   * ignored and is itself such an entry (`treasury/invalid-quarantine`).
    */
   readonly diagnostics: readonly Diagnostic[];
   /** The entries that do not count and that a writer should quarantine. */
@@ -69,7 +72,7 @@ export function foldTreasuryEntries(
   const key = currency ? `${currency.code}:${currency.decimals}` : '';
   const records: TreasuryRecord[] = [];
   const bad = new Map<number, UnquarantinedEntry>();
-  const quarantines: { entry: StoredTreasuryEntry; record: QuarantineRecord }[] = [];
+  const quarantinedBy = new Map<number, StoredTreasuryEntry>();
   for (const entry of entries) {
     let check: TreasuryRecordCheck;
     if (entry.unreadable !== undefined) {
@@ -85,29 +88,25 @@ export function foldTreasuryEntries(
     if (!check.ok) {
       bad.set(entry.seq, { entry, code: check.code, reason: check.message });
     } else if (check.value.type === QUARANTINE_RECORD_TYPE) {
-      quarantines.push({ entry, record: check.value });
+      // Entries are in order and a quarantine names an earlier entry, so whether that entry
+      // was refused is already known here.
+      const record = check.value;
+      const named = bad.get(record.seq);
+      if (named && named.entry.hash === record.hash && named.entry.seq < entry.seq) {
+        if (!quarantinedBy.has(record.seq)) quarantinedBy.set(record.seq, entry);
+      } else {
+        bad.set(entry.seq, {
+          entry,
+          code: 'treasury/invalid-quarantine',
+          reason: `it quarantines entry ${record.seq}, but no earlier entry with that position and hash fails the treasury's checks, so it is ignored: a quarantine cannot remove money that was validly recorded`,
+        });
+      }
     } else {
       records.push(check.value);
     }
   }
 
   const diagnostics: Diagnostic[] = [];
-  const quarantinedBy = new Map<number, StoredTreasuryEntry>();
-  for (const { entry, record } of quarantines) {
-    const named = bad.get(record.seq);
-    if (named && named.entry.hash === record.hash && named.entry.seq < entry.seq) {
-      if (!quarantinedBy.has(record.seq)) quarantinedBy.set(record.seq, entry);
-      continue;
-    }
-    diagnostics.push(
-      createDiagnostic({
-        file: entry.file,
-        line: entry.line,
-        code: 'treasury/invalid-quarantine',
-        message: `entry ${entry.seq} quarantines entry ${record.seq}, but no earlier entry with that position and hash fails the treasury's checks; the quarantine is ignored and cannot remove money that was validly recorded`,
-      }),
-    );
-  }
   const unquarantined: UnquarantinedEntry[] = [];
   for (const found of bad.values()) {
     const { entry } = found;

@@ -74,6 +74,7 @@ export {
 export {
   COST_DECIMALS,
   type CostCarry,
+  type CostCharge,
   chargeCost,
   chargeCosts,
   EMPTY_COST_CARRY,

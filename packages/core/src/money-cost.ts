@@ -31,6 +31,14 @@ export interface CostCarry {
   readonly charged: bigint;
 }
 
+/** What {@link chargeCost} charges for one cost. */
+export interface CostCharge {
+  /** The minor units to record for this cost (often `0n` for a tiny cost). */
+  readonly minor: bigint;
+  /** The running totals after it. */
+  readonly carry: CostCarry;
+}
+
 /** The carry before any cost. */
 export const EMPTY_COST_CARRY: CostCarry = { exact: 0n, charged: 0n };
 
@@ -47,7 +55,7 @@ export function chargeCost(
   carry: CostCarry,
   cost: bigint,
   currency: Pick<Currency, 'decimals'>,
-): { readonly minor: bigint; readonly carry: CostCarry } {
+): CostCharge {
   if (cost < 0n)
     throw new InvalidArgumentError({
       argument: 'cost',

@@ -53,6 +53,7 @@ export {
 export {
   createFileRecordStore,
   createLedgerRecordStore,
+  type EntryLocation,
   type FileRecordStoreOptions,
   type LedgerRecordStoreOptions,
   readLedgerTreasuryEntries,

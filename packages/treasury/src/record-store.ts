@@ -153,6 +153,14 @@ export function createFileRecordStore({
   };
 }
 
+/** Where a ledger entry is, for diagnostics. */
+export interface EntryLocation {
+  /** The file holding the entry (`group/ledger/chain.jsonl`). */
+  readonly file: string;
+  /** The entry's line in it (1-based). */
+  readonly line: number;
+}
+
 /** Options of {@link createLedgerRecordStore} and of reading treasury entries from a ledger. */
 export interface LedgerRecordStoreOptions {
   /** How to name the ledger's chain file in diagnostics. Default `chain.jsonl`. */
@@ -161,11 +169,11 @@ export interface LedgerRecordStoreOptions {
    * Where an entry is, for diagnostics. Default: `chainFile`, line `seq + 1` (entries are one
    * per line; a ledger whose older entries were archived starts its live chain later).
    */
-  locate?: (entry: { seq: number }) => { file: string; line: number };
+  locate?: (entry: { seq: number }) => EntryLocation;
 }
 
 /**
- * A record store over a ledger (any {@link LedgerPort}, such as `@karnel/ledger`'s `Ledger`):
+ * A record store over a ledger (any `LedgerPort`, such as `@karnel/ledger`'s `Ledger`):
  * each treasury record is an entry whose `type` is the record's type (`spend.recorded` …) and
  * whose `body` is the rest of the record. Entries of other types (runs, decisions, approvals)
  * are skipped when reading. Records are checked before they are appended.

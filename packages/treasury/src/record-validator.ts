@@ -14,7 +14,7 @@ export interface TreasuryRecordValidatorOptions {
 }
 
 /**
- * Creates the {@link RecordValidator} of the treasury's record types, for a ledger to check
+ * Creates the `RecordValidator` of the treasury's record types, for a ledger to check
  * them before it appends (`openLedger(dir, { validators: [validator] })`): the ledger is
  * append-only, so a record the treasury would refuse must be refused at the door.
  */
@@ -40,14 +40,14 @@ export function createTreasuryRecordValidator({
 }
 
 /**
- * The treasury's {@link RecordValidator} without a currency: every record's schema, amounts as
+ * The treasury's `RecordValidator` without a currency: every record's schema, amounts as
  * decimal strings, ISO currencies held to their minor unit. Prefer
  * {@link loadTreasuryRecordValidator} when the treasury folder is at hand.
  */
 export const treasuryRecordValidator: RecordValidator = createTreasuryRecordValidator();
 
 /**
- * Reads a treasury folder's `balances.yaml` and returns the {@link RecordValidator} bound to
+ * Reads a treasury folder's `balances.yaml` and returns the `RecordValidator` bound to
  * its currency, so records in another currency are refused too.
  *
  * @throws ValidationError (from `@karnel/core`) when the treasury's files are invalid.

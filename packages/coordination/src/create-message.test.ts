@@ -102,10 +102,8 @@ describe('createMessage', () => {
       payload: { text: 'x' },
     });
     expect(recipients(message)).toEqual(['b', 'c']);
-    expect(safeParseMessage({ ...message, priority: 'high' }).success).toBe(false);
-    expect(safeParseMessage({ ...message, payload: { text: 'x', colour: 'red' } }).success).toBe(
-      false,
-    );
+    expect(safeParseMessage({ ...message, priority: 'high' }).ok).toBe(false);
+    expect(safeParseMessage({ ...message, payload: { text: 'x', colour: 'red' } }).ok).toBe(false);
   });
 
   it('survives a JSON round trip unchanged, for every type', () => {

@@ -61,15 +61,17 @@ export function createMessage<T extends MessageType>(
 /** {@link safeParseMessage} found a message. */
 export interface SafeParseMessageSuccess {
   /** The value is a message. */
-  readonly success: true;
+  readonly ok: true;
   /** The message, with defaults applied. */
-  readonly message: Message;
+  readonly value: Message;
 }
 
 /** {@link safeParseMessage} found no message. */
 export interface SafeParseMessageFailure {
   /** The value is not a message. */
-  readonly success: false;
+  readonly ok: false;
+  /** Every problem in one sentence, `path: problem` joined by `; `. */
+  readonly message: string;
   /** What is wrong, one `path: problem` sentence each. */
   readonly problems: readonly string[];
 }
@@ -83,8 +85,9 @@ export type SafeParseMessageResult = SafeParseMessageSuccess | SafeParseMessageF
  */
 export function safeParseMessage(value: unknown): SafeParseMessageResult {
   const result = messageSchema.safeParse(value);
-  if (result.success) return { success: true, message: result.data };
-  return { success: false, problems: result.error.issues.map(describeIssue) };
+  if (result.success) return { ok: true, value: result.data };
+  const problems = result.error.issues.map(describeIssue);
+  return { ok: false, message: problems.join('; '), problems };
 }
 
 /**
@@ -94,12 +97,8 @@ export function safeParseMessage(value: unknown): SafeParseMessageResult {
  */
 export function parseMessage(value: unknown): Message {
   const result = safeParseMessage(value);
-  if (result.success) return result.message;
-  throw new InvalidArgumentError({
-    argument: 'message',
-    value,
-    message: result.problems.join('; '),
-  });
+  if (result.ok) return result.value;
+  throw new InvalidArgumentError({ argument: 'message', value, message: result.message });
 }
 
 /** The recipients of a message as a list, whether `to` names one role or several. */

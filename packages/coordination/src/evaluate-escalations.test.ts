@@ -126,6 +126,9 @@ describe('evaluateEscalations', () => {
         remainingBudget: { amount: '1', currency: 'EUR' },
       }),
     ).rejects.toThrowError(/currency USD differs/);
+    await expect(at('1e3', '5')).rejects.toThrowError(/not a decimal amount/);
+    // Exact to 12 decimals: no float would tell these apart.
+    expect((await at('0.100000000001', '0.1')).triggers).toHaveLength(1);
   });
 
   it('asks registered predicates for custom conditions, and lets them replace built-ins', async () => {

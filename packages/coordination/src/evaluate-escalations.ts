@@ -1,8 +1,7 @@
-import { InvalidArgumentError } from '@karnel/core';
-import { compareDecimal } from './decimal';
+import { InvalidArgumentError, parseCost } from '@karnel/core';
 import { parseCondition } from './escalation-condition';
 import type { Message, MessageOf } from './message-schema';
-import type { Money } from './money';
+import { compareMoney, type Money } from './money';
 import type { EscalationPath } from './protocol-schema';
 
 /** What a condition is evaluated over. */
@@ -103,7 +102,8 @@ export interface EscalationEvaluation {
  *   escalation of the same condition for the task since the last of them;
  * - any other name holds when the predicate registered under it says so.
  *
- * @throws InvalidArgumentError when `predictedCost` and `remainingBudget` use different currencies.
+ * @throws InvalidArgumentError when `predictedCost` and `remainingBudget` use different currencies,
+ * or one of them is not an exact cost (a decimal string with at most 12 decimals).
  */
 export async function evaluateEscalations(
   options: EvaluateEscalationsOptions,
@@ -115,6 +115,14 @@ export async function evaluateEscalations(
       value: predictedCost,
       message: `currency ${predictedCost.currency} differs from the remaining budget's ${remainingBudget.currency}`,
     });
+  }
+  for (const [argument, money] of [
+    ['predictedCost', predictedCost],
+    ['remainingBudget', remainingBudget],
+  ] as const) {
+    const parsed = money === undefined ? undefined : parseCost(money.amount);
+    if (parsed && !parsed.ok)
+      throw new InvalidArgumentError({ argument, value: money, message: parsed.message });
   }
   const triggers: EscalationTrigger[] = [];
   const unevaluated: UnevaluatedCondition[] = [];
@@ -140,7 +148,7 @@ export async function evaluateEscalations(
     } else if (parsed.kind === 'cost-overrun') {
       if (!predictedCost || !remainingBudget) {
         unevaluated.push({ ...base, reason: 'no predicted cost and remaining budget were given' });
-      } else if (compareDecimal(predictedCost.amount, remainingBudget.amount) > 0) {
+      } else if ((compareMoney(predictedCost, remainingBudget) ?? 0) > 0) {
         triggers.push({
           ...base,
           reason: `predicted cost ${predictedCost.amount} ${predictedCost.currency} exceeds the remaining budget of ${remainingBudget.amount} ${remainingBudget.currency}`,

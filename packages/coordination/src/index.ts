@@ -18,7 +18,7 @@ export {
   type SafeParseMessageSuccess,
   safeParseMessage,
 } from './create-message';
-export { addDecimal, compareDecimal, DECIMAL_PATTERN, isDecimal } from './decimal';
+export { COORDINATION_DIAGNOSTIC_CODES, type CoordinationDiagnosticCode } from './diagnostic-codes';
 export {
   type CreateDispatchTableOptions,
   createDispatchTable,
@@ -91,7 +91,7 @@ export {
   taskMessageSchema,
   taskPayloadSchema,
 } from './message-schema';
-export { type Money, moneySchema } from './money';
+export { compareMoney, type Money, moneySchema } from './money';
 export {
   ARCHIVAL_POLICIES,
   type ArchivalPolicy,

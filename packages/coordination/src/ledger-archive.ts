@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSha256 } from '@karnel/core';
-import { type LedgerEntry, readLedgerEntries } from '@karnel/ledger';
+import { type CommittedEntry, createSha256 } from '@karnel/core';
+import { readLedgerEntries } from '@karnel/ledger';
 import { safeParseMessage } from './create-message';
 import { ArchiveIntegrityError } from './errors';
 import type { MessageArchive } from './message-archive';
@@ -18,7 +18,7 @@ export interface CoordinationLedger {
   /** The ledger folder. */
   readonly dir: string;
   /** Appends one event to `coordination_log.jsonl`, committed by a chained entry. */
-  appendCoordination(event: Record<string, unknown>): Promise<LedgerEntry>;
+  appendCoordination(event: Record<string, unknown>): Promise<Pick<CommittedEntry, 'seq' | 'hash'>>;
 }
 
 /** Options of {@link createLedgerArchive}. */
@@ -86,14 +86,14 @@ export async function readArchivedMessages(dir: string): Promise<Message[]> {
         if (typeof value !== 'object' || value === null || !('karnel_message_version' in value))
           continue;
         const parsed = safeParseMessage(value);
-        if (!parsed.success) {
+        if (!parsed.ok) {
           throw new ArchiveIntegrityError({
             dir,
             seq: entry.seq,
-            reason: `the message committed by entry ${entry.seq} does not conform to Annex C: ${parsed.problems.join('; ')}`,
+            reason: `the message committed by entry ${entry.seq} does not conform to Annex C: ${parsed.message}`,
           });
         }
-        messages.push(parsed.message);
+        messages.push(parsed.value);
       }
     }
   } finally {

@@ -62,6 +62,35 @@ export type {
   RecordValidator,
 } from './ledger-port';
 export {
+  amountPattern,
+  formatDecimal,
+  formatMoney,
+  MAX_WHOLE_DIGITS,
+  MAX_WRITTEN_DECIMALS,
+  type MoneyResult,
+  parseDecimal,
+  parseMoney,
+} from './money';
+export {
+  COST_DECIMALS,
+  type CostCarry,
+  type CostCharge,
+  chargeCost,
+  chargeCosts,
+  EMPTY_COST_CARRY,
+  formatCost,
+  parseCost,
+} from './money-cost';
+export {
+  CURRENCY_CODE_PATTERN,
+  type Currency,
+  ISO_CURRENCY_CODES,
+  isCurrencyCode,
+  isoMinorUnit,
+  MAX_CURRENCY_DECIMALS,
+  resolveCurrency,
+} from './money-currency';
+export {
   isWithin,
   type ResolvedInside,
   type ResolvedOutside,

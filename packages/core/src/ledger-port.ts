@@ -60,8 +60,16 @@ export interface LedgerPort extends AuditLog, LedgerReader {}
 
 /** What {@link RecordValidator.validate} says of one record. */
 export type RecordValidation =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly message: string };
+  | {
+      /** The record may be appended. */
+      readonly ok: true;
+    }
+  | {
+      /** The record is refused. */
+      readonly ok: false;
+      /** Why, one sentence naming the field. */
+      readonly message: string;
+    };
 
 /**
  * Checks the records of the types a package owns before they are appended (the treasury's

@@ -31,10 +31,12 @@ describe('parseCapability', () => {
 
   it('parses spend amounts exactly, with an optional currency', () => {
     expect(parseCapability('spend:20.00')).toMatchObject({
-      value: { scope: '20.00 USD', amount: { micros: 20_000_000, currency: 'USD' } },
+      value: { scope: '20.00 USD', amount: { units: 20_000_000_000_000n, currency: 'USD' } },
     });
     expect(parseCapability('spend:20.5 eur')).toMatchObject({ value: { scope: '20.50 EUR' } });
-    expect(parseCapability('spend:0.000001')).toMatchObject({ value: { amount: { micros: 1 } } });
+    expect(parseCapability('spend:0.000001')).toMatchObject({
+      value: { amount: { units: 1_000_000n } },
+    });
     expect(parseCapability('spend:twenty')).toMatchObject({ ok: false });
     expect(parseCapability('spend:-5')).toMatchObject({ ok: false });
   });

@@ -143,7 +143,7 @@ function parseCapabilityText(text: string): ParsedCapability {
   if (rawScope === '') return { ok: false, reason: `"${text}" has an empty scope after ":"` };
   if (kind === 'amount') {
     const amount = parseAmount(rawScope);
-    if (!amount.success) return { ok: false, reason: amount.reason };
+    if (!amount.ok) return { ok: false, reason: amount.message };
     return {
       ok: true,
       value: { name, kind, scope: formatAmount(amount.value), amount: amount.value },

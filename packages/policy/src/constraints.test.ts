@@ -20,7 +20,7 @@ describe('analyzeConstraints', () => {
       enforceable: true,
       gate: {
         kind: 'spend-limit',
-        limit: { micros: 20_000_000, currency: 'USD' },
+        limit: { units: 20_000_000_000_000n, currency: 'USD' },
         period: 'week',
         approver: 'owner',
       },
@@ -33,7 +33,7 @@ describe('analyzeConstraints', () => {
     expect(publishOwner?.enforceable && publishOwner.note).toContain('stricter than written');
     expect(budget).toMatchObject({
       enforceable: true,
-      gate: { kind: 'spend-limit', limit: { micros: 49_999_999 }, period: 'week' },
+      gate: { kind: 'spend-limit', limit: { units: 49_999_999_999_999n }, period: 'week' },
     });
     expect(
       budget?.enforceable && budget.gate.kind === 'spend-limit' && budget.gate.approver,
@@ -100,7 +100,7 @@ describe('analyzeConstraints', () => {
       'spend-limit',
       'no',
     ]);
-    expect(hard[5]).toMatchObject({ gate: { limit: { micros: 500_000 } } });
+    expect(hard[5]).toMatchObject({ gate: { limit: { units: 500_000_000_000n } } });
     expect(
       hard[5]?.enforceable && hard[5].gate.kind === 'spend-limit' && hard[5].gate.period,
     ).toBeFalsy();

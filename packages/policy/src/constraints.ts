@@ -175,12 +175,12 @@ function classifySpend(
   const currencyWord = money[3];
   const currency = currencyWord?.startsWith('eur') ? 'EUR' : currencyWord === 'gbp' ? 'GBP' : 'USD';
   const amount = parseAmount(`${money[1] ?? money[2]} ${currency}`);
-  if (!amount.success) return undefined;
-  // "< $50" means reaching $50 is already too much: one millionth below is the largest total allowed.
+  if (!amount.ok) return undefined;
+  // "< $50" means reaching $50 is already too much: one smallest unit below is the largest total allowed.
   const strict =
     /(<(?!=)|\bless than\b|\bbelow\b|\bunder\b)\s*\$?\s*\d/.test(text) && !/\bnever\b/.test(text);
   const limit: Amount = strict
-    ? { ...amount.value, micros: Math.max(0, amount.value.micros - 1) }
+    ? { ...amount.value, units: amount.value.units > 0n ? amount.value.units - 1n : 0n }
     : amount.value;
   const period = periodWords.find(([pattern]) => pattern.test(text))?.[1];
   const approver = findApprover(text);

@@ -118,8 +118,8 @@ function compileRule(rule: PolicyRule, root: string | undefined): CompiledRule {
   let amountAbove: Amount | undefined;
   if (rule.when) {
     const amount = parseAmount(rule.when.amountAbove);
-    if (!amount.success)
-      return { rule, reference, sortKey, capability: parsed.value, brokenReason: amount.reason };
+    if (!amount.ok)
+      return { rule, reference, sortKey, capability: parsed.value, brokenReason: amount.message };
     amountAbove = amount.value;
   }
   return {
@@ -173,7 +173,7 @@ function evaluate(
   if (!matches) return { applies: false };
   if (compiled.amountAbove) {
     if (!amount) return { error: 'the rule limits amounts but the request has no amount' };
-    let total = amount.micros;
+    let total = amount.units;
     const period = compiled.rule.when?.period;
     if (period) {
       const spentText = request.spent?.[period];
@@ -183,19 +183,19 @@ function evaluate(
         };
       }
       const spent = parseAmount(spentText, amount.currency);
-      if (!spent.success) return { error: `spent this ${period}: ${spent.reason}` };
+      if (!spent.ok) return { error: `spent this ${period}: ${spent.message}` };
       if (spent.value.currency !== amount.currency)
         return {
           error: `spent this ${period} is in ${spent.value.currency}, not ${amount.currency}`,
         };
-      total += spent.value.micros;
+      total += spent.value.units;
     }
     if (compiled.amountAbove.currency !== amount.currency) {
       return {
         error: `the rule's limit is in ${compiled.amountAbove.currency}, the request in ${amount.currency}`,
       };
     }
-    if (total <= compiled.amountAbove.micros) return { applies: false };
+    if (total <= compiled.amountAbove.units) return { applies: false };
   }
   if (compiled.rule.condition) {
     try {
@@ -248,10 +248,10 @@ function requestedCapability(
   let amount = capability.amount;
   if (request.amount !== undefined) {
     const requestAmount = parseAmount(request.amount);
-    if (!requestAmount.success) return { ok: false, reason: requestAmount.reason };
+    if (!requestAmount.ok) return { ok: false, reason: requestAmount.message };
     if (
       amount &&
-      (amount.micros !== requestAmount.value.micros ||
+      (amount.units !== requestAmount.value.units ||
         amount.currency !== requestAmount.value.currency)
     ) {
       return {

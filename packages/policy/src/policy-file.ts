@@ -44,10 +44,10 @@ const durationSchema = z.string().superRefine((value, context) => {
 
 const amountSchema = z.union([z.string(), z.number()]).superRefine((value, context) => {
   const parsed = parseAmount(value);
-  if (!parsed.success)
+  if (!parsed.ok)
     context.addIssue({
       code: 'custom',
-      message: parsed.reason,
+      message: parsed.message,
       params: { diagnosticCode: 'policy/bad-amount' },
     });
 });

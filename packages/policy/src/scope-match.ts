@@ -283,7 +283,7 @@ export function scopeOverlaps(kind: ScopeKind, pattern: string, requested: strin
 
 /** Whether the amount `requested` is within the bound `granted` (same currency, not more). */
 export function amountContains(granted: Amount, requested: Amount): boolean {
-  return granted.currency === requested.currency && requested.micros <= granted.micros;
+  return granted.currency === requested.currency && requested.units <= granted.units;
 }
 
 /**

@@ -1,4 +1,9 @@
-import { timestampSchema } from '@karnel/core';
+import {
+  MAX_CURRENCY_DECIMALS,
+  MAX_WRITTEN_DECIMALS,
+  parseDecimal,
+  timestampSchema,
+} from '@karnel/core';
 import { z } from 'zod';
 import { type BudgetPeriodKind, WEEKDAYS } from './periods';
 
@@ -12,10 +17,12 @@ const decimalPattern = /^[+-]?\d+(\.\d+)?$/;
 export const amountTextSchema = z
   .union([z.string(), z.number().transform((value) => String(value))])
   .superRefine((value, context) => {
-    if (!decimalPattern.test(value.trim()) || value.trim().startsWith('-')) {
+    // Core's grammar; the decimals allowed depend on the currency, checked once it is known.
+    const parsed = parseDecimal(value, MAX_WRITTEN_DECIMALS);
+    if (!parsed.ok) {
       context.addIssue({
         code: 'custom',
-        message: `"${value}" is not an amount; write a non-negative decimal like 12.30`,
+        message: parsed.message,
         params: { diagnosticCode: 'treasury/invalid-amount' },
       });
     }
@@ -37,8 +44,17 @@ export const quotaValueSchema = z
 
 /** The `financial` section of `treasury/balances.yaml`. */
 export const financialSchema = z.strictObject({
-  /** ISO 4217 code every amount in the treasury is in. Optional; default `USD`. */
+  /** Code every amount in the treasury is in: ISO 4217, or a custom unit. Optional; default `USD`. */
   currency: z.string().optional(),
+  /**
+   * Decimals of a custom unit (`USDC`: 6), 0 to 12. Required for a code ISO 4217 does not list;
+   * for an ISO code it may only repeat the ISO minor unit.
+   */
+  currency_decimals: z
+    .union([z.string(), z.number()])
+    .transform((value) => Number(value))
+    .pipe(z.number().int().min(0).max(MAX_CURRENCY_DECIMALS))
+    .optional(),
   /** IANA time zone whose midnight rolls the periods over. Optional; default `UTC`. */
   time_zone: z.string().optional(),
   /** First day of a budget week. Optional; default `monday`. */

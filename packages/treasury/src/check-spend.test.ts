@@ -7,6 +7,7 @@ import type { TreasuryConfig } from './treasury-config';
 const config: TreasuryConfig = {
   currency: 'USD',
   minorDigits: 2,
+  unit: { code: 'USD', decimals: 2, iso: true },
   timeZone: 'Europe/Berlin',
   weekStartsOn: 'monday',
   budgets: { week: 5000n, month: 15000n },
@@ -130,7 +131,9 @@ describe('checkSpend', () => {
     expect(() => checkSpend(config, empty, { amount: 0.1 as unknown as string })).toThrow(
       /floats cannot hold money/,
     );
-    expect(() => checkSpend(config, empty, { amount: '0.001' })).toThrow(/more than 2 decimals/);
+    expect(() => checkSpend(config, empty, { amount: '0.001' })).toThrow(
+      /3 decimals, but USD amounts have at most 2/,
+    );
     expect(() => checkSpend(config, empty, { amount: '1.00', currency: 'EUR' })).toThrow(/USD/);
     expect(() => checkSpend(config, empty, { amount: -1n })).toThrow(/negative/);
   });

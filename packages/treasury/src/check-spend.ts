@@ -1,7 +1,6 @@
-import { InvalidArgumentError } from '@karnel/core';
+import { formatMoney, InvalidArgumentError, parseMoney } from '@karnel/core';
 import { compareRates, RECURRENCE_PERIODS, type RecurrencePeriod } from './amount-expression';
 import type { TreasuryBalances } from './compute-balances';
-import { formatMinorUnits, parseDecimalAmount } from './money';
 import type { ApprovalGate, TreasuryConfig } from './treasury-config';
 
 /** An amount given to the treasury API: decimal text (`"12.30"`) or integer minor units (`1230n`). */
@@ -50,7 +49,7 @@ export interface SpendDecision {
  */
 export function toMinorUnits(
   amount: AmountInput,
-  config: Pick<TreasuryConfig, 'minorDigits'>,
+  config: Pick<TreasuryConfig, 'unit'>,
   argument = 'amount',
 ): bigint {
   if (typeof amount === 'bigint') return amount;
@@ -62,10 +61,10 @@ export function toMinorUnits(
         'pass decimal text ("12.30") or integer minor units (1230n); floats cannot hold money exactly',
     });
   }
-  const parsed = parseDecimalAmount(amount, config.minorDigits);
+  const parsed = parseMoney(amount, config.unit);
   if (!parsed.ok)
     throw new InvalidArgumentError({ argument, value: amount, message: parsed.message });
-  return parsed.minor;
+  return parsed.value;
 }
 
 /**
@@ -101,8 +100,7 @@ export function checkSpend(
       message: `expected one of ${RECURRENCE_PERIODS.join(', ')}`,
     });
   }
-  const money = (value: bigint) =>
-    `${formatMinorUnits(value, config.minorDigits)} ${config.currency}`;
+  const money = (value: bigint) => `${formatMoney(value, config.unit)} ${config.currency}`;
   const deny = (limit: string, reason: string): SpendDecision => ({
     effect: 'deny',
     reason,

@@ -1,6 +1,5 @@
-import { InvalidArgumentError } from '@karnel/core';
+import { type Diagnostic, formatDecimal, InvalidArgumentError, parseMoney } from '@karnel/core';
 import { TreasuryRecordError } from './errors';
-import { formatMinorUnits, parseDecimalAmount } from './money';
 import { type BudgetPeriod, type BudgetPeriodKind, periodContaining } from './periods';
 import type { TreasuryRecord } from './records';
 import type { TreasuryConfig } from './treasury-config';
@@ -57,7 +56,7 @@ export interface TreasuryBalances {
   readonly at: Date;
   /** The treasury's currency. */
   readonly currency: string;
-  /** Decimals of the currency, for {@link formatMinorUnits}. */
+  /** Decimals of the currency, for {@link formatBalanceAmount}. */
   readonly minorDigits: number;
   /** The budget week containing `at`. */
   readonly week: PeriodBalance;
@@ -69,6 +68,11 @@ export interface TreasuryBalances {
   readonly byCategory: Readonly<Record<string, BucketBalance>>;
   /** Reservations neither settled nor expired at `at`. */
   readonly openReservations: readonly OpenReservation[];
+  /**
+   * Stored entries that did not count (invalid, in another currency, quarantined), each at its
+   * file and line. Set by `Treasury.balances()`; empty from {@link computeBalances}.
+   */
+  readonly skipped: readonly Diagnostic[];
   /** All spend and revenue ever recorded. */
   readonly totals: {
     /** Total spend. */
@@ -84,7 +88,8 @@ export interface TreasuryBalances {
  * never a figure someone typed in.
  *
  * Throws {@link TreasuryRecordError} for a record in another currency or with more decimals
- * than the currency has, rather than silently leaving money out.
+ * than the currency has, rather than silently leaving money out: pass the `records` of
+ * `readTreasuryRecords`, which has already set such records aside and reported them.
  */
 export function computeBalances(
   records: Iterable<TreasuryRecord>,
@@ -107,13 +112,13 @@ export function computeBalances(
         message: `A ${record.type} record is in ${record.currency}, but the treasury is in ${config.currency}`,
       });
     }
-    const parsed = parseDecimalAmount(record.amount, config.minorDigits);
+    const parsed = parseMoney(record.amount, config.unit);
     if (!parsed.ok)
       throw new TreasuryRecordError({
         record,
         message: `A ${record.type} record's amount: ${parsed.message}`,
       });
-    return parsed.minor;
+    return parsed.value;
   };
 
   let weekSpent = 0n;
@@ -229,6 +234,7 @@ export function computeBalances(
     byModelClass,
     byCategory,
     openReservations,
+    skipped: [],
     totals: { spent: totalSpent, revenue: totalRevenue },
   };
 }
@@ -238,5 +244,5 @@ export function formatBalanceAmount(
   balances: Pick<TreasuryBalances, 'minorDigits'>,
   minor: bigint,
 ): string {
-  return formatMinorUnits(minor, balances.minorDigits);
+  return formatDecimal(minor, balances.minorDigits);
 }

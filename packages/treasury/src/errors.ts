@@ -3,8 +3,10 @@ import { KarnelError } from '@karnel/core';
 const recordMarker = Symbol.for('karnel.error.TreasuryRecordError');
 
 /**
- * A stored treasury record cannot be counted: it is malformed, in another currency than the
- * treasury's, or finer than the currency allows. Balances refuse to guess rather than drop money.
+ * A treasury record cannot be appended or counted: it is malformed, in another currency than
+ * the treasury's, or finer than the currency allows. Thrown when appending such a record, and by
+ * `computeBalances` when given one directly; records read from a store or a ledger are checked
+ * first, and a refused one is reported and skipped instead (`readTreasuryRecords`).
  */
 export class TreasuryRecordError extends KarnelError {
   private readonly [recordMarker] = true;

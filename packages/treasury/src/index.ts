@@ -11,6 +11,7 @@ export {
   type RecurrencePeriod,
 } from './amount-expression';
 export { amountTextSchema, type BalancesFile, balancesFileSchema } from './balances-schema';
+export { checkTreasuryRecord, type TreasuryRecordCheck } from './check-record';
 export {
   type AmountInput,
   checkSpend,
@@ -26,17 +27,10 @@ export {
   type PeriodBalance,
   type TreasuryBalances,
 } from './compute-balances';
+export { TREASURY_DIAGNOSTIC_CODES, type TreasuryDiagnosticCode } from './diagnostic-codes';
 export { ReservationStateError, TreasuryRecordError } from './errors';
 export { parseExactYaml, readExactYamlFile } from './exact-yaml';
-export {
-  currencyMinorDigits,
-  formatBasisPoints,
-  formatMinorUnits,
-  isCurrencyCode,
-  type ParsedAmount,
-  parseDecimalAmount,
-  parsePercent,
-} from './money';
+export { formatBasisPoints, parsePercent } from './percent';
 export {
   type BudgetPeriod,
   type BudgetPeriodKind,
@@ -50,14 +44,32 @@ export {
   type Weekday,
 } from './periods';
 export {
+  foldTreasuryEntries,
+  type ReadTreasuryRecordsOptions,
+  readTreasuryRecords,
+  type TreasuryRecordsRead,
+  type UnquarantinedEntry,
+} from './read-treasury-records';
+export {
   createFileRecordStore,
   createLedgerRecordStore,
+  type EntryLocation,
   type FileRecordStoreOptions,
-  type LedgerEntryLike,
-  type LedgerLike,
+  type LedgerRecordStoreOptions,
+  readLedgerTreasuryEntries,
+  type StoredTreasuryEntry,
   type TreasuryRecordStore,
 } from './record-store';
 export {
+  createTreasuryRecordValidator,
+  loadTreasuryRecordValidator,
+  type TreasuryRecordValidatorOptions,
+  treasuryRecordValidator,
+} from './record-validator';
+export {
+  QUARANTINE_RECORD_TYPE,
+  type QuarantineRecord,
+  quarantineRecordSchema,
   type ReservationOpenedRecord,
   type ReservationReleasedRecord,
   type RevenueRecord,
@@ -66,6 +78,7 @@ export {
   revenueRecordSchema,
   type SpendRecord,
   spendRecordSchema,
+  TREASURY_LEDGER_TYPES,
   TREASURY_RECORD_TYPES,
   type TreasuryRecord,
   treasuryRecordSchema,

@@ -5,6 +5,7 @@ import { createManualClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
 import { TreasuryRecordError } from './errors';
+import { readTreasuryRecords } from './read-treasury-records';
 import { createFileRecordStore, createLedgerRecordStore } from './record-store';
 import type { TreasuryRecord } from './records';
 import { createTreasury } from './treasury';
@@ -20,13 +21,10 @@ describe('createFileRecordStore', () => {
   it('appends and reads records in order', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'records.jsonl');
     const store = createFileRecordStore({ path });
-    expect(await store.read()).toEqual([]);
+    expect(await store.readEntries()).toEqual([]);
     await store.append(spend);
     await store.append({ ...spend, amount: '2.00', model_class: 'bulk-cheap' });
-    expect((await store.read()).map((record) => 'amount' in record && record.amount)).toEqual([
-      '1.25',
-      '2.00',
-    ]);
+    expect(await amounts(store)).toEqual(['1.25', '2.00']);
   });
 
   it('ignores a line cut short by a crash and cuts it off before the next append', async () => {
@@ -34,14 +32,11 @@ describe('createFileRecordStore', () => {
     const store = createFileRecordStore({ path });
     await store.append(spend);
     await appendFile(path, '{"type":"spend.recorded","at":"2026-05-06T1');
-    expect(await store.read()).toHaveLength(1);
+    expect(await store.readEntries()).toHaveLength(1);
     await store.append({ ...spend, amount: '3.00' });
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect((await store.read()).map((record) => 'amount' in record && record.amount)).toEqual([
-      '1.25',
-      '3.00',
-    ]);
+    expect(await amounts(store)).toEqual(['1.25', '3.00']);
   });
 
   it('reads only what was added since its last read, including appends by another store', async () => {
@@ -49,28 +44,36 @@ describe('createFileRecordStore', () => {
     const reader = createFileRecordStore({ path });
     const writer = createFileRecordStore({ path });
     await writer.append(spend);
-    expect(await reader.read()).toHaveLength(1);
+    expect(await reader.readEntries()).toHaveLength(1);
     await writer.append({ ...spend, amount: '2.00' });
     await writer.append({ ...spend, amount: '3.00' });
-    expect((await reader.read()).map((record) => 'amount' in record && record.amount)).toEqual([
-      '1.25',
-      '2.00',
-      '3.00',
-    ]);
+    expect(await amounts(reader)).toEqual(['1.25', '2.00', '3.00']);
     await appendFile(path, 'not json\n');
-    await expect(reader.read()).rejects.toThrow(/records\.jsonl:4:/);
+    const read = await readTreasuryRecords(reader);
+    expect(read.records).toHaveLength(3);
+    expect(read.diagnostics).toMatchObject([
+      { file: path, line: 4, severity: 'error', code: 'treasury/invalid-record' },
+    ]);
     // A replaced file is read from the start.
     await writeFile(`${path}.new`, `${JSON.stringify(spend)}\n`);
     await rename(`${path}.new`, path);
-    expect(await reader.read()).toHaveLength(1);
+    expect(await reader.readEntries()).toHaveLength(1);
   });
 
-  it('refuses to read past a corrupt record rather than leave money out', async () => {
+  it('reads past a corrupt record, reporting it at its line, and refuses to append one', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'karnel-')), 'records.jsonl');
     await writeFile(path, `${JSON.stringify(spend)}\n{"type":"spend.recorded","amount":"x"}\n`);
-    await expect(createFileRecordStore({ path }).read()).rejects.toSatisfy(
-      TreasuryRecordError.isInstance,
+    const read = await readTreasuryRecords(
+      createFileRecordStore({ path, displayPath: 'records.jsonl' }),
     );
+    expect(read.records).toEqual([spend]);
+    expect(read.diagnostics).toMatchObject([
+      { file: 'records.jsonl', line: 2, code: 'treasury/invalid-record' },
+    ]);
+    expect(read.unquarantined).toHaveLength(1);
+    await expect(
+      createFileRecordStore({ path }).append({ ...spend, amount: '1e3' }),
+    ).rejects.toSatisfy(TreasuryRecordError.isInstance);
     await expect(
       createFileRecordStore({ path }).append({ ...spend, amount: 1 } as unknown as TreasuryRecord),
     ).rejects.toThrow(/amount/);
@@ -98,7 +101,7 @@ describe('createLedgerRecordStore', () => {
       const types: string[] = [];
       for await (const entry of ledger.entries()) types.push(entry.type);
       expect(types).toEqual(['note.written', 'spend.recorded', 'reservation.opened']);
-      const records = await createLedgerRecordStore(ledger).read();
+      const { records } = await readTreasuryRecords(createLedgerRecordStore(ledger));
       expect(records.map((record) => record.type)).toEqual([
         'spend.recorded',
         'reservation.opened',
@@ -117,3 +120,8 @@ describe('createLedgerRecordStore', () => {
     }
   });
 });
+
+async function amounts(store: ReturnType<typeof createFileRecordStore>) {
+  const { records } = await readTreasuryRecords(store);
+  return records.map((record) => 'amount' in record && record.amount);
+}

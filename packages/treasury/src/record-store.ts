@@ -1,29 +1,60 @@
 import { open, stat, truncate } from 'node:fs/promises';
-import { appendFileDurable, parseJsonLines } from '@karnel/core';
+import {
+  appendFileDurable,
+  type LedgerPort,
+  type LedgerReader,
+  parseJsonLines,
+  sha256Hex,
+} from '@karnel/core';
+import { checkTreasuryRecord } from './check-record';
 import { TreasuryRecordError } from './errors';
-import { TREASURY_RECORD_TYPES, type TreasuryRecord, treasuryRecordSchema } from './records';
+import { type QuarantineRecord, TREASURY_LEDGER_TYPES, type TreasuryRecord } from './records';
+
+/**
+ * One stored entry of a treasury type, as read back, before the treasury checks it: where it
+ * is, what identifies it, and the value as stored.
+ */
+export interface StoredTreasuryEntry {
+  /** Its position: the ledger entry's `seq`, or the line number − 1 in a records file. */
+  readonly seq: number;
+  /** What identifies its bytes: the ledger entry hash, or the SHA-256 of the line (hex). */
+  readonly hash: string;
+  /** The record type (`spend.recorded` …). */
+  readonly type: string;
+  /** The record as stored, `{ type, ...body }`; `undefined` when the line is not JSON. */
+  readonly value: unknown;
+  /** Why the stored bytes are not even a JSON object, when they are not. */
+  readonly unreadable?: string;
+  /** The file the entry is in, for diagnostics (`ledger/chain.jsonl`, `treasury/records.jsonl`). */
+  readonly file: string;
+  /** The entry's line in that file (1-based). */
+  readonly line: number;
+}
 
 /**
  * Where treasury records live. The treasury only appends and reads; it never rewrites a record,
  * so balances can always be recomputed from the store.
  *
- * Implementations must make `read()` return every record appended before it was called,
- * including records appended by other processes: the treasury reads under its file lock to
- * decide whether a reservation still fits.
+ * Implementations must make `readEntries()` return every entry appended before it was called,
+ * including entries appended by other processes: the treasury reads under its file lock to
+ * decide whether a reservation still fits. They return entries as stored and never throw for
+ * a bad one: the treasury checks each, skips and reports the bad ones.
  */
 export interface TreasuryRecordStore {
   /** Version of this interface. */
-  readonly specificationVersion: 'v1';
-  /** Appends one record; resolves once it is durable. */
-  append(record: TreasuryRecord): Promise<void>;
-  /** Every treasury record in append order. Throws {@link TreasuryRecordError} on a corrupt record. */
-  read(): Promise<TreasuryRecord[]>;
+  readonly specificationVersion: 'v2';
+  /** Appends one record, checked first; resolves once it is durable. */
+  append(record: TreasuryRecord | QuarantineRecord): Promise<void>;
+  /** Every stored entry of a treasury type, in append order. */
+  readEntries(): Promise<readonly StoredTreasuryEntry[]>;
 }
 
 /** Options of {@link createFileRecordStore}. */
 export interface FileRecordStoreOptions {
   /** The JSON Lines file to append to (conventionally `treasury/records.jsonl`). */
   path: string;
+  /** How to name the file in diagnostics. Default: `path`. */
+  displayPath?: string;
 }
 
 /**
@@ -32,21 +63,24 @@ export interface FileRecordStoreOptions {
  * is ignored on read and cut off before the next append; the caller must hold the treasury's
  * lock while appending, as {@link createTreasury} does.
  */
-export function createFileRecordStore({ path }: FileRecordStoreOptions): TreasuryRecordStore {
-  let cache: { ino: number; offset: number; lines: number; records: TreasuryRecord[] } = {
+export function createFileRecordStore({
+  path,
+  displayPath = path,
+}: FileRecordStoreOptions): TreasuryRecordStore {
+  let cache: { ino: number; offset: number; lines: number; entries: StoredTreasuryEntry[] } = {
     ino: -1,
     offset: 0,
     lines: 0,
-    records: [],
+    entries: [],
   };
   return {
-    specificationVersion: 'v1',
+    specificationVersion: 'v2',
     async append(record) {
-      const checked = checkRecord(record, path);
+      const checked = checkOrThrow(record, displayPath);
       await cutTornTail(path);
       await appendFileDurable(path, `${JSON.stringify(checked)}\n`);
     },
-    async read() {
+    async readEntries() {
       // Records are only ever appended (a torn tail is cut back to the last newline, which is
       // never before what was already read), so only the bytes added since the last read are
       // parsed; a different inode or a shorter file means the file was replaced: start over.
@@ -55,7 +89,7 @@ export function createFileRecordStore({ path }: FileRecordStoreOptions): Treasur
         handle = await open(path, 'r');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          cache = { ino: -1, offset: 0, lines: 0, records: [] };
+          cache = { ino: -1, offset: 0, lines: 0, entries: [] };
           return [];
         }
         throw error;
@@ -63,31 +97,55 @@ export function createFileRecordStore({ path }: FileRecordStoreOptions): Treasur
       try {
         const info = await handle.stat();
         if (info.ino !== cache.ino || info.size < cache.offset)
-          cache = { ino: info.ino, offset: 0, lines: 0, records: [] };
-        if (info.size === cache.offset) return [...cache.records];
+          cache = { ino: info.ino, offset: 0, lines: 0, entries: [] };
+        if (info.size === cache.offset) return cache.entries;
         const buffer = Buffer.alloc(info.size - cache.offset);
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, cache.offset);
         const complete = buffer.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
         // An unterminated last line was never acknowledged; the next append cuts it off.
         const text = buffer.subarray(0, complete).toString('utf8');
-        const parsed = parseJsonLines(text, path);
-        const corrupt = parsed.diagnostics[0];
-        if (corrupt) {
-          throw new TreasuryRecordError({
-            record: undefined,
-            message: `${corrupt.file}:${corrupt.line + cache.lines}:${corrupt.column}: ${corrupt.message}`,
+        const added: StoredTreasuryEntry[] = [];
+        const lines = text.split('\n');
+        for (let index = 0; index < lines.length; index++) {
+          const lineText = lines[index]!;
+          if (lineText.trim() === '') continue;
+          const line = cache.lines + index + 1;
+          let value: unknown;
+          let unreadable: string | undefined;
+          try {
+            value = JSON.parse(lineText);
+          } catch {
+            const problem = parseJsonLines(lineText, displayPath).diagnostics[0];
+            unreadable = `invalid JSON at column ${problem?.column ?? 1}`;
+          }
+          const type =
+            typeof value === 'object' && value !== null && !Array.isArray(value)
+              ? (value as { type?: unknown }).type
+              : undefined;
+          if (unreadable === undefined && typeof type !== 'string')
+            unreadable = 'the line is not a record with a "type"';
+          let hash: string | undefined;
+          added.push({
+            seq: line - 1,
+            // Hashed only when asked for (a refused line being quarantined): most never are.
+            get hash() {
+              hash ??= sha256Hex(lineText);
+              return hash;
+            },
+            type: typeof type === 'string' ? type : '',
+            value,
+            ...(unreadable === undefined ? {} : { unreadable }),
+            file: displayPath,
+            line,
           });
         }
-        const added = parsed.records.map((line) =>
-          checkRecord(line.value, `${path}:${line.line + cache.lines}`),
-        );
         cache = {
           ino: info.ino,
           offset: cache.offset + complete,
           lines: cache.lines + (text.match(/\n/g)?.length ?? 0),
-          records: [...cache.records, ...added],
+          entries: [...cache.entries, ...added],
         };
-        return [...cache.records];
+        return cache.entries;
       } finally {
         await handle.close();
       }
@@ -95,63 +153,85 @@ export function createFileRecordStore({ path }: FileRecordStoreOptions): Treasur
   };
 }
 
-/** One ledger entry as the treasury sees it: a type and a JSON body. */
-export interface LedgerEntryLike {
-  /** The entry type; treasury records use their record type (`spend.recorded` …). */
-  readonly type: string;
-  /** The entry's content: for a treasury record, every field but `type`. */
-  readonly body: Record<string, unknown>;
+/** Where a ledger entry is, for diagnostics. */
+export interface EntryLocation {
+  /** The file holding the entry (`group/ledger/chain.jsonl`). */
+  readonly file: string;
+  /** The entry's line in it (1-based). */
+  readonly line: number;
+}
+
+/** Options of {@link createLedgerRecordStore} and of reading treasury entries from a ledger. */
+export interface LedgerRecordStoreOptions {
+  /** How to name the ledger's chain file in diagnostics. Default `chain.jsonl`. */
+  chainFile?: string;
+  /**
+   * Where an entry is, for diagnostics. Default: `chainFile`, line `seq + 1` (entries are one
+   * per line; a ledger whose older entries were archived starts its live chain later).
+   */
+  locate?: (entry: { seq: number }) => EntryLocation;
 }
 
 /**
- * The part of a `@karnel/ledger` ledger the treasury uses: typed entries with a JSON body. Any
- * object of this shape works, so the treasury does not depend on the ledger package.
+ * A record store over a ledger (any `LedgerPort`, such as `@karnel/ledger`'s `Ledger`):
+ * each treasury record is an entry whose `type` is the record's type (`spend.recorded` …) and
+ * whose `body` is the rest of the record. Entries of other types (runs, decisions, approvals)
+ * are skipped when reading. Records are checked before they are appended.
  */
-export interface LedgerLike {
-  /** Appends an entry; resolves once it is durable. */
-  append(entry: LedgerEntryLike): Promise<unknown>;
-  /** Every entry of the ledger, oldest first. */
-  entries():
-    | AsyncIterable<LedgerEntryLike>
-    | Iterable<LedgerEntryLike>
-    | Promise<Iterable<LedgerEntryLike>>;
-}
-
-/**
- * A record store over a ledger: each treasury record is an entry whose `type` is the record's
- * type (`spend.recorded` …) and whose `body` is the rest of the record. Entries of other types
- * (runs, decisions, approvals) are skipped when reading.
- */
-export function createLedgerRecordStore(ledger: LedgerLike): TreasuryRecordStore {
-  const types = new Set<string>(TREASURY_RECORD_TYPES);
+export function createLedgerRecordStore(
+  ledger: LedgerPort,
+  options: LedgerRecordStoreOptions = {},
+): TreasuryRecordStore {
   return {
-    specificationVersion: 'v1',
+    specificationVersion: 'v2',
     async append(record) {
-      const { type, ...body } = checkRecord(record, 'ledger');
+      const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
-    async read() {
-      const records: TreasuryRecord[] = [];
-      const source = await ledger.entries();
-      for await (const entry of source as AsyncIterable<LedgerEntryLike>) {
-        if (types.has(entry.type))
-          records.push(checkRecord({ ...entry.body, type: entry.type }, 'ledger'));
-      }
-      return records;
-    },
+    readEntries: () => readLedgerTreasuryEntries(ledger, options),
   };
 }
 
-function checkRecord(value: unknown, where: string): TreasuryRecord {
-  const result = treasuryRecordSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new TreasuryRecordError({
-      record: value,
-      message: `${where}: invalid treasury record (${issue.path.join('.') || 'record'}: ${issue.message})`,
+/**
+ * Reads the entries of treasury types from a ledger, as stored (see {@link StoredTreasuryEntry}).
+ * Throws only what the ledger throws (a broken chain).
+ */
+export async function readLedgerTreasuryEntries(
+  ledger: LedgerReader,
+  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions = {},
+): Promise<StoredTreasuryEntry[]> {
+  const types = new Set(TREASURY_LEDGER_TYPES);
+  const where = locate ?? ((entry: { seq: number }) => ({ file: chainFile, line: entry.seq + 1 }));
+  const entries: StoredTreasuryEntry[] = [];
+  for await (const entry of ledger.entries()) {
+    if (!types.has(entry.type)) continue;
+    const body = entry.body;
+    const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+    entries.push({
+      seq: entry.seq,
+      hash: entry.hash,
+      type: entry.type,
+      value: isObject ? { ...body, type: entry.type } : undefined,
+      ...(isObject
+        ? Object.hasOwn(body, 'type')
+          ? { unreadable: 'the body has a "type" field of its own' }
+          : {}
+        : { unreadable: 'the body is not an object' }),
+      ...where(entry),
     });
   }
-  return result.data;
+  return entries;
+}
+
+function checkOrThrow<T extends TreasuryRecord | QuarantineRecord>(record: T, where: string): T {
+  const checked = checkTreasuryRecord(record);
+  if (!checked.ok) {
+    throw new TreasuryRecordError({
+      record,
+      message: `${where}: invalid treasury record (${checked.message})`,
+    });
+  }
+  return checked.value as T;
 }
 
 async function cutTornTail(path: string): Promise<void> {

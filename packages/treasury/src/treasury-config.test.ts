@@ -54,6 +54,7 @@ describe('loadTreasuryConfig', () => {
     expect(config).toEqual({
       currency: 'USD',
       minorDigits: 2,
+      unit: { code: 'USD', decimals: 2, iso: true },
       timeZone: 'UTC',
       weekStartsOn: 'monday',
       budgets: { week: 5000n },
@@ -162,7 +163,7 @@ describe('loadTreasuryConfig', () => {
         code: 'treasury/invalid-amount',
       }),
     ]);
-    expect(diagnostics[0]!.message).toContain('more than 2 decimals');
+    expect(diagnostics[0]!.message).toContain('has 3 decimals, but USD amounts have at most 2');
   });
 
   it('uses the currency for decimals: yen have none', async () => {

@@ -1,11 +1,16 @@
 import { join } from 'node:path';
 import {
   COGNITIVE_TIERS,
+  type Currency,
   closestMatch,
   createDiagnostic,
   type Diagnostic,
   type DocumentPath,
+  formatMoney,
   hasErrors,
+  ISO_CURRENCY_CODES,
+  parseMoney,
+  resolveCurrency,
   type SourceDocument,
   validateDocument,
 } from '@karnel/core';
@@ -13,15 +18,7 @@ import { type AllocationRulesFile, allocationRulesFileSchema } from './allocatio
 import { parseAmountExpression, type RecurrencePeriod } from './amount-expression';
 import { type BalancesFile, balancesFileSchema } from './balances-schema';
 import { readExactYamlFile } from './exact-yaml';
-import {
-  currencyCodes,
-  currencyMinorDigits,
-  formatBasisPoints,
-  formatMinorUnits,
-  isCurrencyCode,
-  parseDecimalAmount,
-  parsePercent,
-} from './money';
+import { formatBasisPoints, parsePercent } from './percent';
 import { type BudgetPeriodKind, isTimeZone, type Weekday } from './periods';
 
 /** An approval gate, resolved: threshold in minor units of the treasury's currency. */
@@ -45,10 +42,12 @@ export interface ApprovalGate {
  * share is basis points, defaults are filled in.
  */
 export interface TreasuryConfig {
-  /** ISO 4217 code of every amount. */
+  /** Code of every amount: an ISO 4217 code, or a custom unit declared with its decimals. */
   readonly currency: string;
   /** Decimals of the currency (2 for USD). */
   readonly minorDigits: number;
+  /** The currency with its decimals, for `parseMoney` and `formatMoney` of `@karnel/core`. */
+  readonly unit: Currency;
   /** IANA time zone whose midnight rolls periods over. */
   readonly timeZone: string;
   /** First day of a budget week. */
@@ -157,11 +156,12 @@ export function resolveTreasuryConfig(
   const balancesValue = balancesResult.value;
   if (!balancesValue) return { config: undefined, diagnostics };
   const resolver = new Resolver(documents.balances, diagnostics);
-  const { currency, minorDigits } = resolver.currency(balancesValue);
+  const unit = resolver.currency(balancesValue);
+  const { code: currency, decimals: minorDigits } = unit;
   const timeZone = resolver.timeZone(balancesValue);
   const financial = balancesValue.financial;
   const amount = (document: SourceDocument, path: DocumentPath, text: string | undefined) =>
-    text === undefined ? undefined : resolver.amount(document, path, text, minorDigits);
+    text === undefined ? undefined : resolver.amount(document, path, text, unit);
 
   const budgets = {
     week: amount(documents.balances, ['financial', 'budget_weekly'], financial.budget_weekly),
@@ -203,7 +203,7 @@ export function resolveTreasuryConfig(
       resolver.at(documents.balances, ['financial', 'spent_this_week'], {
         severity: 'warning',
         code: 'treasury/over-budget',
-        message: `spent_this_week (${formatMinorUnits(snapshot.spentThisWeek, minorDigits)}) is above budget_weekly (${formatMinorUnits(budgets.week, minorDigits)})`,
+        message: `spent_this_week (${formatMoney(snapshot.spentThisWeek, unit)}) is above budget_weekly (${formatMoney(budgets.week, unit)})`,
       }),
     );
   }
@@ -238,7 +238,7 @@ export function resolveTreasuryConfig(
         key: true,
         severity: 'warning',
         code: 'treasury/model-classes-over-budget',
-        message: `the model-class budgets add up to ${formatMinorUnits(classTotal, minorDigits)}, more than the ${classPeriod === 'week' ? 'weekly' : 'monthly'} budget of ${formatMinorUnits(overall, minorDigits)}`,
+        message: `the model-class budgets add up to ${formatMoney(classTotal, unit)}, more than the ${classPeriod === 'week' ? 'weekly' : 'monthly'} budget of ${formatMoney(overall, unit)}`,
       }),
     );
   }
@@ -369,7 +369,7 @@ export function resolveTreasuryConfig(
         rulesDocument,
         path,
         value.amount,
-        minorDigits,
+        unit,
         'treasury/invalid-gate-amount',
       );
       if (threshold === undefined) return;
@@ -389,6 +389,7 @@ export function resolveTreasuryConfig(
     config: {
       currency,
       minorDigits,
+      unit,
       timeZone,
       weekStartsOn: (financial.week_starts_on as Weekday | undefined) ?? 'monday',
       budgets: dropUndefined(budgets),
@@ -428,21 +429,33 @@ class Resolver {
     });
   }
 
-  currency(value: BalancesFile): { currency: string; minorDigits: number } {
-    const written = value.financial.currency;
-    if (written === undefined) return { currency: 'USD', minorDigits: 2 };
-    if (!isCurrencyCode(written)) {
-      const suggestion = closestMatch(written.toUpperCase(), currencyCodes());
-      this.diagnostics.push(
-        this.at(this.balances, ['financial', 'currency'], {
+  currency(value: BalancesFile): Currency {
+    const written = value.financial.currency ?? 'USD';
+    const declared = value.financial.currency_decimals;
+    const resolved = resolveCurrency(
+      written,
+      declared === undefined ? {} : { [written]: declared },
+    );
+    if (resolved.ok) return resolved.value;
+    const iso = ISO_CURRENCY_CODES.includes(written);
+    const suggestion = iso ? undefined : closestMatch(written.toUpperCase(), ISO_CURRENCY_CODES);
+    this.diagnostics.push(
+      this.at(
+        this.balances,
+        [
+          'financial',
+          iso || value.financial.currency === undefined ? 'currency_decimals' : 'currency',
+        ],
+        {
           code: 'treasury/unknown-currency',
-          message: `"${written}" is not an ISO 4217 currency code`,
-          hint: suggestion ? `did you mean "${suggestion}"?` : undefined,
-        }),
-      );
-      return { currency: written, minorDigits: 2 };
-    }
-    return { currency: written, minorDigits: currencyMinorDigits(written) };
+          message: resolved.message,
+          hint: iso
+            ? undefined
+            : `did you mean ${suggestion ? `"${suggestion}"` : 'an ISO 4217 code'}? A custom unit needs financial.currency_decimals`,
+        },
+      ),
+    );
+    return { code: written, decimals: 2, iso: false };
   }
 
   timeZone(value: BalancesFile): string {
@@ -465,19 +478,15 @@ class Resolver {
     document: SourceDocument,
     path: DocumentPath,
     text: string,
-    minorDigits: number,
+    unit: Currency,
     code = 'treasury/invalid-amount',
   ): bigint | undefined {
-    const parsed = parseDecimalAmount(text, minorDigits);
+    const parsed = parseMoney(text, unit);
     if (!parsed.ok) {
       this.diagnostics.push(this.at(document, path, { code, message: parsed.message }));
       return undefined;
     }
-    if (parsed.minor < 0n) {
-      this.diagnostics.push(this.at(document, path, { code, message: `"${text}" is negative` }));
-      return undefined;
-    }
-    return parsed.minor;
+    return parsed.value;
   }
 }
 

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createManualClock, ValidationError } from '@karnel/core';
+import { createManualClock, formatDecimal, ValidationError } from '@karnel/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeBalances } from './compute-balances';
 import { ReservationStateError } from './errors';
-import { formatMinorUnits } from './money';
+import { readTreasuryRecords } from './read-treasury-records';
 import { createFileRecordStore } from './record-store';
 import { createTreasury } from './treasury';
 import { validateTreasuryDir } from './validate-treasury-dir';
@@ -196,11 +196,11 @@ describe('createTreasury', () => {
         fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 2, maxLength: 12 }),
         fc.integer({ min: 500, max: 6000 }),
         async (cents, budgetCents) => {
-          const dir = await treasuryDir(formatMinorUnits(BigInt(budgetCents), 2));
+          const dir = await treasuryDir(formatDecimal(BigInt(budgetCents), 2));
           await writeFile(join(dir, 'allocation_rules.yaml'), '{}\n');
           await writeFile(
             join(dir, 'balances.yaml'),
-            `financial:\n  budget_weekly: ${formatMinorUnits(BigInt(budgetCents), 2)}\n`,
+            `financial:\n  budget_weekly: ${formatDecimal(BigInt(budgetCents), 2)}\n`,
           );
           const clock = createManualClock('2026-05-06T10:00:00Z');
           // Separate treasury objects, as separate runs would have.
@@ -264,7 +264,9 @@ process.stdout.write(JSON.stringify({ granted, denied }));
     // 48 requests of at least 0.50 ask for more than the budget: some must have been refused.
     expect(denied.length).toBeGreaterThan(0);
     for (const cents of denied) expect(cents).toBeGreaterThan(5000 - granted);
-    const records = await createFileRecordStore({ path: join(dir, 'records.jsonl') }).read();
+    const { records } = await readTreasuryRecords(
+      createFileRecordStore({ path: join(dir, 'records.jsonl') }),
+    );
     expect(records.filter((record) => record.type === 'reservation.opened')).toHaveLength(
       results.flatMap((result) => result.granted).length,
     );
@@ -334,7 +336,9 @@ process.stdout.write(JSON.stringify({ granted, denied }));
         const fresh = await createTreasury({ dir, clock }).balances();
         expect(fresh.totals).toEqual({ spent: model.spent, revenue: model.revenue });
         expect(fresh.week.reserved).toBe(model.reserved);
-        const records = await createFileRecordStore({ path: join(dir, 'records.jsonl') }).read();
+        const { records } = await readTreasuryRecords(
+          createFileRecordStore({ path: join(dir, 'records.jsonl') }),
+        );
         const config = await treasury.config();
         expect(computeBalances(records, config, clock.now())).toEqual(fresh);
       }),

@@ -4,9 +4,12 @@ import {
   type Clock,
   COGNITIVE_TIERS,
   createId,
+  formatMoney,
   InvalidArgumentError,
   isId,
+  type LedgerPort,
   systemClock,
+  UnsupportedVersionError,
   ValidationError,
   withFileLock,
   writeFileAtomic,
@@ -22,14 +25,19 @@ import {
 } from './check-spend';
 import { computeBalances, type TreasuryBalances } from './compute-balances';
 import { ReservationStateError } from './errors';
-import { formatMinorUnits } from './money';
+import { readTreasuryRecords, type TreasuryRecordsRead } from './read-treasury-records';
 import {
   createFileRecordStore,
   createLedgerRecordStore,
-  type LedgerLike,
+  type LedgerRecordStoreOptions,
   type TreasuryRecordStore,
 } from './record-store';
-import type { RevenueRecord, SpendRecord, TreasuryRecord } from './records';
+import {
+  QUARANTINE_RECORD_TYPE,
+  type RevenueRecord,
+  type SpendRecord,
+  type TreasuryRecord,
+} from './records';
 import { loadTreasuryConfig, TREASURY_FILES, type TreasuryConfig } from './treasury-config';
 
 /** Money set aside by {@link Treasury.reserve}. */
@@ -125,8 +133,16 @@ export interface Treasury {
   readonly dir: string;
   /** Reads and resolves the folder's files; throws `ValidationError` when they are invalid. */
   config(): Promise<TreasuryConfig>;
-  /** Balances derived from the records, at `at` (default now). */
+  /**
+   * Balances derived from the records, at `at` (default now). Stored entries that do not count
+   * are listed in `skipped`, each at its file and line.
+   */
   balances(options?: { at?: Date }): Promise<TreasuryBalances>;
+  /**
+   * The records that count and a diagnostic for every stored entry that does not (see
+   * `readTreasuryRecords`). Reads only; quarantining is done by the writers below.
+   */
+  readRecords(): Promise<TreasuryRecordsRead>;
   /** Whether an intended spend may go ahead now (open reservations count as spent). */
   checkSpend(request: SpendRequest): Promise<SpendDecision>;
   /** Records a spend that happened; always recorded, even over budget (it is a fact). */
@@ -154,8 +170,10 @@ export interface Treasury {
 export interface TreasuryOptions {
   /** The treasury folder (holding `balances.yaml` and `allocation_rules.yaml`). */
   dir: string;
-  /** A ledger to keep records in (a `@karnel/ledger` ledger or anything with its shape). */
-  ledger?: LedgerLike;
+  /** A ledger to keep records in: `@karnel/ledger`'s `openLedger(dir)`, or any `LedgerPort`. */
+  ledger?: LedgerPort;
+  /** How to name the ledger's entries in diagnostics (see `createLedgerRecordStore`). */
+  ledgerLocation?: LedgerRecordStoreOptions;
   /** A custom record store; ignored when `ledger` is given. Default: `<dir>/records.jsonl`. */
   store?: TreasuryRecordStore;
   /** Where time comes from. Default: the system clock. */
@@ -168,18 +186,34 @@ export interface TreasuryOptions {
   lockTimeoutMs?: number;
 }
 
-/** Creates a {@link Treasury} over a folder and a record store. */
+/**
+ * Creates a {@link Treasury} over a folder and a record store.
+ *
+ * A stored entry the treasury refuses (written around it, straight into the ledger) never
+ * bricks it: the entry does not count, is reported, and the first operation that reads the
+ * records under the lock (`reserve`, `commit`, `release`) appends a
+ * `treasury.record_quarantined` record naming it (spec/treasury.md, section 5.4).
+ *
+ * @throws UnsupportedVersionError (from `@karnel/core`) for a `store` of another specification version.
+ */
 export function createTreasury({
   dir,
   ledger,
+  ledgerLocation,
   store,
   clock = systemClock,
   roles,
   reservationTtlMs = 15 * 60_000,
   lockTimeoutMs = 10_000,
 }: TreasuryOptions): Treasury {
+  if (!ledger && store && store.specificationVersion !== 'v2')
+    throw new UnsupportedVersionError({
+      version: String((store as { specificationVersion?: unknown }).specificationVersion),
+      supported: ['v2'],
+      what: 'treasury record store',
+    });
   const records: TreasuryRecordStore = ledger
-    ? createLedgerRecordStore(ledger)
+    ? createLedgerRecordStore(ledger, ledgerLocation)
     : (store ?? createFileRecordStore({ path: join(dir, 'records.jsonl') }));
   const lockPath = join(dir, '.treasury.lock');
   const locked = <T>(task: () => Promise<T>) =>
@@ -190,8 +224,30 @@ export function createTreasury({
     if (!result.config) throw new ValidationError({ diagnostics: result.diagnostics });
     return result.config;
   };
+  const readAll = (current: TreasuryConfig) =>
+    readTreasuryRecords(records, { currency: current.unit });
+  const balancesOf = (read: TreasuryRecordsRead, current: TreasuryConfig, at: Date) => ({
+    ...computeBalances(read.records, current, at),
+    skipped: read.diagnostics,
+  });
   const balancesAt = async (current: TreasuryConfig, at: Date) =>
-    computeBalances(await records.read(), current, at);
+    balancesOf(await readAll(current), current, at);
+  // Under the lock: read, and quarantine every refused entry no quarantine names yet.
+  const readForWriting = async (current: TreasuryConfig) => {
+    const read = await readAll(current);
+    for (const { entry, code, reason } of read.unquarantined) {
+      await records.append({
+        type: QUARANTINE_RECORD_TYPE,
+        at: clock.now().toISOString(),
+        seq: entry.seq,
+        hash: entry.hash,
+        record_type: entry.type,
+        code,
+        reason,
+      });
+    }
+    return read;
+  };
   const amountText = (current: TreasuryConfig, amount: AmountInput, argument: string) => {
     const minor = toMinorUnits(amount, current, argument);
     if (minor < 0n)
@@ -200,7 +256,7 @@ export function createTreasury({
         value: amount,
         message: 'an amount cannot be negative',
       });
-    return formatMinorUnits(minor, current.minorDigits);
+    return formatMoney(minor, current.unit);
   };
   const checkModelClass = (modelClass: string | undefined) => {
     if (modelClass !== undefined && !(COGNITIVE_TIERS as readonly string[]).includes(modelClass)) {
@@ -211,7 +267,7 @@ export function createTreasury({
       });
     }
   };
-  const settleState = (all: TreasuryRecord[], id: string) => {
+  const settleState = (all: readonly TreasuryRecord[], id: string) => {
     let opened: Extract<TreasuryRecord, { type: 'reservation.opened' }> | undefined;
     let state: 'open' | 'committed' | 'released' | 'unknown' = 'unknown';
     for (const record of all) {
@@ -230,6 +286,9 @@ export function createTreasury({
     config,
     async balances({ at = clock.now() } = {}) {
       return balancesAt(await config(), at);
+    },
+    async readRecords() {
+      return readAll(await config());
     },
     async checkSpend(request) {
       const current = await config();
@@ -285,7 +344,8 @@ export function createTreasury({
         });
       return locked(async () => {
         const now = clock.now();
-        const decision = checkSpend(current, await balancesAt(current, now), request);
+        const read = await readForWriting(current);
+        const decision = checkSpend(current, balancesOf(read, current, now), request);
         if (decision.effect !== 'allow') return { ok: false, decision } as const;
         const expiresAt = new Date(now.getTime() + ttlMs);
         const id = createId('rsv');
@@ -294,7 +354,7 @@ export function createTreasury({
           id,
           at: now.toISOString(),
           expires_at: expiresAt.toISOString(),
-          amount: formatMinorUnits(decision.amount, current.minorDigits),
+          amount: formatMoney(decision.amount, current.unit),
           currency: current.currency,
           ...optional({
             model_class: request.modelClass,
@@ -315,7 +375,7 @@ export function createTreasury({
       const current = await config();
       const id = typeof reservation === 'string' ? reservation : reservation.id;
       return locked(async () => {
-        const { opened, state } = settleState(await records.read(), id);
+        const { opened, state } = settleState((await readForWriting(current)).records, id);
         if (!opened || state !== 'open')
           throw new ReservationStateError({
             reservationId: id,
@@ -349,8 +409,9 @@ export function createTreasury({
           value: id,
           message: 'not a reservation id (rsv_…)',
         });
+      const current = await config();
       await locked(async () => {
-        const { opened, state } = settleState(await records.read(), id);
+        const { opened, state } = settleState((await readForWriting(current)).records, id);
         if (!opened || state !== 'open')
           throw new ReservationStateError({
             reservationId: id,
@@ -378,7 +439,7 @@ export function createTreasury({
             message: `${path}: financial is not a mapping`,
           });
         const setAmount = (key: string, minor: bigint) => {
-          const text = formatMinorUnits(minor, current.minorDigits);
+          const text = formatMoney(minor, current.unit);
           const asNumber = Number(text);
           // A plain YAML number when it round-trips exactly, quoted decimal text otherwise.
           const exact = asNumber.toFixed(current.minorDigits) === text;

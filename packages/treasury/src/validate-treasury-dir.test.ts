@@ -56,7 +56,7 @@ approval_gates:
     };
     const dir = await dirWith({
       'balances.yaml': balances,
-      'records.jsonl': `${JSON.stringify(good)}\n${JSON.stringify({ ...good, currency: 'EUR' })}\n{"type":"spend.recorded"}\nnot json\n`,
+      'records.jsonl': `${JSON.stringify(good)}\n${JSON.stringify({ ...good, currency: 'EUR' })}\n{"type":"spend.recorded"}\nnot json\n{"type":"spend.rec`,
     });
     const diagnostics = await validateTreasuryDir(dir, { displayPath: 't' });
     expect(
@@ -64,7 +64,8 @@ approval_gates:
     ).toEqual([
       ['t/records.jsonl', 2, 'treasury/record-currency'],
       ['t/records.jsonl', 3, 'treasury/invalid-record'],
-      ['t/records.jsonl', 4, 'jsonl/syntax'],
+      ['t/records.jsonl', 4, 'treasury/invalid-record'],
+      ['t/records.jsonl', 5, 'jsonl/torn-line'],
     ]);
   });
 

@@ -1,10 +1,21 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDiagnostic, type Diagnostic, parseJsonLines, sortDiagnostics } from '@karnel/core';
+import {
+  createDiagnostic,
+  type Diagnostic,
+  formatMoney,
+  type LedgerReader,
+  sortDiagnostics,
+} from '@karnel/core';
 import { computeBalances } from './compute-balances';
 import { readExactYamlFile } from './exact-yaml';
-import { formatMinorUnits, parseDecimalAmount } from './money';
-import { type TreasuryRecord, treasuryRecordSchema } from './records';
+import { readTreasuryRecords } from './read-treasury-records';
+import {
+  createFileRecordStore,
+  type LedgerRecordStoreOptions,
+  type TreasuryRecordStore,
+} from './record-store';
+import type { TreasuryRecord } from './records';
 import {
   resolveTreasuryConfig,
   TREASURY_FILES,
@@ -18,17 +29,26 @@ export interface ValidateTreasuryDirOptions extends TreasuryConfigOptions {
    * derived figures in `balances.yaml` match them. Default: `<dir>/records.jsonl` if it exists.
    */
   records?: readonly TreasuryRecord[];
+  /**
+   * The group ledger holding the treasury's records. Its entries of treasury types are checked
+   * (each refused entry reported at its line of `chain.jsonl`, see `readTreasuryRecords`) and
+   * the valid ones used as `records`. A ledger whose chain does not verify throws: reporting
+   * that is the ledger check's job.
+   */
+  ledger?: LedgerReader;
+  /** How to name the ledger's entries in diagnostics. */
+  ledgerLocation?: LedgerRecordStoreOptions;
 }
 
 /**
  * Validates a treasury folder: both files against their schemas, the checks across them
  * (allocation shares add up to 100%, gates in the treasury's currency, gates requiring member
- * roles), the records file if any, and whether the derived figures in `balances.yaml` agree
+ * roles), the records (in `ledger`, or the records file if any), and whether the derived figures in `balances.yaml` agree
  * with the records. Returns positioned diagnostics; never throws for a mistake in the files.
  */
 export async function validateTreasuryDir(
   dir: string,
-  { roles, displayPath = dir, records }: ValidateTreasuryDirOptions = {},
+  { roles, displayPath = dir, records, ledger, ledgerLocation }: ValidateTreasuryDirOptions = {},
 ): Promise<Diagnostic[]> {
   const balancesDocument = await readExactYamlFile(join(dir, TREASURY_FILES.balances), {
     displayPath: join(displayPath, TREASURY_FILES.balances),
@@ -47,74 +67,14 @@ export async function validateTreasuryDir(
 
   let knownRecords = records;
   if (!knownRecords) {
-    const file = join(displayPath, 'records.jsonl');
-    let text: string | undefined;
-    try {
-      text = await readFile(join(dir, 'records.jsonl'), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        found.push(
-          createDiagnostic({
-            file,
-            code: 'file/unreadable',
-            message: `cannot read records (${(error as NodeJS.ErrnoException).code})`,
-          }),
-        );
-      }
-    }
-    if (text !== undefined) {
-      const parsed = parseJsonLines(text, file);
-      found.push(
-        ...parsed.diagnostics.map((diagnostic) =>
-          diagnostic.code === 'jsonl/torn-line'
-            ? { ...diagnostic, severity: 'warning' as const }
-            : diagnostic,
-        ),
-      );
-      const valid: TreasuryRecord[] = [];
-      for (const line of parsed.records) {
-        const result = treasuryRecordSchema.safeParse(line.value);
-        if (!result.success) {
-          const issue = result.error.issues[0]!;
-          found.push(
-            createDiagnostic({
-              file,
-              line: line.line,
-              code: 'treasury/invalid-record',
-              message: `invalid treasury record (${issue.path.join('.') || 'record'}: ${issue.message})`,
-            }),
-          );
-          continue;
-        }
-        const record = result.data;
-        if (config && 'currency' in record) {
-          if (record.currency !== config.currency) {
-            found.push(
-              createDiagnostic({
-                file,
-                line: line.line,
-                code: 'treasury/record-currency',
-                message: `record is in ${record.currency}, but the treasury is in ${config.currency}`,
-              }),
-            );
-            continue;
-          }
-          const amount = parseDecimalAmount(record.amount, config.minorDigits);
-          if (!amount.ok) {
-            found.push(
-              createDiagnostic({
-                file,
-                line: line.line,
-                code: 'treasury/invalid-record',
-                message: amount.message,
-              }),
-            );
-            continue;
-          }
-        }
-        valid.push(record);
-      }
-      knownRecords = valid;
+    const source = ledger ?? (await recordsFileStore(dir, displayPath, found));
+    if (source) {
+      const read = await readTreasuryRecords(source, {
+        ...(config ? { currency: config.unit } : {}),
+        ...ledgerLocation,
+      });
+      found.push(...read.diagnostics);
+      if (ledger === undefined || read.records.length > 0) knownRecords = read.records;
     }
   }
 
@@ -137,7 +97,7 @@ export async function validateTreasuryDir(
             ...balancesDocument.position(['financial', field]),
             severity: 'warning',
             code: 'treasury/snapshot-mismatch',
-            message: `${field} says ${formatMinorUnits(written, config.minorDigits)}, but the records give ${formatMinorUnits(computed, config.minorDigits)} as of ${asOf}; the figure is derived and should not be edited by hand`,
+            message: `${field} says ${formatMoney(written, config.unit)}, but the records give ${formatMoney(computed, config.unit)} as of ${asOf}; the figure is derived and should not be edited by hand`,
           }),
         );
       }
@@ -146,4 +106,51 @@ export async function validateTreasuryDir(
     }
   }
   return sortDiagnostics(found);
+}
+
+async function recordsFileStore(
+  dir: string,
+  displayPath: string,
+  found: Diagnostic[],
+): Promise<TreasuryRecordStore | undefined> {
+  const path = join(dir, 'records.jsonl');
+  const file = join(displayPath, 'records.jsonl');
+  try {
+    await access(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      found.push(
+        createDiagnostic({
+          file,
+          code: 'file/unreadable',
+          message: `cannot read records (${(error as NodeJS.ErrnoException).code})`,
+        }),
+      );
+    return undefined;
+  }
+  const store = createFileRecordStore({ path, displayPath: file });
+  try {
+    const entries = await store.readEntries();
+    const text = await readFile(path);
+    if (text.length > 0 && text[text.length - 1] !== 0x0a)
+      found.push(
+        createDiagnostic({
+          file,
+          line: (entries.at(-1)?.line ?? 0) + 1,
+          severity: 'warning',
+          code: 'jsonl/torn-line',
+          message: 'last line is incomplete (a write was cut short); it is ignored',
+        }),
+      );
+    return store;
+  } catch (error) {
+    found.push(
+      createDiagnostic({
+        file,
+        code: 'file/unreadable',
+        message: `cannot read records (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      }),
+    );
+    return undefined;
+  }
 }

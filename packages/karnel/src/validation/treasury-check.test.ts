@@ -65,4 +65,31 @@ describe('treasuryCheck', () => {
       [lineOf(text, 'revenue_mtd'), 'treasury/snapshot-mismatch'],
     ]);
   });
+
+  it('reports a treasury record the treasury refuses at its line of chain.jsonl', async () => {
+    const root = await copyExample('newsletter-co');
+    const group = join(root, 'newsletter-co');
+    const ledger = await openLedger(join(group, 'ledger'));
+    let seq: number;
+    try {
+      seq = (
+        await ledger.append({
+          type: 'spend.recorded',
+          body: { at: '2026-05-05T09:00:00Z', amount: '1e3', currency: 'USD' },
+        })
+      ).seq;
+    } finally {
+      await ledger.close();
+    }
+    const result = await validatePaths(['newsletter-co'], { cwd: root, checks: [treasuryCheck] });
+    expect(result.diagnostics).toContainEqual(
+      expect.objectContaining({
+        file: join('newsletter-co', 'ledger', 'chain.jsonl'),
+        line: seq + 1,
+        code: 'treasury/invalid-record',
+        severity: 'error',
+      }),
+    );
+    expect(result.valid).toBe(false);
+  });
 });

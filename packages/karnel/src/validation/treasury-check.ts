@@ -1,12 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createDiagnostic, type Diagnostic } from '@karnel/core';
-import { readLedgerEntries } from '@karnel/ledger';
-import {
-  createLedgerRecordStore,
-  type TreasuryRecord,
-  validateTreasuryDir,
-} from '@karnel/treasury';
+import { LedgerIntegrityError, readLedgerEntries } from '@karnel/ledger';
+import { validateTreasuryDir } from '@karnel/treasury';
 import type { DirectoryCheck } from './directory-check';
 
 /**
@@ -20,40 +15,27 @@ export const treasuryCheck: DirectoryCheck = async (target) => {
   const treasuryDir = target.components.treasury;
   if (treasuryDir === undefined || !(await isFolder(treasuryDir))) return [];
   const displayPath = join(target.display, relative(target.dir, treasuryDir));
-  const diagnostics: Diagnostic[] = [];
-  let records: TreasuryRecord[] | undefined;
+  const options = {
+    displayPath,
+    ...(target.kind === 'group' ? { roles: target.roles } : {}),
+  };
   const ledgerDir = target.components.ledger;
   if (ledgerDir !== undefined && (await isFolder(ledgerDir))) {
     try {
-      const store = createLedgerRecordStore({
-        append: async () => {
-          throw new Error('read-only');
+      // Every ledger entry of a treasury type the treasury refuses is reported at its line.
+      return await validateTreasuryDir(treasuryDir, {
+        ...options,
+        ledger: { entries: () => readLedgerEntries(ledgerDir) },
+        ledgerLocation: {
+          chainFile: join(target.display, relative(target.dir, ledgerDir), 'chain.jsonl'),
         },
-        entries: () => readLedgerEntries(ledgerDir),
       });
-      const found = await store.read();
-      if (found.length > 0) records = found;
     } catch (error) {
-      // A broken chain is the ledger check's to report; a malformed treasury record is ours.
-      if ((error as Error).name === 'TreasuryRecordError') {
-        diagnostics.push(
-          createDiagnostic({
-            file: join(target.display, relative(target.dir, ledgerDir)),
-            code: 'treasury/invalid-record',
-            message: (error as Error).message,
-          }),
-        );
-      }
+      // A broken chain is the ledger check's to report; check the treasury's files alone.
+      if (!LedgerIntegrityError.isInstance(error)) throw error;
     }
   }
-  diagnostics.push(
-    ...(await validateTreasuryDir(treasuryDir, {
-      displayPath,
-      ...(target.kind === 'group' ? { roles: target.roles } : {}),
-      ...(records ? { records } : {}),
-    })),
-  );
-  return diagnostics;
+  return validateTreasuryDir(treasuryDir, options);
 };
 
 async function isFolder(path: string): Promise<boolean> {

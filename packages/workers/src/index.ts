@@ -23,7 +23,15 @@ export {
 } from './policy-gate';
 export { createPythonWorker, type PythonWorkerOptions } from './python-worker';
 export { globBase } from './sandbox-plan';
-export type { IsolationMode } from './subprocess-run';
+export {
+  AUDIT_ARCH_AARCH64,
+  AUDIT_ARCH_X86_64,
+  type SeccompProgram,
+  type SeccompProgramOptions,
+  seccompSupported,
+  spawnDenyingSeccompProgram,
+} from './seccomp-filter';
+export { type IsolationMode, PROCESS_ISOLATION_WARNING } from './subprocess-run';
 export {
   type CapWasmMemoryResult,
   capWasmMemory,
@@ -46,7 +54,6 @@ export type {
 export {
   type RunIdentity,
   WORKER_RECORD_TYPES,
-  type WorkerLedger,
   type WorkerRecordType,
 } from './worker-ledger';
 export { createWorkerPool, runSkill, type WorkerPool, type WorkerPoolOptions } from './worker-pool';

@@ -33,12 +33,14 @@ export function refusedResult({
   reason,
   checks,
   isolation,
+  unprotected,
 }: {
   runId: string;
   killedBy: KilledBy;
   reason: string;
   checks: readonly CapabilityCheck[];
   isolation: readonly IsolationLayer[];
+  unprotected?: string | undefined;
 }): WorkerResult {
   return {
     ok: false,
@@ -52,6 +54,7 @@ export function refusedResult({
     checks,
     cost: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, outputBytes: 0 },
     isolation,
+    ...(unprotected ? { unprotected } : {}),
   };
 }
 
@@ -65,6 +68,8 @@ export interface RunSession {
   readonly checks: readonly CapabilityCheck[];
   /** The result to return when the run may not start. */
   readonly refusal?: WorkerResult;
+  /** The warning of a run without a security boundary, carried by its result and records. */
+  readonly unprotected?: string;
   /** Records the start in the ledger (call right before the skill starts). */
   started(isolation: readonly IsolationLayer[]): Promise<void>;
   /** Records the end in the ledger and returns `result`. */
@@ -75,12 +80,14 @@ export interface RunSession {
  * Opens a run: hashes the entry (`entryBytes` when the caller already holds the bytes it will
  * load), refuses it when the skill declares another digest, asks policy about every
  * capability the plan needs, and records a refusal in the ledger when something is denied.
+ * `unprotected` marks a run without a security boundary: its result and every ledger record of
+ * it carry the warning.
  */
 export async function openRunSession(
   plan: SandboxPlan,
   options: WorkerRunOptions,
   isolation: readonly IsolationLayer[],
-  { entryBytes }: { entryBytes?: Uint8Array } = {},
+  { entryBytes, unprotected }: { entryBytes?: Uint8Array; unprotected?: string } = {},
 ): Promise<RunSession> {
   const runId = createId('run');
   let entrySha256: string | undefined;
@@ -102,6 +109,7 @@ export async function openRunSession(
     runtime: plan.execution.runtime,
     actor: plan.actor,
     ...(entrySha256 ? { entrySha256 } : {}),
+    ...(unprotected ? { unprotected } : {}),
   };
   const checks = await checkCapabilities(plan.requests, {
     policy: options.policy,
@@ -116,6 +124,7 @@ export async function openRunSession(
       reason: digestProblem,
       checks,
       isolation,
+      unprotected,
     });
   } else if (denied) {
     const verb = denied.effect === 'needs-approval' ? 'needs an approval first' : 'was denied';
@@ -125,6 +134,7 @@ export async function openRunSession(
       reason: `${denied.capability} (${denied.source}) ${verb}: ${denied.reason}`,
       checks,
       isolation,
+      unprotected,
     });
   }
   if (refusal) await recordRunRefused(options.ledger, options.signer, identity, refusal);
@@ -133,6 +143,7 @@ export async function openRunSession(
     identity,
     checks,
     ...(refusal ? { refusal } : {}),
+    ...(unprotected ? { unprotected } : {}),
     started: (layers) => recordRunStarted(options.ledger, options.signer, identity, checks, layers),
     finished: async (result) => {
       await recordRunFinished(options.ledger, options.signer, identity, result);
@@ -155,6 +166,7 @@ export async function refuseAfterChecks(
     reason,
     checks: session.checks,
     isolation,
+    unprotected: session.unprotected,
   });
   await recordRunRefused(options.ledger, options.signer, session.identity, result);
   return result;

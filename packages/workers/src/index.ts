@@ -36,6 +36,7 @@ export {
   type CapWasmMemoryResult,
   capWasmMemory,
   WASM_PAGE_BYTES,
+  WASM_TABLE_ELEMENT_LIMIT,
   type WasmImport,
   type WasmMemoryLimits,
 } from './wasm-module';

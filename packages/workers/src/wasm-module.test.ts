@@ -113,7 +113,9 @@ const wabt = await createWabt();
 
 describe('capWasmMemory caps the module as a whole', () => {
   const compile = (source: string): Uint8Array => {
-    const module = wabt.parseWat('test.wat', source, { multi_memory: true });
+    // wabt's types predate multi-memory; the flag is passed through to its parser all the same.
+    const features = { multi_memory: true } as Parameters<typeof wabt.parseWat>[2];
+    const module = wabt.parseWat('test.wat', source, features);
     try {
       return module.toBinary({}).buffer;
     } finally {

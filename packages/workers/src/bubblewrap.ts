@@ -67,6 +67,9 @@ export function bubblewrapArgs(mounts: BubblewrapMounts): string[] {
     '--hostname',
     'karnel-sandbox',
     '--die-with-parent',
+    // The skill is PID 1 of its namespace, alone: no bubblewrap init beside it, which does not
+    // carry the seccomp program and which the skill could otherwise drive through ptrace.
+    '--as-pid-1',
     '--new-session',
     '--cap-drop',
     'ALL',

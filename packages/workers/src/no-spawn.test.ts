@@ -84,6 +84,15 @@ def ctypes_clone():
     if libc.syscall(number, 17, 0, 0, 0, 0) < 0:  # SIGCHLD: a plain fork through clone
         raise OSError(ctypes.get_errno(), 'clone')
 
+def ctypes_ptrace_parent():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+    # PTRACE_SEIZE does not stop the tracee: a broken filter must not freeze the test runner.
+    target = os.getppid() if os.getpid() != 1 else 1
+    if libc.ptrace(0x4206, target, None, None) < 0:
+        raise OSError(ctypes.get_errno(), 'ptrace')
+
 def thread_works():
     seen = []
     thread = threading.Thread(target=lambda: seen.append(1))
@@ -99,6 +108,7 @@ attempt('subprocess', lambda: __import__('subprocess').run(['/bin/true']))
 attempt('fork-bomb', fork_bomb)
 attempt('ctypes-fork', ctypes_fork)
 attempt('ctypes-clone', ctypes_clone)
+attempt('ptrace', ctypes_ptrace_parent)
 attempt('os.execv', lambda: os.execv('/bin/sh', ['sh', '-c', 'echo SPAWNED:execv']))
 `;
 
@@ -166,6 +176,7 @@ describe('the seccomp program, with no interpreter hook at all', () => {
       'fork-bomb',
       'ctypes-fork',
       'ctypes-clone',
+      'ptrace',
       'os.execv',
     ]);
   });

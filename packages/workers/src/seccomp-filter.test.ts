@@ -73,6 +73,8 @@ describe('spawnDenyingSeccompProgram', () => {
     expect(evaluate(spawnOnly, 59, AUDIT_ARCH_X86_64)).toBe(ALLOW);
     expect(evaluate(withExec, 59, AUDIT_ARCH_X86_64)).toBe(EPERM);
     expect(evaluate(withExec, 322, AUDIT_ARCH_X86_64)).toBe(EPERM);
+    for (const nr of [101, 310, 311, 438])
+      expect(evaluate(spawnOnly, nr, AUDIT_ARCH_X86_64)).toBe(EPERM);
   });
 
   it('uses the aarch64 numbers on aarch64 (no fork there; 57 is close)', () => {
@@ -83,5 +85,7 @@ describe('spawnDenyingSeccompProgram', () => {
     expect(evaluate(spawnOnly, 221, AUDIT_ARCH_AARCH64)).toBe(ALLOW);
     expect(evaluate(withExec, 221, AUDIT_ARCH_AARCH64)).toBe(EPERM);
     expect(evaluate(withExec, 281, AUDIT_ARCH_AARCH64)).toBe(EPERM);
+    for (const nr of [117, 270, 271, 438])
+      expect(evaluate(spawnOnly, nr, AUDIT_ARCH_AARCH64)).toBe(EPERM);
   });
 });

@@ -14,6 +14,9 @@ import { endianness, arch as osArch } from 'node:os';
  * - `clone3` with `ENOSYS`: its flags sit in a structure in memory that a filter cannot read,
  *   so the C library is told the call does not exist and falls back to `clone`, which the flag
  *   check above then filters;
+ * - `ptrace`, `process_vm_readv`, `process_vm_writev` and `pidfd_getfd` with `EPERM`: each
+ *   would let the skill drive or read another process of its user (one without this filter)
+ *   into doing what the filter denies it;
  * - with `denyExec`, `execve` and `execveat` with `EPERM`, so that the process cannot replace
  *   itself with another program either.
  *
@@ -70,6 +73,8 @@ interface ArchSyscalls {
   readonly clone3: number;
   readonly execve: number;
   readonly execveat: number;
+  /** Calls that reach into another process: `ptrace`, `process_vm_readv`, `process_vm_writev`, `pidfd_getfd`. */
+  readonly intrusive: readonly number[];
   /** Numbers at or above this are another ABI sharing the architecture (x32). */
   readonly foreignAbiFrom?: number;
 }
@@ -84,9 +89,17 @@ const ARCHITECTURES: readonly ArchSyscalls[] = [
     execve: 59,
     execveat: 322,
     clone3: 435,
+    intrusive: [101, 310, 311, 438],
     foreignAbiFrom: X32_SYSCALL_BIT,
   },
-  { audit: AUDIT_ARCH_AARCH64, clone: 220, execve: 221, execveat: 281, clone3: 435 },
+  {
+    audit: AUDIT_ARCH_AARCH64,
+    clone: 220,
+    execve: 221,
+    execveat: 281,
+    clone3: 435,
+    intrusive: [117, 270, 271, 438],
+  },
 ];
 
 type Target = string;
@@ -176,6 +189,7 @@ function assemble(denyExec: boolean): SeccompProgram {
       [arch.vfork, 'eperm'],
       [arch.clone3, 'enosys'],
       [arch.clone, 'clone'],
+      ...arch.intrusive.map((number): [number, Target] => [number, 'eperm']),
       ...(denyExec
         ? ([
             [arch.execve, 'eperm'],

@@ -5,6 +5,7 @@ import type { SandboxPlan } from './sandbox-plan';
 import type {
   IsolationLayer,
   KilledBy,
+  RunCost,
   WorkerInput,
   WorkerResult,
   WorkerRunOptions,
@@ -58,6 +59,41 @@ export function refusedResult({
   };
 }
 
+/** How a run ended, as a worker saw it; the session adds the run's id, checks and warning. */
+export interface RunOutcome {
+  /** What the skill produced. */
+  readonly output: string;
+  /** Its error output and the worker's notes. */
+  readonly stderr: string;
+  /** The exit code; `null` when it was killed or never exited normally. */
+  readonly exitCode: number | null;
+  /** Wall-clock milliseconds. */
+  readonly durationMs: number;
+  /** Why it was stopped, when it was. */
+  readonly killedBy?: KilledBy | undefined;
+  /** One sentence on {@link RunOutcome.killedBy}. */
+  readonly reason?: string | undefined;
+  /** CPU and memory figures, where measured (0 otherwise). */
+  readonly usage?: Partial<Pick<RunCost, 'cpuMs' | 'peakMemoryBytes'>>;
+  /** The layers that were in force. */
+  readonly isolation: readonly IsolationLayer[];
+}
+
+/**
+ * Cuts `output` at `maxOutputBytes` (UTF-8): the rule every worker applies to what a skill
+ * returns, with the reason to report when it had to cut.
+ */
+export function limitOutput(
+  output: string,
+  maxOutputBytes: number,
+): { output: string; overflow?: string } {
+  if (Buffer.byteLength(output) <= maxOutputBytes) return { output };
+  return {
+    output: Buffer.from(output).subarray(0, maxOutputBytes).toString('utf8'),
+    overflow: `the output is longer than ${maxOutputBytes} bytes`,
+  };
+}
+
 /** The identity, checks and bookkeeping of one run, shared by every worker. */
 export interface RunSession {
   /** The run's id. */
@@ -72,8 +108,11 @@ export interface RunSession {
   readonly unprotected?: string;
   /** Records the start in the ledger (call right before the skill starts). */
   started(isolation: readonly IsolationLayer[]): Promise<void>;
-  /** Records the end in the ledger and returns `result`. */
-  finished(result: WorkerResult): Promise<WorkerResult>;
+  /**
+   * Builds the result from how the run ended (`ok` when it exited 0 and was not stopped),
+   * records it in the ledger and returns it.
+   */
+  finish(outcome: RunOutcome): Promise<WorkerResult>;
 }
 
 /**
@@ -145,7 +184,27 @@ export async function openRunSession(
     ...(refusal ? { refusal } : {}),
     ...(unprotected ? { unprotected } : {}),
     started: (layers) => recordRunStarted(options.ledger, options.signer, identity, checks, layers),
-    finished: async (result) => {
+    finish: async (outcome) => {
+      const result: WorkerResult = {
+        ok: outcome.exitCode === 0 && outcome.killedBy === undefined,
+        runId,
+        output: outcome.output,
+        stderr: outcome.stderr,
+        exitCode: outcome.exitCode,
+        durationMs: outcome.durationMs,
+        ...(outcome.killedBy
+          ? { killedBy: outcome.killedBy, ...(outcome.reason ? { reason: outcome.reason } : {}) }
+          : {}),
+        checks,
+        cost: {
+          wallMs: outcome.durationMs,
+          cpuMs: outcome.usage?.cpuMs ?? 0,
+          peakMemoryBytes: outcome.usage?.peakMemoryBytes ?? 0,
+          outputBytes: Buffer.byteLength(outcome.output),
+        },
+        isolation: outcome.isolation,
+        ...(unprotected ? { unprotected } : {}),
+      };
       await recordRunFinished(options.ledger, options.signer, identity, result);
       return result;
     },

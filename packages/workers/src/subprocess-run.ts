@@ -263,25 +263,16 @@ export async function runSubprocessSkill(
       sandbox: 'refused by the sandbox',
       crash: `the interpreter could not be started: ${outcome.spawnError?.message ?? 'unknown error'}`,
     };
-    const result: WorkerResult = {
-      ok: outcome.exitCode === 0 && !killedBy,
-      runId: session.runId,
+    return await session.finish({
       output: outcome.stdout.toString('utf8'),
       stderr,
       exitCode: outcome.exitCode,
       durationMs: Math.round(outcome.durationMs),
-      ...(killedBy ? { killedBy, reason: reasons[killedBy] } : {}),
-      checks: session.checks,
-      cost: {
-        wallMs: Math.round(outcome.durationMs),
-        cpuMs: Math.round(outcome.cpuMs),
-        peakMemoryBytes: outcome.peakMemoryBytes,
-        outputBytes: outcome.stdout.length,
-      },
+      killedBy,
+      ...(killedBy ? { reason: reasons[killedBy] } : {}),
+      usage: { cpuMs: Math.round(outcome.cpuMs), peakMemoryBytes: outcome.peakMemoryBytes },
       isolation: layers,
-      ...(unprotected ? { unprotected } : {}),
-    };
-    return await session.finished(result);
+    });
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }

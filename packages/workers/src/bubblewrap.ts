@@ -21,6 +21,12 @@ export interface BubblewrapMounts {
 
 const systemFolders = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 const baseEtc = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime'];
+
+/**
+ * The host paths every sandboxed interpreter may read (shared libraries, the loader's cache,
+ * the time zone): what bubblewrap mounts, and what Landlock allows without bubblewrap.
+ */
+export const SYSTEM_READ_PATHS: readonly string[] = ['/usr', ...systemFolders, ...baseEtc];
 const networkEtc = [
   '/etc/resolv.conf',
   '/etc/hosts',

@@ -1,4 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createPolicy } from '@karnel/policy';
 import { describe, expect, it } from 'vitest';
 import { makeSkill, makeTempDir } from '../test/make-skill';
 import { requireBubblewrap } from '../test/require-bubblewrap';
@@ -127,5 +130,58 @@ try {
       expect(nodeResult.output).toContain('DENIED');
       expect(await processesMentioning(marker)).toEqual([]);
     });
+  });
+
+  it('python with isolation process: the kernel (Landlock) stops dir_fd and SQLite ATTACH escapes', async () => {
+    const parent = await makeTempDir();
+    const secret = `landlock-secret-${Date.now()}`;
+    await writeFile(join(parent, 'outside.txt'), secret);
+    await mkdir(join(parent, 'scope'));
+    const skill = await makeSkill(parent, {
+      name: 'escaper',
+      runtime: 'python',
+      files: {
+        'scripts/main.py': `
+import json, os, sqlite3, sys
+task = json.loads(sys.stdin.read())
+def attempt(name, fn):
+    try:
+        print('ESCAPED:' + name + ':' + str(fn()), flush=True)
+    except Exception as error:
+        print('DENIED:' + name + ':' + type(error).__name__, flush=True)
+def read_through_dir_fd():
+    # The path looks like one inside the run folder to anything resolving it against the
+    # working folder; relative to the scope's descriptor it is the file outside.
+    scope = os.open(task['scope'], os.O_RDONLY)
+    return os.read(os.open('../outside.txt', os.O_RDONLY, dir_fd=scope), 200).decode()
+def attach():
+    connection = sqlite3.connect('inside.sqlite')
+    connection.execute('ATTACH DATABASE ? AS other', (task['attach'],))
+    connection.execute('CREATE TABLE other.t (x)')
+    connection.commit()
+    return 'attached'
+attempt('dir_fd', read_through_dir_fd)
+attempt('attach', attach)
+`,
+      },
+    });
+    const attachTarget = join(parent, 'attached.sqlite');
+    const result = await createPythonWorker({ isolation: 'process' }).run(
+      skill,
+      { scope: join(parent, 'scope'), attach: attachTarget },
+      {
+        policy: createPolicy({
+          rules: [{ effect: 'allow', capability: `fs.read:${parent}/scope/**` }],
+        }),
+        filesystem: { read: [join(parent, 'scope')] },
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.output).toContain('DENIED:dir_fd');
+    expect(result.output).toContain('DENIED:attach');
+    expect(result.output).not.toContain('ESCAPED');
+    expect(result.output).not.toContain(secret);
+    expect(existsSync(attachTarget)).toBe(false);
+    expect(result.unprotected).toBe(PROCESS_ISOLATION_WARNING);
   });
 });

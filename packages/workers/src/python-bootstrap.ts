@@ -31,12 +31,74 @@ def _karnel_seccomp(program_hex):
 `;
 
 /**
+ * The Python function that confines the running interpreter's filesystem access with Landlock
+ * (Linux 5.13 and later), through `ctypes`: files and folders under `read` may be read and
+ * executed, under `write` also changed, nothing else at all — enforced by the kernel on the
+ * resolved path, so `dir_fd`-relative opens, SQLite `ATTACH` and any native code are bound too.
+ * Returns `None` once confined, or why it could not be (an older kernel, Landlock disabled).
+ * File metadata (`stat`) and sockets are not covered.
+ */
+export const PYTHON_LANDLOCK_SOURCE = String.raw`
+def _karnel_landlock(read_paths, write_paths):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        return 'Landlock is not available: ' + os.strerror(ctypes.get_errno())
+    file_rights = 1 | 2 | 4  # EXECUTE, WRITE_FILE, READ_FILE
+    handled = (1 << 13) - 1  # every right of ABI 1
+    if abi >= 2:
+        handled |= 1 << 13  # REFER
+    if abi >= 3:
+        handled |= 1 << 14  # TRUNCATE
+        file_rights |= 1 << 14
+    read_rights = 1 | 4 | 8  # EXECUTE, READ_FILE, READ_DIR
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [('handled_access_fs', ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [('allowed_access', ctypes.c_uint64), ('parent_fd', ctypes.c_int32)]
+
+    attr = RulesetAttr(handled)
+    ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return 'landlock_create_ruleset failed: ' + os.strerror(ctypes.get_errno())
+    try:
+        for paths, rights in ((read_paths, read_rights), (write_paths, handled)):
+            for path in paths:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                try:
+                    allowed = rights if os.path.isdir(path) else rights & file_rights
+                    rule = PathBeneath(allowed, fd)
+                    if libc.syscall(445, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                        return 'landlock_add_rule failed for ' + path + ': ' + os.strerror(ctypes.get_errno())
+                finally:
+                    os.close(fd)
+        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        if libc.prctl(38, 1, None, 0, 0) != 0:
+            return 'PR_SET_NO_NEW_PRIVS failed: ' + os.strerror(ctypes.get_errno())
+        if libc.syscall(446, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+            return 'landlock_restrict_self failed: ' + os.strerror(ctypes.get_errno())
+    finally:
+        os.close(ruleset)
+    return None
+`;
+
+/**
  * The script `python3 -I -S` runs first. It reads its configuration from its first argument,
  * lowers its own resource limits, installs the seccomp program of `seccomp-filter.ts` that
  * denies new processes and `execve` (kernel-enforced, in every isolation mode: once installed a
  * filter cannot be removed, and native code is bound by it as much as Python code), installs an
  * audit hook (PEP 578) and then runs the skill's entry as `__main__`. When the filter cannot be
- * installed the script exits with status 126 before any code of the skill runs.
+ * installed the script exits with status 126 before any code of the skill runs. With
+ * `landlock` (isolation `process`, where no mount namespace confines the files) it first
+ * confines its own filesystem access with Landlock where the kernel offers it.
  *
  * The hook refuses: opening files outside the read scope (or for writing outside the write
  * scope), listing folders outside the read scope, creating links, changing files outside the
@@ -53,7 +115,12 @@ export const PYTHON_BOOTSTRAP_SOURCE = `
 import json, os, resource, sys
 
 ${PYTHON_SECCOMP_SOURCE}
+${PYTHON_LANDLOCK_SOURCE}
 def _karnel_install(config):
+    if config.get('landlock'):
+        # Best effort: where the kernel has no Landlock, the run is still marked unprotected.
+        installation = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__)]
+        _karnel_landlock(config['read'] + installation + config['system'] + ['/dev/null', '/dev/urandom'], config['write'] + ['/dev/null'])
     if config.get('seccomp'):
         problem = _karnel_seccomp(config['seccomp'])
         if problem is not None:

@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { SYSTEM_READ_PATHS } from './bubblewrap';
 import { SandboxUnavailableError } from './errors';
 import { findExecutable, probeHost, runCommand } from './host-probe';
 import { PYTHON_BOOTSTRAP_SOURCE } from './python-bootstrap';
@@ -110,7 +111,7 @@ class PythonWorker implements Worker {
       runtime: 'python',
       interpreterRoots: installation.roots,
       minimumMemoryMb: 24,
-      command: ({ plan, folders, readPaths, writePaths }) => {
+      command: ({ plan, folders, readPaths, writePaths, bubblewrap }) => {
         const memoryBytes = plan.execution.sandbox.max_memory_mb * 1024 * 1024;
         const config = {
           entry: plan.execution.entryAbsolute!,
@@ -118,6 +119,8 @@ class PythonWorker implements Worker {
           write: [folders.workDir, ...writePaths],
           network: plan.execution.sandbox.network === 'enabled',
           memoryBytes,
+          landlock: !bubblewrap,
+          system: SYSTEM_READ_PATHS,
           seccomp: Buffer.from(spawnDenyingSeccompProgram({ denyExec: true }).bytes).toString(
             'hex',
           ),

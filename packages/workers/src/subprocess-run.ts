@@ -254,13 +254,16 @@ export async function runSubprocessSkill(
     if (!killedBy && outcome.exitCode !== 0 && command.diedOfMemory(stderr, outcome.exitCode))
       killedBy = 'memory';
     if (!killedBy && outcome.spawnError) killedBy = 'crash';
+    // A bootstrap that could not install a kernel layer exits 126 before the skill's code runs.
+    if (!killedBy && outcome.exitCode === 126 && /karnel sandbox: .*refusing to run/.test(stderr))
+      killedBy = 'sandbox';
     const reasons: Record<KilledBy, string> = {
       timeout: `killed after ${plan.execution.sandbox.timeout_ms} ms, the sandbox's time limit`,
       memory: `stopped for going over the sandbox's ${plan.execution.sandbox.max_memory_mb} MB memory limit`,
       output: `killed for writing more than ${options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES} bytes of output`,
       signal: 'stopped by the caller',
       policy: 'refused by policy',
-      sandbox: 'refused by the sandbox',
+      sandbox: 'the sandbox could not be set up, so the skill did not run (see its error output)',
       crash: `the interpreter could not be started: ${outcome.spawnError?.message ?? 'unknown error'}`,
     };
     return await session.finish({

@@ -1,7 +1,7 @@
 // Start-up overhead of each skill runtime for a skill that does nothing, next to starting the
 // bare interpreter with no sandbox at all, measured in the same run. Median and 90th percentile
 // of wall-clock milliseconds from "run this" to "it has exited", on this machine.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import {
   createPythonWorker,
   createWasmWorker,
   probeHost,
+  spawnDenyingSeccompProgram,
 } from '@karnel/workers';
 
 // (module (memory (export "memory") 1) (func (export "run") (result i32) (i32.const 0)))
@@ -113,7 +114,7 @@ await measureRounds(8, [
   ...(host.bubblewrap
     ? [
         {
-          label: 'node worker: bubblewrap + permission model',
+          label: 'node worker: bubblewrap + seccomp + permission',
           fn: run(createNodeWorker({ isolation: 'auto' }), nodeSkill, ''),
         },
       ]
@@ -139,7 +140,7 @@ if (python.status === 0) {
     ...(host.bubblewrap
       ? [
           {
-            label: 'python worker: bubblewrap + audit hook',
+            label: 'python worker: bubblewrap + seccomp + audit hook',
             fn: run(createPythonWorker({ isolation: 'auto' }), pythonSkill, ''),
           },
         ]
@@ -151,6 +152,83 @@ if (python.status === 0) {
   ]);
 } else {
   console.log('python3: not installed, skipped');
+}
+
+/** Runs `file args`, handing `program` on descriptor 3 when given; resolves at exit. */
+function runWithProgram(file, args, program) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'ignore', 'inherit', ...(program ? ['pipe'] : [])],
+    });
+    if (program) child.stdio[3].end(Buffer.from(program));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+  });
+}
+
+if (host.bubblewrap) {
+  // The seccomp program's own cost: the same bubblewrap sandbox with and without it.
+  const sandbox = [
+    '--unshare-all',
+    '--die-with-parent',
+    '--ro-bind',
+    '/',
+    '/',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+  ];
+  const spawnOnly = spawnDenyingSeccompProgram().bytes;
+  const withExec = Buffer.from(spawnDenyingSeccompProgram({ denyExec: true }).bytes).toString(
+    'hex',
+  );
+  console.log('\nseccomp no-spawn program, inside bubblewrap');
+  await measureRounds(10, [
+    {
+      label: "bwrap node -e ''",
+      fn: () => runWithProgram(host.bubblewrap, [...sandbox, process.execPath, '-e', '']),
+    },
+    {
+      label: "bwrap --seccomp node -e ''",
+      fn: () =>
+        runWithProgram(
+          host.bubblewrap,
+          [...sandbox, '--seccomp', '3', process.execPath, '-e', ''],
+          spawnOnly,
+        ),
+    },
+  ]);
+  if (python.status === 0) {
+    const executable = python.stdout.trim();
+    // What the python bootstrap does: load ctypes, prctl(NO_NEW_PRIVS), prctl(SECCOMP).
+    const install = `import ctypes
+p = bytes.fromhex('${withExec}')
+class F(ctypes.Structure):
+    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
+b = ctypes.create_string_buffer(p, len(p))
+f = F(len(p) // 8, ctypes.cast(b, ctypes.c_void_p))
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+assert libc.prctl(38, 1, None, 0, 0) == 0
+assert libc.prctl(22, 2, ctypes.addressof(f), 0, 0) == 0
+`;
+    await measureRounds(10, [
+      {
+        label: "bwrap python3 -I -S -c ''",
+        fn: () => runWithProgram(host.bubblewrap, [...sandbox, executable, '-I', '-S', '-c', '']),
+      },
+      {
+        label: 'bwrap --seccomp python3 + exec filter',
+        fn: () =>
+          runWithProgram(
+            host.bubblewrap,
+            [...sandbox, '--seccomp', '3', executable, '-I', '-S', '-c', install],
+            spawnOnly,
+          ),
+      },
+    ]);
+  }
 }
 
 console.log('\nWebAssembly, no-op module');

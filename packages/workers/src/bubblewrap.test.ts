@@ -3,31 +3,16 @@ import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeSkill, makeTempDir } from '../test/make-skill';
+import { makeTempDir } from '../test/make-skill';
+import { requireBubblewrap } from '../test/require-bubblewrap';
 import { bubblewrapArgs } from './bubblewrap';
-import { SandboxUnavailableError } from './errors';
-import { probeHost, runCommand } from './host-probe';
-import { createNodeWorker } from './node-worker';
+import { runCommand } from './host-probe';
 
-const host = await probeHost();
+const host = await requireBubblewrap();
 const nodeRoot = dirname(dirname(await realpath(process.execPath)));
 
 describe('bubblewrap on its own', () => {
-  it('contains a process by itself where it works, and is reported with a reason where it does not', async () => {
-    if (!host.bubblewrap) {
-      // Without bubblewrap the probe must say why, and a worker that requires it must refuse.
-      expect(host.bubblewrapProblem).toBeDefined();
-      const parent = await makeTempDir();
-      const skill = await makeSkill(parent, {
-        name: 'needs-bwrap',
-        runtime: 'node',
-        files: { 'scripts/main.mjs': '' },
-      });
-      await expect(createNodeWorker({ isolation: 'bubblewrap' }).run(skill, '')).rejects.toSatisfy(
-        SandboxUnavailableError.isInstance,
-      );
-      return;
-    }
+  it('contains a process by itself: no outside files, read-only scopes, no network, its own PIDs', async () => {
     const root = await makeTempDir();
     const secret = `hidden-${randomBytes(6).toString('hex')}`;
     await writeFile(join(root, 'outside.txt'), secret);
@@ -59,14 +44,15 @@ describe('bubblewrap on its own', () => {
         env: {},
         cwd: '/tmp',
       });
-      const result = await runCommand(host.bubblewrap!, [...args, process.execPath, '-e', script]);
+      const result = await runCommand(host.bubblewrap, [...args, process.execPath, '-e', script]);
       expect(result.code).toBe(0);
       const seen = JSON.parse(result.stdout);
       expect(seen.outside).toBe('ENOENT');
       expect(seen.inside).toBe('visible');
       expect(seen.write).toBe('EROFS');
       expect(seen.uid).toBe(65534);
-      expect(seen.pids).toBeLessThanOrEqual(3);
+      // Alone in its PID namespace (--as-pid-1): no unfiltered bubblewrap init beside it.
+      expect(seen.pids).toBe(1);
       expect(seen.net).not.toBe('connected');
       expect(connections).toBe(0);
     } finally {

@@ -12,10 +12,21 @@ export interface BubblewrapMounts {
   readonly env: Readonly<Record<string, string>>;
   /** The working folder inside. */
   readonly cwd: string;
+  /**
+   * The descriptor bubblewrap reads a seccomp program from (`--seccomp`), installed on the
+   * sandboxed program right before bubblewrap executes it.
+   */
+  readonly seccompFd?: number;
 }
 
 const systemFolders = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 const baseEtc = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/localtime'];
+
+/**
+ * The host paths every sandboxed interpreter may read (shared libraries, the loader's cache,
+ * the time zone): what bubblewrap mounts, and what Landlock allows without bubblewrap.
+ */
+export const SYSTEM_READ_PATHS: readonly string[] = ['/usr', ...systemFolders, ...baseEtc];
 const networkEtc = [
   '/etc/resolv.conf',
   '/etc/hosts',
@@ -47,7 +58,8 @@ function systemFolderArgs(): string[] {
  * The bubblewrap arguments for a run: every namespace unshared (the network too unless
  * `network`), an unprivileged user with no capabilities, a private /proc, /dev and /tmp, and
  * only the listed paths of the host's filesystem, mounted parents first so that a read-only
- * scope inside a writable one stays read-only. Followed by `--` and the command.
+ * scope inside a writable one stays read-only, and the seccomp program on `seccompFd` when
+ * given. Followed by `--` and the command.
  */
 export function bubblewrapArgs(mounts: BubblewrapMounts): string[] {
   const args = [
@@ -61,6 +73,9 @@ export function bubblewrapArgs(mounts: BubblewrapMounts): string[] {
     '--hostname',
     'karnel-sandbox',
     '--die-with-parent',
+    // The skill is PID 1 of its namespace, alone: no bubblewrap init beside it, which does not
+    // carry the seccomp program and which the skill could otherwise drive through ptrace.
+    '--as-pid-1',
     '--new-session',
     '--cap-drop',
     'ALL',
@@ -76,6 +91,7 @@ export function bubblewrapArgs(mounts: BubblewrapMounts): string[] {
   ].sort((left, right) => left.path.split('/').length - right.path.split('/').length);
   for (const bind of binds) args.push(bind.writable ? '--bind' : '--ro-bind', bind.path, bind.path);
   for (const [name, value] of Object.entries(mounts.env)) args.push('--setenv', name, value);
+  if (mounts.seccompFd !== undefined) args.push('--seccomp', String(mounts.seccompFd));
   args.push('--chdir', mounts.cwd, '--');
   return args;
 }

@@ -8,17 +8,17 @@ import { createPolicy, type PolicyRule } from '@karnel/policy';
 import type { Skill } from '@karnel/skills';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSkill, makeTempDir } from '../test/make-skill';
-import { probeHost } from './host-probe';
+import { requireBubblewrap } from '../test/require-bubblewrap';
 import { createNodeWorker } from './node-worker';
 import { createPythonWorker } from './python-worker';
 import type { IsolationMode } from './subprocess-run';
 import type { Worker, WorkerResult } from './worker';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures');
-const host = await probeHost();
+await requireBubblewrap();
 // Every layer this machine has is tested: bubblewrap when it works here, and always the
 // process-level fallback. The assertions are the same: the attempt was denied or killed.
-const modes: IsolationMode[] = host.bubblewrap ? ['auto', 'process'] : ['process'];
+const modes: IsolationMode[] = ['auto', 'process'];
 
 const runtimes = [
   {

@@ -23,11 +23,20 @@ export {
 } from './policy-gate';
 export { createPythonWorker, type PythonWorkerOptions } from './python-worker';
 export { globBase } from './sandbox-plan';
-export type { IsolationMode } from './subprocess-run';
+export {
+  AUDIT_ARCH_AARCH64,
+  AUDIT_ARCH_X86_64,
+  type SeccompProgram,
+  type SeccompProgramOptions,
+  seccompSupported,
+  spawnDenyingSeccompProgram,
+} from './seccomp-filter';
+export { type IsolationMode, PROCESS_ISOLATION_WARNING } from './subprocess-run';
 export {
   type CapWasmMemoryResult,
   capWasmMemory,
   WASM_PAGE_BYTES,
+  WASM_TABLE_ELEMENT_LIMIT,
   type WasmImport,
   type WasmMemoryLimits,
 } from './wasm-module';
@@ -46,7 +55,6 @@ export type {
 export {
   type RunIdentity,
   WORKER_RECORD_TYPES,
-  type WorkerLedger,
   type WorkerRecordType,
 } from './worker-ledger';
 export { createWorkerPool, runSkill, type WorkerPool, type WorkerPoolOptions } from './worker-pool';

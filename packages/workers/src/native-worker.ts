@@ -4,7 +4,12 @@ import { createId, InvalidArgumentError, isWithin } from '@karnel/core';
 import type { NativeOperation } from './native-operation';
 import { defaultNativeOperations } from './native-operations';
 import type { CapabilityRequest } from './policy-gate';
-import { DEFAULT_MAX_OUTPUT_BYTES, openRunSession, refuseAfterChecks } from './run-record';
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  limitOutput,
+  openRunSession,
+  refuseAfterChecks,
+} from './run-record';
 import { planSandbox } from './sandbox-plan';
 import type {
   IsolationLayer,
@@ -173,31 +178,20 @@ class NativeWorker implements Worker {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     }
-    const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    if (Buffer.byteLength(output) > maxOutputBytes) {
-      output = Buffer.from(output).subarray(0, maxOutputBytes).toString('utf8');
+    const limited = limitOutput(output, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+    if (limited.overflow) {
       killedBy = 'output';
-      reason = `the output is longer than ${maxOutputBytes} bytes`;
+      reason = limited.overflow;
     }
-    const durationMs = Math.round(performance.now() - started);
-    const result: WorkerResult = {
-      ok: killedBy === undefined,
-      runId: session.runId,
-      output,
+    return session.finish({
+      output: limited.output,
       stderr: reason ? `karnel: ${reason}\n` : '',
       exitCode: killedBy === undefined ? 0 : killedBy === 'crash' ? 1 : null,
-      durationMs,
-      ...(killedBy ? { killedBy, ...(reason ? { reason } : {}) } : {}),
-      checks: session.checks,
-      cost: {
-        wallMs: durationMs,
-        cpuMs: 0,
-        peakMemoryBytes: 0,
-        outputBytes: Buffer.byteLength(output),
-      },
+      durationMs: Math.round(performance.now() - started),
+      killedBy,
+      reason,
       isolation: LAYERS,
-    };
-    return session.finished(result);
+    });
   }
 }
 

@@ -2,9 +2,13 @@ import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { probeHost } from './host-probe';
 import { nodeGuardSource } from './node-guard';
-import { type IsolationMode, runSubprocessSkill, type SubprocessRuntime } from './subprocess-run';
+import {
+  type IsolationMode,
+  probeSubprocessWorker,
+  runSubprocessSkill,
+  type SubprocessRuntime,
+} from './subprocess-run';
 import type {
-  IsolationLayer,
   RunnableSkill,
   Worker,
   WorkerInput,
@@ -49,35 +53,15 @@ class NodeWorker implements Worker {
   }
 
   probe(): Promise<WorkerProbe> {
-    this.#probe ??= (async () => {
-      const host = await probeHost();
-      const useBubblewrap = this.#isolation !== 'process' && host.bubblewrap !== undefined;
-      const layers: IsolationLayer[] = [
-        ...(useBubblewrap ? (['bubblewrap'] as const) : []),
-        'node-permission',
-        'node-signal-guard',
-        'node-net-guard',
-        'clean-env',
-        'kill-timer',
-        ...(host.prlimit ? (['rlimit'] as const) : []),
-        ...(host.procfs ? (['rss-watchdog'] as const) : []),
-      ];
-      const notes = [
-        ...(host.bubblewrapProblem ? [host.bubblewrapProblem] : []),
-        ...(this.#isolation === 'process'
-          ? ['bubblewrap is switched off (isolation: process)']
-          : []),
-      ];
-      const available = this.#isolation !== 'bubblewrap' || useBubblewrap;
-      return {
+    this.#probe ??= probeHost().then((host) =>
+      probeSubprocessWorker({
         runtime: 'node',
-        available,
-        layers,
-        bubblewrap: useBubblewrap,
+        host,
+        isolation: this.#isolation,
+        runtimeLayers: ['node-permission', 'node-signal-guard', 'node-net-guard'],
         interpreter: { path: this.#nodePath, version: process.version },
-        notes,
-      } satisfies WorkerProbe;
-    })();
+      }),
+    );
     return this.#probe;
   }
 
@@ -126,7 +110,8 @@ class NodeWorker implements Worker {
  * Creates the worker that runs `runtime: node` skills as subprocesses: Node's permission model
  * (filesystem scope, no child processes, workers, addons or inspector), guards for signals and the network, a clean
  * environment, a scratch working folder, `--max-old-space-size` plus `RLIMIT_DATA` and a memory
- * watchdog, a kill timer, and bubblewrap's namespaces where the machine allows them.
+ * watchdog, a kill timer, and bubblewrap's namespaces with a seccomp program that denies new
+ * processes (required unless `isolation: 'process'` opts out of the security boundary).
  */
 export function createNodeWorker({
   nodePath = process.execPath,

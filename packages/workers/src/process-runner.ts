@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import type { KilledBy } from './worker';
 
 /** Options of {@link runSandboxedProcess}. */
@@ -27,6 +28,11 @@ export interface ProcessRunOptions {
   readonly signal?: AbortSignal;
   /** How often the memory watchdog samples. Default 25 ms. */
   readonly sampleIntervalMs?: number;
+  /**
+   * Bytes handed to the program on extra descriptors, from fd 3 on, each through a pipe that is
+   * closed after the bytes (bubblewrap reads its seccomp program this way, until end of file).
+   */
+  readonly extraInputs?: readonly Uint8Array[];
 }
 
 /** What {@link runSandboxedProcess} observed. */
@@ -131,7 +137,14 @@ export function runSandboxedProcess(options: ProcessRunOptions): Promise<Process
       cwd: options.cwd,
       env: { ...options.env },
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', ...(options.extraInputs ?? []).map(() => 'pipe' as const)],
+    });
+    (options.extraInputs ?? []).forEach((bytes, index) => {
+      const stream = child.stdio[3 + index] as Writable | null;
+      stream?.on('error', () => {
+        // the program exited before reading; its exit is reported instead
+      });
+      stream?.end(Buffer.from(bytes));
     });
     const pid = child.pid;
     const kill = (reason: KilledBy) => {

@@ -1,7 +1,104 @@
 /**
+ * The Python function that installs a seccomp program (given as hex) on the running interpreter
+ * through `ctypes`: `prctl(PR_SET_NO_NEW_PRIVS)`, then `prctl(PR_SET_SECCOMP,
+ * SECCOMP_MODE_FILTER, &sock_fprog)`. It returns `None`, or why the program could not be
+ * installed. Once installed, a filter binds the process and everything it could start for good.
+ */
+export const PYTHON_SECCOMP_SOURCE = String.raw`
+def _karnel_seccomp(program_hex):
+    # prctl(PR_SET_NO_NEW_PRIVS) lets an unprivileged process install a filter; then
+    # prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sock_fprog). ctypes is unloaded afterwards so
+    # that the skill meets the audit hook's refusal if it tries to load it again.
+    import ctypes
+    program = bytes.fromhex(program_hex)
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
+
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+    if libc.prctl(38, 1, None, 0, 0) != 0:
+        return 'PR_SET_NO_NEW_PRIVS failed: ' + os.strerror(ctypes.get_errno())
+    if libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) != 0:
+        return 'PR_SET_SECCOMP failed: ' + os.strerror(ctypes.get_errno())
+    del libc, fprog, buffer
+    for name in [name for name in sys.modules if name == 'ctypes' or name.startswith('ctypes.') or name == '_ctypes']:
+        del sys.modules[name]
+    return None
+
+`;
+
+/**
+ * The Python function that confines the running interpreter's filesystem access with Landlock
+ * (Linux 5.13 and later), through `ctypes`: files and folders under `read` may be read and
+ * executed, under `write` also changed, nothing else at all — enforced by the kernel on the
+ * resolved path, so `dir_fd`-relative opens, SQLite `ATTACH` and any native code are bound too.
+ * Returns `None` once confined, or why it could not be (an older kernel, Landlock disabled).
+ * File metadata (`stat`) and sockets are not covered.
+ */
+export const PYTHON_LANDLOCK_SOURCE = String.raw`
+def _karnel_landlock(read_paths, write_paths):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        return 'Landlock is not available: ' + os.strerror(ctypes.get_errno())
+    file_rights = 1 | 2 | 4  # EXECUTE, WRITE_FILE, READ_FILE
+    handled = (1 << 13) - 1  # every right of ABI 1
+    if abi >= 2:
+        handled |= 1 << 13  # REFER
+    if abi >= 3:
+        handled |= 1 << 14  # TRUNCATE
+        file_rights |= 1 << 14
+    read_rights = 1 | 4 | 8  # EXECUTE, READ_FILE, READ_DIR
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [('handled_access_fs', ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [('allowed_access', ctypes.c_uint64), ('parent_fd', ctypes.c_int32)]
+
+    attr = RulesetAttr(handled)
+    ruleset = libc.syscall(444, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return 'landlock_create_ruleset failed: ' + os.strerror(ctypes.get_errno())
+    try:
+        for paths, rights in ((read_paths, read_rights), (write_paths, handled)):
+            for path in paths:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                try:
+                    allowed = rights if os.path.isdir(path) else rights & file_rights
+                    rule = PathBeneath(allowed, fd)
+                    if libc.syscall(445, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                        return 'landlock_add_rule failed for ' + path + ': ' + os.strerror(ctypes.get_errno())
+                finally:
+                    os.close(fd)
+        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+        if libc.prctl(38, 1, None, 0, 0) != 0:
+            return 'PR_SET_NO_NEW_PRIVS failed: ' + os.strerror(ctypes.get_errno())
+        if libc.syscall(446, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+            return 'landlock_restrict_self failed: ' + os.strerror(ctypes.get_errno())
+    finally:
+        os.close(ruleset)
+    return None
+`;
+
+/**
  * The script `python3 -I -S` runs first. It reads its configuration from its first argument,
- * lowers its own resource limits, installs an audit hook (PEP 578) and then runs the skill's
- * entry as `__main__`.
+ * lowers its own resource limits, installs the seccomp program of `seccomp-filter.ts` that
+ * denies new processes and `execve` (kernel-enforced, in every isolation mode: once installed a
+ * filter cannot be removed, and native code is bound by it as much as Python code), installs an
+ * audit hook (PEP 578) and then runs the skill's entry as `__main__`. When the filter cannot be
+ * installed the script exits with status 126 before any code of the skill runs. With
+ * `landlock` (isolation `process`, where no mount namespace confines the files) it first
+ * confines its own filesystem access with Landlock where the kernel offers it.
  *
  * The hook refuses: opening files outside the read scope (or for writing outside the write
  * scope), listing folders outside the read scope, creating links, changing files outside the
@@ -14,10 +111,22 @@
  * and native extension code does not raise audit events. With bubblewrap, the namespaces are the
  * boundary and the hook is a second wall; without it, the hook is what enforces the scope.
  */
-export const PYTHON_BOOTSTRAP_SOURCE = String.raw`
+export const PYTHON_BOOTSTRAP_SOURCE = `
 import json, os, resource, sys
 
+${PYTHON_SECCOMP_SOURCE}
+${PYTHON_LANDLOCK_SOURCE}
 def _karnel_install(config):
+    if config.get('landlock'):
+        # Best effort: where the kernel has no Landlock, the run is still marked unprotected.
+        installation = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__)]
+        _karnel_landlock(config['read'] + installation + config['system'] + ['/dev/null', '/dev/urandom'], config['write'] + ['/dev/null'])
+    if config.get('seccomp'):
+        problem = _karnel_seccomp(config['seccomp'])
+        if problem is not None:
+            sys.stderr.write('karnel sandbox: the no-process filter could not be installed (' + problem + '); refusing to run\\n')
+            sys.stderr.flush()
+            os._exit(126)
     memory = config['memoryBytes']
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -146,7 +255,7 @@ def _karnel_main():
     try:
         runpy.run_path(entry, run_name='__main__')
     except MemoryError:
-        sys.stderr.write('karnel sandbox: MemoryError: the skill went over its memory limit\n')
+        sys.stderr.write('karnel sandbox: MemoryError: the skill went over its memory limit\\n')
         sys.stderr.flush()
         os._exit(137)
 

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { createPolicy } from '@karnel/policy';
 import { describe, expect, it } from 'vitest';
 import { makeSkill, makeTempDir } from '../test/make-skill';
-import { probeHost } from './host-probe';
+import { requireBubblewrap } from '../test/require-bubblewrap';
 import { createPythonWorker } from './python-worker';
 import type { IsolationMode } from './subprocess-run';
 
-const host = await probeHost();
-const modes: IsolationMode[] = host.bubblewrap ? ['auto', 'process'] : ['process'];
+await requireBubblewrap();
+const modes: IsolationMode[] = ['auto', 'process'];
 
 const script = `
 import json, os, shutil, sys

@@ -1,11 +1,17 @@
 import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { SYSTEM_READ_PATHS } from './bubblewrap';
 import { SandboxUnavailableError } from './errors';
 import { findExecutable, probeHost, runCommand } from './host-probe';
 import { PYTHON_BOOTSTRAP_SOURCE } from './python-bootstrap';
-import { type IsolationMode, runSubprocessSkill, type SubprocessRuntime } from './subprocess-run';
+import { spawnDenyingSeccompProgram } from './seccomp-filter';
+import {
+  type IsolationMode,
+  probeSubprocessWorker,
+  runSubprocessSkill,
+  type SubprocessRuntime,
+} from './subprocess-run';
 import type {
-  IsolationLayer,
   RunnableSkill,
   Worker,
   WorkerInput,
@@ -73,37 +79,22 @@ class PythonWorker implements Worker {
   }
 
   probe(): Promise<WorkerProbe> {
-    this.#probe ??= (async () => {
-      const [host, installation] = await Promise.all([probeHost(), this.#locate()]);
-      const useBubblewrap = this.#isolation !== 'process' && host.bubblewrap !== undefined;
-      const layers: IsolationLayer[] = [
-        ...(useBubblewrap ? (['bubblewrap'] as const) : []),
-        'python-isolated-mode',
-        'python-audit-hook',
-        'clean-env',
-        'kill-timer',
-        'rlimit',
-        ...(host.procfs ? (['rss-watchdog'] as const) : []),
-      ];
-      const notes = [
-        ...('problem' in installation ? [installation.problem] : []),
-        ...(host.bubblewrapProblem ? [host.bubblewrapProblem] : []),
-        ...(this.#isolation === 'process'
-          ? ['bubblewrap is switched off (isolation: process)']
-          : []),
-      ];
-      return {
+    this.#probe ??= Promise.all([probeHost(), this.#locate()]).then(([host, installation]) =>
+      probeSubprocessWorker({
         runtime: 'python',
-        available:
-          !('problem' in installation) && (this.#isolation !== 'bubblewrap' || useBubblewrap),
-        layers,
-        bubblewrap: useBubblewrap,
+        host,
+        isolation: this.#isolation,
+        runtimeLayers: [
+          'seccomp-no-spawn',
+          'seccomp-no-exec',
+          'python-isolated-mode',
+          'python-audit-hook',
+        ],
         ...('problem' in installation
-          ? {}
+          ? { problem: installation.problem }
           : { interpreter: { path: installation.executable, version: installation.version } }),
-        notes,
-      } satisfies WorkerProbe;
-    })();
+      }),
+    );
     return this.#probe;
   }
 
@@ -120,7 +111,7 @@ class PythonWorker implements Worker {
       runtime: 'python',
       interpreterRoots: installation.roots,
       minimumMemoryMb: 24,
-      command: ({ plan, folders, readPaths, writePaths }) => {
+      command: ({ plan, folders, readPaths, writePaths, bubblewrap }) => {
         const memoryBytes = plan.execution.sandbox.max_memory_mb * 1024 * 1024;
         const config = {
           entry: plan.execution.entryAbsolute!,
@@ -128,12 +119,23 @@ class PythonWorker implements Worker {
           write: [folders.workDir, ...writePaths],
           network: plan.execution.sandbox.network === 'enabled',
           memoryBytes,
+          landlock: !bubblewrap,
+          system: SYSTEM_READ_PATHS,
+          seccomp: Buffer.from(spawnDenyingSeccompProgram({ denyExec: true }).bytes).toString(
+            'hex',
+          ),
         };
         return {
           file: installation.executable,
           args: ['-I', '-S', '-B', join(folders.runDir, 'bootstrap.py'), JSON.stringify(config)],
           files: { 'bootstrap.py': PYTHON_BOOTSTRAP_SOURCE },
-          layers: ['python-isolated-mode', 'python-audit-hook', 'rlimit'],
+          layers: [
+            'seccomp-no-spawn',
+            'seccomp-no-exec',
+            'python-isolated-mode',
+            'python-audit-hook',
+            'rlimit',
+          ],
           rlimits: [`--as=${memoryBytes}`],
           watchdogBytes: memoryBytes,
           diedOfMemory: (stderr, exitCode) => exitCode === 137 || /(^|\n)MemoryError/.test(stderr),
@@ -148,8 +150,10 @@ class PythonWorker implements Worker {
  * Creates the worker that runs `runtime: python` skills as subprocesses: `python3 -I -S`
  * (isolated: no user site, no `PYTHON*` variables, no `site`), a clean environment, a scratch
  * working folder, `RLIMIT_AS` at the memory cap plus a watchdog, a kill timer, an audit hook
- * that refuses files outside the scope, sockets without `net`, and new processes — and
- * bubblewrap's namespaces where the machine allows them.
+ * that refuses files outside the scope and sockets without `net`, a seccomp program installed
+ * before the skill's code that denies new processes and `execve` in the kernel — and
+ * bubblewrap's namespaces (required unless `isolation: 'process'` opts out of the security
+ * boundary).
  */
 export function createPythonWorker({
   pythonPath,

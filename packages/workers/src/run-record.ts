@@ -5,6 +5,7 @@ import type { SandboxPlan } from './sandbox-plan';
 import type {
   IsolationLayer,
   KilledBy,
+  RunCost,
   WorkerInput,
   WorkerResult,
   WorkerRunOptions,
@@ -33,12 +34,14 @@ export function refusedResult({
   reason,
   checks,
   isolation,
+  unprotected,
 }: {
   runId: string;
   killedBy: KilledBy;
   reason: string;
   checks: readonly CapabilityCheck[];
   isolation: readonly IsolationLayer[];
+  unprotected?: string | undefined;
 }): WorkerResult {
   return {
     ok: false,
@@ -52,6 +55,42 @@ export function refusedResult({
     checks,
     cost: { wallMs: 0, cpuMs: 0, peakMemoryBytes: 0, outputBytes: 0 },
     isolation,
+    ...(unprotected ? { unprotected } : {}),
+  };
+}
+
+/** How a run ended, as a worker saw it; the session adds the run's id, checks and warning. */
+export interface RunOutcome {
+  /** What the skill produced. */
+  readonly output: string;
+  /** Its error output and the worker's notes. */
+  readonly stderr: string;
+  /** The exit code; `null` when it was killed or never exited normally. */
+  readonly exitCode: number | null;
+  /** Wall-clock milliseconds. */
+  readonly durationMs: number;
+  /** Why it was stopped, when it was. */
+  readonly killedBy?: KilledBy | undefined;
+  /** One sentence on {@link RunOutcome.killedBy}. */
+  readonly reason?: string | undefined;
+  /** CPU and memory figures, where measured (0 otherwise). */
+  readonly usage?: Partial<Pick<RunCost, 'cpuMs' | 'peakMemoryBytes'>>;
+  /** The layers that were in force. */
+  readonly isolation: readonly IsolationLayer[];
+}
+
+/**
+ * Cuts `output` at `maxOutputBytes` (UTF-8): the rule every worker applies to what a skill
+ * returns, with the reason to report when it had to cut.
+ */
+export function limitOutput(
+  output: string,
+  maxOutputBytes: number,
+): { output: string; overflow?: string } {
+  if (Buffer.byteLength(output) <= maxOutputBytes) return { output };
+  return {
+    output: Buffer.from(output).subarray(0, maxOutputBytes).toString('utf8'),
+    overflow: `the output is longer than ${maxOutputBytes} bytes`,
   };
 }
 
@@ -65,22 +104,29 @@ export interface RunSession {
   readonly checks: readonly CapabilityCheck[];
   /** The result to return when the run may not start. */
   readonly refusal?: WorkerResult;
+  /** The warning of a run without a security boundary, carried by its result and records. */
+  readonly unprotected?: string;
   /** Records the start in the ledger (call right before the skill starts). */
   started(isolation: readonly IsolationLayer[]): Promise<void>;
-  /** Records the end in the ledger and returns `result`. */
-  finished(result: WorkerResult): Promise<WorkerResult>;
+  /**
+   * Builds the result from how the run ended (`ok` when it exited 0 and was not stopped),
+   * records it in the ledger and returns it.
+   */
+  finish(outcome: RunOutcome): Promise<WorkerResult>;
 }
 
 /**
  * Opens a run: hashes the entry (`entryBytes` when the caller already holds the bytes it will
  * load), refuses it when the skill declares another digest, asks policy about every
  * capability the plan needs, and records a refusal in the ledger when something is denied.
+ * `unprotected` marks a run without a security boundary: its result and every ledger record of
+ * it carry the warning.
  */
 export async function openRunSession(
   plan: SandboxPlan,
   options: WorkerRunOptions,
   isolation: readonly IsolationLayer[],
-  { entryBytes }: { entryBytes?: Uint8Array } = {},
+  { entryBytes, unprotected }: { entryBytes?: Uint8Array; unprotected?: string } = {},
 ): Promise<RunSession> {
   const runId = createId('run');
   let entrySha256: string | undefined;
@@ -102,6 +148,7 @@ export async function openRunSession(
     runtime: plan.execution.runtime,
     actor: plan.actor,
     ...(entrySha256 ? { entrySha256 } : {}),
+    ...(unprotected ? { unprotected } : {}),
   };
   const checks = await checkCapabilities(plan.requests, {
     policy: options.policy,
@@ -116,6 +163,7 @@ export async function openRunSession(
       reason: digestProblem,
       checks,
       isolation,
+      unprotected,
     });
   } else if (denied) {
     const verb = denied.effect === 'needs-approval' ? 'needs an approval first' : 'was denied';
@@ -125,6 +173,7 @@ export async function openRunSession(
       reason: `${denied.capability} (${denied.source}) ${verb}: ${denied.reason}`,
       checks,
       isolation,
+      unprotected,
     });
   }
   if (refusal) await recordRunRefused(options.ledger, options.signer, identity, refusal);
@@ -133,8 +182,29 @@ export async function openRunSession(
     identity,
     checks,
     ...(refusal ? { refusal } : {}),
+    ...(unprotected ? { unprotected } : {}),
     started: (layers) => recordRunStarted(options.ledger, options.signer, identity, checks, layers),
-    finished: async (result) => {
+    finish: async (outcome) => {
+      const result: WorkerResult = {
+        ok: outcome.exitCode === 0 && outcome.killedBy === undefined,
+        runId,
+        output: outcome.output,
+        stderr: outcome.stderr,
+        exitCode: outcome.exitCode,
+        durationMs: outcome.durationMs,
+        ...(outcome.killedBy
+          ? { killedBy: outcome.killedBy, ...(outcome.reason ? { reason: outcome.reason } : {}) }
+          : {}),
+        checks,
+        cost: {
+          wallMs: outcome.durationMs,
+          cpuMs: outcome.usage?.cpuMs ?? 0,
+          peakMemoryBytes: outcome.usage?.peakMemoryBytes ?? 0,
+          outputBytes: Buffer.byteLength(outcome.output),
+        },
+        isolation: outcome.isolation,
+        ...(unprotected ? { unprotected } : {}),
+      };
       await recordRunFinished(options.ledger, options.signer, identity, result);
       return result;
     },
@@ -155,6 +225,7 @@ export async function refuseAfterChecks(
     reason,
     checks: session.checks,
     isolation,
+    unprotected: session.unprotected,
   });
   await recordRunRefused(options.ledger, options.signer, session.identity, result);
   return result;

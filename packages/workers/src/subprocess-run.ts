@@ -13,23 +13,28 @@ import {
   refuseAfterChecks,
 } from './run-record';
 import { findEscapingSymlinks, planSandbox, type SandboxPlan } from './sandbox-plan';
+import { seccompSupported, spawnDenyingSeccompProgram } from './seccomp-filter';
 import type {
   IsolationLayer,
   KilledBy,
   RunnableSkill,
   WorkerInput,
+  WorkerProbe,
   WorkerResult,
   WorkerRunOptions,
 } from './worker';
 
 /**
  * Which layers a subprocess worker uses:
- * - `auto` (default): bubblewrap when the machine can run it, otherwise the process-level layers
- *   alone (the runtime's own guards, rlimits, the watchdog), which still honour every limit a
- *   skill can declare but are weaker (see spec/workers.md);
- * - `bubblewrap`: require bubblewrap and refuse to run without it;
- * - `process`: never use bubblewrap (for machines where it is unwanted, and for tests of the
- *   fallback layers).
+ * - `auto` (default): bubblewrap (namespaces plus a seccomp program that denies new processes),
+ *   and a refusal (`SandboxUnavailableError`) on a machine where bubblewrap cannot run — a node
+ *   or python skill never silently runs without a boundary;
+ * - `bubblewrap`: the same, said explicitly;
+ * - `process`: an explicit opt-in to run without bubblewrap, with the runtime's own guards,
+ *   rlimits and the watchdog only. This is **not a security boundary** (a skill can read and
+ *   write outside its scope through paths those guards do not see), and every result and ledger
+ *   record of such a run says so ({@link WorkerResult.unprotected}). Python skills still get the
+ *   kernel's no-process filter in this mode; Node skills only the permission model's refusal.
  */
 export type IsolationMode = 'auto' | 'bubblewrap' | 'process';
 
@@ -58,6 +63,10 @@ export interface RuntimeCommand {
   /** Recognises, from standard error, a process that died of its memory limit. */
   readonly diedOfMemory: (stderr: string, exitCode: number | null) => boolean;
 }
+
+/** The warning every run with isolation `process` carries, in its result and its ledger records. */
+export const PROCESS_ISOLATION_WARNING =
+  'isolation "process" is not a security boundary: the skill ran without bubblewrap, and can reach files outside its scope through paths the interpreter guards do not see';
 
 /** What a runtime tells the shared subprocess machinery. */
 export interface SubprocessRuntime {
@@ -95,10 +104,17 @@ export async function runSubprocessSkill(
   options: WorkerRunOptions,
 ): Promise<WorkerResult> {
   const plan = await planSandbox(skill, runtime.runtime, options);
-  const useBubblewrap = mode !== 'process' && host.bubblewrap !== undefined;
+  const useBubblewrap = mode !== 'process';
   const unmet: string[] = [];
-  if (mode === 'bubblewrap' && !host.bubblewrap) {
-    unmet.push(host.bubblewrapProblem ?? 'bubblewrap is not available');
+  if (useBubblewrap && !host.bubblewrap) {
+    unmet.push(
+      `${host.bubblewrapProblem ?? 'bubblewrap is not available'}; without it a ${runtime.runtime} skill has no security boundary, so it runs only with isolation "process", an explicit opt-in`,
+    );
+  }
+  if (!seccompSupported()) {
+    unmet.push(
+      `no seccomp program for ${process.platform}/${process.arch}, so starting processes cannot be denied by the kernel`,
+    );
   }
   if (!host.prlimit && !host.procfs) {
     unmet.push('neither prlimit nor /proc is available, so no memory limit can be enforced');
@@ -112,13 +128,16 @@ export async function runSubprocessSkill(
   if (unmet.length > 0) throw new SandboxUnavailableError({ runtime: runtime.runtime, unmet });
 
   const baseLayers: IsolationLayer[] = [
-    ...(useBubblewrap ? (['bubblewrap'] as const) : []),
+    ...(useBubblewrap ? (['bubblewrap', 'seccomp-no-spawn'] as const) : []),
     'clean-env',
     'kill-timer',
     ...(host.prlimit ? (['rlimit'] as const) : []),
     ...(host.procfs ? (['rss-watchdog'] as const) : []),
   ];
-  const session = await openRunSession(plan, options, baseLayers);
+  const unprotected = useBubblewrap ? undefined : PROCESS_ISOLATION_WARNING;
+  const session = await openRunSession(plan, options, baseLayers, {
+    ...(unprotected ? { unprotected } : {}),
+  });
   if (session.refusal) return session.refusal;
 
   const readPaths = [
@@ -190,7 +209,10 @@ export async function runSubprocessSkill(
     const layers = layerList(baseLayers, command.layers);
     let file = command.file;
     let args = [...command.args];
+    const extraInputs: Uint8Array[] = [];
     if (useBubblewrap) {
+      // Descriptor 3 carries the program bubblewrap installs before it executes the interpreter.
+      extraInputs.push(spawnDenyingSeccompProgram().bytes);
       // Never mount the host's root: an interpreter installed directly under / would otherwise
       // expose everything; /usr is mounted anyway.
       const interpreterRoots = runtime.interpreterRoots.filter(
@@ -203,6 +225,7 @@ export async function runSubprocessSkill(
           network: plan.execution.sandbox.network === 'enabled',
           env,
           cwd: workDir,
+          seccompFd: 3,
         }),
         file,
         ...args,
@@ -224,40 +247,87 @@ export async function runSubprocessSkill(
       ...(host.procfs ? { memoryLimitBytes: command.watchdogBytes } : {}),
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       ...(options.signal ? { signal: options.signal } : {}),
+      extraInputs,
     });
     const stderr = outcome.stderr.toString('utf8');
     let killedBy: KilledBy | undefined = outcome.killedBy;
     if (!killedBy && outcome.exitCode !== 0 && command.diedOfMemory(stderr, outcome.exitCode))
       killedBy = 'memory';
     if (!killedBy && outcome.spawnError) killedBy = 'crash';
+    // A bootstrap that could not install a kernel layer exits 126 before the skill's code runs.
+    if (!killedBy && outcome.exitCode === 126 && /karnel sandbox: .*refusing to run/.test(stderr))
+      killedBy = 'sandbox';
     const reasons: Record<KilledBy, string> = {
       timeout: `killed after ${plan.execution.sandbox.timeout_ms} ms, the sandbox's time limit`,
       memory: `stopped for going over the sandbox's ${plan.execution.sandbox.max_memory_mb} MB memory limit`,
       output: `killed for writing more than ${options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES} bytes of output`,
       signal: 'stopped by the caller',
       policy: 'refused by policy',
-      sandbox: 'refused by the sandbox',
+      sandbox: 'the sandbox could not be set up, so the skill did not run (see its error output)',
       crash: `the interpreter could not be started: ${outcome.spawnError?.message ?? 'unknown error'}`,
     };
-    const result: WorkerResult = {
-      ok: outcome.exitCode === 0 && !killedBy,
-      runId: session.runId,
+    return await session.finish({
       output: outcome.stdout.toString('utf8'),
       stderr,
       exitCode: outcome.exitCode,
       durationMs: Math.round(outcome.durationMs),
-      ...(killedBy ? { killedBy, reason: reasons[killedBy] } : {}),
-      checks: session.checks,
-      cost: {
-        wallMs: Math.round(outcome.durationMs),
-        cpuMs: Math.round(outcome.cpuMs),
-        peakMemoryBytes: outcome.peakMemoryBytes,
-        outputBytes: outcome.stdout.length,
-      },
+      killedBy,
+      ...(killedBy ? { reason: reasons[killedBy] } : {}),
+      usage: { cpuMs: Math.round(outcome.cpuMs), peakMemoryBytes: outcome.peakMemoryBytes },
       isolation: layers,
-    };
-    return await session.finished(result);
+    });
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a subprocess worker reports from `probe()`: the same rules for node and python — with
+ * isolation `auto` or `bubblewrap` the worker is available only where bubblewrap works; with
+ * `process` it is available and says it is not a security boundary.
+ */
+export function probeSubprocessWorker({
+  runtime,
+  host,
+  isolation,
+  runtimeLayers,
+  interpreter,
+  problem,
+}: {
+  runtime: 'node' | 'python';
+  host: HostProbe;
+  isolation: IsolationMode;
+  runtimeLayers: readonly IsolationLayer[];
+  interpreter?: { path: string; version: string };
+  problem?: string;
+}): WorkerProbe {
+  const useBubblewrap = isolation !== 'process';
+  const layers = layerList(
+    useBubblewrap ? ['bubblewrap', 'seccomp-no-spawn'] : [],
+    runtimeLayers,
+    ['clean-env', 'kill-timer'],
+    host.prlimit ? ['rlimit'] : [],
+    host.procfs ? ['rss-watchdog'] : [],
+  );
+  const notes = [
+    ...(problem ? [problem] : []),
+    ...(useBubblewrap && host.bubblewrapProblem
+      ? [`${host.bubblewrapProblem}; runs are refused unless isolation is "process"`]
+      : []),
+    ...(useBubblewrap ? [] : [PROCESS_ISOLATION_WARNING]),
+    ...(seccompSupported()
+      ? []
+      : [`no seccomp program for ${process.platform}/${process.arch}; runs are refused`]),
+  ];
+  return {
+    runtime,
+    available:
+      problem === undefined &&
+      seccompSupported() &&
+      (!useBubblewrap || host.bubblewrap !== undefined),
+    layers,
+    bubblewrap: useBubblewrap && host.bubblewrap !== undefined,
+    ...(interpreter ? { interpreter } : {}),
+    notes,
+  };
 }

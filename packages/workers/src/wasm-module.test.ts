@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capWasmMemory } from './wasm-module';
+import createWabt from 'wabt';
+import { capWasmMemory, WASM_TABLE_ELEMENT_LIMIT } from './wasm-module';
 
 function leb(value: number): number[] {
   const out: number[] = [];
@@ -105,5 +106,50 @@ describe('capWasmMemory', () => {
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.reason).toMatch(/imports its memory/);
     expect(capWasmMemory(moduleWithMemory(1, 2).subarray(0, 12), 10)).toMatchObject({ ok: false });
+  });
+});
+
+const wabt = await createWabt();
+
+describe('capWasmMemory caps the module as a whole', () => {
+  const compile = (source: string): Uint8Array => {
+    // wabt's types predate multi-memory; the flag is passed through to its parser all the same.
+    const features = { multi_memory: true } as Parameters<typeof wabt.parseWat>[2];
+    const module = wabt.parseWat('test.wat', source, features);
+    try {
+      return module.toBinary({}).buffer;
+    } finally {
+      module.destroy();
+    }
+  };
+
+  it('refuses a module of eight 16 MB memories under a 16 MB cap, and any second memory', () => {
+    const eight = compile(
+      `(module ${Array.from({ length: 8 }, (_, index) => `(memory $m${index} 256)`).join(' ')})`,
+    );
+    const result = capWasmMemory(eight, 256);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.reason).toMatch(/defines 8 memories/);
+    const two = capWasmMemory(compile('(module (memory 1 1) (memory 1 1))'), 256);
+    expect(two.ok).toBe(false);
+    expect(capWasmMemory(compile('(module (memory 1 1))'), 256).ok).toBe(true);
+  });
+
+  it("bounds a table's growth to its share, and refuses a table that starts over it", () => {
+    const growable = compile(`(module
+      (table $t 1 funcref)
+      (func (export "grow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0))))`);
+    const capped = capWasmMemory(growable, 16);
+    expect(capped.ok).toBe(true);
+    if (!capped.ok) return;
+    const instance = new wasm.Instance(new wasm.Module(capped.bytes));
+    const grow = instance.exports.grow as (delta: number) => number;
+    expect(grow(WASM_TABLE_ELEMENT_LIMIT)).toBe(-1);
+    expect(grow(WASM_TABLE_ELEMENT_LIMIT - 1)).toBe(1);
+    expect(grow(1)).toBe(-1);
+    const uncapped = new wasm.Instance(new wasm.Module(growable));
+    expect((uncapped.exports.grow as (delta: number) => number)(WASM_TABLE_ELEMENT_LIMIT)).toBe(1);
+    const huge = compile(`(module (table ${WASM_TABLE_ELEMENT_LIMIT + 1} funcref))`);
+    expect(capWasmMemory(huge, 16)).toMatchObject({ ok: false });
   });
 });

@@ -42,6 +42,13 @@ export type CapWasmMemoryResult =
 /** The size of a WebAssembly page: 64 KiB. */
 export const WASM_PAGE_BYTES = 65_536;
 
+/**
+ * The most elements all of a module's tables may hold together (each maximum is rewritten to its
+ * share): tables live outside the capped linear memory, so an unbounded `table.grow` would be
+ * memory the cap does not count.
+ */
+export const WASM_TABLE_ELEMENT_LIMIT = 1_048_576;
+
 class Reader {
   offset = 0;
   constructor(readonly bytes: Uint8Array) {}
@@ -69,6 +76,13 @@ class Reader {
     this.offset += length;
     if (this.offset > this.bytes.length) throw new Error('unexpected end of module');
     return new TextDecoder().decode(this.bytes.subarray(start, this.offset));
+  }
+
+  tableLimits(): { min: number; max?: number } {
+    const flags = this.byte();
+    if (flags > 0x01) throw new Error(`unsupported table limits flags ${flags}`);
+    const min = this.u32();
+    return flags & 0x01 ? { min, max: this.u32() } : { min };
   }
 
   limits(): WasmMemoryLimits {
@@ -124,11 +138,14 @@ function readImports(reader: Reader, end: number): WasmImport[] {
 }
 
 /**
- * Reads a module's imports and memories and rewrites its memory section so that every memory's
+ * Reads a module's imports and memories and rewrites its memory section so that its memory's
  * maximum is at most `maxPages`: the engine itself then refuses `memory.grow` past the cap
- * (it returns -1), however the module was compiled. Modules the cap cannot be applied to are
- * refused with a reason: a memory whose initial size is already over the cap, an imported,
- * shared or 64-bit memory, or bytes that are not a WebAssembly module.
+ * (it returns -1), however the module was compiled. The cap is on the module's total: a module
+ * with more than one memory (multi-memory) is refused, and its tables' maxima are rewritten to
+ * share {@link WASM_TABLE_ELEMENT_LIMIT}. Modules the cap cannot be applied to are refused with
+ * a reason: more than one memory, a memory whose initial size is already over the cap, an
+ * imported, shared or 64-bit memory, a table larger than its share, or bytes that are not a
+ * WebAssembly module.
  */
 export function capWasmMemory(bytes: Uint8Array, maxPages: number): CapWasmMemoryResult {
   try {
@@ -158,8 +175,38 @@ export function capWasmMemory(bytes: Uint8Array, maxPages: number): CapWasmMemor
           };
         }
         pieces.push(bytes.subarray(sectionStart, end));
+      } else if (id === 4) {
+        const count = reader.u32();
+        const share = Math.floor(WASM_TABLE_ELEMENT_LIMIT / Math.max(1, count));
+        const body: number[] = [...encodeU32(count)];
+        for (let index = 0; index < count; index++) {
+          const referenceType = reader.byte();
+          if (referenceType !== 0x70 && referenceType !== 0x6f) {
+            return {
+              ok: false,
+              reason: `table ${index} has an encoding this worker cannot cap (0x${referenceType.toString(16)})`,
+            };
+          }
+          const limits = reader.tableLimits();
+          if (limits.min > share) {
+            return {
+              ok: false,
+              reason: `table ${index} starts with ${limits.min} elements, over its share of ${share} of the ${WASM_TABLE_ELEMENT_LIMIT} the sandbox allows`,
+            };
+          }
+          const max = Math.min(limits.max ?? share, share);
+          body.push(referenceType, 0x01, ...encodeU32(limits.min), ...encodeU32(max));
+        }
+        if (reader.offset !== end) throw new Error('malformed table section');
+        pieces.push(new Uint8Array([4, ...encodeU32(body.length), ...body]));
       } else if (id === 5) {
         const count = reader.u32();
+        if (count > 1) {
+          return {
+            ok: false,
+            reason: `the module defines ${count} memories; the sandbox's memory cap is for the module as a whole, so only modules with one memory are run`,
+          };
+        }
         const body: number[] = [...encodeU32(count)];
         for (let index = 0; index < count; index++) {
           const limits = reader.limits();

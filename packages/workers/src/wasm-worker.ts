@@ -4,6 +4,7 @@ import { SandboxUnavailableError } from './errors';
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   encodeInput,
+  limitOutput,
   openRunSession,
   refuseAfterChecks,
 } from './run-record';
@@ -222,29 +223,25 @@ class WasmWorker implements Worker {
     });
     const durationMs = Math.round(performance.now() - started);
     const reply = outcome.reply;
-    let output = reply?.output ? Buffer.from(reply.output) : Buffer.alloc(0);
-    let killedBy: KilledBy | undefined =
-      outcome.killedBy ?? (reply && !reply.ok ? reply.kind : undefined);
-    let reason = outcome.message ?? (reply && !reply.ok ? reply.message : undefined);
-    if (output.length > maxOutputBytes) {
-      output = output.subarray(0, maxOutputBytes);
-      killedBy = 'output';
-      reason = `the output is longer than ${maxOutputBytes} bytes`;
-    }
+    const limited = limitOutput(
+      reply?.output ? Buffer.from(reply.output).toString('utf8') : '',
+      maxOutputBytes,
+    );
+    const killedBy: KilledBy | undefined = limited.overflow
+      ? 'output'
+      : (outcome.killedBy ?? (reply && !reply.ok ? (reply.kind ?? 'crash') : undefined));
+    const reason =
+      limited.overflow ?? outcome.message ?? (reply && !reply.ok ? reply.message : undefined);
     const stderr = [...(reply?.logs ?? []), ...(reason ? [`karnel: ${reason}`] : [])].join('\n');
-    const result: WorkerResult = {
-      ok: killedBy === undefined && reply?.ok === true,
-      runId: session.runId,
-      output: output.toString('utf8'),
+    return session.finish({
+      output: limited.output,
       stderr: stderr ? `${stderr}\n` : '',
       exitCode: killedBy === undefined && reply?.ok ? 0 : null,
       durationMs,
-      ...(killedBy ? { killedBy, ...(reason ? { reason } : {}) } : {}),
-      checks: session.checks,
-      cost: { wallMs: durationMs, cpuMs: 0, peakMemoryBytes: 0, outputBytes: output.length },
+      killedBy,
+      reason,
       isolation: LAYERS,
-    };
-    return session.finished(result);
+    });
   }
 }
 

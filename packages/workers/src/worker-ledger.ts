@@ -1,18 +1,6 @@
-import type { Signer } from '@karnel/core';
+import type { AuditLog, Signer } from '@karnel/core';
 import type { CapabilityCheck } from './policy-gate';
 import type { IsolationLayer, WorkerResult } from './worker';
-
-/**
- * What a worker needs of a ledger: a signed, append-only record. `@karnel/ledger`'s
- * `openLedger(dir)` returns a value that satisfies it.
- */
-export interface WorkerLedger {
-  /** Appends `{ type, body }`, signed by `options.signer` when given. */
-  append(
-    record: { type: string; body: Record<string, unknown> },
-    options?: { signer?: Signer },
-  ): Promise<unknown>;
-}
 
 /** The ledger record types workers write. */
 export const WORKER_RECORD_TYPES = [
@@ -36,6 +24,11 @@ export interface RunIdentity {
   readonly actor: string;
   /** SHA-256 of the entry file, when the runtime has one and it was hashed. */
   readonly entrySha256?: string;
+  /**
+   * Present when the run has no security boundary (isolation `process`): the warning, written
+   * into every record of the run.
+   */
+  readonly unprotected?: string;
 }
 
 function workerIdentity(signer: Signer | undefined): Record<string, unknown> {
@@ -47,7 +40,7 @@ function workerIdentity(signer: Signer | undefined): Record<string, unknown> {
  * the worker mid-run still leaves the checks and the intent in the ledger.
  */
 export async function recordRunStarted(
-  ledger: WorkerLedger | undefined,
+  ledger: AuditLog | undefined,
   signer: Signer | undefined,
   identity: RunIdentity,
   checks: readonly CapabilityCheck[],
@@ -70,7 +63,7 @@ export async function recordRunStarted(
 
 /** Records a run refused by policy or by the sandbox, with the checks that led there. */
 export async function recordRunRefused(
-  ledger: WorkerLedger | undefined,
+  ledger: AuditLog | undefined,
   signer: Signer | undefined,
   identity: RunIdentity,
   result: WorkerResult,
@@ -93,7 +86,7 @@ export async function recordRunRefused(
 
 /** Records how a run ended: status, duration, bytes out and its cost. */
 export async function recordRunFinished(
-  ledger: WorkerLedger | undefined,
+  ledger: AuditLog | undefined,
   signer: Signer | undefined,
   identity: RunIdentity,
   result: WorkerResult,

@@ -1,7 +1,6 @@
-import type { Signer } from '@karnel/core';
+import type { AuditLog, Signer } from '@karnel/core';
 import type { SkillExecution, SkillRuntime } from '@karnel/skills';
 import type { CapabilityCheck, PolicyDecider } from './policy-gate';
-import type { WorkerLedger } from './worker-ledger';
 
 /**
  * What a worker needs of a skill. `@karnel/skills`' `Skill` (from `loadSkill`) satisfies it;
@@ -39,6 +38,8 @@ export type KilledBy = 'timeout' | 'memory' | 'policy' | 'sandbox' | 'output' | 
 /** The protection layers a run had, as named in `spec/workers.md`. */
 export type IsolationLayer =
   | 'bubblewrap'
+  | 'seccomp-no-spawn'
+  | 'seccomp-no-exec'
   | 'node-permission'
   | 'node-signal-guard'
   | 'node-net-guard'
@@ -89,6 +90,12 @@ export interface WorkerResult {
   readonly cost: RunCost;
   /** The protection layers that were in force. */
   readonly isolation: readonly IsolationLayer[];
+  /**
+   * Present when the run had no security boundary (a node or python skill run with isolation
+   * `process`, an explicit opt-in): the warning to show the user. The same text is in the run's
+   * ledger records.
+   */
+  readonly unprotected?: string;
 }
 
 /** Options of one run. */
@@ -103,8 +110,11 @@ export interface WorkerRunOptions {
    * declared capability, a filesystem scope, the network, a secret) is denied: deny by default.
    */
   readonly policy?: PolicyDecider;
-  /** Where capability checks and the result are recorded; nothing is written when absent. */
-  readonly ledger?: WorkerLedger;
+  /**
+   * Where capability checks and the result are recorded (`@karnel/ledger`'s `Ledger`, or any
+   * `AuditLog`); nothing is written when absent.
+   */
+  readonly ledger?: AuditLog;
   /** The worker's identity, which signs the ledger records of this run. */
   readonly signer?: Signer;
   /**

@@ -137,4 +137,98 @@ describe('karnel run-skill', () => {
     expect(Object.keys(JSON.parse(run.stdout))).not.toContain('KARNEL_TEST_SECRET');
     expect(await readFile(join(dir, 'karnel.yaml'), 'utf8')).toContain('runtime: node');
   });
+
+  it('takes a folder grant without a glob to mean the folder, and names a grant that misses', async () => {
+    const cwd = await makeTempDir();
+    const dir = join(cwd, 'reader');
+    await mkdir(join(dir, 'scripts'), { recursive: true });
+    await mkdir(join(cwd, 'data'));
+    await writeFile(join(cwd, 'data', 'note.txt'), 'inside the folder');
+    await writeFile(join(dir, 'SKILL.md'), '---\nname: reader\ndescription: Reads a file.\n---\n');
+    await writeFile(
+      join(dir, 'karnel.yaml'),
+      'karnel_skill_version: "0.2"\nexecution:\n  runtime: node\n',
+    );
+    await writeFile(
+      join(dir, 'scripts', 'main.mjs'),
+      "import { readFileSync } from 'node:fs';\nprocess.stdout.write(readFileSync(readFileSync(0, 'utf8'), 'utf8'));\n",
+    );
+    const input = join(cwd, 'data', 'note.txt');
+    for (const grant of [`fs.read:${join(cwd, 'data')}`, 'fs.read:data', 'fs.read:data/']) {
+      const run = await runKarnel(['run-skill', dir, '--input', input, '--grant', grant], { cwd });
+      expect(run.stderr).toBe('');
+      expect(run).toMatchObject({ code: 0, stdout: 'inside the folder\n' });
+    }
+    // The skill declares a folder scope; a grant of one file in it does not cover the folder.
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'note.txt'), 'declared');
+    await writeFile(
+      join(dir, 'karnel.yaml'),
+      'karnel_skill_version: "0.2"\nexecution:\n  runtime: node\n  sandbox:\n    filesystem:\n      read: [data]\n',
+    );
+    const narrow = await runKarnel(
+      [
+        'run-skill',
+        dir,
+        '--input',
+        join(dir, 'data', 'note.txt'),
+        '--grant',
+        'fs.read:reader/data/note.txt',
+      ],
+      { cwd },
+    );
+    expect(narrow.code).toBe(1);
+    expect(narrow.stderr).toContain(
+      `--grant fs.read:reader/data/note.txt does not cover fs.read:${join(dir, 'data')}/**`,
+    );
+    const folder = await runKarnel(
+      [
+        'run-skill',
+        dir,
+        '--input',
+        join(dir, 'data', 'note.txt'),
+        '--grant',
+        'fs.read:reader/data',
+      ],
+      { cwd },
+    );
+    expect(folder).toMatchObject({ code: 0, stdout: 'declared\n' });
+  });
+
+  it('says on every run with --isolation process that it is not a security boundary', async () => {
+    const cwd = await makeTempDir();
+    const text = await runKarnel(
+      ['run-skill', join(skills, 'word-count-node'), '--input', 'a b', '--isolation', 'process'],
+      { cwd },
+    );
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/warning: isolation "process" is not a security boundary/);
+    const json = await runKarnel(
+      [
+        'run-skill',
+        join(skills, 'word-count-node'),
+        '--input',
+        'a b',
+        '--isolation',
+        'process',
+        '--format',
+        'json',
+        '--ledger',
+        'ledger',
+      ],
+      { cwd },
+    );
+    expect(json.code).toBe(0);
+    expect(json.stderr).toMatch(/not a security boundary/);
+    expect(JSON.parse(json.stdout).unprotected).toMatch(/not a security boundary/);
+    const entries = [];
+    for await (const entry of readLedgerEntries(join(cwd, 'ledger'))) entries.push(entry);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) expect(entry.body.unprotected).toMatch(/not a security boundary/);
+    const bounded = await runKarnel(
+      ['run-skill', join(skills, 'word-count-node'), '--input', 'a b'],
+      { cwd },
+    );
+    expect(bounded).toMatchObject({ code: 0, stderr: '' });
+  });
 });

@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { hasErrors, readPrivateKeyFile } from '@karnel/core';
+import { escapeTerminalText, hasErrors, readPrivateKeyFile } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
-import { createPolicy, type PolicyRule, parseCapability, validatePolicyFile } from '@karnel/policy';
+import {
+  capabilityCovers,
+  createPolicy,
+  type PolicyRule,
+  parseCapability,
+  validatePolicyFile,
+} from '@karnel/policy';
 import { loadSkill } from '@karnel/skills';
 import { createWorkerPool, globBase, type IsolationMode, type WorkerResult } from '@karnel/workers';
 import { ExitCode } from '../exit-codes';
@@ -30,41 +36,75 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * Turns a `--grant` into an allow rule, with relative `fs.*` paths made absolute against the
+ * Turns a `--grant` into allow rules, with relative `fs.*` paths made absolute against the
  * current folder (policy compares absolute paths), and into the path the run may touch.
+ *
+ * A path without glob characters means that path and, when it is a folder, everything below it:
+ * the sandbox asks for a folder scope as `fs.read:/dir/**`, so `--grant fs.read:/dir` allows
+ * both `/dir` and `/dir/**` (for a file, the second rule matches nothing).
  */
 function parseGrant(
   text: string,
   cwd: string,
-): { rule: PolicyRule; read?: string; write?: string } {
+): { text: string; rules: PolicyRule[]; read?: string; write?: string } {
   const parsed = parseCapability(text);
   if (!parsed.success) throw new UsageError(`--grant ${text}: ${parsed.reason}`);
   const { name, scope } = parsed.value;
   if ((name === 'fs.read' || name === 'fs.write') && scope !== undefined) {
     const absolute = isAbsolute(scope) ? scope : resolve(cwd, scope);
-    const rule: PolicyRule = { effect: 'allow', capability: `${name}:${absolute}` };
     const base = resolve(cwd, globBase(scope));
-    return name === 'fs.read' ? { rule, read: base } : { rule, write: base };
+    const rules: PolicyRule[] = [{ effect: 'allow', capability: `${name}:${absolute}` }];
+    if (base === absolute) {
+      const below = absolute === '/' ? '/**' : `${absolute}/**`;
+      rules.push({ effect: 'allow', capability: `${name}:${below}` });
+    }
+    return name === 'fs.read' ? { text, rules, read: base } : { text, rules, write: base };
   }
-  return { rule: { effect: 'allow', capability: text } };
+  return { text, rules: [{ effect: 'allow', capability: text }] };
+}
+
+/**
+ * For a run refused by policy: the one-line hint naming the `--grant`s of the same capability
+ * that did not cover what the run asked for, so that a near miss is not a mystery.
+ */
+function grantMismatchHint(
+  result: WorkerResult,
+  grants: readonly { text: string; rules: readonly PolicyRule[] }[],
+): string | undefined {
+  if (result.killedBy !== 'policy') return undefined;
+  const denied = result.checks.find((check) => check.effect !== 'allow');
+  if (!denied) return undefined;
+  const name = denied.capability.split(':')[0];
+  const near = grants.filter(
+    (grant) =>
+      grant.text.split(':')[0] === name &&
+      !grant.rules.some((rule) => capabilityCovers(rule.capability, denied.capability)),
+  );
+  if (near.length === 0) return undefined;
+  return `karnel: ${near.map((grant) => `--grant ${grant.text}`).join(', ')} does not cover ${denied.capability}, which the run needs; grant that path (a folder grant covers everything below it)`;
 }
 
 function printResult(
   result: WorkerResult,
   format: string,
   output: { out(text: string): void; err(text: string): void },
+  hint: string | undefined,
 ) {
+  // A run without a security boundary says so every time, whatever the format.
+  if (result.unprotected) output.err(`karnel: warning: ${result.unprotected}`);
   if (format === 'json') {
     output.out(JSON.stringify(result, null, 2));
     return;
   }
-  if (result.output !== '') output.out(result.output);
+  if (result.output !== '') output.out(escapeTerminalText(result.output, { multiline: true }));
   if (!result.ok) {
     const stderr = result.stderr.trim();
-    if (stderr) output.err(stderr);
-    if (result.reason && !stderr.includes(result.reason)) output.err(`karnel: ${result.reason}`);
+    if (stderr) output.err(escapeTerminalText(stderr, { multiline: true }));
+    if (result.reason && !stderr.includes(result.reason))
+      output.err(`karnel: ${escapeTerminalText(result.reason)}`);
     if (!result.reason && result.exitCode !== null)
       output.err(`karnel: the skill exited with code ${result.exitCode}`);
+    if (hint) output.err(escapeTerminalText(hint));
   }
 }
 
@@ -100,7 +140,7 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
     .option('--key <file>', "the worker's private key file; signs the ledger records")
     .option(
       '--isolation <mode>',
-      'auto (bubblewrap when it works), bubblewrap (required) or process',
+      'auto or bubblewrap (bubblewrap plus a seccomp filter; node and python skills are refused where bubblewrap cannot run), or process (an explicit opt-in to run node and python skills without a security boundary; every run warns)',
       'auto',
     )
     .option('-f, --format <format>', 'text (the skill output) or json (the whole result)', 'text')
@@ -123,7 +163,8 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
             context.output.out(
               `${probe.runtime.padEnd(7)} ${probe.available ? 'available' : 'unavailable'}  layers: ${probe.layers.join(', ')}`,
             );
-            for (const note of probe.notes) context.output.out(`        note: ${note}`);
+            for (const note of probe.notes)
+              context.output.out(`        note: ${escapeTerminalText(note)}`);
           }
         }
         return;
@@ -147,7 +188,7 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
         return;
       }
       const grants = options.grant.map((text) => parseGrant(text, cwd));
-      let rules: PolicyRule[] = grants.map((grant) => grant.rule);
+      let rules: PolicyRule[] = grants.flatMap((grant) => grant.rules);
       let root = cwd;
       if (options.policy) {
         const validation = await validatePolicyFile(options.policy);
@@ -177,7 +218,7 @@ export const registerRunSkillCommand: RegisterCommand = (program, context) => {
             write: grants.flatMap((grant) => (grant.write ? [grant.write] : [])),
           },
         });
-        printResult(result, options.format, context.output);
+        printResult(result, options.format, context.output, grantMismatchHint(result, grants));
         context.setExitCode(result.ok ? ExitCode.ok : ExitCode.failure);
       } finally {
         await ledger?.close();

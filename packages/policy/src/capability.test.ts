@@ -6,7 +6,7 @@ describe('parseCapability', () => {
   it('parses the built-in vocabulary with scopes', () => {
     expect(parseCapability('fs.read:./workspace/**')).toEqual({
       ok: true,
-      success: true,
+
       value: { name: 'fs.read', kind: 'path', scope: 'workspace/**' },
     });
     expect(parseCapability('fs.write:/tmp/out/')).toMatchObject({ value: { scope: '/tmp/out' } });
@@ -24,7 +24,7 @@ describe('parseCapability', () => {
     });
     expect(parseCapability('deploy')).toEqual({
       ok: true,
-      success: true,
+
       value: { name: 'deploy', kind: 'generic' },
     });
   });

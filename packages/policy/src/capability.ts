@@ -74,24 +74,12 @@ export type ParseCapabilityResult =
   | {
       /** The text is a capability. */
       readonly ok: true;
-      /**
-       * The same as `ok`, for callers written against 0.1.
-       *
-       * @deprecated Use `ok`: every result of this package is `{ ok, … }`.
-       */
-      readonly success: true;
       /** The parsed, normalised capability. */
       readonly value: Capability;
     }
   | {
       /** The text is not a capability. */
       readonly ok: false;
-      /**
-       * The same as `ok`, for callers written against 0.1.
-       *
-       * @deprecated Use `ok`: every result of this package is `{ ok, … }`.
-       */
-      readonly success: false;
       /** Why, in one sentence. */
       readonly reason: string;
     };
@@ -114,8 +102,7 @@ export function scopeKindOf(name: string): ScopeKind {
  * reason, which callers turn into a diagnostic or a denial.
  */
 export function parseCapability(text: string): ParseCapabilityResult {
-  const parsed = parseCapabilityText(text);
-  return parsed.ok ? { ...parsed, success: true } : { ...parsed, success: false };
+  return parseCapabilityText(text);
 }
 
 function parseCapabilityText(text: string): ParsedCapability {

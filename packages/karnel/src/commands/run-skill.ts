@@ -48,7 +48,7 @@ function parseGrant(
   cwd: string,
 ): { text: string; rules: PolicyRule[]; read?: string; write?: string } {
   const parsed = parseCapability(text);
-  if (!parsed.success) throw new UsageError(`--grant ${text}: ${parsed.reason}`);
+  if (!parsed.ok) throw new UsageError(`--grant ${text}: ${parsed.reason}`);
   const { name, scope } = parsed.value;
   if ((name === 'fs.read' || name === 'fs.write') && scope !== undefined) {
     const absolute = isAbsolute(scope) ? scope : resolve(cwd, scope);

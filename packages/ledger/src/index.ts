@@ -6,7 +6,7 @@ export {
   type ParsedCheckpoint,
   parseCheckpoint,
   verifyCheckpointSignatures,
-} from './checkpoint';
+} from './transparency/checkpoint';
 export {
   type EntrySignature,
   type FileDigest,
@@ -15,7 +15,7 @@ export {
   LEDGER_FORMAT_VERSION,
   type LedgerEntry,
   verifyEntrySignature,
-} from './entry';
+} from './format/entry';
 export { LedgerIntegrityError, LedgerStateError } from './errors';
 export {
   type AppendOptions,
@@ -35,7 +35,7 @@ export {
   readLedgerEntries,
   type StartedRun,
   type StartRunInput,
-} from './ledger';
+} from './write/file-ledger';
 export {
   consistencyPath,
   createFrontier,
@@ -48,7 +48,7 @@ export {
   merkleRoot,
   verifyConsistency,
   verifyInclusion,
-} from './merkle';
+} from './transparency/merkle';
 export {
   appendRecordInput,
   coordinationLoggedInputSchema,
@@ -61,7 +61,7 @@ export {
   runFinishedInputSchema,
   runStartedInputSchema,
   runStepInputSchema,
-} from './record-input';
+} from './format/record-input';
 export {
   parseSnapshotBody,
   SNAPSHOT_TYPE,
@@ -69,6 +69,11 @@ export {
   type SnapshotFile,
   snapshotBodySchema,
   snapshotFileSchema,
-} from './snapshot';
-export { type FirstBadEntry, type VerifyOptions, type VerifyReport, verifyLedger } from './verify';
-export { isVerifyAcceleratorAvailable } from './verify-accelerator';
+} from './format/snapshot';
+export {
+  type FirstBadEntry,
+  isVerifyAcceleratorAvailable,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyLedger,
+} from './verify/verify-ledger';

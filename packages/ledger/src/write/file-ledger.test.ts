@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, createSigner, generateKeyPair } from '@karnel/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LedgerIntegrityError, LedgerStateError, openLedger, verifyLedger } from './index';
+import { LedgerIntegrityError, LedgerStateError, openLedger, verifyLedger } from '../index';
 
 let dir: string;
 beforeEach(async () => {

@@ -2,17 +2,16 @@ import { hash as oneShotHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
-import { createAcceleratedPass } from './accelerated-pass';
-import { borrowBuffer, returnBuffer } from './buffer-pool';
-import { type ChainLine, readChainLines } from './chain-reader';
-import { ChainState } from './chain-state';
-import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from './checkpoint';
-import { DataFileReader } from './data-file-reader';
-import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from './entry';
-import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from './layout';
-import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
-import { isPlausibleTornTail } from './torn-tail';
-import { loadVerifyAccelerator } from './verify-accelerator';
+import { borrowBuffer, returnBuffer } from '../read/buffer-pool';
+import { type ChainLine, readChainLines } from '../read/chain-reader';
+import { ChainState } from '../read/chain-state';
+import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from '../transparency/checkpoint';
+import { DataFileReader } from '../read/data-file-reader';
+import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from '../format/entry';
+import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
+import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
+import { isPlausibleTornTail } from '../format/torn-tail';
+import { createOrdinaryEntryPass } from './ordinary-entries';
 
 /** Options of {@link verifyLedger}. */
 export interface VerifyOptions {
@@ -45,11 +44,8 @@ export interface VerifyOptions {
    */
   readonly parse?: boolean;
   /**
-   * Take ordinary entries through the compiled accelerator when it is built (see
-   * {@link isVerifyAcceleratorAvailable}). It vouches only for entries the full decoder would
-   * accept and hands every other line to it, so the report is the same either way; `false`
-   * runs everything in TypeScript. Default `true`. Not used with `parse` or
-   * `requireSignatures`.
+   * @deprecated The compiled accelerator was retired; verification is portable TypeScript
+   * and this option has no effect.
    */
   readonly accelerate?: boolean;
 }
@@ -96,9 +92,28 @@ export async function verifyLedger(
   dir: string,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
+  return verifyLedgerWith(dir, options, { ordinaryLines: true });
+}
+
+/** How {@link verifyLedgerWith} reads the chain. */
+export interface VerifyStrategy {
+  /**
+   * Take ordinary lines through the byte scanner of `ordinary-entries.ts` (what
+   * {@link verifyLedger} does); `false` sends every line through the full decoder. The report
+   * is the same either way: tests compare the two.
+   */
+  readonly ordinaryLines: boolean;
+}
+
+/** {@link verifyLedger} with a choice of strategy (for tests that compare the two paths). */
+export async function verifyLedgerWith(
+  dir: string,
+  options: VerifyOptions,
+  strategy: VerifyStrategy,
+): Promise<VerifyReport> {
   const reader = new DataFileReader(dir);
   try {
-    return await verifyWith(dir, options, reader);
+    return await verifyWith(dir, options, reader, strategy);
   } finally {
     await reader.close();
   }
@@ -108,6 +123,7 @@ async function verifyWith(
   dir: string,
   options: VerifyOptions,
   reader: DataFileReader,
+  strategy: VerifyStrategy,
 ): Promise<VerifyReport> {
   const {
     checkpoint,
@@ -116,7 +132,6 @@ async function verifyWith(
     files: checkFiles = true,
     root: computeRoot = false,
     parse = false,
-    accelerate = true,
   } = options;
   const chainFile = join(dir, CHAIN_FILE);
   // Verification needs neither the record index nor a running Merkle frontier: roots are
@@ -350,26 +365,26 @@ async function verifyWith(
     return true;
   };
 
-  const accelerator =
-    accelerate && !parse && !requireSignatures ? loadVerifyAccelerator() : undefined;
   let readingLive = false;
-  const acceleratedPass = accelerator
-    ? createAcceleratedPass({
-        accelerator,
-        state,
-        checkFiles,
-        reader,
-        addBytes: (count) => {
-          bytes += count;
-        },
-        // Lines an interrupted archiving left in both places are for the full decoder.
-        enabled: () => !(readingLive && overlap),
-      })
-    : undefined;
+  // Signed entries, snapshots and strict parsing need the full decoder; so does a report of
+  // unsigned entries. Everything else takes the byte scanner first.
+  const ordinaryPass =
+    strategy.ordinaryLines && !parse && !requireSignatures
+      ? createOrdinaryEntryPass({
+          state,
+          reader,
+          checkFiles,
+          addBytes: (count) => {
+            bytes += count;
+          },
+          // Lines an interrupted archiving left in both places are for the full decoder.
+          enabled: () => !(readingLive && overlap),
+        })
+      : undefined;
   for (const segment of segments) {
     const file = resolveLedgerPath(dir, segment);
     const segmentTail = await readChainLines(file, onLine(file, false), {
-      onBlock: acceleratedPass?.onBlock,
+      onBlock: ordinaryPass,
       reuseBuffer: true,
     });
     if (chainBroken) break;
@@ -393,7 +408,7 @@ async function verifyWith(
   const tail = chainBroken
     ? { end: 0, lines: 0, rest: Buffer.alloc(0) }
     : await readChainLines(chainFile, onLine(chainFile, true), {
-        onBlock: acceleratedPass?.onBlock,
+        onBlock: ordinaryPass,
         reuseBuffer: true,
       });
 
@@ -445,8 +460,7 @@ async function verifyWith(
   }
 
   if (checkFiles && !chainBroken) await reportUncommitted(dir, state, reader, diagnostics);
-  // Nothing refers to the pass's tables or the leaves any more.
-  acceleratedPass?.dispose();
+  // Nothing refers to the leaves any more.
   returnBuffer(leaves);
 
   return {
@@ -612,4 +626,12 @@ function listDataFiles(dir: string): string[] {
   };
   walk('');
   return found.sort();
+}
+
+/**
+ * @deprecated The compiled verification accelerator was retired: verification runs in
+ * portable TypeScript everywhere, so this always returns `false`.
+ */
+export function isVerifyAcceleratorAvailable(): boolean {
+  return false;
 }

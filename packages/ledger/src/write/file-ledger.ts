@@ -25,9 +25,9 @@ import {
   writeFileAtomic,
 } from '@karnel/core';
 import { stringify as stringifyYaml } from 'yaml';
-import { readChainLines } from './chain-reader';
-import { ChainState } from './chain-state';
-import { type Checkpoint, createCheckpoint } from './checkpoint';
+import { readChainLines } from '../read/chain-reader';
+import { ChainState } from '../read/chain-state';
+import { type Checkpoint, createCheckpoint } from '../transparency/checkpoint';
 import {
   decodeEntryLine,
   encodeEntry,
@@ -35,8 +35,8 @@ import {
   isLedgerPath,
   isRecordType,
   type LedgerEntry,
-} from './entry';
-import { LedgerIntegrityError, LedgerStateError } from './errors';
+} from '../format/entry';
+import { LedgerIntegrityError, LedgerStateError } from '../errors';
 import {
   archiveSegmentPath,
   CHAIN_FILE,
@@ -48,11 +48,11 @@ import {
   recordFilesDir,
   resolveLedgerPath,
   runPaths,
-} from './layout';
-import { consistencyPath, inclusionPath } from './merkle';
-import { SNAPSHOT_TYPE, type SnapshotBody, type SnapshotFile } from './snapshot';
-import { isPlausibleTornTail } from './torn-tail';
-import { type VerifyOptions, type VerifyReport, verifyLedger } from './verify';
+} from '../format/layout';
+import { consistencyPath, inclusionPath } from '../transparency/merkle';
+import { SNAPSHOT_TYPE, type SnapshotBody, type SnapshotFile } from '../format/snapshot';
+import { isPlausibleTornTail } from '../format/torn-tail';
+import { type VerifyOptions, type VerifyReport, verifyLedger } from '../verify/verify-ledger';
 
 const fdatasyncAsync = promisify(fdatasync);
 

@@ -568,7 +568,7 @@ const scanStack = new Uint8Array(MAX_SCAN_DEPTH);
  * and strings do not balance before `end` (-2 when nesting is too deep to scan here). Strings
  * are skipped byte by byte, honouring escapes.
  */
-function scanJsonObject(buffer: Buffer, start: number, end: number): number {
+export function scanJsonObject(buffer: Uint8Array, start: number, end: number): number {
   if (buffer[start] !== 0x7b) return -1;
   let depth = 0;
   let index = start;

@@ -1,0 +1,104 @@
+import { hash as oneShotHash } from 'node:crypto';
+import { hexEquals, isLedgerPath } from '../format/entry';
+import { createLatin1Interner } from '../format/latin1-interner';
+import { OrdinaryLine, readOrdinaryLine } from '../format/ordinary-line';
+import type { ChainBlockHandler, ChainBlockProgress } from '../read/chain-reader';
+import type { ChainState } from '../read/chain-state';
+import type { DataFileReader } from '../read/data-file-reader';
+
+/** What the ordinary-entry pass of verification works on. */
+export interface OrdinaryEntryContext {
+  /** The chain state being built (one that does not track records). */
+  readonly state: ChainState;
+  /** Reads the committed chunks of data files. */
+  readonly reader: DataFileReader;
+  /** Whether committed chunks are checked (`VerifyOptions.files`). */
+  readonly checkFiles: boolean;
+  /** Adds to the report's count of hashed bytes. */
+  readonly addBytes: (count: number) => void;
+  /** Whether the pass may take lines now (not while re-reading lines an archiving copied). */
+  readonly enabled: () => boolean;
+}
+
+/**
+ * The fast path of verification: a block handler for `readChainLines` that takes ordinary
+ * lines (see {@link readOrdinaryLine}) straight from the read buffer. For each line it reads
+ * the canonical layout with a byte scanner, hashes the entry in place, checks seq, prev and
+ * the committed chunks against the chain state, and records the entry — without building an
+ * entry object. It stops at the first line it cannot vouch for (signed, a snapshot, any other
+ * layout, or anything wrong), which then goes to the full decoder: that one accepts it or
+ * reports it, so the report is the same whether or not a line went through here.
+ */
+export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlockHandler {
+  const { state, reader, checkFiles, addBytes, enabled } = context;
+  if (state.tracksRecords) throw new Error('the ordinary-entry pass needs a state without records');
+  const line = new OrdinaryLine();
+  const internPath = createLatin1Interner();
+  const paths: string[] = [];
+  const progress = { end: 0, lines: 0 };
+
+  /** Checks the line's chunks against the state and the files; records nothing. */
+  const chunksIntact = (buffer: Buffer): boolean => {
+    for (let index = 0; index < line.fileCount; index++) {
+      const path = internPath(buffer, line.pathStart[index]!, line.pathEnd[index]!);
+      if (!isLedgerPath(path)) return false;
+      for (let other = 0; other < index; other++) if (paths[other] === path) return false;
+      paths[index] = path;
+      const offset = line.offset[index]!;
+      const size = line.size[index]!;
+      const append = line.append[index]!;
+      const committed = state.files.get(path);
+      if (committed ? !committed.append || !append || offset !== committed.end : offset !== 0)
+        return false;
+      if (!checkFiles) continue;
+      const fileSize = reader.sizeNow(path);
+      const end = offset + size;
+      if (fileSize === null || fileSize < end || (!append && fileSize !== end)) return false;
+      const content = reader.cached(path, offset, end) ?? reader.bytesNow(path, offset, end);
+      if (!content) return false;
+      if (!hexEquals(buffer, line.sha256At[index]!, oneShotHash('sha256', content, 'hex')))
+        return false;
+    }
+    return true;
+  };
+
+  return (buffer, start, end): ChainBlockProgress => {
+    let lineStart = start;
+    let lines = 0;
+    if (enabled()) {
+      while (lineStart < end) {
+        const newline = buffer.indexOf(10, lineStart);
+        if (newline < 0 || newline >= end) break;
+        if (!readOrdinaryLine(buffer, lineStart, newline, line)) break;
+        if (line.seq !== state.next || !hexEquals(buffer, line.prevAt, state.head)) break;
+        // The leaf hash: the byte before the entry object becomes the 0x00 leaf prefix while
+        // it is hashed in place, and is put back.
+        const prefixAt = line.entryStart - 1;
+        const saved = buffer[prefixAt]!;
+        buffer[prefixAt] = 0;
+        const hash = oneShotHash('sha256', buffer.subarray(prefixAt, line.entryEnd), 'hex');
+        buffer[prefixAt] = saved;
+        if (!hexEquals(buffer, line.hashAt, hash)) break;
+        if (line.fileCount > 0 && !chunksIntact(buffer)) break;
+        let chunkBytes = 0;
+        for (let index = 0; index < line.fileCount; index++) {
+          state.commitChunk(
+            paths[index]!,
+            line.offset[index]!,
+            line.size[index]!,
+            line.append[index]!,
+            line.seq,
+          );
+          chunkBytes += line.size[index]!;
+        }
+        state.acceptChecked(hash);
+        addBytes(newline + 1 - lineStart + (checkFiles ? chunkBytes : 0));
+        lineStart = newline + 1;
+        lines++;
+      }
+    }
+    progress.end = lineStart;
+    progress.lines = lines;
+    return progress;
+  };
+}

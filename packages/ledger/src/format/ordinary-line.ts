@@ -46,77 +46,84 @@ const PREV_KEY = bytesOf(',"prev":"');
 const SEQ_KEY = bytesOf('","seq":');
 const TIME_KEY = bytesOf(',"time":"');
 const TYPE_KEY = bytesOf('","type":"');
-const VERSION_TAIL = bytesOf('","v":1}');
 const HASH_KEY = bytesOf(',"hash":"');
+/** The end of the hashed entry object and the start of the stored hash. */
+const ENTRY_TAIL = bytesOf('","v":1},"hash":"');
 const DIGEST_APPEND = bytesOf('{"append":true,"offset":');
 const DIGEST_OFFSET = bytesOf('{"offset":');
 const DIGEST_PATH = bytesOf(',"path":"');
 const DIGEST_SHA = bytesOf('","sha256":"');
 const DIGEST_SIZE = bytesOf('","size":');
 const SNAPSHOT = bytesOf(SNAPSHOT_TYPE);
-/** `,"hash":"` + 64 hex digits + `"}`: how every unsigned line ends. */
-const UNSIGNED_TAIL_LENGTH = HASH_KEY.length + 64 + 2;
 const MAX_TYPE_LENGTH = 128;
 
 /**
- * Reads the line `buffer[start, end)` (without its newline) as an ordinary line into `into`.
- * Returns `false` for anything else — a signed entry, a snapshot, a layout that is not
- * canonical, a malformed line — and such lines go to the full decoder, which accepts or
- * explains them. It checks the layout only, never values against the chain: the caller
- * compares hashes, seq, prev and files. It accepts no line the full decoder would refuse.
+ * Reads the line starting at `buffer[start]` as an ordinary line into `into`, looking no
+ * further than `limit`, and returns the index of the newline that ends it — or -1 for anything
+ * else: a signed entry, a snapshot, a layout that is not canonical, a malformed line. Such
+ * lines go to the full decoder, which accepts or explains them. It checks the layout only,
+ * never values against the chain: the caller compares hashes, seq, prev and files. It accepts
+ * no line the full decoder would refuse.
  */
 export function readOrdinaryLine(
   buffer: Uint8Array,
   start: number,
-  end: number,
+  limit: number,
   into: OrdinaryLine,
-): boolean {
-  if (!hasBytesAt(buffer, start, ENTRY_PREFIX)) return false;
-  const hashKeyAt = end - UNSIGNED_TAIL_LENGTH;
-  if (hashKeyAt <= start || !hasBytesAt(buffer, hashKeyAt, HASH_KEY)) return false;
-  if (buffer[end - 2] !== 0x22 || buffer[end - 1] !== 0x7d) return false;
-  const bodyEnd = scanJsonObject(buffer, start + ENTRY_PREFIX.length, hashKeyAt);
-  if (bodyEnd < 0) return false;
+): number {
+  if (!hasBytesAt(buffer, start, ENTRY_PREFIX)) return -1;
+  // The body's scan stops at the newline: canonical JSON has no raw control characters.
+  const bodyEnd = scanJsonObject(buffer, start + ENTRY_PREFIX.length, limit);
+  if (bodyEnd < 0) return -1;
   let position = bodyEnd;
   into.fileCount = 0;
   if (hasBytesAt(buffer, position, FILES_KEY)) {
-    position = readFileDigests(buffer, position + FILES_KEY.length, hashKeyAt, into);
-    if (position < 0) return false;
+    position = readFileDigests(buffer, position + FILES_KEY.length, limit, into);
+    if (position < 0) return -1;
   }
-  if (!hasBytesAt(buffer, position, PREV_KEY)) return false;
+  if (!hasBytesAt(buffer, position, PREV_KEY)) return -1;
   into.prevAt = position + PREV_KEY.length;
   position = into.prevAt + 64;
-  if (!hasBytesAt(buffer, position, SEQ_KEY)) return false;
-  const seq = readInteger(buffer, position + SEQ_KEY.length, hashKeyAt);
-  if (seq < 0) return false;
+  if (!hasBytesAt(buffer, position, SEQ_KEY)) return -1;
+  const seq = readInteger(buffer, position + SEQ_KEY.length, limit);
+  if (seq < 0) return -1;
   into.seq = seq;
   position = integerEnd;
-  if (!hasBytesAt(buffer, position, TIME_KEY)) return false; // signed entries go the full way
+  if (!hasBytesAt(buffer, position, TIME_KEY)) return -1; // signed entries go the full way
   position += TIME_KEY.length;
   // The time is a plain string: no escapes, no control characters (else the full decoder).
-  while (position < hashKeyAt) {
+  while (position < limit) {
     const byte = buffer[position]!;
     if (byte === 0x22) break;
-    if (byte === 0x5c || byte < 0x20) return false;
+    if (byte === 0x5c || byte < 0x20) return -1;
     position++;
   }
-  if (!hasBytesAt(buffer, position, TYPE_KEY)) return false;
+  if (!hasBytesAt(buffer, position, TYPE_KEY)) return -1;
   position += TYPE_KEY.length;
   const typeStart = position;
-  position = skipRecordType(buffer, position, hashKeyAt);
-  if (position < 0) return false;
+  position = skipRecordType(buffer, position, limit);
+  if (position < 0) return -1;
   if (
     position - typeStart === SNAPSHOT.length &&
     hasBytesAt(buffer, typeStart, SNAPSHOT) // snapshots carry state: the full decoder reads them
   ) {
-    return false;
+    return -1;
   }
-  if (!hasBytesAt(buffer, position, VERSION_TAIL) || position + VERSION_TAIL.length !== hashKeyAt)
-    return false;
+  if (!hasBytesAt(buffer, position, ENTRY_TAIL)) return -1;
   into.entryStart = start + ENTRY_OBJECT_AT;
-  into.entryEnd = hashKeyAt;
-  into.hashAt = hashKeyAt + HASH_KEY.length;
-  return true;
+  into.entryEnd = position + ENTRY_TAIL.length - HASH_KEY.length;
+  into.hashAt = position + ENTRY_TAIL.length;
+  // 64 bytes of stored hash (the caller compares them with the computed one), then `"}\n`.
+  const newline = into.hashAt + 66;
+  if (
+    newline >= limit ||
+    buffer[newline - 2] !== 0x22 ||
+    buffer[newline - 1] !== 0x7d ||
+    buffer[newline] !== 0x0a
+  ) {
+    return -1;
+  }
+  return newline;
 }
 
 /**
@@ -170,7 +177,10 @@ function readFileDigests(
     if (!hasBytesAt(buffer, position, DIGEST_PATH)) return -1;
     position += DIGEST_PATH.length;
     const pathStart = position;
-    while (position < end && buffer[position] !== 0x22) position++;
+    while (position < end && buffer[position] !== 0x22) {
+      if (buffer[position]! < 0x20) return -1;
+      position++;
+    }
     const pathEnd = position;
     if (!hasBytesAt(buffer, position, DIGEST_SHA)) return -1;
     position += DIGEST_SHA.length;

@@ -1,7 +1,7 @@
 import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
 import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
-import { writeHex } from '../format/write-hex';
+import { writeHex, writeHexDigits } from '../format/write-hex';
 
 /** What the chain has committed for one data file. */
 export interface FileState {
@@ -117,14 +117,14 @@ export class ChainState {
   /**
    * Records an entry that is not a snapshot and whose seq, prev, hash and file chunks the
    * caller has already checked against this state (as {@link accept} would), given its hash
-   * (hex); the caller then records its chunks with {@link commitChunk}. Only for a state that
-   * does not track records. This is how verification takes ordinary lines without building
-   * an entry object for each.
+   * as a string and as the 64 hex digits at `digits[digitsAt]` (checked to be the same); the
+   * caller records its chunks with {@link commitChunk}. Only for a state that does not track
+   * records. This is how verification takes ordinary lines without an entry object for each.
    */
-  acceptChecked(hash: string): void {
+  acceptChecked(hash: string, digits: Uint8Array, digitsAt: number): void {
     const at = (this.next - this.base) * 32;
     this.reserveLeaves(at + 32);
-    writeHex(this.leaves, at, hash);
+    writeHexDigits(this.leaves, at, digits, digitsAt);
     if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
     this.next++;
     this.head = hash;

@@ -38,7 +38,7 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
   const progress = { end: 0, lines: 0 };
 
   /** Checks the line's chunks against the state and the files; records nothing. */
-  const chunksIntact = (buffer: Buffer): boolean => {
+  const chunksIntact = (buffer: Buffer, view: DataView): boolean => {
     for (let index = 0; index < line.fileCount; index++) {
       const path = internPath(buffer, line.pathStart[index]!, line.pathEnd[index]!);
       if (!isLedgerPath(path)) return false;
@@ -51,26 +51,38 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
       if (committed ? !committed.append || !append || offset !== committed.end : offset !== 0)
         return false;
       if (!checkFiles) continue;
-      const fileSize = reader.sizeNow(path);
+      const known = reader.knownSize(path);
+      const fileSize = known === undefined ? reader.sizeNow(path) : known;
       const end = offset + size;
       if (fileSize === null || fileSize < end || (!append && fileSize !== end)) return false;
       const content = reader.cached(path, offset, end) ?? reader.bytesNow(path, offset, end);
       if (!content) return false;
-      if (!hexEquals(buffer, line.sha256At[index]!, oneShotHash('sha256', content, 'hex')))
-        return false;
+      if (!sameHex(view, line.sha256At[index]!, oneShotHash('sha256', content, 'hex'))) return false;
     }
     return true;
   };
 
+  let view: DataView = new DataView(new ArrayBuffer(0));
   return (buffer, start, end): ChainBlockProgress => {
     let lineStart = start;
     let lines = 0;
+    if (view.buffer !== buffer.buffer || view.byteOffset !== buffer.byteOffset) {
+      view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    }
+    // Where the previous accepted line of this block keeps its hash (hex): the next line's
+    // prev is compared with those bytes, else with the state's head.
+    let previousHashAt = -1;
     if (enabled()) {
       while (lineStart < end) {
-        const newline = buffer.indexOf(10, lineStart);
-        if (newline < 0 || newline >= end) break;
-        if (!readOrdinaryLine(buffer, lineStart, newline, line)) break;
-        if (line.seq !== state.next || !hexEquals(buffer, line.prevAt, state.head)) break;
+        const newline = readOrdinaryLine(buffer, lineStart, end, line);
+        if (newline < 0 || line.seq !== state.next) break;
+        if (
+          previousHashAt >= 0
+            ? !sameBytes(view, line.prevAt, view, previousHashAt)
+            : !hexEquals(buffer, line.prevAt, state.head)
+        ) {
+          break;
+        }
         // The leaf hash: the byte before the entry object becomes the 0x00 leaf prefix while
         // it is hashed in place, and is put back.
         const prefixAt = line.entryStart - 1;
@@ -78,8 +90,8 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
         buffer[prefixAt] = 0;
         const hash = oneShotHash('sha256', buffer.subarray(prefixAt, line.entryEnd), 'hex');
         buffer[prefixAt] = saved;
-        if (!hexEquals(buffer, line.hashAt, hash)) break;
-        if (line.fileCount > 0 && !chunksIntact(buffer)) break;
+        if (!sameHex(view, line.hashAt, hash)) break;
+        if (line.fileCount > 0 && !chunksIntact(buffer, view)) break;
         let chunkBytes = 0;
         for (let index = 0; index < line.fileCount; index++) {
           state.commitChunk(
@@ -91,8 +103,9 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
           );
           chunkBytes += line.size[index]!;
         }
-        state.acceptChecked(hash);
+        state.acceptChecked(hash, buffer, line.hashAt);
         addBytes(newline + 1 - lineStart + (checkFiles ? chunkBytes : 0));
+        previousHashAt = line.hashAt;
         lineStart = newline + 1;
         lines++;
       }
@@ -101,4 +114,22 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
     progress.lines = lines;
     return progress;
   };
+}
+
+/** Holds a computed hash (hex) as bytes, for comparisons four bytes at a time. */
+const scratch = Buffer.allocUnsafe(64);
+const scratchView = new DataView(scratch.buffer, scratch.byteOffset, 64);
+
+/** Whether the 64 bytes at `position` of `view` spell `hex` (64 one-byte characters). */
+function sameHex(view: DataView, position: number, hex: string): boolean {
+  scratch.write(hex, 0, 64, 'latin1');
+  return sameBytes(view, position, scratchView, 0);
+}
+
+/** Whether 64 bytes at `position` of `view` equal 64 bytes at `otherPosition` of `other`. */
+function sameBytes(view: DataView, position: number, other: DataView, otherPosition: number) {
+  for (let index = 0; index < 64; index += 4) {
+    if (view.getUint32(position + index) !== other.getUint32(otherPosition + index)) return false;
+  }
+  return true;
 }

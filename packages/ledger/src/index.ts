@@ -16,26 +16,34 @@ export {
   type LedgerEntry,
   verifyEntrySignature,
 } from './format/entry';
-export { LedgerIntegrityError, LedgerStateError } from './errors';
+export type { LedgerDiagnosticCode } from './diagnostic-codes';
 export {
-  type AppendOptions,
-  type AppendRecord,
-  type ArchiveResult,
-  type CheckpointOptions,
-  type ConsistencyProof,
-  type EntriesOptions,
-  type GroupCommitOptions,
-  type InclusionProof,
-  type Ledger,
-  type OpenLedgerOptions,
-  openLedger,
-  type RecordDecisionInput,
-  type RecordedDecision,
-  type RecordOutcomeInput,
-  readLedgerEntries,
-  type StartedRun,
-  type StartRunInput,
-} from './write/file-ledger';
+  InvalidRecordError,
+  LedgerAccessError,
+  LedgerIntegrityError,
+  LedgerNotFoundError,
+  type LedgerNotFoundReason,
+  LedgerStateError,
+} from './errors';
+export type {
+  AppendOptions,
+  AppendRecord,
+  ArchiveResult,
+  CheckpointOptions,
+  ConsistencyProof,
+  EntriesOptions,
+  GroupCommitOptions,
+  InclusionProof,
+  Ledger,
+  OpenLedgerOptions,
+  RecordDecisionInput,
+  RecordedDecision,
+  RecordOutcomeInput,
+  StartedRun,
+  StartRunInput,
+} from './ledger';
+export { readLedgerEntries } from './read/read-entries';
+export { openLedger } from './write/file-ledger';
 export {
   consistencyPath,
   createFrontier,

@@ -168,8 +168,8 @@ export function encodeEntry(
 
 /** Why a chain line could not be decoded. */
 export interface DecodeProblem {
-  /** Diagnostic code (`ledger/malformed-entry`, `ledger/hash-mismatch`). */
-  readonly code: string;
+  /** Diagnostic code. */
+  readonly code: 'ledger/malformed-entry' | 'ledger/hash-mismatch';
   /** 1-based byte column in the line where the problem is. */
   readonly column: number;
   /** What is wrong. */

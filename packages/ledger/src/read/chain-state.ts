@@ -1,3 +1,4 @@
+import type { LedgerDiagnosticCode } from '../diagnostic-codes';
 import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
 import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
@@ -16,7 +17,7 @@ export interface FileState {
 /** A break in the chain found while replaying it. */
 export interface LinkProblem {
   /** Diagnostic code. */
-  readonly code: string;
+  readonly code: LedgerDiagnosticCode;
   /** What is wrong. */
   readonly message: string;
 }
@@ -214,7 +215,7 @@ export class ChainState {
   private checkSnapshot(entry: LedgerEntry): LinkProblem | undefined {
     const body = parseSnapshotBody(entry.body);
     if (typeof body === 'string') return { code: 'ledger/snapshot-mismatch', message: body };
-    const mismatch = (message: string) => ({
+    const mismatch = (message: string): LinkProblem => ({
       code: 'ledger/snapshot-mismatch',
       message: `snapshot entry ${entry.seq}: ${message}`,
     });

@@ -1,21 +1,3 @@
-export {
-  type Checkpoint,
-  type CheckpointSignature,
-  type CheckpointSignatureCheck,
-  createCheckpoint,
-  type ParsedCheckpoint,
-  parseCheckpoint,
-  verifyCheckpointSignatures,
-} from './transparency/checkpoint';
-export {
-  type EntrySignature,
-  type FileDigest,
-  GENESIS_PREV,
-  isRecordType,
-  LEDGER_FORMAT_VERSION,
-  type LedgerEntry,
-  verifyEntrySignature,
-} from './format/entry';
 export type { LedgerDiagnosticCode } from './diagnostic-codes';
 export {
   InvalidRecordError,
@@ -25,38 +7,15 @@ export {
   type LedgerNotFoundReason,
   LedgerStateError,
 } from './errors';
-export type {
-  AppendOptions,
-  AppendRecord,
-  ArchiveResult,
-  CheckpointOptions,
-  ConsistencyProof,
-  EntriesOptions,
-  GroupCommitOptions,
-  InclusionProof,
-  Ledger,
-  OpenLedgerOptions,
-  RecordDecisionInput,
-  RecordedDecision,
-  RecordOutcomeInput,
-  StartedRun,
-  StartRunInput,
-} from './ledger';
-export { readLedgerEntries } from './read/read-entries';
-export { openLedger } from './write/file-ledger';
 export {
-  consistencyPath,
-  createFrontier,
-  EMPTY_TREE_ROOT,
-  inclusionPath,
-  type LeafSource,
-  type MerkleFrontier,
-  merkleLeafHash,
-  merkleNodeHash,
-  merkleRoot,
-  verifyConsistency,
-  verifyInclusion,
-} from './transparency/merkle';
+  type EntrySignature,
+  type FileDigest,
+  GENESIS_PREV,
+  isRecordType,
+  LEDGER_FORMAT_VERSION,
+  type LedgerEntry,
+  verifyEntrySignature,
+} from './format/entry';
 export {
   appendRecordInput,
   coordinationLoggedInputSchema,
@@ -78,6 +37,46 @@ export {
   snapshotBodySchema,
   snapshotFileSchema,
 } from './format/snapshot';
+export type {
+  AppendOptions,
+  AppendRecord,
+  ArchiveResult,
+  CheckpointOptions,
+  ConsistencyProof,
+  EntriesOptions,
+  GroupCommitOptions,
+  InclusionProof,
+  Ledger,
+  OpenLedgerOptions,
+  RecordDecisionInput,
+  RecordedDecision,
+  RecordOutcomeInput,
+  StartedRun,
+  StartRunInput,
+} from './ledger';
+export { readLedgerEntries } from './read/read-entries';
+export {
+  type Checkpoint,
+  type CheckpointSignature,
+  type CheckpointSignatureCheck,
+  createCheckpoint,
+  type ParsedCheckpoint,
+  parseCheckpoint,
+  verifyCheckpointSignatures,
+} from './transparency/checkpoint';
+export {
+  consistencyPath,
+  createFrontier,
+  EMPTY_TREE_ROOT,
+  inclusionPath,
+  type LeafSource,
+  type MerkleFrontier,
+  merkleLeafHash,
+  merkleNodeHash,
+  merkleRoot,
+  verifyConsistency,
+  verifyInclusion,
+} from './transparency/merkle';
 export {
   type FirstBadEntry,
   isVerifyAcceleratorAvailable,
@@ -85,3 +84,4 @@ export {
   type VerifyReport,
   verifyLedger,
 } from './verify/verify-ledger';
+export { openLedger } from './write/file-ledger';

@@ -1,7 +1,7 @@
 import { createDiagnostic } from '@karnel/core';
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
-import { type DecodeOptions, decodeEntryLine, type LedgerEntry } from '../format/entry';
 import { LedgerIntegrityError } from '../errors';
+import { type DecodeOptions, decodeEntryLine, type LedgerEntry } from '../format/entry';
 import type { ChainState } from './chain-state';
 
 /** Why a chain line was refused, and at which stage. */

@@ -1,8 +1,8 @@
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
 import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
-import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
 import { writeHex, writeHexDigits } from '../format/write-hex';
+import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 
 /** What the chain has committed for one data file. */
 export interface FileState {

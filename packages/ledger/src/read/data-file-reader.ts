@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { borrowBuffer, returnBuffer } from './buffer-pool';
 import { resolveLedgerPath } from '../format/layout';
+import { borrowBuffer, returnBuffer } from './buffer-pool';
 
 /** Bytes read at a time around a requested range, so that the next chunks are already there. */
 const WINDOW = 1024 * 1024;

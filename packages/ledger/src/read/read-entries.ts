@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import type { LedgerIntegrityError } from '../errors';
 import type { LedgerEntry } from '../format/entry';
 import { CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
-import type { LedgerIntegrityError } from '../errors';
 import type { EntriesOptions } from '../ledger';
 import { acceptChainLine, lineIntegrityError } from './accept-line';
 import { readChainLines } from './chain-reader';

@@ -36,7 +36,6 @@ function checkSize(size: number, current: number, argument: string): void {
   }
 }
 
-
 /** A checkpoint of the entries `state` holds, signed by `signer` and any cosigners. */
 export function checkpointOf(
   state: ChainState,

@@ -57,7 +57,8 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
       if (fileSize === null || fileSize < end || (!append && fileSize !== end)) return false;
       const content = reader.cached(path, offset, end) ?? reader.bytesNow(path, offset, end);
       if (!content) return false;
-      if (!sameHex(view, line.sha256At[index]!, oneShotHash('sha256', content, 'hex'))) return false;
+      if (!sameHex(view, line.sha256At[index]!, oneShotHash('sha256', content, 'hex')))
+        return false;
     }
     return true;
   };

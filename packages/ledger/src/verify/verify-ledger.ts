@@ -1,17 +1,22 @@
-import { hash as oneShotHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
+import type { LedgerDiagnosticCode } from '../diagnostic-codes';
+import { GENESIS_PREV, type LedgerEntry, verifyEntrySignature } from '../format/entry';
+import { CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
+import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
+import { isPlausibleTornTail } from '../format/torn-tail';
+import { acceptChainLine } from '../read/accept-line';
 import { borrowBuffer, returnBuffer } from '../read/buffer-pool';
 import { type ChainLine, readChainLines } from '../read/chain-reader';
 import { ChainState } from '../read/chain-state';
-import { type Checkpoint, normalizeIdentity, verifyCheckpointSignatures } from '../transparency/checkpoint';
 import { DataFileReader } from '../read/data-file-reader';
-import { decodeEntryLine, type FileDigest, type LedgerEntry, verifyEntrySignature } from '../format/entry';
-import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
-import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
-import { isPlausibleTornTail } from '../format/torn-tail';
+import { type Checkpoint, normalizeIdentity } from '../transparency/checkpoint';
+import { verifyAgainstCheckpoint } from './checkpoint-check';
+import { FileChecks } from './file-checks';
+import { Findings } from './findings';
 import { createOrdinaryEntryPass } from './ordinary-entries';
+import { reportUncommitted } from './uncommitted-data';
 
 /** Options of {@link verifyLedger}. */
 export interface VerifyOptions {
@@ -57,7 +62,7 @@ export interface FirstBadEntry {
   /** What is wrong, in one sentence. */
   readonly reason: string;
   /** The diagnostic code. */
-  readonly code: string;
+  readonly code: LedgerDiagnosticCode;
   /** 1-based line of the chain file where the problem was found. */
   readonly line: number;
 }
@@ -85,8 +90,10 @@ export interface VerifyReport {
 /**
  * Verifies a ledger folder without writing anything: recomputes every entry hash and link, the
  * digests of every data file chunk, every signature, and, with a checkpoint, the Merkle root.
- * Reports the first bad entry precisely (file, line, column, code). A missing or empty folder
- * is a valid, empty ledger. Never throws for what it finds in the folder.
+ * Reports the first bad entry precisely (file, line, column, code). An empty folder is a valid,
+ * empty ledger; a missing path, a file, or a folder this process cannot read gives a failed
+ * report (`ledger/not-found`, `ledger/not-a-directory`, `ledger/unreadable`), never an intact
+ * empty one. Never throws for what it finds in the folder.
  */
 export async function verifyLedger(
   dir: string,
@@ -111,12 +118,64 @@ export async function verifyLedgerWith(
   options: VerifyOptions,
   strategy: VerifyStrategy,
 ): Promise<VerifyReport> {
+  const missing = checkLedgerFolder(dir);
+  if (missing) return unverifiedReport(missing);
   const reader = new DataFileReader(dir);
   try {
     return await verifyWith(dir, options, reader, strategy);
+  } catch (error) {
+    // A chain file, archive or data file this process may not read: an error report, not a throw.
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    return unverifiedReport(
+      createDiagnostic({
+        file: path ?? dir,
+        code: 'ledger/unreadable',
+        message: `cannot read ${path ?? dir} (${code}): the ledger was not verified`,
+      }),
+    );
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * Why `dir` cannot be verified at all — missing, not a folder, unreadable — or `undefined`.
+ * A missing path is an error, never an empty ledger: a mistyped path must not verify.
+ */
+function checkLedgerFolder(dir: string): Diagnostic | undefined {
+  const problem = (code: LedgerDiagnosticCode, message: string) =>
+    createDiagnostic({ file: dir, code, message: `${dir} ${message}` });
+  try {
+    if (!statSync(dir).isDirectory()) {
+      return problem('ledger/not-a-directory', 'is a file, not a ledger folder');
+    }
+    readdirSync(dir);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      return problem('ledger/not-found', 'does not exist: no ledger to verify');
+    if (code === 'ENOTDIR') {
+      return problem('ledger/not-a-directory', 'is inside a file, not a ledger folder');
+    }
+    return problem(
+      'ledger/unreadable',
+      `cannot be read (${code ?? 'error'}): the ledger was not verified`,
+    );
+  }
+}
+
+/** The report of a ledger that could not be read at all. */
+function unverifiedReport(diagnostic: Diagnostic): VerifyReport {
+  return {
+    ok: false,
+    entries: 0,
+    head: GENESIS_PREV,
+    signed: 0,
+    bytes: 0,
+    diagnostics: [diagnostic],
+  };
 }
 
 async function verifyWith(
@@ -143,118 +202,23 @@ async function verifyWith(
     32 * Math.min(2_000_000, Math.ceil(chainBytes(dir, segments) / 100) + 1),
   );
   const state = new ChainState({ records: false, merkle: false, leaves });
-  const diagnostics: Diagnostic[] = [];
+  const findings = new Findings();
+  const { diagnostics } = findings;
+  const report = findings.report;
   const trusted = trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined;
   let bytes = 0;
   let signed = 0;
-  let firstBad: FirstBadEntry | undefined;
   let chainBroken = false;
 
-  const report = (seq: number, line: number, diagnostic: Diagnostic) => {
-    diagnostics.push(diagnostic);
-    if (diagnostic.severity === 'error' && (!firstBad || seq < firstBad.seq)) {
-      firstBad = { seq, reason: diagnostic.message, code: diagnostic.code, line };
-    }
-  };
-
-  /** Checks one committed chunk, reading what it needs, and reports what is wrong with it. */
-  const checkChunk = async (entry: LedgerEntry, line: number, file: FileDigest) => {
-    const location = join(dir, ...file.path.split('/'));
-    const size = await reader.size(file.path);
-    if (size === null) {
-      report(
-        entry.seq,
-        line,
-        createDiagnostic({
-          file: location,
-          code: 'ledger/file-missing',
-          message: `${file.path}, written by entry ${entry.seq}, is missing`,
-        }),
-      );
-      return;
-    }
-    const end = file.offset + file.size;
-    if (size < end || (file.append !== true && size !== end)) {
-      report(
-        entry.seq,
-        line,
-        createDiagnostic({
-          file: location,
-          ...(await reader.positionOf(file.path, Math.min(file.offset, size))),
-          code: 'ledger/file-mismatch',
-          message: `${file.path} is ${size} bytes, but entry ${entry.seq} committed ${file.append ? `bytes up to ${end}` : `${file.size} bytes`}`,
-        }),
-      );
-      return;
-    }
-    bytes += file.size;
-    const window = await reader.window(file.path, file.offset, end);
-    const content = window?.buffer.subarray(file.offset - window.base, end - window.base);
-    if (!content || oneShotHash('sha256', content, 'hex') !== file.sha256) {
-      report(
-        entry.seq,
-        line,
-        createDiagnostic({
-          file: location,
-          ...(await reader.positionOf(file.path, file.offset)),
-          code: 'ledger/file-mismatch',
-          message: `${file.path} bytes ${file.offset}..${end} do not match the digest entry ${entry.seq} committed (the file was modified)`,
-        }),
-      );
-    }
-  };
-
-  /** Whether a chunk is intact, judged from bytes already read; `false` also when they are not. */
-  const chunkIntact = (file: FileDigest): boolean => {
-    const size = reader.knownSize(file.path);
-    const end = file.offset + file.size;
-    if (typeof size !== 'number' || size < end || (file.append !== true && size !== end)) {
-      return false;
-    }
-    const content = reader.cached(file.path, file.offset, end);
-    if (!content || oneShotHash('sha256', content, 'hex') !== file.sha256) return false;
-    bytes += file.size;
-    return true;
-  };
-
-  /** Checks an entry's files; synchronous while their bytes are at hand, else a promise. */
-  const checkFiles_ = (entry: LedgerEntry, line: number): Promise<boolean> | boolean => {
-    for (let index = 0; index < entry.files.length; index++) {
-      if (chunkIntact(entry.files[index]!)) continue;
-      return (async () => {
-        for (const rest of entry.files.slice(index)) await checkChunk(entry, line, rest);
-        return true;
-      })();
-    }
-    return true;
-  };
-
-  /** Checks that a snapshot's file digests match the files' committed prefixes. */
+  const fileChecks = new FileChecks(dir, reader, findings);
+  const checkFiles_ = (entry: LedgerEntry, line: number) => fileChecks.checkChunks(entry, line);
   const checkSnapshotFiles = async (
     entry: LedgerEntry,
     line: number,
     file: string,
     snapshot: SnapshotBody,
   ) => {
-    for (const claimed of snapshot.files) {
-      const size = await reader.size(claimed.path);
-      if (size !== null && size >= claimed.size) {
-        bytes += claimed.size;
-        if ((await reader.hashRange(claimed.path, 0, claimed.size)) === claimed.sha256) continue;
-      }
-      report(
-        entry.seq,
-        line,
-        createDiagnostic({
-          file: size !== null ? join(dir, ...claimed.path.split('/')) : file,
-          code: size !== null ? 'ledger/file-mismatch' : 'ledger/file-missing',
-          message:
-            size !== null
-              ? `${claimed.path} does not have the ${claimed.size} bytes snapshot entry ${entry.seq} recorded`
-              : `${claimed.path}, recorded by snapshot entry ${entry.seq}, is missing`,
-        }),
-      );
-    }
+    await fileChecks.checkSnapshot(entry, line, file, snapshot);
     if (checkFiles && entry.files.length > 0) await checkFiles_(entry, line);
     return true;
   };
@@ -265,47 +229,43 @@ async function verifyWith(
   const onLine = (file: string, live: boolean) => (chainLine: ChainLine) => {
     bytes += chainLine.bytes.length + 1;
     decodeOptions.expectedPrev = state.head;
-    const decoded = decodeEntryLine(chainLine.bytes, decodeOptions);
-    if (!decoded.ok) {
+    let snapshot = undefined as SnapshotBody | string | undefined;
+    const outcome = acceptChainLine(state, chainLine.bytes, {
+      // Entries an interrupted archiving already copied to the archive: read them once.
+      overlap: live && overlap,
+      decode: decodeOptions,
+      beforeAccept: (entry) => {
+        snapshot = entry.type === SNAPSHOT_TYPE ? parseSnapshotBody(entry.body) : undefined;
+      },
+    });
+    if (outcome.status === 'repeated') return true;
+    if (live) overlap = false;
+    if (outcome.status === 'refused') {
+      const { problem } = outcome;
       // The first line of a chain whose earlier entries were archived away has no predecessor
       // to say which entry it should be: take the number it claims.
-      const seq = state.next === 0 ? (claimedSeq(chainLine.bytes) ?? 0) : state.next;
+      const seq =
+        problem.stage === 'link'
+          ? state.next
+          : state.next === 0
+            ? (claimedSeq(chainLine.bytes) ?? 0)
+            : state.next;
       report(
         seq,
         chainLine.line,
         createDiagnostic({
           file,
           line: chainLine.line,
-          column: decoded.problem.column,
-          code: decoded.problem.code,
-          message: `entry ${seq}: ${decoded.problem.message}`,
-        }),
-      );
-      chainBroken = true;
-      return false;
-    }
-    const entry = decoded.entry;
-    if (live && overlap) {
-      // Entries an interrupted archiving already copied to the archive: read them once.
-      if (state.leafHex(entry.seq) === entry.hash) return true;
-      overlap = false;
-    }
-    const snapshot = entry.type === SNAPSHOT_TYPE ? parseSnapshotBody(entry.body) : undefined;
-    const problem = state.accept(entry);
-    if (problem) {
-      report(
-        state.next,
-        chainLine.line,
-        createDiagnostic({
-          file,
-          line: chainLine.line,
+          ...(problem.stage === 'decode' ? { column: problem.column } : {}),
           code: problem.code,
-          message: problem.message,
+          message:
+            problem.stage === 'decode' ? `entry ${seq}: ${problem.message}` : problem.message,
         }),
       );
       chainBroken = true;
       return false;
     }
+    const entry = outcome.entry;
     if (entry.signer) {
       if (!entry.signature || !verifyEntrySignature(entry)) {
         report(
@@ -455,7 +415,7 @@ async function verifyWith(
       chainFile,
       tail.lines,
       trustedKeys,
-      report,
+      findings,
     );
   }
 
@@ -469,9 +429,9 @@ async function verifyWith(
     ...(root ? { root } : {}),
     head: state.head,
     signed,
-    bytes,
+    bytes: bytes + fileChecks.bytes,
     diagnostics,
-    ...(firstBad ? { firstBad } : {}),
+    ...(findings.firstBad ? { firstBad: findings.firstBad } : {}),
   };
 }
 
@@ -500,132 +460,6 @@ function claimedSeq(line: Buffer): number | undefined {
 
 function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-function verifyAgainstCheckpoint(
-  checkpoint: Checkpoint,
-  root: string | undefined,
-  state: ChainState,
-  chainFile: string,
-  lines: number,
-  trustedKeys: readonly string[] | undefined,
-  report: (seq: number, line: number, diagnostic: Diagnostic) => void,
-): void {
-  const signatures = verifyCheckpointSignatures(checkpoint, trustedKeys ? { trustedKeys } : {});
-  if (!signatures.ok) {
-    report(
-      Math.max(0, checkpoint.size - 1),
-      1,
-      createDiagnostic({
-        file: chainFile,
-        code: 'ledger/checkpoint-signature',
-        message: trustedKeys
-          ? 'the checkpoint carries no valid signature from a trusted key'
-          : 'the checkpoint carries no valid signature',
-      }),
-    );
-    return;
-  }
-  if (state.next < checkpoint.size) {
-    report(
-      state.next,
-      lines + 1,
-      createDiagnostic({
-        file: chainFile,
-        line: lines + 1,
-        code: 'ledger/truncated',
-        message: `the ledger has ${state.next} entries, but a checkpoint signed by ${signatures.trustedSigners[0]} covers ${checkpoint.size}: entries from ${state.next} on were removed`,
-      }),
-    );
-    return;
-  }
-  if (root === undefined) {
-    // The checkpoint covers fewer entries than were archived away: only the archive can tell.
-    report(
-      checkpoint.size,
-      1,
-      createDiagnostic({
-        file: chainFile,
-        code: 'ledger/checkpoint-archived',
-        severity: 'warning',
-        message: `the checkpoint covers ${checkpoint.size} entries, which were archived before entry ${state.base}; put the archive/ segments back to check it`,
-      }),
-    );
-    return;
-  }
-  if (root !== checkpoint.root) {
-    report(
-      Math.max(0, checkpoint.size - 1),
-      Math.min(lines, checkpoint.size),
-      createDiagnostic({
-        file: chainFile,
-        line: Math.max(1, Math.min(lines, checkpoint.size)),
-        code: 'ledger/checkpoint-mismatch',
-        message: `the first ${checkpoint.size} entries do not have the Merkle root the checkpoint signed (history was rewritten)`,
-      }),
-    );
-  }
-}
-
-async function reportUncommitted(
-  dir: string,
-  state: ChainState,
-  reader: DataFileReader,
-  diagnostics: Diagnostic[],
-): Promise<void> {
-  for (const [path, file] of state.files) {
-    if (!file.append) continue;
-    const size = await reader.size(path);
-    if (size !== null && size > file.end) {
-      const position = await reader.positionOf(path, file.end);
-      diagnostics.push(
-        createDiagnostic({
-          file: join(dir, ...path.split('/')),
-          ...position,
-          code: 'ledger/uncommitted-data',
-          severity: 'warning',
-          message: `${path} has ${size - file.end} bytes after what the chain committed (an append cut short by a crash, or added by hand); they are not part of the ledger`,
-        }),
-      );
-    }
-  }
-  for (const path of listDataFiles(dir)) {
-    if (state.files.has(path)) continue;
-    diagnostics.push(
-      createDiagnostic({
-        file: join(dir, ...path.split('/')),
-        code: 'ledger/uncommitted-file',
-        severity: 'warning',
-        message: `${path} is not committed by any entry (written by an append cut short by a crash, or added by hand); it is not part of the ledger`,
-      }),
-    );
-  }
-}
-
-/** Every data file under the ledger folder (ledger-relative paths), skipping chain, archive and hidden files. */
-function listDataFiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (relative: string): void => {
-    let names: import('node:fs').Dirent[];
-    try {
-      names = readdirSync(relative ? join(dir, relative) : dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const item of names) {
-      if (item.name.startsWith('.')) continue;
-      const path = relative ? `${relative}/${item.name}` : item.name;
-      if (
-        !relative &&
-        (item.name === CHAIN_FILE || item.name === ARCHIVE_DIR || item.name === 'checkpoints')
-      )
-        continue;
-      if (item.isDirectory()) walk(path);
-      else found.push(path);
-    }
-  };
-  walk('');
-  return found.sort();
 }
 
 /**

@@ -74,4 +74,3 @@ export function writeAll(fd: number, data: Buffer, position: number): void {
     offset += writeSync(fd, data, offset, data.length - offset, position + offset);
   }
 }
-

@@ -1,4 +1,12 @@
-import { constants, closeSync, fdatasync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  statSync,
+} from 'node:fs';
 import { access, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +23,13 @@ import {
   writeFileAtomic,
 } from '@karnel/core';
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
+import {
+  InvalidRecordError,
+  LedgerAccessError,
+  LedgerIntegrityError,
+  LedgerNotFoundError,
+  LedgerStateError,
+} from '../errors';
 import { encodeEntry, type FileDigest, type LedgerEntry } from '../format/entry';
 import {
   ARCHIVE_DIR,
@@ -26,13 +41,6 @@ import {
 } from '../format/layout';
 import { SNAPSHOT_TYPE } from '../format/snapshot';
 import { isPlausibleTornTail } from '../format/torn-tail';
-import {
-  InvalidRecordError,
-  LedgerAccessError,
-  LedgerIntegrityError,
-  LedgerNotFoundError,
-  LedgerStateError,
-} from '../errors';
 import type {
   AppendOptions,
   AppendRecord,
@@ -58,7 +66,7 @@ import { checkpointOf, proveConsistencyIn, proveInclusionIn } from '../transpare
 import { type VerifyOptions, type VerifyReport, verifyLedger } from '../verify/verify-ledger';
 import { type CommitBatch, CommitQueue, type QueuedAppend } from './commit-queue';
 import { mkdirTracked, openAt, writeAll } from './file-io';
-import { checkWrites, type PrepareRecord, type PreparedRecord } from './prepared-record';
+import { checkWrites, type PreparedRecord, type PrepareRecord } from './prepared-record';
 import {
   prepareCoordination,
   prepareDecision,
@@ -128,7 +136,8 @@ class FileLedger implements Ledger {
     this.create = create;
     const owners = new Map<string, RecordValidator[]>();
     for (const validator of validators) {
-      for (const type of validator.types) owners.set(type, [...(owners.get(type) ?? []), validator]);
+      for (const type of validator.types)
+        owners.set(type, [...(owners.get(type) ?? []), validator]);
     }
     this.validators = owners;
     const group = groupCommit
@@ -296,7 +305,10 @@ class FileLedger implements Ledger {
 
   // ---- appends ------------------------------------------------------------------------------
 
-  private enqueue(prepare: PrepareRecord, options: AppendOptions | undefined): Promise<LedgerEntry> {
+  private enqueue(
+    prepare: PrepareRecord,
+    options: AppendOptions | undefined,
+  ): Promise<LedgerEntry> {
     if (this.queue.closed) {
       return Promise.reject(
         new LedgerStateError({ recordType: 'any', message: `Ledger ${this.dir} is closed` }),
@@ -313,7 +325,8 @@ class FileLedger implements Ledger {
     if (!owners) return;
     for (const validator of owners) {
       const result = validator.validate({ type: prepared.type, body: prepared.body });
-      if (!result.ok) throw new InvalidRecordError({ recordType: prepared.type, reason: result.message });
+      if (!result.ok)
+        throw new InvalidRecordError({ recordType: prepared.type, reason: result.message });
     }
   }
 
@@ -371,7 +384,11 @@ class FileLedger implements Ledger {
             let opened = appendFiles.get(write.path);
             const offset = opened ? opened.end : (this.state.files.get(write.path)?.end ?? 0);
             if (!opened) {
-              opened = await openAt(absolute, offset > 0 ? 'existing' : 'existing-or-new', newFolders);
+              opened = await openAt(
+                absolute,
+                offset > 0 ? 'existing' : 'existing-or-new',
+                newFolders,
+              );
               appendFiles.set(write.path, opened);
             }
             writeAll(opened.handle.fd, write.data, offset);

@@ -53,4 +53,3 @@ export function checkWrites(state: ChainState, prepared: PreparedRecord): void {
     }
   }
 }
-

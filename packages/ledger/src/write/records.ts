@@ -1,9 +1,6 @@
-import {
-  canonicalJson,
-  createId,
-  InvalidArgumentError,
-} from '@karnel/core';
+import { canonicalJson, createId, InvalidArgumentError } from '@karnel/core';
 import { stringify as stringifyYaml } from 'yaml';
+import { LedgerStateError } from '../errors';
 import { isLedgerPath, isRecordType } from '../format/entry';
 import {
   COORDINATION_LOG,
@@ -14,7 +11,6 @@ import {
   runPaths,
 } from '../format/layout';
 import { SNAPSHOT_TYPE, type SnapshotBody, type SnapshotFile } from '../format/snapshot';
-import { LedgerStateError } from '../errors';
 import type {
   AppendRecord,
   RecordDecisionInput,
@@ -65,7 +61,6 @@ function toBuffer(data: string | Uint8Array): Buffer {
     : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-
 /** A generic record of any type not reserved for the typed methods; `files` go to `records/<ent_id>/`. */
 export function prepareRecord(record: AppendRecord): PrepareRecord {
   const { type, body, files } = record;
@@ -105,7 +100,10 @@ export function prepareRecord(record: AppendRecord): PrepareRecord {
 }
 
 /** `run.started`: `runs/<id>/manifest.json`. */
-export function prepareRunStart(input: StartRunInput = {}): { runId: string; prepare: PrepareRecord } {
+export function prepareRunStart(input: StartRunInput = {}): {
+  runId: string;
+  prepare: PrepareRecord;
+} {
   const runId = input.runId ?? createId('run');
   checkSegment(runId, 'input.runId');
   const manifest = toJsonObject(input.manifest ?? {}, 'input.manifest');
@@ -195,9 +193,7 @@ export function prepareDecision(input: RecordDecisionInput): {
     const files: FileWrite[] = [
       {
         path: paths.context,
-        data: Buffer.from(
-          stringifyYaml({ decision_id: decisionId, decided_at: time, ...context }),
-        ),
+        data: Buffer.from(stringifyYaml({ decision_id: decisionId, decided_at: time, ...context })),
         append: false,
       },
       { path: paths.reasoning, data: Buffer.from(input.reasoning), append: false },
@@ -308,35 +304,32 @@ export function prepareCoordination(event: Record<string, unknown>): PrepareReco
 /** `ledger.snapshot`: everything needed to continue the chain without the entries before it. */
 export function prepareSnapshot(dir: string): PrepareRecord {
   return async (state) => {
-      const files: SnapshotFile[] = [];
-      for (const [path, file] of [...state.files].sort(([a], [b]) =>
-        a < b ? -1 : a > b ? 1 : 0,
-      )) {
-        files.push({
-          path,
-          size: file.end,
-          sha256: await hashPrefix(resolveLedgerPath(dir, path), file.end),
-          ...(file.append ? { append: true } : {}),
-        });
-      }
-      const body: SnapshotBody = {
-        size: state.next,
-        root: Buffer.from(state.frontier.root()).toString('hex'),
-        frontier: state.frontier.nodes(),
-        origin: originOf(state),
-        files,
-        runs: [...state.runs].map(([id, run]) => ({
-          id,
-          steps: run.steps,
-          finished: run.finished,
-        })),
-        decisions: [...state.decisions].map(([id, decision]) => ({
-          id,
-          outcome: decision.outcome,
-        })),
-        coordination_lines: state.coordinationLines,
-      };
-      return { type: SNAPSHOT_TYPE, body, files: [] };
+    const files: SnapshotFile[] = [];
+    for (const [path, file] of [...state.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      files.push({
+        path,
+        size: file.end,
+        sha256: await hashPrefix(resolveLedgerPath(dir, path), file.end),
+        ...(file.append ? { append: true } : {}),
+      });
+    }
+    const body: SnapshotBody = {
+      size: state.next,
+      root: Buffer.from(state.frontier.root()).toString('hex'),
+      frontier: state.frontier.nodes(),
+      origin: originOf(state),
+      files,
+      runs: [...state.runs].map(([id, run]) => ({
+        id,
+        steps: run.steps,
+        finished: run.finished,
+      })),
+      decisions: [...state.decisions].map(([id, decision]) => ({
+        id,
+        outcome: decision.outcome,
+      })),
+      coordination_lines: state.coordinationLines,
+    };
+    return { type: SNAPSHOT_TYPE, body, files: [] };
   };
 }
-

@@ -6,7 +6,7 @@ import {
   toBase64Url,
   verifySignature,
 } from '@karnel/core';
-import { createLatin1Interner } from './latin1-interner';
+import { createLatin1Interner } from './recent-strings';
 
 /** The version of the on-disk entry format this code writes and reads. */
 export const LEDGER_FORMAT_VERSION = 1;

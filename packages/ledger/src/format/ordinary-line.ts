@@ -38,23 +38,23 @@ export class OrdinaryLine {
   append: boolean[] = [];
 }
 
-const ENTRY_PREFIX = bytesOf('{"entry":{"body":');
+const ENTRY_PREFIX = keyOf('{"entry":{"body":');
 /** Where the hashed entry object starts in a line: after `{"entry":`. */
 const ENTRY_OBJECT_AT = 9;
-const FILES_KEY = bytesOf(',"files":[');
-const PREV_KEY = bytesOf(',"prev":"');
-const SEQ_KEY = bytesOf('","seq":');
-const TIME_KEY = bytesOf(',"time":"');
-const TYPE_KEY = bytesOf('","type":"');
-const HASH_KEY = bytesOf(',"hash":"');
+const FILES_KEY = keyOf(',"files":[');
+const PREV_KEY = keyOf(',"prev":"');
+const SEQ_KEY = keyOf('","seq":');
+const TIME_KEY = keyOf(',"time":"');
+const TYPE_KEY = keyOf('","type":"');
+const HASH_KEY = keyOf(',"hash":"');
 /** The end of the hashed entry object and the start of the stored hash. */
-const ENTRY_TAIL = bytesOf('","v":1},"hash":"');
-const DIGEST_APPEND = bytesOf('{"append":true,"offset":');
-const DIGEST_OFFSET = bytesOf('{"offset":');
-const DIGEST_PATH = bytesOf(',"path":"');
-const DIGEST_SHA = bytesOf('","sha256":"');
-const DIGEST_SIZE = bytesOf('","size":');
-const SNAPSHOT = bytesOf(SNAPSHOT_TYPE);
+const ENTRY_TAIL = keyOf('","v":1},"hash":"');
+const DIGEST_APPEND = keyOf('{"append":true,"offset":');
+const DIGEST_OFFSET = keyOf('{"offset":');
+const DIGEST_PATH = keyOf(',"path":"');
+const DIGEST_SHA = keyOf('","sha256":"');
+const DIGEST_SIZE = keyOf('","size":');
+const SNAPSHOT = keyOf(SNAPSHOT_TYPE);
 const MAX_TYPE_LENGTH = 128;
 
 /**
@@ -71,6 +71,10 @@ export function readOrdinaryLine(
   limit: number,
   into: OrdinaryLine,
 ): number {
+  if (buffer !== viewed) {
+    viewed = buffer;
+    view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
   if (!hasBytesAt(buffer, start, ENTRY_PREFIX)) return -1;
   // The body's scan stops at the newline: canonical JSON has no raw control characters.
   const bodyEnd = scanJsonObject(buffer, start + ENTRY_PREFIX.length, limit);
@@ -225,15 +229,35 @@ function readInteger(buffer: Uint8Array, position: number, end: number): number 
   return value;
 }
 
-/** Whether `buffer` holds `expected` at `position`. */
-function hasBytesAt(buffer: Uint8Array, position: number, expected: Uint8Array): boolean {
+/** Whether `buffer` (the one {@link view} shows) holds `expected` at `position`. */
+function hasBytesAt(buffer: Uint8Array, position: number, expected: LayoutKey): boolean {
   if (position + expected.length > buffer.length) return false;
-  for (let index = 0; index < expected.length; index++) {
-    if (buffer[position + index] !== expected[index]) return false;
+  const words = expected.words;
+  for (let index = 0; index < words.length; index++) {
+    if (view.getUint32(position + 4 * index) !== words[index]) return false;
+  }
+  const bytes = expected.bytes;
+  for (let index = words.length << 2; index < bytes.length; index++) {
+    if (buffer[position + index] !== bytes[index]) return false;
   }
   return true;
 }
 
-function bytesOf(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'latin1'));
+/** A constant piece of the layout, also as big-endian 32-bit words for comparing four bytes at a time. */
+interface LayoutKey {
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+  readonly length: number;
 }
+
+function keyOf(text: string): LayoutKey {
+  const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
+  const view = new DataView(bytes.buffer);
+  const words = new Uint32Array(bytes.length >> 2);
+  for (let index = 0; index < words.length; index++) words[index] = view.getUint32(4 * index);
+  return { bytes, words, length: bytes.length };
+}
+
+/** The buffer being read and a view of it (made once per buffer). */
+let viewed: Uint8Array | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));

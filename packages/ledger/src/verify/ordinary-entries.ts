@@ -1,6 +1,6 @@
 import { hash as oneShotHash } from 'node:crypto';
 import { hexEquals, isLedgerPath } from '../format/entry';
-import { createLatin1Interner } from '../format/latin1-interner';
+import { createLatin1Interner } from '../format/recent-strings';
 import { OrdinaryLine, readOrdinaryLine } from '../format/ordinary-line';
 import type { ChainBlockHandler, ChainBlockProgress } from '../read/chain-reader';
 import type { ChainState } from '../read/chain-state';

@@ -346,7 +346,12 @@ class FileLedger implements Ledger {
       // The state may hold entries that never reached the disk: forget it and re-read next time.
       this.reset();
       const settled = new Set(done.map(([pending]) => pending));
-      for (const pending of batch) if (!settled.has(pending)) pending.reject(error);
+      const { code, path } = error as NodeJS.ErrnoException;
+      const failure =
+        code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? accessError(path ?? this.dir, 'write', error as NodeJS.ErrnoException)
+          : error;
+      for (const pending of batch) if (!settled.has(pending)) pending.reject(failure);
       return;
     }
     for (const [pending, entry] of done) pending.resolve(entry);

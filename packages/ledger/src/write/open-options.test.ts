@@ -149,6 +149,15 @@ describe('permissions', () => {
       dir,
     );
     expect(verified).toBe('true');
+    // A new ledger under a read-only folder: the first append is refused with the same error.
+    const created = runUnprivileged(
+      `import { openLedger, LedgerAccessError } from ${JSON.stringify(builtLedger)};
+       const ledger = await openLedger(${JSON.stringify(join(ledgerDir, 'nested'))});
+       try { await ledger.append({ type: 'note.added', body: {} }); console.log('appended'); }
+       catch (error) { console.log(LedgerAccessError.isInstance(error) ? error.operation : String(error)); }`,
+      dir,
+    );
+    expect(created).toBe('write');
     expect(
       LedgerAccessError.isInstance(
         new LedgerAccessError({ path: 'x', operation: 'write', reason: 'EROFS' }),

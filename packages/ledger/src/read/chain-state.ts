@@ -1,7 +1,7 @@
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
 import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
-import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
 import { writeHex, writeHexDigits } from '../format/hex-digits';
+import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
 import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 
 /** What the chain has committed for one data file. */

@@ -1,7 +1,7 @@
 import { hash as oneShotHash } from 'node:crypto';
 import { hexEquals, isLedgerPath } from '../format/entry';
-import { createLatin1Interner } from '../format/recent-strings';
 import { OrdinaryLine, readOrdinaryLine } from '../format/ordinary-line';
+import { createLatin1Interner } from '../format/recent-strings';
 import type { ChainBlockHandler, ChainBlockProgress } from '../read/chain-reader';
 import type { ChainState } from '../read/chain-state';
 import type { DataFileReader } from '../read/data-file-reader';

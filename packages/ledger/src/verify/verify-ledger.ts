@@ -2,16 +2,15 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDiagnostic, type Diagnostic } from '@karnel/core';
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
-import { GENESIS_PREV, type LedgerEntry, verifyEntrySignature } from '../format/entry';
+import { GENESIS_PREV } from '../format/entry';
 import { CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
-import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
 import { isPlausibleTornTail } from '../format/torn-tail';
-import { acceptChainLine } from '../read/accept-line';
 import { borrowBuffer, returnBuffer } from '../read/buffer-pool';
-import { type ChainLine, readChainLines } from '../read/chain-reader';
+import { readChainLines } from '../read/chain-reader';
 import { ChainState } from '../read/chain-state';
 import { DataFileReader } from '../read/data-file-reader';
 import { type Checkpoint, normalizeIdentity } from '../transparency/checkpoint';
+import { ChainPass } from './chain-pass';
 import { verifyAgainstCheckpoint } from './checkpoint-check';
 import { FileChecks } from './file-checks';
 import { Findings } from './findings';
@@ -205,126 +204,19 @@ async function verifyWith(
   const findings = new Findings();
   const { diagnostics } = findings;
   const report = findings.report;
-  const trusted = trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined;
   let bytes = 0;
-  let signed = 0;
-  let chainBroken = false;
 
   const fileChecks = new FileChecks(dir, reader, findings);
-  const checkFiles_ = (entry: LedgerEntry, line: number) => fileChecks.checkChunks(entry, line);
-  const checkSnapshotFiles = async (
-    entry: LedgerEntry,
-    line: number,
-    file: string,
-    snapshot: SnapshotBody,
-  ) => {
-    await fileChecks.checkSnapshot(entry, line, file, snapshot);
-    if (checkFiles && entry.files.length > 0) await checkFiles_(entry, line);
-    return true;
-  };
-
-  let overlap = false;
-  // One options object for every line: only the expected prev changes.
-  const decodeOptions: { parse: boolean; expectedPrev?: string } = { parse };
-  const onLine = (file: string, live: boolean) => (chainLine: ChainLine) => {
-    bytes += chainLine.bytes.length + 1;
-    decodeOptions.expectedPrev = state.head;
-    let snapshot = undefined as SnapshotBody | string | undefined;
-    const outcome = acceptChainLine(state, chainLine.bytes, {
-      // Entries an interrupted archiving already copied to the archive: read them once.
-      overlap: live && overlap,
-      decode: decodeOptions,
-      beforeAccept: (entry) => {
-        snapshot = entry.type === SNAPSHOT_TYPE ? parseSnapshotBody(entry.body) : undefined;
-      },
-    });
-    if (outcome.status === 'repeated') return true;
-    if (live) overlap = false;
-    if (outcome.status === 'refused') {
-      const { problem } = outcome;
-      // The first line of a chain whose earlier entries were archived away has no predecessor
-      // to say which entry it should be: take the number it claims.
-      const seq =
-        problem.stage === 'link'
-          ? state.next
-          : state.next === 0
-            ? (claimedSeq(chainLine.bytes) ?? 0)
-            : state.next;
-      report(
-        seq,
-        chainLine.line,
-        createDiagnostic({
-          file,
-          line: chainLine.line,
-          ...(problem.stage === 'decode' ? { column: problem.column } : {}),
-          code: problem.code,
-          message:
-            problem.stage === 'decode' ? `entry ${seq}: ${problem.message}` : problem.message,
-        }),
-      );
-      chainBroken = true;
-      return false;
-    }
-    const entry = outcome.entry;
-    if (entry.signer) {
-      if (!entry.signature || !verifyEntrySignature(entry)) {
-        report(
-          entry.seq,
-          chainLine.line,
-          createDiagnostic({
-            file,
-            line: chainLine.line,
-            code: 'ledger/bad-signature',
-            message: `entry ${entry.seq} names signer ${entry.signer} but ${entry.signature ? 'its signature does not verify' : 'carries no signature'}`,
-          }),
-        );
-      } else if (trusted && !trusted.has(normalizeIdentity(entry.signer))) {
-        report(
-          entry.seq,
-          chainLine.line,
-          createDiagnostic({
-            file,
-            line: chainLine.line,
-            code: 'ledger/untrusted-signer',
-            message: `entry ${entry.seq} is signed by ${entry.signer}, which is not a trusted key`,
-          }),
-        );
-      } else {
-        signed++;
-      }
-    } else if (requireSignatures) {
-      report(
-        entry.seq,
-        chainLine.line,
-        createDiagnostic({
-          file,
-          line: chainLine.line,
-          code: 'ledger/unsigned-entry',
-          message: `entry ${entry.seq} is not signed`,
-        }),
-      );
-    }
-    if (snapshot !== undefined) {
-      if (!entry.signer) {
-        report(
-          entry.seq,
-          chainLine.line,
-          createDiagnostic({
-            file,
-            line: chainLine.line,
-            code: 'ledger/unsigned-snapshot',
-            message: `snapshot entry ${entry.seq} is not signed; archived entries may only be vouched for by a signed snapshot`,
-          }),
-        );
-      }
-      if (checkFiles && typeof snapshot !== 'string') {
-        return checkSnapshotFiles(entry, chainLine.line, file, snapshot);
-      }
-    }
-    if (checkFiles && entry.files.length > 0) return checkFiles_(entry, chainLine.line);
-    return true;
-  };
-
+  const pass = new ChainPass({
+    state,
+    findings,
+    fileChecks,
+    checkFiles,
+    parse,
+    requireSignatures,
+    trusted: trustedKeys ? new Set(trustedKeys.map(normalizeIdentity)) : undefined,
+  });
+  const onLine = (file: string, live: boolean) => pass.lineHandler(file, live);
   let readingLive = false;
   // Signed entries, snapshots and strict parsing need the full decoder; so does a report of
   // unsigned entries. Everything else takes the byte scanner first.
@@ -338,7 +230,7 @@ async function verifyWith(
             bytes += count;
           },
           // Lines an interrupted archiving left in both places are for the full decoder.
-          enabled: () => !(readingLive && overlap),
+          enabled: () => !(readingLive && pass.overlap),
         })
       : undefined;
   for (const segment of segments) {
@@ -347,7 +239,7 @@ async function verifyWith(
       onBlock: ordinaryPass,
       reuseBuffer: true,
     });
-    if (chainBroken) break;
+    if (pass.broken) break;
     if (segmentTail.rest.length > 0) {
       report(
         state.next,
@@ -359,20 +251,20 @@ async function verifyWith(
           message: `entry ${state.next}: the archive segment ends with a partial line`,
         }),
       );
-      chainBroken = true;
+      pass.broken = true;
       break;
     }
   }
-  overlap = segments.length > 0;
+  pass.overlap = segments.length > 0;
   readingLive = true;
-  const tail = chainBroken
+  const tail = pass.broken
     ? { end: 0, lines: 0, rest: Buffer.alloc(0) }
     : await readChainLines(chainFile, onLine(chainFile, true), {
         onBlock: ordinaryPass,
         reuseBuffer: true,
       });
 
-  if (!chainBroken && tail.rest.length > 0) {
+  if (!pass.broken && tail.rest.length > 0) {
     if (isPlausibleTornTail(tail.rest)) {
       diagnostics.push(
         createDiagnostic({
@@ -419,7 +311,7 @@ async function verifyWith(
     );
   }
 
-  if (checkFiles && !chainBroken) await reportUncommitted(dir, state, reader, diagnostics);
+  if (checkFiles && !pass.broken) await reportUncommitted(dir, state, reader, diagnostics);
   // Nothing refers to the leaves any more.
   returnBuffer(leaves);
 
@@ -428,8 +320,8 @@ async function verifyWith(
     entries: state.next,
     ...(root ? { root } : {}),
     head: state.head,
-    signed,
-    bytes: bytes + fileChecks.bytes,
+    signed: pass.signed,
+    bytes: bytes + pass.bytes + fileChecks.bytes,
     diagnostics,
     ...(findings.firstBad ? { firstBad: findings.firstBad } : {}),
   };
@@ -446,16 +338,6 @@ function chainBytes(dir: string, segments: readonly string[]): number {
     }
   }
   return total;
-}
-
-/** The seq a damaged line claims, if it still parses far enough to say. */
-function claimedSeq(line: Buffer): number | undefined {
-  try {
-    const seq = (JSON.parse(line.toString('utf8')) as { entry?: { seq?: unknown } }).entry?.seq;
-    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function hexOf(bytes: Uint8Array): string {

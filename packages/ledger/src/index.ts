@@ -1,12 +1,12 @@
+export type { LedgerDiagnosticCode } from './diagnostic-codes';
 export {
-  type Checkpoint,
-  type CheckpointSignature,
-  type CheckpointSignatureCheck,
-  createCheckpoint,
-  type ParsedCheckpoint,
-  parseCheckpoint,
-  verifyCheckpointSignatures,
-} from './checkpoint';
+  InvalidRecordError,
+  LedgerAccessError,
+  LedgerIntegrityError,
+  LedgerNotFoundError,
+  type LedgerNotFoundReason,
+  LedgerStateError,
+} from './errors';
 export {
   type EntrySignature,
   type FileDigest,
@@ -15,40 +15,7 @@ export {
   LEDGER_FORMAT_VERSION,
   type LedgerEntry,
   verifyEntrySignature,
-} from './entry';
-export { LedgerIntegrityError, LedgerStateError } from './errors';
-export {
-  type AppendOptions,
-  type AppendRecord,
-  type ArchiveResult,
-  type CheckpointOptions,
-  type ConsistencyProof,
-  type EntriesOptions,
-  type GroupCommitOptions,
-  type InclusionProof,
-  type Ledger,
-  type OpenLedgerOptions,
-  openLedger,
-  type RecordDecisionInput,
-  type RecordedDecision,
-  type RecordOutcomeInput,
-  readLedgerEntries,
-  type StartedRun,
-  type StartRunInput,
-} from './ledger';
-export {
-  consistencyPath,
-  createFrontier,
-  EMPTY_TREE_ROOT,
-  inclusionPath,
-  type LeafSource,
-  type MerkleFrontier,
-  merkleLeafHash,
-  merkleNodeHash,
-  merkleRoot,
-  verifyConsistency,
-  verifyInclusion,
-} from './merkle';
+} from './format/entry';
 export {
   appendRecordInput,
   coordinationLoggedInputSchema,
@@ -61,7 +28,7 @@ export {
   runFinishedInputSchema,
   runStartedInputSchema,
   runStepInputSchema,
-} from './record-input';
+} from './format/record-input';
 export {
   parseSnapshotBody,
   SNAPSHOT_TYPE,
@@ -69,6 +36,52 @@ export {
   type SnapshotFile,
   snapshotBodySchema,
   snapshotFileSchema,
-} from './snapshot';
-export { type FirstBadEntry, type VerifyOptions, type VerifyReport, verifyLedger } from './verify';
-export { isVerifyAcceleratorAvailable } from './verify-accelerator';
+} from './format/snapshot';
+export type {
+  AppendOptions,
+  AppendRecord,
+  ArchiveResult,
+  CheckpointOptions,
+  ConsistencyProof,
+  EntriesOptions,
+  GroupCommitOptions,
+  InclusionProof,
+  Ledger,
+  OpenLedgerOptions,
+  RecordDecisionInput,
+  RecordedDecision,
+  RecordOutcomeInput,
+  StartedRun,
+  StartRunInput,
+} from './ledger';
+export { readLedgerEntries } from './read/read-entries';
+export {
+  type Checkpoint,
+  type CheckpointSignature,
+  type CheckpointSignatureCheck,
+  createCheckpoint,
+  type ParsedCheckpoint,
+  parseCheckpoint,
+  verifyCheckpointSignatures,
+} from './transparency/checkpoint';
+export {
+  consistencyPath,
+  createFrontier,
+  EMPTY_TREE_ROOT,
+  inclusionPath,
+  type LeafSource,
+  type MerkleFrontier,
+  merkleLeafHash,
+  merkleNodeHash,
+  merkleRoot,
+  verifyConsistency,
+  verifyInclusion,
+} from './transparency/merkle';
+export {
+  type FirstBadEntry,
+  isVerifyAcceleratorAvailable,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyLedger,
+} from './verify/verify-ledger';
+export { openLedger } from './write/file-ledger';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { Ledger } from '../ledger';
 import type { LedgerEntry } from './entry';
-import type { Ledger } from './ledger';
 
 const jsonObject = z.record(z.string(), z.unknown());
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, createSigner, generateKeyPair } from '@karnel/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeEntry } from './entry';
-import { type LedgerEntry, openLedger, readLedgerEntries, verifyLedger } from './index';
+import { encodeEntry } from '../format/entry';
+import { type LedgerEntry, openLedger, readLedgerEntries, verifyLedger } from '../index';
 
 const owner = createSigner(generateKeyPair().secretKey);
 let dir: string;

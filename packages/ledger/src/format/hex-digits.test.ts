@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@karnel/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeHex } from './write-hex';
+import { writeHex } from './hex-digits';
 
 describe('writeHex', () => {
   it('writes the same bytes as Buffer#write for any 32 bytes', () => {

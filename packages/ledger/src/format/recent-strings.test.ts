@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLatin1Interner } from './latin1-interner';
+import { createLatin1Interner } from './recent-strings';
 
 describe('createLatin1Interner', () => {
   it('always returns the latin1 text of the bytes, across repeats and evictions', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { resolveLedgerPath } from '../format/layout';
 import { borrowBuffer, returnBuffer } from './buffer-pool';
-import { resolveLedgerPath } from './layout';
 
 /** Bytes read at a time around a requested range, so that the next chunks are already there. */
 const WINDOW = 1024 * 1024;
@@ -46,7 +46,21 @@ export class DataFileReader {
 
   /** The file's size in bytes, or `null` when it is missing. */
   async size(path: string): Promise<number | null> {
-    return (await this.#open(path))?.size ?? null;
+    return this.sizeNow(path);
+  }
+
+  /** {@link size}, synchronously (files are opened and read synchronously anyway). */
+  sizeNow(path: string): number | null {
+    return this.#open(path)?.size ?? null;
+  }
+
+  /**
+   * Bytes `[start, end)` of the file, read synchronously through its window, or `null` when
+   * the file is missing or shorter than `end`. Valid until the next read of the same file.
+   */
+  bytesNow(path: string, start: number, end: number): Buffer | null {
+    const window = this.windowNow(path, start, end);
+    return window ? window.buffer.subarray(start - window.base, end - window.base) : null;
   }
 
   /** The file's size when it is already open (`undefined` when not known yet). */
@@ -73,7 +87,12 @@ export class DataFileReader {
    * same file.
    */
   async window(path: string, start: number, end: number): Promise<FileWindow | null> {
-    const file = await this.#open(path);
+    return this.windowNow(path, start, end);
+  }
+
+  /** {@link window}, synchronously. */
+  windowNow(path: string, start: number, end: number): FileWindow | null {
+    const file = this.#open(path);
     if (!file || start < 0 || end < start || end > file.size) return null;
     if (file.window && start >= file.windowBase && end <= file.windowBase + file.windowLength) {
       return { buffer: file.window.subarray(0, file.windowLength), base: file.windowBase };
@@ -140,7 +159,7 @@ export class DataFileReader {
     for (const window of this.#windows.splice(0)) returnBuffer(window);
   }
 
-  async #open(path: string): Promise<OpenFile | null> {
+  #open(path: string): OpenFile | null {
     const known = this.#files.get(path);
     if (known !== undefined) {
       // Most recently used last, so that the oldest is closed first.

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@karnel/core';
 
 /** Value of each ASCII code as a lowercase hex digit, 255 for anything else. */
-const HEX_VALUES = new Uint8Array(128).fill(255);
+const HEX_VALUES = new Uint8Array(256).fill(255);
 for (let digit = 0; digit < 16; digit++) HEX_VALUES['0123456789abcdef'.charCodeAt(digit)] = digit;
 
 /**
@@ -25,5 +25,23 @@ export function writeHex(target: Uint8Array, offset: number, hex: string): void 
       value: hex,
       message: 'expected 64 lowercase hex digits',
     });
+  }
+}
+
+/**
+ * Writes the 32 bytes that the 64 hex digits at `digits[digitsAt]` spell into `target` at
+ * `offset`. The digits must already be known to be lowercase hex (an entry hash compared
+ * with the one the verifier computed).
+ */
+export function writeHexDigits(
+  target: Uint8Array,
+  offset: number,
+  digits: Uint8Array,
+  digitsAt: number,
+): void {
+  for (let index = 0; index < 32; index++) {
+    const high = HEX_VALUES[digits[digitsAt + 2 * index]!]!;
+    const low = HEX_VALUES[digits[digitsAt + 2 * index + 1]!]!;
+    target[offset + index] = (high << 4) | low;
   }
 }

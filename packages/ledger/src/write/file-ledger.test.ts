@@ -1,9 +1,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createManualClock, createSigner, generateKeyPair } from '@karnel/core';
+import {
+  type AuditLog,
+  type CommittedEntry,
+  createManualClock,
+  createSigner,
+  generateKeyPair,
+  type LedgerPort,
+  type LedgerReader,
+} from '@karnel/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LedgerIntegrityError, LedgerStateError, openLedger, verifyLedger } from './index';
+import { LedgerIntegrityError, LedgerStateError, openLedger, verifyLedger } from '../index';
 
 let dir: string;
 beforeEach(async () => {
@@ -14,14 +22,34 @@ afterEach(async () => {
 });
 
 describe('openLedger', () => {
-  it('treats a missing folder as a valid, empty ledger and creates nothing until the first append', async () => {
+  it('opens a missing folder as an empty ledger and creates nothing until the first append', async () => {
     const ledger = await openLedger(join(dir, 'missing', 'ledger'));
     const entries = [];
     for await (const entry of ledger.entries()) entries.push(entry);
     expect(entries).toEqual([]);
+    // Verification of a path that holds nothing is an error, never an intact empty ledger.
     const report = await verifyLedger(join(dir, 'missing', 'ledger'));
-    expect(report).toMatchObject({ ok: true, entries: 0, diagnostics: [] });
+    expect(report).toMatchObject({ ok: false, entries: 0 });
+    expect(report.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['ledger/not-found']);
     await expect(readFile(join(dir, 'missing', 'ledger', 'chain.jsonl'))).rejects.toThrow();
+  });
+
+  it('satisfies the ledger port of @karnel/core: append, and committed entries read back', async () => {
+    const ledger = await openLedger(join(dir, 'ledger'));
+    // Compile-time: the ledger is a LedgerPort, its entries are CommittedEntry values.
+    const port: LedgerPort = ledger;
+    const reader: LedgerReader = ledger;
+    const audit: AuditLog = ledger;
+    await audit.append({ type: 'spend.recorded', body: { usd: '0.42' } });
+    await port.append({ type: 'approval.approved', body: { request: 'apr_1' } });
+    const seen: CommittedEntry[] = [];
+    for await (const entry of reader.entries()) seen.push(entry);
+    expect(seen.map(({ seq, type, body }) => ({ seq, type, body }))).toEqual([
+      { seq: 0, type: 'spend.recorded', body: { usd: '0.42' } },
+      { seq: 1, type: 'approval.approved', body: { request: 'apr_1' } },
+    ]);
+    expect(seen[1]!.hash).toMatch(/^[0-9a-f]{64}$/);
+    await ledger.close();
   });
 
   it('writes runs, steps, decisions, outcomes and coordination events as the spec lays them out', async () => {

@@ -12,7 +12,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   verifyLedger,
-} from './index';
+} from '../index';
 
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 

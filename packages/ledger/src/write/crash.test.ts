@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock } from '@karnel/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LedgerEntry, openLedger, verifyLedger } from './index';
+import { type LedgerEntry, openLedger, verifyLedger } from '../index';
 
-const writer = join(import.meta.dirname, '..', 'test', 'writer.mjs');
+const writer = join(import.meta.dirname, '..', '..', 'test', 'writer.mjs');
 
 let dir: string;
 beforeEach(async () => {

@@ -1,7 +1,8 @@
-import { GENESIS_PREV, type LedgerEntry } from './entry';
-import { createFrontier, type MerkleFrontier } from './merkle';
-import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from './snapshot';
-import { writeHex } from './write-hex';
+import type { LedgerDiagnosticCode } from '../diagnostic-codes';
+import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
+import { writeHex, writeHexDigits } from '../format/hex-digits';
+import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
+import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 
 /** What the chain has committed for one data file. */
 export interface FileState {
@@ -16,7 +17,7 @@ export interface FileState {
 /** A break in the chain found while replaying it. */
 export interface LinkProblem {
   /** Diagnostic code. */
-  readonly code: string;
+  readonly code: LedgerDiagnosticCode;
   /** What is wrong. */
   readonly message: string;
 }
@@ -108,37 +109,38 @@ export class ChainState {
     this.next++;
     this.head = entry.hash;
     for (const file of entry.files) {
-      const state = this.files.get(file.path);
-      if (state) state.end = file.offset + file.size;
-      else
-        this.files.set(file.path, {
-          end: file.offset + file.size,
-          append: file.append === true,
-          firstSeq: entry.seq,
-        });
+      this.commitChunk(file.path, file.offset, file.size, file.append === true, entry.seq);
     }
     if (this.records) this.applyRecord(entry);
     return undefined;
   }
 
   /**
-   * Records `count` ordinary entries whose hashes, links and files the caller has already
-   * checked, as {@link accept} would: `hashes` holds their 32-byte hashes back to back. The
-   * caller updates {@link files} itself; the entries must not be snapshots or need record
-   * tracking. This is how accelerated verification adds thousands of entries at once.
+   * Records an entry that is not a snapshot and whose seq, prev, hash and file chunks the
+   * caller has already checked against this state (as {@link accept} would), given its hash
+   * as a string and as the 64 hex digits at `digits[digitsAt]` (checked to be the same); the
+   * caller records its chunks with {@link commitChunk}. Only for a state that does not track
+   * records. This is how verification takes ordinary lines without an entry object for each.
    */
-  acceptVerified(hashes: Uint8Array, count: number): void {
-    if (count === 0) return;
+  acceptChecked(hash: string, digits: Uint8Array, digitsAt: number): void {
     const at = (this.next - this.base) * 32;
-    this.reserveLeaves(at + 32 * count);
-    this.leaves.set(hashes.subarray(0, 32 * count), at);
-    if (this.merkle) {
-      for (let index = 0; index < count; index++) {
-        this.frontier.push(this.leaves.subarray(at + 32 * index, at + 32 * index + 32));
-      }
-    }
-    this.next += count;
-    this.head = this.leaves.toString('hex', at + 32 * (count - 1), at + 32 * count);
+    this.reserveLeaves(at + 32);
+    writeHexDigits(this.leaves, at, digits, digitsAt);
+    if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
+    this.next++;
+    this.head = hash;
+  }
+
+  /** Records that entry `seq` committed `size` bytes at `offset` of `path`. */
+  commitChunk(path: string, offset: number, size: number, append: boolean, seq: number): void {
+    const state = this.files.get(path);
+    if (state) state.end = offset + size;
+    else this.files.set(path, { end: offset + size, append, firstSeq: seq });
+  }
+
+  /** Whether the state tracks runs, decisions and the coordination log. */
+  get tracksRecords(): boolean {
+    return this.records;
   }
 
   /** Grows the leaf buffer (doubling) until it holds `bytes`. */
@@ -213,7 +215,7 @@ export class ChainState {
   private checkSnapshot(entry: LedgerEntry): LinkProblem | undefined {
     const body = parseSnapshotBody(entry.body);
     if (typeof body === 'string') return { code: 'ledger/snapshot-mismatch', message: body };
-    const mismatch = (message: string) => ({
+    const mismatch = (message: string): LinkProblem => ({
       code: 'ledger/snapshot-mismatch',
       message: `snapshot entry ${entry.seq}: ${message}`,
     });

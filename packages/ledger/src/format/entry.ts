@@ -6,7 +6,7 @@ import {
   toBase64Url,
   verifySignature,
 } from '@karnel/core';
-import { createLatin1Interner } from './latin1-interner';
+import { createLatin1Interner } from './recent-strings';
 
 /** The version of the on-disk entry format this code writes and reads. */
 export const LEDGER_FORMAT_VERSION = 1;
@@ -168,8 +168,8 @@ export function encodeEntry(
 
 /** Why a chain line could not be decoded. */
 export interface DecodeProblem {
-  /** Diagnostic code (`ledger/malformed-entry`, `ledger/hash-mismatch`). */
-  readonly code: string;
+  /** Diagnostic code. */
+  readonly code: 'ledger/malformed-entry' | 'ledger/hash-mismatch';
   /** 1-based byte column in the line where the problem is. */
   readonly column: number;
   /** What is wrong. */
@@ -568,7 +568,7 @@ const scanStack = new Uint8Array(MAX_SCAN_DEPTH);
  * and strings do not balance before `end` (-2 when nesting is too deep to scan here). Strings
  * are skipped byte by byte, honouring escapes.
  */
-function scanJsonObject(buffer: Buffer, start: number, end: number): number {
+export function scanJsonObject(buffer: Uint8Array, start: number, end: number): number {
   if (buffer[start] !== 0x7b) return -1;
   let depth = 0;
   let index = start;

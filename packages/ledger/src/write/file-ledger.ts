@@ -1,0 +1,604 @@
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  statSync,
+} from 'node:fs';
+import { access, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  type Clock,
+  createDiagnostic,
+  createSha256,
+  type Diagnostic,
+  type RecordValidator,
+  type Signer,
+  syncFolder,
+  systemClock,
+  withFileLock,
+  writeFileAtomic,
+} from '@karnel/core';
+import type { LedgerDiagnosticCode } from '../diagnostic-codes';
+import {
+  InvalidRecordError,
+  LedgerAccessError,
+  LedgerIntegrityError,
+  LedgerNotFoundError,
+  LedgerStateError,
+} from '../errors';
+import { encodeEntry, type FileDigest, type LedgerEntry } from '../format/entry';
+import {
+  ARCHIVE_DIR,
+  archiveSegmentPath,
+  CHAIN_FILE,
+  LOCK_FILE,
+  listArchiveSegments,
+  resolveLedgerPath,
+} from '../format/layout';
+import { SNAPSHOT_TYPE } from '../format/snapshot';
+import { isPlausibleTornTail } from '../format/torn-tail';
+import type {
+  AppendOptions,
+  AppendRecord,
+  ArchiveResult,
+  CheckpointOptions,
+  ConsistencyProof,
+  EntriesOptions,
+  InclusionProof,
+  Ledger,
+  OpenLedgerOptions,
+  RecordDecisionInput,
+  RecordedDecision,
+  RecordOutcomeInput,
+  StartedRun,
+  StartRunInput,
+} from '../ledger';
+import { acceptChainLine, lineIntegrityError } from '../read/accept-line';
+import { readChainLines } from '../read/chain-reader';
+import { ChainState } from '../read/chain-state';
+import { readLedgerEntries } from '../read/read-entries';
+import type { Checkpoint } from '../transparency/checkpoint';
+import { checkpointOf, proveConsistencyIn, proveInclusionIn } from '../transparency/proofs';
+import { type VerifyOptions, type VerifyReport, verifyLedger } from '../verify/verify-ledger';
+import { type CommitBatch, CommitQueue, type QueuedAppend } from './commit-queue';
+import { mkdirTracked, openAt, writeAll } from './file-io';
+import { checkWrites, type PreparedRecord, type PrepareRecord } from './prepared-record';
+import {
+  prepareCoordination,
+  prepareDecision,
+  prepareOutcome,
+  prepareRecord,
+  prepareRunFinish,
+  prepareRunStart,
+  prepareSnapshot,
+  prepareStep,
+} from './records';
+
+const fdatasyncAsync = promisify(fdatasync);
+
+/**
+ * Opens (or prepares to create) the ledger in `dir`. Replays the chain to learn its state, and
+ * drops a torn last line left by a crash (reported in {@link Ledger.recovered}). A missing or
+ * empty folder is a valid, empty ledger; nothing is created until the first append.
+ *
+ * @throws {LedgerIntegrityError} when the chain is damaged anywhere but a torn tail: a writer
+ * must not bury tampering under new entries.
+ */
+export async function openLedger(dir: string, options: OpenLedgerOptions = {}): Promise<Ledger> {
+  const ledger = new FileLedger(dir, options);
+  await ledger.load();
+  return ledger;
+}
+
+class FileLedger implements Ledger {
+  readonly specificationVersion = 'v1' as const;
+  readonly dir: string;
+  readonly recovered: Diagnostic[] = [];
+  private readonly chainPath: string;
+  private readonly lockPath: string;
+  private readonly signer: Signer | undefined;
+  private readonly clock: Clock;
+  private readonly lockTimeoutMs: number;
+  private state = new ChainState();
+  private chainEnd = 0;
+  private chainLines = 0;
+  private chainIno: number | undefined;
+  /** Whether the live chain may start with entries the archive already holds (a crash mid-archive). */
+  private overlap = false;
+  /** Where the last snapshot entry of the live chain starts (byte offset), for archiving. */
+  private lastSnapshot: { seq: number; offset: number } | undefined;
+  private readonly queue: CommitQueue;
+  private readonly validators: ReadonlyMap<string, readonly RecordValidator[]>;
+  private readonly create: boolean;
+  private createdDir = false;
+
+  constructor(
+    dir: string,
+    {
+      signer,
+      clock = systemClock,
+      groupCommit = false,
+      lockTimeoutMs = 30_000,
+      validators = [],
+      create = true,
+    }: OpenLedgerOptions,
+  ) {
+    this.dir = dir;
+    this.chainPath = join(dir, CHAIN_FILE);
+    this.lockPath = join(dir, LOCK_FILE);
+    this.signer = signer;
+    this.clock = clock;
+    this.lockTimeoutMs = lockTimeoutMs;
+    this.create = create;
+    const owners = new Map<string, RecordValidator[]>();
+    for (const validator of validators) {
+      for (const type of validator.types)
+        owners.set(type, [...(owners.get(type) ?? []), validator]);
+    }
+    this.validators = owners;
+    const group = groupCommit
+      ? { maxDelayMs: 2, maxBatch: 512, ...(groupCommit === true ? {} : groupCommit) }
+      : undefined;
+    this.queue = new CommitQueue(group, (batch) => this.flush(batch));
+  }
+
+  async load(): Promise<void> {
+    const info = await stat(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw accessError(this.dir, 'read', error);
+    });
+    if (info && !info.isDirectory()) {
+      throw new LedgerNotFoundError({ path: this.dir, reason: 'not-a-directory' });
+    }
+    if (!this.create && !(info && (await holdsLedger(this.dir)))) {
+      throw new LedgerNotFoundError({ path: this.dir, reason: info ? 'not-a-ledger' : 'missing' });
+    }
+    if (!info) return;
+    await checkWritable(this.dir);
+    this.createdDir = true;
+    await this.withLock(() => this.catchUp());
+  }
+
+  private withLock<T>(task: () => Promise<T>): Promise<T> {
+    return withFileLock(this.lockPath, task, { timeoutMs: this.lockTimeoutMs });
+  }
+
+  /** Reads entries other writers appended since we last looked. Must hold the lock. */
+  private async catchUp(): Promise<void> {
+    let info: import('node:fs').Stats | undefined;
+    try {
+      info = statSync(this.chainPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (!info) {
+      if (this.chainEnd > 0)
+        throw this.integrityError(1, 'ledger/truncated', 'the chain file disappeared');
+      return;
+    }
+    if (this.chainIno !== undefined && info.ino !== this.chainIno) this.reset();
+    if (info.size < this.chainEnd) {
+      throw this.integrityError(
+        this.chainLines,
+        'ledger/truncated',
+        `the chain file shrank below ${this.chainEnd} bytes`,
+      );
+    }
+    this.chainIno = info.ino;
+    if (this.chainEnd === 0 && this.state.next === 0) await this.replayArchive();
+    if (info.size === this.chainEnd) return;
+    let failure: LedgerIntegrityError | undefined;
+    const tail = await readChainLines(
+      this.chainPath,
+      (line) => {
+        // Entries copied to the archive by an archiving that crashed before it replaced the
+        // chain file are identical to what the archive holds: they are read once.
+        const outcome = acceptChainLine(this.state, line.bytes, {
+          overlap: this.overlap,
+          beforeAccept: (entry) => {
+            if (entry.type === SNAPSHOT_TYPE) {
+              this.lastSnapshot = { seq: entry.seq, offset: line.offset };
+            }
+          },
+        });
+        if (outcome.status === 'repeated') return true;
+        this.overlap = false;
+        if (outcome.status === 'refused') {
+          failure = lineIntegrityError(this.dir, this.chainPath, line.line, outcome.problem);
+          return false;
+        }
+        return true;
+      },
+      { start: this.chainEnd, startLine: this.chainLines },
+    );
+    if (failure) {
+      this.reset();
+      throw failure;
+    }
+    this.chainEnd = tail.end;
+    this.chainLines = tail.lines;
+    if (tail.rest.length > 0) {
+      if (!isPlausibleTornTail(tail.rest)) {
+        const error = this.integrityError(
+          tail.lines + 1,
+          'ledger/malformed-entry',
+          'the chain ends with bytes that are not a complete or partial entry',
+        );
+        this.reset();
+        throw error;
+      }
+      // A crash cut an append short: it was never acknowledged, so dropping it loses nothing.
+      await truncate(this.chainPath, tail.end);
+      const handle = await open(this.chainPath, 'r+');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      this.recovered.push(
+        createDiagnostic({
+          file: this.chainPath,
+          line: tail.lines + 1,
+          code: 'ledger/torn-tail',
+          severity: 'warning',
+          message: `dropped an incomplete last entry of ${tail.rest.length} bytes left by an interrupted append`,
+        }),
+      );
+    }
+  }
+
+  private reset(): void {
+    this.state = new ChainState();
+    this.chainEnd = 0;
+    this.chainLines = 0;
+    this.chainIno = undefined;
+    this.overlap = false;
+    this.lastSnapshot = undefined;
+  }
+
+  /** Replays the archived segments (when present) before the live chain. */
+  private async replayArchive(): Promise<void> {
+    const segments = await listArchiveSegments(this.dir);
+    for (const segment of segments) {
+      const path = resolveLedgerPath(this.dir, segment);
+      let failure: LedgerIntegrityError | undefined;
+      const tail = await readChainLines(path, (line) => {
+        const outcome = acceptChainLine(this.state, line.bytes);
+        if (outcome.status === 'accepted') return true;
+        if (outcome.status === 'refused') {
+          failure = lineIntegrityError(this.dir, path, line.line, outcome.problem);
+        }
+        return false;
+      });
+      if (!failure && tail.rest.length > 0) {
+        failure = new LedgerIntegrityError({
+          dir: this.dir,
+          diagnostics: [
+            createDiagnostic({
+              file: path,
+              line: tail.lines + 1,
+              code: 'ledger/malformed-entry',
+              message: 'the archive segment ends with a partial line',
+            }),
+          ],
+        });
+      }
+      if (failure) {
+        this.state = new ChainState();
+        throw failure;
+      }
+    }
+    this.overlap = segments.length > 0;
+  }
+
+  private integrityError(
+    line: number,
+    code: LedgerDiagnosticCode,
+    message: string,
+  ): LedgerIntegrityError {
+    return lineIntegrityError(this.dir, this.chainPath, line, { code, message, column: 1 });
+  }
+
+  // ---- appends ------------------------------------------------------------------------------
+
+  private enqueue(
+    prepare: PrepareRecord,
+    options: AppendOptions | undefined,
+  ): Promise<LedgerEntry> {
+    if (this.queue.closed) {
+      return Promise.reject(
+        new LedgerStateError({ recordType: 'any', message: `Ledger ${this.dir} is closed` }),
+      );
+    }
+    return new Promise<LedgerEntry>((resolve, reject) => {
+      this.queue.push({ prepare, signer: options?.signer ?? this.signer, resolve, reject });
+    });
+  }
+
+  /** Refuses a record a validator owns and rejects (nothing of it is written). */
+  private validate(prepared: PreparedRecord): void {
+    const owners = this.validators.get(prepared.type);
+    if (!owners) return;
+    for (const validator of owners) {
+      const result = validator.validate({ type: prepared.type, body: prepared.body });
+      if (!result.ok)
+        throw new InvalidRecordError({ recordType: prepared.type, reason: result.message });
+    }
+  }
+
+  private async flush(batch: CommitBatch): Promise<void> {
+    const done: Array<[QueuedAppend, LedgerEntry]> = [];
+    try {
+      if (!this.createdDir) {
+        await mkdir(this.dir, { recursive: true });
+        await syncFolder(dirname(this.dir));
+        this.createdDir = true;
+      }
+      await this.withLock(async () => {
+        await this.catchUp();
+        await this.writeBatch(batch, done);
+      });
+    } catch (error) {
+      // The state may hold entries that never reached the disk: forget it and re-read next time.
+      this.reset();
+      const settled = new Set(done.map(([pending]) => pending));
+      const { code, path } = error as NodeJS.ErrnoException;
+      const failure =
+        code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? accessError(path ?? this.dir, 'write', error as NodeJS.ErrnoException)
+          : error;
+      for (const pending of batch) if (!settled.has(pending)) pending.reject(failure);
+      return;
+    }
+    for (const [pending, entry] of done) pending.resolve(entry);
+  }
+
+  private async writeBatch(
+    batch: CommitBatch,
+    done: Array<[QueuedAppend, LedgerEntry]>,
+  ): Promise<void> {
+    const lines: Buffer[] = [];
+    const accepted: Array<[QueuedAppend, LedgerEntry]> = [];
+    let snapshotAt: { seq: number; offset: number } | undefined;
+    const appendFiles = new Map<
+      string,
+      { handle: Awaited<ReturnType<typeof open>>; end: number; created: boolean }
+    >();
+    const newFolders = new Set<string>();
+    try {
+      for (const pending of batch) {
+        const time = this.clock.now().toISOString();
+        let prepared: PreparedRecord;
+        try {
+          prepared = await pending.prepare(this.state, time);
+          checkWrites(this.state, prepared);
+          this.validate(prepared);
+        } catch (error) {
+          pending.reject(error);
+          continue;
+        }
+        const digests: FileDigest[] = [];
+        for (const write of prepared.files) {
+          const absolute = resolveLedgerPath(this.dir, write.path);
+          const sha256 = createSha256().update(write.data).digestHex();
+          if (write.append) {
+            let opened = appendFiles.get(write.path);
+            const offset = opened ? opened.end : (this.state.files.get(write.path)?.end ?? 0);
+            if (!opened) {
+              opened = await openAt(
+                absolute,
+                offset > 0 ? 'existing' : 'existing-or-new',
+                newFolders,
+              );
+              appendFiles.set(write.path, opened);
+            }
+            writeAll(opened.handle.fd, write.data, offset);
+            opened.end = offset + write.data.length;
+            digests.push({
+              path: write.path,
+              offset,
+              size: write.data.length,
+              sha256,
+              append: true,
+            });
+          } else {
+            await mkdirTracked(dirname(absolute), newFolders);
+            await writeFileAtomic(absolute, write.data);
+            digests.push({ path: write.path, offset: 0, size: write.data.length, sha256 });
+          }
+        }
+        const signer = pending.signer;
+        const { entry, line } = encodeEntry(
+          {
+            seq: this.state.next,
+            prev: this.state.head,
+            time,
+            type: prepared.type,
+            body: prepared.body,
+            files: digests,
+            ...(signer ? { signer: signer.did } : {}),
+          },
+          signer ? (message) => signer.sign(message) : undefined,
+        );
+        const problem = this.state.accept(entry);
+        if (problem)
+          throw new LedgerStateError({ recordType: prepared.type, message: problem.message });
+        if (entry.type === SNAPSHOT_TYPE) {
+          const offset = this.chainEnd + lines.reduce((sum, written) => sum + written.length, 0);
+          snapshotAt = { seq: entry.seq, offset };
+        }
+        lines.push(line);
+        accepted.push([pending, entry]);
+      }
+      // Data first, then the chain entries that commit to it: a crash in between leaves data
+      // that no entry vouches for, which verification reports instead of trusting.
+      for (const file of appendFiles.values()) {
+        ftruncateSync(file.handle.fd, file.end);
+        await file.handle.datasync();
+      }
+      for (const folder of newFolders) await syncFolder(folder);
+      if (lines.length > 0) {
+        const created = this.chainEnd === 0;
+        const fd = openSync(this.chainPath, created ? 'a+' : 'r+');
+        try {
+          const data = Buffer.concat(lines);
+          writeAll(fd, data, this.chainEnd);
+          await fdatasyncAsync(fd);
+          if (created) {
+            await syncFolder(this.dir);
+            this.chainIno = fstatSync(fd).ino;
+          }
+          this.chainEnd += data.length;
+          this.chainLines += lines.length;
+          if (snapshotAt) this.lastSnapshot = snapshotAt;
+        } finally {
+          closeSync(fd);
+        }
+      }
+      done.push(...accepted);
+    } finally {
+      for (const file of appendFiles.values()) await file.handle.close().catch(() => undefined);
+    }
+  }
+
+  // ---- records ------------------------------------------------------------------------------
+
+  append(record: AppendRecord, options?: AppendOptions): Promise<LedgerEntry> {
+    return this.enqueue(prepareRecord(record), options);
+  }
+
+  async startRun(input: StartRunInput = {}, options?: AppendOptions): Promise<StartedRun> {
+    const { runId, prepare } = prepareRunStart(input);
+    return { runId, entry: await this.enqueue(prepare, options) };
+  }
+
+  appendStep(
+    runId: string,
+    step: Record<string, unknown>,
+    options?: AppendOptions,
+  ): Promise<LedgerEntry> {
+    return this.enqueue(prepareStep(runId, step), options);
+  }
+
+  finishRun(
+    runId: string,
+    outcome: Record<string, unknown>,
+    options?: AppendOptions,
+  ): Promise<LedgerEntry> {
+    return this.enqueue(prepareRunFinish(runId, outcome), options);
+  }
+
+  async recordDecision(
+    input: RecordDecisionInput,
+    options?: AppendOptions,
+  ): Promise<RecordedDecision> {
+    const { decisionId, prepare } = prepareDecision(input);
+    return { decisionId, entry: await this.enqueue(prepare, options) };
+  }
+
+  recordOutcome(input: RecordOutcomeInput, options?: AppendOptions): Promise<LedgerEntry> {
+    return this.enqueue(prepareOutcome(input), options);
+  }
+
+  appendCoordination(
+    event: Record<string, unknown>,
+    options?: AppendOptions,
+  ): Promise<LedgerEntry> {
+    return this.enqueue(prepareCoordination(event), options);
+  }
+
+  snapshot(signer: Signer): Promise<LedgerEntry> {
+    return this.enqueue(prepareSnapshot(this.dir), { signer });
+  }
+
+  async archive(): Promise<ArchiveResult> {
+    await this.queue.drain();
+    return this.withLock(async () => {
+      await this.catchUp();
+      const snapshot = this.lastSnapshot;
+      if (!snapshot || snapshot.seq <= this.state.base) {
+        throw new LedgerStateError({
+          recordType: SNAPSHOT_TYPE,
+          message: 'nothing to archive: write a snapshot first (ledger.snapshot(signer))',
+        });
+      }
+      const chain = await readFile(this.chainPath);
+      const first = this.state.base;
+      const segment = archiveSegmentPath(first, snapshot.seq - 1);
+      // The segment first, then the shorter chain: a crash in between leaves both, and readers
+      // skip the live entries the archive already holds.
+      await writeFileAtomic(
+        resolveLedgerPath(this.dir, segment),
+        chain.subarray(0, snapshot.offset),
+      );
+      await syncFolder(this.dir);
+      await writeFileAtomic(this.chainPath, chain.subarray(snapshot.offset, this.chainEnd));
+      this.reset();
+      await this.catchUp();
+      return { archived: snapshot.seq - first, segment, base: snapshot.seq };
+    });
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  entries(options: EntriesOptions = {}): AsyncIterable<LedgerEntry> {
+    return readLedgerEntries(this.dir, options);
+  }
+
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return verifyLedger(this.dir, options);
+  }
+
+  private async synced(): Promise<ChainState> {
+    if (this.createdDir) await this.withLock(() => this.catchUp());
+    return this.state;
+  }
+
+  async checkpoint(signer: Signer, options: CheckpointOptions = {}): Promise<Checkpoint> {
+    return checkpointOf(await this.synced(), signer, options);
+  }
+
+  async proveInclusion(seq: number, size?: number): Promise<InclusionProof> {
+    return proveInclusionIn(await this.synced(), seq, size);
+  }
+
+  async proveConsistency(oldSize: number, newSize?: number): Promise<ConsistencyProof> {
+    return proveConsistencyIn(await this.synced(), oldSize, newSize);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+/** Whether `dir` already holds a ledger: a chain file or archived segments. */
+async function holdsLedger(dir: string): Promise<boolean> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    throw accessError(dir, 'read', error);
+  });
+  return names.includes(CHAIN_FILE) || names.includes(ARCHIVE_DIR);
+}
+
+/** Throws a {@link LedgerAccessError} when this process cannot write to the ledger in `dir`. */
+async function checkWritable(dir: string): Promise<void> {
+  for (const path of [dir, join(dir, CHAIN_FILE)]) {
+    try {
+      await access(path, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw accessError(path, 'write', error as NodeJS.ErrnoException);
+    }
+  }
+}
+
+function accessError(
+  path: string,
+  operation: 'read' | 'write',
+  error: NodeJS.ErrnoException,
+): LedgerAccessError {
+  return new LedgerAccessError({ path, operation, reason: error.code ?? error.message });
+}

@@ -125,25 +125,28 @@ for (const folder of readdirSync(join(root, 'packages')).sort()) {
 }
 console.log(`packed ${tarballs.size} packages (${seconds(performance.now() - started)})`);
 const selected = [...manifests.keys()].filter((name) => !only || only.includes(name));
-for (const name of selected) {
-  const tarball = tarballs.get(name);
-  const publint = await run(join(root, 'node_modules', '.bin', 'publint'), [
-    'run',
-    tarball,
-    '--strict',
-  ]);
-  if (!publint.ok) fail(`${name}: publint`, publint);
-  const attw = await run(join(root, 'node_modules', '.bin', 'attw'), [
-    tarball,
-    '--format',
-    'table-flipped',
-  ]);
-  if (!attw.ok) fail(`${name}: attw`, attw);
-  const kilobytes = Math.round(Number(readFileSync(tarball).length) / 1024);
-  tarballRows.push({ name, kilobytes, publint: publint.ok, attw: attw.ok });
-  console.log(
-    `${name}: tarball ${kilobytes} kB, publint ${mark(publint.ok)} (${seconds(publint.ms)}), attw ${mark(attw.ok)} (${seconds(attw.ms)})`,
-  );
+/** publint and attw on every tarball; runs beside the installs. */
+async function checkTarballs() {
+  for (const name of selected) {
+    const tarball = tarballs.get(name);
+    const publint = await run(join(root, 'node_modules', '.bin', 'publint'), [
+      'run',
+      tarball,
+      '--strict',
+    ]);
+    if (!publint.ok) fail(`${name}: publint`, publint);
+    const attw = await run(join(root, 'node_modules', '.bin', 'attw'), [
+      tarball,
+      '--format',
+      'table-flipped',
+    ]);
+    if (!attw.ok) fail(`${name}: attw`, attw);
+    const kilobytes = Math.round(Number(readFileSync(tarball).length) / 1024);
+    tarballRows.push({ name, kilobytes, publint: publint.ok, attw: attw.ok });
+    console.log(
+      `${name}: tarball ${kilobytes} kB, publint ${mark(publint.ok)} (${seconds(publint.ms)}), attw ${mark(attw.ok)} (${seconds(attw.ms)})`,
+    );
+  }
 }
 
 // --- 2-4. per package and manager --------------------------------------------------------
@@ -156,14 +159,15 @@ cpSync(join(root, 'examples'), examplesCopy, {
 const jobs = selected.flatMap((name) => managers.map((manager) => ({ name, manager })));
 const rows = [];
 let next = 0;
-await Promise.all(
-  Array.from({ length: Number(options.jobs) }, async () => {
+await Promise.all([
+  checkTarballs(),
+  ...Array.from({ length: Number(options.jobs) }, async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
       rows.push(await consume(job.name, job.manager));
     }
   }),
-);
+]);
 
 /**
  * Installs one package with one manager in a scratch app and runs every check there.
@@ -198,8 +202,10 @@ async function consume(name, manager) {
     }
     if (!install.ok) {
       fail(`${label}: ${manager} install`, install);
+      console.log(`${label}: install FAILED (${seconds(install.ms)})`);
       return row;
     }
+    console.log(`${label}: installed (${seconds(install.ms)})`);
     const goal = SIZE_GOALS.find((candidate) => candidate.name === name);
     if (goal) {
       row.goal = goal;
@@ -314,6 +320,7 @@ const table = rows.map((row) => [
     : '',
   ...checkColumns.map((column) => mark(row.checks[column])),
 ]);
+tarballRows.sort((a, b) => a.name.localeCompare(b.name));
 printTable(
   ['package', 'tarball kB', 'publint', 'attw'],
   tarballRows.map((row) => [row.name, String(row.kilobytes), mark(row.publint), mark(row.attw)]),

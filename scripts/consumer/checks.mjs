@@ -1,7 +1,7 @@
 // The checks the consumer test runs inside one scratch app after the install: importing every
 // entry point (ESM and CommonJS) with nothing printed, the package's commands, its README example,
 // and a strict type-check of a consumer file under `nodenext` and `bundler` resolution.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from './run.mjs';
 
@@ -94,15 +94,20 @@ export async function runEveryCommand(app, node, packageFolder, bins) {
 /**
  * Runs the README's example as it is, from the scratch app's root. TypeScript runs with Node's
  * type stripping (behind `--experimental-strip-types` on runtimes that still need the flag);
- * `sh` examples run with the app's `node_modules/.bin` and the runtime first on `PATH`.
+ * `sh` examples run with the app's `node_modules/.bin` and the runtime first on `PATH`; `HOME` is
+ * a folder inside the app.
  * @param {string} app
  * @param {string} node
  * @param {{ language: string, code: string }} example
  * @param {boolean} stripsTypesByDefault
  */
 export function runExample(app, node, example, stripsTypesByDefault) {
+  // A home of its own, so an example that writes keys or caches there leaves this machine alone.
+  const home = join(app, 'home');
+  mkdirSync(home, { recursive: true });
   const env = {
     ...process.env,
+    HOME: home,
     PATH: `${join(app, 'node_modules', '.bin')}:${dirname(node)}:${process.env.PATH}`,
   };
   if (example.language === 'sh') {

@@ -1,9 +1,9 @@
 // Installs packages into a scratch app the way an adopter would: `npm install <names>` or
 // `pnpm add <names>`, at default settings (no flag that allows or skips install scripts). Our own
 // packages are not on the registry, so each `@karnel/*` name resolves to its packed tarball: the
-// names the README lists are passed as tarball paths, and every other `@karnel/*` package is
-// pinned to its tarball by the manager's own override mechanism (npm `overrides` in package.json,
-// pnpm `overrides` in pnpm-workspace.yaml), so it arrives only if something depends on it.
+// names the README lists are passed as tarball paths, and the others are pinned to their tarballs
+// by the manager's own override mechanism (npm `overrides` in package.json, pnpm `overrides` in
+// pnpm-workspace.yaml), so they arrive only if something depends on them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './run.mjs';
@@ -16,9 +16,12 @@ import { run } from './run.mjs';
  */
 export async function installInto(manager, app, names, tarballs) {
   const direct = names.map((name) => tarballs.get(name) ?? name);
+  // npm refuses an override of a direct dependency with another spec (EOVERRIDE), and its direct
+  // dependencies satisfy the transitive ones; pnpm resolves a dependency's `@karnel/core@^0.1.0`
+  // on its own, so there every one of our packages is overridden.
   const overrides = Object.fromEntries(
     [...tarballs]
-      .filter(([name]) => !names.includes(name))
+      .filter(([name]) => manager === 'pnpm' || !names.includes(name))
       .map(([name, tarball]) => [name, `file:${tarball}`]),
   );
   const manifest = { name: 'karnel-consumer', version: '0.0.0', private: true };

@@ -200,24 +200,27 @@ async function consume(name, manager) {
         .filter((entry) => entry.installScript)
         .map((entry) => entry.name);
     }
+    const goal = SIZE_GOALS.find((candidate) => candidate.name === name);
+    if (goal) {
+      row.goal = goal;
+      row.goalMet =
+        install.ok &&
+        row.megabytes <= goal.maxMegabytes &&
+        (!goal.noInstallScript || row.installScripts.length === 0);
+      if (!row.goalMet && SIZE_GOALS_FAIL_THE_RUN) {
+        fail(`${label}: size goal`, {
+          stdout: '',
+          stderr: `${row.megabytes?.toFixed(1) ?? '-'} MB`,
+        });
+      }
+    }
     if (!install.ok) {
       fail(`${label}: ${manager} install`, install);
       console.log(`${label}: install FAILED (${seconds(install.ms)})`);
       return row;
     }
     console.log(`${label}: installed (${seconds(install.ms)})`);
-    const goal = SIZE_GOALS.find((candidate) => candidate.name === name);
-    if (goal) {
-      row.goal = goal;
-      row.goalMet =
-        row.megabytes <= goal.maxMegabytes &&
-        (!goal.noInstallScript || row.installScripts.length === 0);
-      if (!row.goalMet && SIZE_GOALS_FAIL_THE_RUN) {
-        fail(`${label}: size goal`, { stdout: '', stderr: `${row.megabytes.toFixed(1)} MB` });
-      }
-    }
 
-    cpSync(examplesCopy, join(app, 'examples'), { recursive: true });
     const packageFolder = join(app, 'node_modules', ...name.split('/'));
     const manifest = JSON.parse(readFileSync(join(packageFolder, 'package.json'), 'utf8'));
     const specifiers = entryPoints(manifest);
@@ -245,7 +248,14 @@ async function consume(name, manager) {
         record(row, `bin ${info.version}`, commands ?? { ok: true }, `${at}: bin --version`);
       }
       if (example) {
-        const ran = await runExample(app, info.node, example, info.stripsTypesByDefault);
+        const ran = await runExample(
+          app,
+          join(app, `example-${info.version}`),
+          examplesCopy,
+          info.node,
+          example,
+          info.stripsTypesByDefault,
+        );
         record(row, `example ${info.version}`, ran, `${at}: README example`);
       } else {
         record(

@@ -1,7 +1,7 @@
 // The checks the consumer test runs inside one scratch app after the install: importing every
 // entry point (ESM and CommonJS) with nothing printed, the package's commands, its README example,
 // and a strict type-check of a consumer file under `nodenext` and `bundler` resolution.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from './run.mjs';
 
@@ -92,36 +92,40 @@ export async function runEveryCommand(app, node, packageFolder, bins) {
 }
 
 /**
- * Runs the README's example as it is, from the scratch app's root. TypeScript runs with Node's
- * type stripping (behind `--experimental-strip-types` on runtimes that still need the flag);
- * `sh` examples run with the app's `node_modules/.bin` and the runtime first on `PATH`; `HOME` is
- * a folder inside the app.
- * @param {string} app
+ * Runs the README's example as it is, in a fresh folder of the scratch app (so each runtime
+ * starts from the same state) holding a copy of the repository's `examples/`. TypeScript runs
+ * with Node's type stripping (behind `--experimental-strip-types` on runtimes that still need the
+ * flag); `sh` examples run with the app's `node_modules/.bin` and the runtime first on `PATH`.
+ * `HOME` is a folder of its own, so an example that writes keys or caches there leaves this
+ * machine alone.
+ * @param {string} app the scratch app (its node_modules serve the example)
+ * @param {string} folder a new folder inside the app, where the example runs
+ * @param {string} examples the copy of the repository's `examples/` folder
  * @param {string} node
  * @param {{ language: string, code: string }} example
  * @param {boolean} stripsTypesByDefault
  */
-export function runExample(app, node, example, stripsTypesByDefault) {
-  // A home of its own, so an example that writes keys or caches there leaves this machine alone.
-  const home = join(app, 'home');
+export function runExample(app, folder, examples, node, example, stripsTypesByDefault) {
+  const home = join(folder, 'home');
   mkdirSync(home, { recursive: true });
+  cpSync(examples, join(folder, 'examples'), { recursive: true });
   const env = {
     ...process.env,
     HOME: home,
     PATH: `${join(app, 'node_modules', '.bin')}:${dirname(node)}:${process.env.PATH}`,
   };
   if (example.language === 'sh') {
-    const file = join(app, 'example.sh');
+    const file = join(folder, 'example.sh');
     writeFileSync(file, example.code);
-    return run('bash', ['-euo', 'pipefail', file], { cwd: app, env, timeoutMs: 300_000 });
+    return run('bash', ['-euo', 'pipefail', file], { cwd: folder, env, timeoutMs: 300_000 });
   }
-  const file = join(app, example.language === 'ts' ? 'example.mts' : 'example.mjs');
+  const file = join(folder, example.language === 'ts' ? 'example.mts' : 'example.mjs');
   writeFileSync(file, example.code);
   const flags =
     example.language === 'ts' && !stripsTypesByDefault
       ? ['--experimental-strip-types', '--disable-warning=ExperimentalWarning']
       : [];
-  return run(node, [...flags, file], { cwd: app, env, timeoutMs: 300_000 });
+  return run(node, [...flags, file], { cwd: folder, env, timeoutMs: 300_000 });
 }
 
 /**

@@ -1,8 +1,9 @@
-import { KarnelError } from '@karnel/core';
+import { escapeTerminalText, KarnelError } from '@karnel/core';
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index';
 import { ExitCode } from './exit-codes';
 import { type CliContext, type CliOutput, createContext, processOutput } from './output';
+import { findSystemError, reportSystemError } from './system-error';
 import { UsageError } from './usage-error';
 import { version } from './version';
 
@@ -64,18 +65,43 @@ export async function runCli(
     }
     if (UsageError.isInstance(error)) {
       output.err(
-        `error: ${error.message}\nRun "karnel --help" or "karnel <command> --help" for usage.`,
+        `error: ${escapeTerminalText(error.message)}\nRun "karnel --help" or "karnel <command> --help" for usage.`,
       );
       return ExitCode.usage;
     }
     if (KarnelError.isInstance(error)) {
-      output.err(`error: ${error.message}`);
+      output.err(`error: ${escapeTerminalText(error.message)}`);
       return ExitCode.failure;
+    }
+    // A file-system error names the user's path: one line and exit 1 (2 for an option's value).
+    const systemError = findSystemError(error);
+    if (systemError) {
+      const report = reportSystemError(systemError, {
+        argv,
+        valueOptions: valueOptionNames(program),
+      });
+      output.err(report.message);
+      return report.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     output.err(
-      `internal error: ${message}\nThis is a bug in Karnel; please report it at ${reportUrl}`,
+      `internal error: ${escapeTerminalText(message, { multiline: true })}\nThis is a bug in Karnel; please report it at ${reportUrl}`,
     );
     return ExitCode.internal;
   }
+}
+
+/** The names (`--key`, `-k`) of every option of every command that takes a value. */
+function valueOptionNames(program: Command): Set<string> {
+  const names = new Set<string>();
+  const visit = (command: Command) => {
+    for (const option of command.options) {
+      if (!option.required && !option.optional) continue;
+      if (option.long) names.add(option.long);
+      if (option.short) names.add(option.short);
+    }
+    for (const child of command.commands) visit(child);
+  };
+  visit(program);
+  return names;
 }

@@ -15,6 +15,10 @@ export {
   type Constraints,
   cadenceSchema,
   constraintsSchema,
+  contactSchema,
+  hasNoControlCharacters,
+  isContact,
+  singleLineText,
   createdAtSchema,
   groupIdSchema,
   nameSchema,
@@ -23,6 +27,15 @@ export {
   roleSchema,
   specVersionSchema,
 } from './common-schemas';
+export {
+  type CreateAgentDirectoryOptions,
+  type CreateDirectoryOptions,
+  type CreatedDirectory,
+  type CreateGroupDirectoryOptions,
+  createAgentDirectory,
+  createGroupDirectory,
+  DirectoryExistsError,
+} from './create-directory';
 export {
   type DirectoryKind,
   type DirectoryKindDetection,
@@ -68,6 +81,14 @@ export {
   memberSchema,
   membershipSchema,
 } from './member-file-schema';
+export {
+  type ComponentName,
+  type ComponentResolution,
+  type ResolveComponentOptions,
+  type ResolvedComponent,
+  resolveComponent,
+  type UnresolvedComponent,
+} from './resolve-component';
 export {
   CURRENT_SPEC_VERSION,
   checkSpecVersion,

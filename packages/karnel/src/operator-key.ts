@@ -45,7 +45,10 @@ export async function requireOperatorKey(
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === 'string')
       throw new CommandError(`${label}: cannot read the key file (${code})`);
-    const reason = error instanceof Error ? error.message.replace(/^Invalid argument path: /, '') : String(error);
+    const reason =
+      error instanceof Error
+        ? error.message.replace(/^Invalid argument path: /, '')
+        : String(error);
     throw new CommandError(`${label}: ${escapeTerminalText(reason)}`);
   }
 }

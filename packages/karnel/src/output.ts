@@ -1,6 +1,7 @@
 import {
   type Diagnostic,
   type DiagnosticFormat,
+  escapeTerminalText,
   formatDiagnostics,
   sortDiagnostics,
 } from '@karnel/core';
@@ -64,7 +65,11 @@ export function parseFormat(value: string | undefined): DiagnosticFormat {
   return format;
 }
 
-/** Prints diagnostics in the chosen format, sorted by file and position. */
+/**
+ * Prints diagnostics in the chosen format, sorted by file and position. Messages quote the
+ * user's files, so in `text` and `github` format every field is passed through
+ * `escapeTerminalText` first; `json` stays the raw values (JSON escapes control characters).
+ */
 export function printDiagnostics(
   output: CliOutput,
   diagnostics: readonly Diagnostic[],
@@ -75,5 +80,16 @@ export function printDiagnostics(
     output.out(formatDiagnostics(sorted, 'json'));
     return;
   }
-  if (sorted.length > 0) output.out(formatDiagnostics(sorted, format));
+  if (sorted.length > 0) output.out(formatDiagnostics(sorted.map(escapeDiagnostic), format));
+}
+
+/** The diagnostic with every text field safe to print to a terminal. */
+export function escapeDiagnostic(diagnostic: Diagnostic): Diagnostic {
+  return {
+    ...diagnostic,
+    file: escapeTerminalText(diagnostic.file),
+    code: escapeTerminalText(diagnostic.code),
+    message: escapeTerminalText(diagnostic.message),
+    ...(diagnostic.hint !== undefined ? { hint: escapeTerminalText(diagnostic.hint) } : {}),
+  };
 }

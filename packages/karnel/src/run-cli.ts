@@ -23,7 +23,8 @@ export function createProgram(context: CliContext = createContext(processOutput)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => output.out(text),
-      writeErr: (text) => output.err(text),
+      // Commander echoes unknown options and arguments: the user's text, escaped.
+      writeErr: (text) => output.err(escapeTerminalText(text, { multiline: true })),
     });
   for (const register of commands) register(program, context);
   return program;
@@ -44,7 +45,8 @@ export async function runCli(
     command.exitOverride();
     command.configureOutput({
       writeOut: (text) => output.out(text),
-      writeErr: (text) => output.err(text),
+      // Commander echoes unknown options and arguments: the user's text, escaped.
+      writeErr: (text) => output.err(escapeTerminalText(text, { multiline: true })),
     });
     for (const child of command.commands) applyOverrides(child);
   };

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, InvalidArgumentError, publicKeyToDid } from '@karnel/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAgentDirectory, createGroupDirectory, DirectoryExistsError } from './create-directory';
+import {
+  createAgentDirectory,
+  createGroupDirectory,
+  DirectoryExistsError,
+} from './create-directory';
 import { validateDirectory } from './validate-directory';
 
 const owner = publicKeyToDid(generateKeyPair().publicKey);
@@ -27,7 +31,10 @@ describe('createAgentDirectory and createGroupDirectory', () => {
     expect(agentCheck.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual(
       [],
     );
-    expect(agentCheck).toMatchObject({ kind: 'agent', manifest: { agent: { owner, name: 'writer' } } });
+    expect(agentCheck).toMatchObject({
+      kind: 'agent',
+      manifest: { agent: { owner, name: 'writer' } },
+    });
     const group = await createGroupDirectory(join(dir, 'company'), {
       owner,
       name: 'Company "Q"',
@@ -38,7 +45,10 @@ describe('createAgentDirectory and createGroupDirectory', () => {
     expect(groupCheck.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')).toEqual(
       [],
     );
-    expect(groupCheck).toMatchObject({ kind: 'group', manifest: { group: { name: 'Company "Q"' } } });
+    expect(groupCheck).toMatchObject({
+      kind: 'group',
+      manifest: { group: { name: 'Company "Q"' } },
+    });
   });
 
   it('never overwrites: a non-empty folder or a file is refused and left as it was', async () => {
@@ -78,7 +88,9 @@ describe('createAgentDirectory and createGroupDirectory', () => {
     await refused(() => createAgentDirectory(join(dir, 'a'), { owner, name: '\u001b[2Jx' }));
     await refused(() => createAgentDirectory(join(dir, 'a'), { owner: 'someone' }));
     await refused(() => createGroupDirectory(join(dir, 'g'), { owner, contact: 'call me maybe' }));
-    await refused(() => createGroupDirectory(join(dir, 'g'), { owner, contact: 'javascript:alert(1)' }));
+    await refused(() =>
+      createGroupDirectory(join(dir, 'g'), { owner, contact: 'javascript:alert(1)' }),
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -23,11 +23,14 @@ export class DirectoryExistsError extends KarnelError {
   private readonly [existsMarker] = true;
   /** The absolute path that was to be created. */
   readonly path: string;
+  /** Why it cannot be used, e.g. "the directory exists and is not empty". */
+  readonly reason: string;
 
   /** @param options - The path and why it cannot be used. */
   constructor({ path, reason }: { path: string; reason: string }) {
     super({ name: 'DirectoryExistsError', message: `${path}: ${reason}; nothing was overwritten` });
     this.path = path;
+    this.reason = reason;
   }
 
   /** Whether `error` is a {@link DirectoryExistsError} from any copy of this package. */

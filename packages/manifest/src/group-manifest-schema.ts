@@ -3,9 +3,9 @@ import { modelClassSchema } from './agent-manifest-schema';
 import {
   cadenceSchema,
   constraintsSchema,
+  contactSchema,
   createdAtSchema,
   groupIdSchema,
-  contactSchema,
   nameSchema,
   ownerSchema,
   relativePathSchema,

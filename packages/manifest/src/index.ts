@@ -16,15 +16,15 @@ export {
   cadenceSchema,
   constraintsSchema,
   contactSchema,
-  hasNoControlCharacters,
-  isContact,
-  singleLineText,
   createdAtSchema,
   groupIdSchema,
+  hasNoControlCharacters,
+  isContact,
   nameSchema,
   ownerSchema,
   relativePathSchema,
   roleSchema,
+  singleLineText,
   specVersionSchema,
 } from './common-schemas';
 export {

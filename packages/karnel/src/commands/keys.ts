@@ -32,7 +32,9 @@ export const registerKeysCommand: RegisterCommand = (program, context) => {
       const pair = generateKeyPair();
       const existing = await stat(resolve(file)).catch(() => undefined);
       if (existing?.isDirectory())
-        throw new CommandError(`${escapeTerminalText(file)}: is a folder, expected a key file path`);
+        throw new CommandError(
+          `${escapeTerminalText(file)}: is a folder, expected a key file path`,
+        );
       if (existing && options.force !== true) {
         throw new CommandError(
           `${escapeTerminalText(file)}: already exists; pass --force to replace it (the old key is lost)`,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { DirectoryCheck, ValidationTarget } from './directory-check';
 import { validatePaths } from './validate-paths';
 
-const examples = fileURLToPath(new URL('../../../../examples', import.meta.url));
+const examples = fileURLToPath(new URL('../../../examples', import.meta.url));
 const example = join(examples, 'newsletter-co');
 
 describe('validatePaths', () => {

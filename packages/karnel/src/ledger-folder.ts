@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { escapeTerminalText, formatDiagnostics } from '@karnel/core';
 import { resolveComponent } from '@karnel/manifest';
@@ -61,7 +62,13 @@ export async function resolveLedgerFolder(
       `${shown}: is a file, expected a ledger folder or an agent or group directory`,
     );
   }
-  if (kind === 'unreadable') throw new CommandError(`${shown}: cannot be read (permission denied)`);
+  const denied = () => new CommandError(`${shown}: cannot be read (permission denied)`);
+  if (kind === 'unreadable') throw denied();
+  try {
+    await access(path, constants.R_OK | constants.X_OK);
+  } catch {
+    throw denied();
+  }
   if ((await pathKind(join(path, 'chain.jsonl'))) === 'file') return path;
   if ((await pathKind(join(path, 'manifest.yaml'))) !== 'missing') {
     const component = await resolveComponent(path, 'ledger', { displayPath: dir });

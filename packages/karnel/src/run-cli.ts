@@ -1,5 +1,6 @@
 import { escapeTerminalText, KarnelError } from '@karnel/core';
 import { Command, CommanderError } from 'commander';
+import { CommandError } from './command-error';
 import { commands } from './commands/index';
 import { ExitCode } from './exit-codes';
 import { type CliContext, type CliOutput, createContext, processOutput } from './output';
@@ -72,7 +73,10 @@ export async function runCli(
       return ExitCode.usage;
     }
     if (KarnelError.isInstance(error)) {
-      output.err(`error: ${escapeTerminalText(error.message)}`);
+      // A CommandError escapes what it quotes itself and may list diagnostics on more lines.
+      output.err(
+        `error: ${escapeTerminalText(error.message, { multiline: CommandError.isInstance(error) })}`,
+      );
       return ExitCode.failure;
     }
     // A file-system error names the user's path: one line and exit 1 (2 for an option's value).

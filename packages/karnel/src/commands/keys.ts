@@ -10,6 +10,7 @@ import {
 import { CommandError } from '../command-error';
 import { formatOption } from '../format-option';
 import { requireOperatorKey } from '../operator-key';
+import { requireWritableFile } from '../output-file';
 import type { RegisterCommand } from './index';
 
 /** Registers `karnel keys …`: generate and show ed25519 identities. */
@@ -30,11 +31,8 @@ export const registerKeysCommand: RegisterCommand = (program, context) => {
     .addOption(formatOption(['text', 'json'], 'output format: text (the did) or json'))
     .action(async (file: string, options: { force?: boolean; format: 'text' | 'json' }) => {
       const pair = generateKeyPair();
+      await requireWritableFile(file, 'key file');
       const existing = await stat(resolve(file)).catch(() => undefined);
-      if (existing?.isDirectory())
-        throw new CommandError(
-          `${escapeTerminalText(file)}: is a folder, expected a key file path`,
-        );
       if (existing && options.force !== true) {
         throw new CommandError(
           `${escapeTerminalText(file)}: already exists; pass --force to replace it (the old key is lost)`,

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   createDiagnostic,
@@ -31,6 +31,7 @@ import { formatOption } from '../format-option';
 import { resolveLedgerFolder } from '../ledger-folder';
 import { requireOperatorKey } from '../operator-key';
 import { type CliContext, escapeDiagnostic, printDiagnostics } from '../output';
+import { requireWritableFile } from '../output-file';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 
@@ -522,17 +523,4 @@ function readOnly(dir: string, error: unknown): CommandError | undefined {
     current = current.cause;
   }
   return undefined;
-}
-
-/** Refuses an output path that is a folder or sits in a missing folder, before any work. */
-async function requireWritableFile(path: string, option: string): Promise<void> {
-  const shown = escapeTerminalText(path);
-  const info = await stat(resolve(path)).catch(() => undefined);
-  if (info?.isDirectory())
-    throw new UsageError(`${option} ${shown}: is a folder, expected a file path`);
-  if (info === undefined) {
-    const parent = await stat(resolve(path, '..')).catch(() => undefined);
-    if (!parent?.isDirectory())
-      throw new UsageError(`${option} ${shown}: its folder does not exist`);
-  }
 }

@@ -17,6 +17,7 @@ export {
   type CliOutput,
   createContext,
   escapeDiagnostic,
+  escapeJsonForTerminal,
   parseFormat,
   printDiagnostics,
   processOutput,

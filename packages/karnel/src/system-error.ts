@@ -2,12 +2,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { escapeTerminalText } from '@karnel/core';
 import { ExitCode } from './exit-codes';
 
-/** A Node.js file-system error: it carries the errno `code` and the `path` it was about. */
+/** A Node.js file-system error: it carries the errno `code` and, mostly, the `path` it was about. */
 export interface SystemError extends Error {
   /** The errno name, e.g. `ENOENT`. */
   readonly code: string;
-  /** The path the failed call was given. */
-  readonly path: string;
+  /** The path the failed call was given; absent for calls on an open file (`read` of a folder). */
+  readonly path?: string;
   /** The second path of a two-path call (`rename`, `copyFile`, `link`). */
   readonly dest?: string;
   /** The system call that failed, e.g. `open`. */
@@ -42,14 +42,15 @@ const explanations: Readonly<Record<string, string>> = {
   EIO: 'could not be read or written: input/output error',
 };
 
-/** Whether `error` is a Node.js system error that names a path (`code` + `path`). */
+/**
+ * Whether `error` is a Node.js file-system error: an errno `code` with the `path` it was
+ * about, or one of the codes above from a call on an open file (which carries no path).
+ */
 export function isSystemError(error: unknown): error is SystemError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<SystemError>).code === 'string' &&
-    /^E[A-Z0-9]+$/.test((error as SystemError).code) &&
-    typeof (error as Partial<SystemError>).path === 'string'
-  );
+  if (!(error instanceof Error)) return false;
+  const { code, path } = error as Partial<SystemError>;
+  if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return false;
+  return typeof path === 'string' || code in explanations;
 }
 
 /**
@@ -86,8 +87,15 @@ export function reportSystemError(
   { argv, valueOptions, cwd = process.cwd() }: CommandLine,
 ): SystemErrorReport {
   const tokens = argumentValues(argv, valueOptions);
-  const shown = displayPath(error.path, tokens, cwd);
   const explanation = explanations[error.code] ?? `failed (${error.code})`;
+  if (error.path === undefined) {
+    // A read or write on an open file: the path is not known, the mistake still is.
+    return {
+      message: `error: a path given ${explanation} (${error.code}${error.syscall ? ` in ${error.syscall}` : ''})`,
+      exitCode: ExitCode.failure,
+    };
+  }
+  const shown = displayPath(error.path, tokens, cwd);
   const target =
     error.code === 'EEXIST' || error.code === 'ENOTEMPTY' || error.code === 'EISDIR'
       ? (error.dest ?? error.path)

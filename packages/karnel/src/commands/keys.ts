@@ -10,6 +10,7 @@ import {
 import { CommandError } from '../command-error';
 import { formatOption } from '../format-option';
 import { requireOperatorKey } from '../operator-key';
+import { escapeJsonForTerminal } from '../output';
 import { requireWritableFile } from '../output-file';
 import type { RegisterCommand } from './index';
 
@@ -42,7 +43,9 @@ export const registerKeysCommand: RegisterCommand = (program, context) => {
       const did = publicKeyToDid(pair.publicKey);
       context.output.out(
         options.format === 'json'
-          ? JSON.stringify({ did, publicKey: toBase64Url(pair.publicKey), file })
+          ? escapeJsonForTerminal(
+              JSON.stringify({ did, publicKey: toBase64Url(pair.publicKey), file }),
+            )
           : did,
       );
     });

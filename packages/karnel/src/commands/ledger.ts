@@ -30,7 +30,12 @@ import { ExitCode } from '../exit-codes';
 import { formatOption } from '../format-option';
 import { resolveLedgerFolder } from '../ledger-folder';
 import { requireOperatorKey } from '../operator-key';
-import { type CliContext, escapeDiagnostic, printDiagnostics } from '../output';
+import {
+  type CliContext,
+  escapeDiagnostic,
+  escapeJsonForTerminal,
+  printDiagnostics,
+} from '../output';
 import { requireWritableFile } from '../output-file';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
@@ -136,7 +141,7 @@ Example:
             });
             context.output.out(
               format === 'json'
-                ? JSON.stringify(entry)
+                ? escapeJsonForTerminal(JSON.stringify(entry))
                 : `appended entry ${entry.seq} ${escapeTerminalText(entry.type)} ${entry.hash}`,
             );
           }
@@ -205,7 +210,7 @@ Example:
         });
         if (format === 'json') {
           context.output.out(
-            JSON.stringify(
+            stringifyForTerminal(
               {
                 ok: report.ok,
                 entries: report.entries,
@@ -262,7 +267,9 @@ Example:
           ...(options.type ? { type: options.type } : {}),
         })) {
           if (shown >= limit) break;
-          lines.push(format === 'json' ? JSON.stringify(entry) : describeEntry(entry));
+          lines.push(
+            format === 'json' ? escapeJsonForTerminal(JSON.stringify(entry)) : describeEntry(entry),
+          );
           shown++;
           if (lines.length >= 256) context.output.out(lines.splice(0).join('\n'));
         }
@@ -394,7 +401,7 @@ Example:
           ) &&
           (!checkpoint || checkpoint.root === proof.root);
         context.output.out(
-          JSON.stringify(
+          stringifyForTerminal(
             { ...proof, ...(checkpoint ? { origin: checkpoint.origin } : {}) },
             null,
             2,
@@ -418,7 +425,9 @@ function describeEntry(entry: LedgerEntry): string {
   const files =
     entry.files.length > 0 ? ` files=${entry.files.map((file) => file.path).join(',')}` : '';
   const signer = entry.signer ? ` signed=${entry.signer.slice(0, 20)}…` : '';
-  return `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(20)}  ${entry.hash.slice(0, 12)}  ${summary}${files}${signer}`;
+  return escapeTerminalText(
+    `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(20)}  ${entry.hash.slice(0, 12)}  ${summary}${files}${signer}`,
+  );
 }
 
 async function findEntry(dir: string, reference: string): Promise<number | undefined> {
@@ -523,4 +532,8 @@ function readOnly(dir: string, error: unknown): CommandError | undefined {
     current = current.cause;
   }
   return undefined;
+}
+
+function stringifyForTerminal(value: unknown, replacer: null, space: number): string {
+  return escapeJsonForTerminal(JSON.stringify(value, replacer, space));
 }

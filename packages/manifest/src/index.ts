@@ -65,6 +65,11 @@ export {
 export { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES } from './load-document';
 export { loadAgentManifest, loadGroupManifest, loadMemberFile } from './load-manifest';
 export {
+  isManifestDiagnosticCode,
+  MANIFEST_DIAGNOSTIC_CODES,
+  type ManifestDiagnosticCode,
+} from './manifest-diagnostic-code';
+export {
   ADAPTER_TYPES,
   type Adapter,
   type AdapterType,

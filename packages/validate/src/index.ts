@@ -11,6 +11,7 @@ export {
   type FindUnreadablePathsOptions,
   findUnreadablePaths,
   isPermissionError,
+  type PermissionError,
   unreadableDiagnostic,
 } from './unreadable-paths';
 export { type PathsValidation, type ValidatePathsOptions, validatePaths } from './validate-paths';

@@ -29,13 +29,20 @@ export function unreadableDiagnostic(file: string, code: string): Diagnostic {
   });
 }
 
+/** A file-system error saying the user may not read or write a path. */
+export interface PermissionError extends Error {
+  /** `EACCES` or `EPERM`. */
+  readonly code: string;
+  /** The path that was refused. */
+  readonly path: string;
+}
+
 /** Whether `error` is a file-system error meaning the path may not be read. */
-export function isPermissionError(
-  error: unknown,
-): error is NodeJS.ErrnoException & { path: string } {
+export function isPermissionError(error: unknown): error is PermissionError {
   const candidate = error as NodeJS.ErrnoException | undefined;
   return (
-    typeof candidate?.code === 'string' &&
+    candidate instanceof Error &&
+    typeof candidate.code === 'string' &&
     deniedCodes.has(candidate.code) &&
     typeof candidate.path === 'string'
   );

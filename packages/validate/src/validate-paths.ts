@@ -108,7 +108,7 @@ function crashDiagnostic(target: ValidationTarget, error: unknown): Diagnostic {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     if (isPermissionError(current))
-      return unreadableDiagnostic(displayOf(target, current.path), current.code ?? 'EACCES');
+      return unreadableDiagnostic(displayOf(target, current.path), current.code);
     current = current.cause;
   }
   return createDiagnostic({

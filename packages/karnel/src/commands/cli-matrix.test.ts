@@ -6,7 +6,7 @@
  * answers with exit 1 or 2 and a one-line message: never exit 70, never a stack trace, never
  * "0 entries" or "valid" for something that is not there.
  */
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, publicKeyToDid, writePrivateKeyFile } from '@karnel/core';
@@ -43,6 +43,8 @@ interface Paths {
   lockedAgent: string;
   /** A key file at mode 000 (its owner could read it; nobody else). */
   lockedKey: string;
+  /** An agent whose name holds a NUL and an escape sequence. */
+  hostileAgent: string;
 }
 
 type Kind = 'missing' | 'file for folder' | 'folder for file' | 'not a ledger' | 'malformed';
@@ -142,6 +144,8 @@ const rows: readonly Row[] = [
     args: (p) => ['init', 'agent', join(p.folder, 'f'), '--name', 'bad\u001b[2Kname'],
   },
   { kind: 'malformed', args: (p) => ['init', 'agent', join(p.folder, 'g'), '--name', ''] },
+  { kind: 'malformed', args: (p) => ['validate', p.hostileAgent] },
+  { kind: 'malformed', args: (p) => ['validate', p.hostileAgent, '--format', 'github'] },
   { kind: 'malformed', args: () => ['ledger', 'frobnicate'] },
   { kind: 'malformed', args: () => ['--no-such-option'] },
 ];
@@ -184,6 +188,7 @@ beforeAll(async () => {
     locked: at('locked'),
     lockedAgent: at('locked-agent'),
     lockedKey: at('locked.key'),
+    hostileAgent: at('hostile-agent'),
   };
   await writeFile(paths.file, 'not a folder\n');
   await mkdir(paths.folder);
@@ -198,6 +203,12 @@ beforeAll(async () => {
   await writeFile(paths.garbage, '{{{ not json\n');
   const seeded = await runKarnel(['ledger', 'append', paths.agent, paths.record]);
   expect(seeded.code).toBe(0);
+  await createAgentDirectory(paths.hostileAgent, { owner, name: 'placeholder' });
+  const hostileManifest = join(paths.hostileAgent, 'manifest.yaml');
+  await writeFile(
+    hostileManifest,
+    (await readFile(hostileManifest, 'utf8')).replace('"placeholder"', '"bad\\0name\\e[2K"'),
+  );
   await mkdir(paths.locked);
   await createAgentDirectory(paths.lockedAgent, { owner });
   await writePrivateKeyFile(paths.lockedKey, generateKeyPair());

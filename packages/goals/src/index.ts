@@ -35,6 +35,11 @@ export {
   reviewCadenceSchema,
 } from './goal-schema';
 export {
+  GOALS_DIAGNOSTIC_CODES,
+  type GoalsDiagnosticCode,
+  isGoalsDiagnosticCode,
+} from './goals-diagnostic-code';
+export {
   checkGoalsDocument,
   type LoadedGoals,
   type LoadGoalsOptions,

@@ -1,6 +1,7 @@
 import {
   type Diagnostic,
   type DiagnosticFormat,
+  escapeTerminalText,
   formatDiagnostics,
   sortDiagnostics,
 } from '@karnel/core';
@@ -64,7 +65,11 @@ export function parseFormat(value: string | undefined): DiagnosticFormat {
   return format;
 }
 
-/** Prints diagnostics in the chosen format, sorted by file and position. */
+/**
+ * Prints diagnostics in the chosen format, sorted by file and position. Messages quote the
+ * user's files, so in `text` and `github` format every field is passed through
+ * `escapeTerminalText` first; `json` stays the raw values (JSON escapes control characters).
+ */
 export function printDiagnostics(
   output: CliOutput,
   diagnostics: readonly Diagnostic[],
@@ -72,8 +77,35 @@ export function printDiagnostics(
 ): void {
   const sorted = sortDiagnostics(diagnostics);
   if (format === 'json') {
-    output.out(formatDiagnostics(sorted, 'json'));
+    output.out(escapeJsonForTerminal(formatDiagnostics(sorted, 'json')));
     return;
   }
-  if (sorted.length > 0) output.out(formatDiagnostics(sorted, format));
+  if (sorted.length > 0) output.out(formatDiagnostics(sorted.map(escapeDiagnostic), format));
+}
+
+/** The diagnostic with every text field safe to print to a terminal. */
+export function escapeDiagnostic(diagnostic: Diagnostic): Diagnostic {
+  return {
+    ...diagnostic,
+    file: escapeTerminalText(diagnostic.file),
+    code: escapeTerminalText(diagnostic.code),
+    message: escapeTerminalText(diagnostic.message),
+    ...(diagnostic.hint !== undefined ? { hint: escapeTerminalText(diagnostic.hint) } : {}),
+  };
+}
+
+// JSON.stringify escapes C0 controls but leaves DEL, the C1 controls (0x9b is a one-byte CSI on
+// many terminals), line separators and bidirectional overrides as they are.
+const unescapedInJson = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes JSON text safe to print to a terminal without changing what it parses to: the
+ * characters `JSON.stringify` leaves raw (DEL, C1 controls, line separators, bidirectional
+ * overrides) can only occur inside strings, where `\uXXXX` means the same character.
+ */
+export function escapeJsonForTerminal(json: string): string {
+  return json.replace(
+    unescapedInJson,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

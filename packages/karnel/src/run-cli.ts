@@ -1,8 +1,10 @@
-import { KarnelError } from '@karnel/core';
+import { escapeTerminalText, KarnelError } from '@karnel/core';
 import { Command, CommanderError } from 'commander';
+import { CommandError } from './command-error';
 import { commands } from './commands/index';
 import { ExitCode } from './exit-codes';
 import { type CliContext, type CliOutput, createContext, processOutput } from './output';
+import { findSystemError, reportSystemError } from './system-error';
 import { UsageError } from './usage-error';
 import { version } from './version';
 
@@ -22,7 +24,8 @@ export function createProgram(context: CliContext = createContext(processOutput)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => output.out(text),
-      writeErr: (text) => output.err(text),
+      // Commander echoes unknown options and arguments: the user's text, escaped.
+      writeErr: (text) => output.err(escapeTerminalText(text, { multiline: true })),
     });
   for (const register of commands) register(program, context);
   return program;
@@ -43,7 +46,8 @@ export async function runCli(
     command.exitOverride();
     command.configureOutput({
       writeOut: (text) => output.out(text),
-      writeErr: (text) => output.err(text),
+      // Commander echoes unknown options and arguments: the user's text, escaped.
+      writeErr: (text) => output.err(escapeTerminalText(text, { multiline: true })),
     });
     for (const child of command.commands) applyOverrides(child);
   };
@@ -64,18 +68,46 @@ export async function runCli(
     }
     if (UsageError.isInstance(error)) {
       output.err(
-        `error: ${error.message}\nRun "karnel --help" or "karnel <command> --help" for usage.`,
+        `error: ${escapeTerminalText(error.message)}\nRun "karnel --help" or "karnel <command> --help" for usage.`,
       );
       return ExitCode.usage;
     }
     if (KarnelError.isInstance(error)) {
-      output.err(`error: ${error.message}`);
+      // A CommandError escapes what it quotes itself and may list diagnostics on more lines.
+      output.err(
+        `error: ${escapeTerminalText(error.message, { multiline: CommandError.isInstance(error) })}`,
+      );
       return ExitCode.failure;
+    }
+    // A file-system error names the user's path: one line and exit 1 (2 for an option's value).
+    const systemError = findSystemError(error);
+    if (systemError) {
+      const report = reportSystemError(systemError, {
+        argv,
+        valueOptions: valueOptionNames(program),
+      });
+      output.err(report.message);
+      return report.exitCode;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     output.err(
-      `internal error: ${message}\nThis is a bug in Karnel; please report it at ${reportUrl}`,
+      `internal error: ${escapeTerminalText(message, { multiline: true })}\nThis is a bug in Karnel; please report it at ${reportUrl}`,
     );
     return ExitCode.internal;
   }
+}
+
+/** The names (`--key`, `-k`) of every option of every command that takes a value. */
+function valueOptionNames(program: Command): Set<string> {
+  const names = new Set<string>();
+  const visit = (command: Command) => {
+    for (const option of command.options) {
+      if (!option.required && !option.optional) continue;
+      if (option.long) names.add(option.long);
+      if (option.short) names.add(option.short);
+    }
+    for (const child of command.commands) visit(child);
+  };
+  visit(program);
+  return names;
 }

@@ -42,9 +42,59 @@ export const ownerSchema = identitySchema.meta({
   pattern: '^(did:key:z6Mk[1-9A-HJ-NP-Za-km-z]+|ed25519:[A-Za-z0-9_-]+)$',
 });
 
-/** A display name for an agent or group. */
-export const nameSchema = z
+// C0 controls (NUL, escape, carriage return, line feed …), DEL and C1 controls. A name or path
+// holding one can rewrite a terminal line or cut a path short (NUL), so they are refused.
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Whether `text` holds no control character (C0, DEL or C1): safe in a path or one terminal line. */
+export function hasNoControlCharacters(text: string): boolean {
+  return !controlCharacters.test(text);
+}
+
+/**
+ * A one-line string that may become a path or be printed to a terminal: control characters
+ * (NUL, escape, carriage return, line feed, DEL, C1) are refused with `text/control-character`.
+ */
+export function singleLineText(): z.ZodString {
+  return z.string().refine(hasNoControlCharacters, {
+    message:
+      'must not contain control characters (NUL, escape, line breaks …); they can cut paths short or rewrite terminal output',
+    params: { diagnosticCode: 'text/control-character' },
+  });
+}
+
+const emailPattern = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
+const handlePattern = /^@[A-Za-z0-9._-]{1,64}(:[A-Za-z0-9.-]{1,253})?$/;
+const contactProtocols = new Set(['https:', 'http:', 'mailto:']);
+
+/**
+ * Whether `text` is a contact Karnel accepts: an e-mail address (`owner@example.com`), an
+ * `https:`, `http:` or `mailto:` URL, or a chat handle starting with `@` (`@alice`, or a Matrix
+ * id `@alice:example.org`). At most 320 characters, no spaces or control characters.
+ */
+export function isContact(text: string): boolean {
+  if (text.length === 0 || text.length > 320 || !hasNoControlCharacters(text)) return false;
+  if (emailPattern.test(text) || handlePattern.test(text)) return true;
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return contactProtocols.has(url.protocol) && (url.protocol === 'mailto:' || url.host !== '');
+}
+
+/** How to reach a person: an e-mail address, an http(s) or mailto URL, or an `@handle`. */
+export const contactSchema = z
   .string()
+  .refine(isContact, {
+    message:
+      'must be an e-mail address (owner@example.com), an https:, http: or mailto: URL, or an @handle (@alice, @alice:example.org)',
+    params: { diagnosticCode: 'contact/invalid' },
+  })
+  .meta({
+    description:
+      'How to reach the person: an e-mail address, an https:/http:/mailto: URL, or a chat handle starting with "@" (e.g. a Matrix id "@alice:example.org"). At most 320 characters.',
+  });
+
+/** A display name for an agent or group. */
+export const nameSchema = singleLineText()
   .trim()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
@@ -53,7 +103,7 @@ export const nameSchema = z
   });
 
 /** A path written in a manifest, relative to the directory that holds the manifest. */
-export const relativePathSchema = z.string().min(1, 'must not be empty').meta({
+export const relativePathSchema = singleLineText().min(1, 'must not be empty').meta({
   description:
     'A path relative to the directory holding this file. It must stay inside that directory: no absolute paths, no ".." that climbs out, no symlink that leads out.',
 });
@@ -94,7 +144,7 @@ export const roleSchema = z
   });
 
 /** How often a member runs, in the group's vocabulary (`daily`, `weekly`, `per_publication` …). */
-export const cadenceSchema = z.string().min(1, 'must not be empty').meta({
+export const cadenceSchema = singleLineText().min(1, 'must not be empty').meta({
   description:
     'When the member runs: a word the scheduler understands ("daily", "weekly", "per_publication", "on_demand") or an expression such as "weekly_cron + on_escalation".',
 });

@@ -3,6 +3,7 @@ import { modelClassSchema } from './agent-manifest-schema';
 import {
   cadenceSchema,
   constraintsSchema,
+  contactSchema,
   createdAtSchema,
   groupIdSchema,
   nameSchema,
@@ -112,9 +113,9 @@ export const humanMemberEntrySchema = z
     /** What kind of member or agent this is. */
     agent_kind: z.literal('human').meta({ description: 'A person.' }),
     /** How to reach the person. */
-    contact: z.string().min(1, 'must not be empty').optional().meta({
+    contact: contactSchema.optional().meta({
       description:
-        'How to reach the person (e-mail address or URL); required with escalation_only.',
+        'How to reach the person: an e-mail address, an https:/http:/mailto: URL or an @handle; required with escalation_only.',
     }),
     /** Whether the person is contacted only on escalation (then `contact` is required). */
     escalation_only: z.boolean().default(false).meta({

@@ -15,14 +15,27 @@ export {
   type Constraints,
   cadenceSchema,
   constraintsSchema,
+  contactSchema,
   createdAtSchema,
   groupIdSchema,
+  hasNoControlCharacters,
+  isContact,
   nameSchema,
   ownerSchema,
   relativePathSchema,
   roleSchema,
+  singleLineText,
   specVersionSchema,
 } from './common-schemas';
+export {
+  type CreateAgentDirectoryOptions,
+  type CreateDirectoryOptions,
+  type CreatedDirectory,
+  type CreateGroupDirectoryOptions,
+  createAgentDirectory,
+  createGroupDirectory,
+  DirectoryExistsError,
+} from './create-directory';
 export {
   type DirectoryKind,
   type DirectoryKindDetection,
@@ -52,6 +65,11 @@ export {
 export { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES } from './load-document';
 export { loadAgentManifest, loadGroupManifest, loadMemberFile } from './load-manifest';
 export {
+  isManifestDiagnosticCode,
+  MANIFEST_DIAGNOSTIC_CODES,
+  type ManifestDiagnosticCode,
+} from './manifest-diagnostic-code';
+export {
   ADAPTER_TYPES,
   type Adapter,
   type AdapterType,
@@ -68,6 +86,14 @@ export {
   memberSchema,
   membershipSchema,
 } from './member-file-schema';
+export {
+  type ComponentName,
+  type ComponentResolution,
+  type ResolveComponentOptions,
+  type ResolvedComponent,
+  resolveComponent,
+  type UnresolvedComponent,
+} from './resolve-component';
 export {
   CURRENT_SPEC_VERSION,
   checkSpecVersion,

@@ -1,6 +1,6 @@
 import { explainInvalidId, ID_PREFIXES } from '@karnel/core';
 import { z } from 'zod';
-import { cadenceSchema, createdAtSchema, roleSchema } from './common-schemas';
+import { cadenceSchema, contactSchema, createdAtSchema, roleSchema } from './common-schemas';
 
 /** The adapter types of spec v0.2 (Annex B). */
 export const ADAPTER_TYPES = ['hermes', 'http', 'subprocess', 'human'] as const;
@@ -170,11 +170,10 @@ const humanMemberSchema = z
     /** What kind of member or agent this is. */
     agent_kind: z.literal('human').meta({ description: 'A person.' }),
     /** How to reach the person. */
-    contact: z
-      .string()
-      .min(1, 'must not be empty')
-      .optional()
-      .meta({ description: 'How to reach the person (e-mail address or URL).' }),
+    contact: contactSchema.optional().meta({
+      description:
+        'How to reach the person: an e-mail address, an https:/http:/mailto: URL or an @handle.',
+    }),
     /** Whether the person is contacted only on escalation (then `contact` is required). */
     escalation_only: z.boolean().default(false).meta({
       description:

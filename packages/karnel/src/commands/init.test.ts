@@ -106,9 +106,33 @@ describe('karnel init', () => {
     );
   });
 
+  it('lets one of several concurrent inits win; each loser says so in one line and exits 1', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => karnel(['init', 'group', 'contested'])),
+    );
+    expect(runs.filter((run) => run.code === 0)).toHaveLength(1);
+    for (const run of runs.filter((candidate) => candidate.code !== 0)) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /^error: contested: (another process created it first \(a concurrent init\?\)|the directory exists and is not empty); karnel init never overwrites\n$/,
+      );
+    }
+    // Only the winner's owner key was kept.
+    expect(await readdir(join(root, 'home', 'keys'))).toHaveLength(1);
+    expect((await readdir(root)).filter((name) => name.includes('.init-'))).toEqual([]);
+  });
+
   it('exits 2 on bad options and documents every subcommand', async () => {
     expect((await karnel(['init', 'agent', 'x', '--model-class', 'gpt-5'])).code).toBe(2);
     expect((await karnel(['init', 'agent', 'x', '--owner', 'alice'])).code).toBe(2);
+    const contact = await karnel(['init', 'group', 'x', '--contact', 'call me']);
+    expect(contact.code).toBe(2);
+    expect(contact.stderr).toContain('is not an e-mail address');
+    const missingKey = await karnel(['init', 'agent', 'x', '--owner-key', 'nowhere.key']);
+    expect(missingKey.code).toBe(2);
+    expect(missingKey.stderr).toContain(
+      'error: --owner-key nowhere.key: no such key file; create one with "karnel keys generate nowhere.key"',
+    );
     expect((await karnel(['init', 'robot', 'x'])).code).toBe(2);
     expect((await karnel(['init', 'agent'])).code).toBe(2);
     await expect(stat(join(root, 'x'))).rejects.toThrow();

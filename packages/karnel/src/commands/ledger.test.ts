@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyInclusion } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
@@ -14,9 +14,10 @@ describe('karnel ledger', () => {
     const ledger = join(dir, 'ledger');
     const key = join(dir, 'owner.key');
     await runKarnel(['keys', 'generate', key]);
-    const started = await runKarnel(['ledger', 'append', ledger, '-', '--format', 'json'], {
-      stdin: '{"type":"run.started","run_id":"run_cli"}',
-    });
+    const started = await runKarnel(
+      ['ledger', 'append', ledger, '-', '--create', '--format', 'json'],
+      { stdin: '{"type":"run.started","run_id":"run_cli"}' },
+    );
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ seq: 0, type: 'run.started' });
     const input = join(dir, 'records.yaml');
@@ -145,6 +146,7 @@ describe('karnel ledger', () => {
 
   it('names the first bad entry with file, line and column, and exits 1', async () => {
     const ledger = join(dir, 'ledger');
+    await mkdir(ledger);
     for (let index = 0; index < 3; index++) {
       await runKarnel(['ledger', 'append', ledger, '-'], {
         stdin: JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
@@ -159,21 +161,39 @@ describe('karnel ledger', () => {
     expect(verified.stderr).toContain('first bad entry 1 (ledger/hash-mismatch) at line 2');
   });
 
-  it('reports a bad record at its line and column, and a missing ledger as empty and intact', async () => {
+  it('reports a bad record at its line and column, and a missing ledger as an error, never as intact', async () => {
     const input = join(dir, 'bad.json');
     await writeFile(input, '{\n  "type": "run.step",\n  "run_id": 5,\n  "step": {}\n}\n');
-    const bad = await runKarnel(['ledger', 'append', join(dir, 'ledger'), input]);
+    const bad = await runKarnel(['ledger', 'append', join(dir, 'ledger'), input, '--create']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`${input}:3:13: error`);
-    const empty = await runKarnel(['ledger', 'verify', join(dir, 'nothing-here')]);
-    expect(empty.code).toBe(0);
-    expect(empty.stderr).toContain('intact: 0 entries');
+    const missing = await runKarnel(['ledger', 'verify', join(dir, 'nothing-here')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `error: ${join(dir, 'nothing-here')}: no such ledger folder or agent or group directory\n`,
+    );
+    await writeFile(join(dir, 'record.json'), '{"type":"note.added","body":{}}');
+    const typo = await runKarnel([
+      'ledger',
+      'append',
+      join(dir, 'ledgr'),
+      join(dir, 'record.json'),
+    ]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('pass --create');
+    await expect(readFile(join(dir, 'ledgr', 'chain.jsonl'))).rejects.toThrow();
+    const empty = await runKarnel(['ledger', 'append', join(dir, 'ledger'), '-', '--create'], {
+      stdin: '[]',
+    });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('empty list');
     const usage = await runKarnel(['ledger', 'verify']);
     expect(usage.code).toBe(2);
   });
 
   it('archives behind a signed snapshot and still verifies without the archive', async () => {
     const ledger = join(dir, 'ledger');
+    await mkdir(ledger);
     const key = join(dir, 'owner.key');
     await runKarnel(['keys', 'generate', key]);
     for (let index = 0; index < 4; index++) {

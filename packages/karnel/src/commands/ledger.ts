@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import {
   createDiagnostic,
   type Diagnostic,
   type DiagnosticFormat,
+  escapeTerminalText,
   formatDiagnostics,
   parseYaml,
-  readPrivateKeyFile,
   type Signer,
   sortDiagnostics,
   validateDocument,
@@ -25,8 +25,18 @@ import {
   verifyInclusion,
   verifyLedger,
 } from '@karnel/ledger';
+import { CommandError } from '../command-error';
 import { ExitCode } from '../exit-codes';
-import { type CliContext, parseFormat, printDiagnostics } from '../output';
+import { formatOption } from '../format-option';
+import { resolveLedgerFolder } from '../ledger-folder';
+import { requireOperatorKey } from '../operator-key';
+import {
+  type CliContext,
+  escapeDiagnostic,
+  escapeJsonForTerminal,
+  printDiagnostics,
+} from '../output';
+import { requireWritableFile } from '../output-file';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 
@@ -47,10 +57,11 @@ export const registerLedgerCommand: RegisterCommand = (program, context) => {
     .description(
       'Append one record (or a JSON array of records) read from a JSON or YAML file, or from standard input with "-".',
     )
-    .argument('<dir>', 'the ledger folder (created on the first append)')
+    .argument('<dir>', 'an existing ledger folder, or an agent or group directory')
     .argument('<input>', 'a JSON or YAML file with the record, or - for standard input')
     .option('-k, --key <file>', 'private key file to sign the entries with')
-    .option('-f, --format <format>', 'output format: text or json', 'text')
+    .option('--create', 'start a new ledger at <dir> when nothing is there yet')
+    .addOption(formatOption(['text', 'json'], 'output format: text or json'))
     .addHelpText(
       'after',
       `
@@ -70,49 +81,75 @@ Example:
   (spend.recorded bodies follow @karnel/treasury's record schema, so balances derive from them.)
 `,
     )
-    .action(async (dir: string, input: string, options: { key?: string; format?: string }) => {
-      const format = parseTextOrJson(options.format);
-      const file = input === '-' ? '<stdin>' : input;
-      const text = input === '-' ? await readStdin() : await readInput(input);
-      const document = parseYaml(text, file);
-      const items = Array.isArray(document.value) ? document.value : [document.value];
-      const diagnostics: Diagnostic[] = [];
-      const records: RecordInput[] = [];
-      for (const [index, item] of items.entries()) {
-        const prefix = Array.isArray(document.value) ? [index] : [];
-        const itemDocument = {
-          ...document,
-          value: item,
-          diagnostics: index === 0 ? document.diagnostics : [],
-          position: (path: readonly (string | number)[], positionOptions?: { key?: boolean }) =>
-            document.position([...prefix, ...path], positionOptions),
-        };
-        const result = validateDocument(recordInputSchema(item), itemDocument);
-        diagnostics.push(...result.diagnostics);
-        if (result.value) records.push(result.value);
-      }
-      if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
-        printDiagnostics(context.output, diagnostics, 'text');
-        context.setExitCode(ExitCode.failure);
-        return;
-      }
-      printDiagnostics(context.output, diagnostics, 'text');
-      const signer = options.key ? await readPrivateKeyFile(resolve(options.key)) : undefined;
-      const opened = await openLedger(await resolveLedgerDir(dir), signer ? { signer } : {});
-      reportRecovered(context, opened);
-      try {
-        for (const record of records) {
-          const entry = await appendRecordInput(opened, record);
-          context.output.out(
-            format === 'json'
-              ? JSON.stringify(entry)
-              : `appended entry ${entry.seq} ${entry.type} ${entry.hash}`,
+    .action(
+      async (
+        dir: string,
+        input: string,
+        options: { key?: string; create?: boolean; format: 'text' | 'json' },
+      ) => {
+        const format = options.format;
+        const ledgerDir = await resolveLedgerFolder(dir, {
+          append: true,
+          create: options.create === true,
+        });
+        const file = input === '-' ? '<stdin>' : input;
+        const text = input === '-' ? await readStdin() : await readInput(input);
+        const document = parseYaml(text, file);
+        if (Array.isArray(document.value) && document.value.length === 0) {
+          throw new CommandError(
+            `${escapeTerminalText(file)}: is an empty list; give one record or a list of at least one`,
           );
         }
-      } finally {
-        await opened.close();
-      }
-    });
+        if (document.value === undefined || document.value === null) {
+          printDiagnostics(context.output, document.diagnostics, 'text');
+          if (document.diagnostics.length === 0)
+            context.output.err(`error: ${escapeTerminalText(file)}: holds no record`);
+          context.setExitCode(ExitCode.failure);
+          return;
+        }
+        const items = Array.isArray(document.value) ? document.value : [document.value];
+        const diagnostics: Diagnostic[] = [];
+        const records: RecordInput[] = [];
+        for (const [index, item] of items.entries()) {
+          const prefix = Array.isArray(document.value) ? [index] : [];
+          const itemDocument = {
+            ...document,
+            value: item,
+            diagnostics: index === 0 ? document.diagnostics : [],
+            position: (path: readonly (string | number)[], positionOptions?: { key?: boolean }) =>
+              document.position([...prefix, ...path], positionOptions),
+          };
+          const result = validateDocument(recordInputSchema(item), itemDocument);
+          diagnostics.push(...result.diagnostics);
+          if (result.value) records.push(result.value);
+        }
+        if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
+          printDiagnostics(context.output, diagnostics, 'text');
+          context.setExitCode(ExitCode.failure);
+          return;
+        }
+        printDiagnostics(context.output, diagnostics, 'text');
+        const signer = options.key
+          ? await requireOperatorKey(options.key, { option: '--key' })
+          : undefined;
+        const opened = await openWritable(dir, ledgerDir, signer);
+        reportRecovered(context, opened);
+        try {
+          for (const record of records) {
+            const entry = await appendRecordInput(opened, record).catch((error: unknown) => {
+              throw readOnly(dir, error) ?? error;
+            });
+            context.output.out(
+              format === 'json'
+                ? escapeJsonForTerminal(JSON.stringify(entry))
+                : `appended entry ${entry.seq} ${escapeTerminalText(entry.type)} ${entry.hash}`,
+            );
+          }
+        } finally {
+          await opened.close();
+        }
+      },
+    );
 
   ledger
     .command('verify')
@@ -134,7 +171,7 @@ Example:
       '--strict',
       'also parse every entry body as JSON (slower; catches malformed bodies behind recomputed hashes)',
     )
-    .option('-f, --format <format>', 'output format: text, json or github', 'text')
+    .addOption(formatOption(['text', 'json', 'github'], 'output format: text, json or github'))
     .addHelpText(
       'after',
       '\nExample:\n  karnel ledger verify my-agent/ledger --checkpoint backups/checkpoint.txt\n',
@@ -148,11 +185,11 @@ Example:
           requireSignatures?: boolean;
           files?: boolean;
           strict?: boolean;
-          format?: string;
+          format: DiagnosticFormat;
         },
       ) => {
-        const format = parseFormat(options.format);
-        const ledgerDir = await resolveLedgerDir(dir);
+        const format = options.format;
+        const ledgerDir = await resolveLedgerFolder(dir);
         let checkpoint: Checkpoint | undefined;
         if (options.checkpoint) {
           const parsed = await readCheckpoint(options.checkpoint);
@@ -173,7 +210,7 @@ Example:
         });
         if (format === 'json') {
           context.output.out(
-            JSON.stringify(
+            stringifyForTerminal(
               {
                 ok: report.ok,
                 entries: report.entries,
@@ -188,11 +225,12 @@ Example:
             ),
           );
         } else {
-          printDiagnostics(context.output, report.diagnostics, format as DiagnosticFormat);
+          printDiagnostics(context.output, report.diagnostics, format);
+          const shown = escapeTerminalText(ledgerDir);
           context.output.err(
             report.firstBad
-              ? `ledger ${ledgerDir} is broken: first bad entry ${report.firstBad.seq} (${report.firstBad.code}) at line ${report.firstBad.line}: ${report.firstBad.reason}`
-              : `ledger ${ledgerDir} is intact: ${report.entries} entries, ${report.signed} signed, root ${report.root}${checkpoint ? `, consistent with the checkpoint of ${checkpoint.size}` : ''}`,
+              ? `ledger ${shown} is broken: first bad entry ${report.firstBad.seq} (${report.firstBad.code}) at line ${report.firstBad.line}: ${escapeTerminalText(report.firstBad.reason)}`
+              : `ledger ${shown} is intact: ${report.entries} entries, ${report.signed} signed, root ${report.root}${checkpoint ? `, consistent with the checkpoint of ${checkpoint.size}` : ''}`,
           );
         }
         context.setExitCode(report.ok ? ExitCode.ok : ExitCode.failure);
@@ -209,13 +247,14 @@ Example:
     )
     .option('--from <seq>', 'start at this entry number', '0')
     .option('-n, --limit <count>', 'show at most this many entries')
-    .option('-f, --format <format>', 'output format: text or json (one entry per line)', 'text')
+    .addOption(formatOption(['text', 'json'], 'output format: text or json (one entry per line)'))
     .action(
       async (
         dir: string,
-        options: { type?: string; from?: string; limit?: string; format?: string },
+        options: { type?: string; from?: string; limit?: string; format: 'text' | 'json' },
       ) => {
-        const format = parseTextOrJson(options.format);
+        const format = options.format;
+        const ledgerDir = await resolveLedgerFolder(dir);
         const fromSeq = parseCount(options.from ?? '0', '--from');
         const limit =
           options.limit === undefined
@@ -223,12 +262,14 @@ Example:
             : parseCount(options.limit, '--limit');
         let shown = 0;
         const lines: string[] = [];
-        for await (const entry of readLedgerEntries(await resolveLedgerDir(dir), {
+        for await (const entry of readLedgerEntries(ledgerDir, {
           fromSeq,
           ...(options.type ? { type: options.type } : {}),
         })) {
           if (shown >= limit) break;
-          lines.push(format === 'json' ? JSON.stringify(entry) : describeEntry(entry));
+          lines.push(
+            format === 'json' ? escapeJsonForTerminal(JSON.stringify(entry)) : describeEntry(entry),
+          );
           shown++;
           if (lines.length >= 256) context.output.out(lines.splice(0).join('\n'));
         }
@@ -254,11 +295,13 @@ Example:
         dir: string,
         options: { key: string; cosign?: string[]; origin?: string; output?: string },
       ) => {
-        const signer = await readPrivateKeyFile(resolve(options.key));
+        const ledgerDir = await resolveLedgerFolder(dir);
+        if (options.output !== undefined) await requireWritableFile(options.output, '--output');
+        const signer = await requireOperatorKey(options.key, { option: '--key' });
         const cosigners: Signer[] = [];
         for (const file of options.cosign ?? [])
-          cosigners.push(await readPrivateKeyFile(resolve(file)));
-        const opened = await openLedger(await resolveLedgerDir(dir));
+          cosigners.push(await requireOperatorKey(file, { option: '--cosign' }));
+        const opened = await openWritable(dir, ledgerDir);
         reportRecovered(context, opened);
         try {
           const checkpoint = await opened.checkpoint(signer, {
@@ -268,10 +311,10 @@ Example:
           if (options.output) {
             await writeFileAtomic(resolve(options.output), checkpoint.text);
             context.output.err(
-              `checkpoint of ${checkpoint.size} entries written to ${options.output}`,
+              `checkpoint of ${checkpoint.size} entries written to ${escapeTerminalText(options.output)}`,
             );
           } else {
-            process.stdout.write(checkpoint.text);
+            context.output.out(checkpoint.text);
           }
         } finally {
           await opened.close();
@@ -287,8 +330,9 @@ Example:
     .argument('<dir>', 'the ledger folder')
     .requiredOption('-k, --key <file>', 'private key file to sign the snapshot with')
     .action(async (dir: string, options: { key: string }) => {
-      const signer = await readPrivateKeyFile(resolve(options.key));
-      const opened = await openLedger(await resolveLedgerDir(dir));
+      const ledgerDir = await resolveLedgerFolder(dir);
+      const signer = await requireOperatorKey(options.key, { option: '--key' });
+      const opened = await openWritable(dir, ledgerDir);
       reportRecovered(context, opened);
       try {
         const snapshot = await opened.snapshot(signer);
@@ -316,7 +360,7 @@ Example:
       'prove against this checkpoint (its size and root) instead of the current tree',
     )
     .action(async (dir: string, entryRef: string, options: { checkpoint?: string }) => {
-      const ledgerDir = await resolveLedgerDir(dir);
+      const ledgerDir = await resolveLedgerFolder(dir);
       let checkpoint: Checkpoint | undefined;
       if (options.checkpoint) {
         const parsed = await readCheckpoint(options.checkpoint);
@@ -329,7 +373,9 @@ Example:
       }
       const seq = await findEntry(ledgerDir, entryRef);
       if (seq === undefined) {
-        context.output.err(`error: no entry ${entryRef} in ${ledgerDir}`);
+        context.output.err(
+          `error: no entry ${escapeTerminalText(entryRef)} in ${escapeTerminalText(ledgerDir)}`,
+        );
         context.setExitCode(ExitCode.failure);
         return;
       }
@@ -355,7 +401,7 @@ Example:
           ) &&
           (!checkpoint || checkpoint.root === proof.root);
         context.output.out(
-          JSON.stringify(
+          stringifyForTerminal(
             { ...proof, ...(checkpoint ? { origin: checkpoint.origin } : {}) },
             null,
             2,
@@ -379,20 +425,9 @@ function describeEntry(entry: LedgerEntry): string {
   const files =
     entry.files.length > 0 ? ` files=${entry.files.map((file) => file.path).join(',')}` : '';
   const signer = entry.signer ? ` signed=${entry.signer.slice(0, 20)}…` : '';
-  return `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(20)}  ${entry.hash.slice(0, 12)}  ${summary}${files}${signer}`;
-}
-
-/** An agent or group directory stands for its `ledger/` folder. */
-async function resolveLedgerDir(dir: string): Promise<string> {
-  const isFile = (path: string) =>
-    stat(path).then(
-      (info) => info.isFile(),
-      () => false,
-    );
-  if (!(await isFile(join(dir, 'chain.jsonl'))) && (await isFile(join(dir, 'manifest.yaml')))) {
-    return join(dir, 'ledger');
-  }
-  return dir;
+  return escapeTerminalText(
+    `${String(entry.seq).padStart(6)}  ${entry.time}  ${entry.type.padEnd(20)}  ${entry.hash.slice(0, 12)}  ${summary}${files}${signer}`,
+  );
 }
 
 async function findEntry(dir: string, reference: string): Promise<number | undefined> {
@@ -405,14 +440,16 @@ async function findEntry(dir: string, reference: string): Promise<number | undef
   const prefix = reference.toLowerCase();
   if (!/^[0-9a-f]{8,64}$/.test(prefix)) {
     throw new UsageError(
-      `"${reference}" is neither an entry number nor a hash prefix of at least 8 hex digits`,
+      `"${escapeTerminalText(reference)}" is neither an entry number nor a hash prefix of at least 8 hex digits`,
     );
   }
   let found: number | undefined;
   for await (const entry of readLedgerEntries(dir)) {
     if (!entry.hash.startsWith(prefix)) continue;
     if (found !== undefined)
-      throw new UsageError(`hash prefix ${reference} matches more than one entry`);
+      throw new UsageError(
+        `hash prefix ${escapeTerminalText(reference)} matches more than one entry`,
+      );
     found = entry.seq;
   }
   return found;
@@ -439,17 +476,15 @@ async function readCheckpoint(
 }
 
 function reportRecovered(context: CliContext, ledger: Ledger): void {
-  if (ledger.recovered.length > 0) context.output.err(formatDiagnostics(ledger.recovered, 'text'));
-}
-
-function parseTextOrJson(value: string | undefined): 'text' | 'json' {
-  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  throw new UsageError(`unknown format "${value}"; expected text or json`);
+  if (ledger.recovered.length > 0)
+    context.output.err(formatDiagnostics(ledger.recovered.map(escapeDiagnostic), 'text'));
 }
 
 function parseCount(value: string, option: string): number {
   if (!/^\d+$/.test(value))
-    throw new UsageError(`${option} must be a non-negative integer, not "${value}"`);
+    throw new UsageError(
+      `${option} must be a non-negative integer, not "${escapeTerminalText(value)}"`,
+    );
   return Number(value);
 }
 
@@ -457,9 +492,14 @@ async function readInput(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, expected a JSON or YAML file'
+          : `cannot be read (${code ?? 'unknown error'})`;
+    throw new UsageError(`${escapeTerminalText(path)}: ${reason}`);
   }
 }
 
@@ -467,4 +507,33 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Opens a ledger for writing; a ledger this user cannot write is one clear error. */
+async function openWritable(dir: string, ledgerDir: string, signer?: Signer): Promise<Ledger> {
+  try {
+    return await openLedger(ledgerDir, signer ? { signer } : {});
+  } catch (error) {
+    throw readOnly(dir, error) ?? error;
+  }
+}
+
+/** The error to show when `error` says the ledger cannot be written, else `undefined`. */
+function readOnly(dir: string, error: unknown): CommandError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      const path = (current as NodeJS.ErrnoException).path;
+      return new CommandError(
+        `ledger ${escapeTerminalText(dir)} is read-only for this user (${code}${path ? ` on ${escapeTerminalText(path)}` : ''}); nothing was written`,
+      );
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
+function stringifyForTerminal(value: unknown, replacer: null, space: number): string {
+  return escapeJsonForTerminal(JSON.stringify(value, replacer, space));
 }

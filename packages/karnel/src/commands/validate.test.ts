@@ -149,7 +149,9 @@ describe('karnel validate', () => {
     expect(none.stderr).toContain("missing required argument 'path'");
     const format = await runKarnel(['validate', '--format', 'xml', 'newsletter-co'], { cwd: root });
     expect(format.code).toBe(2);
-    expect(format.stderr).toContain('unknown format "xml"');
+    expect(format.stderr).toContain(
+      "argument 'xml' is invalid. Allowed choices are text, json, github.",
+    );
     expect((await runKarnel(['validate', '--colour', 'newsletter-co'], { cwd: root })).code).toBe(
       2,
     );

@@ -1,7 +1,8 @@
-import type { Diagnostic } from '@karnel/core';
+import type { Diagnostic, DiagnosticFormat } from '@karnel/core';
+import { validatePaths } from '@karnel/validate';
 import { ExitCode } from '../exit-codes';
-import { parseFormat, printDiagnostics } from '../output';
-import { validatePaths } from '../validation/validate-paths';
+import { formatOption } from '../format-option';
+import { printDiagnostics } from '../output';
 import type { RegisterCommand } from './index';
 
 /** Registers `karnel validate <path>…`. */
@@ -15,18 +16,19 @@ export const registerValidateCommand: RegisterCommand = (program, context) => {
       '<path...>',
       'agent or group directories (or their manifest.yaml); the kind is detected',
     )
-    .option(
-      '-f, --format <format>',
-      'output format: text (file:line:column: severity code: message), json, or github (workflow annotations)',
-      'text',
+    .addOption(
+      formatOption(
+        ['text', 'json', 'github'],
+        'output format: text (file:line:column: severity code: message), json, or github (workflow annotations)',
+      ),
     )
     .option('-q, --quiet', 'print errors only, not warnings or notes')
     .addHelpText(
       'after',
       '\nExamples:\n  karnel validate examples/newsletter-co\n  karnel validate --format github agents/*\n',
     )
-    .action(async (paths: string[], options: { format?: string; quiet?: boolean }) => {
-      const format = parseFormat(options.format);
+    .action(async (paths: string[], options: { format: DiagnosticFormat; quiet?: boolean }) => {
+      const format = options.format;
       const result = await validatePaths(paths);
       const shown = options.quiet
         ? result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')

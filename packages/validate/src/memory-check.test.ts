@@ -1,7 +1,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copyExample } from '../../test/run-karnel';
+import { copyExample } from '../test/copy-example';
 import { memoryCheck } from './memory-check';
 import { validatePaths } from './validate-paths';
 

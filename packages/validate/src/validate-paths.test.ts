@@ -1,3 +1,5 @@
+import { link } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDiagnostic } from '@karnel/core';
@@ -5,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DirectoryCheck, ValidationTarget } from './directory-check';
 import { validatePaths } from './validate-paths';
 
-const examples = fileURLToPath(new URL('../../../../examples', import.meta.url));
+const examples = fileURLToPath(new URL('../../../examples', import.meta.url));
 const example = join(examples, 'newsletter-co');
 
 describe('validatePaths', () => {
@@ -109,6 +111,24 @@ describe('validatePaths', () => {
         code: 'check/crashed',
         severity: 'error',
         message: expect.stringContaining('boom'),
+      }),
+    ]);
+  });
+
+  it('reports a check refused by the file system as fs/unreadable at the path, not as a crash', async () => {
+    // link(2) of a folder is refused with EPERM for every user, root included: a real
+    // permission error from the kernel, raised inside a check.
+    const refused: DirectoryCheck = async (target) => {
+      if (target.kind === 'group') await link(join(target.dir, 'treasury'), join(tmpdir(), 'x'));
+      return [];
+    };
+    const result = await validatePaths(['newsletter-co'], { cwd: examples, checks: [refused] });
+    expect(result.diagnostics).toEqual([
+      expect.objectContaining({
+        file: join('newsletter-co', 'treasury'),
+        code: 'fs/unreadable',
+        severity: 'error',
+        message: expect.stringContaining('permission denied (EPERM)'),
       }),
     ]);
   });

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
-import { copyExample } from '../../test/run-karnel';
+import { copyExample } from '../test/copy-example';
 import { treasuryCheck } from './treasury-check';
 import { validatePaths } from './validate-paths';
 

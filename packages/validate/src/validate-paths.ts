@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createDiagnostic, type Diagnostic, hasErrors, sortDiagnostics } from '@karnel/core';
 import { validateDirectory } from '@karnel/manifest';
-import { directoryChecks } from './checks';
 import type { DirectoryCheck, ValidationTarget } from './directory-check';
+import { directoryChecks } from './directory-checks';
+import { findUnreadablePaths, isPermissionError, unreadableDiagnostic } from './unreadable-paths';
 
 /** Options of {@link validatePaths}. */
 export interface ValidatePathsOptions {
@@ -72,23 +73,49 @@ export async function validatePaths(
       });
     }
   }
+  const checked: ValidationTarget[] = [];
   for (const target of targets) {
+    // Permissions that hide a folder or file are errors at that path, never a silent skip; a
+    // component folder that cannot be listed is left out of the checks that would read it.
+    const components: Record<string, string> = {};
+    for (const [name, dir] of Object.entries(target.components)) {
+      const unreadable = await findUnreadablePaths(dir, { displayPath: displayOf(target, dir) });
+      diagnostics.push(...unreadable);
+      if (!unreadable.some((diagnostic) => diagnostic.file === displayOf(target, dir)))
+        components[name] = dir;
+    }
+    checked.push({ ...target, components });
+  }
+  for (const target of checked) {
     for (const check of checks) {
       try {
         diagnostics.push(...(await check(target)));
       } catch (error) {
-        diagnostics.push(
-          createDiagnostic({
-            file: target.display,
-            code: 'check/crashed',
-            message: `a directory check failed unexpectedly (${error instanceof Error ? error.message : String(error)}); this is a bug in Karnel`,
-          }),
-        );
+        diagnostics.push(crashDiagnostic(target, error));
       }
     }
   }
   const unique = dedupe(sortDiagnostics(diagnostics));
   return { diagnostics: unique, targets, valid: !hasErrors(unique) };
+}
+
+function displayOf(target: ValidationTarget, path: string): string {
+  return join(target.display, relative(target.dir, path));
+}
+
+/** A check that threw: unreadable paths are the user's to fix; anything else is a bug. */
+function crashDiagnostic(target: ValidationTarget, error: unknown): Diagnostic {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (isPermissionError(current))
+      return unreadableDiagnostic(displayOf(target, current.path), current.code);
+    current = current.cause;
+  }
+  return createDiagnostic({
+    file: target.display,
+    code: 'check/crashed',
+    message: `a directory check failed unexpectedly (${error instanceof Error ? error.message : String(error)}); this is a bug in Karnel`,
+  });
 }
 
 function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {

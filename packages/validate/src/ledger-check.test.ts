@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createManualClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
-import { copyExample } from '../../test/run-karnel';
+import { copyExample } from '../test/copy-example';
 import { ledgerCheck } from './ledger-check';
 import { validatePaths } from './validate-paths';
 

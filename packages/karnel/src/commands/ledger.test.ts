@@ -144,12 +144,48 @@ describe('karnel ledger', () => {
     });
   });
 
+  it('refuses every spend.recorded body the treasury would refuse, and appends nothing', async () => {
+    const ledger = join(dir, 'ledger');
+    await mkdir(ledger);
+    const good = {
+      at: '2026-05-03T10:00:00Z',
+      amount: '0.42',
+      currency: 'USD',
+      model_class: 'fast-general',
+    };
+    const appended = await runKarnel(['ledger', 'append', ledger, '-'], {
+      stdin: JSON.stringify({ type: 'spend.recorded', body: good }),
+    });
+    expect(appended.code).toBe(0);
+    const before = await readFile(join(ledger, 'chain.jsonl'), 'utf8');
+    const bad: unknown[] = ['NaN', '-5', 0.1, '1e3', '0.001', 5];
+    for (const amount of bad) {
+      const refused = await runKarnel(['ledger', 'append', ledger, '-'], {
+        stdin: JSON.stringify([
+          { type: 'note.added', body: { first: true } },
+          { type: 'spend.recorded', body: { ...good, amount } },
+        ]),
+      });
+      expect(refused.code, `amount ${JSON.stringify(amount)}`).toBe(1);
+      expect(refused.stdout).toMatch(
+        /<stdin>:\d+:\d+: error ledger\/invalid-record: spend\.recorded refused/,
+      );
+      expect(refused.stderr).not.toMatch(/^\s+at /m);
+    }
+    const otherCurrency = await runKarnel(['ledger', 'append', ledger, '-'], {
+      stdin: JSON.stringify({ type: 'spend.recorded', body: { ...good, currency: 'usd' } }),
+    });
+    expect(otherCurrency.code).toBe(1);
+    // Not one of the refused batches reached the chain, not even the valid record before the bad one.
+    expect(await readFile(join(ledger, 'chain.jsonl'), 'utf8')).toBe(before);
+  });
+
   it('names the first bad entry with file, line and column, and exits 1', async () => {
     const ledger = join(dir, 'ledger');
     await mkdir(ledger);
     for (let index = 0; index < 3; index++) {
       await runKarnel(['ledger', 'append', ledger, '-'], {
-        stdin: JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
+        stdin: JSON.stringify({ type: 'note.added', body: { usd: index } }),
       });
     }
     const chainPath = join(ledger, 'chain.jsonl');
@@ -198,7 +234,7 @@ describe('karnel ledger', () => {
     await runKarnel(['keys', 'generate', key]);
     for (let index = 0; index < 4; index++) {
       await runKarnel(['ledger', 'append', ledger, '-'], {
-        stdin: JSON.stringify({ type: 'spend.recorded', body: { usd: index } }),
+        stdin: JSON.stringify({ type: 'note.added', body: { usd: index } }),
       });
     }
     const archived = await runKarnel(['ledger', 'archive', ledger, '--key', key]);

@@ -7,6 +7,7 @@ import {
   escapeTerminalText,
   formatDiagnostics,
   parseYaml,
+  type RecordValidator,
   type Signer,
   sortDiagnostics,
   validateDocument,
@@ -37,6 +38,7 @@ import {
   printDiagnostics,
 } from '../output';
 import { requireWritableFile } from '../output-file';
+import { loadRecordValidators } from '../record-validators';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 
@@ -108,6 +110,7 @@ Example:
           return;
         }
         const items = Array.isArray(document.value) ? document.value : [document.value];
+        const validators = await loadRecordValidators(dir, ledgerDir);
         const diagnostics: Diagnostic[] = [];
         const records: RecordInput[] = [];
         for (const [index, item] of items.entries()) {
@@ -121,7 +124,22 @@ Example:
           };
           const result = validateDocument(recordInputSchema(item), itemDocument);
           diagnostics.push(...result.diagnostics);
-          if (result.value) records.push(result.value);
+          if (!result.value) continue;
+          const refusal = checkOwnedRecord(result.value, validators);
+          if (refusal === undefined) {
+            records.push(result.value);
+            continue;
+          }
+          const at = itemDocument.position(['body']);
+          diagnostics.push(
+            createDiagnostic({
+              file,
+              line: at.line,
+              column: at.column,
+              code: 'ledger/invalid-record',
+              message: `${refusal}; nothing was appended`,
+            }),
+          );
         }
         if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
           printDiagnostics(context.output, diagnostics, 'text');
@@ -132,7 +150,7 @@ Example:
         const signer = options.key
           ? await requireOperatorKey(options.key, { option: '--key' })
           : undefined;
-        const opened = await openWritable(dir, ledgerDir, signer);
+        const opened = await openWritable(dir, ledgerDir, signer, validators);
         reportRecovered(context, opened);
         try {
           for (const record of records) {
@@ -509,10 +527,30 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Why the validator owning `record`'s type refuses it, or `undefined` when none does. */
+function checkOwnedRecord(
+  record: RecordInput,
+  validators: readonly RecordValidator[],
+): string | undefined {
+  if (!('body' in record) || record.body === undefined) return undefined;
+  const body = record.body as Record<string, unknown>;
+  for (const validator of validators) {
+    if (!validator.types.includes(record.type)) continue;
+    const verdict = validator.validate({ type: record.type, body });
+    if (!verdict.ok) return verdict.message;
+  }
+  return undefined;
+}
+
 /** Opens a ledger for writing; a ledger this user cannot write is one clear error. */
-async function openWritable(dir: string, ledgerDir: string, signer?: Signer): Promise<Ledger> {
+async function openWritable(
+  dir: string,
+  ledgerDir: string,
+  signer?: Signer,
+  validators: readonly RecordValidator[] = [],
+): Promise<Ledger> {
   try {
-    return await openLedger(ledgerDir, signer ? { signer } : {});
+    return await openLedger(ledgerDir, { ...(signer ? { signer } : {}), validators });
   } catch (error) {
     throw readOnly(dir, error) ?? error;
   }

@@ -10,9 +10,8 @@ export default defineConfig({
     ai: 'src/ai/index.ts',
     testing: 'src/testing/index.ts',
   },
-  // ESM for `import`, CommonJS (`.cjs` + `.d.cts`) for `require()`: see the `exports` map. The
-  // `ai` and `testing` subpaths are exported for `import` only, since the AI SDK and vitest are
-  // ESM-only; one build keeps the types the entries share in one chunk.
+  // ESM for `import`, CommonJS (`.cjs` + `.d.cts`) for `require()`: see the `exports` map. One
+  // build keeps the types the entries share in one chunk.
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

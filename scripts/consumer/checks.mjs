@@ -1,7 +1,7 @@
 // The checks the consumer test runs inside one scratch app after the install: importing every
 // entry point (ESM and CommonJS) with nothing printed, the package's commands, its README example,
 // and a strict type-check of a consumer file under `nodenext` and `bundler` resolution.
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from './run.mjs';
 
@@ -21,6 +21,76 @@ export function entryPoints(manifest) {
   return Object.entries(manifest.exports)
     .filter(([subpath, target]) => !subpath.includes('*') && isCode(target))
     .map(([subpath]) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
+}
+
+/** The ESM file an `exports` target names (`import` → `default`, or a plain string). */
+function esmTarget(target) {
+  if (typeof target === 'string') return target;
+  if (target && typeof target === 'object') {
+    const record = /** @type {Record<string, unknown>} */ (target);
+    return esmTarget(record.import ?? record.default);
+  }
+  return undefined;
+}
+
+/** The package name of a bare specifier (`@scope/name/sub` → `@scope/name`). */
+function packageNameOf(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * Splits a package's entry points into those to check and those that need an optional peer
+ * dependency the scratch app does not have (`@karnel/memory/lancedb` without LanceDB): an
+ * entry whose built code imports, statically, directly or through its chunks, an optional peer
+ * that is not installed is left out of the import, require and type checks — an adopter only
+ * reaches it after installing that peer, as the README says.
+ * @param {{ name: string, exports?: Record<string, unknown>, peerDependenciesMeta?: Record<string, { optional?: boolean }> }} manifest
+ * @param {string} packageFolder the installed package's folder
+ * @param {string} app the scratch app
+ * @returns {{ check: string[], skipped: { specifier: string, peers: string[] }[] }}
+ */
+export function entryPointsToCheck(manifest, packageFolder, app) {
+  const optional = new Set(
+    Object.entries(manifest.peerDependenciesMeta ?? {})
+      .filter(([, meta]) => meta?.optional)
+      .map(([peer]) => peer),
+  );
+  const missing = [...optional].filter(
+    (peer) => !existsSync(join(app, 'node_modules', ...peer.split('/'), 'package.json')),
+  );
+  const check = [];
+  const skipped = [];
+  for (const specifier of entryPoints(manifest)) {
+    const subpath =
+      specifier === manifest.name ? '.' : `./${specifier.slice(manifest.name.length + 1)}`;
+    const file = esmTarget(manifest.exports?.[subpath]);
+    const needs = file
+      ? bareImports(join(packageFolder, file)).filter((name) => missing.includes(name))
+      : [];
+    if (needs.length > 0) skipped.push({ specifier, peers: needs });
+    else check.push(specifier);
+  }
+  return { check, skipped };
+}
+
+/** The packages a built ESM file imports statically, following its relative imports. */
+function bareImports(file, seen = new Set()) {
+  if (seen.has(file) || !existsSync(file)) return [];
+  seen.add(file);
+  const code = readFileSync(file, 'utf8');
+  const names = new Set();
+  for (const match of code.matchAll(
+    /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\s])import\s*['"]([^'"]+)['"]/g,
+  )) {
+    const specifier = match[1] ?? match[2];
+    if (specifier.startsWith('.')) {
+      for (const name of bareImports(join(dirname(file), specifier), seen)) names.add(name);
+    } else if (!specifier.startsWith('node:')) {
+      names.add(packageNameOf(specifier));
+    }
+  }
+  return [...names];
 }
 
 /**

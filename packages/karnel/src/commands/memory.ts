@@ -3,10 +3,12 @@ import { basename, join, resolve } from 'node:path';
 import {
   type Diagnostic,
   escapeTerminalText,
+  formatDiagnostics,
   InvalidArgumentError,
   readYamlFile,
   writeFileAtomic,
 } from '@karnel/core';
+import { resolveComponent } from '@karnel/manifest';
 import type { MemoryBackend, MemoryStore, SearchMode } from '@karnel/memory';
 import { ExitCode } from '../exit-codes';
 import { printDiagnostics } from '../output';
@@ -498,19 +500,13 @@ async function resolveMemoryDir(
       );
     memoryDir = isMemory ? dir : join(dir, 'memory');
   } else {
-    const manifest = await readYamlFile(manifestPath);
-    const value = (manifest.value ?? {}) as {
-      group?: unknown;
-      components?: { memory?: unknown };
-    };
-    const reference =
-      typeof value.components?.memory === 'string' ? value.components.memory : './memory';
-    memoryDir = resolve(dir, reference);
-    if (!memoryDir.startsWith(resolve(dir)))
+    const component = await resolveComponent(dir, 'memory');
+    if (!component.ok)
       throw new UsageError(
-        `components.memory "${safe(reference)}" in ${safe(manifestPath)} leaves the directory`,
+        `${safe(dir)}: cannot tell where its memory is:\n${escapeTerminalText(formatDiagnostics(component.diagnostics), { multiline: true })}`,
       );
-    group = value.group !== undefined;
+    memoryDir = component.path;
+    group = component.kind === 'group';
   }
   const memoryKind = await kindOf(memoryDir);
   if (memoryKind === 'file')

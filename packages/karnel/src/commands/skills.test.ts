@@ -34,7 +34,10 @@ describe('karnel skills', () => {
   it("lists an agent's skills over its group's and user's, as JSON", async () => {
     const root = await workspace();
     await mkdir(join(root, 'agent/skills'), { recursive: true });
-    await writeFile(join(root, 'agent/manifest.yaml'), 'components:\n  skills: "./skills"\n');
+    await writeFile(
+      join(root, 'agent/manifest.yaml'),
+      'agent:\n  name: dev\ncomponents:\n  skills: "./skills"\n',
+    );
     await cp(join(root, 'skills/changelog-writer'), join(root, 'agent/skills/changelog-writer'), {
       recursive: true,
     });
@@ -186,7 +189,10 @@ describe('karnel skills', () => {
   it('imports a skill with its provenance and refuses to overwrite it', async () => {
     const root = await workspace();
     await mkdir(join(root, 'agent'));
-    await writeFile(join(root, 'agent/manifest.yaml'), 'components:\n  skills: "./my-skills"\n');
+    await writeFile(
+      join(root, 'agent/manifest.yaml'),
+      'agent:\n  name: dev\ncomponents:\n  skills: "./my-skills"\n',
+    );
     const first = await runKarnel(
       [
         'skills',

@@ -6,10 +6,12 @@ import {
   type DiagnosticFormat,
   escapeTerminalText,
   explainInvalidId,
+  formatDiagnostics,
   hasErrors,
   readYamlFile,
   resolveInside,
 } from '@karnel/core';
+import { resolveComponent } from '@karnel/manifest';
 import {
   createSkillLibrary,
   discoverSkills,
@@ -256,17 +258,12 @@ function isFolder(path: string): Promise<boolean> {
 
 /** The skills folder a manifest names in `components.skills` (default `skills/`). */
 async function manifestSkillsFolder(dir: string, path: string): Promise<SkillsFolder> {
-  const manifestDisplay = join(path, 'manifest.yaml');
-  const document = await readYamlFile(join(dir, 'manifest.yaml'), { displayPath: manifestDisplay });
-  const components = (document.value as { components?: { skills?: unknown } } | undefined)
-    ?.components;
-  const reference = typeof components?.skills === 'string' ? components.skills : 'skills';
-  const resolved = await resolveInside(dir, reference);
-  if (!resolved.ok)
+  const component = await resolveComponent(dir, 'skills', { displayPath: path });
+  if (!component.ok)
     throw new UsageError(
-      `${escapeTerminalText(manifestDisplay)}: components.skills ${escapeTerminalText(resolved.message)}`,
+      `${escapeTerminalText(path)}: cannot tell where its skills are:\n${escapeTerminalText(formatDiagnostics(component.diagnostics), { multiline: true })}`,
     );
-  return { dir: resolved.path, display: join(path, relative(dir, resolved.path)) };
+  return { dir: component.path, display: join(path, relative(dir, component.path)) };
 }
 
 /**

@@ -1,0 +1,43 @@
+export {
+  ADAPTER_TYPES,
+  type AdapterCheck,
+  type AdapterCheckReport,
+  type AdapterOutcome,
+  type AdapterType,
+  type CheckLevel,
+  type CostBasis,
+  type CostEstimate,
+  checkReport,
+  type ForeignAgentAdapter,
+  type InvokeOptions,
+  type OutcomeStatus,
+} from './adapter';
+export {
+  ADAPTER_RECORD_TYPES,
+  type AdapterRecorder,
+  type AdapterRecordType,
+  createAdapterRecorder,
+} from './adapter-records';
+export {
+  type AdapterDefinition,
+  defineAdapter,
+  type PerformAnswer,
+  type PerformContext,
+} from './define-adapter';
+export { AdapterError, type AdapterErrorCode } from './errors';
+export { type FetchWithRetryOptions, fetchWithRetry } from './fetch-with-retry';
+export {
+  acceptedAnswerSchema,
+  describeZodError,
+  type ForeignOutcome,
+  foreignOutcomeSchema,
+} from './foreign-outcome-schema';
+export {
+  createHttpAdapter,
+  type HttpAdapterOptions,
+  SIGNATURE_HEADER,
+  signHttpBody,
+  TIMESTAMP_HEADER,
+} from './http-adapter';
+export { parseRetryAfter, type RetrySettings, retryDelay, sleep } from './retry';
+export { resolveSecretReference } from './secret-reference';

@@ -41,3 +41,8 @@ export {
 } from './http-adapter';
 export { parseRetryAfter, type RetrySettings, retryDelay, sleep } from './retry';
 export { resolveSecretReference } from './secret-reference';
+export {
+  createSubprocessAdapter,
+  parseMemberCommand,
+  type SubprocessAdapterOptions,
+} from './subprocess-adapter';

@@ -39,6 +39,27 @@ export {
   signHttpBody,
   TIMESTAMP_HEADER,
 } from './http-adapter';
+export { createHumanAdapter, type HumanAdapterOptions } from './human-adapter';
+export {
+  type Inbox,
+  InboxError,
+  type InboxErrorCode,
+  type InboxItem,
+  type InboxReply,
+  type NewInboxReply,
+  openInbox,
+  REPLY_STATUSES,
+  type ReplyStatus,
+  verifyInboxReply,
+} from './inbox';
+export {
+  type CommandNotifierOptions,
+  createCommandNotifier,
+  createWebhookNotifier,
+  type InboxNotice,
+  type InboxNotifier,
+  type WebhookNotifierOptions,
+} from './inbox-notifier';
 export { parseRetryAfter, type RetrySettings, retryDelay, sleep } from './retry';
 export { resolveSecretReference } from './secret-reference';
 export {

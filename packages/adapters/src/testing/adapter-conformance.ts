@@ -132,10 +132,11 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
         replayed: true,
       });
       const together = createId('run');
+      const other = task(current.adapter);
       const [left, right] = await Promise.all([
-        current.adapter.invoke(message, { runId: together }),
-        current.adapter.invoke(message, { runId: together }),
-        current.answer?.(together, message),
+        current.adapter.invoke(other, { runId: together }),
+        current.adapter.invoke(other, { runId: together }),
+        current.answer?.(together, other),
       ]);
       expect(left).toEqual(right);
       expect(await current.workDone(runId)).toBe(1);

@@ -3,7 +3,10 @@ import { parseRetryAfter, type RetrySettings, retryDelay, sleep } from './retry'
 
 /** Options of {@link fetchWithRetry}. */
 export interface FetchWithRetryOptions extends RetrySettings {
-  /** The limit of one attempt, in milliseconds. */
+  /**
+   * The limit of one attempt (headers and body), in milliseconds; `Infinity` for none (a
+   * long-lived event stream, which the caller's signal still stops).
+   */
   readonly attemptTimeoutMs: number;
   /** Stops the retries and the attempt in flight. */
   readonly signal?: AbortSignal;
@@ -38,8 +41,11 @@ export async function fetchWithRetry(
   let lastCode: 'adapter/unreachable' | 'adapter/timeout' = 'adapter/unreachable';
   for (let attempt = 0; ; attempt++) {
     if (signal?.aborted) throw signal.reason;
-    const timeout = AbortSignal.timeout(options.attemptTimeoutMs);
-    const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const timeout = Number.isFinite(options.attemptTimeoutMs)
+      ? AbortSignal.timeout(options.attemptTimeoutMs)
+      : undefined;
+    const signals = [signal, timeout].filter((item): item is AbortSignal => item !== undefined);
+    const attemptSignal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
     let retryAfterMs: number | undefined;
     try {
       const response = await fetchImplementation(url, { ...init, signal: attemptSignal });
@@ -50,7 +56,7 @@ export async function fetchWithRetry(
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) {
+      if (timeout?.aborted) {
         lastProblem = `no answer within ${options.attemptTimeoutMs} ms`;
         lastCode = 'adapter/timeout';
       } else {

@@ -33,6 +33,13 @@ export {
   foreignOutcomeSchema,
 } from './foreign-outcome-schema';
 export {
+  type ApprovalQueuePort,
+  createHermesAdapter,
+  type HermesAdapterOptions,
+  hermesApprovalCapability,
+  renderHermesInput,
+} from './hermes-adapter';
+export {
   createHttpAdapter,
   type HttpAdapterOptions,
   SIGNATURE_HEADER,
@@ -62,6 +69,7 @@ export {
 } from './inbox-notifier';
 export { parseRetryAfter, type RetrySettings, retryDelay, sleep } from './retry';
 export { resolveSecretReference } from './secret-reference';
+export { readServerSentEvents, type ServerSentEvent } from './server-sent-events';
 export {
   createSubprocessAdapter,
   parseMemberCommand,

@@ -63,10 +63,10 @@ async function startFakeHermes(): Promise<FakeHermes> {
     const item = { id: run.events.length + 1, event, data };
     run.events.push(item);
     if (['run.completed', 'run.failed', 'run.cancelled'].includes(event)) run.done = true;
-    for (const stream of run.streams) write(run, stream, item);
+    for (const stream of run.streams) write(stream, item);
   }
 
-  function write(run: FakeRun, stream: ServerResponse, item: FakeRun['events'][number]) {
+  function write(stream: ServerResponse, item: FakeRun['events'][number]) {
     stream.write(`id: ${item.id}\nevent: ${item.event}\ndata: ${JSON.stringify(item.data)}\n\n`);
     if (['run.completed', 'run.failed', 'run.cancelled'].includes(item.event)) stream.end();
   }
@@ -144,7 +144,7 @@ async function startFakeHermes(): Promise<FakeHermes> {
         setTimeout(() => request.socket.destroy(), 20);
         return;
       }
-      for (const item of pending) write(run, response, item);
+      for (const item of pending) write(response, item);
       if (!run.done) {
         run.streams.add(response);
         response.on('close', () => run.streams.delete(response));
@@ -284,7 +284,12 @@ describe('createHermesAdapter', () => {
       const running = adapter.invoke(feature('approval'), { runId: createId('run') });
       // The adapter records the Karnel approval it opened; the owner looks it up by that id.
       let approvalId: string | undefined;
+      let settled: unknown;
+      running.then((outcome) => {
+        settled = outcome;
+      });
       while (approvalId === undefined) {
+        if (settled) expect.fail(`the invocation ended first: ${JSON.stringify(settled)}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
         for await (const entry of ledger.entries())
           if (entry.type === 'adapter.progress' && entry.body.event === 'approval.requested')

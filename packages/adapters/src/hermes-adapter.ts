@@ -219,8 +219,17 @@ export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgent
       approval_id: event.approval_id,
       karnel_approval: request.id,
     });
+    // A decision being written (ledger record, then its readable copy) can be read half-way
+    // by this same process; a read that throws is retried a few times before failing closed.
+    let failedReads = 0;
     for (;;) {
-      const current = await approvals.get(request.id);
+      let current: { readonly status: string } | undefined;
+      try {
+        current = await approvals.get(request.id);
+        failedReads = 0;
+      } catch (error) {
+        if (++failedReads >= 5) throw error;
+      }
       if (current && current.status !== 'pending') {
         const used =
           current.status === 'approved'
@@ -318,7 +327,18 @@ export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgent
             if (event.event === 'approval.requested') {
               const approval = approvalEventSchema.safeParse(data);
               if (!approval.success) continue;
-              const decision = await decideApproval(hermesRunId, approval.data, context);
+              let decision: 'approve' | 'deny';
+              try {
+                decision = await decideApproval(hermesRunId, approval.data, context);
+              } catch (error) {
+                if (signal.aborted) throw error;
+                // Fail closed: a queue that cannot be read never lets the run go on.
+                decision = 'deny';
+                await context.progress('approval.error', {
+                  approval_id: approval.data.approval_id,
+                  reason: (error as Error).message,
+                });
+              }
               const answered = await post(
                 `v1/runs/${encodeURIComponent(hermesRunId)}/approval`,
                 { approval_id: approval.data.approval_id, decision },

@@ -67,6 +67,11 @@ export {
   type InboxNotifier,
   type WebhookNotifierOptions,
 } from './inbox-notifier';
+export {
+  type LoadedMemberAdapter,
+  loadMemberAdapter,
+  type MachineAdapterSettings,
+} from './load-member-adapter';
 export { parseRetryAfter, type RetrySettings, retryDelay, sleep } from './retry';
 export { resolveSecretReference } from './secret-reference';
 export { readServerSentEvents, type ServerSentEvent } from './server-sent-events';

@@ -22,15 +22,27 @@ export interface ApprovalQueuePort {
     action: unknown;
     reason?: string;
     requester?: Signer;
-  }): Promise<{ readonly id: string }>;
+  }): Promise<{
+    /** The request id (`apr_…`). */
+    readonly id: string;
+  }>;
   /** The request as it now stands, from the ledger. */
-  get(id: string): Promise<{ readonly status: string } | undefined>;
+  get(id: string): Promise<
+    | {
+        /** `pending`, `approved`, `denied`, `used` … */
+        readonly status: string;
+      }
+    | undefined
+  >;
   /** Uses an approved request once, for exactly this action and capability. */
   use(
     id: string,
     action: unknown,
     options: { capability: string; actor?: string; executor?: Signer },
-  ): Promise<{ readonly ok: boolean }>;
+  ): Promise<{
+    /** Whether the approval was used (it was approved, for this action, and not used before). */
+    readonly ok: boolean;
+  }>;
 }
 
 /** Options of {@link createHermesAdapter}. */

@@ -52,9 +52,14 @@ export interface SubprocessAdapterOptions {
 const COMMAND_PATTERN = /^(node|python3?)\s+(\S+)$/;
 
 /** Splits `node ./tools/x.mjs` into the runtime and the script; `undefined` when it is neither. */
-export function parseMemberCommand(
-  command: string,
-): { runtime: 'node' | 'python'; script: string } | undefined {
+export function parseMemberCommand(command: string):
+  | {
+      /** The worker runtime. */
+      runtime: 'node' | 'python';
+      /** The script, as written (relative to the group directory). */
+      script: string;
+    }
+  | undefined {
   const match = COMMAND_PATTERN.exec(command.trim());
   if (!match) return undefined;
   return { runtime: match[1] === 'node' ? 'node' : 'python', script: match[2] as string };

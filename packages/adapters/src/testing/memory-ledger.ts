@@ -1,6 +1,6 @@
 import type { CommittedEntry, LedgerPort, LedgerRecord } from '@karnel/core';
 
-/** An in-memory {@link LedgerPort} for tests: records kept in order, no hashing, no signing. */
+/** An in-memory `LedgerPort` (of `@karnel/core`) for tests: records kept in order, no hashing, no signing. */
 export interface MemoryLedger extends LedgerPort {
   /** The records appended so far, oldest first. */
   readonly records: readonly LedgerRecord[];

@@ -255,6 +255,71 @@ describe('createHttpAdapter', () => {
     }
   });
 
+  it('polls a poll_url until long work ends, and refuses one on another origin', async () => {
+    let polls = 0;
+    const slow = createServer((request, response) => {
+      request.resume();
+      response.setHeader('content-type', 'application/json');
+      if (request.method === 'POST') {
+        response.end(JSON.stringify({ status: 'accepted', poll_url: '/runs/1' }));
+        return;
+      }
+      polls++;
+      response.end(
+        polls < 3
+          ? JSON.stringify({ status: 'accepted', poll_url: '/runs/1' })
+          : JSON.stringify({ status: 'partial', summary: 'half of it', artifacts: ['out.md'] }),
+      );
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = slow.address() as AddressInfo;
+      const adapter = createHttpAdapter({
+        role: 'svc',
+        endpoint: `http://127.0.0.1:${port}/invoke`,
+        pollIntervalMs: 5,
+      });
+      const message = createMessage({
+        type: 'info',
+        from: 'lead',
+        to: 'svc',
+        payload: { text: 'go' },
+      });
+      const outcome = await adapter.invoke(message, { runId: createId('run') });
+      expect(outcome).toMatchObject({
+        status: 'partial',
+        summary: 'half of it',
+        artifacts: ['out.md'],
+      });
+      expect(polls).toBe(3);
+    } finally {
+      slow.close();
+    }
+    const elsewhere = createServer((request, response) => {
+      request.resume();
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ status: 'accepted', poll_url: 'http://example.invalid/x' }));
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = elsewhere.address() as AddressInfo;
+      const adapter = createHttpAdapter({ role: 'svc', endpoint: `http://127.0.0.1:${port}/` });
+      const message = createMessage({
+        type: 'info',
+        from: 'lead',
+        to: 'svc',
+        payload: { text: 'go' },
+      });
+      const outcome = await adapter.invoke(message, { runId: createId('run') });
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        summary: 'svc gave a poll_url on another origin (http://example.invalid)',
+      });
+    } finally {
+      elsewhere.close();
+    }
+  });
+
   it('signs the body so that a receiver can verify it', () => {
     expect(signHttpBody('k', '1', '{}')).toBe(
       `sha256=${createHmac('sha256', 'k').update('1.{}').digest('hex')}`,

@@ -71,11 +71,14 @@ async function findOutcome(
   ledger: LedgerReader,
   runId: string,
   role: string,
-): Promise<AdapterOutcome | undefined> {
+): Promise<(AdapterOutcome & { messageId?: string }) | undefined> {
+  let messageId: string | undefined;
   for await (const entry of ledger.entries()) {
-    if (entry.type !== ADAPTER_RECORD_TYPES.outcome) continue;
     const body = entry.body as Record<string, unknown>;
     if (body.run_id !== runId || body.role !== role) continue;
+    if (entry.type === ADAPTER_RECORD_TYPES.invoked && typeof body.message_id === 'string')
+      messageId ??= body.message_id;
+    if (entry.type !== ADAPTER_RECORD_TYPES.outcome) continue;
     const status = OUTCOME_STATUSES.find((candidate) => candidate === body.status) ?? 'failed';
     return {
       runId,
@@ -86,6 +89,7 @@ async function findOutcome(
       ...(body.cost ? { cost: body.cost as AdapterOutcome['cost'] } : {}),
       ...(typeof body.foreign_run_id === 'string' ? { foreignRunId: body.foreign_run_id } : {}),
       replayed: true,
+      ...(messageId ? { messageId } : {}),
     };
   }
   return undefined;
@@ -128,7 +132,17 @@ export function defineAdapter(definition: AdapterDefinition): ForeignAgentAdapte
   ): Promise<AdapterOutcome> {
     if (isReader(ledger)) {
       const earlier = await findOutcome(ledger, runId, role);
-      if (earlier) return earlier;
+      if (earlier) {
+        const { messageId, ...outcome } = earlier;
+        if (messageId === undefined || messageId === message.id) return outcome;
+        // The same key for another message: never the earlier answer, never new work.
+        const conflict = `run ${runId} was already used for message ${messageId}`;
+        await recorder.write(ADAPTER_RECORD_TYPES.error, runId, {
+          code: 'adapter/conflict',
+          message: conflict,
+        });
+        return { runId, status: 'failed', summary: conflict };
+      }
     }
     await recorder.write(ADAPTER_RECORD_TYPES.invoked, runId, {
       message_id: message.id,

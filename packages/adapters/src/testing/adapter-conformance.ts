@@ -145,6 +145,18 @@ export function runAdapterConformance(options: AdapterConformanceOptions): void 
       expect(recordsOf(ledger, 'adapter.outcome', together)).toHaveLength(1);
     });
 
+    it('refuses a run id already used for another message, without asking the member', async () => {
+      const current = await start();
+      const runId = createId('run');
+      await invoke(current, task(current.adapter), runId);
+      const reused = await current.adapter.invoke(task(current.adapter), { runId });
+      expect(reused.status).toBe('failed');
+      expect(reused.summary).toMatch(/^run run_\w+ was already used for message msg_\w+$/);
+      expect(await current.workDone(runId)).toBe(1);
+      expect(recordsOf(ledger, 'adapter.outcome', runId)).toHaveLength(1);
+      expect(recordsOf(ledger, 'adapter.error', runId)).toHaveLength(1);
+    });
+
     it('declines a task class it does not accept, without asking the member', async () => {
       const current = await start();
       const runId = createId('run');

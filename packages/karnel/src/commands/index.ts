@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
+import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
@@ -27,4 +28,5 @@ export const commands: readonly RegisterCommand[] = [
   registerRunSkillCommand,
   registerApprovalsCommand,
   registerSafeModeCommand,
+  registerInboxCommand,
 ];

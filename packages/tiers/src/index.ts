@@ -1,12 +1,37 @@
 export { type CandidateId, parseCandidateId } from './candidate-id';
 export {
+  type DetectMachineProfileOptions,
+  detectMachineProfile,
+  type GpuInfo,
+  type LocalModel,
+  type MachineProfile,
+  type OllamaStatus,
+  probeOllama,
+} from './machine-profile';
+export {
   BUILT_IN_PROVIDERS,
   type BuiltInProvider,
   isLoopbackUrl,
   PROVIDER_KINDS,
   type ProviderKind,
 } from './provider-kinds';
+export {
+  type ExcludedCandidate,
+  resolveTier,
+  type TierResolution,
+} from './resolve-tier';
 export { normalizeTier, TIER_ALIASES, TIER_NAMES } from './tier-names';
+export {
+  type CandidatePrice,
+  type LoadTiersConfigOptions,
+  loadTiersConfig,
+  machineTiersFilePath,
+  mergeTiersFiles,
+  type TierCandidate,
+  type TierProvider,
+  type TiersConfig,
+  type TiersConfigResult,
+} from './tiers-config';
 export {
   type CandidateEntry,
   candidatePriceSchema,

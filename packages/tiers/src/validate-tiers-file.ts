@@ -24,6 +24,8 @@ export interface ValidateTiersFileOptions {
   scope?: TiersFileScope;
   /** The path to show in diagnostics. Default: `path` as given. */
   displayPath?: string;
+  /** Providers declared elsewhere (the machine-level file) that candidates may name. */
+  knownProviders?: readonly string[];
 }
 
 /** What {@link validateTiersFile} found. */
@@ -49,18 +51,19 @@ export async function validateTiersFile(
   options: ValidateTiersFileOptions = {},
 ): Promise<TiersFileValidation> {
   const document = await readYamlFile(path, { displayPath: options.displayPath ?? path });
-  return validateTiersDocument(document, options.scope ?? 'group');
+  return validateTiersDocument(document, options.scope ?? 'group', options.knownProviders);
 }
 
 /** Validates an already parsed `tiers.yaml`; see {@link validateTiersFile}. */
 export function validateTiersDocument(
   document: SourceDocument,
   scope: TiersFileScope = 'group',
+  knownProviders: readonly string[] = [],
 ): TiersFileValidation {
   const keyDiagnostics = scope === 'group' ? findKeys(document) : [];
   const { value, diagnostics } = validateDocument(tiersFileSchema, document);
   const found = [...diagnostics, ...keyDiagnostics];
-  if (value) found.push(...checkReferences(value, document));
+  if (value) found.push(...checkReferences(value, document, knownProviders));
   return { value: hasErrors(found) ? undefined : value, diagnostics: found };
 }
 
@@ -94,10 +97,15 @@ function keyDiagnostic(document: SourceDocument, path: DocumentPath, field: bool
   });
 }
 
-function checkReferences(file: TiersFile, document: SourceDocument): Diagnostic[] {
+function checkReferences(
+  file: TiersFile,
+  document: SourceDocument,
+  knownProviders: readonly string[],
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const providers = new Set([
     ...Object.keys(BUILT_IN_PROVIDERS),
+    ...knownProviders,
     ...Object.keys(file.providers ?? {}),
   ]);
   for (const [name, settings] of Object.entries(file.providers ?? {})) {

@@ -1,4 +1,17 @@
+export {
+  type BudgetMiddlewareOptions,
+  type BudgetTreasury,
+  createBudgetMiddleware,
+  estimateInputTokens,
+} from './budget-middleware';
 export { type CandidateId, parseCandidateId } from './candidate-id';
+export { BudgetExceededError, TierTimeoutError, TierUnavailableError } from './errors';
+export { fallbackReason } from './fallback-reason';
+export {
+  createLedgerMiddleware,
+  type LedgerMiddlewareOptions,
+  MODEL_CALL_RECORD_TYPE,
+} from './ledger-middleware';
 export {
   type DetectMachineProfileOptions,
   detectMachineProfile,
@@ -8,6 +21,8 @@ export {
   type OllamaStatus,
   probeOllama,
 } from './machine-profile';
+export { observeStream, type StreamEnd } from './observe-stream';
+export { type OpenTierModelOptions, openTierModel } from './open-tier-model';
 export {
   BUILT_IN_PROVIDERS,
   type BuiltInProvider,
@@ -20,7 +35,14 @@ export {
   resolveTier,
   type TierResolution,
 } from './resolve-tier';
+export {
+  createTierModel,
+  type LanguageModelSource,
+  type TierModel,
+  type TierModelOptions,
+} from './tier-model';
 export { normalizeTier, TIER_ALIASES, TIER_NAMES } from './tier-names';
+export { createTierProvider, createTierRegistry, type TierRegistryOptions } from './tier-registry';
 export {
   type CandidatePrice,
   type LoadTiersConfigOptions,
@@ -44,6 +66,7 @@ export {
   tiersFileSchema,
 } from './tiers-file-schema';
 export { tiersJsonSchema } from './tiers-json-schema';
+export { type ChargedTokens, chargedTokens, usageCost } from './usage-cost';
 export {
   type TiersFileScope,
   type TiersFileValidation,

@@ -1,5 +1,6 @@
 import { type CognitiveTier, InvalidArgumentError } from '@karnel/core';
 import type { MachineProfile } from './machine-profile';
+import { isLoopbackUrl } from './provider-kinds';
 import { normalizeTier, TIER_NAMES } from './tier-names';
 import type { TierCandidate, TiersConfig } from './tiers-config';
 
@@ -69,7 +70,7 @@ function exclusionReason(
 ): string | undefined {
   const { provider } = candidate;
   if (tier === 'local-private' && !provider.local)
-    return `local-private never resolves to a model off this machine (${provider.name} is at ${provider.baseUrl})`;
+    return `local-private never resolves to a model off this machine (${provider.name} is at ${provider.baseUrl}${isLoopbackUrl(provider.baseUrl) ? ', declared local: false' : ''})`;
   if (!provider.local && !candidate.price)
     return 'it has no price: a model off this machine needs one so its calls can be budgeted';
   if (provider.kind === 'ollama') {

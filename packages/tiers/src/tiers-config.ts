@@ -15,7 +15,7 @@ export interface TierProvider {
   readonly kind: ProviderKind;
   /** Base URL of its API. */
   readonly baseUrl: string;
-  /** Whether it runs on this machine (its base URL is on loopback). */
+  /** Whether it runs on this machine: its base URL is on loopback and it is not declared `local: false`. */
   readonly local: boolean;
   /** The environment variable its key is read from, if it takes one. */
   readonly keyVariable?: string;
@@ -151,7 +151,7 @@ export function mergeTiersFiles(
       name,
       kind,
       baseUrl,
-      local: isLoopbackUrl(baseUrl),
+      local: isLoopbackUrl(baseUrl) && declared.local !== false,
       ...(keyVariable ? { keyVariable } : {}),
       ...(declared.api_key ? { apiKey: declared.api_key } : {}),
       timeoutMs: declared.timeout_ms ?? 30_000,

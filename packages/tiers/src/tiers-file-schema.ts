@@ -67,6 +67,11 @@ export const providerSettingsSchema = z.strictObject({
     .optional(),
   /** The key itself: only in the machine-level file, never in a group or agent directory. */
   api_key: z.string().min(1).optional(),
+  /**
+   * `false` marks a provider on a loopback URL as off this machine — a local proxy or tunnel to
+   * a remote API — so `local-private` never uses it. A provider off loopback is never local.
+   */
+  local: z.literal(false).optional(),
   /** How long to wait for a response's first byte before falling back, ms. Default 30 000. */
   timeout_ms: z.number().int().positive().optional(),
 });

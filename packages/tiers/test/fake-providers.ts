@@ -67,7 +67,9 @@ async function start(
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (behaviour.retryAfter) headers['retry-after'] = behaviour.retryAfter;
       response.writeHead(behaviour.status, headers);
-      response.end(JSON.stringify({ error: { message: `injected ${behaviour.status}` } }));
+      const message = `injected ${behaviour.status}`;
+      // Ollama answers errors as {"error": "…"}, OpenAI as {"error": {"message": "…"}}.
+      response.end(JSON.stringify({ error: isChat('/api/chat') ? message : { message } }));
       return;
     }
     if (behaviour.kind === 'slow')

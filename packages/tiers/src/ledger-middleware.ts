@@ -1,0 +1,160 @@
+import type {
+  LanguageModelV4Middleware,
+  LanguageModelV4StreamPart,
+  LanguageModelV4Usage,
+} from '@ai-sdk/provider';
+import { type AuditLog, type Clock, formatCost, hashJson, systemClock } from '@karnel/core';
+import { observeStream } from './observe-stream';
+import type { CandidatePrice } from './tiers-config';
+import { chargedTokens, usageCost } from './usage-cost';
+
+/** The ledger record type of one model call. */
+export const MODEL_CALL_RECORD_TYPE = 'model.call';
+
+/** Options of {@link createLedgerMiddleware}. */
+export interface LedgerMiddlewareOptions {
+  /** Where entries go: `@karnel/ledger`'s `openLedger(dir)` or any `AuditLog`. */
+  ledger: AuditLog;
+  /** The tier of the calls. */
+  tier: string;
+  /** The model's prices; without them the entry's cost is `"0"`. */
+  price?: CandidatePrice;
+  /** The candidate id. Default: the wrapped model's `provider:modelId`. */
+  candidate?: string;
+  /** The run the calls belong to (`run_…`). */
+  run?: string;
+  /** Also record the prompt itself, not only its hash. Default `false`: prompts can be private. */
+  recordPrompt?: boolean;
+  /** Where time comes from, for latency. Default: the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * Middleware that writes one `model.call` ledger entry per call (Annex D, section 5): tier,
+ * provider, model, mode, tokens (input, cached input, output), the exact cost as decimal text,
+ * latency in ms, outcome (`ok`, or `error` with the error's name), and the SHA-256 of the prompt
+ * in canonical JSON (the prompt itself only with `recordPrompt`). The call's result is returned
+ * only once its entry is durable; a failed append fails the call.
+ */
+export function createLedgerMiddleware(
+  options: LedgerMiddlewareOptions,
+): LanguageModelV4Middleware {
+  const { ledger, tier, price, run, recordPrompt = false, clock = systemClock } = options;
+
+  async function write(entry: {
+    candidate: string;
+    mode: 'generate' | 'stream';
+    prompt: unknown;
+    started: number;
+    usage: LanguageModelV4Usage | undefined;
+    error?: unknown;
+  }) {
+    const colon = entry.candidate.indexOf(':');
+    const tokens = chargedTokens(entry.usage);
+    const cost = tokens && price ? usageCost(tokens, price) : 0n;
+    await ledger.append({
+      type: MODEL_CALL_RECORD_TYPE,
+      body: {
+        tier,
+        provider: entry.candidate.slice(0, colon),
+        model: entry.candidate.slice(colon + 1),
+        mode: entry.mode,
+        ...(tokens
+          ? {
+              input_tokens: tokens.input,
+              cached_input_tokens: tokens.cachedInput,
+              output_tokens: tokens.output,
+            }
+          : {}),
+        cost: formatCost(cost),
+        latency_ms: Math.max(0, clock.now().getTime() - entry.started),
+        outcome: entry.error === undefined ? 'ok' : 'error',
+        ...(entry.error === undefined ? {} : { error: errorName(entry.error) }),
+        prompt_sha256: hashJson(entry.prompt),
+        ...(recordPrompt ? { prompt: JSON.parse(JSON.stringify(entry.prompt)) } : {}),
+        ...(run ? { run } : {}),
+      },
+    });
+  }
+
+  return {
+    specificationVersion: 'v4',
+    wrapGenerate: async ({ doGenerate, params, model }) => {
+      const candidate = options.candidate ?? `${model.provider}:${model.modelId}`;
+      const started = clock.now().getTime();
+      let result: Awaited<ReturnType<typeof doGenerate>>;
+      try {
+        result = await doGenerate();
+      } catch (error) {
+        await write({
+          candidate,
+          mode: 'generate',
+          prompt: params.prompt,
+          started,
+          usage: undefined,
+          error,
+        });
+        throw error;
+      }
+      await write({
+        candidate,
+        mode: 'generate',
+        prompt: params.prompt,
+        started,
+        usage: result.usage,
+      });
+      return result;
+    },
+    wrapStream: async ({ doStream, params, model }) => {
+      const candidate = options.candidate ?? `${model.provider}:${model.modelId}`;
+      const started = clock.now().getTime();
+      let result: Awaited<ReturnType<typeof doStream>>;
+      try {
+        result = await doStream();
+      } catch (error) {
+        await write({
+          candidate,
+          mode: 'stream',
+          prompt: params.prompt,
+          started,
+          usage: undefined,
+          error,
+        });
+        throw error;
+      }
+      let usage: LanguageModelV4Usage | undefined;
+      let failure: unknown;
+      return {
+        ...result,
+        stream: observeStream<LanguageModelV4StreamPart>(
+          result.stream,
+          (part) => {
+            if (part.type === 'finish') usage = part.usage;
+            if (part.type === 'error') failure ??= part.error;
+          },
+          (end, error) =>
+            write({
+              candidate,
+              mode: 'stream',
+              prompt: params.prompt,
+              started,
+              usage,
+              ...(end === 'error' || failure !== undefined
+                ? { error: error ?? failure }
+                : end === 'cancel' && !usage
+                  ? { error: Object.assign(new Error('cancelled'), { name: 'Cancelled' }) }
+                  : {}),
+            }),
+        ),
+      };
+    },
+  };
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    return status ? `${error.name} (HTTP ${status})` : error.name;
+  }
+  return 'Error';
+}

@@ -63,12 +63,17 @@ async function time(model, count = calls) {
 
 const treasuryDir = join(root, 'treasury');
 await mkdir(treasuryDir);
-await writeFile(join(treasuryDir, 'balances.yaml'), 'financial:\n  currency: USD\n  budget_weekly: 100000.00\n');
+await writeFile(
+  join(treasuryDir, 'balances.yaml'),
+  'financial:\n  currency: USD\n  budget_weekly: 100000.00\n',
+);
 const ledger = await openLedger(join(root, 'ledger'));
 const treasury = createTreasury({ dir: treasuryDir });
 
 const baseline = await time(direct);
-const routed = await time(await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {} }));
+const routed = await time(
+  await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {} }),
+);
 const withLedger = await time(
   await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {}, ledger }),
 );
@@ -78,7 +83,9 @@ const withBoth = await time(
   budgetCalls,
 );
 const row = (label, micros, count = calls) =>
-  console.log(`${label.padEnd(58)} ${micros.toFixed(0).padStart(7)} µs/call  (+${(micros - baseline).toFixed(0)} µs, ${count} calls)`);
+  console.log(
+    `${label.padEnd(58)} ${micros.toFixed(0).padStart(7)} µs/call  (+${(micros - baseline).toFixed(0)} µs, ${count} calls)`,
+  );
 row('baseline: the provider model called directly', baseline);
 row('tier model (routing only)', routed);
 row('tier model + ledger middleware (durable append per call)', withLedger);

@@ -125,12 +125,16 @@ export async function loadTiersConfig(
     if (result.value) read.push({ path: level.path, file: result.value, scope: level.scope });
   }
   if (hasErrors(diagnostics)) return { config: undefined, diagnostics };
-  return { config: mergeTiersFiles(read), diagnostics };
+  return { config: mergeTiersFiles(read, env), diagnostics };
 }
 
-/** Merges validated files, least specific first (see {@link loadTiersConfig}). */
+/**
+ * Merges validated files, least specific first (see {@link loadTiersConfig}). The built-in
+ * `ollama` provider defaults to `OLLAMA_HOST` from `env`, as the `ollama` client does.
+ */
 export function mergeTiersFiles(
   files: readonly { path: string; file: TiersFile; scope: TiersFileScope }[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): TiersConfig {
   const settings: Record<string, NonNullable<TiersFile['providers']>[string]> = {};
   const ordered = [
@@ -145,7 +149,9 @@ export function mergeTiersFiles(
     const builtIn = BUILT_IN_PROVIDERS[name];
     const declared = settings[name] ?? {};
     const kind = declared.kind ?? builtIn?.kind ?? 'openai-compatible';
-    const baseUrl = (declared.base_url ?? builtIn?.baseUrl ?? '').replace(/\/+$/, '');
+    const defaultUrl =
+      name === 'ollama' && env.OLLAMA_HOST ? ollamaUrl(env.OLLAMA_HOST) : builtIn?.baseUrl;
+    const baseUrl = (declared.base_url ?? defaultUrl ?? '').replace(/\/+$/, '');
     const keyVariable = declared.api_key_env ?? builtIn?.keyVariable;
     providers[name] = {
       name,
@@ -165,6 +171,10 @@ export function mergeTiersFiles(
       tiers[tier] = entries.map((entry) => toCandidate(entry, providers, path));
     }
   return { providers, tiers, files: files.map((entry) => entry.path) };
+}
+
+function ollamaUrl(host: string): string {
+  return /^https?:\/\//.test(host) ? host : `http://${host}`;
 }
 
 function toCandidate(

@@ -82,6 +82,57 @@ const withBoth = await time(
   await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {}, ledger, treasury }),
   budgetCalls,
 );
+// Concurrent callers share the ledger's fsyncs when it group-commits (Annex D, section 5).
+const groupLedger = await openLedger(join(root, 'ledger-group'), { groupCommit: true });
+const concurrentModel = await tiers.openTierModel({
+  tier: 'fast-general',
+  config,
+  profile,
+  env: {},
+  ledger: groupLedger,
+});
+const inFlight = 16;
+async function timeConcurrent(model) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < calls) await model.doGenerate(params);
+    }),
+  );
+  return ((performance.now() - started) * 1000) / calls;
+}
+const concurrentBaseline = await timeConcurrent(direct);
+const concurrentLedger = await timeConcurrent(concurrentModel);
+
+// Routing alone, without the loopback round trip: an in-process model answering at once.
+const instant = {
+  specificationVersion: 'v4',
+  provider: 'lab',
+  modelId: 'bench',
+  supportedUrls: {},
+  doGenerate: async () => ({
+    content: [{ type: 'text', text: 'OK' }],
+    finishReason: { unified: 'stop', raw: 'stop' },
+    usage: {
+      inputTokens: { total: 12, noCache: 12, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: 2, text: 2, reasoning: 0 },
+    },
+    warnings: [],
+  }),
+  doStream: async () => {
+    throw new Error('not used');
+  },
+};
+const resolution = tiers.resolveTier('fast-general', config, profile, {});
+const instantTier = tiers.createTierModel({
+  resolution,
+  registry: { languageModel: () => instant },
+});
+const instantRounds = 20_000;
+const instantDirect = await time(instant, instantRounds);
+const instantRouted = await time(instantTier, instantRounds);
+
 const row = (label, micros, count = calls) =>
   console.log(
     `${label.padEnd(58)} ${micros.toFixed(0).padStart(7)} µs/call  (+${(micros - baseline).toFixed(0)} µs, ${count} calls)`,
@@ -90,5 +141,14 @@ row('baseline: the provider model called directly', baseline);
 row('tier model (routing only)', routed);
 row('tier model + ledger middleware (durable append per call)', withLedger);
 row('tier model + ledger + budget (reserve and commit, file treasury)', withBoth, budgetCalls);
+console.log(
+  `${`${inFlight} concurrent callers: direct`.padEnd(58)} ${concurrentBaseline.toFixed(0).padStart(7)} µs/call`,
+);
+console.log(
+  `${`${inFlight} concurrent callers: tier + ledger (group commit)`.padEnd(58)} ${concurrentLedger.toFixed(0).padStart(7)} µs/call  (+${(concurrentLedger - concurrentBaseline).toFixed(0)} µs)`,
+);
+console.log(
+  `${'in-process model: direct vs through the tier model'.padEnd(58)} ${instantDirect.toFixed(2)} vs ${instantRouted.toFixed(2)} µs/call (+${(instantRouted - instantDirect).toFixed(2)} µs, ${instantRounds} calls)`,
+);
 server.close();
 await rm(root, { recursive: true, force: true });

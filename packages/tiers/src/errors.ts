@@ -42,17 +42,25 @@ export class BudgetExceededError extends KarnelError {
 
 const unavailableMarker = Symbol.for('karnel.error.TierUnavailableError');
 
+/** A candidate that did not serve a call, and why. */
+export interface TierAttempt {
+  /** The candidate (`provider:model`). */
+  readonly candidate: string;
+  /** Why it was left out or why its call failed, one sentence. */
+  readonly reason: string;
+}
+
 /** A tier has no usable candidate on this machine, or every candidate failed in a way that allows fallback. */
 export class TierUnavailableError extends KarnelError {
   private readonly [unavailableMarker] = true;
   /** The tier. */
   readonly tier: string;
   /** Each candidate left out or tried, and why it did not serve the call. */
-  readonly attempts: readonly { readonly candidate: string; readonly reason: string }[];
+  readonly attempts: readonly TierAttempt[];
 
   constructor(options: {
     tier: string;
-    attempts: readonly { candidate: string; reason: string }[];
+    attempts: readonly TierAttempt[];
     cause?: unknown;
   }) {
     const detail = options.attempts.length

@@ -5,7 +5,12 @@ export {
   estimateInputTokens,
 } from './budget-middleware';
 export { type CandidateId, parseCandidateId } from './candidate-id';
-export { BudgetExceededError, TierTimeoutError, TierUnavailableError } from './errors';
+export {
+  BudgetExceededError,
+  type TierAttempt,
+  TierTimeoutError,
+  TierUnavailableError,
+} from './errors';
 export { fallbackReason } from './fallback-reason';
 export {
   createLedgerMiddleware,

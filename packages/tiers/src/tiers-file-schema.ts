@@ -1,6 +1,6 @@
 import { parseCost } from '@karnel/core';
 import { z } from 'zod';
-import { PROVIDER_KINDS } from './provider-kinds';
+import { PROVIDER_KINDS, type ProviderKind } from './provider-kinds';
 
 /**
  * A price per million tokens: exact decimal text in the treasury's currency (`"0.15"`), at most
@@ -54,10 +54,12 @@ export const candidateSchema = z.strictObject({
   needs: machineNeedsSchema.optional(),
 });
 
+const providerKindSchema: z.ZodType<ProviderKind> = z.enum(PROVIDER_KINDS);
+
 /** A provider declared in a `tiers.yaml`. */
 export const providerSettingsSchema = z.strictObject({
   /** Which AI SDK provider serves it; default the name when it is a built-in one. */
-  kind: z.enum(PROVIDER_KINDS).optional(),
+  kind: providerKindSchema.optional(),
   /** Base URL of its API. */
   base_url: z.url().optional(),
   /** Name of the environment variable holding its key. */

@@ -15,7 +15,7 @@ import type { Treasury } from '@karnel/treasury';
 import { BudgetExceededError } from './errors';
 import { observeStream } from './observe-stream';
 import type { CandidatePrice } from './tiers-config';
-import { chargedTokens, usageCost } from './usage-cost';
+import { chargedTokens, DEFAULT_MAX_OUTPUT_TOKENS, usageCost, worstCaseCost } from './usage-cost';
 
 /** What the budget middleware needs of a treasury: `@karnel/treasury`'s `Treasury` has it. */
 export type BudgetTreasury = Pick<Treasury, 'config' | 'reserve' | 'commit' | 'release'>;
@@ -59,40 +59,31 @@ function meterOf(treasury: BudgetTreasury): Meter {
 }
 
 /**
- * An upper bound of a prompt's input tokens: its UTF-8 size in bytes. A byte-level BPE token is
- * at least one byte, so no tokenizer of that family counts more tokens than bytes.
- */
-export function estimateInputTokens(params: LanguageModelV4CallOptions): number {
-  return Buffer.byteLength(JSON.stringify(params.prompt));
-}
-
-/**
  * Middleware that makes every call pay its way through the treasury (Annex D, section 5):
  * before the call it reserves the worst case (input estimate × input price + `maxOutputTokens`
  * × output price; a call without a cap gets `defaultMaxOutputTokens`), and a refusal throws
  * {@link BudgetExceededError} before anything is sent. After the call it charges the real cost
  * (cached input at its price) by the carried-rounding rule and releases the rest. A call that
- * fails before output releases its reservation; a stream that ends without usage after output
- * is charged the reservation in full.
+ * fails before output releases its reservation; a call that produced output but reports no
+ * usage (a stream cut mid-way) is charged its worst case (`worstCaseCost`).
  */
 export function createBudgetMiddleware(
   options: BudgetMiddlewareOptions,
 ): LanguageModelV4Middleware {
-  const { treasury, tier, price, run, defaultMaxOutputTokens = 4096 } = options;
+  const {
+    treasury,
+    tier,
+    price,
+    run,
+    defaultMaxOutputTokens = DEFAULT_MAX_OUTPUT_TOKENS,
+  } = options;
   const free = price.input === 0n && price.output === 0n && price.cachedInput === 0n;
   const step = (unit: Currency) => 10n ** BigInt(12 - unit.decimals);
 
   async function reserve(params: LanguageModelV4CallOptions, candidate: string) {
     const meter = meterOf(treasury);
     const unit = await meter.unit;
-    const worst = usageCost(
-      {
-        input: estimateInputTokens(params),
-        cachedInput: 0,
-        output: params.maxOutputTokens ?? defaultMaxOutputTokens,
-      },
-      price,
-    );
+    const worst = worstCaseCost(params, price, defaultMaxOutputTokens);
     const amount = (worst + step(unit) - 1n) / step(unit);
     const result = await treasury.reserve({
       amount,
@@ -108,7 +99,7 @@ export function createBudgetMiddleware(
         effect: result.decision.effect,
         reason: result.decision.reason,
       });
-    return { meter, unit, reservation: result.reservation };
+    return { meter, unit, worst, reservation: result.reservation };
   }
 
   async function settle(
@@ -121,7 +112,7 @@ export function createBudgetMiddleware(
       await treasury.release(held.reservation, 'the call failed before any output');
       return;
     }
-    const cost = tokens ? usageCost(tokens, price) : held.reservation.amount * step(held.unit);
+    const cost = tokens ? usageCost(tokens, price) : held.worst;
     const { minor, carry } = chargeCost(held.meter.carry, cost, held.unit);
     held.meter.carry = carry;
     await treasury.commit(held.reservation, {

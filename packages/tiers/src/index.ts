@@ -2,7 +2,6 @@ export {
   type BudgetMiddlewareOptions,
   type BudgetTreasury,
   createBudgetMiddleware,
-  estimateInputTokens,
 } from './budget-middleware';
 export { type CandidateId, parseCandidateId } from './candidate-id';
 export {
@@ -71,7 +70,14 @@ export {
   tiersFileSchema,
 } from './tiers-file-schema';
 export { tiersJsonSchema } from './tiers-json-schema';
-export { type ChargedTokens, chargedTokens, usageCost } from './usage-cost';
+export {
+  type ChargedTokens,
+  chargedTokens,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  estimateInputTokens,
+  usageCost,
+  worstCaseCost,
+} from './usage-cost';
 export {
   type TiersFileScope,
   type TiersFileValidation,

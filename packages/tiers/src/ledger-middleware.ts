@@ -1,4 +1,5 @@
 import type {
+  LanguageModelV4CallOptions,
   LanguageModelV4Middleware,
   LanguageModelV4StreamPart,
   LanguageModelV4Usage,
@@ -6,7 +7,7 @@ import type {
 import { type AuditLog, type Clock, formatCost, hashJson, systemClock } from '@karnel/core';
 import { observeStream } from './observe-stream';
 import type { CandidatePrice } from './tiers-config';
-import { chargedTokens, usageCost } from './usage-cost';
+import { chargedTokens, DEFAULT_MAX_OUTPUT_TOKENS, usageCost, worstCaseCost } from './usage-cost';
 
 /** The ledger record type of one model call. */
 export const MODEL_CALL_RECORD_TYPE = 'model.call';
@@ -25,6 +26,11 @@ export interface LedgerMiddlewareOptions {
   run?: string;
   /** Also record the prompt itself, not only its hash. Default `false`: prompts can be private. */
   recordPrompt?: boolean;
+  /**
+   * The output cap the budget middleware sets on calls that give none, for the worst case a
+   * call without usage is charged. Default 4 096, as the budget middleware's.
+   */
+  defaultMaxOutputTokens?: number;
   /** Where time comes from, for latency. Default: the system clock. */
   clock?: Clock;
 }
@@ -39,19 +45,37 @@ export interface LedgerMiddlewareOptions {
 export function createLedgerMiddleware(
   options: LedgerMiddlewareOptions,
 ): LanguageModelV4Middleware {
-  const { ledger, tier, price, run, recordPrompt = false, clock = systemClock } = options;
+  const {
+    ledger,
+    tier,
+    price,
+    run,
+    recordPrompt = false,
+    clock = systemClock,
+    defaultMaxOutputTokens = DEFAULT_MAX_OUTPUT_TOKENS,
+  } = options;
 
   async function write(entry: {
     candidate: string;
     mode: 'generate' | 'stream';
-    prompt: unknown;
+    params: LanguageModelV4CallOptions;
     started: number;
+    sawOutput: boolean;
     usage: LanguageModelV4Usage | undefined;
     error?: unknown;
   }) {
     const colon = entry.candidate.indexOf(':');
     const tokens = chargedTokens(entry.usage);
-    const cost = tokens && price ? usageCost(tokens, price) : 0n;
+    // A call that produced output without reporting usage is charged its worst case, as the
+    // budget middleware charges it, so the ledger and the treasury agree.
+    const unknown = !tokens && entry.sawOutput && price !== undefined;
+    const cost = !price
+      ? 0n
+      : tokens
+        ? usageCost(tokens, price)
+        : unknown
+          ? worstCaseCost(entry.params, price, defaultMaxOutputTokens)
+          : 0n;
     await ledger.append({
       type: MODEL_CALL_RECORD_TYPE,
       body: {
@@ -67,11 +91,12 @@ export function createLedgerMiddleware(
             }
           : {}),
         cost: formatCost(cost),
+        ...(unknown ? { cost_basis: 'worst-case' } : {}),
         latency_ms: Math.max(0, clock.now().getTime() - entry.started),
         outcome: entry.error === undefined ? 'ok' : 'error',
         ...(entry.error === undefined ? {} : { error: errorName(entry.error) }),
-        prompt_sha256: hashJson(entry.prompt),
-        ...(recordPrompt ? { prompt: JSON.parse(JSON.stringify(entry.prompt)) } : {}),
+        prompt_sha256: hashJson(entry.params.prompt),
+        ...(recordPrompt ? { prompt: JSON.parse(JSON.stringify(entry.params.prompt)) } : {}),
         ...(run ? { run } : {}),
       },
     });
@@ -89,8 +114,9 @@ export function createLedgerMiddleware(
         await write({
           candidate,
           mode: 'generate',
-          prompt: params.prompt,
+          params,
           started,
+          sawOutput: false,
           usage: undefined,
           error,
         });
@@ -99,8 +125,9 @@ export function createLedgerMiddleware(
       await write({
         candidate,
         mode: 'generate',
-        prompt: params.prompt,
+        params,
         started,
+        sawOutput: true,
         usage: result.usage,
       });
       return result;
@@ -115,8 +142,9 @@ export function createLedgerMiddleware(
         await write({
           candidate,
           mode: 'stream',
-          prompt: params.prompt,
+          params,
           started,
+          sawOutput: false,
           usage: undefined,
           error,
         });
@@ -124,6 +152,7 @@ export function createLedgerMiddleware(
       }
       let usage: LanguageModelV4Usage | undefined;
       let failure: unknown;
+      let sawOutput = false;
       return {
         ...result,
         stream: observeStream<LanguageModelV4StreamPart>(
@@ -131,13 +160,20 @@ export function createLedgerMiddleware(
           (part) => {
             if (part.type === 'finish') usage = part.usage;
             if (part.type === 'error') failure ??= part.error;
+            else if (
+              part.type !== 'stream-start' &&
+              part.type !== 'response-metadata' &&
+              part.type !== 'finish'
+            )
+              sawOutput = true;
           },
           (end, error) =>
             write({
               candidate,
               mode: 'stream',
-              prompt: params.prompt,
+              params,
               started,
+              sawOutput,
               usage,
               ...(end === 'error' || failure !== undefined
                 ? { error: error ?? failure }

@@ -215,7 +215,7 @@ describe('tier model over loopback providers', () => {
     const balances = await treasury.balances();
     const change = balances.totals.spent - before;
     const costs = (await modelCalls(ledger))
-      .filter((call) => call.body.outcome === 'ok')
+      .filter((call) => call.body.provider === 'openai')
       .map((call) => {
         const parsed = parseCost(call.body.cost);
         if (!parsed.ok) throw new Error(parsed.message);
@@ -228,6 +228,19 @@ describe('tier model over loopback providers', () => {
     const step = 10n ** BigInt(COST_DECIMALS - 2);
     expect(change).toBe((exact + step - 1n) / step); // 0.018 USD → 2 cents
     expect(change).toBe(2n);
+
+    // A stream cut after its first chunk reports no usage: both sides charge its worst case.
+    openai.script.push({ kind: 'cut' });
+    const cut = streamText({ model, prompt, maxRetries: 0, maxOutputTokens: 50 });
+    await Promise.resolve(cut.text).catch(() => undefined);
+    await cut.consumeStream?.().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const calls = await modelCalls(ledger);
+    const last = calls.at(-1)!;
+    expect(last.body).toMatchObject({ outcome: 'error', cost_basis: 'worst-case' });
+    const all = calls.map((call) => (parseCost(call.body.cost) as { value: bigint }).value);
+    const total = all.reduce((sum, cost) => sum + cost, 0n);
+    expect((await treasury.balances()).totals.spent - before).toBe((total + step - 1n) / step);
     expect(balances.week.reserved).toBe(0n);
   });
 });

@@ -1,4 +1,4 @@
-import type { LanguageModelV4Usage } from '@ai-sdk/provider';
+import type { LanguageModelV4CallOptions, LanguageModelV4Usage } from '@ai-sdk/provider';
 import type { CandidatePrice } from './tiers-config';
 
 const perMillion = 1_000_000n;
@@ -38,4 +38,36 @@ export function usageCost(tokens: ChargedTokens, price: CandidatePrice): bigint 
     BigInt(tokens.cachedInput) * price.cachedInput +
     BigInt(tokens.output) * price.output;
   return (units + perMillion - 1n) / perMillion;
+}
+
+/** The output cap assumed for a call that gives none: 4 096 tokens. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/**
+ * An upper bound of a prompt's input tokens: its UTF-8 size in bytes. A byte-level BPE token is
+ * at least one byte, so no tokenizer of that family counts more tokens than bytes.
+ */
+export function estimateInputTokens(params: LanguageModelV4CallOptions): number {
+  return Buffer.byteLength(JSON.stringify(params.prompt));
+}
+
+/**
+ * The most a call can cost, in units of `10^-12`: {@link estimateInputTokens} at the input
+ * price plus `maxOutputTokens` (else `defaultMaxOutputTokens`) at the output price. The budget
+ * middleware reserves it, and both middlewares charge it when a call that produced output ends
+ * without reporting its usage, so the ledger and the treasury always agree.
+ */
+export function worstCaseCost(
+  params: LanguageModelV4CallOptions,
+  price: CandidatePrice,
+  defaultMaxOutputTokens: number = DEFAULT_MAX_OUTPUT_TOKENS,
+): bigint {
+  return usageCost(
+    {
+      input: estimateInputTokens(params),
+      cachedInput: 0,
+      output: params.maxOutputTokens ?? defaultMaxOutputTokens,
+    },
+    price,
+  );
 }

@@ -201,6 +201,23 @@ describe('tier model over loopback providers', () => {
     expect((await treasury.balances()).week.reserved).toBe(0n);
   });
 
+  it('a priced call that fails releases its reservation and is charged nothing', async () => {
+    const { open, ledger, treasury } = await setup();
+    openai.script.push({ kind: 'status', status: 500 });
+    const error = await generateText({
+      model: await open('frontier-reasoning'),
+      prompt,
+      maxRetries: 0,
+    }).catch((thrown: unknown) => thrown);
+    expect(TierUnavailableError.isInstance(error)).toBe(true);
+    const balances = await treasury.balances();
+    expect(balances.week.reserved).toBe(0n);
+    expect(balances.totals.spent).toBe(0n);
+    expect((await modelCalls(ledger)).map((call) => [call.body.outcome, call.body.cost])).toEqual([
+      ['error', '0'],
+    ]);
+  });
+
   it("the ledger's costs add up to the treasury's balance change, to the minor unit", async () => {
     const { open, ledger, treasury } = await setup();
     const before = (await treasury.balances()).totals.spent;

@@ -119,6 +119,22 @@ describe('createTierModel (mock models)', () => {
     expect(spare.doStreamCalls).toHaveLength(1);
   });
 
+  it('drops an off-machine candidate from local-private even if a resolution lists it', async () => {
+    const cloud = new MockLanguageModelV4({ doStream: streamOf(parts) });
+    const remote = { ...candidate('cloud:big'), provider: { ...provider('cloud'), local: false } };
+    const model = createTierModel({
+      resolution: { tier: 'local-private', candidates: [remote], excluded: [] },
+      registry: { languageModel: () => cloud },
+    });
+    const error = await model.doStream({ prompt: [] }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(TierUnavailableError.isInstance(error)).toBe(true);
+    expect(cloud.doStreamCalls).toHaveLength(0);
+    expect(model.candidates).toEqual([]);
+  });
+
   it('with no usable candidate, throws without calling anything', async () => {
     const model = createTierModel({
       resolution: {

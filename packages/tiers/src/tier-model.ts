@@ -45,13 +45,21 @@ const preamble = new Set<LanguageModelV4StreamPart['type']>(['stream-start', 're
  * order (Annex D, section 4.1). It moves to the next candidate only on a transport error, a
  * timeout (`timeout_ms` of the candidate's provider: the whole answer for `doGenerate`, the
  * first content for `doStream`), HTTP 429 or a 5xx — for a stream only before its first content
- * part. Any other error is thrown at once. When no candidate is left it throws
+ * part. Any other error is thrown at once. For `local-private` a candidate off this machine is
+ * dropped even if the resolution lists it. When no candidate is left it throws
  * {@link TierUnavailableError} naming each attempt; with no usable candidate at all it throws it
  * before sending anything.
  */
 export function createTierModel(options: TierModelOptions): TierModel {
   const { resolution, registry, middleware = () => [] } = options;
-  const { tier, candidates } = resolution;
+  const { tier } = resolution;
+  // A hard rule, not a preference: whatever resolution was handed in, local-private calls
+  // never leave the machine.
+  const offMachine =
+    tier === 'local-private'
+      ? resolution.candidates.filter((candidate) => !candidate.provider.local)
+      : [];
+  const candidates = resolution.candidates.filter((candidate) => !offMachine.includes(candidate));
   const models = new Map<TierCandidate, LanguageModelV4>();
   const modelOf = (candidate: TierCandidate) => {
     let model = models.get(candidate);
@@ -70,6 +78,10 @@ export function createTierModel(options: TierModelOptions): TierModel {
         ...resolution.excluded.map(({ candidate, reason }) => ({
           candidate: candidate.id,
           reason,
+        })),
+        ...offMachine.map((candidate) => ({
+          candidate: candidate.id,
+          reason: 'local-private never resolves to a model off this machine',
         })),
         ...attempts,
       ],

@@ -9,6 +9,7 @@ import { registerMemoryCommand } from './memory';
 import { registerRunSkillCommand } from './run-skill';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
+import { registerTiersCommand } from './tiers';
 import { registerValidateCommand } from './validate';
 
 /** Adds one top-level command (with its subcommands) to the program. */
@@ -29,4 +30,5 @@ export const commands: readonly RegisterCommand[] = [
   registerApprovalsCommand,
   registerSafeModeCommand,
   registerInboxCommand,
+  registerTiersCommand,
 ];

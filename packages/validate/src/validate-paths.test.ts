@@ -119,7 +119,9 @@ describe('validatePaths', () => {
     // link(2) of a folder is refused with EPERM for every user, root included: a real
     // permission error from the kernel, raised inside a check.
     const refused: DirectoryCheck = async (target) => {
-      if (target.kind === 'group') await link(join(target.dir, 'treasury'), join(tmpdir(), 'x'));
+      // The target name must not exist, or the kernel answers EEXIST before EPERM.
+      const unused = join(tmpdir(), `karnel-link-${process.pid}-${Date.now()}`);
+      if (target.kind === 'group') await link(join(target.dir, 'treasury'), unused);
       return [];
     };
     const result = await validatePaths(['newsletter-co'], { cwd: examples, checks: [refused] });

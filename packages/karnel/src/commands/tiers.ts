@@ -1,12 +1,28 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { escapeTerminalText, formatCost, hasErrors } from '@karnel/core';
+import { CommandError } from '../command-error';
 import { ExitCode } from '../exit-codes';
 import { printDiagnostics } from '../output';
 import type { RegisterCommand } from './index';
 
-/** `@karnel/tiers`, loaded only when a tiers command runs. */
-const loadTiers = () => import('@karnel/tiers');
+/**
+ * `@karnel/tiers`, loaded only when a tiers command runs. It and the AI SDK are optional peer
+ * dependencies of the CLI (they would triple the install of `karnel validate`), so an install
+ * without them gets one line saying what to add.
+ */
+async function loadTiers(): Promise<typeof import('@karnel/tiers')> {
+  try {
+    return await import('@karnel/tiers');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      throw new CommandError(
+        'the tiers commands need the optional packages @karnel/tiers and ai: install them next to karnel (npm install --global @karnel/tiers ai, or npm install @karnel/tiers ai in your project)',
+      );
+    throw error;
+  }
+}
 
 /** One line of text for the terminal: control characters in untrusted text are escaped. */
 const safe = (text: string) => escapeTerminalText(text);

@@ -90,6 +90,7 @@ export {
   MAX_CURRENCY_DECIMALS,
   resolveCurrency,
 } from './money-currency';
+export { type PathKind, pathKind } from './path-kind';
 export {
   isWithin,
   type ResolvedInside,

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { access, readdir, stat } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { escapeTerminalText, formatDiagnostics } from '@karnel/core';
+import { escapeTerminalText, formatDiagnostics, pathKind } from '@karnel/core';
 import { resolveComponent } from '@karnel/manifest';
 import { CommandError } from './command-error';
 
@@ -57,7 +57,7 @@ export async function resolveLedgerFolder(
       `${shown}: no such ledger folder or agent or group directory${append ? '; to start a new ledger there, pass --create, or create an agent or group with "karnel init"' : ''}`,
     );
   }
-  if (kind === 'file') {
+  if (kind === 'file' || kind === 'other') {
     throw new CommandError(
       `${shown}: is a file, expected a ledger folder or an agent or group directory`,
     );
@@ -90,13 +90,4 @@ export async function resolveLedgerFolder(
   throw new CommandError(
     `${shown}: is not a ledger (no chain.jsonl) nor an agent or group directory (no manifest.yaml)`,
   );
-}
-
-async function pathKind(path: string): Promise<'missing' | 'file' | 'folder' | 'unreadable'> {
-  try {
-    return (await stat(path)).isDirectory() ? 'folder' : 'file';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable';
-  }
 }

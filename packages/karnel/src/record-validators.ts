@@ -1,16 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RecordValidator } from '@karnel/core';
+import { pathKind, type RecordValidator } from '@karnel/core';
 import { resolveComponent } from '@karnel/manifest';
 import { loadTreasuryRecordValidator, treasuryRecordValidator } from '@karnel/treasury';
 import { CommandError } from './command-error';
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (stats) => stats.isFile(),
-    () => false,
-  );
-}
 
 /**
  * The validators of every typed record a package owns, for a ledger the command line is about
@@ -26,10 +18,10 @@ export async function loadRecordValidators(
   ledgerDir: string,
 ): Promise<RecordValidator[]> {
   for (const owner of [dir, dirname(ledgerDir)]) {
-    if (!(await isFile(join(owner, 'manifest.yaml')))) continue;
+    if ((await pathKind(join(owner, 'manifest.yaml'))) !== 'file') continue;
     const treasury = await resolveComponent(owner, 'treasury');
     if (!treasury.ok || !treasury.exists) break;
-    if (!(await isFile(join(treasury.path, 'balances.yaml')))) break;
+    if ((await pathKind(join(treasury.path, 'balances.yaml'))) !== 'file') break;
     try {
       return [await loadTreasuryRecordValidator(treasury.path)];
     } catch {

@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import type { Diagnostic } from '@karnel/core';
+import { type Diagnostic, pathKind } from '@karnel/core';
 import { detectDirectoryKind } from './detect-directory-kind';
 import {
   type AgentDirValidation,
@@ -36,7 +35,7 @@ export async function validateDirectory(
 ): Promise<DirectoryValidation> {
   let dir = resolve(path);
   let display = displayPath;
-  if (basename(dir) === 'manifest.yaml' && (await isFile(dir))) {
+  if (basename(dir) === 'manifest.yaml' && (await pathKind(dir)) === 'file') {
     dir = dirname(dir);
     display = dirname(displayPath);
   }
@@ -50,12 +49,4 @@ export async function validateDirectory(
     diagnostics: detection.diagnostics,
     valid: false,
   };
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }

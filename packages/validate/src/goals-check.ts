@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { readYamlFile } from '@karnel/core';
+import { pathKind, readYamlFile } from '@karnel/core';
 import { GOALS_FILE, validateGoalsDir } from '@karnel/goals';
 import type { DirectoryCheck } from './directory-check';
 
@@ -13,8 +12,8 @@ import type { DirectoryCheck } from './directory-check';
  */
 export const goalsCheck: DirectoryCheck = async (target) => {
   const goalsDir = target.components.goals;
-  if (goalsDir === undefined || !(await isFolder(goalsDir))) return [];
-  if (target.kind === 'agent' && !(await isFolder(join(goalsDir, GOALS_FILE), 'file'))) return [];
+  if (goalsDir === undefined || (await pathKind(goalsDir)) !== 'folder') return [];
+  if (target.kind === 'agent' && (await pathKind(join(goalsDir, GOALS_FILE))) !== 'file') return [];
   const displayPath = join(target.display, relative(target.dir, goalsDir));
   const conditions = target.coordinationRef
     ? await escalationConditions(target.coordinationRef)
@@ -35,13 +34,4 @@ async function escalationConditions(protocolPath: string): Promise<string[]> {
     const condition = (path as { condition?: unknown } | null)?.condition;
     return typeof condition === 'string' ? [condition] : [];
   });
-}
-
-async function isFolder(path: string, kind: 'folder' | 'file' = 'folder'): Promise<boolean> {
-  try {
-    const info = await stat(path);
-    return kind === 'folder' ? info.isDirectory() : info.isFile();
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { pathKind } from '@karnel/core';
 import { LedgerIntegrityError, readLedgerEntries } from '@karnel/ledger';
 import { validateTreasuryDir } from '@karnel/treasury';
 import type { DirectoryCheck } from './directory-check';
@@ -13,14 +13,14 @@ import type { DirectoryCheck } from './directory-check';
  */
 export const treasuryCheck: DirectoryCheck = async (target) => {
   const treasuryDir = target.components.treasury;
-  if (treasuryDir === undefined || !(await isFolder(treasuryDir))) return [];
+  if (treasuryDir === undefined || (await pathKind(treasuryDir)) !== 'folder') return [];
   const displayPath = join(target.display, relative(target.dir, treasuryDir));
   const options = {
     displayPath,
     ...(target.kind === 'group' ? { roles: target.roles } : {}),
   };
   const ledgerDir = target.components.ledger;
-  if (ledgerDir !== undefined && (await isFolder(ledgerDir))) {
+  if (ledgerDir !== undefined && (await pathKind(ledgerDir)) === 'folder') {
     try {
       // Every ledger entry of a treasury type the treasury refuses is reported at its line.
       return await validateTreasuryDir(treasuryDir, {
@@ -37,11 +37,3 @@ export const treasuryCheck: DirectoryCheck = async (target) => {
   }
   return validateTreasuryDir(treasuryDir, options);
 };
-
-async function isFolder(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}

@@ -5,7 +5,6 @@ import {
   escapeTerminalText,
   formatDiagnostics,
   InvalidArgumentError,
-  readYamlFile,
   writeFileAtomic,
 } from '@karnel/core';
 import { resolveComponent } from '@karnel/manifest';

@@ -8,8 +8,7 @@ import {
   explainInvalidId,
   formatDiagnostics,
   hasErrors,
-  readYamlFile,
-  resolveInside,
+  pathKind,
 } from '@karnel/core';
 import { resolveComponent } from '@karnel/manifest';
 import {
@@ -248,14 +247,6 @@ interface SkillsFolder {
   readonly display: string;
 }
 
-/** Whether `path` is a folder; false when it is missing, a file, or cannot be examined. */
-function isFolder(path: string): Promise<boolean> {
-  return stat(path).then(
-    (info) => info.isDirectory(),
-    () => false,
-  );
-}
-
 /** The skills folder a manifest names in `components.skills` (default `skills/`). */
 async function manifestSkillsFolder(dir: string, path: string): Promise<SkillsFolder> {
   const component = await resolveComponent(dir, 'skills', { displayPath: path });
@@ -280,7 +271,7 @@ async function skillsFolderOf(path: string): Promise<SkillsFolder> {
     )
   )
     return manifestSkillsFolder(dir, path);
-  if (!(await isSkillFolder(dir)) && (await isFolder(join(dir, 'skills'))))
+  if (!(await isSkillFolder(dir)) && (await pathKind(join(dir, 'skills'))) === 'folder')
     return { dir: join(dir, 'skills'), display: join(path, 'skills') };
   return { dir, display: path };
 }
@@ -311,7 +302,7 @@ async function agentSkillsFolder(path: string): Promise<SkillsFolder | { problem
     () => false,
   );
   if (hasManifest) return manifestSkillsFolder(dir, path);
-  if (await isFolder(join(dir, 'skills')))
+  if ((await pathKind(join(dir, 'skills'))) === 'folder')
     return { dir: join(dir, 'skills'), display: join(path, 'skills') };
   return {
     problem: `--agent ${shown}: not an agent directory (no manifest.yaml, no skills/ folder); create ${escapeTerminalText(join(path, 'skills'))} first to import into it`,

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Why a member wakes. Every kind is decided by the tick from the group directory and the
+ * ledger alone, with zero model calls.
+ */
+export const WAKE_REASON_KINDS = [
+  /** The member's contract cadence (`daily`, `weekly`, a cron expression …) is due. */
+  'cadence',
+  /** A goal the member owns is due for review. */
+  'goal-review',
+  /** An unread structured message (Annex C) is addressed to the member. */
+  'message',
+  /** An approval the member's parked run waits on was answered by the owner. */
+  'approval-answered',
+  /** A human member replied to a message the member waits on. */
+  'human-reply',
+  /** An escalation was routed to the member. */
+  'escalation',
+  /** Someone asked for it: `karnel wake <role> --reason …` or the dashboard. */
+  'manual',
+] as const;
+
+/** One of {@link WAKE_REASON_KINDS}. */
+export type WakeReasonKind = (typeof WAKE_REASON_KINDS)[number];
+
+/** The zod schema of a {@link WakeReason}, as stored in ledger records. */
+export const wakeReasonSchema = z.strictObject({
+  kind: z.enum(WAKE_REASON_KINDS),
+  /** One human-readable line: `cadence daily, last run 2026-12-05T08:00Z`. */
+  detail: z.string().max(500),
+  /** What the reason points at: a message id, an approval id, a goal id, a run id. */
+  ref: z.string().max(200).optional(),
+  /** When the reason arose (RFC 3339). */
+  at: z.string(),
+});
+
+/** Why a member wakes: a kind, one readable line and what it points at. */
+export type WakeReason = z.infer<typeof wakeReasonSchema>;

@@ -1,5 +1,6 @@
 import type { LanguageModelV4, ProviderV4 } from '@ai-sdk/provider';
 import { createProviderRegistry } from 'ai';
+import { keepRetryAfter } from './rate-limit-fetch';
 import type { LanguageModelSource } from './tier-model';
 import type { TierProvider, TiersConfig } from './tiers-config';
 
@@ -45,7 +46,8 @@ export async function createTierProvider(
   switch (provider.kind) {
     case 'ollama': {
       const module = await optionalImport('ai-sdk-ollama', provider.name);
-      return module.createOllama!({ baseURL: provider.baseUrl, ...key });
+      // The ollama client drops a 429's headers; keep its retry-after for the fallback reason.
+      return module.createOllama!({ baseURL: provider.baseUrl, fetch: keepRetryAfter(), ...key });
     }
     case 'openai': {
       const module = await optionalImport('@ai-sdk/openai', provider.name);

@@ -98,6 +98,8 @@ describe('tier model over loopback providers', () => {
     expect(ollama.chats()).toHaveLength(1);
     expect(openai.chats()).toHaveLength(1);
     expect((openai.chats()[0]!.body as { model: string }).model).toBe('gpt-fake');
+    // The local candidate was asked first, though the file lists the cloud one first.
+    expect(ollama.chats()[0]!.order).toBeLessThan(openai.chats()[0]!.order);
     const calls = await modelCalls(ledger);
     expect(calls.map((call) => [call.body.provider, call.body.outcome])).toEqual([
       ['ollama', 'error'],
@@ -140,6 +142,7 @@ describe('tier model over loopback providers', () => {
     expect(await result.text).toBe('hello from the fake ');
     expect(ollama.chats()).toHaveLength(1);
     expect(openai.chats()).toHaveLength(1);
+    expect(ollama.chats()[0]!.order).toBeLessThan(openai.chats()[0]!.order);
     // The order tried is the ledger's order: the local candidate first, then the cloud one.
     const calls = await modelCalls(ledger);
     expect(calls.map((call) => [call.body.provider, call.body.outcome])).toEqual([

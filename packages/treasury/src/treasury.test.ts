@@ -395,6 +395,32 @@ describe('createTreasury group commit', () => {
     await treasury.close();
   });
 
+  it('acknowledges nothing of a hold whose fsync fails', async () => {
+    const dir = await treasuryDir('1000.00');
+    const file = createFileRecordStore({ path: join(dir, 'records.jsonl') });
+    let failNext = true;
+    const store = {
+      ...file,
+      async sync() {
+        if (failNext) {
+          failNext = false;
+          throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        }
+        await file.sync!();
+      },
+    };
+    const treasury = createTreasury({ dir, store });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, () => treasury.reserve({ amount: 100n })),
+    );
+    // The first hold's fsync failed: every operation in it is refused, none acknowledged.
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const outcome of refused) expect(String(outcome.reason)).toContain('EIO');
+    expect((await treasury.reserve({ amount: 100n })).ok).toBe(true);
+    await treasury.close();
+  });
+
   it('sees an edit of balances.yaml at the next operation', async () => {
     const dir = await treasuryDir('10.00');
     const clock = createManualClock('2026-05-06T10:00:00Z');

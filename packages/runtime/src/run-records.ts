@@ -30,6 +30,28 @@ export const RUN_RECORD_TYPES = {
 /** One of the values of {@link RUN_RECORD_TYPES}. */
 export type RunRecordType = (typeof RUN_RECORD_TYPES)[keyof typeof RUN_RECORD_TYPES];
 
+/** What a `run.step` record is: a model call, a tool call, or a foreign member's adapter invocation. */
+export type RunStepKind = 'model' | 'tool' | 'adapter';
+const stepKindSchema: z.ZodEnum<Record<RunStepKind, RunStepKind>> = z.enum([
+  'model',
+  'tool',
+  'adapter',
+]);
+/** What `@karnel/policy` decided for a tool step. */
+export type RunStepDecision = 'allow' | 'deny' | 'needs-approval';
+const decisionSchema: z.ZodEnum<Record<RunStepDecision, RunStepDecision>> = z.enum([
+  'allow',
+  'deny',
+  'needs-approval',
+]);
+/** How a finished run ended. */
+export type RunFinishedStatus = 'succeeded' | 'failed' | 'abandoned';
+const finishedStatusSchema: z.ZodEnum<Record<RunFinishedStatus, RunFinishedStatus>> = z.enum([
+  'succeeded',
+  'failed',
+  'abandoned',
+]);
+
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'an exact decimal amount');
 
 /** Body of `runtime.lease_taken` and `runtime.lease_released`. */
@@ -80,7 +102,7 @@ export const runStepSchema = z.strictObject({
   /** The step's number within its run, from 0. */
   step: z.number().int().nonnegative(),
   /** A model call, a tool call, or a foreign member's adapter invocation. */
-  kind: z.enum(['model', 'tool', 'adapter']),
+  kind: stepKindSchema,
   /** Model steps: provider and model that answered, tokens and exact cost. */
   model: z.string().optional(),
   /** Model steps: input tokens billed. */
@@ -94,7 +116,7 @@ export const runStepSchema = z.strictObject({
   /** Tool steps: SHA-256 of the canonical JSON of the arguments. */
   argumentsHash: z.string().optional(),
   /** Tool steps: what `@karnel/policy` decided. */
-  decision: z.enum(['allow', 'deny', 'needs-approval']).optional(),
+  decision: decisionSchema.optional(),
   /** What the step produced, as JSON (bounded); a failed step has `error` instead. */
   output: z.unknown().optional(),
   /** Why the step or run failed, one sentence. */
@@ -120,7 +142,7 @@ export const runFinishedSchema = z.strictObject({
   /** The member's role in the group. */
   member: z.string(),
   /** How the run ended. */
-  status: z.enum(['succeeded', 'failed', 'abandoned']),
+  status: finishedStatusSchema,
   /** Exact total cost of the run, settled in the treasury. */
   cost: money,
   /** How many steps the run recorded. */

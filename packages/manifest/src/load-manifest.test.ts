@@ -290,9 +290,10 @@ describe('loadMemberFile', () => {
     ]);
   });
 
-  it('requires an endpoint for every adapter type', async () => {
+  it('requires an endpoint for every adapter type but hermes (its command line)', async () => {
     const text = (await readFile(join(example, 'members', 'specialist_writer.yaml'), 'utf8'))
       .replace(/ {4}endpoint: .*\n/, '')
+      .replace(/ {4}skill_to_invoke: .*\n/, '')
       .replace('type: "hermes"', 'type: "subprocess"');
     const path = join(dir, 'member.yaml');
     await writeFile(path, text);

@@ -152,13 +152,13 @@ export const hermesSettingsSchema = z
     command: z
       .string()
       .regex(
-        /^[A-Za-z0-9._-]{1,64}$/,
-        'a bare command name looked up on PATH (such as "hermes"), without a path or arguments',
+        /^hermes[A-Za-z0-9._-]{0,58}$/,
+        'a Hermes executable name looked up on PATH ("hermes", "hermes-dev" …), without a path or arguments',
       )
       .optional()
       .meta({
         description:
-          'The Hermes executable run when no endpoint is given (default "hermes"), looked up on PATH.',
+          'The Hermes executable run when no endpoint is given (default "hermes"), a name starting with "hermes" looked up on PATH; the machine may replace it.',
       }),
   })
   .meta({

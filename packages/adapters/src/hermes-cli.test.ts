@@ -106,6 +106,22 @@ describe('createHermesAdapter without an API server', () => {
     expect(call?.args.slice(6)).toEqual(['--resume', started.foreignRunId]);
   });
 
+  it('runs one invocation at a time, each resuming the session the one before reported', async () => {
+    const adapter = createHermesAdapter({ role: 'specialist_writer' });
+    const [first, second] = [createId('run'), createId('run')];
+    const [left, right] = await Promise.all([
+      adapter.invoke(feature('simple', 'one'), { runId: first }),
+      adapter.invoke(feature('simple', 'two'), { runId: second }),
+    ]);
+    expect(right.foreignRunId).toBe(left.foreignRunId);
+    const calls = await fake.calls();
+    expect(calls.find((entry) => entry.run_id === first)?.args).not.toContain('--resume');
+    expect(calls.find((entry) => entry.run_id === second)?.args.slice(6)).toEqual([
+      '--resume',
+      left.foreignRunId,
+    ]);
+  });
+
   it('starts a new session when Hermes no longer knows the remembered one', async () => {
     const ledger = createMemoryLedger();
     const runId = createId('run');

@@ -185,7 +185,7 @@ function isReader(ledger: unknown): ledger is LedgerReader {
 /**
  * The fallback transport of the Hermes adapter when no API server is configured: each invocation
  * runs `hermes chat -q <prompt> -Q --source karnel --resume <session>` as a child process in its
- * own process group (no shell), reads the answer and the session id from standard output, keeps
+ * own process group (no shell), one at a time since they share the session, reads the answer and the session id from standard output, keeps
  * standard error bounded in the ledger, and kills the group on timeout or cancellation. It never
  * passes an approval bypass.
  */
@@ -202,6 +202,32 @@ export function createHermesCliTransport(options: HermesCliTransportOptions): He
   } = options;
   let session = options.session;
   let sessionFromLedger = false;
+  // One run at a time: they all continue the same Hermes session.
+  let queue: Promise<void> = Promise.resolve();
+
+  async function takeTurn(signal: AbortSignal): Promise<() => void> {
+    const previous = queue;
+    let release = () => {};
+    queue = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        previous.then(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    } catch (error) {
+      // Leave the queue once the run before is done, so later runs keep their order.
+      previous.then(release);
+      throw error;
+    }
+    return release;
+  }
 
   async function currentSession(): Promise<string | undefined> {
     if (sessionFromLedger || !isReader(ledger)) return session;
@@ -235,6 +261,15 @@ export function createHermesCliTransport(options: HermesCliTransportOptions): He
   }
 
   async function perform(message: Message, context: PerformContext): Promise<PerformAnswer> {
+    const release = await takeTurn(context.signal);
+    try {
+      return await performAlone(message, context);
+    } finally {
+      release();
+    }
+  }
+
+  async function performAlone(message: Message, context: PerformContext): Promise<PerformAnswer> {
     const prompt = options.render(message);
     if (Buffer.byteLength(prompt, 'utf8') > HERMES_CLI_MAX_PROMPT_BYTES)
       throw new AdapterError({

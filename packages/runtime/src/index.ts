@@ -5,7 +5,36 @@ export type {
   RunQueue,
   WakeCompletion,
 } from './queue/run-queue';
+export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
+export {
+  openRuntimeParts,
+  type RuntimeMember,
+  type RuntimeParts,
+  type RuntimePartsOverrides,
+} from './run/open-runtime-parts';
+export {
+  type RecordedRun,
+  RecordedRunError,
+  type RecordedStep,
+  readRecordedRun,
+} from './run/recorded-run';
+export {
+  createReplayModel,
+  type RecordedResponse,
+  type ReplayModel,
+  type ReplayModelOptions,
+} from './run/replay-model';
+export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
+export {
+  createTierModelSource,
+  type RunModelRequest,
+  type RunModelSource,
+  type TierModelSourceOptions,
+} from './run/run-model-source';
+export type { GatedCall, ParkPoint, RunSession } from './run/run-session';
+export { createRunTools, RUN_TOOL_NAMES, type RunToolsContext } from './run/run-tools';
+export { RuntimeOpenError, type RuntimePart } from './run/runtime-open-error';
 export {
   leaseRecordSchema,
   memberPauseSchema,
@@ -13,6 +42,7 @@ export {
   type RunRecordType,
   runFinishedSchema,
   runParkedSchema,
+  runResumedSchema,
   runStartedSchema,
   runStepSchema,
   wakeRequestedSchema,

@@ -13,13 +13,25 @@ export const RUN_RECORD_TYPES = {
   leaseReleased: 'runtime.lease_released',
   /** A wake was asked for from outside the runtime (`karnel wake`, the dashboard). */
   wakeRequested: 'wake.requested',
-  /** A run started (or resumed, with `resumed: true`). */
+  /**
+   * A run started: written by `@karnel/ledger`'s `startRun`, whose `runs/<id>/manifest.json`
+   * holds a {@link runStartedSchema} body.
+   */
   runStarted: 'run.started',
-  /** One step of a run: a model call or a tool call, with its result. */
+  /** A parked or interrupted run resumed from its recorded steps ({@link runResumedSchema}). */
+  runResumed: 'run.resumed',
+  /**
+   * One step of a run: a model call or a tool call, with its result. Written by the ledger's
+   * `appendStep`; the step itself ({@link runStepSchema}) is a line of `runs/<id>/steps.jsonl`
+   * committed by the entry's file digest.
+   */
   runStep: 'run.step',
   /** A run parked: it waits on an approval or a human reply. */
   runParked: 'run.parked',
-  /** A run ended: succeeded, failed or abandoned. */
+  /**
+   * A run ended: succeeded, failed or abandoned. Written by the ledger's `finishRun`;
+   * `runs/<id>/outcome.yaml` holds a {@link runFinishedSchema} body.
+   */
   runFinished: 'run.finished',
   /** A member was paused by the circuit breaker or the owner. */
   memberPaused: 'member.paused',
@@ -59,11 +71,32 @@ export const runStartedSchema = z.strictObject({
   reservationId: z.string().optional(),
 });
 
-/** Body of `run.step`. Steps are numbered from 0 within a run; `(runId, step)` is the idempotency key. */
+/** Body of `run.resumed`: a parked or interrupted run picks up again. */
+export const runResumedSchema = z.strictObject({
+  runId: z.string(),
+  member: z.string(),
+  reasons: z.array(wakeReasonSchema),
+  /** Steps already recorded, replayed without calling the model or repeating a side effect. */
+  recordedSteps: z.number().int().nonnegative(),
+  /** The treasury reservation this execution is paid from. */
+  reservationId: z.string().optional(),
+});
+
+/**
+ * One step of a run (a line of `runs/<id>/steps.jsonl`). Steps are numbered from 0 within a
+ * run; `(runId, step)` is the idempotency key of the step's side effect.
+ */
 export const runStepSchema = z.strictObject({
   runId: z.string(),
   step: z.number().int().nonnegative(),
   kind: z.enum(['model', 'tool', 'adapter']),
+  /** Model steps: the 0-based model call of the run this step answers. */
+  call: z.number().int().nonnegative().optional(),
+  /**
+   * Model steps: the model's answer as the AI SDK received it (content, finish reason, usage),
+   * replayed on resume instead of calling the model again.
+   */
+  response: z.unknown().optional(),
   /** Model steps: provider and model that answered, tokens and exact cost. */
   model: z.string().optional(),
   inputTokens: z.number().int().nonnegative().optional(),
@@ -73,6 +106,12 @@ export const runStepSchema = z.strictObject({
   tool: z.string().optional(),
   argumentsHash: z.string().optional(),
   decision: z.enum(['allow', 'deny', 'needs-approval']).optional(),
+  /** Tool steps: the model's id of the tool call, matched on replay. */
+  toolCallId: z.string().optional(),
+  /** Tool steps: the approval request the call waited on or was carried out under. */
+  approvalId: z.string().optional(),
+  /** Tool steps with a side effect: `<runId>:<step>`, carried by the effect so it never repeats. */
+  idempotencyKey: z.string().optional(),
   /** What the step produced, as JSON (bounded); a failed step has `error` instead. */
   output: z.unknown().optional(),
   error: z.string().optional(),
@@ -85,6 +124,8 @@ export const runParkedSchema = z.strictObject({
   /** The approval request id or message id the run waits on. */
   waitingOn: z.string(),
   why: z.string(),
+  /** What this execution of the run cost, settled in the treasury before parking. */
+  cost: money.optional(),
 });
 
 /** Body of `run.finished`. */
@@ -96,6 +137,8 @@ export const runFinishedSchema = z.strictObject({
   cost: money,
   steps: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /** The model's last words, bounded. */
+  summary: z.string().max(4000).optional(),
 });
 
 /** Body of `member.paused` and `member.resumed`. */

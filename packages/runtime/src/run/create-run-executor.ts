@@ -1,0 +1,287 @@
+import type { Message } from '@karnel/coordination';
+import { chargeCost, EMPTY_COST_CARRY, formatCost, formatMoney, parseCost } from '@karnel/core';
+import { generateText, isStepCount } from 'ai';
+import { RUN_RECORD_TYPES } from '../run-records';
+import type { RuntimeMember, RuntimeParts } from './open-runtime-parts';
+import { readRecordedRun } from './recorded-run';
+import { createReplayModel } from './replay-model';
+import { assembleRunContext } from './run-context';
+import type { RunExecutor, RunResult, RunTicket } from './run-executor';
+import { RunSession } from './run-session';
+import { createRunTools } from './run-tools';
+
+/** Options of {@link createRunExecutor}. */
+export interface RunExecutorOptions {
+  /** Most model calls in one execution of a run (the AI SDK's step limit). Default 12. */
+  readonly maxSteps?: number;
+  /** The most tokens a run's fresh context may cost. Default 6 000. */
+  readonly contextTokens?: number;
+}
+
+const SUMMARY_CHARS = 4000;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Creates the default {@link RunExecutor}: each run gets a fresh context under a token budget,
+ * runs the AI SDK's tool loop (with a step limit) on the member's tier model, every tool call
+ * decided by policy first, every step recorded in the group ledger through its run API, its cost
+ * settled against the ticket's treasury reservation (or one it takes for the member's
+ * `max_cost_per_run`), and an episode written to the member's memory.
+ *
+ * A tool call that needs approval asks the owner through the signed approval queue and parks
+ * the run. Executing the ticket again later (`resume: true`) — after a restart too — replays
+ * the recorded steps without calling the model for them or repeating their side effects, then
+ * goes on. Aborting `signal` parks the run at its next tool call.
+ *
+ * @example
+ * ```ts
+ * const parts = await openRuntimeParts('./newsletter-co');
+ * const executor = createRunExecutor(parts);
+ * const result = await executor.execute(
+ *   { runId: createId('run'), member: 'researcher', reasons: [], resume: false },
+ *   { signal: AbortSignal.timeout(600_000) },
+ * );
+ * ```
+ */
+export function createRunExecutor(
+  parts: RuntimeParts,
+  options: RunExecutorOptions = {},
+): RunExecutor {
+  const { maxSteps = 12, contextTokens = 6000 } = options;
+
+  async function wakingMessages(ticket: RunTicket): Promise<Message[]> {
+    const refs = new Set(
+      ticket.reasons
+        .filter((reason) => reason.ref?.startsWith('msg_'))
+        .map((reason) => reason.ref as string),
+    );
+    if (refs.size === 0) return [];
+    const history = await parts.coordinator.history();
+    return history.filter((message) => refs.has(message.id));
+  }
+
+  async function settle(
+    ticket: RunTicket,
+    reservationId: string | undefined,
+    costUnits: bigint,
+    note: string,
+  ): Promise<string> {
+    const { unit } = await parts.treasury.config();
+    const minor = chargeCost(EMPTY_COST_CARRY, costUnits, unit).minor;
+    const description = `inference of run ${ticket.runId} (${note})`;
+    if (reservationId) {
+      if (minor > 0n)
+        await parts.treasury.commit(reservationId, {
+          actual: minor,
+          run: ticket.runId,
+          description,
+        });
+      else await parts.treasury.release(reservationId, `run ${ticket.runId} spent nothing`);
+    } else if (minor > 0n) {
+      await parts.treasury.recordSpend({
+        amount: minor,
+        run: ticket.runId,
+        description,
+        ...(parts.members.get(ticket.member)?.tier
+          ? { modelClass: parts.members.get(ticket.member)!.tier! }
+          : {}),
+      });
+    }
+    return formatMoney(minor, unit);
+  }
+
+  async function reserve(
+    ticket: RunTicket,
+    member: RuntimeMember,
+  ): Promise<{ id?: string; refused?: string }> {
+    if (ticket.reservationId) return { id: ticket.reservationId };
+    if (member.maxCostPerRun === undefined) return {};
+    const { unit } = await parts.treasury.config();
+    const result = await parts.treasury.reserve({
+      amount: member.maxCostPerRun.toFixed(unit.decimals),
+      ...(member.tier ? { modelClass: member.tier } : {}),
+      purpose: `run ${ticket.runId} of ${member.role}`,
+    });
+    if (!result.ok) return { refused: result.decision.reason };
+    return { id: result.reservation.id };
+  }
+
+  async function writeEpisode(
+    member: RuntimeMember,
+    ticket: RunTicket,
+    status: string,
+    text: string,
+    cost: string,
+    steps: number,
+  ): Promise<void> {
+    await parts.memoryOf(member.role).appendEpisode({
+      kind: status === 'succeeded' ? 'run.completed' : 'run.failed',
+      text: text.trim() || `${member.role} run ${ticket.runId} ${status}`,
+      actor: member.role,
+      sources: [`ledger/runs/${ticket.runId}`],
+      data: { runId: ticket.runId, status, cost, steps },
+    });
+  }
+
+  return {
+    async execute(ticket, { signal }): Promise<RunResult> {
+      const member = parts.members.get(ticket.member);
+      if (!member || member.kind !== 'karnel-native' || !member.tier) {
+        const why = !member
+          ? `no member "${ticket.member}" in the group`
+          : member.kind !== 'karnel-native'
+            ? `${ticket.member} is a ${member.kind} member; its runs go through its adapter`
+            : `${ticket.member} has no model tier (model_class)`;
+        return { status: 'failed', cost: '0', steps: 0, error: why };
+      }
+      const tier = member.tier;
+      const recorded = await readRecordedRun(parts.ledger, ticket.runId);
+      if (recorded.finished)
+        return {
+          status: 'failed',
+          cost: '0',
+          steps: recorded.steps.length,
+          error: `run ${ticket.runId} is already finished`,
+        };
+
+      const reservation = await reserve(ticket, member);
+      if (reservation.refused)
+        return {
+          status: 'failed',
+          cost: '0',
+          steps: recorded.steps.length,
+          error: `the treasury refused the run: ${reservation.refused}`,
+        };
+
+      const session = new RunSession({
+        parts,
+        runId: ticket.runId,
+        member: member.role,
+        recorded: recorded.steps,
+        signal,
+      });
+      if (!recorded.started) {
+        await parts.ledger.startRun({
+          runId: ticket.runId,
+          manifest: {
+            runId: ticket.runId,
+            member: member.role,
+            reasons: ticket.reasons,
+            resumed: false,
+            tier,
+            ...(reservation.id ? { reservationId: reservation.id } : {}),
+          },
+        });
+      } else {
+        await parts.ledger.append({
+          type: RUN_RECORD_TYPES.runResumed,
+          body: {
+            runId: ticket.runId,
+            member: member.role,
+            reasons: ticket.reasons,
+            recordedSteps: recorded.steps.length,
+            ...(reservation.id ? { reservationId: reservation.id } : {}),
+          },
+        });
+      }
+
+      const previousCost = recorded.parkedCosts.reduce((sum, cost) => {
+        const parsed = parseCost(cost);
+        return parsed.ok ? sum + parsed.value : sum;
+      }, 0n);
+      let text = '';
+      let failure: string | undefined;
+      try {
+        const context = await assembleRunContext({
+          ...(parts.group.mission ? { mission: parts.group.mission } : {}),
+          member,
+          reasons: ticket.reasons,
+          messages: await wakingMessages(ticket),
+          memory: parts.memoryOf(member.role),
+          ...(parts.goalsFile ? { goalsFile: parts.goalsFile } : {}),
+          budgetTokens: contextTokens,
+        });
+        const model = createReplayModel({
+          recorded: session.recordedResponses(),
+          live: () => parts.models({ member: member.role, tier, runId: ticket.runId }),
+          record: (call, response) => session.recordModel(call, response),
+        });
+        const result = await generateText({
+          model,
+          system: context.system,
+          prompt: context.prompt,
+          tools: createRunTools({ parts, member, runId: ticket.runId, session }),
+          stopWhen: [isStepCount(maxSteps), () => session.parked !== undefined],
+          maxRetries: 0,
+          onStepFinish: async (step) => {
+            for (const part of step.content) {
+              if (part.type === 'tool-error' && !session.parked) {
+                await session.recordRefusedCall(
+                  part.toolName,
+                  part.toolCallId,
+                  part.input,
+                  errorText(part.error),
+                );
+              }
+            }
+          },
+        });
+        text = result.text;
+      } catch (error) {
+        failure = errorText(error);
+      }
+
+      if (session.parked && failure === undefined) {
+        const cost = await settle(ticket, reservation.id, session.costUnits, 'parked');
+        await parts.ledger.append({
+          type: RUN_RECORD_TYPES.runParked,
+          body: {
+            runId: ticket.runId,
+            step: session.parked.step,
+            waitingOn: session.parked.waitingOn,
+            why: session.parked.why,
+            cost,
+          },
+        });
+        return {
+          status: 'parked',
+          cost,
+          steps: session.steps.length,
+          waitingOn: session.parked.waitingOn,
+        };
+      }
+
+      const status = failure === undefined ? 'succeeded' : 'failed';
+      const cost = await settle(ticket, reservation.id, session.costUnits, status);
+      const parsedCost = parseCost(cost);
+      const totalUnits = previousCost + (parsedCost.ok ? parsedCost.value : 0n);
+      const summary = text.slice(0, SUMMARY_CHARS);
+      await parts.ledger.finishRun(ticket.runId, {
+        runId: ticket.runId,
+        member: member.role,
+        status,
+        cost: formatCost(totalUnits),
+        steps: session.steps.length,
+        ...(failure !== undefined ? { error: failure } : {}),
+        ...(summary ? { summary } : {}),
+      });
+      await writeEpisode(
+        member,
+        ticket,
+        status,
+        failure !== undefined ? `${member.role} run failed: ${failure}` : summary,
+        cost,
+        session.steps.length,
+      );
+      return {
+        status,
+        cost,
+        steps: session.steps.length,
+        ...(failure !== undefined ? { error: failure } : {}),
+      };
+    },
+  };
+}

@@ -1,3 +1,19 @@
+export {
+  createOfflineModel,
+  createOfflineModelSource,
+  OFFLINE_LABEL,
+} from './offline/offline-model';
+export {
+  OFFLINE_SCRIPT_FILE,
+  OFFLINE_SCRIPT_VERSIONS,
+  type OfflineScript,
+  type OfflineScriptRead,
+  offlineScenarioSchema,
+  offlineScriptSchema,
+  offlineStepSchema,
+  readOfflineScript,
+} from './offline/offline-script';
+export { openOfflineDemo } from './offline/open-offline-demo';
 export type {
   ClaimedWake,
   EnqueueResult,

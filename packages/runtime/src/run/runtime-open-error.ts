@@ -10,7 +10,8 @@ export type RuntimePart =
   | 'coordination'
   | 'goals'
   | 'memory'
-  | 'skills';
+  | 'skills'
+  | 'offline';
 
 const marker = 'karnel.error.RuntimeOpenError';
 const symbol = Symbol.for(marker);

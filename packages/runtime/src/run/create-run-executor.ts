@@ -129,7 +129,7 @@ export function createRunExecutor(
   return {
     async execute(ticket, { signal }): Promise<RunResult> {
       const member = parts.members.get(ticket.member);
-      if (!member || member.kind !== 'karnel-native' || !member.tier) {
+      if (member?.kind !== 'karnel-native' || !member.tier) {
         const why = !member
           ? `no member "${ticket.member}" in the group`
           : member.kind !== 'karnel-native'

@@ -1,7 +1,9 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import { createMessage } from '@karnel/coordination';
 import { createId } from '@karnel/core';
+import { signApprovalDecision } from '@karnel/policy';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOfflineModel } from '../offline/offline-model';
@@ -10,7 +12,7 @@ import type { WakeReason } from '../wake-reason';
 import { createRunExecutor } from './create-run-executor';
 import { copyExampleGroup, EXAMPLE_GROUP } from './example-group.test-support';
 import { openRuntimeParts, type RuntimeParts } from './open-runtime-parts';
-import { readRecordedRun } from './recorded-run';
+import { RecordedRunError, readRecordedRun } from './recorded-run';
 
 const PRICED_TIERS = [
   'tiers:',
@@ -91,5 +93,225 @@ describe('createRunExecutor', () => {
     const episodes = await parts.memoryOf('researcher').readEpisodes({ kinds: ['run.completed'] });
     expect(episodes.at(-1)?.data?.runId).toBe(runId);
     expect((await parts.ledger.verify()).ok).toBe(true);
+  });
+
+  it('assembles a fresh context under its budget: role, purpose, guidance, objectives, skills, memory', async () => {
+    const { executor, mock } = await setup();
+    await executor.execute(
+      { runId: createId('run'), member: 'researcher', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    const prompt = mock.doGenerateCalls[0]!.prompt;
+    const system = String(prompt.find((message) => message.role === 'system')?.content);
+    expect(system).toContain('You are the researcher of a Karnel group.');
+    expect(system).toContain('Your purpose:');
+    expect(system).toContain('voice: technical, conversational');
+    expect(system).toContain('weekly_inference_budget < $50');
+    expect(system).toContain('g_subs_traffic');
+    expect(system).toContain('research-arxiv-trending');
+    expect(system.length / 4).toBeLessThanOrEqual(6000);
+    const user = JSON.stringify(prompt.filter((message) => message.role === 'user'));
+    expect(user).toContain('cadence: daily');
+  });
+
+  it('records malformed tool arguments and unknown tools as error steps, and goes on', async () => {
+    let call = 0;
+    const answers = [
+      { type: 'tool-call', toolCallId: 'bad-1', toolName: 'use_skill', input: '{"name": 42}' },
+      { type: 'tool-call', toolCallId: 'bad-2', toolName: 'launch_rockets', input: '{}' },
+      { type: 'tool-call', toolCallId: 'bad-3', toolName: 'remember', input: '{not json' },
+      { type: 'text', text: 'done anyway' },
+    ] as const;
+    const mock = new MockLanguageModelV4({
+      doGenerate: async () => {
+        const part = answers[call++]!;
+        return {
+          content: [part],
+          finishReason: {
+            unified: part.type === 'text' ? 'stop' : 'tool-calls',
+            raw: undefined,
+          },
+          usage: {
+            inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 5, text: 5, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+    });
+    const { parts, executor } = await setup(mock);
+    const runId = createId('run');
+    const result = await executor.execute(
+      { runId, member: 'writer', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(result.status).toBe('succeeded');
+    const steps = (await readRecordedRun(parts.ledger, runId)).steps;
+    const errors = steps.filter((step) => step.kind === 'tool');
+    expect(errors.map((step) => [step.tool, step.toolCallId])).toEqual([
+      ['use_skill', 'bad-1'],
+      ['launch_rockets', 'bad-2'],
+      ['remember', 'bad-3'],
+    ]);
+    for (const step of errors) expect(step.error).toMatch(/^malformed tool call: /);
+    expect(await parts.memoryOf('writer').readEpisodes({ kinds: ['note'] })).toHaveLength(0);
+  });
+
+  it('a denied tool call is recorded with the rule and the run goes on', async () => {
+    const { dir } = await copyExampleGroup();
+    dirs.push(dir);
+    const policy = await readFile(join(dir, 'policy.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'policy.yaml'),
+      policy.replace(
+        'effect: allow\n    capability: "memory.read"',
+        'effect: deny\n    capability: "memory.read"',
+      ),
+    );
+    await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
+    const mock = await scriptedMock();
+    const parts = await openRuntimeParts(dir, {
+      machineTiersFile: false,
+      languageModels: { languageModel: () => mock },
+    });
+    opened.push(parts);
+    const runId = createId('run');
+    const result = await createRunExecutor(parts).execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(result.status).toBe('succeeded');
+    const search = (await readRecordedRun(parts.ledger, runId)).steps.find(
+      (step) => step.tool === 'search_memory',
+    );
+    expect(search?.decision).toBe('deny');
+    expect(search?.error).toContain('use-memory');
+  });
+
+  it('an aborted signal parks the run at its next tool call; resuming replays the model call', async () => {
+    const { parts, executor, mock } = await setup();
+    const runId = createId('run');
+    const stop = new AbortController();
+    stop.abort();
+    const parked = await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: false },
+      { signal: stop.signal },
+    );
+    expect(parked).toMatchObject({ status: 'parked', waitingOn: 'runtime-stop', steps: 1 });
+    expect(mock.doGenerateCalls).toHaveLength(1);
+    const resumed = await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: true },
+      { signal: new AbortController().signal },
+    );
+    expect(resumed.status).toBe('succeeded');
+    // The first answer came from the ledger: five calls in all, not six.
+    expect(mock.doGenerateCalls).toHaveLength(5);
+    const balances = await parts.treasury.balances();
+    const cents = (cost: string) => BigInt(Math.round(Number(cost) * 100));
+    expect(balances.totals.spent).toBe(cents(parked.cost) + cents(resumed.cost));
+    expect(balances.openReservations).toHaveLength(0);
+  });
+
+  it('safe mode parks a running run at its next tool call', async () => {
+    const { parts, executor, owner } = await setup();
+    await parts.safeMode.enter({ signer: owner, reason: 'test brake' });
+    const result = await executor.execute(
+      { runId: createId('run'), member: 'researcher', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(result).toMatchObject({ status: 'parked', waitingOn: 'safe-mode' });
+  });
+
+  it('an owner denial ends the parked call with an error step and no spend', async () => {
+    const { parts, executor, owner } = await setup();
+    const runId = createId('run');
+    const rejection = createMessage({
+      type: 'review',
+      from: 'critic',
+      to: 'writer',
+      payload: {
+        task: createId('msg'),
+        step: 1,
+        action: 'review',
+        verdict: 'reject',
+        blocking: true,
+      },
+    });
+    await parts.coordinator.send(rejection);
+    const reasons: WakeReason[] = [
+      { kind: 'message', detail: 'review', ref: rejection.id, at: '2026-12-07T09:00:00Z' },
+    ];
+    const parked = await executor.execute(
+      { runId, member: 'writer', reasons, resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(parked.status).toBe('parked');
+    const request = await parts.approvals.get(parked.waitingOn!);
+    const answer = await parts.approvals.decide(
+      signApprovalDecision(request!, owner, { decision: 'deny' }),
+    );
+    expect(answer.ok).toBe(true);
+    const resumed = await executor.execute(
+      { runId, member: 'writer', reasons, resume: true },
+      { signal: new AbortController().signal },
+    );
+    expect(resumed.status).toBe('succeeded');
+    const spends = (await readRecordedRun(parts.ledger, runId)).steps.filter(
+      (step) => step.tool === 'spend',
+    );
+    expect(spends.at(-1)?.error).toContain('did not approve');
+    const { records } = await parts.treasury.readRecords();
+    expect(
+      records.some(
+        (record) =>
+          record.type === 'spend.recorded' &&
+          record.run === runId &&
+          record.description?.includes('cover photo'),
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses to replay steps edited on disk', async () => {
+    const { executor, dir } = await setup();
+    const runId = createId('run');
+    const stop = new AbortController();
+    stop.abort();
+    await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: false },
+      { signal: stop.signal },
+    );
+    const stepsFile = join(dir, 'ledger', 'runs', runId, 'steps.jsonl');
+    const text = await readFile(stepsFile, 'utf8');
+    await writeFile(stepsFile, text.replace('research-arxiv-trending', 'research-arxiv-trendinG'));
+    const error = await executor
+      .execute(
+        { runId, member: 'researcher', reasons: [cadence], resume: true },
+        { signal: new AbortController().signal },
+      )
+      .catch((caught: unknown) => caught);
+    expect(RecordedRunError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('does not match ledger entry');
+  });
+
+  it('a model that fails ends the run failed, releases the reservation and remembers it', async () => {
+    const mock = new MockLanguageModelV4({
+      doGenerate: async () => {
+        throw new Error('the model server is down');
+      },
+    });
+    const { parts, executor } = await setup(mock);
+    const runId = createId('run');
+    const result = await executor.execute(
+      { runId, member: 'writer', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(result).toMatchObject({ status: 'failed', cost: '0.00' });
+    expect(result.error).toContain('the model server is down');
+    expect((await readRecordedRun(parts.ledger, runId)).finished).toBe(true);
+    const balances = await parts.treasury.balances();
+    expect(balances.openReservations).toHaveLength(0);
+    expect(balances.totals.spent).toBe(0n);
+    const failed = await parts.memoryOf('writer').readEpisodes({ kinds: ['run.failed'] });
+    expect(failed.at(-1)?.text).toContain('the model server is down');
   });
 });

@@ -26,6 +26,7 @@ export type WakeReasonKind = (typeof WAKE_REASON_KINDS)[number];
 
 /** The zod schema of a {@link WakeReason}, as stored in ledger records. */
 export const wakeReasonSchema = z.strictObject({
+  /** What kind of reason: one of {@link WAKE_REASON_KINDS}. */
   kind: z.enum(WAKE_REASON_KINDS),
   /** One human-readable line: `cadence daily, last run 2026-12-05T08:00Z`. */
   detail: z.string().max(500),

@@ -87,8 +87,11 @@ export const runStartedSchema = z.strictObject({
 
 /** Body of `run.resumed`: a parked or interrupted run picks up again. */
 export const runResumedSchema = z.strictObject({
+  /** The run's id (`run_<ulid>`), the same as when it started. */
   runId: z.string(),
+  /** The member's role in the group. */
   member: z.string(),
+  /** Why the member woke this time (an answered approval, a restart …), oldest first. */
   reasons: z.array(wakeReasonSchema),
   /** Steps already recorded, replayed without calling the model or repeating a side effect. */
   recordedSteps: z.number().int().nonnegative(),
@@ -146,7 +149,10 @@ export const runParkedSchema = z.strictObject({
   runId: z.string(),
   /** The step's number within its run, from 0. */
   step: z.number().int().nonnegative(),
-  /** The approval request id or message id the run waits on. */
+  /**
+   * What the run waits on: an approval request id (`apr_…`), `runtime-stop` (the runtime was
+   * stopping) or `safe-mode` (safe mode is on).
+   */
   waitingOn: z.string(),
   /** Why, one sentence. */
   why: z.string(),

@@ -53,7 +53,8 @@ for (let index = 0; index < runs; index++) {
   );
   const total = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
-  if (result.status !== 'succeeded') throw new Error(`run ${index}: ${result.status} ${result.error}`);
+  if (result.status !== 'succeeded')
+    throw new Error(`run ${index}: ${result.status} ${result.error}`);
   perRun.push({ total, model: modelMs - modelBefore, cpu: (cpu.user + cpu.system) / 1000 });
 }
 const report = await parts.ledger.verify();
@@ -70,7 +71,9 @@ const row = (label, sample) => {
     `${label.padEnd(30)} bookkeeping ${bookkeeping.toFixed(1).padStart(6)} ms/run wall, ${cpu.toFixed(1).padStart(5)} ms/run CPU   model ${model.toFixed(2).padStart(5)} ms/run`,
   );
 };
-console.log(`${runs} researcher runs, ${modelCalls} mock model calls, ledger ${report.ok ? 'verified' : 'BROKEN'} (${report.entries ?? '?'} entries)`);
+console.log(
+  `${runs} researcher runs, ${modelCalls} mock model calls, ledger ${report.ok ? 'verified' : 'BROKEN'} (${report.entries ?? '?'} entries)`,
+);
 row('first 10 runs', slice(0, 10));
 row(`last 10 runs (ledger grown)`, slice(-10));
 row('all runs', perRun);

@@ -1,5 +1,12 @@
 import type { Message } from '@karnel/coordination';
-import { chargeCost, EMPTY_COST_CARRY, formatCost, formatMoney, parseCost } from '@karnel/core';
+import {
+  type Currency,
+  chargeCost,
+  EMPTY_COST_CARRY,
+  formatCost,
+  formatMoney,
+  parseCost,
+} from '@karnel/core';
 import { generateText, isStepCount } from 'ai';
 import { RUN_RECORD_TYPES } from '../run-records';
 import type { RuntimeMember, RuntimeParts } from './open-runtime-parts';
@@ -51,6 +58,15 @@ export function createRunExecutor(
   options: RunExecutorOptions = {},
 ): RunExecutor {
   const { maxSteps = 12, contextTokens = 6000 } = options;
+  // The treasury's currency, read once: budgets may change between runs, the unit does not.
+  let unitOf: Promise<Currency> | undefined;
+  const currency = (): Promise<Currency> => {
+    unitOf ??= parts.treasury.config().then((config) => config.unit);
+    unitOf.catch(() => {
+      unitOf = undefined;
+    });
+    return unitOf;
+  };
 
   async function wakingMessages(ticket: RunTicket): Promise<Message[]> {
     const refs = new Set(
@@ -69,7 +85,7 @@ export function createRunExecutor(
     costUnits: bigint,
     note: string,
   ): Promise<string> {
-    const { unit } = await parts.treasury.config();
+    const unit = await currency();
     const minor = chargeCost(EMPTY_COST_CARRY, costUnits, unit).minor;
     const description = `inference of run ${ticket.runId} (${note})`;
     if (reservationId) {
@@ -99,7 +115,7 @@ export function createRunExecutor(
   ): Promise<{ id?: string; refused?: string }> {
     if (ticket.reservationId) return { id: ticket.reservationId };
     if (member.maxCostPerRun === undefined) return {};
-    const { unit } = await parts.treasury.config();
+    const unit = await currency();
     const result = await parts.treasury.reserve({
       amount: member.maxCostPerRun.toFixed(unit.decimals),
       ...(member.tier ? { modelClass: member.tier } : {}),
@@ -138,7 +154,10 @@ export function createRunExecutor(
         return { status: 'failed', cost: '0', steps: 0, error: why };
       }
       const tier = member.tier;
-      const recorded = await readRecordedRun(parts.ledger, ticket.runId);
+      // A fresh run has nothing recorded: only a resumption reads the run back from the ledger.
+      const recorded = ticket.resume
+        ? await readRecordedRun(parts.ledger, ticket.runId)
+        : { started: false, finished: false, steps: [], parkedCosts: [] };
       if (recorded.finished)
         return {
           status: 'failed',
@@ -230,7 +249,9 @@ export function createRunExecutor(
           },
         });
         text = result.text;
+        await session.flush();
       } catch (error) {
+        await session.flush().catch(() => undefined);
         failure = errorText(error);
       }
 

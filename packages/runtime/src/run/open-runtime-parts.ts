@@ -100,7 +100,10 @@ export interface RuntimeParts {
 
 /** Parts to use instead of the defaults of {@link openRuntimeParts}; each is optional. */
 export interface RuntimePartsOverrides {
-  /** The ledger. Default: `openLedger(<dir>/ledger)`, signed by `signer` when given. */
+  /**
+   * The ledger. Default: `openLedger(<dir>/ledger, { groupCommit: true })`, signed by `signer`
+   * when given.
+   */
   readonly ledger?: Ledger;
   /** The key the runtime signs ledger entries with. Default: none (entries unsigned). */
   readonly signer?: Signer;
@@ -263,6 +266,8 @@ export async function openRuntimeParts(
       (await openPart(root, 'ledger', ledgerDir, () =>
         openLedger(ledgerDir, {
           clock,
+          // A run queues its steps and waits for them together: they share fsyncs.
+          groupCommit: true,
           ...(overrides.signer ? { signer: overrides.signer } : {}),
         }),
       ));

@@ -33,6 +33,7 @@ export interface GatedCall {
 }
 
 const MAX_OUTPUT_CHARS = 8000;
+const SAFE_MODE_REFRESH_MS = 1000;
 const rank = { allow: 0, 'needs-approval': 1, deny: 2 } as const;
 
 /** Keeps a value JSON and bounded, as a step's output. */
@@ -62,9 +63,13 @@ export class RunSession {
   parked: ParkPoint | undefined;
   private readonly parts: RuntimeParts;
   private readonly signal: AbortSignal;
+  /** True when the run had recorded steps before this execution (a resume). */
+  readonly resumed: boolean;
   private readonly done = new Map<string, RecordedStep>();
   private readonly waiting = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private pending: Promise<unknown>[] = [];
+  private safeModeCheckedAt = 0;
 
   constructor(options: {
     parts: RuntimeParts;
@@ -78,6 +83,7 @@ export class RunSession {
     this.member = options.member;
     this.signal = options.signal;
     this.steps = [];
+    this.resumed = options.recorded.length > 0;
     for (const step of options.recorded) this.remember(step);
   }
 
@@ -97,12 +103,24 @@ export class RunSession {
     } else this.done.set(step.toolCallId, step);
   }
 
-  /** Appends a step to the run in the ledger; steps are numbered in the order they are taken. */
-  async record(step: Omit<RecordedStep, 'runId' | 'step'>): Promise<RecordedStep> {
+  /**
+   * Appends a step to the run in the ledger; steps are numbered in the order they are taken.
+   * The append is queued, not awaited: the ledger writes appends in order, several sharing one
+   * fsync, and {@link RunSession.flush} waits for them — before every side effect, so a side
+   * effect never happens before the model answer that asked for it is on disk.
+   */
+  record(step: Omit<RecordedStep, 'runId' | 'step'>): RecordedStep {
     const full = { runId: this.runId, step: this.steps.length, ...step } as RecordedStep;
-    await this.parts.ledger.appendStep(this.runId, full as Record<string, unknown>);
+    const written = this.parts.ledger.appendStep(this.runId, full as Record<string, unknown>);
+    written.catch(() => undefined);
+    this.pending.push(written);
     this.remember(full);
     return full;
+  }
+
+  /** Waits until every step recorded so far is on disk; throws if an append failed. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
   }
 
   /** Records a model answer (a live call) with its cost. */
@@ -115,7 +133,7 @@ export class RunSession {
     if (units.ok) this.costUnits += units.value;
     const input = response.usage?.inputTokens?.total;
     const output = response.usage?.outputTokens?.total;
-    await this.record({
+    this.record({
       kind: 'model',
       call,
       model:
@@ -130,7 +148,7 @@ export class RunSession {
   /** Records a tool call the loop refused before running it (malformed arguments, unknown tool). */
   async recordRefusedCall(tool: string, toolCallId: string, input: unknown, error: string) {
     if (this.done.has(toolCallId)) return;
-    await this.serial(() =>
+    await this.serial(async () =>
       this.record({
         kind: 'tool',
         tool,
@@ -139,6 +157,20 @@ export class RunSession {
         error: `malformed tool call: ${error}`,
       }),
     );
+  }
+
+  /**
+   * Whether safe mode is on: read from the ledger at the first tool call and again when the
+   * last reading is older than a second, so a brake pulled by another process stops the run
+   * at its next tool call without a ledger read per call.
+   */
+  private async safeModeActive(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.safeModeCheckedAt > SAFE_MODE_REFRESH_MS) {
+      this.safeModeCheckedAt = now;
+      return (await this.parts.safeMode.status()).active;
+    }
+    return this.parts.safeMode.isActive();
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -168,7 +200,7 @@ export class RunSession {
     if (this.parked) return { parked: true, why: 'the run is parked; this call waits for it' };
     if (this.signal.aborted)
       return this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart');
-    if ((await this.parts.safeMode.status()).active)
+    if (await this.safeModeActive())
       return this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off');
 
     const action = {
@@ -200,7 +232,7 @@ export class RunSession {
       }
     }
     if (effect === 'deny') {
-      await this.record({ ...base, decision: 'deny', error: `denied: ${reason}` });
+      this.record({ ...base, decision: 'deny', error: `denied: ${reason}` });
       return { error: `denied: ${reason}` };
     }
     let approvalId: string | undefined;
@@ -214,7 +246,7 @@ export class RunSession {
           reason,
           ...(policy.rule ? { rule: policy.rule.id } : {}),
         });
-        await this.record({
+        this.record({
           ...base,
           decision: 'needs-approval',
           approvalId: request.id,
@@ -228,7 +260,7 @@ export class RunSession {
         return this.park(approvalId, `still waiting for the owner to approve ${call.tool}`);
       if (status !== 'approved') {
         const error = `the owner did not approve ${call.tool} (${status})`;
-        await this.record({ ...base, decision: 'needs-approval', approvalId, error });
+        this.record({ ...base, decision: 'needs-approval', approvalId, error });
         return { error };
       }
       const used = await this.parts.approvals.use(approvalId, action, {
@@ -237,14 +269,15 @@ export class RunSession {
       });
       if (!used.ok) {
         const error = `the approval ${approvalId} cannot be used: ${used.reason}`;
-        await this.record({ ...base, decision: 'needs-approval', approvalId, error });
+        this.record({ ...base, decision: 'needs-approval', approvalId, error });
         return { error };
       }
     }
     const key = `${this.runId}:${this.steps.length}`;
+    await this.flush();
     try {
       const output = bounded(await call.effect(key));
-      await this.record({
+      this.record({
         ...base,
         decision: 'allow',
         ...(approvalId ? { approvalId } : {}),
@@ -254,7 +287,7 @@ export class RunSession {
       return output;
     } catch (error) {
       const message = errorText(error);
-      await this.record({
+      this.record({
         ...base,
         decision: 'allow',
         ...(approvalId ? { approvalId } : {}),

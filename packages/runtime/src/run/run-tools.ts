@@ -45,7 +45,12 @@ function samePayload(a: unknown, b: unknown): boolean {
  * recorded) is not sent again.
  */
 async function sendOnce(context: RunToolsContext, message: Message): Promise<Message> {
-  const { parts, runId } = context;
+  const { parts, runId, session } = context;
+  // Only a resumed run can repeat a call whose step was never recorded (a crash in between).
+  if (!session.resumed) {
+    await parts.coordinator.send(message);
+    return message;
+  }
   const earlier = (await parts.coordinator.history()).find(
     (sent) =>
       sent.from === message.from &&
@@ -150,9 +155,11 @@ export function createRunTools(context: RunToolsContext): ToolSet {
           capability: 'memory.write',
           effect: async (key) => {
             const store = parts.memoryOf(role);
-            const earlier = (await store.readEpisodes({ order: 'desc', limit: 50 })).find(
-              (episode) => episode.data?.idempotencyKey === key,
-            );
+            const earlier = session.resumed
+              ? (await store.readEpisodes({ order: 'desc', limit: 50 })).find(
+                  (episode) => episode.data?.idempotencyKey === key,
+                )
+              : undefined;
             const episode =
               earlier ??
               (await store.appendEpisode({
@@ -218,10 +225,12 @@ export function createRunTools(context: RunToolsContext): ToolSet {
           },
           effect: async (key) => {
             const description = `${input.description} [${key}]`;
-            const { records } = await parts.treasury.readRecords();
-            const earlier = records.find(
-              (record) => record.type === 'spend.recorded' && record.description === description,
-            );
+            const earlier = session.resumed
+              ? (await parts.treasury.readRecords()).records.find(
+                  (record) =>
+                    record.type === 'spend.recorded' && record.description === description,
+                )
+              : undefined;
             if (earlier) return { spent: input.amount, recorded: 'earlier' };
             await parts.treasury.recordSpend({
               amount: input.amount,

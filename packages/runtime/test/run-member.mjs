@@ -16,7 +16,19 @@ const [dir, member, runId, resume, reasonsJson] = process.argv.slice(2);
 const read = await readOfflineScript(join(dir, 'offline-demo.yaml'));
 if (!read.script) throw new Error(read.diagnostics.map((d) => d.message).join('\n'));
 const offline = createOfflineModel(read.script);
-const mock = new MockLanguageModelV4({ doGenerate: (options) => offline.doGenerate(options) });
+// KARNEL_TEST_STALL_AT_CALL=n: the n-th live model call (from 0) never answers, after saying so
+// on standard output, so that the test can SIGKILL this process mid-run.
+const stallAt = process.env.KARNEL_TEST_STALL_AT_CALL;
+let calls = 0;
+const mock = new MockLanguageModelV4({
+  doGenerate: (options) => {
+    if (stallAt !== undefined && calls++ === Number(stallAt)) {
+      process.stdout.write('stalled\n');
+      return new Promise(() => {});
+    }
+    return offline.doGenerate(options);
+  },
+});
 const parts = await openRuntimeParts(dir, {
   machineTiersFile: false,
   languageModels: { languageModel: () => mock },

@@ -7,6 +7,7 @@ import {
   formatMoney,
   parseCost,
 } from '@karnel/core';
+import { ReservationStateError } from '@karnel/treasury';
 import { generateText, isStepCount } from 'ai';
 import { RUN_RECORD_TYPES } from '../run-records';
 import type { RuntimeMember, RuntimeParts } from './open-runtime-parts';
@@ -79,34 +80,41 @@ export function createRunExecutor(
     return history.filter((message) => refs.has(message.id));
   }
 
-  async function settle(
+  /**
+   * What this execution cost, charged by the one rounding rule (the exact cost rounded up to
+   * the currency's minor unit), and the treasury write that settles it: a commit against the
+   * reservation (the rest is released), a release when nothing was spent, or a plain spend when
+   * the run had no reservation.
+   */
+  async function settlement(
     ticket: RunTicket,
     reservationId: string | undefined,
     costUnits: bigint,
     note: string,
-  ): Promise<string> {
+  ): Promise<{ cost: string; write: () => Promise<void> }> {
     const unit = await currency();
     const minor = chargeCost(EMPTY_COST_CARRY, costUnits, unit).minor;
     const description = `inference of run ${ticket.runId} (${note})`;
-    if (reservationId) {
-      if (minor > 0n)
-        await parts.treasury.commit(reservationId, {
-          actual: minor,
+    const tier = parts.members.get(ticket.member)?.tier;
+    const write = async () => {
+      if (reservationId) {
+        if (minor > 0n)
+          await parts.treasury.commit(reservationId, {
+            actual: minor,
+            run: ticket.runId,
+            description,
+          });
+        else await parts.treasury.release(reservationId, `run ${ticket.runId} spent nothing`);
+      } else if (minor > 0n) {
+        await parts.treasury.recordSpend({
+          amount: minor,
           run: ticket.runId,
           description,
+          ...(tier ? { modelClass: tier } : {}),
         });
-      else await parts.treasury.release(reservationId, `run ${ticket.runId} spent nothing`);
-    } else if (minor > 0n) {
-      await parts.treasury.recordSpend({
-        amount: minor,
-        run: ticket.runId,
-        description,
-        ...(parts.members.get(ticket.member)?.tier
-          ? { modelClass: parts.members.get(ticket.member)!.tier! }
-          : {}),
-      });
-    }
-    return formatMoney(minor, unit);
+      }
+    };
+    return { cost: formatMoney(minor, unit), write };
   }
 
   async function reserve(
@@ -157,7 +165,7 @@ export function createRunExecutor(
       // A fresh run has nothing recorded: only a resumption reads the run back from the ledger.
       const recorded = ticket.resume
         ? await readRecordedRun(parts.ledger, ticket.runId)
-        : { started: false, finished: false, steps: [], parkedCosts: [] };
+        : { started: false, finished: false, steps: [], parkedCosts: [], reservations: [] };
       if (recorded.finished)
         return {
           status: 'failed',
@@ -182,8 +190,11 @@ export function createRunExecutor(
         recorded: recorded.steps,
         signal,
       });
+      // Queued, not awaited: the ledger writes it before the run's first step, and the first
+      // flush (before any side effect) waits for both.
+      let opening: Promise<unknown>;
       if (!recorded.started) {
-        await parts.ledger.startRun({
+        opening = parts.ledger.startRun({
           runId: ticket.runId,
           manifest: {
             runId: ticket.runId,
@@ -195,7 +206,7 @@ export function createRunExecutor(
           },
         });
       } else {
-        await parts.ledger.append({
+        opening = parts.ledger.append({
           type: RUN_RECORD_TYPES.runResumed,
           body: {
             runId: ticket.runId,
@@ -207,10 +218,28 @@ export function createRunExecutor(
         });
       }
 
-      const previousCost = recorded.parkedCosts.reduce((sum, cost) => {
-        const parsed = parseCost(cost);
-        return parsed.ok ? sum + parsed.value : sum;
-      }, 0n);
+      session.track(opening);
+      // A reservation an earlier execution took and never settled (its process died) is given
+      // back: this execution pays from its own.
+      for (const earlier of recorded.reservations) {
+        if (earlier === reservation.id) continue;
+        await parts.treasury
+          .release(earlier, `run ${ticket.runId} resumed under another reservation`)
+          .catch((error: unknown) => {
+            if (!ReservationStateError.isInstance(error)) throw error;
+          });
+      }
+      const units = (cost: string | undefined) => {
+        const parsed = parseCost(cost ?? '0');
+        return parsed.ok ? parsed.value : 0n;
+      };
+      const previousCost = recorded.parkedCosts.reduce((sum, cost) => sum + units(cost), 0n);
+      // Model calls recorded by an execution that never settled (the process died) are charged
+      // now: what the recorded steps cost beyond what earlier executions settled.
+      const recordedCost = recorded.steps
+        .filter((step) => step.kind === 'model')
+        .reduce((sum, step) => sum + units(step.cost), 0n);
+      if (recordedCost > previousCost) session.costUnits += recordedCost - previousCost;
       let text = '';
       let failure: string | undefined;
       try {
@@ -256,7 +285,13 @@ export function createRunExecutor(
       }
 
       if (session.parked && failure === undefined) {
-        const cost = await settle(ticket, reservation.id, session.costUnits, 'parked');
+        const { cost, write } = await settlement(
+          ticket,
+          reservation.id,
+          session.costUnits,
+          'parked',
+        );
+        await write();
         await parts.ledger.append({
           type: RUN_RECORD_TYPES.runParked,
           body: {
@@ -276,27 +311,31 @@ export function createRunExecutor(
       }
 
       const status = failure === undefined ? 'succeeded' : 'failed';
-      const cost = await settle(ticket, reservation.id, session.costUnits, status);
+      const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, status);
       const parsedCost = parseCost(cost);
       const totalUnits = previousCost + (parsedCost.ok ? parsedCost.value : 0n);
       const summary = text.slice(0, SUMMARY_CHARS);
-      await parts.ledger.finishRun(ticket.runId, {
-        runId: ticket.runId,
-        member: member.role,
-        status,
-        cost: formatCost(totalUnits),
-        steps: session.steps.length,
-        ...(failure !== undefined ? { error: failure } : {}),
-        ...(summary ? { summary } : {}),
-      });
-      await writeEpisode(
-        member,
-        ticket,
-        status,
-        failure !== undefined ? `${member.role} run failed: ${failure}` : summary,
-        cost,
-        session.steps.length,
-      );
+      // The settlement, the outcome and the episode are independent writes: done together.
+      await Promise.all([
+        write(),
+        parts.ledger.finishRun(ticket.runId, {
+          runId: ticket.runId,
+          member: member.role,
+          status,
+          cost: formatCost(totalUnits),
+          steps: session.steps.length,
+          ...(failure !== undefined ? { error: failure } : {}),
+          ...(summary ? { summary } : {}),
+        }),
+        writeEpisode(
+          member,
+          ticket,
+          status,
+          failure !== undefined ? `${member.role} run failed: ${failure}` : summary,
+          cost,
+          session.steps.length,
+        ),
+      ]);
       return {
         status,
         cost,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KarnelError, sha256Hex } from '@karnel/core';
 import type { Ledger, LedgerEntry } from '@karnel/ledger';
 import type { z } from 'zod';
-import { RUN_RECORD_TYPES, runParkedSchema, runStepSchema } from '../run-records';
+import { RUN_RECORD_TYPES, runParkedSchema, runResumedSchema, runStepSchema } from '../run-records';
 
 /** One recorded step of a run, as the chain committed it. */
 export type RecordedStep = z.infer<typeof runStepSchema>;
@@ -18,6 +18,8 @@ export interface RecordedRun {
   readonly steps: readonly RecordedStep[];
   /** Costs settled by earlier executions that parked (exact decimals). */
   readonly parkedCosts: readonly string[];
+  /** The treasury reservations earlier executions were paid from, oldest first. */
+  readonly reservations: readonly string[];
 }
 
 const recordedRunMarker = Symbol.for('karnel.error.RecordedRunError');
@@ -65,8 +67,16 @@ export async function readRecordedRun(
   let finished = false;
   const stepEntries: LedgerEntry[] = [];
   const parkedCosts: string[] = [];
+  const reservations: string[] = [];
+  let startEntry: LedgerEntry | undefined;
   for await (const entry of ledger.entries({ type: 'run' })) {
     const body = entry.body;
+    if (entry.type === RUN_RECORD_TYPES.runResumed) {
+      const resumed = runResumedSchema.safeParse(body);
+      if (resumed.success && resumed.data.runId === runId && resumed.data.reservationId)
+        reservations.push(resumed.data.reservationId);
+      continue;
+    }
     if (entry.type === RUN_RECORD_TYPES.runParked) {
       const parked = runParkedSchema.safeParse(body);
       if (parked.success && parked.data.runId === runId && parked.data.cost)
@@ -74,9 +84,27 @@ export async function readRecordedRun(
       continue;
     }
     if (body.run_id !== runId) continue;
-    if (entry.type === RUN_RECORD_TYPES.runStarted) started = true;
-    else if (entry.type === RUN_RECORD_TYPES.runFinished) finished = true;
+    if (entry.type === RUN_RECORD_TYPES.runStarted) {
+      started = true;
+      startEntry = entry;
+    } else if (entry.type === RUN_RECORD_TYPES.runFinished) finished = true;
     else if (entry.type === RUN_RECORD_TYPES.runStep) stepEntries.push(entry);
+  }
+  const manifestDigest = startEntry?.files[0];
+  if (manifestDigest) {
+    const bytes = await readSlice(
+      join(ledger.dir, manifestDigest.path),
+      manifestDigest.offset,
+      manifestDigest.size,
+    );
+    if (bytes.length !== manifestDigest.size || sha256Hex(bytes) !== manifestDigest.sha256)
+      throw new RecordedRunError({
+        runId,
+        message: `${manifestDigest.path} does not match ledger entry ${startEntry!.seq}: the file was changed`,
+      });
+    // The ledger adds `id` and `started_at` to the manifest it was given.
+    const manifest = JSON.parse(bytes.toString('utf8')) as { reservationId?: unknown };
+    if (typeof manifest.reservationId === 'string') reservations.unshift(manifest.reservationId);
   }
   const steps: RecordedStep[] = [];
   for (const entry of stepEntries) {
@@ -99,5 +127,5 @@ export async function readRecordedRun(
     }
     steps.push(parsed.data);
   }
-  return { started, finished, steps, parkedCosts };
+  return { started, finished, steps, parkedCosts, reservations };
 }

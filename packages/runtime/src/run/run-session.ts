@@ -118,6 +118,12 @@ export class RunSession {
     return full;
   }
 
+  /** Adds a ledger write of the run that the next {@link RunSession.flush} waits for. */
+  track(write: Promise<unknown>): void {
+    write.catch(() => undefined);
+    this.pending.push(write);
+  }
+
   /** Waits until every step recorded so far is on disk; throws if an append failed. */
   async flush(): Promise<void> {
     while (this.pending.length > 0) await Promise.all(this.pending.splice(0));

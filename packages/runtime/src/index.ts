@@ -21,6 +21,7 @@ export type {
   RunQueue,
   WakeCompletion,
 } from './queue/run-queue';
+export { type AbandonRunInput, abandonRun } from './run/abandon-run';
 export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
 export {
   openRuntimeParts,

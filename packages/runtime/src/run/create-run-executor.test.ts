@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOfflineModel } from '../offline/offline-model';
 import { readOfflineScript } from '../offline/offline-script';
 import type { WakeReason } from '../wake-reason';
+import { abandonRun } from './abandon-run';
 import { createRunExecutor } from './create-run-executor';
 import { copyExampleGroup, EXAMPLE_GROUP } from './example-group.test-support';
 import { openRuntimeParts, type RuntimeParts } from './open-runtime-parts';
@@ -313,5 +314,37 @@ describe('createRunExecutor', () => {
     expect(balances.totals.spent).toBe(0n);
     const failed = await parts.memoryOf('writer').readEpisodes({ kinds: ['run.failed'] });
     expect(failed.at(-1)?.text).toContain('the model server is down');
+  });
+
+  it('abandons a parked run: finished as abandoned, every reservation released, an episode', async () => {
+    const { parts, executor } = await setup();
+    const runId = createId('run');
+    const stop = new AbortController();
+    stop.abort();
+    const parked = await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: false },
+      { signal: stop.signal },
+    );
+    expect(parked.status).toBe('parked');
+    const next = await parts.treasury.reserve({ amount: '0.50', purpose: 'next execution' });
+    expect(next.ok).toBe(true);
+    const abandoned = await abandonRun(parts, {
+      runId,
+      member: 'researcher',
+      why: 'the owner gave up on it',
+      ...(next.ok ? { reservationId: next.reservation.id } : {}),
+    });
+    expect(abandoned).toMatchObject({ status: 'abandoned', cost: '0.00', steps: 1 });
+    const recorded = await readRecordedRun(parts.ledger, runId);
+    expect(recorded.finished).toBe(true);
+    expect((await parts.treasury.balances()).openReservations).toHaveLength(0);
+    const episodes = await parts.memoryOf('researcher').readEpisodes({ kinds: ['run.abandoned'] });
+    expect(episodes.at(-1)?.text).toContain('the owner gave up on it');
+    const again = await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: true },
+      { signal: new AbortController().signal },
+    );
+    expect(again).toMatchObject({ status: 'failed' });
+    expect(again.error).toContain('already finished');
   });
 });

@@ -1,8 +1,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
+import { defineAdapter } from '@karnel/adapters';
 import { createMessage } from '@karnel/coordination';
 import { createId } from '@karnel/core';
+import { openLedger } from '@karnel/ledger';
 import { signApprovalDecision } from '@karnel/policy';
 import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -346,5 +348,79 @@ describe('createRunExecutor', () => {
     );
     expect(again).toMatchObject({ status: 'failed' });
     expect(again.error).toContain('already finished');
+  });
+
+  it('runs a foreign member through its adapter and leaves the same records', async () => {
+    const { dir } = await copyExampleGroup();
+    dirs.push(dir);
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const performed: string[] = [];
+    const parts = await openRuntimeParts(dir, {
+      machineTiersFile: false,
+      ledger,
+      languageModels: {
+        languageModel: () => {
+          throw new Error('a foreign member calls no model of ours');
+        },
+      },
+      adapters: (role) =>
+        defineAdapter({
+          type: 'local-test',
+          role,
+          ledger,
+          check: async () => [],
+          estimateCost: async () => ({
+            basis: 'configured',
+            cost: { amount: '0.40', currency: 'USD' },
+          }),
+          perform: async (message, { runId }) => {
+            performed.push(`${runId} ${message.id}`);
+            return {
+              status: 'completed',
+              summary: 'Wrote the long-form feature.',
+              outputs: { words: 2400 },
+              cost: { amount: '0.40', currency: 'USD' },
+            };
+          },
+        }),
+    });
+    opened.push(parts);
+    try {
+      const task = createMessage({
+        type: 'task',
+        from: 'strategist',
+        to: 'specialist_writer',
+        payload: { title: 'A long-form feature on KV caches', task_class: 'long_form_feature' },
+      });
+      await parts.coordinator.send(task);
+      const runId = createId('run');
+      const result = await createRunExecutor(parts).execute(
+        {
+          runId,
+          member: 'specialist_writer',
+          reasons: [{ kind: 'message', detail: 'task', ref: task.id, at: '2026-12-07T09:00:00Z' }],
+          resume: false,
+        },
+        { signal: new AbortController().signal },
+      );
+      expect(result).toMatchObject({ status: 'succeeded', cost: '0.40', steps: 1 });
+      expect(performed).toEqual([`${runId} ${task.id}`]);
+      const recorded = await readRecordedRun(parts.ledger, runId);
+      expect(recorded.finished).toBe(true);
+      expect(recorded.steps[0]).toMatchObject({
+        kind: 'adapter',
+        tool: 'local-test',
+        cost: '0.40',
+      });
+      const types: string[] = [];
+      for await (const entry of parts.ledger.entries({ type: 'adapter' })) types.push(entry.type);
+      expect(types[0]).toBe('adapter.invoked');
+      expect(types.filter((type) => type === 'adapter.outcome')).toHaveLength(1);
+      const answer = (await parts.coordinator.history()).at(-1);
+      expect(answer).toMatchObject({ type: 'result', from: 'specialist_writer', to: 'strategist' });
+      expect((await parts.treasury.balances()).totals.spent).toBe(40n);
+    } finally {
+      await ledger.close();
+    }
   });
 });

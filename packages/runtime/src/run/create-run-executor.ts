@@ -1,4 +1,4 @@
-import type { Message } from '@karnel/coordination';
+import { createMessage, type Message } from '@karnel/coordination';
 import {
   type Currency,
   chargeCost,
@@ -150,14 +150,189 @@ export function createRunExecutor(
     });
   }
 
+  /**
+   * A foreign member's run: the task that woke it (or one made from the wake reasons) goes to
+   * its adapter (`@karnel/adapters`, which writes `adapter.invoked` and `adapter.outcome` and
+   * never does the work twice under one run id); the run leaves the same records as a native
+   * one — started, one `adapter` step, finished — its reported cost is settled and the result
+   * goes back to whoever sent the task.
+   */
+  async function executeForeign(
+    ticket: RunTicket,
+    member: RuntimeMember,
+    signal: AbortSignal,
+  ): Promise<RunResult> {
+    const recorded = ticket.resume
+      ? await readRecordedRun(parts.ledger, ticket.runId)
+      : { started: false, finished: false, steps: [], parkedCosts: [], reservations: [] };
+    if (recorded.finished)
+      return {
+        status: 'failed',
+        cost: '0',
+        steps: recorded.steps.length,
+        error: `run ${ticket.runId} is already finished`,
+      };
+    const reservation = await reserve(ticket, member);
+    if (reservation.refused)
+      return {
+        status: 'failed',
+        cost: '0',
+        steps: recorded.steps.length,
+        error: `the treasury refused the run: ${reservation.refused}`,
+      };
+    const session = new RunSession({
+      parts,
+      runId: ticket.runId,
+      member: member.role,
+      recorded: recorded.steps,
+      signal,
+    });
+    session.track(
+      recorded.started
+        ? parts.ledger.append({
+            type: RUN_RECORD_TYPES.runResumed,
+            body: {
+              runId: ticket.runId,
+              member: member.role,
+              reasons: ticket.reasons,
+              recordedSteps: recorded.steps.length,
+              ...(reservation.id ? { reservationId: reservation.id } : {}),
+            },
+          })
+        : parts.ledger.startRun({
+            runId: ticket.runId,
+            manifest: {
+              runId: ticket.runId,
+              member: member.role,
+              reasons: ticket.reasons,
+              resumed: false,
+              ...(reservation.id ? { reservationId: reservation.id } : {}),
+            },
+          }),
+    );
+    let status: 'succeeded' | 'failed' | 'parked' = 'failed';
+    let summary = '';
+    let failure: string | undefined;
+    try {
+      const adapter = await parts.adapterOf(member.role);
+      const messages = await wakingMessages(ticket);
+      const task =
+        messages.find((message) => message.type === 'task') ??
+        createMessage({
+          type: 'task',
+          from: member.role,
+          to: member.role,
+          clock: parts.clock,
+          payload: {
+            title: ticket.reasons[0]?.detail ?? `run ${ticket.runId}`,
+            ...(member.taskClass ? { task_class: member.taskClass } : {}),
+            instructions: ticket.reasons.map((reason) => reason.detail).join('\n') || undefined,
+          },
+        });
+      await session.flush();
+      const outcome = await adapter.invoke(task, { runId: ticket.runId, signal });
+      const cost = parseCost(outcome.cost?.amount ?? '0');
+      if (cost.ok && !outcome.replayed) session.costUnits += cost.value;
+      summary = outcome.summary.slice(0, SUMMARY_CHARS);
+      session.record({
+        kind: 'adapter',
+        tool: adapter.type,
+        ...(outcome.cost ? { cost: outcome.cost.amount } : {}),
+        output: {
+          status: outcome.status,
+          summary,
+          ...(outcome.foreignRunId ? { foreignRunId: outcome.foreignRunId } : {}),
+          ...(outcome.replayed ? { replayed: true } : {}),
+        },
+      });
+      if (outcome.status === 'cancelled') status = 'parked';
+      else if (outcome.status === 'failed' || outcome.status === 'declined') {
+        failure = `${member.role} ${outcome.status} the task: ${summary}`;
+      } else status = 'succeeded';
+      if (status !== 'parked' && task.from !== member.role) {
+        await parts.coordinator.send(
+          createMessage({
+            type: 'result',
+            from: member.role,
+            to: task.from,
+            inReplyTo: task.id,
+            refs: { ledger: [ticket.runId] },
+            clock: parts.clock,
+            payload: {
+              task: task.id,
+              status: outcome.status === 'cancelled' ? 'failed' : outcome.status,
+              summary: summary || '(no summary)',
+              ...(outcome.outputs ? { outputs: { ...outcome.outputs } } : {}),
+              ...(outcome.artifacts ? { artifacts: [...outcome.artifacts] } : {}),
+            },
+          }),
+        );
+      }
+      await session.flush();
+    } catch (error) {
+      await session.flush().catch(() => undefined);
+      failure = errorText(error);
+      status = 'failed';
+    }
+    if (status === 'parked') {
+      const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, 'parked');
+      await write();
+      await parts.ledger.append({
+        type: RUN_RECORD_TYPES.runParked,
+        body: {
+          runId: ticket.runId,
+          step: session.steps.length,
+          waitingOn: 'runtime-stop',
+          why: 'the runtime stopped the invocation; it resumes after a restart',
+          cost,
+        },
+      });
+      return { status: 'parked', cost, steps: session.steps.length, waitingOn: 'runtime-stop' };
+    }
+    const final = failure === undefined ? 'succeeded' : 'failed';
+    const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, final);
+    const previous = recorded.parkedCosts.reduce((sum, text) => {
+      const parsed = parseCost(text);
+      return parsed.ok ? sum + parsed.value : sum;
+    }, 0n);
+    const now = parseCost(cost);
+    await Promise.all([
+      write(),
+      parts.ledger.finishRun(ticket.runId, {
+        runId: ticket.runId,
+        member: member.role,
+        status: final,
+        cost: formatCost(previous + (now.ok ? now.value : 0n)),
+        steps: session.steps.length,
+        ...(failure !== undefined ? { error: failure } : {}),
+        ...(summary ? { summary } : {}),
+      }),
+      writeEpisode(
+        member,
+        ticket,
+        final,
+        failure !== undefined ? `${member.role} run failed: ${failure}` : summary,
+        cost,
+        session.steps.length,
+      ),
+    ]);
+    return {
+      status: final,
+      cost,
+      steps: session.steps.length,
+      ...(failure !== undefined ? { error: failure } : {}),
+    };
+  }
+
   return {
     async execute(ticket, { signal }): Promise<RunResult> {
       const member = parts.members.get(ticket.member);
+      if (member?.kind === 'foreign') return executeForeign(ticket, member, signal);
       if (member?.kind !== 'karnel-native' || !member.tier) {
         const why = !member
           ? `no member "${ticket.member}" in the group`
           : member.kind !== 'karnel-native'
-            ? `${ticket.member} is a ${member.kind} member; its runs go through its adapter`
+            ? `${ticket.member} is a ${member.kind} member: it answers through the inbox, it does not run`
             : `${ticket.member} has no model tier (model_class)`;
         return { status: 'failed', cost: '0', steps: 0, error: why };
       }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type ForeignAgentAdapter, loadMemberAdapter } from '@karnel/adapters';
 import {
   type Coordinator,
   createCoordinator,
@@ -92,6 +93,8 @@ export interface RuntimeParts {
   readonly tiers: TiersConfig;
   /** Where each run's model comes from. */
   readonly models: RunModelSource;
+  /** The adapter a foreign member runs through (`@karnel/adapters`, from `members/<role>.yaml`). */
+  adapterOf(role: string): Promise<ForeignAgentAdapter>;
   /** Where time comes from. */
   readonly clock: Clock;
   /** Closes every store this call opened (not the parts that were passed in). */
@@ -127,6 +130,11 @@ export interface RuntimePartsOverrides {
   readonly languageModels?: LanguageModelSource;
   /** The whole model choice, when even tiers should not decide. Takes precedence over `languageModels`. */
   readonly models?: RunModelSource;
+  /**
+   * The adapters of foreign members, by role. Default: `loadMemberAdapter` of
+   * `@karnel/adapters` over the group ledger and approval queue.
+   */
+  readonly adapters?: (role: string) => ForeignAgentAdapter | Promise<ForeignAgentAdapter>;
   /** This machine's profile, for tier resolution. Default: detected (probes Ollama). */
   readonly profile?: MachineProfile;
   /** The clock. Default: the system clock. */
@@ -369,6 +377,23 @@ export async function openRuntimeParts(
         ...(overrides.profile ? { profile: overrides.profile } : {}),
       });
 
+    const adapters = new Map<string, Promise<ForeignAgentAdapter>>();
+    const adapterOf = (role: string): Promise<ForeignAgentAdapter> => {
+      let adapter = adapters.get(role);
+      if (!adapter) {
+        adapter = (async () => {
+          if (overrides.adapters) return overrides.adapters(role);
+          const loaded = await loadMemberAdapter(root, role, { ledger, approvals });
+          if (!loaded.adapter)
+            throw failure(root, 'adapters', `${role} has no usable adapter`, loaded.diagnostics);
+          return loaded.adapter;
+        })();
+        adapter.catch(() => adapters.delete(role));
+        adapters.set(role, adapter);
+      }
+      return adapter;
+    };
+
     const goalsDir = validation.components.goals;
     const goalsFile = goalsDir ? join(goalsDir, 'current.yaml') : undefined;
     return {
@@ -385,6 +410,7 @@ export async function openRuntimeParts(
       ...(goalsFile && (await pathKind(goalsFile)) === 'file' ? { goalsFile } : {}),
       tiers,
       models,
+      adapterOf,
       clock,
       close: closeOpened,
     };

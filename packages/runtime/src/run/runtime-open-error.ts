@@ -11,7 +11,8 @@ export type RuntimePart =
   | 'goals'
   | 'memory'
   | 'skills'
-  | 'offline';
+  | 'offline'
+  | 'adapters';
 
 const marker = 'karnel.error.RuntimeOpenError';
 const symbol = Symbol.for(marker);

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
 import { defineAdapter } from '@karnel/adapters';
@@ -422,5 +422,54 @@ describe('createRunExecutor', () => {
     } finally {
       await ledger.close();
     }
+  });
+
+  it('runs a skill with code in the worker sandbox through use_skill', async () => {
+    let call = 0;
+    const mock = new MockLanguageModelV4({
+      doGenerate: async () => ({
+        content: [
+          call++ === 0
+            ? {
+                type: 'tool-call' as const,
+                toolCallId: 'count-1',
+                toolName: 'use_skill',
+                input: JSON.stringify({ name: 'word-count-node', input: 'one two three' }),
+              }
+            : { type: 'text' as const, text: 'counted' },
+        ],
+        finishReason: { unified: call === 1 ? 'tool-calls' : 'stop', raw: undefined },
+        usage: {
+          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+          outputTokens: { total: 5, text: 5, reasoning: 0 },
+        },
+        warnings: [],
+      }),
+    });
+    const { dir } = await copyExampleGroup();
+    dirs.push(dir);
+    await cp(
+      join(EXAMPLE_GROUP, '..', 'skills', 'word-count-node'),
+      join(dir, 'agents', 'writer', 'skills', 'word-count-node'),
+      { recursive: true },
+    );
+    const parts = await openRuntimeParts(dir, {
+      machineTiersFile: false,
+      languageModels: { languageModel: () => mock },
+    });
+    opened.push(parts);
+    const runId = createId('run');
+    const result = await createRunExecutor(parts).execute(
+      { runId, member: 'writer', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(result.status).toBe('succeeded');
+    const step = (await readRecordedRun(parts.ledger, runId)).steps.find(
+      (found) => found.tool === 'use_skill',
+    );
+    expect(step?.decision).toBe('allow');
+    const output = step?.output as { ok: boolean; output: string };
+    expect(output.ok).toBe(true);
+    expect(JSON.parse(output.output)).toMatchObject({ words: 3 });
   });
 });

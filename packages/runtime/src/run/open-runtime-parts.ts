@@ -36,6 +36,7 @@ import {
   type TiersConfig,
 } from '@karnel/tiers';
 import { createTreasury, type Treasury } from '@karnel/treasury';
+import { createWorkerPool, type WorkerPool } from '@karnel/workers';
 import { createTierModelSource, type RunModelSource } from './run-model-source';
 import { RuntimeOpenError, type RuntimePart } from './runtime-open-error';
 
@@ -93,6 +94,8 @@ export interface RuntimeParts {
   readonly tiers: TiersConfig;
   /** Where each run's model comes from. */
   readonly models: RunModelSource;
+  /** Runs the code of skills that have some (`@karnel/workers`, sandboxed). */
+  readonly workers: WorkerPool;
   /** The adapter a foreign member runs through (`@karnel/adapters`, from `members/<role>.yaml`). */
   adapterOf(role: string): Promise<ForeignAgentAdapter>;
   /** Where time comes from. */
@@ -130,6 +133,8 @@ export interface RuntimePartsOverrides {
   readonly languageModels?: LanguageModelSource;
   /** The whole model choice, when even tiers should not decide. Takes precedence over `languageModels`. */
   readonly models?: RunModelSource;
+  /** The worker pool skills run on. Default: `createWorkerPool()` (sandboxed, isolation `auto`). */
+  readonly workers?: WorkerPool;
   /**
    * The adapters of foreign members, by role. Default: `loadMemberAdapter` of
    * `@karnel/adapters` over the group ledger and approval queue.
@@ -410,6 +415,7 @@ export async function openRuntimeParts(
       ...(goalsFile && (await pathKind(goalsFile)) === 'file' ? { goalsFile } : {}),
       tiers,
       models,
+      workers: overrides.workers ?? createWorkerPool(),
       adapterOf,
       clock,
       close: closeOpened,

@@ -75,8 +75,12 @@ export function createRunTools(context: RunToolsContext): ToolSet {
   const clock = parts.clock;
   return {
     use_skill: tool({
-      description: 'Read the full instructions of one of your skills (listed in your context).',
-      inputSchema: z.strictObject({ name: z.string().min(1).describe('The skill name.') }),
+      description:
+        'Read the full instructions of one of your skills (listed in your context); a skill with code runs it on `input` in a sandbox and returns its output.',
+      inputSchema: z.strictObject({
+        name: z.string().min(1).describe('The skill name.'),
+        input: z.unknown().optional().describe('The input of a skill with code (text or JSON).'),
+      }),
       execute: (input, { toolCallId }) =>
         session.gate({
           tool: 'use_skill',
@@ -88,7 +92,21 @@ export function createRunTools(context: RunToolsContext): ToolSet {
             const found = await discoverSkills([{ dir: member.skillsDir, source: 'agent' }]);
             const skill = found.skills.find((candidate) => candidate.name === input.name);
             if (!skill) throw new Error(`no skill named "${input.name}"`);
-            return { name: skill.name, instructions: skill.body.trim() };
+            const instructions = skill.body.trim();
+            if (!skill.execution || input.input === undefined)
+              return { name: skill.name, instructions };
+            // The skill's own capabilities are asked of the same policy, as this member.
+            const result = await parts.workers.run(skill, input.input as never, {
+              actor: role,
+              policy: parts.policy,
+              ledger: parts.ledger,
+            });
+            return {
+              name: skill.name,
+              ok: result.ok,
+              output: result.output.slice(0, 4000),
+              ...(result.ok ? {} : { error: result.reason ?? result.stderr.slice(0, 1000) }),
+            };
           },
         }),
     }),

@@ -1,3 +1,19 @@
+export {
+  createOfflineModel,
+  createOfflineModelSource,
+  OFFLINE_LABEL,
+} from './offline/offline-model';
+export {
+  OFFLINE_SCRIPT_FILE,
+  OFFLINE_SCRIPT_VERSIONS,
+  type OfflineScript,
+  type OfflineScriptRead,
+  offlineScenarioSchema,
+  offlineScriptSchema,
+  offlineStepSchema,
+  readOfflineScript,
+} from './offline/offline-script';
+export { openOfflineDemo } from './offline/open-offline-demo';
 export type {
   ClaimedWake,
   EnqueueResult,
@@ -5,7 +21,37 @@ export type {
   RunQueue,
   WakeCompletion,
 } from './queue/run-queue';
+export { type AbandonRunInput, abandonRun } from './run/abandon-run';
+export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
+export {
+  openRuntimeParts,
+  type RuntimeMember,
+  type RuntimeParts,
+  type RuntimePartsOverrides,
+} from './run/open-runtime-parts';
+export {
+  type RecordedRun,
+  RecordedRunError,
+  type RecordedStep,
+  readRecordedRun,
+} from './run/recorded-run';
+export {
+  createReplayModel,
+  type RecordedResponse,
+  type ReplayModel,
+  type ReplayModelOptions,
+} from './run/replay-model';
+export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
+export {
+  createTierModelSource,
+  type RunModelRequest,
+  type RunModelSource,
+  type TierModelSourceOptions,
+} from './run/run-model-source';
+export type { GatedCall, ParkPoint, RunSession } from './run/run-session';
+export { createRunTools, RUN_TOOL_NAMES, type RunToolsContext } from './run/run-tools';
+export { RuntimeOpenError, type RuntimePart } from './run/runtime-open-error';
 export {
   leaseRecordSchema,
   memberPauseSchema,
@@ -16,6 +62,7 @@ export {
   type RunStepKind,
   runFinishedSchema,
   runParkedSchema,
+  runResumedSchema,
   runStartedSchema,
   runStepSchema,
   wakeRequestedSchema,

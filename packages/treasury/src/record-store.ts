@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import {
   type AppendLog,
+  type CommittedEntry,
   type LedgerPort,
   type LedgerReader,
   openAppendLog,
@@ -262,13 +263,22 @@ export function createLedgerRecordStore(
   ledger: LedgerPort,
   options: LedgerRecordStoreOptions = {},
 ): TreasuryRecordStore {
+  const known: StoredTreasuryEntry[] = [];
+  let nextSeq = 0;
   return {
     specificationVersion: 'v2',
     async append(record) {
       const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
-    readEntries: () => readLedgerTreasuryEntries(ledger, options),
+    readEntries: async () => {
+      // The ledger is append-only: entries read once never change, so each read only asks for
+      // the entries appended since the last one (`@karnel/ledger` reads on from there).
+      const fresh = await readTreasuryEntriesFrom(ledger, nextSeq, options);
+      known.push(...fresh.entries);
+      nextSeq = fresh.next;
+      return [...known];
+    },
   };
 }
 
@@ -278,12 +288,31 @@ export function createLedgerRecordStore(
  */
 export async function readLedgerTreasuryEntries(
   ledger: LedgerReader,
-  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions = {},
+  options: LedgerRecordStoreOptions = {},
 ): Promise<StoredTreasuryEntry[]> {
+  return (await readTreasuryEntriesFrom(ledger, 0, options)).entries;
+}
+
+/** A reader whose `entries` accepts `{ fromSeq }`, as `@karnel/ledger`'s does. */
+type SeekingEntries = (options: { fromSeq: number }) => AsyncIterable<CommittedEntry>;
+
+/**
+ * The treasury entries from `fromSeq` on, and the seq to read from next time. Readers that do
+ * not accept `fromSeq` are read whole and the entries already seen skipped.
+ */
+async function readTreasuryEntriesFrom(
+  ledger: LedgerReader,
+  fromSeq: number,
+  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions,
+): Promise<{ entries: StoredTreasuryEntry[]; next: number }> {
   const types = new Set(TREASURY_LEDGER_TYPES);
   const where = locate ?? ((entry: { seq: number }) => ({ file: chainFile, line: entry.seq + 1 }));
   const entries: StoredTreasuryEntry[] = [];
-  for await (const entry of ledger.entries()) {
+  let next = fromSeq;
+  const read = (ledger.entries as unknown as SeekingEntries).call(ledger, { fromSeq });
+  for await (const entry of read) {
+    if (entry.seq < next) continue;
+    next = entry.seq + 1;
     if (!types.has(entry.type)) continue;
     const body = entry.body;
     const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
@@ -300,7 +329,7 @@ export async function readLedgerTreasuryEntries(
       ...where(entry),
     });
   }
-  return entries;
+  return { entries, next };
 }
 
 function checkOrThrow<T extends TreasuryRecord | QuarantineRecord>(record: T, where: string): T {

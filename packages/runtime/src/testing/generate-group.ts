@@ -57,6 +57,7 @@ group:
   name: "generated-group"
   created_at: "${created}"
   owner: "${owner}"
+  lifecycle: "work"
 mission: "A generated group for scheduler tests."
 members:
 ${entries}  - role: "human_owner"

@@ -11,7 +11,7 @@ export interface ScriptedOutcome {
   readonly waitingOn?: string;
   /** When failed: why. */
   readonly error?: string;
-  /** Milliseconds the run takes (it ends early, parked, when its signal aborts). Default 0. */
+  /** Milliseconds the run takes. When its signal aborts first, the run is left open in the ledger (as after a crash). Default 0. */
   readonly durationMs?: number;
 }
 
@@ -40,14 +40,13 @@ export function createScriptedExecutor({
   script = () => ({}),
 }: ScriptedExecutorOptions): ScriptedExecutor {
   const tickets: RunTicket[] = [];
-  const started = new Set<string>();
   return {
     tickets,
     async execute(ticket, { signal }): Promise<RunResult> {
       tickets.push(ticket);
       const outcome = await script(ticket);
       const reservationId = (ticket as RunTicket & { reservationId?: string }).reservationId;
-      if (ticket.resume && started.has(ticket.runId)) {
+      if (ticket.resume) {
         await ledger.append({
           type: 'run.resumed',
           body: { runId: ticket.runId, reasons: ticket.reasons },
@@ -62,7 +61,6 @@ export function createScriptedExecutor({
             ...(reservationId ? { reservationId } : {}),
           },
         });
-        started.add(ticket.runId);
       }
       if (outcome.durationMs) {
         await new Promise<void>((resolve) => {
@@ -73,13 +71,16 @@ export function createScriptedExecutor({
           });
         });
       }
+      // Stopped mid-run: leave the run open in the ledger, as a crash would; the next runtime
+      // resumes it (wake reason `interrupted`).
+      if (signal.aborted) return { status: 'parked', cost: '0', steps: 0, waitingOn: 'shutdown' };
       const cost = outcome.cost ?? '0';
       await ledger.appendStep(ticket.runId, {
         kind: 'tool',
         tool: 'scripted',
         output: { reasons: ticket.reasons.length },
       });
-      const status = signal.aborted ? 'parked' : (outcome.status ?? 'succeeded');
+      const status = outcome.status ?? 'succeeded';
       if (status === 'parked') {
         const waitingOn = outcome.waitingOn ?? 'shutdown';
         await ledger.append({

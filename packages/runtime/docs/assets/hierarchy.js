@@ -1,0 +1,1 @@
+window.hierarchyData = "eJyNjkEKgzAURO8y69iCkqJ/3wu0S3EhyRdDY1KSLxQkdy9uinTlahbzhjcbUoySQX3dNYNC4smzERdDBm2ou2aPMC4MwmMN9w+bVWKCwssFC6r1TWFNHgQXhNM0Gs7XA3mZZfFQMH7MGQTJttqn1Q/fy9l5mziAet3qoSjoVh/MT5PcW9ie1P/jJz6UUr6tqlqZ"

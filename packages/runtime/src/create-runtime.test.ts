@@ -248,3 +248,32 @@ describe('createRuntime', () => {
     expect((await runtime.status()).parked).toEqual([]);
   });
 });
+
+describe('safe mode', () => {
+  it('starts no new run while the group is in safe mode, and resumes runs it parked once lifted', async () => {
+    const clock = createManualClock('2026-12-06T10:00:00Z');
+    await generateGroup(dir, { members: 1, cadence: 'on_demand' });
+    const ledger = await groupLedger(clock);
+    const executor = createScriptedExecutor({
+      ledger,
+      script: async (ticket): Promise<ScriptedOutcome> => {
+        if (ticket.resume) return {};
+        // The owner turns safe mode on while the run works: it parks at its next tool call.
+        await ledger.append({ type: 'safe_mode.entered', body: { trigger: 'manual' } });
+        return { status: 'parked', waitingOn: 'safe-mode' };
+      },
+    });
+    const runtime = createRuntime({ dir, executor, ledger, clock });
+    await requestWake({ dir, member: 'agent_000', reason: 'go', clock });
+    await runtime.runOnce();
+    await requestWake({ dir, member: 'agent_000', reason: 'again', clock });
+    await runtime.runOnce();
+    expect(executor.tickets).toHaveLength(1);
+    expect((await runtime.status()).safeMode).toBe(true);
+    await ledger.append({ type: 'safe_mode.exited', body: {} });
+    const [due] = await runtime.dryRun();
+    expect(due?.reasons.map((reason) => reason.kind).sort()).toEqual(['interrupted', 'manual']);
+    await runtime.runOnce();
+    expect(executor.tickets[1]).toMatchObject({ resume: true, runId: executor.tickets[0]?.runId });
+  });
+});

@@ -138,6 +138,8 @@ export interface RuntimeStatus {
   readonly dir: string;
   /** The runtime that holds the lease, if one does (live or not). */
   readonly lease?: LeaseHolder & { readonly live: boolean };
+  /** Whether the group is in safe mode (no new runs). */
+  readonly safeMode: boolean;
   /** Every non-human member. */
   readonly members: readonly MemberStatus[];
   /** Runs that started and have not finished or parked. */
@@ -365,7 +367,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     let woken = 0;
     for (const wake of await due(snapshot)) {
-      if (wake.paused || wake.reasons.length === 0) continue;
+      if (wake.paused || wake.safeMode || wake.reasons.length === 0) continue;
       const fresh: WakeReason[] = [];
       for (const reason of wake.reasons) {
         const result = await queue!.enqueue(wake.member, reason);
@@ -634,6 +636,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return {
         dir,
         ...(holder ? { lease: { ...holder, live: isLeaseLive(holder, clock.now()) } } : {}),
+        safeMode: folded.safeMode,
         members: wakes.map((wake) => ({
           member: wake.member,
           paused: wake.paused,

@@ -7,6 +7,8 @@ import type { LedgerHistory } from './ledger-history';
 export interface DueWake {
   /** The member's role. */
   readonly member: string;
+  /** Whether the group is in safe mode: nothing is dispatched until the owner lifts it. */
+  readonly safeMode: boolean;
   /** Why it is due now, oldest first; empty when nothing is due. */
   readonly reasons: readonly WakeReason[];
   /** Whether the member is paused (its reasons wait until the owner resumes it). */
@@ -78,6 +80,20 @@ export function computeDueWakes({
           at: run.startedAt,
         });
       } else if (run.state === 'parked' && run.waitingOn !== undefined && !active.has(run.runId)) {
+        // Parked by a stopping runtime, or by safe mode that has since been lifted: resume.
+        if (
+          run.waitingOn === 'runtime-stop' ||
+          (run.waitingOn === 'safe-mode' && !history.safeMode)
+        ) {
+          reasons.push({
+            kind: 'interrupted',
+            detail: `run ${run.runId} was parked (${run.waitingOn}) after ${run.steps} steps`,
+            ref: run.runId,
+            runId: run.runId,
+            at: run.endedAt ?? run.startedAt,
+          });
+          continue;
+        }
         const answer = history.approvals.get(run.waitingOn);
         if (answer && answer.seq > (run.parkedSeq ?? -1)) {
           reasons.push({
@@ -130,6 +146,7 @@ export function computeDueWakes({
     }
     result.push({
       member: schedule.role,
+      safeMode: history.safeMode,
       reasons,
       paused: memberHistory?.paused ?? false,
       ...(memberHistory?.pausedWhy ? { pausedWhy: memberHistory.pausedWhy } : {}),

@@ -100,6 +100,12 @@ export interface LedgerHistory {
   /** Open approval requests (asked, not answered) by id. */
   readonly pendingApprovals: ReadonlySet<string>;
   /**
+   * Whether the last safe-mode record is `safe_mode.entered`. The scheduler starts no new run
+   * then; whether an exit really was signed by the owner is checked by the policy gate every
+   * tool call goes through, so a forged exit record starts runs that park at once.
+   */
+  readonly safeMode: boolean;
+  /**
    * Reads the entries appended since the last call. When the chain file's size and time have
    * not changed, returns at once without reading it: an idle tick costs one `stat`.
    *
@@ -167,6 +173,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
   const pendingApprovals = new Set<string>();
   let size = 0;
   let seen: string | undefined;
+  let safeMode = false;
 
   const member = (role: string): MemberHistory => {
     let history = members.get(role);
@@ -325,6 +332,10 @@ export function createLedgerHistory(dir: string): LedgerHistory {
         }
         return;
       }
+      case 'safe_mode.entered':
+      case 'safe_mode.exited':
+        safeMode = entry.type === 'safe_mode.entered';
+        return;
       case 'approval.requested': {
         const id = text(body.approval_id);
         if (id && !approvals.has(id)) pendingApprovals.add(id);
@@ -357,6 +368,9 @@ export function createLedgerHistory(dir: string): LedgerHistory {
     dir,
     get size() {
       return size;
+    },
+    get safeMode() {
+      return safeMode;
     },
     runs,
     members,

@@ -11,7 +11,7 @@ export interface ScriptedOutcome {
   readonly waitingOn?: string;
   /** When failed: why. */
   readonly error?: string;
-  /** Milliseconds the run takes. When its signal aborts first, the run is left open in the ledger (as after a crash). Default 0. */
+  /** Milliseconds the run takes. When its signal aborts first, the run parks on `runtime-stop`. Default 0. */
   readonly durationMs?: number;
 }
 
@@ -71,9 +71,19 @@ export function createScriptedExecutor({
           });
         });
       }
-      // Stopped mid-run: leave the run open in the ledger, as a crash would; the next runtime
-      // resumes it (wake reason `interrupted`).
-      if (signal.aborted) return { status: 'parked', cost: '0', steps: 0, waitingOn: 'shutdown' };
+      // Stopped mid-run: park it as the default executor does; the next runtime resumes it.
+      if (signal.aborted) {
+        await ledger.append({
+          type: 'run.parked',
+          body: {
+            runId: ticket.runId,
+            step: 0,
+            waitingOn: 'runtime-stop',
+            why: 'the runtime is stopping; the run resumes after a restart',
+          },
+        });
+        return { status: 'parked', cost: '0', steps: 0, waitingOn: 'runtime-stop' };
+      }
       const cost = outcome.cost ?? '0';
       await ledger.appendStep(ticket.runId, {
         kind: 'tool',

@@ -538,7 +538,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     try {
       let source = treasury ?? (options.treasury || undefined);
       if (!source && snapshot.treasuryDir) {
-        readLedger = await openLedger(snapshot.ledgerDir, { create: false, clock });
+        readLedger = await openLedger(snapshot.ledgerDir, { clock });
         source = createTreasury({ dir: snapshot.treasuryDir, ledger: readLedger, clock });
       }
       if (!source) return undefined;

@@ -66,6 +66,7 @@ export {
   type RunState,
   type RunSummary,
 } from './scheduler/ledger-history';
+export { type RunRecord, readRun } from './scheduler/read-run';
 export { type RequestWakeOptions, requestWake } from './scheduler/request-wake';
 export {
   type GenerateGroupOptions,

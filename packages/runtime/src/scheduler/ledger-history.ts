@@ -1,12 +1,13 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { safeParseMessage } from '@karnel/coordination';
-import { parseYaml, sha256Hex } from '@karnel/core';
-import { type FileDigest, type LedgerEntry, readLedgerEntries } from '@karnel/ledger';
+import { parseYaml } from '@karnel/core';
+import { type LedgerEntry, readLedgerEntries } from '@karnel/ledger';
 
 const CHAIN_FILE = 'chain.jsonl';
 
 import { RUN_RECORD_TYPES } from '../run-records';
+import { readCommitted } from './read-committed';
 
 /** Where a run stands, as the ledger tells it. */
 export type RunState = 'running' | 'parked' | 'succeeded' | 'failed' | 'abandoned';
@@ -125,23 +126,6 @@ function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
-}
-
-/** Reads a file an entry committed, checking its digest; `undefined` when it does not match. */
-async function readCommitted(dir: string, digest: FileDigest): Promise<Buffer | undefined> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(join(dir, ...digest.path.split('/')), 'r');
-    const buffer = Buffer.alloc(digest.size);
-    const { bytesRead } = await handle.read(buffer, 0, digest.size, digest.offset ?? 0);
-    if (bytesRead !== digest.size) return undefined;
-    const expected = digest.sha256.replace(/^sha256:/, '');
-    return sha256Hex(buffer) === expected ? buffer : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close();
-  }
 }
 
 async function committedJson(dir: string, entry: LedgerEntry, name: string) {

@@ -258,6 +258,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent = () => undefined,
   } = options;
   const watcher = createGroupWatcher(dir);
+  let lastSnapshot: GroupSnapshot | undefined;
   let history: LedgerHistory | undefined;
   let ledger: Ledger | undefined;
   let ownsLedger = false;
@@ -350,6 +351,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   const close = async () => {
+    stopping = true;
     await queue?.close();
     await lease?.release();
     lease = undefined;
@@ -361,6 +363,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   /** Enqueues every due reason; resolves with how many new wakes were queued. */
   const tick = async (): Promise<number> => {
     const snapshot = await watcher.current();
+    lastSnapshot = snapshot;
     if (!snapshot.valid) {
       onEvent({ type: 'error', message: `${dir} no longer validates; no new runs until it does` });
       return 0;
@@ -479,19 +482,45 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent({ type: 'run-finished', member: claim.member, runId: claim.runId, result });
     await finishClaim(claim, result.status);
 
-    const folded = historyFor(snapshot);
-    await folded.refresh();
-    const failures =
-      (folded.members.get(claim.member)?.consecutiveFailures ?? 0) +
-      (thrown.get(claim.member) ?? 0);
-    if (failures >= failureThreshold && !folded.members.get(claim.member)?.paused)
-      await pauseMember(claim.member, failures, snapshot);
+    // The circuit breaker: only a failure can trip it, so only then is the ledger read again.
+    if (result.status === 'failed') {
+      const folded = historyFor(snapshot);
+      await folded.refresh();
+      const failures =
+        (folded.members.get(claim.member)?.consecutiveFailures ?? 0) +
+        (thrown.get(claim.member) ?? 0);
+      if (failures >= failureThreshold && !folded.members.get(claim.member)?.paused)
+        await pauseMember(claim.member, failures, snapshot);
+    }
   };
 
-  /** Claims and dispatches wakes while there is room. */
-  const pump = async () => {
+  let pumping: Promise<void> | undefined;
+  let pumpAgain = false;
+
+  /** Claims and dispatches wakes while there is room; one pump at a time, re-run when asked meanwhile. */
+  const pump = (): Promise<void> => {
+    if (pumping) {
+      pumpAgain = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      try {
+        do {
+          pumpAgain = false;
+          await claimAndDispatch();
+        } while (pumpAgain && !stopping);
+      } catch (error) {
+        onEvent({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      } finally {
+        pumping = undefined;
+      }
+    })();
+    return pumping;
+  };
+
+  const claimAndDispatch = async () => {
     if (!queue || stopping) return;
-    const snapshot = await watcher.current();
+    const snapshot = lastSnapshot ?? (await watcher.current());
     while (active.size < maxConcurrentRuns && !stopping) {
       const claim = await queue.claim();
       if (!claim) break;
@@ -528,8 +557,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ticking = undefined;
   };
 
+  /** Waits until no run is active and no pump is claiming. */
   const drain = async () => {
-    while (active.size > 0) await Promise.all([...active.values()].map((run) => run.done));
+    while (active.size > 0 || pumping) {
+      await Promise.all([...active.values()].map((run) => run.done));
+      await pumping;
+    }
   };
 
   const budgetOf = async (snapshot: GroupSnapshot): Promise<RuntimeStatus['budget']> => {

@@ -1,4 +1,5 @@
 import type { Ledger } from '@karnel/ledger';
+import type { Treasury } from '@karnel/treasury';
 import type { RunExecutor, RunResult, RunTicket } from '../run/run-executor';
 
 /** What a {@link createScriptedExecutor} run does, decided per ticket. */
@@ -19,6 +20,11 @@ export interface ScriptedOutcome {
 export interface ScriptedExecutorOptions {
   /** The group ledger the run records go to. */
   readonly ledger: Ledger;
+  /**
+   * Settles each run's reservation (the ticket's `reservationId`): the cost is committed and the
+   * rest released, as the default executor does. Without it reservations stay open until they lapse.
+   */
+  readonly treasury?: Pick<Treasury, 'commit'>;
   /** Decides each run's outcome. Default: every run succeeds at once, costing nothing. */
   readonly script?: (ticket: RunTicket) => ScriptedOutcome | Promise<ScriptedOutcome>;
 }
@@ -37,6 +43,7 @@ export interface ScriptedExecutor extends RunExecutor {
  */
 export function createScriptedExecutor({
   ledger,
+  treasury,
   script = () => ({}),
 }: ScriptedExecutorOptions): ScriptedExecutor {
   const tickets: RunTicket[] = [];
@@ -91,6 +98,8 @@ export function createScriptedExecutor({
         output: { reasons: ticket.reasons.length },
       });
       const status = outcome.status ?? 'succeeded';
+      if (treasury && reservationId)
+        await treasury.commit(reservationId, { actual: cost, run: ticket.runId });
       if (status === 'parked') {
         const waitingOn = outcome.waitingOn ?? 'shutdown';
         await ledger.append({

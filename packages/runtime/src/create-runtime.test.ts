@@ -277,3 +277,47 @@ describe('safe mode', () => {
     expect(executor.tickets[1]).toMatchObject({ resume: true, runId: executor.tickets[0]?.runId });
   });
 });
+
+describe('goals', () => {
+  it("wakes a goal's owner when its deadline has passed, at most once a day", async () => {
+    const clock = createManualClock('2026-12-06T10:00:00Z');
+    await generateGroup(dir, { members: 2, cadence: 'on_demand' });
+    const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+    const manifest = join(dir, 'manifest.yaml');
+    await writeFile(
+      manifest,
+      (await readFile(manifest, 'utf8')).replace(
+        'components:\n',
+        'components:\n  goals: "./goals"\n',
+      ),
+    );
+    await mkdir(join(dir, 'goals'));
+    await writeFile(
+      join(dir, 'goals', 'current.yaml'),
+      `mission: "Test the scheduler."
+active_goals:
+  - id: "g_launch"
+    statement: "Launch the beta"
+    deadline: "2026-12-01"
+    owner_role: "agent_001"
+`,
+    );
+    const ledger = await groupLedger(clock);
+    const executor = createScriptedExecutor({ ledger });
+    const runtime = createRuntime({ dir, executor, ledger, clock });
+    const due = await runtime.dryRun();
+    expect(due.map((wake) => [wake.member, wake.reasons.map((reason) => reason.ref)])).toEqual([
+      ['agent_000', []],
+      ['agent_001', ['goal:g_launch']],
+    ]);
+    expect(due[1]?.reasons[0]?.kind).toBe('goal-review');
+    await runtime.runOnce();
+    expect(executor.tickets.map((ticket) => ticket.member)).toEqual(['agent_001']);
+    clock.advance(23 * 3_600_000);
+    expect((await runtime.dryRun())[1]?.reasons).toEqual([]);
+    clock.advance(2 * 3_600_000);
+    expect((await runtime.dryRun())[1]?.reasons.map((reason) => reason.kind)).toEqual([
+      'goal-review',
+    ]);
+  });
+});

@@ -1,3 +1,4 @@
+import { dueForReview, walkGoals } from '@karnel/goals';
 import { nextCadenceTime } from '@karnel/manifest';
 import type { WakeReason } from '../wake-reason';
 import type { GroupSnapshot } from './group-snapshot';
@@ -64,6 +65,7 @@ export function computeDueWakes({
 }: ComputeDueWakesInput): DueWake[] {
   const result: DueWake[] = [];
   const at = now.toISOString();
+  const goalsDue = goalsNeedingAttention(snapshot, now);
   for (const schedule of snapshot.members) {
     if (schedule.kind === 'human') continue;
     const memberHistory = history.members.get(schedule.role);
@@ -124,6 +126,15 @@ export function computeDueWakes({
         ...(item.from !== undefined ? { from: item.from } : {}),
       });
     }
+    // A goal whose deadline passed or is near wakes its owner, at most once a day.
+    const lastLook = latest(
+      memberHistory?.lastAttemptAt ? new Date(memberHistory.lastAttemptAt) : undefined,
+      mine?.at,
+    );
+    if (!lastLook || now.getTime() - lastLook.getTime() >= GOAL_ATTENTION_INTERVAL_MS) {
+      for (const goal of goalsDue.get(schedule.role) ?? [])
+        reasons.push({ kind: 'goal-review', detail: goal.reason, ref: `goal:${goal.id}`, at });
+    }
     let nextWakeAt: Date | undefined;
     let nextWakeWhy: string | undefined;
     if (schedule.cadence) {
@@ -160,4 +171,28 @@ function latest(a: Date | undefined, b: Date | undefined): Date | undefined {
   if (!a) return b;
   if (!b) return a;
   return a.getTime() >= b.getTime() ? a : b;
+}
+
+/** How often a goal that needs attention wakes its owner again. */
+const GOAL_ATTENTION_INTERVAL_MS = 24 * 3_600_000;
+
+/** Open goals whose deadline passed or is near, by the role that owns them. */
+function goalsNeedingAttention(
+  snapshot: GroupSnapshot,
+  now: Date,
+): Map<string, { id: string; reason: string }[]> {
+  const byRole = new Map<string, { id: string; reason: string }[]>();
+  if (!snapshot.goals) return byRole;
+  const owners = new Map<string, string>();
+  for (const visit of walkGoals(snapshot.goals))
+    if (visit.owner) owners.set(visit.goal.id, visit.owner);
+  for (const due of dueForReview(snapshot.goals, {}, { now: () => now })) {
+    if (due.scope !== 'goal' || due.kind === 'stale') continue;
+    const owner = owners.get(due.goalId);
+    if (!owner) continue;
+    const list = byRole.get(owner) ?? [];
+    list.push({ id: due.goalId, reason: due.reason });
+    byRole.set(owner, list);
+  }
+  return byRole;
 }

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '@karnel/core';
+import { type GoalsFile, loadGoals } from '@karnel/goals';
 import { type Cadence, parseCadence, validateGroupDir } from '@karnel/manifest';
 
 /** What the scheduler needs to know of one member, read from the group directory. */
@@ -37,6 +38,8 @@ export interface GroupSnapshot {
   readonly treasuryDir?: string;
   /** The role escalations go to: the first escalation-only human, else the first human. */
   readonly ownerRole?: string;
+  /** The group's goals (`<goals>/current.yaml`), when it has a goals folder whose file loads. */
+  readonly goals?: GoalsFile;
 }
 
 function decimal(value: number | undefined): string | undefined {
@@ -73,6 +76,13 @@ export async function loadGroupSnapshot(dir: string): Promise<GroupSnapshot> {
       escalationOnly: resolved.kind === 'human' && entry?.escalation_only === true,
     });
   }
+  let goals: GoalsFile | undefined;
+  if (validation.components.goals) {
+    const loaded = await loadGoals(join(validation.components.goals, 'current.yaml'), {
+      roles: validation.roles,
+    });
+    goals = loaded.goals;
+  }
   const humans = members.filter((member) => member.kind === 'human');
   const owner = humans.find((member) => member.escalationOnly) ?? humans[0];
   return {
@@ -83,17 +93,18 @@ export async function loadGroupSnapshot(dir: string): Promise<GroupSnapshot> {
     ledgerDir: validation.components.ledger ?? join(validation.dir, 'ledger'),
     ...(validation.components.treasury ? { treasuryDir: validation.components.treasury } : {}),
     ...(owner ? { ownerRole: owner.role } : {}),
+    ...(goals ? { goals } : {}),
   };
 }
 
 /**
- * A fingerprint of the files the snapshot is read from (the manifest, `members/*.yaml`, and each
- * agent's `manifest.yaml`): size and modification time of each. An idle tick compares
+ * A fingerprint of the files the snapshot is read from (the manifest, `members/*.yaml`, each
+ * agent's `manifest.yaml`, `goals/current.yaml`): size and modification time of each. An idle tick compares
  * fingerprints — a few `stat` calls — and reads and validates the directory again only when
  * one changed.
  */
 export async function groupFingerprint(dir: string): Promise<string> {
-  const paths = [join(dir, 'manifest.yaml')];
+  const paths = [join(dir, 'manifest.yaml'), join(dir, 'goals', 'current.yaml')];
   for (const folder of ['members', 'agents']) {
     let names: string[] = [];
     try {

@@ -295,9 +295,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return history;
   };
 
+  /**
+   * Once the ledger shows what this runtime remembered on its own — a run's reasons consumed, a
+   * pause recorded — the memory is dropped, so a long-running runtime does not grow and a
+   * `member.resumed` recorded later is obeyed.
+   */
+  const forgetWhatTheLedgerShows = (folded: LedgerHistory) => {
+    for (const [member, mine] of dispatched) {
+      const pending = new Set(folded.members.get(member)?.pending.map((item) => item.ref));
+      for (const ref of mine.refs) if (!pending.has(ref)) mine.refs.delete(ref);
+    }
+    for (const member of paused) if (folded.members.get(member)?.paused) paused.delete(member);
+  };
+
   const due = async (snapshot: GroupSnapshot): Promise<DueWake[]> => {
     const folded = historyFor(snapshot);
-    await folded.refresh();
+    if (await folded.refresh()) forgetWhatTheLedgerShows(folded);
     const parkedOn = [...folded.runs.values()]
       .filter((run) => run.state === 'parked' && run.waitingOn)
       .map((run) => run.waitingOn!);

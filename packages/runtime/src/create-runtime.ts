@@ -13,6 +13,7 @@ import {
   createTreasury,
   formatBalanceAmount,
   loadTreasuryRecordValidator,
+  ReservationStateError,
   type Treasury,
 } from '@karnel/treasury';
 import {
@@ -218,6 +219,9 @@ export class GroupInvalidError extends KarnelError {
   }
 }
 
+/** The purpose of a reservation the runtime takes before dispatching a run. */
+const RUN_PURPOSE = /^run (run_[0-9A-Za-z]+) of /;
+
 /** Message ids a human replied to: `inbox/<role>/<id>.reply.json` exists. */
 async function repliedMessages(dir: string, waitingOn: readonly string[]): Promise<Set<string>> {
   const replied = new Set<string>();
@@ -354,6 +358,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             })
           : undefined);
     }
+    if (treasury) await releaseOrphanReservations(treasury, snapshot);
     queue =
       options.queue ??
       createInProcessRunQueue({
@@ -361,6 +366,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         isPaused: (member) => paused.has(member) || (history?.members.get(member)?.paused ?? false),
       });
     stopping = false;
+  };
+
+  /**
+   * With the lease held no run is executing, so a reservation this runtime took for a run
+   * (`run <id> of <member>`) that is still open was left by a crash: before dispatch, or during
+   * a run that will resume with a reservation of its own. Each is released, naming why.
+   */
+  const releaseOrphanReservations = async (from: Treasury, snapshot: GroupSnapshot) => {
+    const folded = historyFor(snapshot);
+    await folded.refresh();
+    for (const reservation of (await from.balances()).openReservations) {
+      const runId = RUN_PURPOSE.exec(reservation.purpose ?? '')?.[1];
+      if (!runId) continue;
+      const run = folded.runs.get(runId);
+      const why = run
+        ? `run ${runId} was interrupted; it resumes with a new reservation`
+        : `run ${runId} never started: the runtime stopped before dispatch`;
+      await from.release(reservation.id, why).catch((error: unknown) => {
+        if (!ReservationStateError.isInstance(error)) throw error;
+      });
+    }
   };
 
   const close = async () => {
@@ -435,12 +461,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     mine.at = clock.now();
     dispatched.set(claim.member, mine);
 
+    // A run cut short by a crash left its execution's reservation open: release it before the
+    // resumed execution takes its own. (A parked run settled its cost before parking.)
+    const previous = claim.resume ? history?.runs.get(claim.runId) : undefined;
+    if (previous?.state === 'running' && previous.reservationId && treasury) {
+      await treasury
+        .release(previous.reservationId, `run ${claim.runId} was interrupted; it resumes`)
+        .catch((error: unknown) => {
+          // Already settled or released: nothing is held.
+          if (!ReservationStateError.isInstance(error)) throw error;
+        });
+    }
+
     let reservationId: string | undefined;
     if (schedule?.maxCostPerRun !== undefined && treasury) {
       const held = await treasury.reserve({
         amount: schedule.maxCostPerRun,
         ...(schedule.modelClass ? { modelClass: schedule.modelClass } : {}),
-        purpose: `run ${claim.runId} of ${claim.member}`,
+        purpose: `run ${claim.runId} of ${claim.member}`, // see RUN_PURPOSE
       });
       if (!held.ok) {
         const why = held.decision.reason;

@@ -36,6 +36,8 @@ export interface RunSummary {
   parkedSeq?: number;
   /** When failed or abandoned: why. */
   error?: string;
+  /** The treasury reservation of its latest execution (`run.started` or `run.resumed`). */
+  reservationId?: string;
 }
 
 /** Something addressed to a member that a run of it has not yet seen. */
@@ -195,8 +197,10 @@ export function createLedgerHistory(dir: string): LedgerHistory {
           : await committedJson(dir, entry, 'manifest.json');
         const role = text(manifest?.member) ?? text(manifest?.role);
         const resumed = manifest?.resumed === true;
+        const reservationId = text(manifest?.reservationId);
         const existing = runs.get(runId);
         if (existing) {
+          if (reservationId) existing.reservationId = reservationId;
           existing.state = 'running';
           existing.waitingOn = undefined;
           existing.parkedSeq = undefined;
@@ -209,6 +213,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
           startedSeq: entry.seq,
           startedAt: entry.time,
           steps: 0,
+          ...(reservationId ? { reservationId } : {}),
         });
         if (role && !resumed) attempt(role, entry, manifest?.reasons);
         else if (role) consume(role, entry, manifest?.reasons ?? []);
@@ -220,6 +225,8 @@ export function createLedgerHistory(dir: string): LedgerHistory {
           run.state = 'running';
           run.waitingOn = undefined;
           run.parkedSeq = undefined;
+          const reservationId = text(body.reservationId);
+          if (reservationId) run.reservationId = reservationId;
           consume(run.member, entry, body.reasons ?? []);
         }
         return;

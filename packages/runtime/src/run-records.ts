@@ -37,6 +37,8 @@ export const RUN_RECORD_TYPES = {
   memberPaused: 'member.paused',
   /** A paused member was resumed by the owner. */
   memberResumed: 'member.resumed',
+  /** A run was not dispatched because it cannot be paid for (`contract.max_cost_per_run`, a treasury gate). */
+  runRefused: 'run.refused',
 } as const;
 
 /** One of the values of {@link RUN_RECORD_TYPES}. */
@@ -208,4 +210,16 @@ export const memberPauseSchema = z.strictObject({
   why: z.string(),
   /** For the circuit breaker: how many runs failed in a row. */
   consecutiveFailures: z.number().int().nonnegative().optional(),
+});
+
+/** Body of `run.refused`: a wake the runtime did not dispatch because it cannot be paid for. */
+export const runRefusedSchema = z.strictObject({
+  /** The run id the run would have had. */
+  runId: z.string(),
+  member: z.string(),
+  reasons: z.array(wakeReasonSchema),
+  /** The amount the runtime tried to reserve (the member's `max_cost_per_run`). */
+  amount: money.optional(),
+  /** Why, one sentence (the budget or gate named). */
+  why: z.string(),
 });

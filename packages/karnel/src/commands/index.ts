@@ -6,11 +6,15 @@ import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
 import { registerMemoryCommand } from './memory';
+import { registerRunCommand } from './run';
 import { registerRunSkillCommand } from './run-skill';
+import { registerRunsCommand } from './runs';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
+import { registerStatusCommand } from './status';
 import { registerTiersCommand } from './tiers';
 import { registerValidateCommand } from './validate';
+import { registerWakeCommand } from './wake';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -31,4 +35,8 @@ export const commands: readonly RegisterCommand[] = [
   registerSafeModeCommand,
   registerInboxCommand,
   registerTiersCommand,
+  registerRunCommand,
+  registerStatusCommand,
+  registerRunsCommand,
+  registerWakeCommand,
 ];

@@ -1,3 +1,46 @@
+export {
+  type ChangeGroupLifecycleOptions,
+  changeGroupLifecycle,
+  type GroupLifecycleAction,
+  type RecordMembershipOptions,
+  recordMembership,
+} from './lifecycle/group-lifecycle';
+export { type GroupLifecycleState, groupLifecycleState } from './lifecycle/group-lifecycle-state';
+export { type GroupRunState, LIFECYCLE_RECORD_TYPES } from './lifecycle/lifecycle-records';
+export { type ExportedGroup, type ExportGroupOptions, exportGroup } from './migration/export-group';
+export type { GroupFile } from './migration/group-files';
+export {
+  type ImportedGroup,
+  type ImportGroupOptions,
+  importGroup,
+  MIGRATION_IMPORT_NOTE,
+} from './migration/import-group';
+export { MigrationError, type MigrationErrorCode } from './migration/migration-error';
+export {
+  type BundleManifest,
+  bundleManifestSchema,
+  type HandoffRecord,
+  handoffRecordSchema,
+  MIGRATION_RECORD_TYPES,
+  type ResumedRecord,
+  resumedRecordSchema,
+} from './migration/migration-records';
+export {
+  type AppendMigrationResumedOptions,
+  appendMigrationResumed,
+  type MigrationResumed,
+} from './migration/migration-resumed';
+export {
+  type RequirementProblem,
+  type ResolveRequirementsOptions,
+  resolveRequirements,
+} from './migration/resolve-requirements';
+export {
+  type ReadRuntimeLeaseOptions,
+  RUNTIME_LEASE_FILE,
+  type RuntimeLeaseStatus,
+  readRuntimeLease,
+} from './migration/runtime-lease';
 export type {
   ClaimedWake,
   EnqueueResult,

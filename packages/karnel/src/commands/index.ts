@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
+import { registerGroupCommand } from './group';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
 import { registerMemoryCommand } from './memory';
+import { registerMigrateCommand } from './migrate';
 import { registerRunSkillCommand } from './run-skill';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
@@ -31,4 +33,6 @@ export const commands: readonly RegisterCommand[] = [
   registerSafeModeCommand,
   registerInboxCommand,
   registerTiersCommand,
+  registerGroupCommand,
+  registerMigrateCommand,
 ];

@@ -47,7 +47,7 @@ describe('migration export and import', () => {
     const handoff = entries.at(-1);
     expect(handoff?.type).toBe('migration.handoff');
     expect(handoff?.signer).toBe(owner.did);
-    const files = (handoff?.body.files as { path: string }[]).map((file) => file.path);
+    const files = ((handoff?.body.files ?? []) as { path: string }[]).map((file) => file.path);
     expect(files).toContain('goals/current.yaml');
     expect(files).toContain('memory/strategic.yaml');
 

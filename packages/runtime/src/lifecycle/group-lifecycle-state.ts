@@ -1,6 +1,7 @@
 import { pathKind } from '@karnel/core';
 import { MIGRATION_RECORD_TYPES } from '../migration/migration-records';
 import { locateGroup } from '../migration/open-group';
+import { verifyPayload } from '../migration/signed-payload';
 import { type GroupRunState, LIFECYCLE_RECORD_TYPES } from './lifecycle-records';
 import { ownerSignedEntries } from './owner-signed-entries';
 
@@ -75,6 +76,16 @@ export async function groupLifecycleState(dir: string): Promise<GroupLifecycleSt
       entry.type === LIFECYCLE_RECORD_TYPES.memberJoined ||
       entry.type === LIFECYCLE_RECORD_TYPES.memberLeft
     ) {
+      const { member_signature: memberSignature, ...signed } = entry.body;
+      if (
+        typeof entry.body.owner === 'string' &&
+        !verifyPayload(signed, memberSignature, entry.body.owner)
+      ) {
+        ignored.push(
+          `ledger entry ${entry.seq}: ${entry.type} lacks a valid signature of the member's own key`,
+        );
+        continue;
+      }
       if (typeof entry.body.member === 'string')
         members[entry.body.member] =
           entry.type === LIFECYCLE_RECORD_TYPES.memberJoined ? 'joined' : 'left';

@@ -1,4 +1,31 @@
 export {
+  CURATOR_CONFIG_FILE,
+  type CuratorConfig,
+  curatorConfigSchema,
+  loadCuratorConfig,
+} from './curator/curator-config';
+export {
+  CURATOR_RECORD_TYPES,
+  type CuratorMutation,
+  curatorMutationSchema,
+  type FileHash,
+} from './curator/curator-records';
+export { formatCuratorReport } from './curator/format-curator-report';
+export {
+  type RollbackCuratorMutationOptions,
+  rollbackCuratorMutation,
+} from './curator/rollback-mutation';
+export {
+  type CuratorReport,
+  type RunCuratorOptions,
+  runCurator,
+  type SkillGrade,
+  type SkillGradeName,
+  type StaleHypothesis,
+} from './curator/run-curator';
+export { countSkillUsage, SKILL_USE_RECORD, type SkillUsageCount } from './curator/skill-usage';
+export { CURATOR_SNAPSHOT_FOLDER, CURATOR_SNAPSHOTS_KEPT } from './curator/snapshot';
+export {
   type ChangeGroupLifecycleOptions,
   changeGroupLifecycle,
   type GroupLifecycleAction,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
+import { registerCuratorCommand } from './curator';
 import { registerGroupCommand } from './group';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
@@ -35,4 +36,5 @@ export const commands: readonly RegisterCommand[] = [
   registerTiersCommand,
   registerGroupCommand,
   registerMigrateCommand,
+  registerCuratorCommand,
 ];

@@ -9,6 +9,7 @@ export {
   type CuratorMutation,
   curatorMutationSchema,
   type FileHash,
+  fileHashSchema,
 } from './curator/curator-records';
 export { formatCuratorReport } from './curator/format-curator-report';
 export {

@@ -9,12 +9,12 @@ import {
   parseCheckpoint,
   readLedgerEntries,
   verifyCheckpointSignatures,
-  verifyEntrySignature,
   verifyLedger,
 } from '@karnel/ledger';
 import { readPinnedOwner } from '@karnel/policy';
-import { validatePaths } from '@karnel/validate';
+import { directoryChecks, ledgerCheck, validatePaths } from '@karnel/validate';
 import { extract as createExtract } from 'tar-stream';
+import { ownerSignedEntries } from '../lifecycle/owner-signed-entries';
 import { unsafeBundlePath } from './bundle-path';
 import type { GroupFile } from './group-files';
 import { MigrationError, type MigrationErrorCode } from './migration-error';
@@ -244,17 +244,34 @@ async function checkLedger(
   expectOwner: string | undefined,
 ): Promise<{ owner: string; entries: number }> {
   const ledgerDir = join(staging, manifest.ledger);
-  const pinned = await readPinnedOwner({ entries: () => readLedgerEntries(ledgerDir) }).catch(
-    (error: unknown) =>
-      refuse('migration/ledger', [
-        `${manifest.ledger}: does not verify: ${error instanceof Error ? error.message : String(error)}`,
-      ]),
-  );
-  if (!pinned.owner)
+  // One pass over the chain: the owner in force (pinned, then signed rotations) and the
+  // migration records, each with whether the owner in force signed it.
+  let owner: string | undefined;
+  let handoff: LedgerEntry | undefined;
+  let handoffSigned = false;
+  try {
+    for await (const owned of ownerSignedEntries(ledgerDir, ['migration'])) {
+      owner = owned.owner;
+      if (owned.entry.seq === manifest.handoff.seq) {
+        handoff = owned.entry;
+        handoffSigned = owned.signedByOwner;
+      }
+    }
+  } catch (error) {
+    refuse('migration/ledger', [
+      `${manifest.ledger}: does not verify: ${error instanceof Error ? error.message : String(error)}`,
+    ]);
+  }
+  if (!owner) {
+    const pinned = await readPinnedOwner({
+      entries: () => readLedgerEntries(ledgerDir, { type: 'owner' }),
+    });
+    owner = pinned.owner;
+  }
+  if (!owner)
     refuse('migration/ledger', [
       `${manifest.ledger}: pins no owner; the hand-off cannot be checked`,
     ]);
-  const owner = pinned.owner;
   if (!sameIdentity(owner, manifest.owner))
     refuse('migration/bad-signature', [
       `${BUNDLE_MANIFEST_NAME}: names the owner ${manifest.owner}, but the ledger pins ${owner}`,
@@ -291,9 +308,6 @@ async function checkLedger(
     refuse('migration/ledger', [
       `${manifest.ledger}: has ${report.entries} entries; the hand-off record (entry ${manifest.handoff.seq}) must be the last`,
     ]);
-  let handoff: LedgerEntry | undefined;
-  for await (const entry of readLedgerEntries(ledgerDir, { fromSeq: manifest.handoff.seq }))
-    handoff = entry;
   if (
     !handoff ||
     handoff.seq !== manifest.handoff.seq ||
@@ -303,7 +317,7 @@ async function checkLedger(
     refuse('migration/ledger', [
       `entry ${manifest.handoff.seq} is not the hand-off record ${BUNDLE_MANIFEST_NAME} names`,
     ]);
-  if (!handoff.signature || !sameIdentity(handoff.signer, owner) || !verifyEntrySignature(handoff))
+  if (!handoffSigned)
     refuse('migration/ledger', [
       `the hand-off record (entry ${handoff.seq}) is not signed by the owner ${owner}`,
     ]);
@@ -374,7 +388,11 @@ export async function importGroup({
       ]);
     compareFiles(manifest, files, directories);
     const { owner, entries } = await checkLedger(staging, manifest, files, expectOwner);
-    const validation = await validatePaths(['.'], { cwd: staging });
+    // The ledger was verified above; the other checks run as `karnel validate` runs them.
+    const validation = await validatePaths(['.'], {
+      cwd: staging,
+      checks: directoryChecks.filter((check) => check !== ledgerCheck),
+    });
     if (hasErrors(validation.diagnostics))
       refuse('migration/invalid', [
         `the group does not validate:\n${formatDiagnostics(validation.diagnostics.filter((d) => d.severity === 'error'))}`,

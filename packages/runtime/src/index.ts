@@ -76,6 +76,13 @@ export type {
   RunQueue,
   WakeCompletion,
 } from './queue/run-queue';
+export {
+  REVIEW_RECORD_TYPES,
+  type ReviewRunOptions,
+  type RunReview,
+  reviewRun,
+} from './review/review-run';
+export { type RunTouches, readRunTouches } from './review/run-touches';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
 export {
   leaseRecordSchema,

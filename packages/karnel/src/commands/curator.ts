@@ -1,12 +1,10 @@
 import { escapeTerminalText } from '@karnel/core';
 import { ExitCode } from '../exit-codes';
+import { loadRuntime } from '../load-runtime';
 import { printDiagnostics } from '../output';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 import { reportPolicyErrors, toTerminalSafeJson } from './policy-dir';
-
-/** The runtime, loaded when a curator command runs. */
-const loadRuntime = () => import('@karnel/runtime');
 
 /** Registers `karnel curator run|rollback`. */
 export const registerCuratorCommand: RegisterCommand = (program, context) => {

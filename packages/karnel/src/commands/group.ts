@@ -1,12 +1,10 @@
 import { escapeTerminalText } from '@karnel/core';
 import { ExitCode } from '../exit-codes';
+import { loadRuntime } from '../load-runtime';
 import type { RegisterCommand } from './index';
 import { reportPolicyErrors, requireOperatorKey } from './policy-dir';
 
 const safe = (text: string) => escapeTerminalText(text);
-
-/** The runtime, loaded when a group command runs. */
-const loadRuntime = () => import('@karnel/runtime');
 
 const descriptions = {
   pause:

@@ -1,12 +1,10 @@
 import { escapeTerminalText } from '@karnel/core';
+import { loadRuntime } from '../load-runtime';
 import type { CliContext } from '../output';
 import type { RegisterCommand } from './index';
 import { reportPolicyErrors, requireOperatorKey } from './policy-dir';
 
 const safe = (text: string) => escapeTerminalText(text);
-
-/** The runtime, loaded when a migrate command runs (it is heavy; `karnel validate` never needs it). */
-const loadRuntime = () => import('@karnel/runtime');
 
 async function exportCommand(
   context: CliContext,

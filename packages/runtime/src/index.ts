@@ -83,6 +83,12 @@ export {
   reviewRun,
 } from './review/review-run';
 export { type RunTouches, readRunTouches } from './review/run-touches';
+export {
+  STRATEGIC_REVIEW_RECORD,
+  type StrategicReview,
+  type StrategicReviewOptions,
+  strategicReview,
+} from './review/strategic-review';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
 export {
   leaseRecordSchema,

@@ -14,6 +14,7 @@ export {
   readOfflineScript,
 } from './offline/offline-script';
 export { openOfflineDemo } from './offline/open-offline-demo';
+export {
   createRuntime,
   GroupInvalidError,
   type MemberStatus,
@@ -38,6 +39,77 @@ export {
   type InProcessRunQueueOptions,
   wakeReasonKey,
 } from './queue/in-process-run-queue';
+export {
+  CURATOR_CONFIG_FILE,
+  type CuratorConfig,
+  curatorConfigSchema,
+  loadCuratorConfig,
+} from './curator/curator-config';
+export {
+  CURATOR_RECORD_TYPES,
+  type CuratorMutation,
+  curatorMutationSchema,
+  type FileHash,
+  fileHashSchema,
+} from './curator/curator-records';
+export { formatCuratorReport } from './curator/format-curator-report';
+export {
+  type RollbackCuratorMutationOptions,
+  rollbackCuratorMutation,
+} from './curator/rollback-mutation';
+export {
+  type CuratorReport,
+  type RunCuratorOptions,
+  runCurator,
+  type SkillGrade,
+  type SkillGradeName,
+  type StaleHypothesis,
+} from './curator/run-curator';
+export { countSkillUsage, SKILL_USE_RECORD, type SkillUsageCount } from './curator/skill-usage';
+export { CURATOR_SNAPSHOT_FOLDER, CURATOR_SNAPSHOTS_KEPT } from './curator/snapshot';
+export {
+  type ChangeGroupLifecycleOptions,
+  changeGroupLifecycle,
+  type GroupLifecycleAction,
+  type RecordMembershipOptions,
+  recordMembership,
+} from './lifecycle/group-lifecycle';
+export { type GroupLifecycleState, groupLifecycleState } from './lifecycle/group-lifecycle-state';
+export { type GroupRunState, LIFECYCLE_RECORD_TYPES } from './lifecycle/lifecycle-records';
+export { type ExportedGroup, type ExportGroupOptions, exportGroup } from './migration/export-group';
+export type { GroupFile } from './migration/group-files';
+export {
+  type ImportedGroup,
+  type ImportGroupOptions,
+  importGroup,
+  MIGRATION_IMPORT_NOTE,
+} from './migration/import-group';
+export { MigrationError, type MigrationErrorCode } from './migration/migration-error';
+export {
+  type BundleManifest,
+  bundleManifestSchema,
+  type HandoffRecord,
+  handoffRecordSchema,
+  MIGRATION_RECORD_TYPES,
+  type ResumedRecord,
+  resumedRecordSchema,
+} from './migration/migration-records';
+export {
+  type AppendMigrationResumedOptions,
+  appendMigrationResumed,
+  type MigrationResumed,
+} from './migration/migration-resumed';
+export {
+  type RequirementProblem,
+  type ResolveRequirementsOptions,
+  resolveRequirements,
+} from './migration/resolve-requirements';
+export {
+  type ReadRuntimeLeaseOptions,
+  RUNTIME_LEASE_FILE,
+  type RuntimeLeaseStatus,
+  readRuntimeLease,
+} from './migration/runtime-lease';
 export type {
   ClaimedWake,
   EnqueueResult,
@@ -66,6 +138,19 @@ export {
   type ReplayModelOptions,
 } from './run/replay-model';
 export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
+export {
+  REVIEW_RECORD_TYPES,
+  type ReviewRunOptions,
+  type RunReview,
+  reviewRun,
+} from './review/review-run';
+export { type RunTouches, readRunTouches } from './review/run-touches';
+export {
+  STRATEGIC_REVIEW_RECORD,
+  type StrategicReview,
+  type StrategicReviewOptions,
+  strategicReview,
+} from './review/strategic-review';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
 export {
   createTierModelSource,

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
+import { registerCuratorCommand } from './curator';
+import { registerGroupCommand } from './group';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
 import { registerMemoryCommand } from './memory';
 import { registerRunCommand } from './run';
+import { registerMigrateCommand } from './migrate';
 import { registerRunSkillCommand } from './run-skill';
 import { registerRunsCommand } from './runs';
 import { registerSafeModeCommand } from './safe-mode';
@@ -39,4 +42,7 @@ export const commands: readonly RegisterCommand[] = [
   registerStatusCommand,
   registerRunsCommand,
   registerWakeCommand,
+  registerGroupCommand,
+  registerMigrateCommand,
+  registerCuratorCommand,
 ];

@@ -1,1 +1,0 @@
-window.hierarchyData = "eJyVjrEKwjAURf/lzlEbWx0yuzs4lg6xeaXBNJH3okvJv0sRRMRBl7vcc+DM4JSywLS66hSYhkB99ikKzAxdLRvtRDA4WBnPybI7Xp+AwsVHB7Pd7RVuHGDgYyYebE+y+cTXY54CFPpgRWCQxa0Wf/VylnP0wTFFmLbWTVcUat28NZyI7/RnyFfnh5pSygPlqGHD"

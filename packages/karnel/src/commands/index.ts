@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
+import { registerDashboardCommand } from './dashboard';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
@@ -31,4 +32,5 @@ export const commands: readonly RegisterCommand[] = [
   registerSafeModeCommand,
   registerInboxCommand,
   registerTiersCommand,
+  registerDashboardCommand,
 ];

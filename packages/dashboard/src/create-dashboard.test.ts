@@ -346,4 +346,15 @@ describe('mutations', () => {
     await post('/safe-mode', { _csrf: dashboard.csrfToken, on: 'false' });
     expect(await safeModeActive()).toBe(false);
   });
+
+  it('pins the owner once, however many pages open the policy at the same time', async () => {
+    await Promise.all(
+      ['/', '/approvals', '/api/overview', '/api/safe-mode'].map((path) => get(path)),
+    );
+    const ledger = await openLedger(join(group.dir, 'ledger'));
+    let pins = 0;
+    for await (const entry of ledger.entries()) if (entry.type === 'owner.pinned') pins += 1;
+    await ledger.close();
+    expect(pins).toBe(1);
+  });
 });

@@ -144,6 +144,7 @@ export class GroupReader {
   readonly ledgerDir: string;
   private readonly cache: LedgerCache;
   private readonly runFiles = new Map<string, { version: string; files: RunFiles }>();
+  private opening: Promise<void> = Promise.resolve();
 
   constructor(
     /** The group directory. */
@@ -185,7 +186,16 @@ export class GroupReader {
 
   /** The policy side of the group (approval queue, safe mode) over the cached ledger. */
   policy(): Promise<PolicyDirectory> {
-    return openPolicyDirectory(this.dir, { ledger: this.port(), clock: this.clock });
+    // One at a time: the first open of a group pins its owner in the ledger, and two
+    // concurrent first opens would both pin it.
+    const opened = this.opening.then(() =>
+      openPolicyDirectory(this.dir, { ledger: this.port(), clock: this.clock }),
+    );
+    this.opening = opened.then(
+      () => undefined,
+      () => undefined,
+    );
+    return opened;
   }
 
   /** The group's name, members and diagnostics. */

@@ -99,8 +99,16 @@ export function foldRuns(entries: readonly LedgerEntry[]): RunSummary[] {
     if (!run) continue;
     run.seqs.push(entry.seq);
     run.lastAt = entry.time;
-    if (entry.type === RUN_RECORD_TYPES.runStep) run.steps += 1;
-    else if (entry.type === RUN_RECORD_TYPES.runParked) {
+    if (entry.type === RUN_RECORD_TYPES.runStep || entry.type === 'run.resumed') {
+      // A step or a resume after a park means the run goes on (the ledger's run API has one
+      // `run.started` per run, so a resumed run shows as new steps).
+      if (entry.type === RUN_RECORD_TYPES.runStep) run.steps += 1;
+      else run.resumed = true;
+      if (run.state === 'parked') {
+        run.state = 'running';
+        run.waitingOn = undefined;
+      }
+    } else if (entry.type === RUN_RECORD_TYPES.runParked) {
       run.state = 'parked';
       run.waitingOn = {
         id: text(entry.body.waitingOn) ?? text(entry.body.waiting_on) ?? '',

@@ -14,16 +14,17 @@ header.top .name { font-weight: 600; margin: 0; font-size: 1rem; }
 nav.main ul { display: flex; flex-wrap: wrap; gap: .25rem; list-style: none; margin: 0; padding: 0; }
 nav.main a { display: block; padding: .25rem .5rem; border-radius: 4px; text-decoration: none; color: var(--fg); }
 nav.main a[aria-current="page"] { background: var(--accent); color: #fff; }
-main { padding: 1rem; max-width: 1280px; margin: 0 auto; }
+main { padding: 1rem; max-width: 1280px; margin: 0 auto; overflow-wrap: anywhere; }
 h1 { font-size: 1.35rem; margin: 0 0 .75rem; }
 h2 { font-size: 1.05rem; margin: 1.25rem 0 .5rem; }
 h3 { font-size: .95rem; margin: .75rem 0 .25rem; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: .75rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(300px, 100%), 1fr)); gap: .75rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .75rem; min-width: 0; }
 .card h2 { margin-top: 0; }
 table { border-collapse: collapse; width: 100%; background: var(--card); }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: .85rem; }
+th[scope=row] { color: var(--fg); font-size: inherit; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: 999px; font-size: .8rem; border: 1px solid var(--line); background: #eef1f5; color: var(--fg); white-space: nowrap; }
 .badge.ok { background: var(--okbg); color: var(--ok); border-color: #b9dcc5; }
@@ -37,7 +38,7 @@ form.inline { display: inline; }
 button { font: inherit; padding: .25rem .75rem; border-radius: 4px; border: 1px solid #8c96a3; background: #fff; color: var(--fg); cursor: pointer; }
 button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
 button.danger { background: #fff; color: var(--bad); border-color: var(--bad); }
-input[type=search], input[type=text] { font: inherit; padding: .25rem .5rem; border: 1px solid #8c96a3; border-radius: 4px; min-width: 12rem; }
+input[type=search], input[type=text] { font: inherit; padding: .25rem .5rem; border: 1px solid #8c96a3; border-radius: 4px; min-width: 0; width: 16rem; max-width: 100%; }
 .flash { padding: .5rem .75rem; border-radius: 6px; margin-bottom: .75rem; border: 1px solid; }
 .flash.ok { background: var(--okbg); border-color: #b9dcc5; color: var(--ok); }
 .flash.bad { background: var(--badbg); border-color: #efbcbc; color: var(--bad); }
@@ -48,7 +49,7 @@ ul.plain { list-style: none; padding: 0; margin: 0; }
 ul.plain > li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
 ul.plain > li:last-child { border-bottom: 0; }
 .tree-1 { padding-left: 1.25rem; } .tree-2 { padding-left: 2.5rem; } .tree-3 { padding-left: 3.75rem; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .75rem; margin: 0; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .15rem .75rem; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .live { font-size: .8rem; }

@@ -45,8 +45,13 @@ export async function requestApproval(
   {
     actor = 'writer',
     capability = 'publish:newsletter',
-    action = { issue: 7, amount: '12.00' },
+    action = { issue: 7, amount: '12.00' } as Record<string, unknown>,
     reason = 'publishing issue 7 needs the owner',
+  }: {
+    actor?: string;
+    capability?: string;
+    action?: Record<string, unknown>;
+    reason?: string;
   } = {},
 ): Promise<string> {
   const ledger = await openLedger(join(dir, 'ledger'));

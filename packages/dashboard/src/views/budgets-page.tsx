@@ -1,5 +1,5 @@
 import type { BudgetsView } from '../group-reader';
-import { Badge, Progress } from './layout';
+import { Badge, Progress, TableWrap } from './layout';
 
 function tone(percent: number): 'warn' | 'bad' | undefined {
   return percent >= 100 ? 'bad' : percent >= 80 ? 'warn' : undefined;
@@ -33,7 +33,7 @@ export function BudgetsPage({ view }: { view: BudgetsView }) {
   ];
   return (
     <>
-      <div class="table-wrap">
+      <TableWrap label="Budgets">
         <table>
           <caption class="muted">{`Amounts in ${view.currency}; used = spent + reserved`}</caption>
           <thead>
@@ -75,7 +75,7 @@ export function BudgetsPage({ view }: { view: BudgetsView }) {
             })}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       <h2>Approval gates</h2>
       {config.gates.length === 0 ? (
         <p class="muted">No approval gates.</p>

@@ -1,5 +1,5 @@
 import type { GoalRow } from '../group-reader';
-import { Badge, Progress } from './layout';
+import { Badge, Progress, TableWrap } from './layout';
 
 const STATUS_TONE: Record<string, 'ok' | 'warn' | 'bad' | undefined> = {
   achieved: 'ok',
@@ -22,7 +22,7 @@ export function GoalsPage({
     <>
       {mission ? <p>{mission}</p> : null}
       <p class="muted">{`Strategic review: ${review ?? 'no cadence set'}`}</p>
-      <div class="table-wrap">
+      <TableWrap label="Goal tree">
         <table>
           <caption class="muted">Goal tree</caption>
           <thead>
@@ -64,7 +64,7 @@ export function GoalsPage({
             })}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </>
   );
 }

@@ -119,3 +119,12 @@ export function Progress({
 export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
+
+/** A horizontally scrollable table container, focusable so keyboard users can scroll it. */
+export function TableWrap({ label, children }: { label: string; children?: Child }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
+      {children}
+    </div>
+  );
+}

@@ -1,5 +1,5 @@
 import type { InclusionProof, LedgerEntry, VerifyReport } from '@karnel/ledger';
-import { Badge } from './layout';
+import { Badge, TableWrap } from './layout';
 
 /** Timeline filters: label and the type prefixes they keep. */
 export const LEDGER_FILTERS: Readonly<Record<string, readonly string[]>> = {
@@ -89,7 +89,7 @@ export function LedgerPage({
       {entries.length === 0 ? (
         <p class="muted">No entries.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Ledger timeline">
           <table>
             <thead>
               <tr>
@@ -114,7 +114,7 @@ export function LedgerPage({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {last && last.seq > 0 ? (
         <p>

@@ -1,6 +1,6 @@
 import type { SearchResult } from '@karnel/memory';
 import type { Section, SkillView } from '../group-reader';
-import { Problem } from './layout';
+import { Problem, TableWrap } from './layout';
 
 /** Memory search and the skill library with usage and curator grades. */
 export function MemoryPage({
@@ -58,7 +58,7 @@ export function MemoryPage({
             {skills.value.problems.map((problem) => (
               <p class="problem">{problem}</p>
             ))}
-            <div class="table-wrap">
+            <TableWrap label="Skill library">
               <table>
                 <thead>
                   <tr>
@@ -99,7 +99,7 @@ export function MemoryPage({
                   })}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           </>
         )}
       </section>

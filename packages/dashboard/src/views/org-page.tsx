@@ -1,5 +1,5 @@
 import type { OrgMember } from '../group-reader';
-import { Badge } from './layout';
+import { Badge, TableWrap } from './layout';
 import { RunState } from './runs-live';
 
 const BADGE_TONE = { native: 'ok', foreign: 'warn', human: undefined } as const;
@@ -7,7 +7,7 @@ const BADGE_TONE = { native: 'ok', foreign: 'warn', human: undefined } as const;
 /** The org chart: members with badge, tier, cadence, who dispatches to them, and their wake state. */
 export function OrgPage({ members }: { members: readonly OrgMember[] }) {
   return (
-    <div class="table-wrap">
+    <TableWrap label="Members">
       <table>
         <caption class="muted">{`${members.length} members, from the group manifest and the coordination protocol`}</caption>
         <thead>
@@ -68,6 +68,6 @@ export function OrgPage({ members }: { members: readonly OrgMember[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../runs-view';
-import { Badge } from './layout';
+import { Badge, TableWrap } from './layout';
 
 const TONES = {
   running: undefined,
@@ -31,7 +31,7 @@ export function RunsLive({
       {active.length === 0 ? (
         <p class="muted">No run is in progress.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Runs in progress">
           <table>
             <caption class="muted">Runs in progress</caption>
             <thead>
@@ -67,7 +67,7 @@ export function RunsLive({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {queued.length > 0 ? (
         <>

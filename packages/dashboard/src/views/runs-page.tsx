@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '@karnel/ledger';
 import type { RunFiles, RunSummary } from '../runs-view';
+import { TableWrap } from './layout';
 import { RunState, RunsLive } from './runs-live';
 
 /** The runs list: the live region on top, then every run, newest first. */
@@ -25,7 +26,7 @@ export function RunsPage({
       {runs.length === 0 ? (
         <p class="muted">No run in the ledger yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="All runs">
           <table>
             <thead>
               <tr>
@@ -56,7 +57,7 @@ export function RunsPage({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </>
   );
@@ -109,7 +110,7 @@ export function RunPage({
         {files.steps.length === 0 ? (
           <p class="muted">No steps recorded.</p>
         ) : (
-          <div class="table-wrap">
+          <TableWrap label="Steps">
             <table>
               <thead>
                 <tr>
@@ -144,7 +145,7 @@ export function RunPage({
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       <section aria-labelledby="h-raw">

@@ -123,8 +123,8 @@ export function Csrf({ token }: { token: string }) {
 /** A horizontally scrollable table container, focusable so keyboard users can scroll it. */
 export function TableWrap({ label, children }: { label: string; children?: Child }) {
   return (
-    <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
+    <section class="table-wrap" aria-label={label} tabindex={0}>
       {children}
-    </div>
+    </section>
   );
 }

@@ -9,7 +9,7 @@ import {
   rollUpProgress,
 } from '@karnel/goals';
 import { type LedgerEntry, openLedger, type VerifyReport, verifyLedger } from '@karnel/ledger';
-import { type ResolvedMember, validateGroupDir } from '@karnel/manifest';
+import { type GroupManifest, type ResolvedMember, validateGroupDir } from '@karnel/manifest';
 import { createMemory, type SearchResult } from '@karnel/memory';
 import {
   type ApprovalRequest,
@@ -50,6 +50,18 @@ async function section<T>(what: string, read: () => Promise<T>): Promise<Section
   } catch (error) {
     return { ok: false, what, message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** The group as its manifest describes it. */
+export interface GroupInfo {
+  /** The group's name (its directory when the manifest cannot be read). */
+  readonly name: string;
+  /** The validated manifest, when it has no errors that prevent reading it. */
+  readonly manifest?: GroupManifest;
+  /** Members, resolved to their files and agent directories. */
+  readonly members: readonly ResolvedMember[];
+  /** Errors found while validating, `file:line:column: message` each. */
+  readonly problems: readonly string[];
 }
 
 /** A member as the org chart shows it. */
@@ -145,6 +157,7 @@ export class GroupReader {
   private readonly cache: LedgerCache;
   private readonly runFiles = new Map<string, { version: string; files: RunFiles }>();
   private opening: Promise<void> = Promise.resolve();
+  private readonly memos = new Map<string, { key: string; value: Promise<unknown> }>();
 
   constructor(
     /** The group directory. */
@@ -153,6 +166,24 @@ export class GroupReader {
   ) {
     this.ledgerDir = join(dir, 'ledger');
     this.cache = new LedgerCache(this.ledgerDir);
+  }
+
+  /**
+   * Computes a view once per ledger state: `name`'s result is reused until the chain changes
+   * (or `extra`, e.g. the current minute for budget periods, does). Files outside the ledger
+   * that a view reads (manifests, goals) are re-read at least every few seconds.
+   */
+  private async memo<T>(name: string, compute: () => Promise<T>, extra = ''): Promise<T> {
+    const snapshot = await this.snapshot();
+    const key = `${snapshot.version}|${Math.floor(this.clock.now().getTime() / 5000)}|${extra}`;
+    const cached = this.memos.get(name);
+    if (cached?.key === key) return cached.value as Promise<T>;
+    const value = compute();
+    this.memos.set(name, { key, value });
+    value.catch(() => {
+      if (this.memos.get(name)?.value === value) this.memos.delete(name);
+    });
+    return value;
   }
 
   /** The ledger as it is now (cached until `chain.jsonl` changes). */
@@ -198,12 +229,18 @@ export class GroupReader {
     return opened;
   }
 
+  /** The group's name, members and diagnostics. Computed once per ledger state. */
+  group(): Promise<GroupInfo> {
+    return this.memo('group', () => this.computeGroup());
+  }
+
   /** The group's name, members and diagnostics. */
-  async group(): Promise<{ name: string; members: readonly ResolvedMember[]; problems: string[] }> {
+  private async computeGroup(): Promise<GroupInfo> {
     const validation = await validateGroupDir(this.dir);
     const errors = validation.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     return {
       name: validation.manifest?.group.name ?? this.dir,
+      ...(validation.manifest ? { manifest: validation.manifest } : {}),
       members: validation.members,
       problems: errors.map(
         (diagnostic) =>
@@ -212,8 +249,13 @@ export class GroupReader {
     };
   }
 
+  /** Every run, newest first, with member, tier and reasons from the run's files. Computed once per ledger state. */
+  runs(): Promise<RunSummary[]> {
+    return this.memo('runs', () => this.computeRuns());
+  }
+
   /** Every run, newest first, with member, tier and reasons from the run's files. */
-  async runs(): Promise<RunSummary[]> {
+  private async computeRuns(): Promise<RunSummary[]> {
     const snapshot = await this.snapshot();
     const runs = foldRuns(snapshot.entries);
     return Promise.all(runs.map((run) => this.enrich(run)));
@@ -244,15 +286,20 @@ export class GroupReader {
     };
   }
 
+  /** The org chart: members with badges, tiers, cadences, reporting lines and run state. Computed once per ledger state. */
+  org(): Promise<OrgMember[]> {
+    return this.memo('org', () => this.computeOrg());
+  }
+
   /** The org chart: members with badges, tiers, cadences, reporting lines and run state. */
-  async org(): Promise<OrgMember[]> {
+  private async computeOrg(): Promise<OrgMember[]> {
     const [group, runs, snapshot, protocol] = await Promise.all([
       this.group(),
       this.runs(),
       this.snapshot(),
       this.protocol(),
     ]);
-    const manifest = (await validateGroupDir(this.dir)).manifest;
+    const manifest = group.manifest;
     const paused = new Map<string, { why: string; at: string }>();
     const wakes = new Map<string, { kind: string; detail: string; at: string; seq: number }[]>();
     for (const entry of snapshot.entries) {
@@ -366,8 +413,13 @@ export class GroupReader {
     return { rows, file: loaded.goals };
   }
 
+  /** Approval requests (all, newest first) with the run each one parked. Computed once per ledger state. */
+  approvals(): Promise<ApprovalView[]> {
+    return this.memo('approvals', () => this.computeApprovals());
+  }
+
   /** Approval requests (all, newest first) with the run each one parked. */
-  async approvals(): Promise<ApprovalView[]> {
+  private async computeApprovals(): Promise<ApprovalView[]> {
     const [policy, snapshot] = await Promise.all([this.policy(), this.snapshot()]);
     const parkedBy = new Map<string, string>();
     for (const entry of snapshot.entries) {
@@ -383,13 +435,23 @@ export class GroupReader {
     });
   }
 
+  /** Safe mode as its signed state in the ledger says. Computed once per ledger state. */
+  safeMode(): Promise<SafeModeStatus> {
+    return this.memo('safeMode', () => this.computeSafeMode());
+  }
+
   /** Safe mode as its signed state in the ledger says. */
-  async safeMode(): Promise<SafeModeStatus> {
+  private async computeSafeMode(): Promise<SafeModeStatus> {
     return (await this.policy()).safeMode.status();
   }
 
+  /** Escalations: coordination records and messages whose kind or type names an escalation. Computed once per ledger state. */
+  escalations(): Promise<LedgerEntry[]> {
+    return this.memo('escalations', () => this.computeEscalations());
+  }
+
   /** Escalations: coordination records and messages whose kind or type names an escalation. */
-  async escalations(): Promise<LedgerEntry[]> {
+  private async computeEscalations(): Promise<LedgerEntry[]> {
     const snapshot = await this.snapshot();
     return snapshot.entries
       .filter(
@@ -400,8 +462,13 @@ export class GroupReader {
       .reverse();
   }
 
+  /** Budgets: balances by period and model class from the treasury records in the ledger. Computed once per ledger state. */
+  budgets(): Promise<BudgetsView> {
+    return this.memo('budgets', () => this.computeBudgets());
+  }
+
   /** Budgets: balances by period and model class from the treasury records in the ledger. */
-  async budgets(): Promise<BudgetsView> {
+  private async computeBudgets(): Promise<BudgetsView> {
     const loaded = await loadTreasuryConfig(join(this.dir, 'treasury'));
     if (!loaded.config) {
       const first = loaded.diagnostics.find((diagnostic) => diagnostic.severity === 'error');

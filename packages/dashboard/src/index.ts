@@ -5,6 +5,7 @@ export {
   type BudgetAlert,
   type BudgetsView,
   type GoalRow,
+  type GroupInfo,
   GroupReader,
   type OrgMember,
   type Section,

@@ -28,6 +28,8 @@ export const MANIFEST_DIAGNOSTIC_CODES = [
   'member/unreferenced-file',
   'adapter/missing-endpoint',
   'adapter/invalid-endpoint',
+  'adapter/secret-value',
+  'adapter/field-not-for-type',
   'ref/escapes',
   'ref/not-found',
   'ref/not-a-file',

@@ -30,26 +30,62 @@ export const RUN_RECORD_TYPES = {
 /** One of the values of {@link RUN_RECORD_TYPES}. */
 export type RunRecordType = (typeof RUN_RECORD_TYPES)[keyof typeof RUN_RECORD_TYPES];
 
+/** What a `run.step` record is: a model call, a tool call, or a foreign member's adapter invocation. */
+export type RunStepKind = 'model' | 'tool' | 'adapter';
+const stepKindSchema: z.ZodEnum<Record<RunStepKind, RunStepKind>> = z.enum([
+  'model',
+  'tool',
+  'adapter',
+]);
+/** What `@karnel/policy` decided for a tool step. */
+export type RunStepDecision = 'allow' | 'deny' | 'needs-approval';
+const decisionSchema: z.ZodEnum<Record<RunStepDecision, RunStepDecision>> = z.enum([
+  'allow',
+  'deny',
+  'needs-approval',
+]);
+/** How a finished run ended. */
+export type RunFinishedStatus = 'succeeded' | 'failed' | 'abandoned';
+const finishedStatusSchema: z.ZodEnum<Record<RunFinishedStatus, RunFinishedStatus>> = z.enum([
+  'succeeded',
+  'failed',
+  'abandoned',
+]);
+
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'an exact decimal amount');
 
 /** Body of `runtime.lease_taken` and `runtime.lease_released`. */
 export const leaseRecordSchema = z.strictObject({
+  /** The host name of the runtime's machine. */
   host: z.string(),
+  /** The runtime's process id. */
   pid: z.number().int(),
   /** When a stale lease was taken over: the host and pid that held it. */
-  tookOverFrom: z.strictObject({ host: z.string(), pid: z.number().int() }).optional(),
+  tookOverFrom: z
+    .strictObject({
+      /** The host that held the stale lease. */
+      host: z.string(),
+      /** The process id that held it. */
+      pid: z.number().int(),
+    })
+    .optional(),
 });
 
 /** Body of `wake.requested`. */
 export const wakeRequestedSchema = z.strictObject({
+  /** The member's role in the group. */
   member: z.string(),
+  /** Why the wake was asked for. */
   reason: wakeReasonSchema,
 });
 
 /** Body of `run.started`. */
 export const runStartedSchema = z.strictObject({
+  /** The run's id (`run_<ulid>`). */
   runId: z.string(),
+  /** The member's role in the group. */
   member: z.string(),
+  /** Why the member woke, oldest first. */
   reasons: z.array(wakeReasonSchema),
   /** True when a parked or interrupted run resumes. */
   resumed: z.boolean(),
@@ -61,46 +97,65 @@ export const runStartedSchema = z.strictObject({
 
 /** Body of `run.step`. Steps are numbered from 0 within a run; `(runId, step)` is the idempotency key. */
 export const runStepSchema = z.strictObject({
+  /** The run's id (`run_<ulid>`). */
   runId: z.string(),
+  /** The step's number within its run, from 0. */
   step: z.number().int().nonnegative(),
-  kind: z.enum(['model', 'tool', 'adapter']),
+  /** A model call, a tool call, or a foreign member's adapter invocation. */
+  kind: stepKindSchema,
   /** Model steps: provider and model that answered, tokens and exact cost. */
   model: z.string().optional(),
+  /** Model steps: input tokens billed. */
   inputTokens: z.number().int().nonnegative().optional(),
+  /** Model steps: output tokens billed. */
   outputTokens: z.number().int().nonnegative().optional(),
+  /** Model and adapter steps: the exact cost, a decimal in the treasury currency. */
   cost: money.optional(),
   /** Tool steps: the tool, the SHA-256 of its canonical arguments, the policy decision. */
   tool: z.string().optional(),
+  /** Tool steps: SHA-256 of the canonical JSON of the arguments. */
   argumentsHash: z.string().optional(),
-  decision: z.enum(['allow', 'deny', 'needs-approval']).optional(),
+  /** Tool steps: what `@karnel/policy` decided. */
+  decision: decisionSchema.optional(),
   /** What the step produced, as JSON (bounded); a failed step has `error` instead. */
   output: z.unknown().optional(),
+  /** Why the step or run failed, one sentence. */
   error: z.string().optional(),
 });
 
 /** Body of `run.parked`. */
 export const runParkedSchema = z.strictObject({
+  /** The run's id (`run_<ulid>`). */
   runId: z.string(),
+  /** The step's number within its run, from 0. */
   step: z.number().int().nonnegative(),
   /** The approval request id or message id the run waits on. */
   waitingOn: z.string(),
+  /** Why, one sentence. */
   why: z.string(),
 });
 
 /** Body of `run.finished`. */
 export const runFinishedSchema = z.strictObject({
+  /** The run's id (`run_<ulid>`). */
   runId: z.string(),
+  /** The member's role in the group. */
   member: z.string(),
-  status: z.enum(['succeeded', 'failed', 'abandoned']),
+  /** How the run ended. */
+  status: finishedStatusSchema,
   /** Exact total cost of the run, settled in the treasury. */
   cost: money,
+  /** How many steps the run recorded. */
   steps: z.number().int().nonnegative(),
+  /** Why the step or run failed, one sentence. */
   error: z.string().optional(),
 });
 
 /** Body of `member.paused` and `member.resumed`. */
 export const memberPauseSchema = z.strictObject({
+  /** The member's role in the group. */
   member: z.string(),
+  /** Why, one sentence. */
   why: z.string(),
   /** For the circuit breaker: how many runs failed in a row. */
   consecutiveFailures: z.number().int().nonnegative().optional(),

@@ -24,9 +24,13 @@ export const WAKE_REASON_KINDS = [
 /** One of {@link WAKE_REASON_KINDS}. */
 export type WakeReasonKind = (typeof WAKE_REASON_KINDS)[number];
 
+const wakeReasonKindSchema: z.ZodEnum<Record<WakeReasonKind, WakeReasonKind>> =
+  z.enum(WAKE_REASON_KINDS);
+
 /** The zod schema of a {@link WakeReason}, as stored in ledger records. */
 export const wakeReasonSchema = z.strictObject({
-  kind: z.enum(WAKE_REASON_KINDS),
+  /** What kind of reason: one of {@link WAKE_REASON_KINDS}. */
+  kind: wakeReasonKindSchema,
   /** One human-readable line: `cadence daily, last run 2026-12-05T08:00Z`. */
   detail: z.string().max(500),
   /** What the reason points at: a message id, an approval id, a goal id, a run id. */

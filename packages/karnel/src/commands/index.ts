@@ -3,6 +3,7 @@ import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
 import { registerCuratorCommand } from './curator';
 import { registerGroupCommand } from './group';
+import { registerDashboardCommand } from './dashboard';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
@@ -45,4 +46,5 @@ export const commands: readonly RegisterCommand[] = [
   registerGroupCommand,
   registerMigrateCommand,
   registerCuratorCommand,
+  registerDashboardCommand,
 ];

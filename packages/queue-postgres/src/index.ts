@@ -1,4 +1,16 @@
+export {
+  type CoordinatedRun,
+  type Coordinator,
+  type CoordinatorOptions,
+  createCoordinator,
+} from './coordinator';
 export { ClaimLostError, QueueConfigError } from './errors';
+export {
+  type ExecutorRunEvent,
+  type ExecutorWorker,
+  type ExecutorWorkerOptions,
+  startExecutorWorker,
+} from './executor-worker';
 export {
   createPostgresRunQueue,
   type DeadWake,
@@ -12,3 +24,5 @@ export {
   redactConnectionString,
   resolveQueueSettings,
 } from './queue-settings';
+export type { RemoteRunSession, RemoteRunTicket } from './remote-run-session';
+export { RUN_CHANNEL_DDL, type RunMessage, type RunMessageKind } from './run-channel';

@@ -23,11 +23,17 @@ export interface TestPostgres {
 
 /**
  * Connects to `KARNEL_TEST_POSTGRES_URL` when it is set (CI starts one cluster for every test
- * file); otherwise starts a throwaway cluster with scripts/postgres.sh, stopped by `stop()`.
+ * file); otherwise, or with `own: true` (a test that restarts its server must not pull the
+ * shared one from under other test files), starts a throwaway cluster with scripts/postgres.sh,
+ * stopped by `stop()`.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres({
+  own = false,
+}: {
+  own?: boolean;
+} = {}): Promise<TestPostgres> {
   const existing = process.env.KARNEL_TEST_POSTGRES_URL;
-  if (existing !== undefined && existing !== '') {
+  if (!own && existing !== undefined && existing !== '') {
     const dir = process.env.KARNEL_TEST_POSTGRES_DIR || undefined;
     return {
       url: existing,

@@ -10,8 +10,11 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export interface Child {
   readonly process: ChildProcess;
   readonly lines: string[];
-  /** Resolves with the first line (already seen or to come) that `match` accepts. */
-  waitFor(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves with the first line that `match` accepts, among those from index `after` on (default all). */
+  waitFor(
+    match: (line: string) => boolean,
+    options?: { timeoutMs?: number; after?: number },
+  ): Promise<string>;
   /** SIGTERM, then waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL, then waits for the exit. */
@@ -55,8 +58,8 @@ export function startChild(
   return {
     process: child,
     lines,
-    waitFor(match, timeoutMs = 120_000) {
-      const seen = lines.find(match);
+    waitFor(match, { timeoutMs = 120_000, after = 0 } = {}) {
+      const seen = lines.slice(after).find(match);
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const waiter = { match, resolve };

@@ -51,7 +51,7 @@ export interface ExecutorWorker {
 /**
  * Starts an executor: it claims wakes from the group's queue, asks the coordinator to start
  * each run (the coordinator reserves its worst-case cost first), executes it with the given
- * {@link RunExecutor}, sends every step back through Postgres, reports the result and completes
+ * `RunExecutor` (`@karnel/runtime`), sends every step back through Postgres, reports the result and completes
  * the wake. The claim is heart-beaten every third of the lease; if the lease is lost anyway, the
  * run's signal is aborted and nothing more it records is accepted.
  */

@@ -26,3 +26,4 @@ export {
 } from './queue-settings';
 export type { RemoteRunSession, RemoteRunTicket } from './remote-run-session';
 export { RUN_CHANNEL_DDL, type RunMessage, type RunMessageKind } from './run-channel';
+export { queueSchemaSql } from './schema-sql';

@@ -41,7 +41,7 @@ export interface DeadWake {
 }
 
 /**
- * A {@link RunQueue} on PostgreSQL through pg-boss, plus what only a shared queue needs: the
+ * A `RunQueue` (`@karnel/runtime`) on PostgreSQL through pg-boss, plus what only a shared queue needs: the
  * attempt a claim is (for fencing) and the dead letters.
  */
 export interface PostgresRunQueue extends RunQueue {
@@ -66,7 +66,7 @@ export interface PostgresRunQueue extends RunQueue {
  * use). Per member at most one wake is queued and one is running: the wake queue uses pg-boss's
  * `stately` policy keyed by member, and a reason offered while a wake is queued is merged into
  * that wake's reasons in one statement. A claim holds a lease of `leaseSeconds`, extended by
- * {@link RunQueue.heartbeat}; a lease that lapses (the executor died, or lost its network) is
+ * `RunQueue.heartbeat`; a lease that lapses (the executor died, or lost its network) is
  * swept every `sweepSeconds` and the wake is claimed again as the same run with `resume: true`
  * and a higher attempt number, after `maxReclaims` such losses it goes to the dead letters. A
  * run completed as `failed` is retried as a fresh run after an exponential backoff and after

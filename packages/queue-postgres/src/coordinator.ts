@@ -21,6 +21,8 @@ export interface CoordinatorOptions {
   readonly maxCostPerRun: string;
   /** How often the channel is polled while idle, in milliseconds. Default 20. */
   readonly pollMs?: number;
+  /** Hours the channel keeps the messages of a finished run (they are in the ledger). Default 24. */
+  readonly retentionHours?: number;
   /** Called with every error the loop survives (a restarting database …). Default: ignored. */
   readonly onError?: (error: unknown) => void;
 }
@@ -213,9 +215,14 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   }
 
   let stopped = false;
+  let prunedAt = 0;
   const loop = (async () => {
     while (!stopped) {
       try {
+        if (Date.now() - prunedAt > 600_000) {
+          prunedAt = Date.now();
+          await channel.prune(options.retentionHours ?? 24);
+        }
         const handled = await drain();
         if (handled === 0) await sleep(options.pollMs ?? 20);
       } catch (error) {

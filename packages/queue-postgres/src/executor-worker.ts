@@ -136,9 +136,22 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
           next += 1;
         },
       };
-      const result = await options
-        .executor(session)
-        .execute(session.ticket, { signal: controller.signal });
+      let result: RunResult;
+      try {
+        result = await options
+          .executor(session)
+          .execute(session.ticket, { signal: controller.signal });
+      } catch (error) {
+        if (controller.signal.aborted || ClaimLostError.isInstance(error)) throw error;
+        // A run executor that throws has a bug or lost a resource: the run fails (retried
+        // with a backoff, then dead-lettered) instead of its lease lapsing again and again.
+        result = {
+          status: 'failed',
+          cost: '0',
+          steps: next,
+          error: error instanceof Error ? error.message : String(error),
+        };
+      }
       controller.signal.throwIfAborted();
       const finishId = await retrying(() =>
         channel.send({

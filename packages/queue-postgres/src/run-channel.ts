@@ -57,6 +57,8 @@ export interface RunChannel {
   answer(id: number, reply: Record<string, unknown>): Promise<void>;
   /** The highest attempt whose start each run's coordinator answered (the fences after a restart). */
   fences(): Promise<Map<string, number>>;
+  /** Deletes the messages of runs that finished more than `hours` ago; resolves with how many. */
+  prune(hours: number): Promise<number>;
   /** Ends the pool. */
   close(): Promise<void>;
 }
@@ -171,6 +173,18 @@ export async function openRunChannel(
         [group],
       );
       return new Map(rows.map((row) => [row.run_id, row.attempt]));
+    },
+    async prune(hours) {
+      const { rowCount } = await query(
+        `DELETE FROM karnel.run_message
+          WHERE group_name = $1 AND handled_on IS NOT NULL
+            AND run_id IN (
+              SELECT run_id FROM karnel.run_message
+               WHERE group_name = $1 AND kind = 'finish' AND (reply->>'accepted') = 'true'
+                 AND handled_on < now() - $2 * interval '1 hour')`,
+        [group, hours],
+      );
+      return rowCount ?? 0;
     },
     async close() {
       closed = true;

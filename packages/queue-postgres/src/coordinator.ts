@@ -169,12 +169,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       stats.steps += 1;
       return { accepted: true };
     }
-    // finish
-    if (run.finished !== undefined) return { accepted: true, status: run.finished };
+    // finish: a superseded attempt is refused even when the run has finished meanwhile, and
+    // the current attempt's finish is answered again after a restart.
     if (message.attempt !== run.attempt) {
       stats.fenced += 1;
       return { accepted: false, why: `attempt ${message.attempt} is fenced off` };
     }
+    if (run.finished !== undefined) return { accepted: true, status: run.finished };
     const status = String(message.body.status ?? 'failed');
     const cost = formatCost(run.cost);
     try {

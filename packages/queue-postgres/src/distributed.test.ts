@@ -151,7 +151,7 @@ function cost(text: string): bigint {
   return parsed.value;
 }
 
-describe('one coordinator and three executor processes', () => {
+describe('a coordinator and executor processes', () => {
   it('run a 50-member group through 500 runs: each once, one at a time per member, the ledger verifies and the treasury adds up', async () => {
     const dir = await makeGroupDir();
     const group = uniqueGroup('fifty');
@@ -239,4 +239,48 @@ describe('one coordinator and three executor processes', () => {
     // Its steps were recorded once each (0, 1, 2), the first ones by the killed executor.
     expect(facts.steps.get(killedRun)).toEqual([0, 1, 2]);
   }, 900_000);
+
+  it('fence off an executor cut off past its lease: its run finishes elsewhere and nothing it sends afterwards is recorded', async () => {
+    const dir = await makeGroupDir();
+    const group = uniqueGroup('partition');
+    const env = {
+      KARNEL_QUEUE_URL: server.url,
+      KARNEL_TEST_GROUP: group,
+      KARNEL_TEST_STEP_MS: '200',
+    };
+    const members = Array.from({ length: 4 }, (_, index) => `member-${index}`);
+    const coordinator = startChild('coordinator-process.mjs', [dir], env);
+    const executors = [0, 1].map(() => startChild('executor-process.mjs', [], env));
+    let frozenRun = '';
+    try {
+      await Promise.all(
+        [coordinator, ...executors].map((child) => child.waitFor((line) => line === 'ready')),
+      );
+      const driving = drive(server.url, group, members, 3);
+      const frozen = executors[0] as Child;
+      // Cut off (stopped, so it cannot even notice) between two steps of a run …
+      const midRun = await frozen.waitFor((line) => /^step \S+ 1$/.test(line));
+      frozen.process.kill('SIGSTOP');
+      frozenRun = midRun.split(' ')[1] ?? '';
+      // … until the other executor has reclaimed and finished that run …
+      await (executors[1] as Child).waitFor(
+        (line) => line.startsWith(`run ${frozenRun} `) && line.endsWith(' executed'),
+        { timeoutMs: 120_000 },
+      );
+      // … then the link comes back: the stale executor learns it lost the claim.
+      frozen.process.kill('SIGCONT');
+      const stale = await frozen.waitFor((line) => line.startsWith(`run ${frozenRun} `));
+      expect(stale).toMatch(/ 0 (lost|fenced)$/);
+      expect(await driving).toBe(12);
+      await eventually(async () => ((await countFinished(dir)) >= 12 ? true : undefined), {
+        timeoutMs: 300_000,
+        everyMs: 500,
+      });
+    } finally {
+      await Promise.all(executors.map((child) => child.stop()));
+      await coordinator.stop();
+    }
+    const facts = await checkLedger(dir, members, 12);
+    expect(facts.steps.get(frozenRun)).toEqual([0, 1, 2]);
+  }, 600_000);
 });

@@ -7,7 +7,7 @@
 // Uses KARNEL_TEST_POSTGRES_URL when set, else starts a throwaway cluster with
 // scripts/postgres.sh. `node distributed.bench.mjs executor` is the executor child.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,10 @@ import pg from 'pg';
 const STEPS = 3;
 const cost = (runId, step) => `0.0${((runId.charCodeAt(runId.length - 1) + step) % 9) + 1}`;
 
+const made = [];
 async function groupDir() {
   const dir = await mkdtemp(join(tmpdir(), 'karnel-bench-distributed-'));
+  made.push(dir);
   await mkdir(join(dir, 'treasury'));
   await writeFile(
     join(dir, 'treasury', 'balances.yaml'),
@@ -202,6 +204,7 @@ async function main() {
       );
     }
   } finally {
+    await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
     if (stopDir)
       execFileSync('bash', [
         fileURLToPath(new URL('../scripts/postgres.sh', import.meta.url)),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCost } from '@karnel/core';
 import { readLedgerEntries, verifyLedger } from '@karnel/ledger';
@@ -173,6 +173,7 @@ describe('a coordinator and executor processes', () => {
       await coordinator.stop();
     }
     await checkLedger(dir, members, 500);
+    await rm(dir, { recursive: true, force: true });
     // Every executor took part.
     for (const child of executors) {
       expect(child.lines.some((line) => line.endsWith(' executed'))).toBe(true);
@@ -238,6 +239,7 @@ describe('a coordinator and executor processes', () => {
     const facts = await checkLedger(dir, members, 200);
     // Its steps were recorded once each (0, 1, 2), the first ones by the killed executor.
     expect(facts.steps.get(killedRun)).toEqual([0, 1, 2]);
+    await rm(dir, { recursive: true, force: true });
   }, 900_000);
 
   it('fence off an executor cut off past its lease: its run finishes elsewhere and nothing it sends afterwards is recorded', async () => {
@@ -282,5 +284,6 @@ describe('a coordinator and executor processes', () => {
     }
     const facts = await checkLedger(dir, members, 12);
     expect(facts.steps.get(frozenRun)).toEqual([0, 1, 2]);
+    await rm(dir, { recursive: true, force: true });
   }, 600_000);
 });

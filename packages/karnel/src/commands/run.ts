@@ -1,15 +1,7 @@
 import { parseDuration } from '@karnel/policy';
-import * as runtimeModule from '@karnel/runtime';
-import {
-  createRuntime,
-  isLeaseLive,
-  LeaseHeldError,
-  loadGroupSnapshot,
-  type RunExecutor,
-  readGroupLease,
-} from '@karnel/runtime';
-import { CommandError } from '../command-error';
+import type { RunExecutor } from '@karnel/runtime';
 import { ExitCode } from '../exit-codes';
+import { loadRuntime } from '../load-runtime';
 import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
@@ -19,6 +11,7 @@ interface RunOptions {
   dryRun?: boolean;
   until?: string;
   tick?: string;
+  offline?: boolean;
 }
 
 /** `--until`: an RFC 3339 time, or a duration from now (`30m`, `8h`). */
@@ -35,18 +28,6 @@ function parseUntil(text: string, now: Date): Date {
   );
 }
 
-/**
- * The run executor of this build of `@karnel/runtime` (`createRunExecutor` over
- * `openRuntimeParts`), or `undefined` when the installed runtime has none.
- */
-async function defaultExecutor(dir: string): Promise<RunExecutor | undefined> {
-  const exports = runtimeModule as unknown as Record<string, unknown>;
-  const create = exports.createRunExecutor as ((parts: unknown) => RunExecutor) | undefined;
-  const open = exports.openRuntimeParts as ((dir: string) => Promise<unknown>) | undefined;
-  if (typeof create !== 'function' || typeof open !== 'function') return undefined;
-  return create(await open(dir));
-}
-
 /** Registers `karnel run <dir>`: the group's loops in the foreground. */
 export const registerRunCommand: RegisterCommand = (program, context) => {
   program
@@ -59,9 +40,13 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('--dry-run', 'print what would wake now and why; no run, no model call, no write')
     .option('--until <time>', 'stop at this RFC 3339 time, or after this long (30m, 8h)')
     .option('--tick <duration>', 'how often to look for due work (10s default)', '10s')
+    .option(
+      '--offline',
+      'play the group\'s offline-demo.yaml instead of calling a model (every line it writes says "offline demo model")',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n',
+      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run examples/newsletter-co --once --offline\n  karnel run my-group --once\n  karnel run my-group --until 8h\n',
     )
     .action(async (dir: string, options: RunOptions) => {
       const { output } = context;
@@ -75,6 +60,9 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       const until = options.until === undefined ? undefined : parseUntil(options.until, new Date());
 
       await requireValidGroup(dir, output);
+      const runtimeModule = await loadRuntime();
+      const { createRuntime, isLeaseLive, LeaseHeldError, loadGroupSnapshot, readGroupLease } =
+        runtimeModule;
 
       if (options.dryRun) {
         const refuse: RunExecutor = {
@@ -95,50 +83,66 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       const holder = await readGroupLease(dir);
       if (holder && isLeaseLive(holder, new Date()))
         throw new LeaseHeldError({ dir: safe(dir), holder });
-      const executor = await defaultExecutor(dir);
-      if (!executor)
-        throw new CommandError(
-          'this build of @karnel/runtime has no run executor; "karnel run --dry-run" shows what would wake',
-        );
 
-      const runtime = createRuntime({
+      // One ledger and one treasury for the scheduler and the executor: a group has one writer.
+      const parts = await runtimeModule.openRuntimeParts(
         dir,
-        executor,
-        tickIntervalMs,
-        onEvent: (event) => output.out(eventLine(event, new Date())),
-      });
-      if (options.once) {
-        const report = await runtime.runOnce();
-        const count = (status: string) =>
-          report.runs.filter((run) => run.result.status === status).length;
-        output.out(
-          `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
-        );
-        return;
-      }
-
-      const snapshot = await loadGroupSnapshot(dir);
-      await runtime.start();
-      output.out(
-        safe(
-          `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
-        ),
+        options.offline ? { languageModels: await runtimeModule.openOfflineDemo(dir) } : {},
       );
-      const stop = () => {
-        output.out('stopping: no new runs, running runs park at their next step');
-        void runtime.stop();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
       try {
-        await runtime.stopped;
+        if (options.offline)
+          output.out(
+            "offline demo model: runs play offline-demo.yaml; no model is called and nothing it writes is a model's answer",
+          );
+        const runtime = createRuntime({
+          dir,
+          executor: runtimeModule.createRunExecutor(parts),
+          ledger: parts.ledger,
+          treasury: parts.treasury,
+          tickIntervalMs,
+          onEvent: (event) => {
+            const line = eventLine(event, new Date());
+            // Every line a scripted answer affects says so.
+            const scripted =
+              options.offline && (event.type === 'run-started' || event.type === 'run-finished');
+            output.out(scripted ? `${line}  [offline demo model]` : line);
+          },
+        });
+        if (options.once) {
+          const report = await runtime.runOnce();
+          const count = (status: string) =>
+            report.runs.filter((run) => run.result.status === status).length;
+          output.out(
+            `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
+          );
+          return;
+        }
+
+        const snapshot = await loadGroupSnapshot(dir);
+        await runtime.start();
+        output.out(
+          safe(
+            `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
+          ),
+        );
+        const stop = () => {
+          output.out('stopping: no new runs, running runs park at their next step');
+          void runtime.stop();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
+        try {
+          await runtime.stopped;
+        } finally {
+          if (timer) clearTimeout(timer);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+        output.out('stopped');
+        context.setExitCode(ExitCode.ok);
       } finally {
-        if (timer) clearTimeout(timer);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        await parts.close();
       }
-      output.out('stopped');
-      context.setExitCode(ExitCode.ok);
     });
 };

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import {
   type AppendLog,
+  type CommittedEntry,
   type LedgerPort,
   type LedgerReader,
   openAppendLog,
@@ -262,13 +263,26 @@ export function createLedgerRecordStore(
   ledger: LedgerPort,
   options: LedgerRecordStoreOptions = {},
 ): TreasuryRecordStore {
+  // The entries read so far, grown by each read: a ledger only grows, so only entries from the
+  // next seq on are collected (the fold and the balances then cost what was appended). Reads
+  // are serialized, so two at once never collect the same entries twice.
+  const entries: StoredTreasuryEntry[] = [];
+  let next = 0;
+  let reading: Promise<unknown> = Promise.resolve();
   return {
     specificationVersion: 'v2',
     async append(record) {
       const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
-    readEntries: () => readLedgerTreasuryEntries(ledger, options),
+    readEntries() {
+      const read = reading.then(async () => {
+        next = await collectTreasuryEntries(ledger, options, next, entries);
+        return entries;
+      });
+      reading = read.catch(() => undefined);
+      return read;
+    },
   };
 }
 
@@ -278,16 +292,38 @@ export function createLedgerRecordStore(
  */
 export async function readLedgerTreasuryEntries(
   ledger: LedgerReader,
-  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions = {},
+  options: LedgerRecordStoreOptions = {},
 ): Promise<StoredTreasuryEntry[]> {
+  const entries: StoredTreasuryEntry[] = [];
+  await collectTreasuryEntries(ledger, options, 0, entries);
+  return entries;
+}
+
+/**
+ * Appends to `into` the treasury entries of seq `fromSeq` on, and returns the seq after the last
+ * entry seen. A ledger that can start at a seq (`@karnel/ledger`'s `entries({ fromSeq })`) is
+ * asked to; any other is read from the start and the earlier entries skipped.
+ */
+async function collectTreasuryEntries(
+  ledger: LedgerReader,
+  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions,
+  fromSeq: number,
+  into: StoredTreasuryEntry[],
+): Promise<number> {
   const types = new Set(TREASURY_LEDGER_TYPES);
   const where = locate ?? ((entry: { seq: number }) => ({ file: chainFile, line: entry.seq + 1 }));
-  const entries: StoredTreasuryEntry[] = [];
-  for await (const entry of ledger.entries()) {
+  const read = (
+    ledger.entries as (options?: { fromSeq?: number }) => AsyncIterable<CommittedEntry>
+  ).call(ledger, fromSeq > 0 ? { fromSeq } : undefined);
+  const added: StoredTreasuryEntry[] = [];
+  let next = fromSeq;
+  for await (const entry of read) {
+    if (entry.seq < fromSeq) continue;
+    next = entry.seq + 1;
     if (!types.has(entry.type)) continue;
     const body = entry.body;
     const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
-    entries.push({
+    added.push({
       seq: entry.seq,
       hash: entry.hash,
       type: entry.type,
@@ -300,7 +336,9 @@ export async function readLedgerTreasuryEntries(
       ...where(entry),
     });
   }
-  return entries;
+  // Only a read that completed adds anything (a broken chain throws above).
+  into.push(...added);
+  return next;
 }
 
 function checkOrThrow<T extends TreasuryRecord | QuarantineRecord>(record: T, where: string): T {

@@ -23,6 +23,7 @@ import {
   type LeaseHolder,
   readGroupLease,
 } from './lease/group-lease';
+import { appendMigrationResumed } from './migration/migration-resumed';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
 import type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
@@ -38,6 +39,7 @@ import {
   type LedgerHistory,
   type RunSummary,
 } from './scheduler/ledger-history';
+import { createLifecycleGate, type LifecycleGate } from './scheduler/lifecycle-gate';
 import type { WakeReason } from './wake-reason';
 
 /** Something the runtime did, for a live log (`karnel run` prints one line per event). */
@@ -330,8 +332,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
   };
 
+  let lifecycle: LifecycleGate | undefined;
+
   const open = async () => {
     const snapshot = await validGroup();
+    // Dissolved and handed-off groups refuse to start (read from owner-signed ledger records).
+    lifecycle = createLifecycleGate(dir, snapshot.ledgerDir);
+    await lifecycle.assertStartable();
     if (options.ledger) ledger = options.ledger;
     else {
       const validators: RecordValidator[] = [];
@@ -341,6 +348,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ownsLedger = true;
     }
     lease = await acquireGroupLease({ dir, ledger, clock, ttlMs: leaseTtlMs });
+    // The first run after `karnel migrate import` links the hand-off (no-op otherwise).
+    await appendMigrationResumed(dir);
     onEvent({
       type: 'lease-taken',
       holder: lease.holder,
@@ -407,6 +416,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       onEvent({ type: 'error', message: `${dir} no longer validates; no new runs until it does` });
       return 0;
     }
+    // A paused (or handed-off) group wakes no one until its owner resumes it.
+    if (lifecycle && !(await lifecycle.current()).runnable) return 0;
     let woken = 0;
     for (const wake of await due(snapshot)) {
       if (wake.paused || wake.safeMode || wake.reasons.length === 0) continue;

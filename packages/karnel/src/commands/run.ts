@@ -1,20 +1,23 @@
 import { parseDuration } from '@karnel/policy';
-import * as runtimeModule from '@karnel/runtime';
 import {
   createRuntime,
   isLeaseLive,
   LeaseHeldError,
   loadGroupSnapshot,
+  openOfflineDemo,
   type RunExecutor,
+  RuntimeOpenError,
   readGroupLease,
 } from '@karnel/runtime';
 import { CommandError } from '../command-error';
 import { ExitCode } from '../exit-codes';
+import { type CliOutput, printDiagnostics } from '../output';
 import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 
 interface RunOptions {
+  offline?: boolean;
   once?: boolean;
   dryRun?: boolean;
   until?: string;
@@ -36,15 +39,15 @@ function parseUntil(text: string, now: Date): Date {
 }
 
 /**
- * The run executor of this build of `@karnel/runtime` (`createRunExecutor` over
- * `openRuntimeParts`), or `undefined` when the installed runtime has none.
+ * A part of the runtime that cannot open (tiers, policy, the offline script …): its diagnostics
+ * are printed like `karnel validate`'s, and the command fails with one line.
  */
-async function defaultExecutor(dir: string): Promise<RunExecutor | undefined> {
-  const exports = runtimeModule as unknown as Record<string, unknown>;
-  const create = exports.createRunExecutor as ((parts: unknown) => RunExecutor) | undefined;
-  const open = exports.openRuntimeParts as ((dir: string) => Promise<unknown>) | undefined;
-  if (typeof create !== 'function' || typeof open !== 'function') return undefined;
-  return create(await open(dir));
+function openFailure(error: unknown, output: CliOutput): unknown {
+  if (!RuntimeOpenError.isInstance(error)) return error;
+  printDiagnostics(output, error.diagnostics, 'text');
+  return new CommandError(
+    `${safe(error.dir)}: the ${safe(error.part)} part cannot be opened; the runtime will not start`,
+  );
 }
 
 /** Registers `karnel run <dir>`: the group's loops in the foreground. */
@@ -59,9 +62,13 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('--dry-run', 'print what would wake now and why; no run, no model call, no write')
     .option('--until <time>', 'stop at this RFC 3339 time, or after this long (30m, 8h)')
     .option('--tick <duration>', 'how often to look for due work (10s default)', '10s')
+    .option(
+      '--offline',
+      "use the group's offline demo model (offline-demo.yaml) instead of real models: every line it writes says so",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n',
+      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n  karnel run examples/newsletter-co --once --offline   (on a copy)\n',
     )
     .action(async (dir: string, options: RunOptions) => {
       const { output } = context;
@@ -95,20 +102,22 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       const holder = await readGroupLease(dir);
       if (holder && isLeaseLive(holder, new Date()))
         throw new LeaseHeldError({ dir: safe(dir), holder });
-      const executor = await defaultExecutor(dir);
-      if (!executor)
-        throw new CommandError(
-          'this build of @karnel/runtime has no run executor; "karnel run --dry-run" shows what would wake',
-        );
-
+      let languageModels: Awaited<ReturnType<typeof openOfflineDemo>> | undefined;
+      try {
+        if (options.offline) languageModels = await openOfflineDemo(dir);
+      } catch (error) {
+        throw openFailure(error, output);
+      }
       const runtime = createRuntime({
         dir,
-        executor,
+        ...(languageModels ? { parts: { languageModels } } : {}),
         tickIntervalMs,
         onEvent: (event) => output.out(eventLine(event, new Date())),
       });
       if (options.once) {
-        const report = await runtime.runOnce();
+        const report = await runtime.runOnce().catch((error: unknown) => {
+          throw openFailure(error, output);
+        });
         const count = (status: string) =>
           report.runs.filter((run) => run.result.status === status).length;
         output.out(
@@ -118,7 +127,9 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       }
 
       const snapshot = await loadGroupSnapshot(dir);
-      await runtime.start();
+      await runtime.start().catch((error: unknown) => {
+        throw openFailure(error, output);
+      });
       output.out(
         safe(
           `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,

@@ -37,10 +37,34 @@ export const RUN_RECORD_TYPES = {
   memberPaused: 'member.paused',
   /** A paused member was resumed by the owner. */
   memberResumed: 'member.resumed',
+  /** A run was not dispatched because it cannot be paid for (`contract.max_cost_per_run`, a treasury gate). */
+  runRefused: 'run.refused',
 } as const;
 
 /** One of the values of {@link RUN_RECORD_TYPES}. */
 export type RunRecordType = (typeof RUN_RECORD_TYPES)[keyof typeof RUN_RECORD_TYPES];
+
+/** What a `run.step` record is: a model call, a tool call, or a foreign member's adapter invocation. */
+export type RunStepKind = 'model' | 'tool' | 'adapter';
+const stepKindSchema: z.ZodEnum<Record<RunStepKind, RunStepKind>> = z.enum([
+  'model',
+  'tool',
+  'adapter',
+]);
+/** What `@karnel/policy` decided for a tool step. */
+export type RunStepDecision = 'allow' | 'deny' | 'needs-approval';
+const decisionSchema: z.ZodEnum<Record<RunStepDecision, RunStepDecision>> = z.enum([
+  'allow',
+  'deny',
+  'needs-approval',
+]);
+/** How a finished run ended. */
+export type RunFinishedStatus = 'succeeded' | 'failed' | 'abandoned';
+const finishedStatusSchema: z.ZodEnum<Record<RunFinishedStatus, RunFinishedStatus>> = z.enum([
+  'succeeded',
+  'failed',
+  'abandoned',
+]);
 
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'an exact decimal amount');
 
@@ -109,7 +133,7 @@ export const runStepSchema = z.strictObject({
   /** The step's number within its run, from 0. */
   step: z.number().int().nonnegative(),
   /** A model call, a tool call, or a foreign member's adapter invocation. */
-  kind: z.enum(['model', 'tool', 'adapter']),
+  kind: stepKindSchema,
   /** Model steps: the 0-based model call of the run this step answers. */
   call: z.number().int().nonnegative().optional(),
   /**
@@ -130,7 +154,7 @@ export const runStepSchema = z.strictObject({
   /** Tool steps: SHA-256 of the canonical JSON of the arguments. */
   argumentsHash: z.string().optional(),
   /** Tool steps: what `@karnel/policy` decided. */
-  decision: z.enum(['allow', 'deny', 'needs-approval']).optional(),
+  decision: decisionSchema.optional(),
   /** Tool steps: the model's id of the tool call, matched on replay. */
   toolCallId: z.string().optional(),
   /** Tool steps: the approval request the call waited on or was carried out under. */
@@ -167,7 +191,7 @@ export const runFinishedSchema = z.strictObject({
   /** The member's role in the group. */
   member: z.string(),
   /** How the run ended. */
-  status: z.enum(['succeeded', 'failed', 'abandoned']),
+  status: finishedStatusSchema,
   /** Exact total cost of the run, settled in the treasury. */
   cost: money,
   /** How many steps the run recorded. */
@@ -186,4 +210,16 @@ export const memberPauseSchema = z.strictObject({
   why: z.string(),
   /** For the circuit breaker: how many runs failed in a row. */
   consecutiveFailures: z.number().int().nonnegative().optional(),
+});
+
+/** Body of `run.refused`: a wake the runtime did not dispatch because it cannot be paid for. */
+export const runRefusedSchema = z.strictObject({
+  /** The run id the run would have had. */
+  runId: z.string(),
+  member: z.string(),
+  reasons: z.array(wakeReasonSchema),
+  /** The amount the runtime tried to reserve (the member's `max_cost_per_run`). */
+  amount: money.optional(),
+  /** Why, one sentence (the budget or gate named). */
+  why: z.string(),
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type Clock, type Signer, systemClock } from '@karnel/core';
+import { type Clock, isWithin, type Signer, systemClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { resolveOwner } from '@karnel/policy';
 import { pack as createPack, type Pack } from 'tar-stream';

@@ -224,6 +224,18 @@ describe('migration export and import', () => {
     await expect(stat(join(group.root, 'a.tar'))).rejects.toThrow();
   });
 
+  it('refuses a bundle path inside the group directory', async () => {
+    const group = await ownedGroupCopy();
+    const error = await refusal(
+      exportGroup({
+        dir: group.dir,
+        bundle: join(group.dir, 'memory', 'x.tar'),
+        signer: group.owner,
+      }),
+    );
+    expect(error.code).toBe('migration/destination');
+  });
+
   it('refuses to import into a folder that is not empty', async () => {
     const { dir, bundle } = await exported();
     const error = await refusal(importGroup({ bundle, into: dir, ...noRequirements }));

@@ -99,6 +99,12 @@ export async function exportGroup({
       ],
     });
   }
+  if (isWithin(group.dir, resolve(bundle))) {
+    throw new MigrationError({
+      code: 'migration/destination',
+      problems: [`${bundle} is inside the group directory; write the bundle elsewhere`],
+    });
+  }
   if (
     await stat(bundle).then(
       () => true,

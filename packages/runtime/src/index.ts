@@ -1,4 +1,45 @@
 export {
+  createOfflineModel,
+  createOfflineModelSource,
+  OFFLINE_LABEL,
+} from './offline/offline-model';
+export {
+  OFFLINE_SCRIPT_FILE,
+  OFFLINE_SCRIPT_VERSIONS,
+  type OfflineScript,
+  type OfflineScriptRead,
+  offlineScenarioSchema,
+  offlineScriptSchema,
+  offlineStepSchema,
+  readOfflineScript,
+} from './offline/offline-script';
+export { openOfflineDemo } from './offline/open-offline-demo';
+export {
+  createRuntime,
+  GroupInvalidError,
+  type MemberStatus,
+  type RunOnceReport,
+  type Runtime,
+  type RuntimeEvent,
+  type RuntimeOptions,
+  type RuntimeStatus,
+} from './create-runtime';
+export {
+  type AcquireGroupLeaseOptions,
+  acquireGroupLease,
+  type GroupLease,
+  isLeaseLive,
+  LEASE_FILE,
+  LeaseHeldError,
+  type LeaseHolder,
+  readGroupLease,
+} from './lease/group-lease';
+export {
+  createInProcessRunQueue,
+  type InProcessRunQueueOptions,
+  wakeReasonKey,
+} from './queue/in-process-run-queue';
+export {
   CURATOR_CONFIG_FILE,
   type CuratorConfig,
   curatorConfigSchema,
@@ -76,6 +117,27 @@ export type {
   RunQueue,
   WakeCompletion,
 } from './queue/run-queue';
+export { type AbandonRunInput, abandonRun } from './run/abandon-run';
+export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
+export {
+  openRuntimeParts,
+  type RuntimeMember,
+  type RuntimeParts,
+  type RuntimePartsOverrides,
+} from './run/open-runtime-parts';
+export {
+  type RecordedRun,
+  RecordedRunError,
+  type RecordedStep,
+  readRecordedRun,
+} from './run/recorded-run';
+export {
+  createReplayModel,
+  type RecordedResponse,
+  type ReplayModel,
+  type ReplayModelOptions,
+} from './run/replay-model';
+export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
 export {
   REVIEW_RECORD_TYPES,
   type ReviewRunOptions,
@@ -91,6 +153,15 @@ export {
 } from './review/strategic-review';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
 export {
+  createTierModelSource,
+  type RunModelRequest,
+  type RunModelSource,
+  type TierModelSourceOptions,
+} from './run/run-model-source';
+export type { GatedCall, ParkPoint, RunSession } from './run/run-session';
+export { createRunTools, RUN_TOOL_NAMES, type RunToolsContext } from './run/run-tools';
+export { RuntimeOpenError, type RuntimePart } from './run/runtime-open-error';
+export {
   leaseRecordSchema,
   memberPauseSchema,
   RUN_RECORD_TYPES,
@@ -100,10 +171,48 @@ export {
   type RunStepKind,
   runFinishedSchema,
   runParkedSchema,
+  runResumedSchema,
+  runRefusedSchema,
   runStartedSchema,
   runStepSchema,
   wakeRequestedSchema,
 } from './run-records';
+export {
+  type ComputeDueWakesInput,
+  computeDueWakes,
+  type Dispatched,
+  type DueWake,
+} from './scheduler/due-wakes';
+export {
+  createGroupWatcher,
+  type GroupSnapshot,
+  type GroupWatcher,
+  groupFingerprint,
+  loadGroupSnapshot,
+  type MemberSchedule,
+} from './scheduler/group-snapshot';
+export {
+  type ApprovalAnswer,
+  createLedgerHistory,
+  type LedgerHistory,
+  type MemberHistory,
+  type PendingItem,
+  type RunState,
+  type RunSummary,
+} from './scheduler/ledger-history';
+export { type RunRecord, readRun } from './scheduler/read-run';
+export { type RequestWakeOptions, requestWake } from './scheduler/request-wake';
+export {
+  type GenerateGroupOptions,
+  generatedRole,
+  generateGroup,
+} from './testing/generate-group';
+export {
+  createScriptedExecutor,
+  type ScriptedExecutor,
+  type ScriptedExecutorOptions,
+  type ScriptedOutcome,
+} from './testing/scripted-executor';
 export {
   WAKE_REASON_KINDS,
   type WakeReason,

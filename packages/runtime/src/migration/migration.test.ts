@@ -3,8 +3,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createSigner, generateKeyPair } from '@karnel/core';
-import { readLedgerEntries, verifyLedger } from '@karnel/ledger';
+import { openLedger, readLedgerEntries, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { acquireGroupLease } from '../lease/group-lease';
 import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 import { exportGroup } from './export-group';
 import { importGroup, MIGRATION_IMPORT_NOTE } from './import-group';
@@ -212,6 +213,24 @@ describe('migration export and import', () => {
     await exportGroup({ dir: group.dir, bundle: join(group.root, 'c.tar'), signer: group.owner });
     const files = (await readBundle(join(group.root, 'c.tar'))).map((entry) => entry.name);
     expect(files).not.toContain('group/.karnel/runtime.lease');
+  });
+
+  it("is refused while the runtime's own group lease is held, and allowed once it is released", async () => {
+    const group = await ownedGroupCopy();
+    const ledger = await openLedger(join(group.dir, 'ledger'));
+    const lease = await acquireGroupLease({ dir: group.dir, ledger });
+    const held = await refusal(
+      exportGroup({ dir: group.dir, bundle: join(group.root, 'a.tar'), signer: group.owner }),
+    );
+    expect(held.code).toBe('migration/running');
+    await lease.release();
+    await ledger.close();
+    const done = await exportGroup({
+      dir: group.dir,
+      bundle: join(group.root, 'a.tar'),
+      signer: group.owner,
+    });
+    expect(done.files).toBeGreaterThan(10);
   });
 
   it('refuses an export signed by a key that is not the owner', async () => {

@@ -152,8 +152,20 @@ describe('the dashboard in Chromium', () => {
       reason: 'posting the teaser needs the owner',
     });
     await page.goto(`${base}/`);
-    expect(await page.locator('#h-pending').textContent()).toBe('Pending approvals (1)');
-    expect(await page.locator('#h-pending + ul').textContent()).toContain('posting the teaser');
+    expect(await page.locator('#pending-live').textContent()).toContain('1 waiting');
+    expect(await page.locator('#pending-live').textContent()).toContain('posting the teaser');
+    // The list is live: a request filed while the page is open appears without a reload.
+    await page.waitForFunction(() =>
+      document.getElementById('live-status')?.textContent?.startsWith('Live'),
+    );
+    await requestApproval(group.dir, {
+      actor: 'critic',
+      capability: 'publish:newsletter',
+      action: { issue: 8 },
+      reason: 'issue 8 is ready for the owner',
+    });
+    await page.locator('#pending-live').getByText('issue 8 is ready for the owner').waitFor();
+    expect(await page.locator('#pending-live').textContent()).toContain('2 waiting');
   });
 
   it('turns safe mode on and off', async () => {

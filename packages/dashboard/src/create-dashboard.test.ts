@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type InclusionProof, type LedgerEntry, openLedger, verifyInclusion } from '@karnel/ledger';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   startRun,
 } from '../test/group-fixture';
 import { createDashboard, type Dashboard } from './create-dashboard';
+import { DashboardDirectoryError } from './errors';
 
 let group: GroupFixture;
 let dashboard: Dashboard;
@@ -268,8 +270,8 @@ describe('assets and live stream', () => {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
-    while (!text.includes('\n\n')) text += decoder.decode((await reader.read()).value);
-    expect(text).toContain('event: runs');
+    while (!text.includes('event: runs')) text += decoder.decode((await reader.read()).value);
+    expect(text).toContain('event: approvals');
     expect(text).toContain(parkedRun);
     const live = await startRun(group.dir, 'critic');
     while (!text.includes(live)) text += decoder.decode((await reader.read()).value);
@@ -356,5 +358,43 @@ describe('mutations', () => {
     for await (const entry of ledger.entries()) if (entry.type === 'owner.pinned') pins += 1;
     await ledger.close();
     expect(pins).toBe(1);
+  });
+});
+
+describe('bad directories and tampered ledgers', () => {
+  it('refuses a missing path, a file and an agent directory with a typed error', async () => {
+    const missing = createDashboard({ dir: join(group.dir, 'no-such-group') });
+    await expect(missing).rejects.toSatisfy(DashboardDirectoryError.isInstance);
+    await expect(missing).rejects.toThrow('not a group directory');
+    await expect(createDashboard({ dir: join(group.dir, 'manifest.yaml') })).rejects.toThrow(
+      'not a group directory',
+    );
+    await expect(createDashboard({ dir: join(group.dir, 'agents', 'writer') })).rejects.toThrow(
+      'is an agent directory',
+    );
+  });
+
+  it('shows a tampered ledger as broken, naming the first bad entry, and keeps serving', async () => {
+    const copy = await copyGroup();
+    const runId = await startRun(copy.dir, 'writer');
+    await appendSteps(copy.dir, runId);
+    const chain = join(copy.dir, 'ledger', 'chain.jsonl');
+    const lines = (await readFile(chain, 'utf8')).split('\n');
+    lines[1] = (lines[1] as string).replace('"index":0', '"index":7');
+    await writeFile(chain, lines.join('\n'));
+    const tampered = await createDashboard({ dir: copy.dir });
+    const page = await get('/ledger', tampered);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('broken');
+    expect(html).toContain('First bad entry');
+    expect(html).toContain('role="alert"');
+    const overview = await get('/', tampered);
+    expect(overview.status).toBe(200);
+    const status = (await (await get('/api/ledger/verify', tampered)).json()) as {
+      report: { ok: boolean; firstBad?: { seq: number } };
+    };
+    expect(status.report.ok).toBe(false);
+    expect(status.report.firstBad?.seq).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 export { createDashboard, type Dashboard, type DashboardOptions } from './create-dashboard';
+export { DashboardDirectoryError } from './errors';
 export { type ActionResult, GroupActions } from './group-actions';
 export {
   type ApprovalView,

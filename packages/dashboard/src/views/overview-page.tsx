@@ -63,34 +63,42 @@ export function SafeModeSwitch({
   );
 }
 
+/** The pending approval requests, redrawn over server-sent events (event `approvals`). */
+export function PendingApprovals({ approvals }: { approvals: Section<readonly ApprovalView[]> }) {
+  if (!approvals.ok) return <Problem problem={approvals} />;
+  const pending = approvals.value.filter((view) => view.request.status === 'pending');
+  if (pending.length === 0) return <p class="muted">Nothing waits for your approval.</p>;
+  return (
+    <>
+      <p>
+        <strong>{`${pending.length} waiting`}</strong>
+      </p>
+      <ul class="plain">
+        {pending.map(({ request, runId }) => (
+          <li>
+            <a href={`/approvals#${request.id}`}>{request.capability}</a>
+            {` requested by ${request.actor}: ${request.reason}`}
+            {runId ? <span class="muted">{` (run ${runId})`}</span> : null}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** "What needs me": pending approvals, escalations, members paused or failing, budget alerts, safe mode, live runs. */
 export function OverviewPage({ data }: { data: OverviewData }) {
-  const pending = data.approvals.ok
-    ? data.approvals.value.filter((view) => view.request.status === 'pending')
-    : [];
   const troubled = data.members.ok
     ? data.members.value.filter((member) => member.paused || member.failing > 0)
     : [];
   return (
-    <>
+    <div hx-ext="sse" sse-connect="/events">
       <div class="grid">
         <section class="card" aria-labelledby="h-pending">
-          <h2 id="h-pending">{`Pending approvals (${pending.length})`}</h2>
-          {!data.approvals.ok ? (
-            <Problem problem={data.approvals} />
-          ) : pending.length === 0 ? (
-            <p class="muted">Nothing waits for your approval.</p>
-          ) : (
-            <ul class="plain">
-              {pending.map(({ request, runId }) => (
-                <li>
-                  <a href={`/approvals#${request.id}`}>{request.capability}</a>
-                  {` requested by ${request.actor}: ${request.reason}`}
-                  {runId ? <span class="muted">{` (run ${runId})`}</span> : null}
-                </li>
-              ))}
-            </ul>
-          )}
+          <h2 id="h-pending">Pending approvals</h2>
+          <div id="pending-live" sse-swap="approvals" aria-live="polite">
+            <PendingApprovals approvals={data.approvals} />
+          </div>
         </section>
         <section class="card" aria-labelledby="h-safe">
           <h2 id="h-safe">Safe mode</h2>
@@ -158,7 +166,7 @@ export function OverviewPage({ data }: { data: OverviewData }) {
           )}
         </section>
       </div>
-      <section aria-labelledby="h-live" hx-ext="sse" sse-connect="/events">
+      <section aria-labelledby="h-live">
         <h2 id="h-live">Runs now</h2>
         <p id="live-status" class="muted live" aria-live="polite">
           Live updates need JavaScript; reload to refresh.
@@ -171,6 +179,6 @@ export function OverviewPage({ data }: { data: OverviewData }) {
           )}
         </div>
       </section>
-    </>
+    </div>
   );
 }

@@ -43,6 +43,15 @@ beforeAll(async () => {
   await appendSteps(group.dir, finishedRun);
   await finishRun(group.dir, finishedRun, 'researcher');
   approvalId = await requestApproval(group.dir);
+  const ledger = await openLedger(join(group.dir, 'ledger'));
+  await ledger.appendCoordination({
+    type: 'escalation',
+    id: 'msg_01JZ0000000000000000000001',
+    from: 'critic',
+    to: 'human_owner',
+    payload: { condition: 'cost_overrun_predicted', reason: 'issue 7 research will cost $60' },
+  });
+  await ledger.close();
   parkedRun = await startRun(group.dir, 'writer');
   await appendSteps(group.dir, parkedRun);
   await parkRun(group.dir, parkedRun, approvalId);
@@ -51,7 +60,7 @@ beforeAll(async () => {
 });
 
 const PAGES = [
-  ['/', 'What needs me', 'publish:newsletter'],
+  ['/', 'What needs me', 'cost_overrun_predicted: issue 7 research will cost $60'],
   ['/org', 'Org chart', 'specialist_writer'],
   ['/goals', 'Goals', '1,000 free subscribers'],
   ['/approvals', 'Approvals', 'publishing issue 7 needs the owner'],
@@ -396,5 +405,15 @@ describe('bad directories and tampered ledgers', () => {
     };
     expect(status.report.ok).toBe(false);
     expect(status.report.firstBad?.seq).toBe(1);
+  });
+});
+
+describe('org chart', () => {
+  it('says when each member wakes next and why', async () => {
+    const html = await (await get('/org')).text();
+    expect(html).toContain('daily cadence, last run');
+    expect(html).toContain('due now: weekly, no run yet');
+    expect(html).toContain('per publication: when the group asks');
+    expect(html).toContain('when a message or the owner wakes it');
   });
 });

@@ -5,6 +5,7 @@ export {
   type ApprovalView,
   type BudgetAlert,
   type BudgetsView,
+  type EscalationView,
   type GoalRow,
   type GroupInfo,
   GroupReader,

@@ -1,6 +1,11 @@
-import type { LedgerEntry } from '@karnel/ledger';
 import type { SafeModeStatus } from '@karnel/policy';
-import type { ApprovalView, BudgetAlert, OrgMember, Section } from '../group-reader';
+import type {
+  ApprovalView,
+  BudgetAlert,
+  EscalationView,
+  OrgMember,
+  Section,
+} from '../group-reader';
 import type { RunSummary } from '../runs-view';
 import { Badge, Csrf, Problem } from './layout';
 import { RunsLive } from './runs-live';
@@ -8,7 +13,7 @@ import { RunsLive } from './runs-live';
 /** What the "What needs me" page shows. */
 export interface OverviewData {
   readonly approvals: Section<readonly ApprovalView[]>;
-  readonly escalations: Section<readonly LedgerEntry[]>;
+  readonly escalations: Section<readonly EscalationView[]>;
   readonly members: Section<readonly OrgMember[]>;
   readonly alerts: Section<readonly BudgetAlert[]>;
   readonly safeMode: Section<SafeModeStatus>;
@@ -156,10 +161,12 @@ export function OverviewPage({ data }: { data: OverviewData }) {
             <p class="muted">No escalation in the ledger.</p>
           ) : (
             <ul class="plain">
-              {data.escalations.value.map((entry) => (
+              {data.escalations.value.map((escalation) => (
                 <li>
-                  <a href={`/ledger/${entry.seq}`}>{`#${entry.seq} ${entry.type}`}</a>
-                  <span class="muted">{` ${entry.time}`}</span>
+                  <a href={`/ledger/${escalation.entry.seq}`}>{escalation.summary}</a>
+                  <span class="muted">
+                    {` ${escalation.from ?? '?'} → ${escalation.to ?? '?'}, ${escalation.entry.time}`}
+                  </span>
                 </li>
               ))}
             </ul>

@@ -62,7 +62,7 @@ beforeAll(async () => {
 const PAGES = [
   ['/', 'What needs me', 'cost_overrun_predicted: issue 7 research will cost $60'],
   ['/org', 'Org chart', 'specialist_writer'],
-  ['/goals', 'Goals', '1,000 free subscribers'],
+  ['/goals', 'Goals', 'Reviews due'],
   ['/approvals', 'Approvals', 'publishing issue 7 needs the owner'],
   ['/runs', 'Runs', 'weekly issue is due'],
   ['/ledger', 'Ledger', 'intact'],
@@ -405,6 +405,16 @@ describe('bad directories and tampered ledgers', () => {
     };
     expect(status.report.ok).toBe(false);
     expect(status.report.firstBad?.seq).toBe(1);
+  });
+});
+
+describe('goals', () => {
+  it('shows the tree with owners, blockers and roll-up, and what is due for review', async () => {
+    const html = await (await get('/goals')).text();
+    expect(html).toContain('1,000 free subscribers');
+    expect(html).toContain('owner_decision_pending');
+    expect(html).toContain('aria-label="Progress of g_quality"');
+    expect(html).toMatch(/strategic review<\/span> [^<]*weekly/);
   });
 });
 

@@ -304,6 +304,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
       goals.ok ? (
         <GoalsPage
           rows={goals.value.rows}
+          due={goals.value.due}
           {...(goals.value.file.mission ? { mission: goals.value.file.mission } : {})}
           {...(goals.value.file.review_cadence?.strategic
             ? { review: goals.value.file.review_cadence.strategic }

@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, type CommittedEntry, type LedgerPort, systemClock } from '@karnel/core';
 import {
+  dueForReview,
   type Goal,
   type GoalProgress,
   type GoalsFile,
   loadGoals,
+  type ReviewDue,
   rollUpProgress,
 } from '@karnel/goals';
 import { type LedgerEntry, openLedger, type VerifyReport, verifyLedger } from '@karnel/ledger';
@@ -405,7 +407,7 @@ export class GroupReader {
   }
 
   /** The goal tree, flattened in order with depth, owners and rolled-up progress. */
-  async goals(): Promise<{ rows: GoalRow[]; file: GoalsFile }> {
+  async goals(): Promise<{ rows: GoalRow[]; file: GoalsFile; due: ReviewDue[] }> {
     const path = join(this.dir, 'goals', 'current.yaml');
     const loaded = await loadGoals(path);
     if (!loaded.goals) {
@@ -432,7 +434,15 @@ export class GroupReader {
       }
     };
     visit(loaded.goals.active_goals, 0);
-    return { rows, file: loaded.goals };
+    // The last strategic review: the latest run woken for a goal review.
+    const runs = await this.runs();
+    const review = runs.find((run) => run.reasons.some((reason) => reason.kind === 'goal-review'));
+    const due = dueForReview(
+      loaded.goals,
+      review ? { strategic: { lastAt: review.startedAt } } : {},
+      this.clock,
+    );
+    return { rows, file: loaded.goals, due };
   }
 
   /** Approval requests (all, newest first) with the run each one parked. Computed once per ledger state. */

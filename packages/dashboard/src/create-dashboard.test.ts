@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type InclusionProof, type LedgerEntry, openLedger, verifyInclusion } from '@karnel/ledger';
+import { createTreasury } from '@karnel/treasury';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendSteps,
@@ -425,5 +426,36 @@ describe('org chart', () => {
     expect(html).toContain('due now: weekly, no run yet');
     expect(html).toContain('per publication: when the group asks');
     expect(html).toContain('when a message or the owner wakes it');
+  });
+});
+
+describe('budgets', () => {
+  it('alerts at 80% and 100% of a budget from the spend records in the ledger', async () => {
+    const copy = await copyGroup();
+    const ledger = await openLedger(join(copy.dir, 'ledger'));
+    const treasury = createTreasury({ dir: join(copy.dir, 'treasury'), ledger });
+    await treasury.recordSpend({
+      amount: '4.20',
+      modelClass: 'bulk-cheap',
+      description: 'batch summaries',
+    });
+    await treasury.recordSpend({
+      amount: '15.00',
+      modelClass: 'frontier-reasoning',
+      description: 'strategy',
+    });
+    await ledger.close();
+    const budgets = await createDashboard({ dir: copy.dir });
+    const overview = await (await get('/', budgets)).text();
+    expect(overview).toContain('model class bulk-cheap: 4.20 USD of 5.00 USD');
+    expect(overview).toContain('>84%<');
+    expect(overview).toContain('model class frontier-reasoning: 15.00 USD of 15.00 USD');
+    expect(overview).toContain('>100%<');
+    const page = await (await get('/budgets', budgets)).text();
+    expect(page).toContain('19.20 USD');
+    const api = (await (await get('/api/budgets', budgets)).json()) as {
+      alerts: { level: string }[];
+    };
+    expect(api.alerts.map((alert) => alert.level).sort()).toEqual(['exceeded', 'warning']);
   });
 });

@@ -459,3 +459,31 @@ describe('budgets', () => {
     expect(api.alerts.map((alert) => alert.level).sort()).toEqual(['exceeded', 'warning']);
   });
 });
+
+describe('approvals over the JSON API', () => {
+  it('approves with the CSRF header, answers 404 for an unknown id and 409 when not pending', async () => {
+    const id = await requestApproval(group.dir, {
+      actor: 'critic',
+      capability: 'publish:newsletter',
+      action: { issue: 9 },
+    });
+    const call = (path: string, headers: Record<string, string> = {}) =>
+      dashboard.app.request(path, { method: 'POST', headers: { ...auth(), ...headers } });
+    expect((await call(`/api/approvals/${id}/approve`)).status).toBe(403);
+    const approved = await call(`/api/approvals/${id}/approve`, {
+      'x-csrf-token': dashboard.csrfToken,
+    });
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toMatchObject({ ok: true });
+    const again = await call(`/api/approvals/${id}/deny`, { 'x-csrf-token': dashboard.csrfToken });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ ok: false, code: 'not-pending' });
+    const unknown = await call('/api/approvals/apr_01JZ0000000000000000000000/approve', {
+      'x-csrf-token': dashboard.csrfToken,
+    });
+    expect(unknown.status).toBe(404);
+    expect(
+      (await call(`/api/approvals/${id}/launch`, { 'x-csrf-token': dashboard.csrfToken })).status,
+    ).toBe(404);
+  });
+});

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendSteps,
   copyGroup,
+  finishRun,
   type GroupFixture,
   parkRun,
   requestApproval,
@@ -141,6 +142,13 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${base}/runs/${parkedRun}`);
     await page.getByText('Raw records').waitFor();
     expect(await page.locator('#h-steps + .table-wrap').textContent()).toContain('mock:model-v1');
+    // The run's page is live too: the run finishing shows without a reload.
+    await page.waitForFunction(() =>
+      document.getElementById('live-status')?.textContent?.startsWith('Live'),
+    );
+    await finishRun(group.dir, parkedRun, 'writer');
+    await page.locator('#run-live').getByText('succeeded').waitFor();
+    expect(await page.locator('#run-live').textContent()).toContain('0.0125');
     await page.screenshot({ path: join(SCREENSHOTS, 'run-detail.png'), fullPage: true });
   });
 

@@ -41,7 +41,7 @@ import { MemoryPage } from './views/memory-page';
 import { OrgPage } from './views/org-page';
 import { type OverviewData, OverviewPage, PendingApprovals } from './views/overview-page';
 import { RunsLive } from './views/runs-live';
-import { RunPage, RunsPage } from './views/runs-page';
+import { RunDetails, RunPage, RunsPage } from './views/runs-page';
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
@@ -530,8 +530,9 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
   );
 
   // Live regions: the runs table, redrawn whenever the ledger grows.
-  app.get('/events', (c) =>
-    streamSSE(c, async (stream) => {
+  app.get('/events', (c) => {
+    const runId = c.req.query('run');
+    return streamSSE(c, async (stream) => {
       let version = '';
       let closed = false;
       stream.onAbort(() => {
@@ -553,6 +554,14 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
             event: 'approvals',
             data: (<PendingApprovals approvals={approvals} />).toString(),
           });
+          if (runId) {
+            const run = await reader.run(runId).catch(() => undefined);
+            if (run)
+              await stream.writeSSE({
+                event: 'run',
+                data: (<RunDetails summary={run.summary} files={run.files} />).toString(),
+              });
+          }
           await stream.writeSSE({
             event: 'runs',
             data: (<RunsLive runs={runs} queued={queued} />).toString(),
@@ -560,8 +569,8 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
         }
         await stream.sleep(pollMs);
       }
-    }),
-  );
+    });
+  });
 
   app.notFound((c) =>
     c.req.path.startsWith('/api/')

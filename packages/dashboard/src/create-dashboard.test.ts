@@ -487,3 +487,28 @@ describe('approvals over the JSON API', () => {
     ).toBe(404);
   });
 });
+
+describe('mistakes in the group files', () => {
+  it('shows where a malformed goals file or treasury file is wrong, with file, line and column', async () => {
+    const copy = await copyGroup();
+    await writeFile(
+      join(copy.dir, 'goals', 'current.yaml'),
+      'active_goals:\n  - id: "g_x"\n    statment: "typo"\n',
+    );
+    await writeFile(
+      join(copy.dir, 'treasury', 'balances.yaml'),
+      'financial:\n  budget_weekly: [oops\n',
+    );
+    const broken = await createDashboard({ dir: copy.dir });
+    const goals = await get('/goals', broken);
+    expect(goals.status).toBe(200);
+    const goalsHtml = await goals.text();
+    expect(goalsHtml).toContain('Could not read goals/current.yaml');
+    expect(goalsHtml).toMatch(/current\.yaml:\d+:\d+: /);
+    const budgets = await (await get('/budgets', broken)).text();
+    expect(budgets).toContain('Could not read the treasury');
+    expect(budgets).toMatch(/balances\.yaml:\d+:\d+: /);
+    const api = (await (await get('/api/goals', broken)).json()) as { error: string };
+    expect(api.error).toMatch(/current\.yaml:\d+:\d+: /);
+  });
+});

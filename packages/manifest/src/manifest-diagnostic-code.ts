@@ -26,6 +26,7 @@ export const MANIFEST_DIAGNOSTIC_CODES = [
   'member/kind-mismatch',
   'member/foreign-needs-adapter',
   'member/unreferenced-file',
+  'member/unknown-cadence',
   'adapter/missing-endpoint',
   'adapter/invalid-endpoint',
   'adapter/secret-value',

@@ -13,18 +13,32 @@ export const RUN_RECORD_TYPES = {
   leaseReleased: 'runtime.lease_released',
   /** A wake was asked for from outside the runtime (`karnel wake`, the dashboard). */
   wakeRequested: 'wake.requested',
-  /** A run started (or resumed, with `resumed: true`). */
+  /**
+   * A run started: written by `@karnel/ledger`'s `startRun`, whose `runs/<id>/manifest.json`
+   * holds a {@link runStartedSchema} body.
+   */
   runStarted: 'run.started',
-  /** One step of a run: a model call or a tool call, with its result. */
+  /** A parked or interrupted run resumed from its recorded steps ({@link runResumedSchema}). */
+  runResumed: 'run.resumed',
+  /**
+   * One step of a run: a model call or a tool call, with its result. Written by the ledger's
+   * `appendStep`; the step itself ({@link runStepSchema}) is a line of `runs/<id>/steps.jsonl`
+   * committed by the entry's file digest.
+   */
   runStep: 'run.step',
   /** A run parked: it waits on an approval or a human reply. */
   runParked: 'run.parked',
-  /** A run ended: succeeded, failed or abandoned. */
+  /**
+   * A run ended: succeeded, failed or abandoned. Written by the ledger's `finishRun`;
+   * `runs/<id>/outcome.yaml` holds a {@link runFinishedSchema} body.
+   */
   runFinished: 'run.finished',
   /** A member was paused by the circuit breaker or the owner. */
   memberPaused: 'member.paused',
   /** A paused member was resumed by the owner. */
   memberResumed: 'member.resumed',
+  /** A run was not dispatched because it cannot be paid for (`contract.max_cost_per_run`, a treasury gate). */
+  runRefused: 'run.refused',
 } as const;
 
 /** One of the values of {@link RUN_RECORD_TYPES}. */
@@ -95,7 +109,24 @@ export const runStartedSchema = z.strictObject({
   reservationId: z.string().optional(),
 });
 
-/** Body of `run.step`. Steps are numbered from 0 within a run; `(runId, step)` is the idempotency key. */
+/** Body of `run.resumed`: a parked or interrupted run picks up again. */
+export const runResumedSchema = z.strictObject({
+  /** The run's id (`run_<ulid>`), the same as when it started. */
+  runId: z.string(),
+  /** The member's role in the group. */
+  member: z.string(),
+  /** Why the member woke this time (an answered approval, a restart …), oldest first. */
+  reasons: z.array(wakeReasonSchema),
+  /** Steps already recorded, replayed without calling the model or repeating a side effect. */
+  recordedSteps: z.number().int().nonnegative(),
+  /** The treasury reservation this execution is paid from. */
+  reservationId: z.string().optional(),
+});
+
+/**
+ * One step of a run (a line of `runs/<id>/steps.jsonl`). Steps are numbered from 0 within a
+ * run; `(runId, step)` is the idempotency key of the step's side effect.
+ */
 export const runStepSchema = z.strictObject({
   /** The run's id (`run_<ulid>`). */
   runId: z.string(),
@@ -103,6 +134,13 @@ export const runStepSchema = z.strictObject({
   step: z.number().int().nonnegative(),
   /** A model call, a tool call, or a foreign member's adapter invocation. */
   kind: stepKindSchema,
+  /** Model steps: the 0-based model call of the run this step answers. */
+  call: z.number().int().nonnegative().optional(),
+  /**
+   * Model steps: the model's answer as the AI SDK received it (content, finish reason, usage),
+   * replayed on resume instead of calling the model again.
+   */
+  response: z.unknown().optional(),
   /** Model steps: provider and model that answered, tokens and exact cost. */
   model: z.string().optional(),
   /** Model steps: input tokens billed. */
@@ -117,6 +155,12 @@ export const runStepSchema = z.strictObject({
   argumentsHash: z.string().optional(),
   /** Tool steps: what `@karnel/policy` decided. */
   decision: decisionSchema.optional(),
+  /** Tool steps: the model's id of the tool call, matched on replay. */
+  toolCallId: z.string().optional(),
+  /** Tool steps: the approval request the call waited on or was carried out under. */
+  approvalId: z.string().optional(),
+  /** Tool steps with a side effect: `<runId>:<step>`, carried by the effect so it never repeats. */
+  idempotencyKey: z.string().optional(),
   /** What the step produced, as JSON (bounded); a failed step has `error` instead. */
   output: z.unknown().optional(),
   /** Why the step or run failed, one sentence. */
@@ -129,10 +173,15 @@ export const runParkedSchema = z.strictObject({
   runId: z.string(),
   /** The step's number within its run, from 0. */
   step: z.number().int().nonnegative(),
-  /** The approval request id or message id the run waits on. */
+  /**
+   * What the run waits on: an approval request id (`apr_…`), `runtime-stop` (the runtime was
+   * stopping) or `safe-mode` (safe mode is on).
+   */
   waitingOn: z.string(),
   /** Why, one sentence. */
   why: z.string(),
+  /** What this execution of the run cost, settled in the treasury before parking. */
+  cost: money.optional(),
 });
 
 /** Body of `run.finished`. */
@@ -149,6 +198,8 @@ export const runFinishedSchema = z.strictObject({
   steps: z.number().int().nonnegative(),
   /** Why the step or run failed, one sentence. */
   error: z.string().optional(),
+  /** The model's last words, bounded. */
+  summary: z.string().max(4000).optional(),
 });
 
 /** Body of `member.paused` and `member.resumed`. */
@@ -159,4 +210,16 @@ export const memberPauseSchema = z.strictObject({
   why: z.string(),
   /** For the circuit breaker: how many runs failed in a row. */
   consecutiveFailures: z.number().int().nonnegative().optional(),
+});
+
+/** Body of `run.refused`: a wake the runtime did not dispatch because it cannot be paid for. */
+export const runRefusedSchema = z.strictObject({
+  /** The run id the run would have had. */
+  runId: z.string(),
+  member: z.string(),
+  reasons: z.array(wakeReasonSchema),
+  /** The amount the runtime tried to reserve (the member's `max_cost_per_run`). */
+  amount: money.optional(),
+  /** Why, one sentence (the budget or gate named). */
+  why: z.string(),
 });

@@ -19,6 +19,8 @@ export const WAKE_REASON_KINDS = [
   'escalation',
   /** Someone asked for it: `karnel wake <role> --reason …` or the dashboard. */
   'manual',
+  /** A run of the member was cut short (the runtime stopped or crashed) and resumes. */
+  'interrupted',
 ] as const;
 
 /** One of {@link WAKE_REASON_KINDS}. */
@@ -37,6 +39,10 @@ export const wakeReasonSchema = z.strictObject({
   ref: z.string().max(200).optional(),
   /** When the reason arose (RFC 3339). */
   at: z.string(),
+  /** The role that caused it (a message's sender); a member's own message never wakes it. */
+  from: z.string().max(200).optional(),
+  /** The parked or interrupted run this reason resumes (`approval-answered`, `human-reply`, `interrupted`). */
+  runId: z.string().max(200).optional(),
 });
 
 /** Why a member wakes: a kind, one readable line and what it points at. */

@@ -1,0 +1,29 @@
+export {
+  type CoordinatedRun,
+  type Coordinator,
+  type CoordinatorOptions,
+  createCoordinator,
+} from './coordinator';
+export { ClaimLostError, QueueConfigError } from './errors';
+export {
+  type ExecutorRunEvent,
+  type ExecutorWorker,
+  type ExecutorWorkerOptions,
+  startExecutorWorker,
+} from './executor-worker';
+export {
+  createPostgresRunQueue,
+  type DeadWake,
+  type PostgresRunQueue,
+} from './postgres-run-queue';
+export {
+  type PostgresQueueSettings,
+  type PostgresQueueSettingsInput,
+  postgresQueueSettingsSchema,
+  QUEUE_URL_ENV,
+  redactConnectionString,
+  resolveQueueSettings,
+} from './queue-settings';
+export type { RemoteRunSession, RemoteRunTicket } from './remote-run-session';
+export { RUN_CHANNEL_DDL, type RunMessage, type RunMessageKind } from './run-channel';
+export { queueSchemaSql } from './schema-sql';

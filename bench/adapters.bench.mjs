@@ -2,7 +2,8 @@
 // run: an http invocation through createHttpAdapter (signing, idempotency key, zod validation,
 // ledger records) next to a bare fetch of the same loopback server; and the subprocess adapter
 // (the member's script in the skill sandbox) next to a bare spawn of the same script. Median and
-// 90th percentile of wall-clock milliseconds per invocation, on this machine.
+// 90th percentile of wall-clock milliseconds per invocation, on this machine. Last, the Hermes
+// command-line transport (a stand-in `hermes` that answers at once) next to a bare spawn of it.
 // Imported from the built package by path: bench/package.json does not list @karnel/adapters.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,10 +12,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMessage } from '@karnel/coordination';
 import { createId } from '@karnel/core';
-import { createHttpAdapter, createSubprocessAdapter } from '../packages/adapters/dist/index.js';
+import {
+  createHermesAdapter,
+  createHttpAdapter,
+  createSubprocessAdapter,
+  hermesCliArguments,
+  renderHermesInput,
+} from '../packages/adapters/dist/index.js';
 import { createMemoryLedger } from '../packages/adapters/dist/testing.js';
 
 const OUTCOME = JSON.stringify({ status: 'completed', summary: 'done' });
+const FAKE_HERMES = `#!/usr/bin/env node
+process.stdout.write(process.argv[2] === '--version' ? 'fake\\n' : 'done\\n\\nsession_id: s1\\n');
+`;
 const SCRIPT = `
 import { readFileSync } from 'node:fs';
 const message = JSON.parse(readFileSync(0, 'utf8'));
@@ -135,3 +145,40 @@ print(
   ]),
 );
 await rm(groupDir, { recursive: true, force: true });
+
+// --- hermes command line ------------------------------------------------------------------
+const hermesDir = await mkdtemp(join(tmpdir(), 'karnel-bench-hermes-'));
+const hermesPath = join(hermesDir, 'hermes');
+await writeFile(hermesPath, FAKE_HERMES, { mode: 0o755 });
+const hermesAdapter = createHermesAdapter({
+  role: 'member',
+  cli: { command: hermesPath },
+  ledger: createMemoryLedger(),
+});
+const hermesArgs = hermesCliArguments(renderHermesInput(message), 's1');
+print(
+  'hermes command line: one invocation of the same executable (20 rounds)',
+  await measureRounds(20, [
+    {
+      name: 'createHermesAdapter({ cli }).invoke',
+      fn: async () => {
+        const outcome = await hermesAdapter.invoke(message, { runId: createId('run') });
+        if (outcome.status !== 'completed') throw new Error(outcome.summary);
+      },
+    },
+    {
+      name: 'bare spawn of the same hermes',
+      fn: () =>
+        new Promise((resolve, reject) => {
+          const child = spawn(hermesPath, hermesArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+          let output = '';
+          child.stdout.on('data', (chunk) => {
+            output += chunk;
+          });
+          child.on('error', reject);
+          child.on('close', () => resolve(output));
+        }),
+    },
+  ]),
+);
+await rm(hermesDir, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 // Tiers: the cost per call that routing through a tier model adds, with and without the ledger
-// and budget middleware, next to calling the same loopback OpenAI-compatible provider directly.
+// and budget middleware, next to calling the same loopback OpenAI-compatible provider directly,
+// one caller at a time and with 16 concurrent callers (where the ledger and the treasury
+// group-commit).
 // The provider is a node:http server in this process answering a fixed chat completion, so the
 // figures are Karnel's overhead plus one loopback round trip (the same in every row).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +9,6 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger } from '@karnel/ledger';
-import { createTreasury } from '@karnel/treasury';
 
 // @karnel/tiers is not a dependency of the bench package; load its build directly.
 const tiers = await import(new URL('../packages/tiers/dist/index.js', import.meta.url).href);
@@ -53,57 +54,92 @@ const params = {
 };
 const direct = (await tiers.createTierProvider(config.providers.lab, {})).languageModel('bench');
 
-async function time(model, count = calls) {
-  for (let index = 0; index < 50; index++) await model.doGenerate(params); // warm up
+// Interleaved rounds: every configuration runs once per round, and its figure is the median of
+// its rounds, so a burst of load on a shared machine lands in one round, not on one row.
+const rounds = 4;
+const perRound = Math.ceil(calls / rounds);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+// Wall time per call, and this process's CPU time per call (client, middleware and the loopback
+// server together): the CPU figure barely moves with other load on the machine, the wall figure
+// includes waiting for fsyncs.
+async function timed(count, run) {
   globalThis.gc?.();
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let index = 0; index < count; index++) await model.doGenerate(params);
-  return ((performance.now() - started) * 1000) / count;
+  await run();
+  const used = process.cpuUsage(cpu);
+  return {
+    wall: ((performance.now() - started) * 1000) / count,
+    cpu: (used.user + used.system) / count,
+  };
+}
+const timeOnce = (model, count) =>
+  timed(count, async () => {
+    for (let index = 0; index < count; index++) await model.doGenerate(params);
+  });
+const timeConcurrent = (model, count) =>
+  timed(count, async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next++ < count) await model.doGenerate(params);
+      }),
+    );
+  });
+async function measure(configurations, time, count = perRound) {
+  for (const { model } of configurations)
+    for (let index = 0; index < 50; index++) await model.doGenerate(params); // warm up
+  const figures = configurations.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [index, { model }] of configurations.entries())
+      figures[index].push(await time(model, count));
+  return figures.map((runs) => ({
+    wall: median(runs.map((run) => run.wall)),
+    cpu: median(runs.map((run) => run.cpu)),
+  }));
 }
 
-const treasuryDir = join(root, 'treasury');
-await mkdir(treasuryDir);
-await writeFile(
-  join(treasuryDir, 'balances.yaml'),
-  'financial:\n  currency: USD\n  budget_weekly: 100000.00\n',
-);
-const ledger = await openLedger(join(root, 'ledger'));
-const treasury = createTreasury({ dir: treasuryDir });
-
-const baseline = await time(direct);
-const routed = await time(
-  await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {} }),
-);
-const withLedger = await time(
-  await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {}, ledger }),
-);
-const budgetCalls = Math.min(calls, Number(process.env.TIERS_BENCH_BUDGET_CALLS ?? 300));
-const withBoth = await time(
-  await tiers.openTierModel({ tier: 'fast-general', config, profile, env: {}, ledger, treasury }),
-  budgetCalls,
-);
-// Concurrent callers share the ledger's fsyncs when it group-commits (Annex D, section 5).
-const groupLedger = await openLedger(join(root, 'ledger-group'), { groupCommit: true });
-const concurrentModel = await tiers.openTierModel({
-  tier: 'fast-general',
-  config,
-  profile,
-  env: {},
-  ledger: groupLedger,
-});
-const inFlight = 16;
-async function timeConcurrent(model) {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next++ < calls) await model.doGenerate(params);
-    }),
+// The treasury measured: this repository's, or another build of it given by path (to compare
+// before and after a change on the same machine and run: TIERS_BENCH_TREASURY=…/dist/index.js).
+const { createTreasury } = process.env.TIERS_BENCH_TREASURY
+  ? await import(new URL(process.env.TIERS_BENCH_TREASURY, `file://${process.cwd()}/`).href)
+  : await import('@karnel/treasury');
+async function treasuryIn(name) {
+  const dir = join(root, name);
+  await mkdir(dir);
+  await writeFile(
+    join(dir, 'balances.yaml'),
+    'financial:\n  currency: USD\n  budget_weekly: 100000.00\n',
   );
-  return ((performance.now() - started) * 1000) / calls;
+  return createTreasury({ dir });
 }
-const concurrentBaseline = await timeConcurrent(direct);
-const concurrentLedger = await timeConcurrent(concurrentModel);
+const open = (extra) =>
+  tiers.openTierModel({ tier: 'fast-general', config, profile, env: {}, ...extra });
+
+// One caller at a time: each call waits for its own durable appends (ledger entry, reservation,
+// spend), so these rows pay the disk's fsync latency in full.
+const ledger = await openLedger(join(root, 'ledger'));
+const sequential = [
+  { label: 'baseline: the provider model called directly', model: direct },
+  { label: 'tier model (routing only)', model: await open({}) },
+  { label: 'tier model + ledger middleware', model: await open({ ledger }) },
+  {
+    label: 'tier model + ledger + budget (file treasury)',
+    model: await open({ ledger, treasury: await treasuryIn('treasury') }),
+  },
+];
+const inFlight = 16;
+// Concurrent callers: the ledger and the treasury group-commit, so callers share fsyncs.
+const groupLedger = await openLedger(join(root, 'ledger-group'), { groupCommit: true });
+const concurrent = [
+  { label: `${inFlight} concurrent callers: direct`, model: direct },
+  {
+    label: `${inFlight} concurrent callers: tier + ledger + budget`,
+    model: await open({ ledger: groupLedger, treasury: await treasuryIn('treasury-group') }),
+  },
+];
+const sequentialFigures = await measure(sequential, timeOnce);
+const concurrentFigures = await measure(concurrent, timeConcurrent);
 
 // Routing alone, without the loopback round trip: an in-process model answering at once.
 const instant = {
@@ -129,26 +165,32 @@ const instantTier = tiers.createTierModel({
   resolution,
   registry: { languageModel: () => instant },
 });
-const instantRounds = 20_000;
-const instantDirect = await time(instant, instantRounds);
-const instantRouted = await time(instantTier, instantRounds);
+const [instantDirect, instantRouted] = await measure(
+  [{ model: instant }, { model: instantTier }],
+  timeOnce,
+  5000,
+);
 
-const row = (label, micros, count = calls) =>
-  console.log(
-    `${label.padEnd(58)} ${micros.toFixed(0).padStart(7)} µs/call  (+${(micros - baseline).toFixed(0)} µs, ${count} calls)`,
-  );
-row('baseline: the provider model called directly', baseline);
-row('tier model (routing only)', routed);
-row('tier model + ledger middleware (durable append per call)', withLedger);
-row('tier model + ledger + budget (reserve and commit, file treasury)', withBoth, budgetCalls);
+function print(rows, figures) {
+  const delta = (value) => `${value < 0 ? '' : '+'}${value.toFixed(0)}`;
+  for (const [index, { label }] of rows.entries()) {
+    const { wall, cpu } = figures[index];
+    const added =
+      index === 0
+        ? ''
+        : `  (${delta(wall - figures[0].wall)} µs wall, ${delta(cpu - figures[0].cpu)} µs CPU)`;
+    console.log(
+      `${label.padEnd(52)} ${wall.toFixed(0).padStart(7)} µs/call, CPU ${cpu.toFixed(0).padStart(5)} µs${added}`,
+    );
+  }
+}
 console.log(
-  `${`${inFlight} concurrent callers: direct`.padEnd(58)} ${concurrentBaseline.toFixed(0).padStart(7)} µs/call`,
+  `${calls} calls per row, ${rounds} interleaved rounds, median round; ${process.env.TIERS_BENCH_TREASURY ? `treasury from ${process.env.TIERS_BENCH_TREASURY}` : "this repository's treasury"}`,
 );
+print(sequential, sequentialFigures);
+print(concurrent, concurrentFigures);
 console.log(
-  `${`${inFlight} concurrent callers: tier + ledger (group commit)`.padEnd(58)} ${concurrentLedger.toFixed(0).padStart(7)} µs/call  (+${(concurrentLedger - concurrentBaseline).toFixed(0)} µs)`,
-);
-console.log(
-  `${'in-process model: direct vs through the tier model'.padEnd(58)} ${instantDirect.toFixed(2)} vs ${instantRouted.toFixed(2)} µs/call (+${(instantRouted - instantDirect).toFixed(2)} µs, ${instantRounds} calls)`,
+  `${'in-process model: direct vs through the tier model'.padEnd(52)} ${instantDirect.wall.toFixed(2)} vs ${instantRouted.wall.toFixed(2)} µs/call (+${(instantRouted.wall - instantDirect.wall).toFixed(2)} µs)`,
 );
 server.close();
 await rm(root, { recursive: true, force: true });

@@ -97,6 +97,21 @@ describe('createHermesAdapter', () => {
     expect(ledger.records.filter((record) => record.type === 'adapter.cost')).toHaveLength(1);
   });
 
+  it('replays a run id to the same Hermes run: a second runtime without the ledger does no new work', async () => {
+    hermes = await startFakeHermes();
+    const runId = createId('run');
+    const message = feature('simple');
+    // Two adapters with no ledger in common (a runtime restarted after a crash): only Hermes'
+    // Idempotency-Key handling keeps the work single.
+    const first = await adapterFor(hermes).invoke(message, { runId });
+    const second = await adapterFor(hermes).invoke(message, { runId });
+    expect(first).toMatchObject({ status: 'completed', foreignRunId: 'hrun_1' });
+    expect(second).toMatchObject({ status: 'completed', foreignRunId: 'hrun_1' });
+    expect(second.replayed).toBeUndefined();
+    expect(hermes.started.get(runId)).toBe(1);
+    expect(hermes.runs.size).toBe(1);
+  });
+
   it('answers a conflicting replay of a run id with a conflict, never a second run', async () => {
     hermes = await startFakeHermes();
     const runId = createId('run');

@@ -6,6 +6,7 @@ import type { AdapterCheck, CostEstimate, ForeignAgentAdapter } from './adapter'
 import { defineAdapter, type PerformAnswer, type PerformContext } from './define-adapter';
 import { AdapterError } from './errors';
 import { fetchWithRetry } from './fetch-with-retry';
+import { createHermesCliTransport, type HermesCliOptions } from './hermes-cli';
 import { retryDelay, sleep } from './retry';
 import { resolveSecretReference } from './secret-reference';
 import { readServerSentEvents } from './server-sent-events';
@@ -49,8 +50,17 @@ export interface ApprovalQueuePort {
 export interface HermesAdapterOptions {
   /** The member's role. */
   readonly role: string;
-  /** The base URL of the Hermes API server (`http://127.0.0.1:8642`). */
-  readonly endpoint: string;
+  /**
+   * The base URL of the Hermes API server (`http://127.0.0.1:8642`). Absent: the adapter runs
+   * the `hermes` command instead (see {@link HermesAdapterOptions.cli}).
+   */
+  readonly endpoint?: string;
+  /**
+   * The command-line transport, used when no `endpoint` is given: each invocation runs
+   * `hermes chat -q <prompt> -Q --source karnel --resume <session>`. Approvals cannot reach the
+   * owner that way, so Hermes refuses what needs one.
+   */
+  readonly cli?: HermesCliOptions;
   /** The skill the Hermes agent runs for each task (`skill_to_invoke`). */
   readonly skillToInvoke?: string;
   /** The task classes the member accepts; absent means any. */
@@ -132,14 +142,47 @@ function hasFeature(value: z.infer<typeof capabilitiesSchema>, name: string): bo
   return value.features?.[name] === true || (value.capabilities ?? []).includes(name);
 }
 
+function estimator(options: HermesAdapterOptions) {
+  return async (message: Message): Promise<CostEstimate> => {
+    if (options.costPerInvocation) return { cost: options.costPerInvocation, basis: 'configured' };
+    if (message.type === 'task' && message.payload.budget)
+      return { cost: message.payload.budget, basis: 'message-budget' };
+    return { basis: 'unknown' };
+  };
+}
+
+function createHermesCliAdapter(options: HermesAdapterOptions): ForeignAgentAdapter {
+  const session = options.cli?.session ?? options.sessionId;
+  const transport = createHermesCliTransport({
+    ...options.cli,
+    ...(session ? { session } : {}),
+    role: options.role,
+    ledger: options.ledger,
+    render: renderHermesInput,
+    ...(options.skillToInvoke ? { skillToInvoke: options.skillToInvoke } : {}),
+  });
+  return defineAdapter({
+    type: 'hermes',
+    role: options.role,
+    taskClasses: options.taskClasses,
+    ledger: options.ledger,
+    check: transport.check,
+    perform: transport.perform,
+    estimateCost: estimator(options),
+  });
+}
+
 /**
- * Creates the adapter of an agent hosted by a Hermes API server: `check()` reads `/health` and
- * `/v1/capabilities` (fail closed without run submission and stop); `invoke()` posts
- * `/v1/runs` with the Karnel run id as `Idempotency-Key`, streams the run's events into the
- * ledger (reconnecting after a dropped stream), bridges approvals to Karnel's signed approval
- * queue, and `cancel()` posts `/v1/runs/{id}/stop`. It never asks Hermes to bypass approvals.
+ * Creates the adapter of an agent hosted by Hermes. With an `endpoint`, it speaks to Hermes' API
+ * server: `check()` reads `/health` and `/v1/capabilities` (fail closed without run submission
+ * and stop); `invoke()` posts `/v1/runs` with the Karnel run id as `Idempotency-Key`, streams
+ * the run's events into the ledger (reconnecting after a dropped stream), bridges approvals to
+ * Karnel's signed approval queue, and `cancel()` posts `/v1/runs/{id}/stop`. Without one, it runs
+ * the `hermes` command (`hermes chat -q … -Q --resume <session>`), the fallback transport. It
+ * never asks Hermes to bypass approvals.
  */
 export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgentAdapter {
+  if (options.endpoint === undefined) return createHermesCliAdapter(options);
   const {
     role,
     endpoint,
@@ -155,7 +198,6 @@ export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgent
     retries = 4,
     baseDelayMs = 250,
     maxDelayMs = 30_000,
-    costPerInvocation,
     fetch: fetchImplementation = fetch,
   } = options;
   const base = new URL(endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
@@ -490,11 +532,6 @@ export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgent
     check,
     perform,
     stop,
-    async estimateCost(message: Message): Promise<CostEstimate> {
-      if (costPerInvocation) return { cost: costPerInvocation, basis: 'configured' };
-      if (message.type === 'task' && message.payload.budget)
-        return { cost: message.payload.budget, basis: 'message-budget' };
-      return { basis: 'unknown' };
-    },
+    estimateCost: estimator(options),
   });
 }

@@ -40,6 +40,12 @@ export {
   renderHermesInput,
 } from './hermes-adapter';
 export {
+  HERMES_CLI_MAX_PROMPT_BYTES,
+  type HermesCliOptions,
+  hermesCliArguments,
+  parseHermesQuietOutput,
+} from './hermes-cli';
+export {
   createHttpAdapter,
   type HttpAdapterOptions,
   SIGNATURE_HEADER,

@@ -6,13 +6,13 @@ import {
   type LedgerReader,
   type Signer,
 } from '@karnel/core';
-import { loadMemberFile } from '@karnel/manifest';
+import { type Adapter, loadGroupManifest, loadMemberFile } from '@karnel/manifest';
 import type { IsolationMode, PolicyDecider } from '@karnel/workers';
 import type { ForeignAgentAdapter } from './adapter';
 import { type ApprovalQueuePort, createHermesAdapter } from './hermes-adapter';
 import { createHttpAdapter } from './http-adapter';
 import { createHumanAdapter } from './human-adapter';
-import type { InboxNotifier } from './inbox-notifier';
+import { createCommandNotifier, createWebhookNotifier, type InboxNotifier } from './inbox-notifier';
 import { createSubprocessAdapter } from './subprocess-adapter';
 
 /**
@@ -40,6 +40,14 @@ export interface MachineAdapterSettings {
   readonly notifiers?: readonly InboxNotifier[];
   /** Replaces the member file's endpoint on this machine (a local port, a test server). */
   readonly endpoint?: string;
+  /** Replaces the member file's Hermes executable (`hermes.command`) on this machine. */
+  readonly hermesCommand?: string;
+  /**
+   * Whether `command` notification channels named in the group directory may run on this
+   * machine. Default `false`: a program named in a shared file is not run unsandboxed unless
+   * the machine's owner says so (webhook channels are always used).
+   */
+  readonly allowCommandNotifiers?: boolean;
 }
 
 /** What {@link loadMemberAdapter} found. */
@@ -50,10 +58,154 @@ export interface LoadedMemberAdapter {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** A person as the member file or the group manifest declares them. */
+interface HumanDeclaration {
+  readonly escalation_only?: boolean;
+  readonly public_key?: string;
+  readonly notifications?: Adapter['notifications'];
+}
+
+function notifiersOf(
+  declared: HumanDeclaration,
+  machine: MachineAdapterSettings,
+  file: string,
+  diagnostics: Diagnostic[],
+): InboxNotifier[] {
+  const notifiers: InboxNotifier[] = [];
+  for (const channel of declared.notifications ?? []) {
+    if (channel.type === 'webhook') notifiers.push(createWebhookNotifier({ url: channel.url }));
+    else if (machine.allowCommandNotifiers)
+      notifiers.push(createCommandNotifier({ command: channel.command, args: channel.args ?? [] }));
+    else
+      diagnostics.push(
+        createDiagnostic({
+          code: 'adapter/command-not-allowed',
+          severity: 'warning',
+          message: `the command channel "${channel.command}" is not run: commands named in the group directory run only where the machine allows them (allowCommandNotifiers)`,
+          file,
+        }),
+      );
+  }
+  return [...notifiers, ...(machine.notifiers ?? [])];
+}
+
+function createHuman(
+  groupDir: string,
+  role: string,
+  declared: HumanDeclaration,
+  machine: MachineAdapterSettings,
+  file: string,
+  diagnostics: Diagnostic[],
+  taskClasses?: readonly string[],
+): ForeignAgentAdapter {
+  return createHumanAdapter({
+    role,
+    groupDir,
+    ...(machine.ledger ? { ledger: machine.ledger } : {}),
+    ...(taskClasses ? { taskClasses } : {}),
+    escalationOnly: declared.escalation_only ?? false,
+    ...(declared.public_key ? { publicKey: declared.public_key } : {}),
+    notifiers: notifiersOf(declared, machine, file, diagnostics),
+  });
+}
+
+function createForeign(
+  groupDir: string,
+  role: string,
+  adapter: Adapter,
+  machine: MachineAdapterSettings,
+  file: string,
+  diagnostics: Diagnostic[],
+): ForeignAgentAdapter {
+  const common = { role, ledger: machine.ledger };
+  const endpoint = machine.endpoint ?? adapter.endpoint;
+  const taskClasses = adapter.task_classes;
+  const environment = machine.environment;
+  const attempt = adapter.timeouts?.attempt_ms;
+  const retries = adapter.retries;
+  const cost = adapter.cost_per_invocation;
+  switch (adapter.type) {
+    case 'http': {
+      const signingKey = machine.signingKey ?? adapter.auth?.signing_key;
+      return createHttpAdapter({
+        ...common,
+        endpoint: endpoint ?? '',
+        taskClasses,
+        environment,
+        ...(signingKey ? { signingKey } : {}),
+        ...(attempt ? { attemptTimeoutMs: attempt } : {}),
+        ...(retries !== undefined ? { retries } : {}),
+        ...(cost ? { costPerInvocation: cost } : {}),
+      });
+    }
+    case 'hermes': {
+      const apiKey = machine.apiKey ?? adapter.auth?.api_key;
+      const command = machine.hermesCommand ?? adapter.hermes?.command;
+      return createHermesAdapter({
+        ...common,
+        ...(endpoint ? { endpoint } : {}),
+        taskClasses,
+        environment,
+        ...(adapter.skill_to_invoke ? { skillToInvoke: adapter.skill_to_invoke } : {}),
+        ...(adapter.hermes?.session ? { sessionId: adapter.hermes.session } : {}),
+        ...(apiKey ? { apiKey } : {}),
+        ...(attempt ? { attemptTimeoutMs: attempt } : {}),
+        ...(retries !== undefined ? { retries } : {}),
+        ...(cost ? { costPerInvocation: cost } : {}),
+        ...(machine.approvals ? { approvals: machine.approvals } : {}),
+        ...(machine.signer ? { signer: machine.signer } : {}),
+        cli: {
+          ...(command ? { command } : {}),
+          ...(attempt ? { timeoutMs: attempt } : {}),
+          ...(environment ? { env: { ...process.env, ...environment } } : {}),
+        },
+      });
+    }
+    case 'subprocess':
+      return createSubprocessAdapter({
+        ...common,
+        command: endpoint ?? '',
+        groupDir,
+        taskClasses,
+        ...(attempt ? { timeoutMs: attempt } : {}),
+        ...(machine.policy ? { policy: machine.policy } : {}),
+        ...(machine.signer ? { signer: machine.signer } : {}),
+        ...(machine.isolation ? { isolation: machine.isolation } : {}),
+      });
+    default:
+      return createHuman(groupDir, role, adapter, machine, file, diagnostics, taskClasses);
+  }
+}
+
+async function loadInlineMember(
+  groupDir: string,
+  role: string,
+  machine: MachineAdapterSettings,
+  missing: readonly Diagnostic[],
+): Promise<LoadedMemberAdapter> {
+  const path = join(groupDir, 'manifest.yaml');
+  const manifest = await loadGroupManifest(path);
+  const entry = manifest.value?.members.find((member) => member.role === role);
+  const diagnostics: Diagnostic[] = [];
+  if (entry?.agent_kind === 'human')
+    return {
+      adapter: createHuman(groupDir, role, entry, machine, path, diagnostics),
+      diagnostics,
+    };
+  if (entry?.agent_kind === 'foreign' && entry.adapter)
+    return {
+      adapter: createForeign(groupDir, role, entry.adapter, machine, path, diagnostics),
+      diagnostics,
+    };
+  return { diagnostics: manifest.value ? missing : [...missing, ...manifest.diagnostics] };
+}
+
 /**
- * Reads `members/<role>.yaml` of the group in `groupDir` and creates the adapter it describes
- * (Annex B, section 8). A native member, or a file with errors, gives no adapter and says why;
- * nothing in the file is thrown.
+ * Reads `members/<role>.yaml` of the group in `groupDir` — or, when there is none, the member's
+ * inline entry in the group's `manifest.yaml` (a person, a foreign agent with an inline adapter)
+ * — and creates the adapter it describes (Annex B, section 8). Keys come by reference, from the
+ * member file or from `machine`. A native member, or a file with errors, gives no adapter and
+ * says why; nothing in the file is thrown.
  */
 export async function loadMemberAdapter(
   groupDir: string,
@@ -63,22 +215,22 @@ export async function loadMemberAdapter(
   const path = join(groupDir, 'members', `${role}.yaml`);
   const loaded = await loadMemberFile(path);
   const member = loaded.value?.member;
-  if (!member) return { diagnostics: loaded.diagnostics };
-  const common = { role: member.role, ledger: machine.ledger };
+  if (!member) {
+    const notFound = loaded.diagnostics.some((diagnostic) => diagnostic.code === 'file/missing');
+    return notFound
+      ? loadInlineMember(groupDir, role, machine, loaded.diagnostics)
+      : { diagnostics: loaded.diagnostics };
+  }
+  const diagnostics = [...loaded.diagnostics];
   if (member.agent_kind === 'human')
     return {
-      diagnostics: loaded.diagnostics,
-      adapter: createHumanAdapter({
-        ...common,
-        groupDir,
-        escalationOnly: member.escalation_only,
-        ...(machine.notifiers ? { notifiers: machine.notifiers } : {}),
-      }),
+      adapter: createHuman(groupDir, member.role, member, machine, path, diagnostics),
+      diagnostics,
     };
   if (member.agent_kind !== 'foreign')
     return {
       diagnostics: [
-        ...loaded.diagnostics,
+        ...diagnostics,
         createDiagnostic({
           code: 'adapter/not-foreign',
           message: `${member.role} is a ${member.agent_kind} member: it has no adapter`,
@@ -86,58 +238,8 @@ export async function loadMemberAdapter(
         }),
       ],
     };
-  const { adapter } = member;
-  const endpoint = machine.endpoint ?? adapter.endpoint ?? '';
-  const taskClasses = adapter.task_classes;
-  const environment = machine.environment;
-  switch (adapter.type) {
-    case 'http':
-      return {
-        diagnostics: loaded.diagnostics,
-        adapter: createHttpAdapter({
-          ...common,
-          endpoint,
-          taskClasses,
-          environment,
-          ...(machine.signingKey ? { signingKey: machine.signingKey } : {}),
-        }),
-      };
-    case 'hermes':
-      return {
-        diagnostics: loaded.diagnostics,
-        adapter: createHermesAdapter({
-          ...common,
-          endpoint,
-          taskClasses,
-          environment,
-          ...(adapter.skill_to_invoke ? { skillToInvoke: adapter.skill_to_invoke } : {}),
-          ...(machine.apiKey ? { apiKey: machine.apiKey } : {}),
-          ...(machine.approvals ? { approvals: machine.approvals } : {}),
-          ...(machine.signer ? { signer: machine.signer } : {}),
-        }),
-      };
-    case 'subprocess':
-      return {
-        diagnostics: loaded.diagnostics,
-        adapter: createSubprocessAdapter({
-          ...common,
-          command: endpoint,
-          groupDir,
-          taskClasses,
-          ...(machine.policy ? { policy: machine.policy } : {}),
-          ...(machine.signer ? { signer: machine.signer } : {}),
-          ...(machine.isolation ? { isolation: machine.isolation } : {}),
-        }),
-      };
-    default:
-      return {
-        diagnostics: loaded.diagnostics,
-        adapter: createHumanAdapter({
-          ...common,
-          groupDir,
-          taskClasses,
-          ...(machine.notifiers ? { notifiers: machine.notifiers } : {}),
-        }),
-      };
-  }
+  return {
+    adapter: createForeign(groupDir, member.role, member.adapter, machine, path, diagnostics),
+    diagnostics,
+  };
 }

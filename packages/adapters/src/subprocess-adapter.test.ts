@@ -133,6 +133,25 @@ describe('createSubprocessAdapter', () => {
     expect(String(stderr?.body.stderr)).toMatch(/ENOENT|ERR_ACCESS_DENIED/);
     expect(JSON.stringify(ledger.records)).not.toContain('TOP-SECRET-VALUE');
     expect(ledger.records.map((record) => record.type)).toContain('adapter.error');
+    // The same script run as a skill by the same worker is stopped the same way.
+    const asSkill = await createNodeWorker().run(
+      {
+        name: 'read-outside',
+        dir: join(groupDir, 'tools'),
+        execution: {
+          runtime: 'node',
+          entry: 'read-outside.mjs',
+          entryAbsolute: join(groupDir, 'tools', 'read-outside.mjs'),
+          capabilities_required: [],
+          sandbox: { network: 'disabled', max_memory_mb: 256, timeout_ms: 30_000 },
+        },
+      },
+      '{}',
+    );
+    expect(asSkill.ok).toBe(false);
+    expect(asSkill.output).not.toContain('TOP-SECRET-VALUE');
+    const code = (text: string) => /ENOENT|ERR_ACCESS_DENIED/.exec(text)?.[0];
+    expect(code(asSkill.stderr)).toBe(code(String(stderr?.body.stderr)));
   });
 
   it('stops a script that opens a socket, and nothing reaches the listener', async () => {

@@ -146,5 +146,5 @@ export const roleSchema = z
 /** How often a member runs, in the group's vocabulary (`daily`, `weekly`, `per_publication` …). */
 export const cadenceSchema = singleLineText().min(1, 'must not be empty').meta({
   description:
-    'When the member runs: a word the scheduler understands ("daily", "weekly", "per_publication", "on_demand") or an expression such as "weekly_cron + on_escalation".',
+    'When the member runs: a named cadence ("hourly", "daily", "weekly", "biweekly", "monthly", "quarterly", "on_demand", "on_escalation", "per_run", "per_publication", "per_pull_request"), a cron expression ("0 8 * * 1"), or parts joined with "+" ("weekly + on_escalation").',
 });

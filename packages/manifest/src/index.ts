@@ -11,6 +11,18 @@ export {
   runtimeRequirementsSchema,
 } from './agent-manifest-schema';
 export {
+  type Cadence,
+  type CadencePart,
+  EVENT_CADENCES,
+  type EventCadenceName,
+  INTERVAL_CADENCES,
+  type IntervalCadenceName,
+  type NextCadenceTimeOptions,
+  nextCadenceTime,
+  type ParseCadenceResult,
+  parseCadence,
+} from './cadence';
+export {
   agentIdSchema,
   type Constraints,
   cadenceSchema,

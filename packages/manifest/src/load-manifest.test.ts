@@ -290,10 +290,19 @@ describe('loadMemberFile', () => {
     ]);
   });
 
-  it('requires an endpoint for every adapter type', async () => {
-    const text = (await readFile(join(example, 'members', 'specialist_writer.yaml'), 'utf8'))
-      .replace(/ {4}endpoint: .*\n/, '')
-      .replace('type: "hermes"', 'type: "subprocess"');
+  it('requires an endpoint for every adapter type but hermes (its command line)', async () => {
+    // The example's adapter, cut to its type and task classes, as a subprocess member.
+    const text = (
+      await readFile(join(example, 'members', 'specialist_writer.yaml'), 'utf8')
+    ).replace(/ {4}type: "hermes"\n(?: {4}.*\n| {6}.*\n)+/, (adapter) =>
+      adapter
+        .split('\n')
+        .filter((line) => /^ {4}(type|task_classes):/.test(line))
+        .join('\n')
+        .replace('"hermes"', '"subprocess"')
+        .concat('\n'),
+    );
+    expect(text).toContain('    type: "subprocess"\n    task_classes:');
     const path = join(dir, 'member.yaml');
     await writeFile(path, text);
     const result = await loadMemberFile(path);

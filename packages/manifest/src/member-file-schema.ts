@@ -1,5 +1,14 @@
 import { explainInvalidId, ID_PREFIXES } from '@karnel/core';
 import { z } from 'zod';
+import {
+  adapterAuthSchema,
+  adapterMoneySchema,
+  adapterTimeoutsSchema,
+  hermesSettingsSchema,
+  notificationChannelSchema,
+  refuseSecretLikeValues,
+  replyKeySchema,
+} from './adapter-settings-schema';
 import { cadenceSchema, contactSchema, createdAtSchema, roleSchema } from './common-schemas';
 
 /** The adapter types of spec v0.2 (Annex B). */
@@ -87,7 +96,19 @@ export const agentRefSchema = z
 /** An agent reference. */
 export type AgentRef = z.infer<typeof agentRefSchema>;
 
-/** How a foreign member is reached. */
+// Fields of `adapter` that only some adapter types read (Annex B, section 8).
+const FIELDS_BY_TYPE: Readonly<Record<string, readonly AdapterType[]>> = {
+  skill_to_invoke: ['hermes'],
+  'auth.signing_key': ['http'],
+  'auth.api_key': ['hermes'],
+  retries: ['http', 'hermes'],
+  hermes: ['hermes'],
+  notifications: ['human'],
+  escalation_only: ['human'],
+  public_key: ['human'],
+};
+
+/** How a foreign member is reached (Annex B, section 8). */
 export const adapterSchema = z
   .strictObject({
     /** The adapter type. */
@@ -95,7 +116,7 @@ export const adapterSchema = z
     /** Where the adapter reaches the member (URL, command or contact). */
     endpoint: z.string().min(1, 'must not be empty').optional().meta({
       description:
-        'hermes and http: the base URL (http or https). subprocess: the command to run. human: how to reach the person (e-mail address or URL).',
+        'hermes and http: the base URL (http or https); hermes without one runs the hermes command line. subprocess: the command to run. human: how to reach the person (e-mail address or URL).',
     }),
     /** The foreign agent's skill to run (hermes). */
     skill_to_invoke: z
@@ -108,9 +129,57 @@ export const adapterSchema = z
       .array(z.string().min(1, 'must not be empty'))
       .optional()
       .meta({ description: 'The task classes the adapter accepts; absent means any.' }),
+    /** Keys, by reference (`env:NAME`, `file:/path`), never the secret. */
+    auth: adapterAuthSchema.optional(),
+    /** Time limits. */
+    timeouts: adapterTimeoutsSchema.optional(),
+    /** Attempts after the first (http, hermes). */
+    retries: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be zero or more')
+      .max(20, 'must be at most 20')
+      .optional()
+      .meta({
+        description:
+          'http and hermes: attempts after the first (also reconnections of the Hermes event stream). Default 4.',
+      }),
+    /** The member's price per invocation, when known. */
+    cost_per_invocation: adapterMoneySchema.optional().meta({
+      description: "The member's price per invocation, when known: exact money.",
+    }),
+    /** Hermes: session and command-line settings. */
+    hermes: hermesSettingsSchema.optional(),
+    /** Human: how the person is told a message waits. */
+    notifications: z
+      .array(notificationChannelSchema)
+      .optional()
+      .meta({ description: 'human: how the person is told a message waits in their inbox.' }),
+    /** Human: only escalations reach the person. */
+    escalation_only: z
+      .boolean()
+      .optional()
+      .meta({ description: 'human: only escalation messages reach the person.' }),
+    /** Human: the key replies must be signed with. */
+    public_key: replyKeySchema.optional(),
   })
   .superRefine((adapter, context) => {
+    refuseSecretLikeValues(adapter, context);
+    for (const [field, types] of Object.entries(FIELDS_BY_TYPE)) {
+      const [key, sub] = field.split('.') as [keyof Adapter, string | undefined];
+      const value = adapter[key] as unknown;
+      const present = sub ? (value as Record<string, unknown> | undefined)?.[sub] : value;
+      if (present === undefined || types.includes(adapter.type)) continue;
+      context.addIssue({
+        code: 'custom',
+        path: sub ? [key, sub] : [key],
+        message: `"${field}" is read only by ${types.join(' and ')} adapters, not ${adapter.type}`,
+        params: { diagnosticCode: 'adapter/field-not-for-type' },
+      });
+    }
     if (adapter.endpoint === undefined) {
+      // A hermes member without an endpoint runs the hermes command line.
+      if (adapter.type === 'hermes') return;
       context.addIssue({
         code: 'custom',
         path: ['endpoint'],
@@ -179,9 +248,17 @@ const humanMemberSchema = z
       description:
         'Whether the person is only contacted on escalation; such a member needs a contact.',
     }),
+    /** How the person is told a message waits in their inbox. */
+    notifications: z
+      .array(notificationChannelSchema)
+      .optional()
+      .meta({ description: 'How the person is told a message waits in their inbox.' }),
+    /** The key inbox replies must be signed with. */
+    public_key: replyKeySchema.optional(),
     /** When the member joined and on what terms. */
     membership: membershipSchema.optional(),
   })
+  .superRefine((member, context) => refuseSecretLikeValues(member, context))
   .meta({ title: 'Human member' });
 
 /** The `member` block of a `members/*.yaml` file, by kind. */

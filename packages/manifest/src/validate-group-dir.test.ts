@@ -205,6 +205,28 @@ describe('validateGroupDir', () => {
       expect(result.roles).toContain('summariser');
     });
 
+    it('reports a cadence the scheduler does not understand, in the manifest and in a member file', async () => {
+      await edit('manifest.yaml', 'cadence: "daily"', 'cadence: "dayly"');
+      await edit('members/writer.yaml', 'cadence: "weekly"', 'cadence: "0 25 * * *"');
+      const result = await validateGroupDir(dir, { displayPath: 'g' });
+      const manifestLine = lineOf(await readFile(join(dir, 'manifest.yaml'), 'utf8'), '"dayly"');
+      const writerLine = lineOf(await readFile(join(dir, 'members/writer.yaml'), 'utf8'), '"0 25');
+      expect(
+        result.diagnostics.map((diagnostic) => [
+          diagnostic.file,
+          diagnostic.line,
+          diagnostic.column,
+          diagnostic.code,
+        ]),
+      ).toEqual([
+        ['g/manifest.yaml', manifestLine, 14, 'member/unknown-cadence'],
+        ['g/members/writer.yaml', writerLine, 16, 'member/unknown-cadence'],
+      ]);
+      expect(result.diagnostics[0]?.message).toContain('did you mean "daily"?');
+      expect(result.diagnostics[1]?.message).toContain('Invalid value for hour: 25');
+      expect(result.valid).toBe(false);
+    });
+
     it('reports a group manifest that is missing altogether', async () => {
       await rm(join(dir, 'manifest.yaml'));
       const result = await validateGroupDir(dir, { displayPath: 'g' });

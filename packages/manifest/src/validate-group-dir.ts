@@ -8,6 +8,7 @@ import {
   ID_PREFIXES,
   type SourceDocument,
 } from '@karnel/core';
+import { parseCadence } from './cadence';
 import { GROUP_COMPONENTS, type GroupManifest, groupManifestSchema } from './group-manifest-schema';
 import { isRecord } from './is-record';
 import { loadDocument } from './load-document';
@@ -119,6 +120,8 @@ export async function validateGroupDir(
     }
     const contactProblem = checkHumanContact(entry, document, ['members', index]);
     if (contactProblem) diagnostics.push(contactProblem);
+    const cadenceProblem = checkCadence(entry.cadence, document, ['members', index, 'cadence']);
+    if (cadenceProblem) diagnostics.push(cadenceProblem);
   }
 
   // Member files and agent directories are read concurrently; results keep manifest order.
@@ -303,6 +306,17 @@ async function resolveEntry({
   }
   const contactProblem = checkHumanContact(memberRaw, memberDocument, ['member']);
   if (contactProblem) diagnostics.push(contactProblem);
+  const contract =
+    isRecord(memberRaw.membership) && isRecord(memberRaw.membership.contract)
+      ? memberRaw.membership.contract
+      : undefined;
+  const cadenceProblem = checkCadence(contract?.cadence, memberDocument, [
+    'member',
+    'membership',
+    'contract',
+    'cadence',
+  ]);
+  if (cadenceProblem) diagnostics.push(cadenceProblem);
 
   const base: ResolvedMember = {
     role,
@@ -368,6 +382,24 @@ function checkHumanContact(
     ...document.position([...path, 'escalation_only'], { key: true }),
     code: 'member/missing-contact',
     message: `human member${typeof entry.role === 'string' ? ` "${entry.role}"` : ''} is escalation_only but has no "contact"; escalations would reach no one`,
+  });
+}
+
+/** A cadence the scheduler would not understand: the member would never run when expected. */
+function checkCadence(
+  value: unknown,
+  document: SourceDocument,
+  path: DocumentPath,
+): Diagnostic | undefined {
+  // A non-string or a control character is already a schema diagnostic.
+  if (typeof value !== 'string' || value.trim() === '' || /[\p{Cc}]/u.test(value)) return undefined;
+  const parsed = parseCadence(value);
+  if (parsed.ok) return undefined;
+  return createDiagnostic({
+    file: document.file,
+    ...document.position(path),
+    code: 'member/unknown-cadence',
+    message: parsed.message,
   });
 }
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { runFinishedSchema, runStartedSchema, runStepSchema } from './run-records';
 import { WAKE_REASON_KINDS, wakeReasonSchema } from './wake-reason';
 
-const reason = { kind: 'manual', detail: 'karnel wake writer --reason "draft"', at: '2026-12-06T08:00:00Z' };
+const reason = {
+  kind: 'manual',
+  detail: 'karnel wake writer --reason "draft"',
+  at: '2026-12-06T08:00:00Z',
+};
 
 describe('wake reasons', () => {
   it('accepts every kind the tick can produce', () => {
@@ -27,14 +31,25 @@ describe('run records', () => {
   });
 
   it('numbers steps from zero and records the policy decision of a tool step', () => {
-    const step = { runId: 'run_1', step: 0, kind: 'tool', tool: 'spend', decision: 'needs-approval' };
+    const step = {
+      runId: 'run_1',
+      step: 0,
+      kind: 'tool',
+      tool: 'spend',
+      decision: 'needs-approval',
+    };
     expect(runStepSchema.parse(step).decision).toBe('needs-approval');
     expect(runStepSchema.safeParse({ ...step, step: -1 }).success).toBe(false);
     expect(runStepSchema.safeParse({ ...step, decision: 'maybe' }).success).toBe(false);
   });
 
   it('records the reasons a run started with', () => {
-    const started = runStartedSchema.parse({ runId: 'run_1', member: 'writer', reasons: [reason], resumed: false });
+    const started = runStartedSchema.parse({
+      runId: 'run_1',
+      member: 'writer',
+      reasons: [reason],
+      resumed: false,
+    });
     expect(started.reasons[0]?.kind).toBe('manual');
   });
 });

@@ -19,20 +19,30 @@ export const WAKE_REASON_KINDS = [
   'escalation',
   /** Someone asked for it: `karnel wake <role> --reason …` or the dashboard. */
   'manual',
+  /** A run of the member was cut short (the runtime stopped or crashed) and resumes. */
+  'interrupted',
 ] as const;
 
 /** One of {@link WAKE_REASON_KINDS}. */
 export type WakeReasonKind = (typeof WAKE_REASON_KINDS)[number];
 
+const wakeReasonKindSchema: z.ZodEnum<Record<WakeReasonKind, WakeReasonKind>> =
+  z.enum(WAKE_REASON_KINDS);
+
 /** The zod schema of a {@link WakeReason}, as stored in ledger records. */
 export const wakeReasonSchema = z.strictObject({
-  kind: z.enum(WAKE_REASON_KINDS),
+  /** What kind of reason: one of {@link WAKE_REASON_KINDS}. */
+  kind: wakeReasonKindSchema,
   /** One human-readable line: `cadence daily, last run 2026-12-05T08:00Z`. */
   detail: z.string().max(500),
   /** What the reason points at: a message id, an approval id, a goal id, a run id. */
   ref: z.string().max(200).optional(),
   /** When the reason arose (RFC 3339). */
   at: z.string(),
+  /** The role that caused it (a message's sender); a member's own message never wakes it. */
+  from: z.string().max(200).optional(),
+  /** The parked or interrupted run this reason resumes (`approval-answered`, `human-reply`, `interrupted`). */
+  runId: z.string().max(200).optional(),
 });
 
 /** Why a member wakes: a kind, one readable line and what it points at. */

@@ -5,6 +5,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { type AuditLog, type Clock, formatCost, hashJson, systemClock } from '@karnel/core';
+import { fallbackReason } from './fallback-reason';
 import { observeStream } from './observe-stream';
 import type { CandidatePrice } from './tiers-config';
 import { chargedTokens, DEFAULT_MAX_OUTPUT_TOKENS, usageCost, worstCaseCost } from './usage-cost';
@@ -187,8 +188,11 @@ export function createLedgerMiddleware(
   };
 }
 
+/** The error's name, and why it allowed a fallback when it did (never its message: it may quote the prompt). */
 function errorName(error: unknown): string {
   if (error instanceof Error) {
+    const reason = fallbackReason(error);
+    if (reason) return `${error.name}: ${reason}`;
     const status = (error as { statusCode?: number }).statusCode;
     return status ? `${error.name} (HTTP ${status})` : error.name;
   }

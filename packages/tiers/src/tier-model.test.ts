@@ -98,6 +98,8 @@ describe('tier model over loopback providers', () => {
     expect(ollama.chats()).toHaveLength(1);
     expect(openai.chats()).toHaveLength(1);
     expect((openai.chats()[0]!.body as { model: string }).model).toBe('gpt-fake');
+    // The local candidate was asked first, though the file lists the cloud one first.
+    expect(ollama.chats()[0]!.order).toBeLessThan(openai.chats()[0]!.order);
     const calls = await modelCalls(ledger);
     expect(calls.map((call) => [call.body.provider, call.body.outcome])).toEqual([
       ['ollama', 'error'],
@@ -123,12 +125,38 @@ describe('tier model over loopback providers', () => {
       maxRetries: 0,
     }).catch((thrown: unknown) => thrown);
     expect(TierUnavailableError.isInstance(error)).toBe(true);
-    expect(String((error as Error).message)).toMatch(/qwen3:8b: rate limited \(HTTP 429\)/);
-    // the ollama client's ResponseError keeps the status but not the headers, so only the
-    // OpenAI-compatible path can name its retry-after
+    expect(String((error as Error).message)).toMatch(
+      /qwen3:8b: rate limited \(HTTP 429, retry-after 7\)/,
+    );
     expect(String((error as Error).message)).toMatch(
       /gpt-fake: rate limited \(HTTP 429, retry-after 9\)/,
     );
+    expect(ollama.chats()).toHaveLength(1);
+    expect(openai.chats()).toHaveLength(1);
+  });
+
+  it('streaming, falls back on an Ollama 429 with retry-after before the first chunk, in order', async () => {
+    const { open, ledger } = await setup();
+    ollama.script.push({ kind: 'status', status: 429, retryAfter: '30' });
+    const result = streamText({ model: await open('fast-general'), prompt, maxRetries: 0 });
+    expect(await result.text).toBe('hello from the fake ');
+    expect(ollama.chats()).toHaveLength(1);
+    expect(openai.chats()).toHaveLength(1);
+    expect(ollama.chats()[0]!.order).toBeLessThan(openai.chats()[0]!.order);
+    // The order tried is the ledger's order: the local candidate first, then the cloud one.
+    const calls = await modelCalls(ledger);
+    expect(calls.map((call) => [call.body.provider, call.body.outcome])).toEqual([
+      ['ollama', 'error'],
+      ['openai', 'ok'],
+    ]);
+    expect(String(calls[0]!.body.error)).toMatch(/429/);
+  });
+
+  it('falls back when the first byte is too slow, not streaming', async () => {
+    const { open } = await setup({ timeoutMs: 300 });
+    ollama.script.push({ kind: 'slow', delayMs: 3000 });
+    const result = await generateText({ model: await open('fast-general'), prompt, maxRetries: 0 });
+    expect(result.text).toBe('hello from the fake');
     expect(ollama.chats()).toHaveLength(1);
     expect(openai.chats()).toHaveLength(1);
   });

@@ -144,20 +144,35 @@ export function createTierModel(options: TierModelOptions): TierModel {
     candidates,
     supportedUrls: {},
     doGenerate: (params) =>
-      attempt(params, (model, _candidate, callParams) =>
-        Promise.resolve(model.doGenerate(callParams)),
-      ),
+      attempt(params, async (model, _candidate, callParams, timedOut) => {
+        // A provider that ignores the abort signal (the ollama client does) must not hold the
+        // call past the candidate's timeout: the race gives up on it, and its late outcome is
+        // dropped.
+        const call = Promise.resolve(model.doGenerate(callParams));
+        call.catch(() => {});
+        try {
+          return await Promise.race([call, abortedBy(callParams.abortSignal!)]);
+        } catch (error) {
+          if (TierTimeoutError.isInstance(error)) timedOut();
+          throw error;
+        }
+      }),
     doStream: (params) =>
       attempt(
         params,
         async (model, _candidate, callParams, timedOut): Promise<LanguageModelV4StreamResult> => {
-          const aborted = new Promise<never>((_, reject) => {
-            const signal = callParams.abortSignal!;
-            if (signal.aborted) reject(signal.reason);
-            signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          });
-          aborted.catch(() => {});
-          const result = await Promise.race([model.doStream(callParams), aborted]);
+          const aborted = abortedBy(callParams.abortSignal!);
+          const call = Promise.resolve(model.doStream(callParams));
+          call.catch(() => {});
+          let result: LanguageModelV4StreamResult;
+          try {
+            result = await Promise.race([call, aborted]);
+          } catch (error) {
+            // Given up on: a stream that still arrives is cancelled, never left open.
+            void call.then((late) => late.stream.cancel()).catch(() => {});
+            if (TierTimeoutError.isInstance(error)) timedOut();
+            throw error;
+          }
           const reader = result.stream.getReader();
           const buffered: LanguageModelV4StreamPart[] = [];
           try {
@@ -193,4 +208,14 @@ export function createTierModel(options: TierModelOptions): TierModel {
         },
       ),
   };
+}
+
+/** A promise that rejects with the signal's reason once it aborts (handled, so never unhandled). */
+function abortedBy(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  return aborted;
 }

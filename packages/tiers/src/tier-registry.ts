@@ -1,6 +1,6 @@
 import type { LanguageModelV4, ProviderV4 } from '@ai-sdk/provider';
 import { createProviderRegistry } from 'ai';
-import { createOllama } from 'ai-sdk-ollama';
+import { keepRetryAfter } from './rate-limit-fetch';
 import type { LanguageModelSource } from './tier-model';
 import type { TierProvider, TiersConfig } from './tiers-config';
 
@@ -44,8 +44,11 @@ export async function createTierProvider(
   const apiKey = provider.apiKey ?? (provider.keyVariable ? env[provider.keyVariable] : undefined);
   const key = apiKey ? { apiKey } : {};
   switch (provider.kind) {
-    case 'ollama':
-      return createOllama({ baseURL: provider.baseUrl, ...key }) as unknown as ProviderV4;
+    case 'ollama': {
+      const module = await optionalImport('ai-sdk-ollama', provider.name);
+      // The ollama client drops a 429's headers; keep its retry-after for the fallback reason.
+      return module.createOllama!({ baseURL: provider.baseUrl, fetch: keepRetryAfter(), ...key });
+    }
     case 'openai': {
       const module = await optionalImport('@ai-sdk/openai', provider.name);
       // Chat completions: the API every OpenAI-compatible server speaks too.
@@ -72,8 +75,9 @@ export async function createTierProvider(
 /**
  * Creates an AI SDK provider registry (`createProviderRegistry`) over the configured providers,
  * so `registry.languageModel('ollama:qwen3:8b')` works. Only the providers a tier names are
- * created, and the OpenAI, Anthropic and OpenAI-compatible packages — optional peer
- * dependencies — are imported only when one of them is configured.
+ * created, and the provider packages — `ai-sdk-ollama`, `@ai-sdk/openai`, `@ai-sdk/anthropic`,
+ * `@ai-sdk/openai-compatible`, all optional peer dependencies — are imported only when one of
+ * their providers is configured.
  */
 export async function createTierRegistry(
   config: TiersConfig,

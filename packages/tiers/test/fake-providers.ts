@@ -20,7 +20,11 @@ export interface ReceivedRequest {
   method: string;
   path: string;
   body: unknown;
+  /** Arrival order across every fake server of the test process, from 1. */
+  order: number;
 }
+
+let arrivals = 0;
 
 export interface FakeServer {
   url: string;
@@ -54,10 +58,12 @@ async function start(
   const fake = { delayMs: 0 };
   const server: Server = createServer(async (request, response) => {
     if (fake.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+    const order = ++arrivals;
     const entry = {
       method: request.method ?? '',
       path: request.url ?? '',
       body: await readBody(request),
+      order,
     };
     received.push(entry);
     const behaviour = isChat(entry.path)

@@ -96,91 +96,179 @@ export function computeBalances(
   config: TreasuryConfig,
   at: Date,
 ): TreasuryBalances {
+  const state = startBalances(config, at);
+  for (const record of records) addRecord(state, record);
+  return concludeBalances(state, at);
+}
+
+/**
+ * An incremental {@link computeBalances} for a treasury whose records only grow: given the same
+ * records array again (grown), the same config object, and a time in the same week and month,
+ * it folds only the records added since; anything else starts over. Same answers as
+ * `computeBalances`, at the cost of what was appended rather than of every record ever made.
+ */
+export function createBalanceTracker(): (
+  records: readonly TreasuryRecord[],
+  config: TreasuryConfig,
+  at: Date,
+) => TreasuryBalances {
+  let state: BalanceState | undefined;
+  return (records, config, at) => {
+    const time = at.getTime();
+    const reusable =
+      state !== undefined &&
+      state.records === records &&
+      state.config === config &&
+      records.length >= state.seen &&
+      // The same week and month: the periods (time-zone arithmetic) need not be worked out again.
+      inside(state.week, time) &&
+      inside(state.month, time);
+    if (!reusable) state = { ...startBalances(config, at), records };
+    if (state === undefined) throw new Error('unreachable');
+    try {
+      for (; state.seen < records.length; state.seen++) addRecord(state, records[state.seen]!);
+    } catch (error) {
+      state = undefined; // half-added: start over next time
+      throw error;
+    }
+    return concludeBalances(state, at);
+  };
+}
+
+interface BalanceState {
+  readonly config: TreasuryConfig;
+  readonly week: BudgetPeriod;
+  readonly month: BudgetPeriod;
+  readonly classPeriod: BudgetPeriod;
+  records?: readonly TreasuryRecord[];
+  seen: number;
+  weekSpent: bigint;
+  monthSpent: bigint;
+  weekRevenue: bigint;
+  monthRevenue: bigint;
+  totalSpent: bigint;
+  totalRevenue: bigint;
+  readonly classSpent: Map<string, bigint>;
+  readonly categorySpent: Map<string, bigint>;
+  /** Reservations opened and not (yet) settled, in the order opened. */
+  readonly open: Map<string, OpenReservation>;
+  readonly settled: Set<string>;
+}
+
+function startBalances(config: TreasuryConfig, at: Date): BalanceState {
   if (Number.isNaN(at.getTime()))
     throw new InvalidArgumentError({ argument: 'at', value: at, message: 'not a valid date' });
   const periodOptions = { timeZone: config.timeZone, weekStartsOn: config.weekStartsOn };
   const week = periodContaining(at, { kind: 'week', ...periodOptions });
   const month = periodContaining(at, { kind: 'month', ...periodOptions });
-  const classPeriod = config.modelClassBudgets.period === 'month' ? month : week;
-  const inside = (period: BudgetPeriod, time: number) =>
-    time >= period.start.getTime() && time < period.end.getTime();
-
-  const amountOf = (record: TreasuryRecord & { amount: string; currency: string }): bigint => {
-    if (record.currency !== config.currency) {
-      throw new TreasuryRecordError({
-        record,
-        message: `A ${record.type} record is in ${record.currency}, but the treasury is in ${config.currency}`,
-      });
-    }
-    const parsed = parseMoney(record.amount, config.unit);
-    if (!parsed.ok)
-      throw new TreasuryRecordError({
-        record,
-        message: `A ${record.type} record's amount: ${parsed.message}`,
-      });
-    return parsed.value;
+  return {
+    config,
+    week,
+    month,
+    classPeriod: config.modelClassBudgets.period === 'month' ? month : week,
+    seen: 0,
+    weekSpent: 0n,
+    monthSpent: 0n,
+    weekRevenue: 0n,
+    monthRevenue: 0n,
+    totalSpent: 0n,
+    totalRevenue: 0n,
+    classSpent: new Map(),
+    categorySpent: new Map(),
+    open: new Map(),
+    settled: new Set(),
   };
+}
 
-  let weekSpent = 0n;
-  let monthSpent = 0n;
-  let weekRevenue = 0n;
-  let monthRevenue = 0n;
-  let totalSpent = 0n;
-  let totalRevenue = 0n;
-  const classSpent = new Map<string, bigint>();
-  const categorySpent = new Map<string, bigint>();
-  const opened = new Map<string, OpenReservation>();
-  const settled = new Set<string>();
-  for (const record of records) {
-    switch (record.type) {
-      case 'spend.recorded': {
-        const amount = amountOf(record);
-        const time = Date.parse(record.at);
-        totalSpent += amount;
-        if (inside(week, time)) weekSpent += amount;
-        if (inside(month, time)) monthSpent += amount;
-        if (record.model_class !== undefined && inside(classPeriod, time)) {
-          classSpent.set(record.model_class, (classSpent.get(record.model_class) ?? 0n) + amount);
-        }
-        if (record.category !== undefined && inside(week, time)) {
-          categorySpent.set(record.category, (categorySpent.get(record.category) ?? 0n) + amount);
-        }
-        if (record.reservation !== undefined) settled.add(record.reservation);
-        break;
-      }
-      case 'revenue.recorded': {
-        const amount = amountOf(record);
-        const time = Date.parse(record.at);
-        totalRevenue += amount;
-        if (inside(week, time)) weekRevenue += amount;
-        if (inside(month, time)) monthRevenue += amount;
-        break;
-      }
-      case 'reservation.opened': {
-        opened.set(record.id, {
-          id: record.id,
-          amount: amountOf(record),
-          at: new Date(record.at),
-          expiresAt: new Date(record.expires_at),
-          ...(record.model_class !== undefined ? { modelClass: record.model_class } : {}),
-          ...(record.category !== undefined ? { category: record.category } : {}),
-          ...(record.purpose !== undefined ? { purpose: record.purpose } : {}),
-        });
-        break;
-      }
-      case 'reservation.released':
-        settled.add(record.id);
-        break;
-      default:
-        throw new TreasuryRecordError({
-          record,
-          message: `Unknown treasury record type ${(record as { type?: unknown }).type}`,
-        });
-    }
+const inside = (period: BudgetPeriod, time: number) =>
+  time >= period.start.getTime() && time < period.end.getTime();
+
+function amountOf(
+  record: TreasuryRecord & { amount: string; currency: string },
+  config: TreasuryConfig,
+): bigint {
+  if (record.currency !== config.currency) {
+    throw new TreasuryRecordError({
+      record,
+      message: `A ${record.type} record is in ${record.currency}, but the treasury is in ${config.currency}`,
+    });
   }
+  const parsed = parseMoney(record.amount, config.unit);
+  if (!parsed.ok)
+    throw new TreasuryRecordError({
+      record,
+      message: `A ${record.type} record's amount: ${parsed.message}`,
+    });
+  return parsed.value;
+}
 
-  const openReservations = [...opened.values()].filter(
-    (reservation) => !settled.has(reservation.id) && reservation.expiresAt.getTime() > at.getTime(),
+function settle(state: BalanceState, id: string): void {
+  state.settled.add(id);
+  state.open.delete(id);
+}
+
+function addRecord(state: BalanceState, record: TreasuryRecord): void {
+  const { config, week, month } = state;
+  switch (record.type) {
+    case 'spend.recorded': {
+      const amount = amountOf(record, config);
+      const time = Date.parse(record.at);
+      state.totalSpent += amount;
+      if (inside(week, time)) state.weekSpent += amount;
+      if (inside(month, time)) state.monthSpent += amount;
+      if (record.model_class !== undefined && inside(state.classPeriod, time)) {
+        state.classSpent.set(
+          record.model_class,
+          (state.classSpent.get(record.model_class) ?? 0n) + amount,
+        );
+      }
+      if (record.category !== undefined && inside(week, time)) {
+        state.categorySpent.set(
+          record.category,
+          (state.categorySpent.get(record.category) ?? 0n) + amount,
+        );
+      }
+      if (record.reservation !== undefined) settle(state, record.reservation);
+      break;
+    }
+    case 'revenue.recorded': {
+      const amount = amountOf(record, config);
+      const time = Date.parse(record.at);
+      state.totalRevenue += amount;
+      if (inside(week, time)) state.weekRevenue += amount;
+      if (inside(month, time)) state.monthRevenue += amount;
+      break;
+    }
+    case 'reservation.opened': {
+      const reservation: OpenReservation = {
+        id: record.id,
+        amount: amountOf(record, config),
+        at: new Date(record.at),
+        expiresAt: new Date(record.expires_at),
+        ...(record.model_class !== undefined ? { modelClass: record.model_class } : {}),
+        ...(record.category !== undefined ? { category: record.category } : {}),
+        ...(record.purpose !== undefined ? { purpose: record.purpose } : {}),
+      };
+      // Opened again under the same id: the later record is the reservation (as a map set).
+      state.open.delete(record.id);
+      if (!state.settled.has(record.id)) state.open.set(record.id, reservation);
+      break;
+    }
+    case 'reservation.released':
+      settle(state, record.id);
+      break;
+    default:
+      throw new TreasuryRecordError({
+        record,
+        message: `Unknown treasury record type ${(record as { type?: unknown }).type}`,
+      });
+  }
+}
+
+function concludeBalances(state: BalanceState, at: Date): TreasuryBalances {
+  const { config } = state;
+  const openReservations = [...state.open.values()].filter(
+    (reservation) => reservation.expiresAt.getTime() > at.getTime(),
   );
   const reserved = openReservations.reduce((sum, reservation) => sum + reservation.amount, 0n);
   const reservedFor = (key: 'modelClass' | 'category', name: string) =>
@@ -210,7 +298,7 @@ export function computeBalances(
   for (const [modelClass, budget] of Object.entries(config.modelClassBudgets.amounts)) {
     byModelClass[modelClass] = bucket(
       budget,
-      classSpent.get(modelClass) ?? 0n,
+      state.classSpent.get(modelClass) ?? 0n,
       reservedFor('modelClass', modelClass),
     );
   }
@@ -220,7 +308,7 @@ export function computeBalances(
       const budget = (config.budgets.week * BigInt(basisPoints)) / 10_000n;
       byCategory[category] = bucket(
         budget,
-        categorySpent.get(category) ?? 0n,
+        state.categorySpent.get(category) ?? 0n,
         reservedFor('category', category),
       );
     }
@@ -229,13 +317,13 @@ export function computeBalances(
     at,
     currency: config.currency,
     minorDigits: config.minorDigits,
-    week: periodBalance(week, 'week', weekSpent, weekRevenue),
-    month: periodBalance(month, 'month', monthSpent, monthRevenue),
+    week: periodBalance(state.week, 'week', state.weekSpent, state.weekRevenue),
+    month: periodBalance(state.month, 'month', state.monthSpent, state.monthRevenue),
     byModelClass,
     byCategory,
     openReservations,
     skipped: [],
-    totals: { spent: totalSpent, revenue: totalRevenue },
+    totals: { spent: state.totalSpent, revenue: state.totalRevenue },
   };
 }
 

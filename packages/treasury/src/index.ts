@@ -22,6 +22,7 @@ export {
 export {
   type BucketBalance,
   computeBalances,
+  createBalanceTracker,
   formatBalanceAmount,
   type OpenReservation,
   type PeriodBalance,
@@ -44,6 +45,7 @@ export {
   type Weekday,
 } from './periods';
 export {
+  createTreasuryFold,
   foldTreasuryEntries,
   type ReadTreasuryRecordsOptions,
   readTreasuryRecords,

@@ -61,6 +61,25 @@ export async function readTreasuryRecords(
 
 const checks = new WeakMap<StoredTreasuryEntry, { key: string; check: TreasuryRecordCheck }>();
 
+/** What a fold has seen so far; see {@link createTreasuryFold}. */
+interface FoldState {
+  entries: readonly StoredTreasuryEntry[] | undefined;
+  seen: number;
+  key: string;
+  records: TreasuryRecord[];
+  bad: Map<number, UnquarantinedEntry>;
+  quarantinedBy: Map<number, StoredTreasuryEntry>;
+}
+
+const emptyFold = (key: string): FoldState => ({
+  entries: undefined,
+  seen: 0,
+  key,
+  records: [],
+  bad: new Map(),
+  quarantinedBy: new Map(),
+});
+
 /**
  * The pure part of {@link readTreasuryRecords}: checks stored entries and applies the
  * quarantine rule. The same entries and currency always give the same answer.
@@ -69,11 +88,44 @@ export function foldTreasuryEntries(
   entries: readonly StoredTreasuryEntry[],
   currency?: Currency,
 ): TreasuryRecordsRead {
-  const key = currency ? `${currency.code}:${currency.decimals}` : '';
-  const records: TreasuryRecord[] = [];
-  const bad = new Map<number, UnquarantinedEntry>();
-  const quarantinedBy = new Map<number, StoredTreasuryEntry>();
-  for (const entry of entries) {
+  const state = emptyFold(currencyKey(currency));
+  foldFrom(state, entries, currency);
+  return { ...conclude(state), records: state.records };
+}
+
+/**
+ * An incremental {@link foldTreasuryEntries} for a store that returns the same entries array,
+ * grown (see `TreasuryRecordStore.readEntries`): given that array again, only the entries added
+ * since are checked, so a treasury's reads cost what was appended, not what was ever recorded.
+ * Any other array, or another currency, is folded from the start. The `records` it returns
+ * grow with later calls; copy them to keep a snapshot.
+ */
+export function createTreasuryFold(): (
+  entries: readonly StoredTreasuryEntry[],
+  currency?: Currency,
+) => TreasuryRecordsRead {
+  let state = emptyFold('');
+  return (entries, currency) => {
+    const key = currencyKey(currency);
+    if (state.entries !== entries || state.key !== key || entries.length < state.seen)
+      state = emptyFold(key);
+    foldFrom(state, entries, currency);
+    return { ...conclude(state), records: state.records };
+  };
+}
+
+function currencyKey(currency: Currency | undefined): string {
+  return currency ? `${currency.code}:${currency.decimals}` : '';
+}
+
+function foldFrom(
+  state: FoldState,
+  entries: readonly StoredTreasuryEntry[],
+  currency: Currency | undefined,
+): void {
+  const { key, records, bad, quarantinedBy } = state;
+  for (let index = state.seen; index < entries.length; index++) {
+    const entry = entries[index]!;
     let check: TreasuryRecordCheck;
     if (entry.unreadable !== undefined) {
       check = { ok: false, code: 'treasury/invalid-record', message: entry.unreadable };
@@ -88,8 +140,6 @@ export function foldTreasuryEntries(
     if (!check.ok) {
       bad.set(entry.seq, { entry, code: check.code, reason: check.message });
     } else if (check.value.type === QUARANTINE_RECORD_TYPE) {
-      // Entries are in order and a quarantine names an earlier entry, so whether that entry
-      // was refused is already known here.
       const record = check.value;
       const named = bad.get(record.seq);
       if (named && named.entry.hash === record.hash && named.entry.seq < entry.seq) {
@@ -105,12 +155,16 @@ export function foldTreasuryEntries(
       records.push(check.value);
     }
   }
+  state.entries = entries;
+  state.seen = entries.length;
+}
 
+function conclude(state: FoldState): Omit<TreasuryRecordsRead, 'records'> {
   const diagnostics: Diagnostic[] = [];
   const unquarantined: UnquarantinedEntry[] = [];
-  for (const found of bad.values()) {
+  for (const found of state.bad.values()) {
     const { entry } = found;
-    const by = quarantinedBy.get(entry.seq);
+    const by = state.quarantinedBy.get(entry.seq);
     if (!by) unquarantined.push(found);
     diagnostics.push(
       createDiagnostic({
@@ -124,5 +178,5 @@ export function foldTreasuryEntries(
       }),
     );
   }
-  return { records, diagnostics, unquarantined };
+  return { diagnostics, unquarantined };
 }

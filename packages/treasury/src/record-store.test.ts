@@ -81,6 +81,31 @@ describe('createFileRecordStore', () => {
 });
 
 describe('createLedgerRecordStore', () => {
+  it('reads on from its last read and still sees what other writers appended since', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const dir = join(root, 'treasury');
+    await mkdir(dir);
+    await writeFile(join(dir, 'balances.yaml'), 'financial:\n  budget_weekly: 10.00\n');
+    const ledger = await openLedger(join(root, 'ledger'));
+    const other = await openLedger(join(root, 'ledger'));
+    try {
+      const clock = createManualClock('2026-05-06T10:00:00Z');
+      const treasury = createTreasury({ dir, ledger, clock });
+      await treasury.recordSpend({ amount: '1.00' });
+      expect((await treasury.balances()).week.spent).toBe(100n);
+      await createTreasury({ dir, ledger: other, clock }).recordSpend({ amount: '2.50' });
+      await ledger.append({ type: 'note.written', body: { text: 'not money' } });
+      await treasury.recordSpend({ amount: '0.25' });
+      expect((await treasury.balances()).week.spent).toBe(375n);
+      const store = createLedgerRecordStore(ledger);
+      expect((await store.readEntries()).map((entry) => entry.seq)).toEqual([0, 1, 3]);
+      expect((await store.readEntries()).map((entry) => entry.seq)).toEqual([0, 1, 3]);
+    } finally {
+      await other.close();
+      await ledger.close();
+    }
+  });
+
   it('keeps treasury records as ledger entries and derives balances from them', async () => {
     const root = await mkdtemp(join(tmpdir(), 'karnel-'));
     const dir = join(root, 'treasury');

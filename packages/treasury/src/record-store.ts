@@ -1,8 +1,11 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import {
-  appendFileDurable,
+  type AppendLog,
+  type CommittedEntry,
   type LedgerPort,
   type LedgerReader,
+  openAppendLog,
   parseJsonLines,
   sha256Hex,
 } from '@karnel/core';
@@ -45,8 +48,22 @@ export interface TreasuryRecordStore {
   readonly specificationVersion: 'v2';
   /** Appends one record, checked first; resolves once it is durable. */
   append(record: TreasuryRecord | QuarantineRecord): Promise<void>;
-  /** Every stored entry of a treasury type, in append order. */
+  /**
+   * Every stored entry of a treasury type, in append order. A store may return the same array
+   * again, grown by the entries appended since (never otherwise changed): treat it as read-only.
+   */
   readEntries(): Promise<readonly StoredTreasuryEntry[]>;
+  /**
+   * Optional group commit: appends one record, checked first, visible to `readEntries` at
+   * once but not yet durable. Nothing written this way may be acknowledged to anyone before a
+   * later {@link TreasuryRecordStore.sync} resolves. The treasury uses it, when present, to
+   * share one fsync among the operations that queued for its lock meanwhile.
+   */
+  appendUnsynced?(record: TreasuryRecord | QuarantineRecord): Promise<void>;
+  /** Makes every earlier `appendUnsynced` durable (with `appendUnsynced`). */
+  sync?(): Promise<void>;
+  /** Closes any file the store holds open; it reopens them if used again. */
+  close?(): Promise<void>;
 }
 
 /** Options of {@link createFileRecordStore}. */
@@ -57,9 +74,20 @@ export interface FileRecordStoreOptions {
   displayPath?: string;
 }
 
+interface ReadState {
+  fd: number;
+  ino: number;
+  offset: number;
+  lines: number;
+  entries: StoredTreasuryEntry[];
+}
+
 /**
  * A record store in one append-only JSON Lines file, for a treasury without a group ledger, or
- * for tests. Each append is fsynced. A line cut short by a crash (never acknowledged to anyone)
+ * for tests. It keeps the file open: reads parse only the bytes appended since the last read
+ * (a replaced or shortened file is read again from the start), and appends go through one open
+ * append handle; `append` fsyncs each record, `appendUnsynced` + `sync` let the treasury share
+ * one fsync among queued operations. A line cut short by a crash (never acknowledged to anyone)
  * is ignored on read and cut off before the next append; the caller must hold the treasury's
  * lock while appending, as {@link createTreasury} does.
  */
@@ -67,90 +95,143 @@ export function createFileRecordStore({
   path,
   displayPath = path,
 }: FileRecordStoreOptions): TreasuryRecordStore {
-  let cache: { ino: number; offset: number; lines: number; entries: StoredTreasuryEntry[] } = {
-    ino: -1,
-    offset: 0,
-    lines: 0,
-    entries: [],
+  let reader: ReadState | undefined;
+  let writer: { log: AppendLog; ino: number } | undefined;
+
+  const closeReader = () => {
+    if (reader) closeSync(reader.fd);
+    reader = undefined;
   };
+  const closeWriter = async () => {
+    const open = writer;
+    writer = undefined;
+    await open?.log.close();
+  };
+
+  // Synchronous calls: each is a few microseconds on a local disk, and the treasury makes them
+  // under its lock, where a round trip through the thread pool per call cost more than the work.
+  const readEntries = (): StoredTreasuryEntry[] => {
+    let info: { ino: number; size: number };
+    try {
+      info = statSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      closeReader();
+      return [];
+    }
+    // Records are only ever appended (a torn tail is cut back to the last newline, which is
+    // never before what was already read), so only the bytes added since the last read are
+    // parsed; a different inode or a shorter file means the file was replaced: start over.
+    if (!reader || info.ino !== reader.ino || info.size < reader.offset) {
+      closeReader();
+      reader = { fd: openSync(path, 'r'), ino: info.ino, offset: 0, lines: 0, entries: [] };
+    }
+    const state = reader;
+    if (info.size === state.offset) return state.entries;
+    const buffer = Buffer.alloc(info.size - state.offset);
+    let read = 0;
+    while (read < buffer.length) {
+      const count = readSync(state.fd, buffer, read, buffer.length - read, state.offset + read);
+      if (count === 0) break;
+      read += count;
+    }
+    const complete = buffer.subarray(0, read).lastIndexOf(0x0a) + 1;
+    // An unterminated last line was never acknowledged; the next append cuts it off.
+    const text = buffer.subarray(0, complete).toString('utf8');
+    const lines = text.split('\n');
+    for (let index = 0; index < lines.length; index++) {
+      const lineText = lines[index]!;
+      if (lineText.trim() === '') continue;
+      state.entries.push(parseLine(lineText, state.lines + index + 1, displayPath));
+    }
+    state.offset += complete;
+    state.lines += text.match(/\n/g)?.length ?? 0;
+    return state.entries;
+  };
+
+  const appendUnsynced = async (record: TreasuryRecord | QuarantineRecord) => {
+    const checked = checkOrThrow(record, displayPath);
+    let info: { ino: number; size: number } | undefined;
+    try {
+      info = statSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const ino = info?.ino;
+    if (!writer || writer.ino !== ino) {
+      await closeWriter();
+      await cutTornTail(path);
+      const log = await openAppendLog(path);
+      writer = { log, ino: statSync(path).ino };
+    } else if (info && endsTorn(path, info.size, reader?.ino === ino ? reader?.fd : undefined)) {
+      // Another process died mid-append since our last write: drop its unacknowledged bytes.
+      await cutTornTail(path);
+    }
+    await writer.log.appendUnsynced(`${JSON.stringify(checked)}\n`);
+  };
+
   return {
     specificationVersion: 'v2',
     async append(record) {
-      const checked = checkOrThrow(record, displayPath);
-      await cutTornTail(path);
-      await appendFileDurable(path, `${JSON.stringify(checked)}\n`);
+      await appendUnsynced(record);
+      await writer!.log.sync();
+    },
+    appendUnsynced,
+    async sync() {
+      await writer?.log.sync();
     },
     async readEntries() {
-      // Records are only ever appended (a torn tail is cut back to the last newline, which is
-      // never before what was already read), so only the bytes added since the last read are
-      // parsed; a different inode or a shorter file means the file was replaced: start over.
-      let handle: Awaited<ReturnType<typeof open>>;
-      try {
-        handle = await open(path, 'r');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          cache = { ino: -1, offset: 0, lines: 0, entries: [] };
-          return [];
-        }
-        throw error;
-      }
-      try {
-        const info = await handle.stat();
-        if (info.ino !== cache.ino || info.size < cache.offset)
-          cache = { ino: info.ino, offset: 0, lines: 0, entries: [] };
-        if (info.size === cache.offset) return cache.entries;
-        const buffer = Buffer.alloc(info.size - cache.offset);
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, cache.offset);
-        const complete = buffer.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
-        // An unterminated last line was never acknowledged; the next append cuts it off.
-        const text = buffer.subarray(0, complete).toString('utf8');
-        const added: StoredTreasuryEntry[] = [];
-        const lines = text.split('\n');
-        for (let index = 0; index < lines.length; index++) {
-          const lineText = lines[index]!;
-          if (lineText.trim() === '') continue;
-          const line = cache.lines + index + 1;
-          let value: unknown;
-          let unreadable: string | undefined;
-          try {
-            value = JSON.parse(lineText);
-          } catch {
-            const problem = parseJsonLines(lineText, displayPath).diagnostics[0];
-            unreadable = `invalid JSON at column ${problem?.column ?? 1}`;
-          }
-          const type =
-            typeof value === 'object' && value !== null && !Array.isArray(value)
-              ? (value as { type?: unknown }).type
-              : undefined;
-          if (unreadable === undefined && typeof type !== 'string')
-            unreadable = 'the line is not a record with a "type"';
-          let hash: string | undefined;
-          added.push({
-            seq: line - 1,
-            // Hashed only when asked for (a refused line being quarantined): most never are.
-            get hash() {
-              hash ??= sha256Hex(lineText);
-              return hash;
-            },
-            type: typeof type === 'string' ? type : '',
-            value,
-            ...(unreadable === undefined ? {} : { unreadable }),
-            file: displayPath,
-            line,
-          });
-        }
-        cache = {
-          ino: info.ino,
-          offset: cache.offset + complete,
-          lines: cache.lines + (text.match(/\n/g)?.length ?? 0),
-          entries: [...cache.entries, ...added],
-        };
-        return cache.entries;
-      } finally {
-        await handle.close();
-      }
+      return readEntries();
+    },
+    async close() {
+      closeReader();
+      await closeWriter();
     },
   };
+}
+
+function parseLine(lineText: string, line: number, displayPath: string): StoredTreasuryEntry {
+  let value: unknown;
+  let unreadable: string | undefined;
+  try {
+    value = JSON.parse(lineText);
+  } catch {
+    const problem = parseJsonLines(lineText, displayPath).diagnostics[0];
+    unreadable = `invalid JSON at column ${problem?.column ?? 1}`;
+  }
+  const type =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as { type?: unknown }).type
+      : undefined;
+  if (unreadable === undefined && typeof type !== 'string')
+    unreadable = 'the line is not a record with a "type"';
+  let hash: string | undefined;
+  return {
+    seq: line - 1,
+    // Hashed only when asked for (a refused line being quarantined): most never are.
+    get hash() {
+      hash ??= sha256Hex(lineText);
+      return hash;
+    },
+    type: typeof type === 'string' ? type : '',
+    value,
+    ...(unreadable === undefined ? {} : { unreadable }),
+    file: displayPath,
+    line,
+  };
+}
+
+/** Whether the file of `size` bytes does not end with a newline (an append cut short). */
+function endsTorn(path: string, size: number, openFd: number | undefined): boolean {
+  if (size === 0) return false;
+  const fd = openFd ?? openSync(path, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    if (openFd === undefined) closeSync(fd);
+  }
 }
 
 /** Where a ledger entry is, for diagnostics. */
@@ -182,13 +263,22 @@ export function createLedgerRecordStore(
   ledger: LedgerPort,
   options: LedgerRecordStoreOptions = {},
 ): TreasuryRecordStore {
+  const known: StoredTreasuryEntry[] = [];
+  let nextSeq = 0;
   return {
     specificationVersion: 'v2',
     async append(record) {
       const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
-    readEntries: () => readLedgerTreasuryEntries(ledger, options),
+    readEntries: async () => {
+      // The ledger is append-only: entries read once never change, so each read only asks for
+      // the entries appended since the last one (`@karnel/ledger` reads on from there).
+      const fresh = await readTreasuryEntriesFrom(ledger, nextSeq, options);
+      known.push(...fresh.entries);
+      nextSeq = fresh.next;
+      return [...known];
+    },
   };
 }
 
@@ -198,12 +288,31 @@ export function createLedgerRecordStore(
  */
 export async function readLedgerTreasuryEntries(
   ledger: LedgerReader,
-  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions = {},
+  options: LedgerRecordStoreOptions = {},
 ): Promise<StoredTreasuryEntry[]> {
+  return (await readTreasuryEntriesFrom(ledger, 0, options)).entries;
+}
+
+/** A reader whose `entries` accepts `{ fromSeq }`, as `@karnel/ledger`'s does. */
+type SeekingEntries = (options: { fromSeq: number }) => AsyncIterable<CommittedEntry>;
+
+/**
+ * The treasury entries from `fromSeq` on, and the seq to read from next time. Readers that do
+ * not accept `fromSeq` are read whole and the entries already seen skipped.
+ */
+async function readTreasuryEntriesFrom(
+  ledger: LedgerReader,
+  fromSeq: number,
+  { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions,
+): Promise<{ entries: StoredTreasuryEntry[]; next: number }> {
   const types = new Set(TREASURY_LEDGER_TYPES);
   const where = locate ?? ((entry: { seq: number }) => ({ file: chainFile, line: entry.seq + 1 }));
   const entries: StoredTreasuryEntry[] = [];
-  for await (const entry of ledger.entries()) {
+  let next = fromSeq;
+  const read = (ledger.entries as unknown as SeekingEntries).call(ledger, { fromSeq });
+  for await (const entry of read) {
+    if (entry.seq < next) continue;
+    next = entry.seq + 1;
     if (!types.has(entry.type)) continue;
     const body = entry.body;
     const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
@@ -220,7 +329,7 @@ export async function readLedgerTreasuryEntries(
       ...where(entry),
     });
   }
-  return entries;
+  return { entries, next };
 }
 
 function checkOrThrow<T extends TreasuryRecord | QuarantineRecord>(record: T, where: string): T {

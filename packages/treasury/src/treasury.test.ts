@@ -346,3 +346,88 @@ process.stdout.write(JSON.stringify({ granted, denied }));
     );
   });
 });
+
+describe('createTreasury group commit', () => {
+  it('lets concurrent operations share fsyncs, and acknowledges none before its record is durable', async () => {
+    const dir = await treasuryDir('1000.00');
+    const file = createFileRecordStore({ path: join(dir, 'records.jsonl') });
+    let written = 0;
+    let durable = 0;
+    let syncs = 0;
+    // The file store, counting: how many records were written, and how many of them a
+    // completed fsync covers.
+    const store = {
+      ...file,
+      async appendUnsynced(record: Parameters<typeof file.append>[0]) {
+        await file.appendUnsynced!(record);
+        written++;
+      },
+      async sync() {
+        const covered = written;
+        await file.sync!();
+        syncs++;
+        durable = covered;
+      },
+    };
+    const treasury = createTreasury({ dir, store });
+    const acknowledged = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const held = await treasury.reserve({ amount: 100n, modelClass: 'fast-general' });
+        if (!held.ok) throw new Error('refused');
+        const at = (await treasury.readRecords()).records.findIndex(
+          (record) => record.type === 'reservation.opened' && record.id === held.reservation.id,
+        );
+        // Its record is among those a completed fsync covered when reserve resolved.
+        const coveredThen = durable;
+        await treasury.commit(held.reservation, { actual: 40n });
+        return { at, coveredThen };
+      }),
+    );
+    for (const { at, coveredThen } of acknowledged) expect(at).toBeLessThan(coveredThen);
+    expect(written).toBe(32);
+    expect(durable).toBe(32);
+    expect(syncs).toBeLessThan(32);
+    const balances = await treasury.balances();
+    expect(balances.week.spent).toBe(16n * 40n);
+    expect(balances.week.reserved).toBe(0n);
+    // Another treasury over the same folder reads the same records from the file.
+    expect((await createTreasury({ dir }).balances()).week.spent).toBe(640n);
+    await treasury.close();
+  });
+
+  it('acknowledges nothing of a hold whose fsync fails', async () => {
+    const dir = await treasuryDir('1000.00');
+    const file = createFileRecordStore({ path: join(dir, 'records.jsonl') });
+    let failNext = true;
+    const store = {
+      ...file,
+      async sync() {
+        if (failNext) {
+          failNext = false;
+          throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+        }
+        await file.sync!();
+      },
+    };
+    const treasury = createTreasury({ dir, store });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, () => treasury.reserve({ amount: 100n })),
+    );
+    // The first hold's fsync failed: every operation in it is refused, none acknowledged.
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const outcome of refused) expect(String(outcome.reason)).toContain('EIO');
+    expect((await treasury.reserve({ amount: 100n })).ok).toBe(true);
+    await treasury.close();
+  });
+
+  it('sees an edit of balances.yaml at the next operation', async () => {
+    const dir = await treasuryDir('10.00');
+    const clock = createManualClock('2026-05-06T10:00:00Z');
+    const treasury = createTreasury({ dir, clock });
+    expect((await treasury.reserve({ amount: '20.00' })).ok).toBe(false);
+    await writeFile(join(dir, 'balances.yaml'), balancesYaml('30.00'));
+    expect((await treasury.reserve({ amount: '20.00' })).ok).toBe(true);
+    await treasury.close();
+  });
+});

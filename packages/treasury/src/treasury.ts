@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -23,9 +24,9 @@ import {
   type SpendRequest,
   toMinorUnits,
 } from './check-spend';
-import { computeBalances, type TreasuryBalances } from './compute-balances';
+import { createBalanceTracker, type TreasuryBalances } from './compute-balances';
 import { ReservationStateError } from './errors';
-import { readTreasuryRecords, type TreasuryRecordsRead } from './read-treasury-records';
+import { createTreasuryFold, type TreasuryRecordsRead } from './read-treasury-records';
 import {
   createFileRecordStore,
   createLedgerRecordStore,
@@ -122,9 +123,13 @@ export interface CommitInput {
 /**
  * A group treasury: budgets and gates from its folder, balances derived from its records.
  *
- * Every operation re-reads the folder's files and the records, so edits to budgets apply at
- * once and several processes can share one treasury. Operations that append take a file lock
- * on the folder, so checks and appends never interleave across processes.
+ * Every operation looks at the folder's files and the records again, so edits to budgets apply
+ * at once and several processes can share one treasury: a file whose identity, size and
+ * modification time are unchanged is not parsed again, and only records appended since the
+ * last operation are read. Operations that append take a file lock on the folder, so checks
+ * and appends never interleave across processes; operations queued in this process meanwhile
+ * run under the same lock and share one fsync (group commit), and none resolves before the
+ * records it appended are durable.
  */
 export interface Treasury {
   /** Version of this interface. */
@@ -164,6 +169,8 @@ export interface Treasury {
    * and layout. The file's figures are a report; decisions always use the records.
    */
   writeSnapshot(): Promise<TreasuryBalances>;
+  /** Closes the files the record store keeps open; the next operation reopens them. */
+  close(): Promise<void>;
 }
 
 /** Options of {@link createTreasury}. */
@@ -216,18 +223,81 @@ export function createTreasury({
     ? createLedgerRecordStore(ledger, ledgerLocation)
     : (store ?? createFileRecordStore({ path: join(dir, 'records.jsonl') }));
   const lockPath = join(dir, '.treasury.lock');
-  const locked = <T>(task: () => Promise<T>) =>
-    withFileLock(lockPath, task, { timeoutMs: lockTimeoutMs });
+  // Group commit: operations that queue while the lock is held run together under the next
+  // hold, in order, appending without an fsync each; one fsync ends the hold, and only then does
+  // any of them resolve. A store without `appendUnsynced` fsyncs every record itself.
+  const write = (record: Parameters<TreasuryRecordStore['append']>[0]) =>
+    records.appendUnsynced ? records.appendUnsynced(record) : records.append(record);
+  type Queued = { task: () => Promise<unknown>; settle: (outcome: Outcome) => void };
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+  const queue: Queued[] = [];
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      const outcomes: Outcome[] = [];
+      try {
+        await withFileLock(
+          lockPath,
+          async () => {
+            for (const { task } of batch) {
+              try {
+                outcomes.push({ ok: true, value: await task() });
+              } catch (error) {
+                outcomes.push({ ok: false, error });
+              }
+            }
+            await records.sync?.();
+          },
+          { timeoutMs: lockTimeoutMs },
+        );
+      } catch (error) {
+        // No lock, or the fsync failed: nothing of this hold is acknowledged.
+        for (const item of batch) item.settle({ ok: false, error });
+        continue;
+      }
+      for (const [index, item] of batch.entries()) item.settle(outcomes[index]!);
+    }
+    draining = false;
+  };
+  const locked = <T>(task: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({
+        task,
+        settle: (outcome) => (outcome.ok ? resolve(outcome.value as T) : reject(outcome.error)),
+      });
+      if (!draining) void drain();
+    });
 
+  // The folder's files are parsed again only when one of them changed (identity, size, times).
+  let cachedConfig: { signature: string; config: TreasuryConfig } | undefined;
+  const signature = () =>
+    [TREASURY_FILES.balances, TREASURY_FILES.allocationRules]
+      .map((name) => {
+        try {
+          const info = statSync(join(dir, name), { bigint: true });
+          return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+        } catch {
+          return '-';
+        }
+      })
+      .join('|');
   const config = async (): Promise<TreasuryConfig> => {
+    const before = signature();
+    if (cachedConfig?.signature === before) return cachedConfig.config;
     const result = await loadTreasuryConfig(dir, roles ? { roles } : {});
     if (!result.config) throw new ValidationError({ diagnostics: result.diagnostics });
+    // Cached only when nothing changed while it was read.
+    if (signature() === before) cachedConfig = { signature: before, config: result.config };
     return result.config;
   };
-  const readAll = (current: TreasuryConfig) =>
-    readTreasuryRecords(records, { currency: current.unit });
+  const fold = createTreasuryFold();
+  const readAll = async (current: TreasuryConfig) =>
+    fold(await records.readEntries(), current.unit);
+  const tracker = createBalanceTracker();
   const balancesOf = (read: TreasuryRecordsRead, current: TreasuryConfig, at: Date) => ({
-    ...computeBalances(read.records, current, at),
+    ...tracker(read.records, current, at),
     skipped: read.diagnostics,
   });
   const balancesAt = async (current: TreasuryConfig, at: Date) =>
@@ -236,7 +306,7 @@ export function createTreasury({
   const readForWriting = async (current: TreasuryConfig) => {
     const read = await readAll(current);
     for (const { entry, code, reason } of read.unquarantined) {
-      await records.append({
+      await write({
         type: QUARANTINE_RECORD_TYPE,
         at: clock.now().toISOString(),
         seq: entry.seq,
@@ -267,17 +337,30 @@ export function createTreasury({
       });
     }
   };
-  const settleState = (all: readonly TreasuryRecord[], id: string) => {
-    let opened: Extract<TreasuryRecord, { type: 'reservation.opened' }> | undefined;
-    let state: 'open' | 'committed' | 'released' | 'unknown' = 'unknown';
-    for (const record of all) {
-      if (record.type === 'reservation.opened' && record.id === id) {
-        opened = record;
-        state = 'open';
-      } else if (record.type === 'reservation.released' && record.id === id) state = 'released';
-      else if (record.type === 'spend.recorded' && record.reservation === id) state = 'committed';
+  // Where each reservation stands, kept up to date over the records as they grow.
+  type Standing = {
+    opened?: Extract<TreasuryRecord, { type: 'reservation.opened' }>;
+    state: 'open' | 'committed' | 'released' | 'unknown';
+  };
+  let standings: {
+    records?: readonly TreasuryRecord[];
+    seen: number;
+    byId: Map<string, Standing>;
+  } = { seen: 0, byId: new Map() };
+  const settleState = (all: readonly TreasuryRecord[], id: string): Standing => {
+    if (standings.records !== all || all.length < standings.seen)
+      standings = { records: all, seen: 0, byId: new Map() };
+    const { byId } = standings;
+    for (; standings.seen < all.length; standings.seen++) {
+      const record = all[standings.seen]!;
+      if (record.type === 'reservation.opened')
+        byId.set(record.id, { opened: record, state: 'open' });
+      else if (record.type === 'reservation.released')
+        byId.set(record.id, { ...byId.get(record.id), state: 'released' });
+      else if (record.type === 'spend.recorded' && record.reservation !== undefined)
+        byId.set(record.reservation, { ...byId.get(record.reservation), state: 'committed' });
     }
-    return { opened, state };
+    return byId.get(id) ?? { state: 'unknown' };
   };
 
   return {
@@ -288,7 +371,8 @@ export function createTreasury({
       return balancesAt(await config(), at);
     },
     async readRecords() {
-      return readAll(await config());
+      const read = await readAll(await config());
+      return { ...read, records: [...read.records] };
     },
     async checkSpend(request) {
       const current = await config();
@@ -317,7 +401,7 @@ export function createTreasury({
           description: spend.description,
         }),
       };
-      await locked(() => records.append(record));
+      await locked(() => write(record));
       return record;
     },
     async recordRevenue(revenue) {
@@ -329,7 +413,7 @@ export function createTreasury({
         currency: current.currency,
         ...optional({ source: revenue.source, description: revenue.description }),
       };
-      await locked(() => records.append(record));
+      await locked(() => write(record));
       return record;
     },
     async reserve(request) {
@@ -349,7 +433,7 @@ export function createTreasury({
         if (decision.effect !== 'allow') return { ok: false, decision } as const;
         const expiresAt = new Date(now.getTime() + ttlMs);
         const id = createId('rsv');
-        await records.append({
+        await write({
           type: 'reservation.opened',
           id,
           at: now.toISOString(),
@@ -397,7 +481,7 @@ export function createTreasury({
             description: details.description ?? opened.purpose,
           }),
         };
-        await records.append(record);
+        await write(record);
         return record;
       });
     },
@@ -417,7 +501,7 @@ export function createTreasury({
             reservationId: id,
             state: state === 'open' ? 'unknown' : state,
           });
-        await records.append({
+        await write({
           type: 'reservation.released',
           id,
           at: clock.now().toISOString(),
@@ -464,6 +548,9 @@ export function createTreasury({
         await writeFileAtomic(path, document.toString());
         return balances;
       });
+    },
+    async close() {
+      await records.close?.();
     },
   };
 }

@@ -18,6 +18,8 @@ export interface ValidationTarget {
    * `memory`, `skills`, `goals`, `ledger` for agents; `memory`, `goals`, `ledger`, `treasury` for groups.
    */
   readonly components: Readonly<Record<string, string>>;
+  /** Absolute path of the group directory, for a native member agent checked as part of its group. */
+  readonly groupDir?: string;
   /** Absolute path of the coordination protocol file (groups that declare one). */
   readonly coordinationRef?: string;
 }

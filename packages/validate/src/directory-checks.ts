@@ -5,11 +5,12 @@ import { goalsCheck } from './goals-check';
 import { ledgerCheck } from './ledger-check';
 import { memoryCheck } from './memory-check';
 import { skillsCheck } from './skills-check';
+import { tiersCheck } from './tiers-check';
 import { treasuryCheck } from './treasury-check';
 
 /**
  * The checks `karnel validate` runs on every target after manifest validation. Each package
- * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills)
+ * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills, tiers)
  * appends its check here.
  */
 export const directoryChecks: readonly DirectoryCheck[] = [
@@ -20,4 +21,5 @@ export const directoryChecks: readonly DirectoryCheck[] = [
   goalsCheck,
   treasuryCheck,
   memoryCheck,
+  tiersCheck,
 ];

@@ -6,6 +6,7 @@ export { goalsCheck } from './goals-check';
 export { ledgerCheck } from './ledger-check';
 export { memoryCheck } from './memory-check';
 export { skillsCheck } from './skills-check';
+export { createTiersCheck, type TiersCheckOptions, tiersCheck } from './tiers-check';
 export { treasuryCheck } from './treasury-check';
 export {
   type FindUnreadablePathsOptions,

@@ -50,6 +50,7 @@ describe('validatePaths', () => {
       dir: join(example, 'agents', 'strategist'),
       display: 'newsletter-co/agents/strategist',
       roles: [],
+      groupDir: example,
       components: {
         memory: join(example, 'agents', 'strategist', 'memory'),
         skills: join(example, 'agents', 'strategist', 'skills'),

@@ -3,6 +3,7 @@ import { createDiagnostic, type Diagnostic, hasErrors, sortDiagnostics } from '@
 import { validateDirectory } from '@karnel/manifest';
 import type { DirectoryCheck, ValidationTarget } from './directory-check';
 import { directoryChecks } from './directory-checks';
+import { createTiersCheck, type TiersCheckOptions, tiersCheck } from './tiers-check';
 import { findUnreadablePaths, isPermissionError, unreadableDiagnostic } from './unreadable-paths';
 
 /** Options of {@link validatePaths}. */
@@ -11,6 +12,13 @@ export interface ValidatePathsOptions {
   cwd?: string;
   /** The checks run on each target after manifest validation. Default: {@link directoryChecks}. */
   checks?: readonly DirectoryCheck[];
+  /**
+   * Also check against this machine (`karnel validate --profile`): the default checks run with
+   * {@link tiersCheck} replaced by `createTiersCheck({ profile: true, ...options })`, which warns
+   * `tiers/unresolvable` for each tier a manifest asks for that resolves to no model here.
+   * Ignored when `checks` is given.
+   */
+  profile?: boolean | Omit<TiersCheckOptions, 'profile'>;
 }
 
 /** The result of {@link validatePaths}. */
@@ -33,7 +41,7 @@ export interface PathsValidation {
  */
 export async function validatePaths(
   paths: readonly string[],
-  { cwd = process.cwd(), checks = directoryChecks }: ValidatePathsOptions = {},
+  { cwd = process.cwd(), profile, checks = profiledChecks(profile) }: ValidatePathsOptions = {},
 ): Promise<PathsValidation> {
   const diagnostics: Diagnostic[] = [];
   const targets: ValidationTarget[] = [];
@@ -70,6 +78,7 @@ export async function validatePaths(
         display: agent.displayPath,
         roles: [],
         components: agent.components,
+        groupDir: result.dir,
       });
     }
   }
@@ -97,6 +106,12 @@ export async function validatePaths(
   }
   const unique = dedupe(sortDiagnostics(diagnostics));
   return { diagnostics: unique, targets, valid: !hasErrors(unique) };
+}
+
+function profiledChecks(profile: ValidatePathsOptions['profile']): readonly DirectoryCheck[] {
+  if (!profile) return directoryChecks;
+  const profiled = createTiersCheck({ ...(profile === true ? {} : profile), profile: true });
+  return directoryChecks.map((check) => (check === tiersCheck ? profiled : check));
 }
 
 function displayOf(target: ValidationTarget, path: string): string {

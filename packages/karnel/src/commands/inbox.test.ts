@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openInbox } from '@karnel/adapters';
+import { loadMemberAdapter, openInbox } from '@karnel/adapters';
 import { createMessage } from '@karnel/coordination';
 import { createId, publicKeyToDid } from '@karnel/core';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,38 @@ describe('karnel inbox', () => {
 
     const pending = await runKarnel(['inbox', 'list', group, '--pending', '--format', 'json']);
     expect(JSON.parse(pending.stdout)).toEqual([]);
+  });
+
+  it('wakes the invocation waiting on the person when karnel inbox reply answers it', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    // human_owner is declared inline in the example's manifest.yaml, escalation_only.
+    const { adapter, diagnostics } = await loadMemberAdapter(group, 'human_owner');
+    expect(diagnostics).toEqual([]);
+    const escalation = createMessage({
+      type: 'escalation',
+      from: 'strategist',
+      to: 'human_owner',
+      payload: {
+        condition: 'critic_rejection_3x',
+        reason: 'the critic rejected issue 12 three times',
+      },
+    });
+    const running = adapter!.invoke(escalation, { runId: createId('run') });
+    while ((await openInbox(group).list('human_owner')).length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const replied = await runKarnel([
+      'inbox',
+      'reply',
+      group,
+      escalation.id,
+      '-m',
+      'publish the second draft',
+    ]);
+    expect(replied).toMatchObject({ code: 0, stderr: '' });
+    expect(await running).toMatchObject({
+      status: 'completed',
+      summary: 'publish the second draft',
+    });
   });
 
   it('signs the reply when the member declares a key, and refuses to answer unsigned', async () => {

@@ -1,16 +1,24 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
+import { registerCuratorCommand } from './curator';
+import { registerGroupCommand } from './group';
+import { registerDashboardCommand } from './dashboard';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
 import { registerMemoryCommand } from './memory';
+import { registerRunCommand } from './run';
+import { registerMigrateCommand } from './migrate';
 import { registerRunSkillCommand } from './run-skill';
+import { registerRunsCommand } from './runs';
 import { registerSafeModeCommand } from './safe-mode';
 import { registerSkillsCommand } from './skills';
+import { registerStatusCommand } from './status';
 import { registerTiersCommand } from './tiers';
 import { registerValidateCommand } from './validate';
+import { registerWakeCommand } from './wake';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command, context: CliContext) => void;
@@ -31,4 +39,12 @@ export const commands: readonly RegisterCommand[] = [
   registerSafeModeCommand,
   registerInboxCommand,
   registerTiersCommand,
+  registerRunCommand,
+  registerStatusCommand,
+  registerRunsCommand,
+  registerWakeCommand,
+  registerGroupCommand,
+  registerMigrateCommand,
+  registerCuratorCommand,
+  registerDashboardCommand,
 ];

@@ -167,3 +167,91 @@ describe('karnel validate', () => {
     expect(version.stdout.trim()).toBe(packageJson.version);
   });
 });
+
+describe('karnel validate and tiers.yaml', () => {
+  let dir: string;
+  let ollama: string;
+  const env = () => ({ KARNEL_CONFIG_HOME: join(dir, 'config'), OLLAMA_HOST: ollama });
+  beforeAll(async () => {
+    dir = await copyExample('newsletter-co');
+    // A port nothing listens on: the machine profile sees no Ollama server.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    ollama = `http://127.0.0.1:${(probe.address() as { port: number }).port}`;
+    await new Promise<void>((done) => probe.close(() => done()));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports a key in a group tiers.yaml at its file, line and column, without printing it', async () => {
+    const file = join(dir, 'newsletter-co', 'tiers.yaml');
+    await writeFile(
+      file,
+      'providers:\n  openai:\n    api_key: "sk-proj-abcdefghijklmnop"\ntiers:\n  T2:\n    - model: openai:gpt-5-mini\n      price: { input: "0.25", output: "2" }\n',
+    );
+    const run = await runKarnel(['validate', 'newsletter-co'], { cwd: dir, env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `${join('newsletter-co', 'tiers.yaml')}:3:5: error tiers/key-in-group: `,
+    );
+    expect(run.stdout + run.stderr).not.toContain('sk-proj');
+    await rm(file);
+  });
+
+  it('checks nothing of the machine without --profile; with it, warns at each unresolvable model_class', async () => {
+    const file = join(dir, 'newsletter-co', 'tiers.yaml');
+    await writeFile(
+      file,
+      'tiers:\n  frontier-reasoning:\n    - model: openai:gpt-5\n      price: { input: "1.25", output: "10" }\n',
+    );
+    const plain = await runKarnel(['validate', 'newsletter-co'], { cwd: dir, env: env() });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toContain('tiers/unresolvable');
+
+    const profiled = await runKarnel(['validate', '--profile', 'newsletter-co'], {
+      cwd: dir,
+      env: { ...env(), OPENAI_API_KEY: '' },
+    });
+    expect(profiled.code).toBe(0);
+    const critic = join('newsletter-co', 'agents', 'critic', 'manifest.yaml');
+    expect(profiled.stdout).toMatch(
+      new RegExp(
+        `^${critic.replaceAll('/', '\\/')}:27:16: warning tiers/unresolvable: the agent's tier "frontier-reasoning" resolves to no model on this machine, so a run would fail: openai:gpt-5: no key for openai: set OPENAI_API_KEY \\(`,
+        'm',
+      ),
+    );
+    expect(profiled.stdout).toMatch(
+      /agents\/researcher\/manifest\.yaml:27:16: warning tiers\/unresolvable: .*"fast-general".*no tiers\.yaml read \(newsletter-co\/tiers\.yaml\) lists a candidate/,
+    );
+
+    // The machine-level file given with --machine-file is read; its key resolves the tier.
+    const machine = join(dir, 'machine-tiers.yaml');
+    await writeFile(machine, 'providers:\n  openai:\n    api_key: "sk-machine-abcdefghijkl"\n');
+    const keyed = await runKarnel(
+      ['validate', '--profile', '--machine-file', machine, 'newsletter-co'],
+      { cwd: dir, env: { ...env(), OPENAI_API_KEY: '' } },
+    );
+    expect(keyed.code).toBe(0);
+    expect(keyed.stdout).not.toMatch(/critic\/manifest\.yaml.*tiers\/unresolvable/);
+    expect(keyed.stdout).toMatch(/researcher\/manifest\.yaml.*tiers\/unresolvable/);
+    expect(keyed.stdout + keyed.stderr).not.toContain('sk-machine');
+    await rm(file);
+  });
+
+  it('a --machine-file that is not a file, or without --profile, is a usage error', async () => {
+    const missing = await runKarnel(
+      ['validate', '--profile', '--machine-file', join(dir, 'absent.yaml'), 'newsletter-co'],
+      { cwd: dir, env: env() },
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('absent.yaml is not a file');
+    const alone = await runKarnel(['validate', '--machine-file', 'x.yaml', 'newsletter-co'], {
+      cwd: dir,
+      env: env(),
+    });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('go with --profile');
+  });
+});

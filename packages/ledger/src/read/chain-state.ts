@@ -73,6 +73,36 @@ export class ChainState {
     if (leaves && leaves.length >= 32) this.leaves = leaves;
   }
 
+  /**
+   * An independent copy of this state: accepting entries into the copy leaves this one as it
+   * is. Readers keep a copy of the state at the end of the chain so that the next read can go
+   * on from there instead of from the first line.
+   */
+  clone(): ChainState {
+    const copy = new ChainState({
+      records: this.records,
+      merkle: this.merkle,
+      leaves: Buffer.from(this.leaves),
+    });
+    copy.next = this.next;
+    copy.head = this.head;
+    copy.base = this.base;
+    copy.frontier = this.merkle
+      ? createFrontier({
+          size: this.frontier.size,
+          nodes: this.frontier.nodes().map((node) => new Uint8Array(Buffer.from(node, 'hex'))),
+        })
+      : this.frontier;
+    for (const [path, file] of this.files) copy.files.set(path, { ...file });
+    for (const [id, run] of this.runs) copy.runs.set(id, { ...run });
+    for (const [id, decision] of this.decisions) copy.decisions.set(id, { ...decision });
+    copy.coordinationLines = this.coordinationLines;
+    copy.startSnapshot = this.startSnapshot;
+    copy.lastSnapshotSeq = this.lastSnapshotSeq;
+    copy.baseNodes = [...this.baseNodes];
+    return copy;
+  }
+
   /** The hash of entry `seq` (hex), if it is in the live chain. */
   leafHash(seq: number): Uint8Array | undefined {
     if (seq < this.base || seq >= this.next) return undefined;

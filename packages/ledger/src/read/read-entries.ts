@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerIntegrityError } from '../errors';
 import type { LedgerEntry } from '../format/entry';
@@ -9,6 +10,36 @@ import { ChainState } from './chain-state';
 
 /** Entries handed out per read of the chain: reading stops there until they are consumed. */
 const BATCH = 1024;
+
+/** Where an earlier complete read of a live chain file ended, and the chain state there. */
+interface ReadEnd {
+  readonly dev: number;
+  readonly ino: number;
+  readonly position: number;
+  readonly lineNumber: number;
+  readonly state: ChainState;
+}
+
+/**
+ * The end of the last complete read of each chain file in this process. The chain is
+ * append-only and every line was checked when it was read, so a later read that only wants
+ * entries from there on (`fromSeq` at or past the end) goes on from that byte with a copy of
+ * the state, instead of decoding and checking the whole chain again. A chain file replaced
+ * (archiving writes a new one) or shorter than the recorded end is read from the start.
+ * `verifyLedger` never uses this: it always reads everything.
+ */
+const readEnds = new Map<string, ReadEnd>();
+
+async function resumePoint(chainPath: string, fromSeq: number): Promise<ReadEnd | undefined> {
+  const known = readEnds.get(chainPath);
+  if (!known || fromSeq < known.state.next) return undefined;
+  const info = await stat(chainPath).catch(() => undefined);
+  if (!info || info.ino !== known.ino || info.dev !== known.dev || info.size < known.position) {
+    readEnds.delete(chainPath);
+    return undefined;
+  }
+  return known;
+}
 
 /**
  * Streams the entries of the ledger in `dir` in chain order (archive segments first, when
@@ -23,15 +54,16 @@ export async function* readLedgerEntries(
 ): AsyncGenerator<LedgerEntry> {
   const { fromSeq = 0, type } = options;
   const chainPath = join(dir, CHAIN_FILE);
-  const state = new ChainState({ merkle: false });
   const matches = (entryType: string) =>
     !type || entryType === type || entryType.startsWith(`${type}.`);
   const segments = await listArchiveSegments(dir);
+  const resume = segments.length === 0 ? await resumePoint(chainPath, fromSeq) : undefined;
+  const state = resume ? resume.state.clone() : new ChainState({ merkle: false });
   let overlap = segments.length > 0;
   for (const file of [...segments.map((segment) => resolveLedgerPath(dir, segment)), chainPath]) {
     const live = file === chainPath;
-    let position = 0;
-    let lineNumber = 0;
+    let position = live && resume ? resume.position : 0;
+    let lineNumber = live && resume ? resume.lineNumber : 0;
     for (;;) {
       const buffered: LedgerEntry[] = [];
       let failure: LedgerIntegrityError | undefined;
@@ -60,7 +92,28 @@ export async function* readLedgerEntries(
       lineNumber = tail.lines;
       yield* buffered;
       if (failure) throw failure;
-      if (!full) break;
+      if (!full) {
+        if (live && segments.length === 0)
+          await rememberEnd(chainPath, position, lineNumber, state);
+        break;
+      }
     }
   }
+}
+
+async function rememberEnd(
+  chainPath: string,
+  position: number,
+  lineNumber: number,
+  state: ChainState,
+): Promise<void> {
+  const info = await stat(chainPath).catch(() => undefined);
+  if (!info || info.size < position) return;
+  readEnds.set(chainPath, {
+    dev: info.dev,
+    ino: info.ino,
+    position,
+    lineNumber,
+    state: state.clone(),
+  });
 }

@@ -45,9 +45,21 @@ export interface MemberQueueState {
   /** The member's role. */
   readonly member: string;
   /** The queued wake, if any (at most one). */
-  readonly queued?: { readonly wakeId: string; readonly reasons: readonly WakeReason[] };
+  readonly queued?: {
+    /** The queued wake's id. */
+    readonly wakeId: string;
+    /** Its reasons, oldest first. */
+    readonly reasons: readonly WakeReason[];
+  };
   /** The running wake, if any (at most one). */
-  readonly running?: { readonly wakeId: string; readonly runId: string; readonly since: string };
+  readonly running?: {
+    /** The running wake's id. */
+    readonly wakeId: string;
+    /** The run it carries out. */
+    readonly runId: string;
+    /** When it was claimed (RFC 3339). */
+    readonly since: string;
+  };
 }
 
 /**

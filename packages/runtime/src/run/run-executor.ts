@@ -10,6 +10,12 @@ export interface RunTicket {
   readonly reasons: readonly WakeReason[];
   /** True when the run was parked or interrupted and resumes from its recorded steps. */
   readonly resume: boolean;
+  /**
+   * The treasury reservation the runtime took for this run's worst case. The executor settles
+   * the run's cost against it and releases the rest; without one it reserves the member's
+   * `max_cost_per_run` itself.
+   */
+  readonly reservationId?: string;
 }
 
 /** How a run ended. */

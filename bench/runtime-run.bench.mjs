@@ -1,0 +1,83 @@
+// The runtime's own time per run — everything but the model — next to the mock model call it
+// wraps, on the same run. A run here is a researcher run of examples/newsletter-co played by
+// the offline demo script through the AI SDK's mock model: 5 model calls, 4 gated tool calls
+// (a skill, a memory search, a memory write, a message), a fresh context, the treasury
+// reservation and settlement, 11 ledger entries and an episode. Goal: under 20 ms per run.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createId } from '@karnel/core';
+import {
+  createOfflineModel,
+  createRunExecutor,
+  openRuntimeParts,
+  readOfflineScript,
+} from '@karnel/runtime';
+import { MockLanguageModelV4 } from 'ai/test';
+
+const example = fileURLToPath(new URL('../examples/newsletter-co', import.meta.url));
+const root = await mkdtemp(join(tmpdir(), 'karnel-bench-runtime-'));
+const dir = join(root, 'newsletter-co');
+await cp(example, dir, { recursive: true });
+
+const read = await readOfflineScript(join(dir, 'offline-demo.yaml'));
+const offline = createOfflineModel(read.script);
+let modelMs = 0;
+let modelCalls = 0;
+const mock = new MockLanguageModelV4({
+  doGenerate: async (options) => {
+    const started = performance.now();
+    const result = await offline.doGenerate(options);
+    modelMs += performance.now() - started;
+    modelCalls++;
+    return result;
+  },
+});
+const parts = await openRuntimeParts(dir, {
+  machineTiersFile: false,
+  languageModels: { languageModel: () => mock },
+});
+const executor = createRunExecutor(parts);
+const reasons = [{ kind: 'cadence', detail: 'cadence daily is due', at: '2026-12-07T08:00:00Z' }];
+
+const runs = Number(process.env.RUNS ?? 60);
+const perRun = [];
+for (let index = 0; index < runs; index++) {
+  const modelBefore = modelMs;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await executor.execute(
+    { runId: createId('run'), member: 'researcher', reasons, resume: false },
+    { signal: new AbortController().signal },
+  );
+  const total = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  if (result.status !== 'succeeded')
+    throw new Error(`run ${index}: ${result.status} ${result.error}`);
+  perRun.push({ total, model: modelMs - modelBefore, cpu: (cpu.user + cpu.system) / 1000 });
+}
+const report = await parts.ledger.verify();
+await parts.close();
+await rm(root, { recursive: true, force: true });
+
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const slice = (from, to) => perRun.slice(from, to);
+const row = (label, sample) => {
+  const bookkeeping = mean(sample.map((run) => run.total - run.model));
+  const model = mean(sample.map((run) => run.model));
+  const cpu = mean(sample.map((run) => run.cpu - run.model));
+  console.log(
+    `${label.padEnd(30)} bookkeeping ${bookkeeping.toFixed(1).padStart(6)} ms/run wall, ${cpu.toFixed(1).padStart(5)} ms/run CPU   model ${model.toFixed(2).padStart(5)} ms/run`,
+  );
+};
+console.log(
+  `${runs} researcher runs, ${modelCalls} mock model calls, ledger ${report.ok ? 'verified' : 'BROKEN'} (${report.entries ?? '?'} entries)`,
+);
+row('first 10 runs', slice(0, 10));
+row(`last 10 runs (ledger grown)`, slice(-10));
+row('all runs', perRun);
+console.log(
+  `mock model call alone:             ${(modelMs / modelCalls).toFixed(3)} ms/call (${(modelMs / runs).toFixed(2)} ms/run)`,
+);
+console.log('goal: bookkeeping under 20 ms per run');

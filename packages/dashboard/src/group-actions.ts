@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import type { Signer } from '@karnel/core';
+import { openLedger } from '@karnel/ledger';
+import { openPolicyDirectory, signApprovalDecision } from '@karnel/policy';
+
+/** The outcome of a mutation: done, or refused with a reason the page shows. */
+export type ActionResult =
+  | { readonly ok: true; readonly message: string }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * The dashboard's writes, through exactly the path `karnel approvals` and `karnel safe-mode`
+ * take: the group ledger opened with the operator's key, `@karnel/policy`'s approval queue
+ * (which checks the stored request against the ledger and signs the decision) and safe-mode
+ * switch. Every change is a signed ledger entry; the key never leaves this process.
+ */
+export class GroupActions {
+  constructor(
+    /** The group directory. */
+    readonly dir: string,
+    private readonly signer: Signer,
+  ) {}
+
+  /** The operator's identity (`did:key:…`). */
+  get did(): string {
+    return this.signer.did;
+  }
+
+  private async withPolicy<T>(
+    task: (policy: Awaited<ReturnType<typeof openPolicyDirectory>>) => Promise<T>,
+  ): Promise<T> {
+    const ledger = await openLedger(join(this.dir, 'ledger'), { signer: this.signer });
+    try {
+      const policy = await openPolicyDirectory(this.dir, { ledger, signer: this.signer });
+      return await task(policy);
+    } finally {
+      await ledger.close();
+    }
+  }
+
+  /** Approves or denies a pending request with a signature over its id, actor, capability, action hash and expiry. */
+  decide(id: string, decision: 'approve' | 'deny', comment?: string): Promise<ActionResult> {
+    return this.withPolicy(async (policy) => {
+      const request = await policy.approvals.get(id);
+      if (!request) return { ok: false, code: 'not-found', message: `no approval request ${id}` };
+      const result = await policy.approvals.decide(
+        signApprovalDecision(request, this.signer, {
+          decision,
+          ...(comment ? { comment } : {}),
+        }),
+      );
+      if (!result.ok)
+        return { ok: false, code: result.code, message: `${decision} refused: ${result.reason}` };
+      return {
+        ok: true,
+        message: `${decision === 'approve' ? 'approved' : 'denied'} ${id} (${request.capability})`,
+      };
+    });
+  }
+
+  /** Turns safe mode on (any operator key) or off (the owner's key only). */
+  safeMode(on: boolean, reason: string): Promise<ActionResult> {
+    return this.withPolicy(async (policy) => {
+      if (on) {
+        const status = await policy.safeMode.enter({
+          signer: this.signer,
+          reason,
+          trigger: 'manual',
+        });
+        const cancelled = status.cancelledApprovals;
+        return {
+          ok: true,
+          message:
+            cancelled === undefined
+              ? 'safe mode was already on'
+              : `safe mode on; ${cancelled.length} pending approval request(s) cancelled`,
+        };
+      }
+      try {
+        await policy.safeMode.exit({ signer: this.signer, reason });
+      } catch (error) {
+        return {
+          ok: false,
+          code: 'not-authorised',
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
+      return { ok: true, message: 'safe mode off' };
+    });
+  }
+}

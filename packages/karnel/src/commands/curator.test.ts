@@ -1,0 +1,54 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { copyExample, runKarnel } from '../../test/run-karnel';
+
+const copies: string[] = [];
+afterEach(async () => {
+  await Promise.all(copies.splice(0).map((path) => rm(path, { recursive: true, force: true })));
+});
+
+describe('karnel curator', () => {
+  it('prints a dry-run report that changes nothing, runs, and rolls one change back to the exact bytes', async () => {
+    const root = await copyExample('newsletter-co');
+    copies.push(root);
+    const group = join(root, 'newsletter-co');
+    const skill = join(group, 'agents/strategist/skills/weekly-strategic-review/SKILL.md');
+    const original = await readFile(skill);
+    // The example's skills were created in May 2026 and never used: by the time this runs
+    // they are past 30 days, except the ones the critic pinned — none here.
+    const dry = await runKarnel(['curator', 'run', group, '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('(dry run: nothing changed)');
+    expect(dry.stdout).toMatch(
+      /archived\s+0 uses.*agents\/strategist\/skills\/weekly-strategic-review/,
+    );
+    expect(await readFile(skill)).toEqual(original);
+
+    const ran = await runKarnel(['curator', 'run', group, '--format', 'json']);
+    expect(ran.code).toBe(0);
+    const report = JSON.parse(ran.stdout);
+    const mutation = report.mutations.find(
+      (entry: { skill: string }) => entry.skill === 'weekly-strategic-review',
+    );
+    await expect(readFile(skill)).rejects.toThrow();
+    const back = await runKarnel(['curator', 'rollback', group, mutation.mutation]);
+    expect(back.stderr).toBe('');
+    expect(back.stdout).toContain(`rolled back ${mutation.mutation}`);
+    expect(await readFile(skill)).toEqual(original);
+    expect((await runKarnel(['ledger', 'verify', group])).code).toBe(0);
+  });
+
+  it('exits 1 with the position of a mistake in curator.yaml', async () => {
+    const root = await copyExample('newsletter-co');
+    copies.push(root);
+    const group = join(root, 'newsletter-co');
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(join(group, 'curator.yaml'), 'pinned: []\nstale_after_days: soon\n'),
+    );
+    const run = await runKarnel(['curator', 'run', group, '--dry-run']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/curator\.yaml:2:\d+: error schema\/invalid-type/);
+  });
+});

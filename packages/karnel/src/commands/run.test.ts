@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import { openLedger } from '@karnel/ledger';
+import { createRuntime, createScriptedExecutor, generateGroup } from '@karnel/runtime';
+import { describe, expect, it } from 'vitest';
+import { copyExample, runKarnel, useTempDir } from '../../test/run-karnel';
+
+let dir: string;
+useTempDir((path) => {
+  dir = path;
+});
+
+describe('karnel run, status, wake, runs', () => {
+  it('prints what would wake and why in a dry run, and takes a manual wake', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const dry = await runKarnel(['run', group, '--dry-run']);
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toContain('researcher         due now: cadence daily, never run');
+    expect(dry.stdout).toContain('critic             waits for messages or a manual wake');
+    expect(dry.stdout.trim().split('\n').at(-1)).toBe(
+      '3 of 5 members would wake now (dry run: nothing was started)',
+    );
+
+    const woken = await runKarnel(['wake', group, 'critic', '--reason', 'review \u001b[31mdraft']);
+    expect(woken.code).toBe(1);
+    expect(woken.stderr).toContain('without control characters');
+    expect(woken.stderr).not.toContain('\u001b');
+    const wake = await runKarnel(['wake', group, 'critic', '--reason', 'review draft 12']);
+    expect(wake).toMatchObject({ code: 0, stderr: '' });
+    expect(wake.stdout).toContain(
+      'wake requested for critic: review draft 12; no runtime is running',
+    );
+    const unknown = await runKarnel(['wake', group, 'editor', '--reason', 'x']);
+    expect(unknown).toMatchObject({ code: 1 });
+    expect(unknown.stderr.trim()).toBe(
+      'error: "editor" is not a member of this group; members: strategist, researcher, writer, critic, specialist_writer',
+    );
+    const status = await runKarnel(['status', group]);
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toContain('  critic             due now: asked: review draft 12');
+    expect(status.stdout).toContain('runtime  not running');
+    expect(status.stdout).toMatch(
+      /week of \d{4}-\d{2}-\d{2}: spent 0\.00, reserved 0\.00, remaining 50\.00/,
+    );
+    const json = JSON.parse((await runKarnel(['status', group, '--format', 'json'])).stdout);
+    expect(
+      json.members.find((member: { member: string }) => member.member === 'critic').due[0],
+    ).toMatchObject({
+      kind: 'manual',
+      detail: 'review draft 12',
+    });
+  });
+
+  it('refuses a group that does not validate, printing the diagnostics, and bad options', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const file = join(group, 'members', 'researcher.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"daily"', '"dayly"'));
+    const refused = await runKarnel(['run', group, '--once']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      'members/researcher.yaml:10:16: error member/unknown-cadence: unknown cadence "dayly" (did you mean "daily"?)',
+    );
+    expect(refused.stderr.trim()).toBe(
+      `error: ${group} does not validate; the runtime will not start`,
+    );
+    expect((await runKarnel(['run', group, '--once', '--dry-run'])).code).toBe(2);
+    expect((await runKarnel(['run', group, '--until', 'later'])).code).toBe(2);
+    const missing = await runKarnel(['status', join(dir, 'nowhere')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('is not a group directory (no such folder)');
+  });
+
+  it('refuses a second runtime on the same group, naming the one that holds it', async () => {
+    await generateGroup(dir, { members: 2, cadence: 'on_demand' });
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const runtime = createRuntime({ dir, executor: createScriptedExecutor({ ledger }), ledger });
+    await runtime.start();
+    try {
+      const second = await runKarnel(['run', dir, '--once']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `^error: another runtime is running .*: pid ${process.pid} on .* holds its lease until `,
+        ),
+      );
+      const status = await runKarnel(['status', dir]);
+      expect(status.stdout).toContain(`runtime  pid ${process.pid} on `);
+    } finally {
+      await runtime.stop();
+      await ledger.close();
+    }
+  });
+
+  it('lists runs and shows one: summary, steps, raw entries', async () => {
+    await generateGroup(dir, { members: 2, cadence: 'on_demand' });
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const executor = createScriptedExecutor({
+      ledger,
+      script: (ticket) =>
+        ticket.member === 'agent_001'
+          ? { status: 'failed', error: 'bad \u001b]0;title\u0007 tool' }
+          : {},
+    });
+    try {
+      await ledger.append({
+        type: 'wake.requested',
+        body: {
+          member: 'agent_000',
+          reason: { kind: 'manual', detail: 'go', at: '2026-12-06T10:00:00Z' },
+        },
+      });
+      await ledger.append({
+        type: 'wake.requested',
+        body: {
+          member: 'agent_001',
+          reason: { kind: 'manual', detail: 'go', at: '2026-12-06T10:00:00Z' },
+        },
+      });
+      await createRuntime({ dir, executor, ledger }).runOnce();
+    } finally {
+      await ledger.close();
+    }
+    const [first, second] = executor.tickets;
+    const list = await runKarnel(['runs', 'list', dir]);
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    const lines = list.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${second?.runId}  agent_001  failed `));
+    expect(lines[1]).toMatch(new RegExp(`^${first?.runId}  agent_000  succeeded `));
+    const only = await runKarnel(['runs', 'list', dir, '--member', 'agent_000']);
+    expect(only.stdout.trim().split('\n')).toHaveLength(1);
+
+    const shown = await runKarnel(['runs', 'show', dir, second!.runId, '--raw']);
+    expect(shown).toMatchObject({ code: 0, stderr: '' });
+    expect(shown.stdout).toContain('state     failed');
+    expect(shown.stdout).toContain('error     bad \\x1b]0;title\\x07 tool');
+    expect(shown.stdout).not.toContain('\u001b');
+    expect(shown.stdout).toContain('steps:\n  0  {');
+    expect(shown.stdout).toMatch(/entries:\n {2}#\d+ \S+ run\.started /);
+    const none = await runKarnel(['runs', 'show', dir, 'run_nothing']);
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim()).toBe('error: no run "run_nothing" in the group ledger');
+  });
+});

@@ -1,0 +1,144 @@
+import { parseDuration } from '@karnel/policy';
+import * as runtimeModule from '@karnel/runtime';
+import {
+  createRuntime,
+  isLeaseLive,
+  LeaseHeldError,
+  loadGroupSnapshot,
+  type RunExecutor,
+  readGroupLease,
+} from '@karnel/runtime';
+import { CommandError } from '../command-error';
+import { ExitCode } from '../exit-codes';
+import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
+import { UsageError } from '../usage-error';
+import type { RegisterCommand } from './index';
+
+interface RunOptions {
+  once?: boolean;
+  dryRun?: boolean;
+  until?: string;
+  tick?: string;
+}
+
+/** `--until`: an RFC 3339 time, or a duration from now (`30m`, `8h`). */
+function parseUntil(text: string, now: Date): Date {
+  const duration = parseDuration(text);
+  if (duration !== undefined) return new Date(now.getTime() + duration);
+  if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) {
+    const at = new Date(text);
+    if (at.getTime() <= now.getTime()) throw new UsageError(`--until ${safe(text)} is in the past`);
+    return at;
+  }
+  throw new UsageError(
+    `--until expects an RFC 3339 time (2026-12-06T18:00:00Z) or a duration (30m, 8h, 2d), not "${safe(text)}"`,
+  );
+}
+
+/**
+ * The run executor of this build of `@karnel/runtime` (`createRunExecutor` over
+ * `openRuntimeParts`), or `undefined` when the installed runtime has none.
+ */
+async function defaultExecutor(dir: string): Promise<RunExecutor | undefined> {
+  const exports = runtimeModule as unknown as Record<string, unknown>;
+  const create = exports.createRunExecutor as ((parts: unknown) => RunExecutor) | undefined;
+  const open = exports.openRuntimeParts as ((dir: string) => Promise<unknown>) | undefined;
+  if (typeof create !== 'function' || typeof open !== 'function') return undefined;
+  return create(await open(dir));
+}
+
+/** Registers `karnel run <dir>`: the group's loops in the foreground. */
+export const registerRunCommand: RegisterCommand = (program, context) => {
+  program
+    .command('run')
+    .description(
+      "Run a group's loops in the foreground, one log line per wake, run, refusal and pause. Only one runtime may run a group; Ctrl-C (or SIGTERM) stops it gracefully: no new runs, running ones park, exit 0.",
+    )
+    .argument('<dir>', 'the group directory')
+    .option('--once', 'do what is due now (and the work it causes), then exit')
+    .option('--dry-run', 'print what would wake now and why; no run, no model call, no write')
+    .option('--until <time>', 'stop at this RFC 3339 time, or after this long (30m, 8h)')
+    .option('--tick <duration>', 'how often to look for due work (10s default)', '10s')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n',
+    )
+    .action(async (dir: string, options: RunOptions) => {
+      const { output } = context;
+      if ([options.once, options.dryRun, options.until !== undefined].filter(Boolean).length > 1)
+        throw new UsageError('choose one of --once, --dry-run and --until');
+      const tickIntervalMs = parseDuration(options.tick ?? '10s');
+      if (tickIntervalMs === undefined)
+        throw new UsageError(
+          `--tick expects a duration (10s, 1m), not "${safe(String(options.tick))}"`,
+        );
+      const until = options.until === undefined ? undefined : parseUntil(options.until, new Date());
+
+      await requireValidGroup(dir, output);
+
+      if (options.dryRun) {
+        const refuse: RunExecutor = {
+          execute: () => Promise.reject(new Error('a dry run starts no run')),
+        };
+        const wakes = await createRuntime({ dir, executor: refuse }).dryRun();
+        const width = Math.max(6, ...wakes.map((wake) => wake.member.length));
+        if (wakes.some((wake) => wake.safeMode))
+          output.out('safe mode is on: nothing would be dispatched');
+        for (const wake of wakes) output.out(dueLine(wake, width));
+        const due = wakes.filter((wake) => wake.reasons.length > 0 && !wake.paused).length;
+        output.out(
+          `${due} of ${wakes.length} members would wake now (dry run: nothing was started)`,
+        );
+        return;
+      }
+
+      const holder = await readGroupLease(dir);
+      if (holder && isLeaseLive(holder, new Date()))
+        throw new LeaseHeldError({ dir: safe(dir), holder });
+      const executor = await defaultExecutor(dir);
+      if (!executor)
+        throw new CommandError(
+          'this build of @karnel/runtime has no run executor; "karnel run --dry-run" shows what would wake',
+        );
+
+      const runtime = createRuntime({
+        dir,
+        executor,
+        tickIntervalMs,
+        onEvent: (event) => output.out(eventLine(event, new Date())),
+      });
+      if (options.once) {
+        const report = await runtime.runOnce();
+        const count = (status: string) =>
+          report.runs.filter((run) => run.result.status === status).length;
+        output.out(
+          `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
+        );
+        return;
+      }
+
+      const snapshot = await loadGroupSnapshot(dir);
+      await runtime.start();
+      output.out(
+        safe(
+          `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
+        ),
+      );
+      const stop = () => {
+        output.out('stopping: no new runs, running runs park at their next step');
+        void runtime.stop();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
+      try {
+        await runtime.stopped;
+      } finally {
+        if (timer) clearTimeout(timer);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      output.out('stopped');
+      context.setExitCode(ExitCode.ok);
+    });
+};

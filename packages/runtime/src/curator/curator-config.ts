@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { type Diagnostic, pathKind, readYamlFile, validateDocument } from '@karnel/core';
+import { z } from 'zod';
+
+/** The name of the curator's settings file at the root of a group directory. */
+export const CURATOR_CONFIG_FILE = 'curator.yaml';
+
+/** `curator.yaml`: what the curator may not touch, and when a skill ages. */
+export const curatorConfigSchema = z.strictObject({
+  /** Skills the curator never grades down or moves: names, or paths relative to the group. */
+  pinned: z.array(z.string().min(1)).default([]),
+  /** Days without use after which a skill is `stale`. Default 14. */
+  stale_after_days: z.number().int().positive().default(14),
+  /** Days without use after which a skill is archived (moved, never deleted). Default 30. */
+  archive_after_days: z.number().int().positive().default(30),
+  /** Days since `last_reviewed` after which a hypothesis is flagged stale. Default 30. */
+  hypothesis_stale_after_days: z.number().int().positive().default(30),
+});
+
+/** The settings of a curator pass. */
+export type CuratorConfig = z.infer<typeof curatorConfigSchema>;
+
+/**
+ * Reads `curator.yaml` of a group; a group without one gets the defaults. Mistakes are
+ * diagnostics with file, line and column, and no config.
+ */
+export async function loadCuratorConfig(
+  dir: string,
+): Promise<{ config?: CuratorConfig; diagnostics: readonly Diagnostic[] }> {
+  const path = join(dir, CURATOR_CONFIG_FILE);
+  if ((await pathKind(path)) === 'missing')
+    return { config: curatorConfigSchema.parse({}), diagnostics: [] };
+  const validation = validateDocument(
+    curatorConfigSchema,
+    await readYamlFile(path, { displayPath: CURATOR_CONFIG_FILE }),
+  );
+  return {
+    ...(validation.value ? { config: validation.value } : {}),
+    diagnostics: validation.diagnostics,
+  };
+}

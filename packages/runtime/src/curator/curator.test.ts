@@ -1,0 +1,131 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createManualClock, pathKind, sha256Hex } from '@karnel/core';
+import { openLedger, verifyLedger } from '@karnel/ledger';
+import { describe, expect, it } from 'vitest';
+import { listGroupPaths } from '../migration/group-files';
+import { MigrationError } from '../migration/migration-error';
+import { ownedGroupCopy } from '../migration/test-group';
+import { rollbackCuratorMutation } from './rollback-mutation';
+import { runCurator } from './run-curator';
+
+const NOW = '2026-07-01T12:00:00Z';
+const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();
+
+/** Every file of the group with its hash (the machine-local `.karnel/` left out). */
+async function treeHashes(dir: string): Promise<Record<string, string>> {
+  const { files } = await listGroupPaths(dir);
+  const hashes: Record<string, string> = {};
+  for (const file of files) hashes[file.path] = sha256Hex(await readFile(join(dir, file.path)));
+  return hashes;
+}
+
+/** The example group with a usage history, a hub skill and a pinned skill. */
+async function libraryWithHistory() {
+  const group = await ownedGroupCopy();
+  const hub = join(group.dir, 'agents/writer/skills/hub-headlines');
+  await mkdir(hub);
+  await writeFile(
+    join(hub, 'SKILL.md'),
+    '---\nname: hub-headlines\ndescription: Writes headlines; installed from a hub.\n---\n\nWrite five headlines.\n',
+  );
+  await writeFile(
+    join(hub, 'karnel.yaml'),
+    'karnel_skill_version: "0.2"\nprovenance:\n  source: "hermeshub:headlines"\n  created_at: "2026-01-01T00:00:00Z"\n',
+  );
+  await writeFile(
+    join(group.dir, 'curator.yaml'),
+    '# keep the critic\'s rubric\npinned: ["review-draft"]\n',
+  );
+  const clock = createManualClock(daysAgo(45));
+  const ledger = await openLedger(join(group.dir, 'ledger'), { clock });
+  const use = async (skill: string, days: number) => {
+    clock.set(daysAgo(days));
+    await ledger.append({
+      type: 'skill.run_started',
+      body: { runId: `run_${days}`, skill, runtime: 'node', actor: 'writer' },
+    });
+  };
+  await use('weekly-strategic-review', 40);
+  await use('research-arxiv-trending', 25);
+  await use('research-arxiv-trending', 20);
+  for (const days of [9, 5, 2]) await use('draft-newsletter-issue', days);
+  await ledger.close();
+  return { ...group, clock: createManualClock(NOW) };
+}
+
+describe('curator', () => {
+  it('grades by ledgered usage; a dry run changes nothing', async () => {
+    const { dir, clock } = await libraryWithHistory();
+    const before = await treeHashes(dir);
+    const chainBefore = await readFile(join(dir, 'ledger/chain.jsonl'));
+    const report = await runCurator(dir, { dryRun: true, clock });
+    expect(await treeHashes(dir)).toEqual(before);
+    expect(await readFile(join(dir, 'ledger/chain.jsonl'))).toEqual(chainBefore);
+    expect(await pathKind(join(dir, '.karnel'))).toBe('missing');
+    const grades = Object.fromEntries(
+      report.skills.map((skill) => [skill.name, [skill.grade, skill.uses]]),
+    );
+    expect(grades).toEqual({
+      'draft-newsletter-issue': ['active', 3],
+      'research-arxiv-trending': ['stale', 2],
+      'weekly-strategic-review': ['archived', 1],
+      'review-draft': ['pinned', 0],
+      'hub-headlines': ['protected', 0],
+    });
+    expect(report.skills[0]?.name).toBe('draft-newsletter-issue');
+    expect(report.mutations.map((mutation) => [mutation.skill, mutation.to])).toEqual([
+      ['weekly-strategic-review', 'agents/strategist/skills/.archive/weekly-strategic-review'],
+    ]);
+    expect(report.staleHypotheses.map((hypothesis) => hypothesis.id)).toContain(
+      'hyp_01KR62VY8070WVRDWBB7D1KB2M',
+    );
+  });
+
+  it('archives (never deletes) with a snapshot and ledgered hashes; rollback restores the exact bytes', async () => {
+    const { dir, clock } = await libraryWithHistory();
+    const before = await treeHashes(dir);
+    const report = await runCurator(dir, { clock });
+    expect(report.snapshot?.path).toMatch(/^\.karnel\/curator\/snapshots\/.+\.tar$/);
+    const [mutation] = report.mutations;
+    expect(mutation?.from).toBe('agents/strategist/skills/weekly-strategic-review');
+    expect(await pathKind(join(dir, mutation!.from))).toBe('missing');
+    expect(await readdir(join(dir, mutation!.to))).toEqual(['SKILL.md', 'karnel.yaml']);
+    expect(mutation?.before.map((file) => file.sha256)).toEqual(
+      mutation?.after.map((file) => file.sha256),
+    );
+    // Protected and pinned skills are untouched, byte for byte.
+    const after = await treeHashes(dir);
+    for (const path of Object.keys(before).filter((path) =>
+      /hub-headlines|review-draft/.test(path),
+    ))
+      expect(after[path]).toBe(before[path]);
+    expect((await verifyLedger(join(dir, 'ledger'))).ok).toBe(true);
+
+    // An agent edits the archived copy; rollback still restores the bytes from before.
+    await writeFile(join(dir, mutation!.to, 'SKILL.md'), 'rewritten\n');
+    await rollbackCuratorMutation(dir, mutation!.mutation);
+    const restored = await treeHashes(dir);
+    for (const path of Object.keys(before).filter((path) => path.startsWith(mutation!.from)))
+      expect(restored[path]).toBe(before[path]);
+    await expect(rollbackCuratorMutation(dir, mutation!.mutation)).rejects.toThrow(
+      'already rolled back',
+    );
+    await expect(rollbackCuratorMutation(dir, 'ent_01KZZZZZZZZZZZZZZZZZZZZZZZ')).rejects.toSatisfy(
+      MigrationError.isInstance,
+    );
+    // The restored skill is still unused for 40 days: the next pass archives it again, as a
+    // new ledgered mutation with its own id.
+    const second = await runCurator(dir, { clock });
+    expect(second.mutations).toHaveLength(1);
+    expect(second.mutations[0]?.mutation).not.toBe(mutation!.mutation);
+  });
+
+  it('reports curator.yaml mistakes with file, line and column', async () => {
+    const { dir } = await ownedGroupCopy();
+    await writeFile(join(dir, 'curator.yaml'), 'pinned: ["a"]\nstale_after_days: soon\n');
+    await expect(runCurator(dir, { dryRun: true })).rejects.toMatchObject({
+      diagnostics: [expect.objectContaining({ file: 'curator.yaml', line: 2 })],
+    });
+  });
+});

@@ -1,0 +1,225 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  escapeTerminalText,
+  pathKind,
+  sha256Hex,
+  systemClock,
+  writeFileAtomic,
+} from '@karnel/core';
+import type { Ledger } from '@karnel/ledger';
+import { isSkillName, loadSkill } from '@karnel/skills';
+import { generateText, isStepCount, type LanguageModel, tool } from 'ai';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import type { RunTouches } from './run-touches';
+
+/** The ledger record types a per-run review writes. */
+export const REVIEW_RECORD_TYPES = {
+  /** A review ran (or was skipped at zero cost), with what it changed. */
+  reviewed: 'review.finished',
+  /** A skill written by a review: content hashes before (none) and after. */
+  skillAuthored: 'skill.authored',
+  /** A skill changed by a review: content hashes before and after. */
+  skillUpdated: 'skill.updated',
+  /** A change the review asked for and was refused (a protected skill, a bad name). */
+  refused: 'review.refused',
+} as const;
+
+/** Options of {@link reviewRun}. */
+export interface ReviewRunOptions {
+  /** The run reviewed. */
+  readonly runId: string;
+  /** What the run did to skills and memory (see `readRunTouches`). */
+  readonly touches: RunTouches;
+  /** The member's skills folder, where authored skills go. */
+  readonly skillsDir: string;
+  /** The ledger the changes are recorded in. */
+  readonly ledger: Ledger;
+  /** The model: a cheap tier (`bulk-cheap`), never the member's own. */
+  readonly model: LanguageModel;
+  /** A summary of the run for the reviewer (its outcome, what it produced). */
+  readonly summary: string;
+  /** The most model steps the review may take. Default 4. */
+  readonly maxSteps?: number;
+  /** Its own budget line: the most output tokens per model call. Default 2 000. */
+  readonly maxOutputTokens?: number;
+  /** The clock for provenance times. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** What {@link reviewRun} did. */
+export interface RunReview {
+  /** `skipped` when the run touched no skill and no memory (no model call). */
+  readonly status: 'reviewed' | 'skipped';
+  /** Skills written, by name. */
+  readonly authored: readonly string[];
+  /** Skills changed, by name. */
+  readonly updated: readonly string[];
+  /** Changes refused, one sentence each. */
+  readonly refused: readonly string[];
+  /** Tokens the review used (input + output). */
+  readonly tokens: number;
+}
+
+const INSTRUCTIONS = `You review one finished run of an agent. Decide whether to author a new skill
+from what the run did repeatedly, or to improve an existing skill the run used. Author a skill
+only for a procedure worth reusing; improve one only when the run showed a better way. You have
+only the tools below; when there is nothing worth writing, answer "no change".`;
+
+function skillMarkdown(
+  name: string,
+  description: string,
+  instructions: string,
+  runId: string,
+): string {
+  const frontmatter = stringify({
+    name,
+    description,
+    metadata: { 'karnel-authored-by': 'review', 'karnel-source-run': runId },
+  });
+  return `---\n${frontmatter}---\n\n${instructions.trim()}\n`;
+}
+
+/**
+ * The per-run review (spec Layer 4; Hermes' review fork): after a run that touched skills or
+ * memory — never after one that did not, which is skipped without a model call — a separate,
+ * isolated model call with only two tools, `author_skill` and `improve_skill`, on a cheap tier
+ * and its own step and token limits. A new skill is written with provenance (`karnel.yaml`
+ * `provenance.created_by_run`, and `metadata.karnel-authored-by: review` in `SKILL.md`); a
+ * protected (bundled or hub) skill is never changed — the attempt is refused and ledgered. Every
+ * change is ledgered with the content hashes before and after.
+ */
+export async function reviewRun({
+  runId,
+  touches,
+  skillsDir,
+  ledger,
+  model,
+  summary,
+  maxSteps = 4,
+  maxOutputTokens = 2000,
+  clock = systemClock,
+}: ReviewRunOptions): Promise<RunReview> {
+  const authored: string[] = [];
+  const updated: string[] = [];
+  const refused: string[] = [];
+  if (touches.skills.size === 0 && !touches.memory) {
+    await ledger.append({
+      type: REVIEW_RECORD_TYPES.reviewed,
+      body: { runId, status: 'skipped', reason: 'the run touched no skill and no memory' },
+    });
+    return { status: 'skipped', authored, updated, refused, tokens: 0 };
+  }
+  const refuse = async (reason: string) => {
+    refused.push(reason);
+    await ledger.append({ type: REVIEW_RECORD_TYPES.refused, body: { runId, reason } });
+    return { refused: reason };
+  };
+  const tools = {
+    author_skill: tool({
+      description: 'Write a new skill from this run: a reusable procedure.',
+      inputSchema: z.strictObject({
+        name: z.string().describe('lowercase-hyphenated name'),
+        description: z.string().min(1).max(1024).describe('what it does and when to use it'),
+        instructions: z.string().min(1).describe('the procedure, in Markdown'),
+      }),
+      execute: async ({ name, description, instructions }) => {
+        if (!isSkillName(name)) return refuse(`"${name}" is not a valid skill name`);
+        const dir = join(skillsDir, name);
+        if ((await pathKind(dir)) !== 'missing')
+          return refuse(`a skill named "${name}" exists; improve it instead`);
+        await mkdir(dir, { recursive: true });
+        const markdown = skillMarkdown(name, description, instructions, runId);
+        const karnel = stringify({
+          karnel_skill_version: '0.2',
+          provenance: {
+            source: 'self-authored',
+            created_at: clock.now().toISOString(),
+            created_by_run: runId,
+          },
+        });
+        await writeFileAtomic(join(dir, 'SKILL.md'), markdown);
+        await writeFileAtomic(join(dir, 'karnel.yaml'), karnel);
+        const loaded = await loadSkill(dir, { source: 'agent' });
+        if (!loaded.skill) {
+          await rm(dir, { recursive: true, force: true });
+          return refuse(
+            `the skill "${name}" would not load: ${loaded.diagnostics[0]?.message ?? 'unknown'}`,
+          );
+        }
+        await ledger.append({
+          type: REVIEW_RECORD_TYPES.skillAuthored,
+          body: {
+            runId,
+            skill: name,
+            review: true,
+            before: null,
+            after: { 'SKILL.md': sha256Hex(markdown), 'karnel.yaml': sha256Hex(karnel) },
+          },
+        });
+        authored.push(name);
+        return { authored: name };
+      },
+    }),
+    improve_skill: tool({
+      description: 'Replace the instructions of a skill this run used with better ones.',
+      inputSchema: z.strictObject({
+        name: z.string(),
+        instructions: z.string().min(1).describe('the new procedure, in Markdown'),
+      }),
+      execute: async ({ name, instructions }) => {
+        if (!isSkillName(name)) return refuse(`"${name}" is not a valid skill name`);
+        const dir = join(skillsDir, name);
+        const loaded = await loadSkill(dir, { source: 'agent' });
+        if (!loaded.skill) return refuse(`no skill named "${name}"`);
+        if (loaded.skill.protected)
+          return refuse(
+            `"${name}" is protected (bundled or from a hub); copy it under a new name to change it`,
+          );
+        if (!touches.skills.has(name)) return refuse(`the run did not use "${name}"`);
+        const path = join(dir, 'SKILL.md');
+        const before = await readFile(path, 'utf8');
+        // Keep the frontmatter exactly; replace the instructions after it.
+        const head = before
+          .split('\n')
+          .slice(0, loaded.skill.bodyLine - 1)
+          .join('\n');
+        const after = `${head}\n${instructions.trim()}\n`;
+        await writeFileAtomic(path, after);
+        await ledger.append({
+          type: REVIEW_RECORD_TYPES.skillUpdated,
+          body: {
+            runId,
+            skill: name,
+            review: true,
+            before: { 'SKILL.md': sha256Hex(before) },
+            after: { 'SKILL.md': sha256Hex(after) },
+          },
+        });
+        updated.push(name);
+        return { updated: name };
+      },
+    }),
+  };
+  const used =
+    [...touches.skills].map(([name, count]) => `${name} (${count}×)`).join(', ') || 'none';
+  const result = await generateText({
+    model,
+    system: INSTRUCTIONS,
+    prompt: escapeTerminalText(
+      `Run ${runId}.\nSkills used: ${used}.\nMemory touched: ${touches.memory ? 'yes' : 'no'}.\n\n${summary}`,
+      { multiline: true },
+    ),
+    tools,
+    stopWhen: isStepCount(maxSteps),
+    maxOutputTokens,
+  });
+  const tokens = (result.totalUsage.inputTokens ?? 0) + (result.totalUsage.outputTokens ?? 0);
+  await ledger.append({
+    type: REVIEW_RECORD_TYPES.reviewed,
+    body: { runId, status: 'reviewed', authored, updated, refused, tokens },
+  });
+  return { status: 'reviewed', authored, updated, refused, tokens };
+}

@@ -1,0 +1,306 @@
+import { hashJson, parseCost } from '@karnel/core';
+import type { PolicyDecision } from '@karnel/policy';
+import type { RuntimeParts } from './open-runtime-parts';
+import type { RecordedStep } from './recorded-run';
+import type { RecordedResponse } from './replay-model';
+
+/** Where a run parked: the step, what it waits on and why. */
+export interface ParkPoint {
+  /** The step the run stopped at. */
+  readonly step: number;
+  /** The approval id, or `runtime-stop` / `safe-mode`. */
+  readonly waitingOn: string;
+  /** One sentence. */
+  readonly why: string;
+}
+
+/** One tool call put through the gate. */
+export interface GatedCall {
+  /** The tool's name. */
+  readonly tool: string;
+  /** The model's id of the call. */
+  readonly toolCallId: string;
+  /** The arguments, as the model gave them (already checked against the tool's schema). */
+  readonly input: unknown;
+  /** The capability the call exercises (`message.send:critic`, `spend`). */
+  readonly capability: string;
+  /** For `spend`: the amount, with its currency. */
+  readonly amount?: string;
+  /** A second gate besides policy (the treasury's, for spends); the stricter answer wins. */
+  readonly check?: () => Promise<Pick<PolicyDecision, 'effect' | 'reason'>>;
+  /** The side effect; `key` (`<runId>:<step>`) makes it happen at most once. */
+  readonly effect: (key: string) => Promise<unknown>;
+}
+
+const MAX_OUTPUT_CHARS = 8000;
+const SAFE_MODE_REFRESH_MS = 1000;
+const rank = { allow: 0, 'needs-approval': 1, deny: 2 } as const;
+
+/** Keeps a value JSON and bounded, as a step's output. */
+function bounded(value: unknown): unknown {
+  if (value === undefined) return null;
+  const text = JSON.stringify(value);
+  if (text.length <= MAX_OUTPUT_CHARS) return JSON.parse(text);
+  return { truncated: true, text: text.slice(0, MAX_OUTPUT_CHARS) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One execution of one run: the steps recorded so far (replayed, never redone), the steps this
+ * execution adds, the gate every tool call goes through, and where the run parked.
+ */
+export class RunSession {
+  readonly runId: string;
+  readonly member: string;
+  /** Steps in order: recorded by earlier executions, then this one's. */
+  readonly steps: RecordedStep[];
+  /** Exact cost of the model calls this execution made, in units of 10^-12. */
+  costUnits = 0n;
+  /** Where the run parked, once it did. */
+  parked: ParkPoint | undefined;
+  private readonly parts: RuntimeParts;
+  private readonly signal: AbortSignal;
+  /** True when the run had recorded steps before this execution (a resume). */
+  readonly resumed: boolean;
+  private readonly done = new Map<string, RecordedStep>();
+  private readonly waiting = new Map<string, string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private pending: Promise<unknown>[] = [];
+  private safeModeCheckedAt = 0;
+
+  constructor(options: {
+    parts: RuntimeParts;
+    runId: string;
+    member: string;
+    recorded: readonly RecordedStep[];
+    signal: AbortSignal;
+  }) {
+    this.parts = options.parts;
+    this.runId = options.runId;
+    this.member = options.member;
+    this.signal = options.signal;
+    this.steps = [];
+    this.resumed = options.recorded.length > 0;
+    for (const step of options.recorded) this.remember(step);
+  }
+
+  /** The model answers recorded by earlier executions, by call. */
+  recordedResponses(): RecordedResponse[] {
+    return this.steps
+      .filter((step) => step.kind === 'model' && step.response !== undefined)
+      .map((step) => step.response as RecordedResponse);
+  }
+
+  private remember(step: RecordedStep): void {
+    this.steps.push(step);
+    if (step.kind !== 'tool' || !step.toolCallId) return;
+    if (step.decision === 'needs-approval' && step.error === undefined) {
+      if (step.approvalId) this.waiting.set(step.toolCallId, step.approvalId);
+      this.done.delete(step.toolCallId);
+    } else this.done.set(step.toolCallId, step);
+  }
+
+  /**
+   * Appends a step to the run in the ledger; steps are numbered in the order they are taken.
+   * The append is queued, not awaited: the ledger writes appends in order, several sharing one
+   * fsync, and {@link RunSession.flush} waits for them — before every side effect, so a side
+   * effect never happens before the model answer that asked for it is on disk.
+   */
+  record(step: Omit<RecordedStep, 'runId' | 'step'>): RecordedStep {
+    const full = { runId: this.runId, step: this.steps.length, ...step } as RecordedStep;
+    const written = this.parts.ledger.appendStep(this.runId, full as Record<string, unknown>);
+    written.catch(() => undefined);
+    this.pending.push(written);
+    this.remember(full);
+    return full;
+  }
+
+  /** Adds a ledger write of the run that the next {@link RunSession.flush} waits for. */
+  track(write: Promise<unknown>): void {
+    write.catch(() => undefined);
+    this.pending.push(write);
+  }
+
+  /** Waits until every step recorded so far is on disk; throws if an append failed. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
+  }
+
+  /** Records a model answer (a live call) with its cost. */
+  async recordModel(call: number, response: RecordedResponse): Promise<void> {
+    const karnel = (
+      response.providerMetadata as Record<string, Record<string, unknown>> | undefined
+    )?.karnel;
+    const cost = typeof karnel?.cost === 'string' ? karnel.cost : '0';
+    const units = parseCost(cost);
+    if (units.ok) this.costUnits += units.value;
+    const input = response.usage?.inputTokens?.total;
+    const output = response.usage?.outputTokens?.total;
+    this.record({
+      kind: 'model',
+      call,
+      model:
+        typeof karnel?.candidate === 'string' ? karnel.candidate : (response.modelId ?? 'model'),
+      ...(input !== undefined ? { inputTokens: input } : {}),
+      ...(output !== undefined ? { outputTokens: output } : {}),
+      cost,
+      response,
+    });
+  }
+
+  /** Records a tool call the loop refused before running it (malformed arguments, unknown tool). */
+  async recordRefusedCall(tool: string, toolCallId: string, input: unknown, error: string) {
+    if (this.done.has(toolCallId)) return;
+    await this.serial(async () =>
+      this.record({
+        kind: 'tool',
+        tool,
+        toolCallId,
+        argumentsHash: hashJson(input ?? null),
+        error: `malformed tool call: ${error}`,
+      }),
+    );
+  }
+
+  /**
+   * Whether safe mode is on: read from the ledger at the first tool call and again when the
+   * last reading is older than a second, so a brake pulled by another process stops the run
+   * at its next tool call without a ledger read per call.
+   */
+  private async safeModeActive(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.safeModeCheckedAt > SAFE_MODE_REFRESH_MS) {
+      this.safeModeCheckedAt = now;
+      return (await this.parts.safeMode.status()).active;
+    }
+    return this.parts.safeMode.isActive();
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private park(waitingOn: string, why: string): { parked: true; why: string } {
+    this.parked ??= { step: this.steps.length, waitingOn, why };
+    return { parked: true, why };
+  }
+
+  /**
+   * Puts one tool call through the gate: a call recorded as done is answered from the record;
+   * otherwise safe mode and a stop park the run, policy (and the call's own check) decide,
+   * `needs-approval` asks the owner through the signed queue and parks, and an approved call is
+   * carried out once, under the approval, with the idempotency key `<runId>:<step>`.
+   */
+  gate(call: GatedCall): Promise<unknown> {
+    return this.serial(() => this.decideAndRun(call));
+  }
+
+  private async decideAndRun(call: GatedCall): Promise<unknown> {
+    const recorded = this.done.get(call.toolCallId);
+    if (recorded) return recorded.error !== undefined ? { error: recorded.error } : recorded.output;
+    if (this.parked) return { parked: true, why: 'the run is parked; this call waits for it' };
+    if (this.signal.aborted)
+      return this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart');
+    if (await this.safeModeActive())
+      return this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off');
+
+    const action = {
+      run: this.runId,
+      tool: call.tool,
+      toolCallId: call.toolCallId,
+      input: call.input,
+    };
+    const argumentsHash = hashJson(call.input ?? null);
+    const base = {
+      kind: 'tool' as const,
+      tool: call.tool,
+      toolCallId: call.toolCallId,
+      argumentsHash,
+    };
+    const policy = this.parts.policy.decide({
+      actor: this.member,
+      capability: call.capability,
+      ...(call.amount !== undefined ? { amount: call.amount } : {}),
+      action,
+    });
+    let effect = policy.effect;
+    let reason = policy.reason;
+    if (effect !== 'deny' && call.check) {
+      const second = await call.check();
+      if (rank[second.effect] > rank[effect]) {
+        effect = second.effect;
+        reason = second.reason;
+      }
+    }
+    if (effect === 'deny') {
+      this.record({ ...base, decision: 'deny', error: `denied: ${reason}` });
+      return { error: `denied: ${reason}` };
+    }
+    let approvalId: string | undefined;
+    if (effect === 'needs-approval') {
+      approvalId = this.waiting.get(call.toolCallId);
+      if (!approvalId) {
+        const request = await this.parts.approvals.request({
+          actor: this.member,
+          capability: policy.capability ?? call.capability,
+          action,
+          reason,
+          ...(policy.rule ? { rule: policy.rule.id } : {}),
+        });
+        this.record({
+          ...base,
+          decision: 'needs-approval',
+          approvalId: request.id,
+          output: { waitingOn: request.id },
+        });
+        return this.park(request.id, `waiting for the owner to approve ${call.tool}: ${reason}`);
+      }
+      const request = await this.parts.approvals.get(approvalId);
+      const status = request?.status ?? 'missing';
+      if (status === 'pending')
+        return this.park(approvalId, `still waiting for the owner to approve ${call.tool}`);
+      if (status !== 'approved') {
+        const error = `the owner did not approve ${call.tool} (${status})`;
+        this.record({ ...base, decision: 'needs-approval', approvalId, error });
+        return { error };
+      }
+      const used = await this.parts.approvals.use(approvalId, action, {
+        capability: request!.capability,
+        actor: this.member,
+      });
+      if (!used.ok) {
+        const error = `the approval ${approvalId} cannot be used: ${used.reason}`;
+        this.record({ ...base, decision: 'needs-approval', approvalId, error });
+        return { error };
+      }
+    }
+    const key = `${this.runId}:${this.steps.length}`;
+    await this.flush();
+    try {
+      const output = bounded(await call.effect(key));
+      this.record({
+        ...base,
+        decision: 'allow',
+        ...(approvalId ? { approvalId } : {}),
+        idempotencyKey: key,
+        output,
+      });
+      return output;
+    } catch (error) {
+      const message = errorText(error);
+      this.record({
+        ...base,
+        decision: 'allow',
+        ...(approvalId ? { approvalId } : {}),
+        idempotencyKey: key,
+        error: message,
+      });
+      return { error: message };
+    }
+  }
+}

@@ -167,6 +167,7 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
             cost: result.cost,
             steps: result.steps,
             ...(result.error !== undefined ? { error: result.error } : {}),
+            ...(result.waitingOn !== undefined ? { waitingOn: result.waitingOn } : {}),
           },
         }),
       );

@@ -6,6 +6,7 @@ import { createSigner, generateKeyPair } from '@karnel/core';
 import { openLedger, readLedgerEntries, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
 import { acquireGroupLease } from '../lease/group-lease';
+import { checkGroupRunnable } from '../lifecycle/check-group-runnable';
 import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 import { exportGroup } from './export-group';
 import { importGroup, MIGRATION_IMPORT_NOTE } from './import-group';
@@ -68,6 +69,10 @@ describe('migration export and import', () => {
     expect((await verifyLedger(join(into, 'ledger'))).ok).toBe(true);
     expect((await groupLifecycleState(into)).state).toBe('handed-off');
 
+    // The runtime's start: resume the import, then read the run state.
+    const started = await checkGroupRunnable(join(root, 'group-a'));
+    expect(started).toMatchObject({ state: 'handed-off', runnable: false });
+    expect(started.why).toContain('handed off');
     const resumed = await appendMigrationResumed(into, { host: 'machine-b' });
     expect(resumed.appended).toBe(true);
     if (resumed.appended) {
@@ -76,6 +81,7 @@ describe('migration export and import', () => {
       expect(resumed.entry.body.checkpoint).toEqual(result.checkpoint);
     }
     expect((await groupLifecycleState(into)).state).toBe('active');
+    expect(await checkGroupRunnable(into)).toMatchObject({ state: 'active', runnable: true });
     expect((await verifyLedger(join(into, 'ledger'))).ok).toBe(true);
     await expect(stat(join(into, MIGRATION_IMPORT_NOTE))).rejects.toThrow();
     // Only once, and never in the folder that exported the group.

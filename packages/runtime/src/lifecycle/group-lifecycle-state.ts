@@ -1,7 +1,7 @@
 import { pathKind } from '@karnel/core';
+import { verifyPayload } from '@karnel/policy';
 import { MIGRATION_RECORD_TYPES } from '../migration/migration-records';
 import { locateGroup } from '../migration/open-group';
-import { verifyPayload } from '../migration/signed-payload';
 import { type GroupRunState, LIFECYCLE_RECORD_TYPES } from './lifecycle-records';
 import { ownerSignedEntries } from './owner-signed-entries';
 

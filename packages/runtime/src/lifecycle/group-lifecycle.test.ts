@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { createSigner, generateKeyPair } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
+import { verifyPayload } from '@karnel/policy';
 import { describe, expect, it } from 'vitest';
 import { MigrationError } from '../migration/migration-error';
-import { verifyPayload } from '../migration/signed-payload';
 import { ownedGroupCopy } from '../migration/test-group';
 import { checkGroupRunnable } from './check-group-runnable';
 import { changeGroupLifecycle, recordMembership } from './group-lifecycle';

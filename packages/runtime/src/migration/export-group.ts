@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, isWithin, type Signer, systemClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
-import { resolveOwner } from '@karnel/policy';
+import { resolveOwner, sameIdentity, signPayload } from '@karnel/policy';
 import { pack as createPack, type Pack } from 'tar-stream';
 import { type GroupFile, hashFileAt, listGroupPaths } from './group-files';
 import { MigrationError } from './migration-error';
@@ -17,7 +17,6 @@ import {
 } from './migration-records';
 import { locateGroup } from './open-group';
 import { type ReadRuntimeLeaseOptions, readRuntimeLease } from './runtime-lease';
-import { sameIdentity, signPayload } from './signed-payload';
 
 /** Options of {@link exportGroup}. */
 export interface ExportGroupOptions {

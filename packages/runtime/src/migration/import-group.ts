@@ -11,7 +11,7 @@ import {
   verifyCheckpointSignatures,
   verifyLedger,
 } from '@karnel/ledger';
-import { readPinnedOwner } from '@karnel/policy';
+import { readPinnedOwner, sameIdentity, verifyPayload } from '@karnel/policy';
 import { directoryChecks, ledgerCheck, validatePaths } from '@karnel/validate';
 import { extract as createExtract } from 'tar-stream';
 import { ownerSignedEntries } from '../lifecycle/owner-signed-entries';
@@ -32,7 +32,6 @@ import {
   type ResolveRequirementsOptions,
   resolveRequirements,
 } from './resolve-requirements';
-import { sameIdentity, verifyPayload } from './signed-payload';
 
 /** The machine-local note an import leaves, so that the first run resumes the hand-off. */
 export const MIGRATION_IMPORT_NOTE = '.karnel/migration-import.json';

@@ -519,4 +519,29 @@ describe('createRunExecutor', () => {
     expect(question).toMatchObject({ type: 'escalation', from: 'researcher', to: 'human_owner' });
     expect(JSON.stringify(question?.payload)).toContain('referral programme');
   });
+
+  it('never finishes a run it could not start (a fresh ticket for a run id already in the ledger)', async () => {
+    const { parts, executor, mock } = await setup();
+    const runId = createId('run');
+    const first = await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(first.status).toBe('succeeded');
+    const again = await executor.execute(
+      { runId, member: 'researcher', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(again.status).toBe('failed');
+    expect(again.error).toContain('could not start');
+    // It stopped at its first side effect: one more model call, no tool carried out.
+    expect(mock.doGenerateCalls).toHaveLength(6);
+    const sent = (await parts.coordinator.history()).filter((message) => message.type === 'info');
+    expect(sent).toHaveLength(1);
+    let finished = 0;
+    for await (const entry of parts.ledger.entries({ type: 'run.finished' }))
+      if (entry.body.run_id === runId) finished++;
+    expect(finished).toBe(1);
+    expect((await parts.treasury.balances()).openReservations).toHaveLength(0);
+  });
 });

@@ -126,9 +126,17 @@ export class RunSession {
     this.pending.push(write);
   }
 
+  /** The first ledger write of the run that failed; the loop stops at once when set. */
+  broken: unknown;
+
   /** Waits until every step recorded so far is on disk; throws if an append failed. */
   async flush(): Promise<void> {
-    while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
+    try {
+      while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
+    } catch (error) {
+      this.broken ??= error;
+      throw error;
+    }
   }
 
   /** Records a model answer (a live call) with its cost. */

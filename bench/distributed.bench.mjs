@@ -217,7 +217,6 @@ async function main() {
 async function executorChild() {
   const worker = await startExecutorWorker({
     queue: { group: process.env.BENCH_GROUP, leaseSeconds: 30, sweepSeconds: 5 },
-    pollMs: 10,
     executor: (session) => ({
       async execute(ticket) {
         for (let step = session.recordedSteps; step < STEPS; step += 1) {

@@ -49,7 +49,6 @@ it('parks a run, and resumes it after its recorded steps on a new reservation wh
   const { ledger, coordinator, queue } = await openGroup(dir, uniqueGroup('park'));
   const worker = await startExecutorWorker({
     queue,
-    pollMs: 20,
     executor: (session) => ({
       async execute(ticket) {
         await session.appendStep({
@@ -136,7 +135,6 @@ it('refuses a run the treasury cannot pay for: recorded, never started, its wake
   const outcomes: string[] = [];
   const worker = await startExecutorWorker({
     queue,
-    pollMs: 20,
     onRun: (event) => outcomes.push(event.outcome),
     executor: () => ({
       async execute() {

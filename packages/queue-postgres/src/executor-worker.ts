@@ -4,6 +4,7 @@ import { createPostgresRunQueue, type PostgresRunQueue } from './postgres-run-qu
 import { type PostgresQueueSettingsInput, resolveQueueSettings } from './queue-settings';
 import type { RemoteRunSession } from './remote-run-session';
 import { isTransient, openRunChannel, sleep } from './run-channel';
+import { listenForWakes } from './wake-listener';
 
 /** What an executor process is given. */
 export interface ExecutorWorkerOptions {
@@ -16,7 +17,11 @@ export interface ExecutorWorkerOptions {
   readonly executor: (session: RemoteRunSession) => RunExecutor;
   /** Runs carried out at once by this process. Default 1. */
   readonly concurrency?: number;
-  /** How often an idle worker polls for a wake, in milliseconds. Default 50. */
+  /**
+   * How often an idle worker polls for a wake, in milliseconds. Default 1000: a queued wake and
+   * a completed one (which frees the member's next wake) are announced with LISTEN/NOTIFY, so
+   * polling only catches reclaimed leases and retries after a backoff.
+   */
   readonly pollMs?: number;
   /** Called with every error a run survives (a restarting database …). Default: ignored. */
   readonly onError?: (error: unknown) => void;
@@ -61,6 +66,22 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
   const channel = await openRunChannel(settings.connectionString, settings.group);
   let stopped = false;
   let handled = 0;
+  const sleepers = new Set<() => void>();
+  const listener = listenForWakes(settings.connectionString, queue.queueName, () => {
+    for (const wake of sleepers) wake();
+  });
+  /** Waits `ms`, or less when a wake is announced. */
+  function idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  }
 
   async function retrying<T>(task: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + 120_000;
@@ -188,7 +209,7 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
   const loops = Array.from({ length: options.concurrency ?? 1 }, async () => {
     while (!stopped) {
       try {
-        if (!(await runOne())) await sleep(options.pollMs ?? 50);
+        if (!(await runOne())) await idle(options.pollMs ?? 1000);
       } catch (error) {
         options.onError?.(error);
         await sleep(250);
@@ -203,8 +224,9 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
     },
     async close() {
       stopped = true;
+      for (const wake of sleepers) wake();
       await Promise.all(loops);
-      await Promise.all([queue.close(), channel.close()]);
+      await Promise.all([queue.close(), channel.close(), listener.close()]);
     },
   };
 }

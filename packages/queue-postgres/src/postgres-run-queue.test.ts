@@ -10,6 +10,7 @@ import { describeRunQueueConformance } from '../test/run-queue-conformance';
 import { ClaimLostError, QueueConfigError } from './errors';
 import { createPostgresRunQueue, type PostgresRunQueue } from './postgres-run-queue';
 import { resolveQueueSettings } from './queue-settings';
+import { listenForWakes } from './wake-listener';
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -133,6 +134,37 @@ describe('leases, retries and dead letters', () => {
       expect(await queue.snapshot()).toEqual([]);
     } finally {
       await queue.close();
+    }
+  });
+});
+
+describe('wake announcements', () => {
+  it('notifies listening executors of a queued wake and of a completion, and only for their queue', async () => {
+    const group = uniqueGroup('notify');
+    const queue = await createPostgresRunQueue({ connectionString: server.url, group });
+    const other = await createPostgresRunQueue({
+      connectionString: server.url,
+      group: uniqueGroup('quiet'),
+    });
+    let wakes = 0;
+    const listener = listenForWakes(server.url, queue.queueName, () => {
+      wakes += 1;
+    });
+    try {
+      // Once on connecting (notifications missed while away are made up for by a claim).
+      await eventually(async () => (wakes >= 1 ? true : undefined));
+      const connected = wakes;
+      await other.enqueue('editor', reason('elsewhere'));
+      await queue.enqueue('editor', reason('here'));
+      await eventually(async () => (wakes === connected + 1 ? true : undefined));
+      // A coalesced reason announces nothing new.
+      await queue.enqueue('editor', reason('again'));
+      const claimed = await queue.claim();
+      await queue.complete(claimed?.wakeId ?? '', 'succeeded');
+      await eventually(async () => (wakes === connected + 2 ? true : undefined));
+    } finally {
+      await listener.close();
+      await Promise.all([queue.close(), other.close()]);
     }
   });
 });

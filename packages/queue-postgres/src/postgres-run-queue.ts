@@ -14,6 +14,7 @@ import {
   type PostgresQueueSettingsInput,
   resolveQueueSettings,
 } from './queue-settings';
+import { WAKE_CHANNEL } from './wake-listener';
 
 /** What a wake job carries in pg-boss. */
 interface WakeData {
@@ -134,6 +135,11 @@ export async function createPostgresRunQueue(
     return rows[0]?.id as string | undefined;
   }
 
+  /** Tells listening executors that a wake of this queue may be ready. */
+  async function notify(): Promise<void> {
+    await db.executeSql('SELECT pg_notify($1, $2)', [WAKE_CHANNEL, queueName]);
+  }
+
   async function send(
     member: string,
     reasons: readonly WakeReason[],
@@ -160,7 +166,10 @@ export async function createPostgresRunQueue(
       const merged = await mergeIntoQueued(member, reasons, failures);
       if (merged !== undefined) return { status: 'coalesced', wakeId: merged };
       const id = await send(member, reasons, failures, startAfterSeconds);
-      if (id !== null) return { status: 'queued', wakeId: id };
+      if (id !== null) {
+        if (startAfterSeconds === undefined || startAfterSeconds <= 0) await notify();
+        return { status: 'queued', wakeId: id };
+      }
       // Another process queued a wake for the member between the two statements: merge again.
     }
     throw new Error(`could not queue a wake for ${member}: the queued slot kept changing`);
@@ -224,6 +233,8 @@ export async function createPostgresRunQueue(
         };
         attempts.delete(wakeId);
         if ((result.affected ?? 0) === 0) throw new ClaimLostError({ wakeId });
+        // The member's queued wake, if any, can be claimed now.
+        await notify();
         return;
       }
       const [current] = await boss.findJobs<WakeData>(queueName, { id: wakeId });

@@ -4,31 +4,10 @@
  * examples/newsletter-co; the writer's run parks on a spend approval; the owner approves it
  * in the dashboard; the next runtime pass resumes the run from the ledger.
  */
-import {
-  createRunExecutor,
-  createRuntime,
-  openOfflineDemo,
-  openRuntimeParts,
-} from '@karnel/runtime';
 import { describe, expect, it } from 'vitest';
-import { copyGroup } from '../test/group-fixture';
+import { copyGroup, runtimePass } from '../test/group-fixture';
 import { createDashboard } from './create-dashboard';
 import type { RunSummary } from './runs-view';
-
-async function runtimePass(dir: string) {
-  const parts = await openRuntimeParts(dir, { languageModels: await openOfflineDemo(dir) });
-  try {
-    const runtime = createRuntime({
-      dir,
-      executor: createRunExecutor(parts),
-      ledger: parts.ledger,
-      treasury: parts.treasury,
-    });
-    return await runtime.runOnce();
-  } finally {
-    await parts.close();
-  }
-}
 
 describe('records written by the runtime', () => {
   it('shows the runs, the parked run and its approval; approving resumes it on the next pass', async () => {

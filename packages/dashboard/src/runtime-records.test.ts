@@ -29,7 +29,7 @@ describe('records written by the runtime', () => {
 
     const page = await (await get(`/runs/${parked.runId}`)).text();
     expect(page).toContain('send_message');
-    expect(page).toContain('ollama:qwen3:8b');
+    expect(page).toContain('ollama:qwen3:8b (answered by offline-demo)');
     const approvals = await (await get('/approvals')).text();
     expect(approvals).toContain('spend:40.00 USD');
     expect(approvals).toContain(`href="/runs/${parked.runId}"`);

@@ -141,3 +141,4 @@ export {
   safeModeStateSchema,
 } from './safe-mode';
 export { hasShellSyntax } from './scope-match';
+export { sameIdentity, signPayload, verifyPayload } from './signed-json';

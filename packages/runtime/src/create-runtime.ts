@@ -26,6 +26,12 @@ import {
 import { appendMigrationResumed } from './migration/migration-resumed';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
+import { createRunExecutor } from './run/create-run-executor';
+import {
+  openRuntimeParts,
+  type RuntimeParts,
+  type RuntimePartsOverrides,
+} from './run/open-runtime-parts';
 import type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
 import { RUN_RECORD_TYPES } from './run-records';
 import { computeDueWakes, type Dispatched, type DueWake } from './scheduler/due-wakes';
@@ -93,8 +99,16 @@ export type RuntimeEvent =
 export interface RuntimeOptions {
   /** The group directory. */
   readonly dir: string;
-  /** Carries out each run. Required until the default executor of `@karnel/runtime` lands. */
-  readonly executor: RunExecutor;
+  /**
+   * Carries out each run. Default: `createRunExecutor(await openRuntimeParts(dir, parts))`, whose
+   * ledger and treasury the runtime then shares.
+   */
+  readonly executor?: RunExecutor;
+  /**
+   * Overrides for the parts the default executor is made of (`openRuntimeParts`): the models
+   * (`languageModels`, e.g. the offline demo), memory, policy … Ignored when `executor` is given.
+   */
+  readonly parts?: RuntimePartsOverrides;
   /** The run queue. Default: {@link createInProcessRunQueue}. */
   readonly queue?: RunQueue;
   /** Where times come from. Default: the system clock. */
@@ -254,7 +268,6 @@ async function repliedMessages(dir: string, waitingOn: readonly string[]): Promi
 export function createRuntime(options: RuntimeOptions): Runtime {
   const dir = resolve(options.dir);
   const {
-    executor,
     clock = systemClock,
     tickIntervalMs = 10_000,
     maxConcurrentRuns = 4,
@@ -270,6 +283,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let ownsLedger = false;
   let treasury: Treasury | undefined;
   let lease: GroupLease | undefined;
+  let executor: RunExecutor | undefined = options.executor;
+  let parts: RuntimeParts | undefined;
   let queue: RunQueue | undefined;
   const startedAt = clock.now();
   const active = new Map<
@@ -339,7 +354,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Dissolved and handed-off groups refuse to start (read from owner-signed ledger records).
     lifecycle = createLifecycleGate(dir, snapshot.ledgerDir);
     await lifecycle.assertStartable();
+    if (!options.executor) {
+      parts = await openRuntimeParts(dir, {
+        clock,
+        ...options.parts,
+        ...(options.ledger ? { ledger: options.ledger } : {}),
+        ...(options.treasury ? { treasury: options.treasury } : {}),
+      });
+      executor = createRunExecutor(parts);
+    }
     if (options.ledger) ledger = options.ledger;
+    else if (parts) ledger = parts.ledger;
     else {
       const validators: RecordValidator[] = [];
       if (snapshot.treasuryDir)
@@ -358,6 +383,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (options.treasury !== false) {
       treasury =
         options.treasury ??
+        parts?.treasury ??
         (snapshot.treasuryDir
           ? createTreasury({
               dir: snapshot.treasuryDir,
@@ -406,6 +432,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (ownsLedger) await ledger?.close();
     ledger = undefined;
     ownsLedger = false;
+    // The parts the default executor was made of (they own their ledger).
+    await parts?.close();
+    parts = undefined;
+    if (!options.executor) executor = undefined;
   };
 
   /** Enqueues every due reason; resolves with how many new wakes were queued. */
@@ -529,6 +559,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }, 60_000);
     let result: RunResult;
     try {
+      if (!executor) throw new Error('the runtime is not open');
       result = await executor.execute(ticket, { signal: controller.signal });
       thrown.delete(claim.member);
     } catch (error) {

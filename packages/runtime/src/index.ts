@@ -46,6 +46,7 @@ export {
   type LeaseHolder,
   readGroupLease,
 } from './lease/group-lease';
+export { checkGroupRunnable, type GroupRunnable } from './lifecycle/check-group-runnable';
 export {
   type ChangeGroupLifecycleOptions,
   changeGroupLifecycle,

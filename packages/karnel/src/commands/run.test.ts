@@ -160,3 +160,51 @@ describe('karnel run, status, wake, runs', () => {
     expect(verify.code).toBe(0);
   });
 });
+
+describe('karnel run with the offline demo model', () => {
+  it('--once runs what is due and the work it causes, then frees the lease; the parked run shows in status', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const once = await runKarnel(['run', group, '--once', '--offline']);
+    expect(once.stderr).toBe('');
+    expect(once.code).toBe(0);
+    expect(once.stdout).toMatch(/ lease {4}taken by pid \d+ on /);
+    expect(once.stdout).toMatch(/ wake {5}researcher: cadence daily, never run/);
+    expect(once.stdout).toMatch(/ done {5}researcher run_\w+ succeeded/);
+    expect(once.stdout).toMatch(/ wake {5}critic: result msg_\w+ from writer/);
+    expect(once.stdout).toMatch(/ done {5}writer run_\w+ parked, waiting on apr_\w+/);
+    expect(once.stdout.trim().split('\n').at(-1)).toMatch(
+      /^\d+ runs: \d+ succeeded, \d+ parked, 0 failed; 0 refused$/,
+    );
+    const { readGroupLease } = await import('@karnel/runtime');
+    expect(await readGroupLease(group)).toBeUndefined();
+    const status = await runKarnel(['status', group]);
+    expect(status.stdout).toMatch(/\nparked\n {2}run_\w+ {2}writer {2}waiting on apr_/);
+  });
+
+  it('runs in the foreground until SIGTERM, then stops gracefully with exit 0 and releases the lease', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const { spawn } = await import('node:child_process');
+    const { bin } = await import('../../test/run-karnel');
+    const child = spawn(process.execPath, [bin, 'run', group, '--offline', '--tick', '1s'], {
+      env: { ...process.env, CI: '1' },
+    });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes(' done ')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('stopping: no new runs, running runs park at their next step');
+    expect(stdout.trim().split('\n').at(-1)).toBe('stopped');
+    const { readGroupLease } = await import('@karnel/runtime');
+    expect(await readGroupLease(group)).toBeUndefined();
+    const { readLedgerEntries } = await import('@karnel/ledger');
+    const types: string[] = [];
+    for await (const entry of readLedgerEntries(join(group, 'ledger'))) types.push(entry.type);
+    expect(types.at(-1)).toBe('runtime.lease_released');
+  });
+});

@@ -1,17 +1,19 @@
 import { parseDuration } from '@karnel/policy';
 import type { RunExecutor } from '@karnel/runtime';
+import { CommandError } from '../command-error';
 import { ExitCode } from '../exit-codes';
 import { loadRuntime } from '../load-runtime';
+import { type CliOutput, printDiagnostics } from '../output';
 import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 
 interface RunOptions {
+  offline?: boolean;
   once?: boolean;
   dryRun?: boolean;
   until?: string;
   tick?: string;
-  offline?: boolean;
 }
 
 /** `--until`: an RFC 3339 time, or a duration from now (`30m`, `8h`). */
@@ -25,6 +27,23 @@ function parseUntil(text: string, now: Date): Date {
   }
   throw new UsageError(
     `--until expects an RFC 3339 time (2026-12-06T18:00:00Z) or a duration (30m, 8h, 2d), not "${safe(text)}"`,
+  );
+}
+
+/**
+ * A part of the runtime that cannot open (tiers, policy, the offline script …): its diagnostics
+ * are printed like `karnel validate`'s, and the command fails with one line.
+ */
+function openFailure(
+  error: unknown,
+  output: CliOutput,
+  { RuntimeOpenError, GroupNotRunnableError }: Awaited<ReturnType<typeof loadRuntime>>,
+): unknown {
+  if (GroupNotRunnableError.isInstance(error)) return new CommandError(safe(error.message));
+  if (!RuntimeOpenError.isInstance(error)) return error;
+  printDiagnostics(output, error.diagnostics, 'text');
+  return new CommandError(
+    `${safe(error.dir)}: the ${safe(error.part)} part cannot be opened; the runtime will not start`,
   );
 }
 
@@ -42,11 +61,11 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('--tick <duration>', 'how often to look for due work (10s default)', '10s')
     .option(
       '--offline',
-      'play the group\'s offline-demo.yaml instead of calling a model (every line it writes says "offline demo model")',
+      "use the group's offline demo model (offline-demo.yaml) instead of real models: every line it writes says so",
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run examples/newsletter-co --once --offline\n  karnel run my-group --once\n  karnel run my-group --until 8h\n',
+      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n  karnel run examples/newsletter-co --once --offline   (on a copy)\n',
     )
     .action(async (dir: string, options: RunOptions) => {
       const { output } = context;
@@ -61,8 +80,14 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
 
       await requireValidGroup(dir, output);
       const runtimeModule = await loadRuntime();
-      const { createRuntime, isLeaseLive, LeaseHeldError, loadGroupSnapshot, readGroupLease } =
-        runtimeModule;
+      const {
+        createRuntime,
+        isLeaseLive,
+        LeaseHeldError,
+        loadGroupSnapshot,
+        openOfflineDemo,
+        readGroupLease,
+      } = runtimeModule;
 
       if (options.dryRun) {
         const refuse: RunExecutor = {
@@ -83,66 +108,65 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       const holder = await readGroupLease(dir);
       if (holder && isLeaseLive(holder, new Date()))
         throw new LeaseHeldError({ dir: safe(dir), holder });
-
-      // One ledger and one treasury for the scheduler and the executor: a group has one writer.
-      const parts = await runtimeModule.openRuntimeParts(
-        dir,
-        options.offline ? { languageModels: await runtimeModule.openOfflineDemo(dir) } : {},
-      );
+      let languageModels: Awaited<ReturnType<typeof openOfflineDemo>> | undefined;
       try {
-        if (options.offline)
-          output.out(
-            "offline demo model: runs play offline-demo.yaml; no model is called and nothing it writes is a model's answer",
-          );
-        const runtime = createRuntime({
-          dir,
-          executor: runtimeModule.createRunExecutor(parts),
-          ledger: parts.ledger,
-          treasury: parts.treasury,
-          tickIntervalMs,
-          onEvent: (event) => {
-            const line = eventLine(event, new Date());
-            // Every line a scripted answer affects says so.
-            const scripted =
-              options.offline && (event.type === 'run-started' || event.type === 'run-finished');
-            output.out(scripted ? `${line}  [offline demo model]` : line);
-          },
-        });
-        if (options.once) {
-          const report = await runtime.runOnce();
-          const count = (status: string) =>
-            report.runs.filter((run) => run.result.status === status).length;
-          output.out(
-            `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
-          );
-          return;
-        }
-
-        const snapshot = await loadGroupSnapshot(dir);
-        await runtime.start();
-        output.out(
-          safe(
-            `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
-          ),
-        );
-        const stop = () => {
-          output.out('stopping: no new runs, running runs park at their next step');
-          void runtime.stop();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
-        try {
-          await runtime.stopped;
-        } finally {
-          if (timer) clearTimeout(timer);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-        }
-        output.out('stopped');
-        context.setExitCode(ExitCode.ok);
-      } finally {
-        await parts.close();
+        if (options.offline) languageModels = await openOfflineDemo(dir);
+      } catch (error) {
+        throw openFailure(error, output, runtimeModule);
       }
+      if (languageModels)
+        output.out(
+          "offline demo model: runs play offline-demo.yaml; no model is called and nothing it writes is a model's answer",
+        );
+      const runtime = createRuntime({
+        dir,
+        ...(languageModels ? { parts: { languageModels } } : {}),
+        tickIntervalMs,
+        onEvent: (event) => {
+          const line = eventLine(event, new Date());
+          // Every line a scripted answer affects says so.
+          const scripted =
+            languageModels !== undefined &&
+            (event.type === 'run-started' || event.type === 'run-finished');
+          output.out(scripted ? `${line}  [offline demo model]` : line);
+        },
+      });
+      if (options.once) {
+        const report = await runtime.runOnce().catch((error: unknown) => {
+          throw openFailure(error, output, runtimeModule);
+        });
+        const count = (status: string) =>
+          report.runs.filter((run) => run.result.status === status).length;
+        output.out(
+          `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
+        );
+        return;
+      }
+
+      const snapshot = await loadGroupSnapshot(dir);
+      await runtime.start().catch((error: unknown) => {
+        throw openFailure(error, output, runtimeModule);
+      });
+      output.out(
+        safe(
+          `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
+        ),
+      );
+      const stop = () => {
+        output.out('stopping: no new runs, running runs park at their next step');
+        void runtime.stop();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
+      try {
+        await runtime.stopped;
+      } finally {
+        if (timer) clearTimeout(timer);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      output.out('stopped');
+      context.setExitCode(ExitCode.ok);
     });
 };

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { createSigner, generateKeyPair } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
+import { verifyPayload } from '@karnel/policy';
 import { describe, expect, it } from 'vitest';
 import { MigrationError } from '../migration/migration-error';
-import { verifyPayload } from '../migration/signed-payload';
 import { ownedGroupCopy } from '../migration/test-group';
+import { checkGroupRunnable } from './check-group-runnable';
 import { changeGroupLifecycle, recordMembership } from './group-lifecycle';
 import { groupLifecycleState } from './group-lifecycle-state';
 
@@ -115,5 +116,19 @@ describe('group lifecycle', () => {
     await ledger.append({ type: 'migration.resumed', body: {} });
     await ledger.close();
     expect((await groupLifecycleState(dir)).state).toBe('paused');
+  });
+});
+
+describe('checkGroupRunnable', () => {
+  it('resumes a freshly imported group once, and says why a paused or dissolved group does not run', async () => {
+    const { dir, owner } = await ownedGroupCopy();
+    expect(await checkGroupRunnable(dir)).toMatchObject({ state: 'active', runnable: true });
+    await changeGroupLifecycle(dir, 'pause', { signer: owner });
+    expect(await checkGroupRunnable(dir)).toMatchObject({
+      runnable: false,
+      why: 'the owner paused the group (karnel group resume)',
+    });
+    await changeGroupLifecycle(dir, 'dissolve', { signer: owner });
+    expect((await checkGroupRunnable(dir)).why).toContain('refuses every run');
   });
 });

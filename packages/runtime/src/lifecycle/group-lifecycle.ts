@@ -1,9 +1,8 @@
 import { type Clock, type Signer, systemClock } from '@karnel/core';
 import { type LedgerEntry, openLedger } from '@karnel/ledger';
-import { resolveOwner } from '@karnel/policy';
+import { resolveOwner, sameIdentity, signPayload } from '@karnel/policy';
 import { MigrationError } from '../migration/migration-error';
 import { locateGroup } from '../migration/open-group';
-import { sameIdentity, signPayload } from '../migration/signed-payload';
 import { groupLifecycleState } from './group-lifecycle-state';
 import { LIFECYCLE_RECORD_TYPES } from './lifecycle-records';
 

@@ -1,7 +1,6 @@
 import { identitySchema } from '@karnel/core';
 import { type LedgerEntry, readLedgerEntries, verifyEntrySignature } from '@karnel/ledger';
-import { ownerRotationSchema } from '@karnel/policy';
-import { sameIdentity, verifyPayload } from '../migration/signed-payload';
+import { ownerRotationSchema, sameIdentity, verifyPayload } from '@karnel/policy';
 
 /** An entry of the ledger with the owner in force when it was written. */
 export interface OwnedEntry {

@@ -11,7 +11,7 @@ import {
   verifyCheckpointSignatures,
   verifyLedger,
 } from '@karnel/ledger';
-import { readPinnedOwner } from '@karnel/policy';
+import { readPinnedOwner, sameIdentity, verifyPayload } from '@karnel/policy';
 import { directoryChecks, ledgerCheck, validatePaths } from '@karnel/validate';
 import { extract as createExtract } from 'tar-stream';
 import { ownerSignedEntries } from '../lifecycle/owner-signed-entries';
@@ -32,7 +32,6 @@ import {
   type ResolveRequirementsOptions,
   resolveRequirements,
 } from './resolve-requirements';
-import { sameIdentity, verifyPayload } from './signed-payload';
 
 /** The machine-local note an import leaves, so that the first run resumes the hand-off. */
 export const MIGRATION_IMPORT_NOTE = '.karnel/migration-import.json';
@@ -387,12 +386,19 @@ export async function importGroup({
         `${BUNDLE_MANIFEST_NAME}: ledger ${manifest.ledger} ${ledgerUnsafe}`,
       ]);
     compareFiles(manifest, files, directories);
-    const { owner, entries } = await checkLedger(staging, manifest, files, expectOwner);
-    // The ledger was verified above; the other checks run as `karnel validate` runs them.
-    const validation = await validatePaths(['.'], {
+    // The ledger checks and the validation only read the staged copy: run them side by side.
+    // The ledger was verified by checkLedger; the other checks run as `karnel validate` runs them.
+    const validating = validatePaths(['.'], {
       cwd: staging,
       checks: directoryChecks.filter((check) => check !== ledgerCheck),
     });
+    const { owner, entries } = await checkLedger(staging, manifest, files, expectOwner).catch(
+      async (error: unknown) => {
+        await validating.catch(() => undefined);
+        throw error;
+      },
+    );
+    const validation = await validating;
     if (hasErrors(validation.diagnostics))
       refuse('migration/invalid', [
         `the group does not validate:\n${formatDiagnostics(validation.diagnostics.filter((d) => d.severity === 'error'))}`,

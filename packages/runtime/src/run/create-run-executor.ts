@@ -394,6 +394,10 @@ export function createRunExecutor(
       }
 
       session.track(opening);
+      let openingError: unknown;
+      opening.catch((error: unknown) => {
+        openingError = error;
+      });
       // A reservation an earlier execution took and never settled (its process died) is given
       // back: this execution pays from its own.
       for (const earlier of recorded.reservations) {
@@ -437,7 +441,10 @@ export function createRunExecutor(
           system: context.system,
           prompt: context.prompt,
           tools: createRunTools({ parts, member, runId: ticket.runId, session }),
-          stopWhen: [isStepCount(maxSteps), () => session.parked !== undefined],
+          stopWhen: [
+            isStepCount(maxSteps),
+            () => session.parked !== undefined || session.broken !== undefined,
+          ],
           maxRetries: 0,
           onStepFinish: async (step) => {
             for (const part of step.content) {
@@ -485,6 +492,18 @@ export function createRunExecutor(
         };
       }
 
+      if (openingError !== undefined) {
+        // The run could not be started (or resumed) in the ledger: it is not this execution's
+        // to finish. Nothing it did is recorded; its reservation is given back.
+        if (reservation.id && !ticket.reservationId)
+          await parts.treasury.release(reservation.id, `run ${ticket.runId} could not start`);
+        return {
+          status: 'failed',
+          cost: '0',
+          steps: recorded.steps.length,
+          error: `run ${ticket.runId} could not start: ${errorText(openingError)}`,
+        };
+      }
       const status = failure === undefined ? 'succeeded' : 'failed';
       const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, status);
       const parsedCost = parseCost(cost);

@@ -106,6 +106,20 @@ export interface EscalationView {
   readonly summary: string;
 }
 
+/** A run the runtime refused to start (`run.refused`: it could not be paid for). */
+export interface RefusedRun {
+  /** The ledger entry's seq. */
+  readonly seq: number;
+  /** When. */
+  readonly at: string;
+  /** The member that would have run. */
+  readonly member: string;
+  /** Why, one sentence. */
+  readonly why: string;
+  /** The amount it would have needed, when known. */
+  readonly amount?: string;
+}
+
 /** A budget line at or above 80 % of its limit. */
 export interface BudgetAlert {
   /** What the budget is (`week`, `month`, `model class frontier-reasoning`). */
@@ -529,6 +543,27 @@ export class GroupReader {
       });
     }
     return views;
+  }
+
+  /** The latest runs the runtime refused to start (at most 10, newest first). Computed once per ledger state. */
+  refusedRuns(): Promise<RefusedRun[]> {
+    return this.memo('refusedRuns', async () => {
+      const snapshot = await this.snapshot();
+      const refused: RefusedRun[] = [];
+      for (let index = snapshot.entries.length - 1; index >= 0 && refused.length < 10; index -= 1) {
+        const entry = snapshot.entries[index] as LedgerEntry;
+        if (entry.type !== RUN_RECORD_TYPES.runRefused) continue;
+        const amount = typeof entry.body.amount === 'string' ? entry.body.amount : undefined;
+        refused.push({
+          seq: entry.seq,
+          at: entry.time,
+          member: String(entry.body.member ?? '?'),
+          why: String(entry.body.why ?? ''),
+          ...(amount ? { amount } : {}),
+        });
+      }
+      return refused;
+    });
   }
 
   /** Budgets: balances by period and model class from the treasury records in the ledger. Computed once per ledger state. */

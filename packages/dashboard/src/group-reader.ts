@@ -187,7 +187,10 @@ export class GroupReader {
   private readonly cache: LedgerCache;
   private readonly runFiles = new Map<string, { version: string; files: RunFiles }>();
   private opening: Promise<void> = Promise.resolve();
-  private readonly memos = new Map<string, { key: string; value: Promise<unknown> }>();
+  private readonly memos = new Map<
+    string,
+    { version: string; bucket: number; value: Promise<unknown>; refreshing?: boolean }
+  >();
 
   constructor(
     /** The group directory. */
@@ -205,11 +208,28 @@ export class GroupReader {
    */
   private async memo<T>(name: string, compute: () => Promise<T>, extra = ''): Promise<T> {
     const snapshot = await this.snapshot();
-    const key = `${snapshot.version}|${Math.floor(this.clock.now().getTime() / 5000)}|${extra}`;
+    const version = `${snapshot.version}|${extra}`;
+    const bucket = Math.floor(this.clock.now().getTime() / 5000);
     const cached = this.memos.get(name);
-    if (cached?.key === key) return cached.value as Promise<T>;
+    if (cached?.version === version) {
+      // The ledger is unchanged: only the files around it may have. Serve what we have and
+      // refresh it in the background, so no request waits for the periodic re-read.
+      if (cached.bucket !== bucket && !cached.refreshing) {
+        cached.refreshing = true;
+        compute().then(
+          (value) => {
+            if (this.memos.get(name) === cached)
+              this.memos.set(name, { version, bucket, value: Promise.resolve(value) });
+          },
+          () => {
+            cached.refreshing = false;
+          },
+        );
+      }
+      return cached.value as Promise<T>;
+    }
     const value = compute();
-    this.memos.set(name, { key, value });
+    this.memos.set(name, { version, bucket, value });
     value.catch(() => {
       if (this.memos.get(name)?.value === value) this.memos.delete(name);
     });

@@ -12,14 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  appendSteps,
   copyGroup,
-  finishRun,
   type GroupFixture,
-  parkRun,
   requestApproval,
+  runtimePass,
   startRun,
 } from '../test/group-fixture';
+import { GroupReader } from './group-reader';
 import { type ServedDashboard, serveDashboard } from './serve-dashboard';
 
 const CHROMIUM = process.env.KARNEL_CHROMIUM ?? '/usr/bin/chromium';
@@ -81,10 +80,12 @@ beforeAll(async () => {
     );
   });
   group = await copyGroup();
-  approvalId = await requestApproval(group.dir);
-  parkedRun = await startRun(group.dir, 'writer');
-  await appendSteps(group.dir, parkedRun);
-  await parkRun(group.dir, parkedRun, approvalId);
+  // The real runtime plays the example's offline demo: the writer's run parks on a spend approval.
+  await runtimePass(group.dir);
+  const parked = (await new GroupReader(group.dir).runs()).find((run) => run.state === 'parked');
+  if (!parked?.waitingOn) throw new Error('the offline demo left no parked run');
+  parkedRun = parked.runId;
+  approvalId = parked.waitingOn.id;
   served = await serveDashboard({ dir: group.dir, port: 0, signer: group.owner, pollMs: 100 });
   base = `http://127.0.0.1:${served.port}`;
   const profile = await mkdtemp(join(tmpdir(), 'karnel-dashboard-chromium-'));
@@ -123,32 +124,20 @@ describe('the dashboard in Chromium', () => {
 
   it('approves the pending request; the parked run resumes', async () => {
     await page.goto(`${base}/approvals`);
-    await page.getByRole('button', { name: /Approve publish:newsletter/ }).click();
+    await page.getByRole('button', { name: /Approve spend:40\.00 USD for writer/ }).click();
     await page.locator('.flash.ok').waitFor();
     expect(await page.locator('.flash.ok').textContent()).toContain(`approved ${approvalId}`);
     expect(await page.locator(`#${approvalId}`).textContent()).toContain('approved');
-    await page.goto(`${base}/runs`);
-    expect(await page.locator('#runs-live').textContent()).toContain(`waits on ${approvalId}`);
-    await page.waitForFunction(() =>
-      document.getElementById('live-status')?.textContent?.startsWith('Live'),
-    );
-    // The executor resumes the run once the signed approval is in the ledger.
-    await appendSteps(group.dir, parkedRun, 2);
-    await page.waitForFunction(
-      (id) => !document.getElementById('runs-live')?.textContent?.includes(`waits on ${id}`),
-      approvalId,
-    );
-    expect(await page.locator('#runs-live').textContent()).toContain(parkedRun);
     await page.goto(`${base}/runs/${parkedRun}`);
-    await page.getByText('Raw records').waitFor();
-    expect(await page.locator('#h-steps + .table-wrap').textContent()).toContain('mock:model-v1');
-    // The run's page is live too: the run finishing shows without a reload.
+    expect(await page.locator('#run-live').textContent()).toContain(`waits on ${approvalId}`);
+    expect(await page.locator('#h-steps + .table-wrap').textContent()).toContain('send_message');
     await page.waitForFunction(() =>
       document.getElementById('live-status')?.textContent?.startsWith('Live'),
     );
-    await finishRun(group.dir, parkedRun, 'writer');
+    // The runtime's next pass sees the signed approval and resumes the run; the page follows live.
+    await runtimePass(group.dir);
     await page.locator('#run-live').getByText('succeeded').waitFor();
-    expect(await page.locator('#run-live').textContent()).toContain('0.0125');
+    expect(await page.locator('#run-live').textContent()).toContain('(resumed)');
     await page.screenshot({ path: join(SCREENSHOTS, 'run-detail.png'), fullPage: true });
   });
 
@@ -190,7 +179,10 @@ describe('the dashboard in Chromium', () => {
   it("opens a ledger entry's inclusion proof", async () => {
     await page.goto(`${base}/ledger`);
     expect(await page.locator('#h-verify + dl').textContent()).toContain('intact');
-    await page.getByRole('link', { name: '1', exact: true }).click();
+    const newest = page.locator('tbody tr').first().getByRole('link');
+    const seq = await newest.textContent();
+    await newest.click();
+    expect(await page.locator('h1').textContent()).toBe(`Ledger entry #${seq}`);
     await page.getByRole('link', { name: 'Show the inclusion proof' }).click();
     await page.getByRole('heading', { name: 'Inclusion proof' }).waitFor();
     expect(await page.locator('#proof').textContent()).toContain('Tree size');

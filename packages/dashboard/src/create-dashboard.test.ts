@@ -444,6 +444,16 @@ describe('budgets', () => {
       modelClass: 'frontier-reasoning',
       description: 'strategy',
     });
+    await ledger.append({
+      type: 'run.refused',
+      body: {
+        runId: 'run_01JZ0000000000000000000000',
+        member: 'strategist',
+        reasons: [{ kind: 'cadence', detail: 'weekly', at: new Date().toISOString() }],
+        amount: '2.00',
+        why: 'the frontier-reasoning budget is spent',
+      },
+    });
     await ledger.close();
     const budgets = await createDashboard({ dir: copy.dir });
     const overview = await (await get('/', budgets)).text();
@@ -451,6 +461,8 @@ describe('budgets', () => {
     expect(overview).toContain('>84%<');
     expect(overview).toContain('model class frontier-reasoning: 15.00 USD of 15.00 USD');
     expect(overview).toContain('>100%<');
+    expect(overview).toContain('Runs refused for lack of budget');
+    expect(overview).toContain(': the frontier-reasoning budget is spent (2.00)');
     const page = await (await get('/budgets', budgets)).text();
     expect(page).toContain('19.20 USD');
     const api = (await (await get('/api/budgets', budgets)).json()) as {

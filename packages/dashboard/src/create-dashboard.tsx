@@ -197,13 +197,14 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
   };
 
   const overview = async (): Promise<Omit<OverviewData, 'csrf' | 'canSign'>> => {
-    const [approvals, escalations, members, budgets, safeMode, runs] = await Promise.all([
+    const [approvals, escalations, members, budgets, safeMode, runs, refused] = await Promise.all([
       reader.section('the approval queue', () => reader.approvals()),
       reader.section('escalations', () => reader.escalations()),
       reader.section('the members', () => reader.org()),
       reader.section('the treasury', () => reader.budgets()),
       reader.section('safe mode', () => reader.safeMode()),
       reader.section('the runs', () => reader.runs()),
+      reader.section('refused runs', () => reader.refusedRuns()),
     ]);
     const queued = members.ok
       ? members.value.flatMap((member) =>
@@ -215,6 +216,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
       escalations,
       members,
       alerts: budgets.ok ? { ok: true, value: budgets.value.alerts } : budgets,
+      refused,
       safeMode,
       runs,
       queued,
@@ -446,6 +448,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
       escalations: sectionJson(data.escalations),
       members: sectionJson(data.members),
       budgetAlerts: sectionJson(data.alerts),
+      refusedRuns: sectionJson(data.refused),
       safeMode: sectionJson(data.safeMode),
       runs: sectionJson(data.runs),
       queued: data.queued,

@@ -106,6 +106,20 @@ export interface EscalationView {
   readonly summary: string;
 }
 
+/** A run the runtime refused to start (`run.refused`: it could not be paid for). */
+export interface RefusedRun {
+  /** The ledger entry's seq. */
+  readonly seq: number;
+  /** When. */
+  readonly at: string;
+  /** The member that would have run. */
+  readonly member: string;
+  /** Why, one sentence. */
+  readonly why: string;
+  /** The amount it would have needed, when known. */
+  readonly amount?: string;
+}
+
 /** A budget line at or above 80 % of its limit. */
 export interface BudgetAlert {
   /** What the budget is (`week`, `month`, `model class frontier-reasoning`). */
@@ -173,7 +187,10 @@ export class GroupReader {
   private readonly cache: LedgerCache;
   private readonly runFiles = new Map<string, { version: string; files: RunFiles }>();
   private opening: Promise<void> = Promise.resolve();
-  private readonly memos = new Map<string, { key: string; value: Promise<unknown> }>();
+  private readonly memos = new Map<
+    string,
+    { version: string; bucket: number; value: Promise<unknown>; refreshing?: boolean }
+  >();
 
   constructor(
     /** The group directory. */
@@ -191,11 +208,28 @@ export class GroupReader {
    */
   private async memo<T>(name: string, compute: () => Promise<T>, extra = ''): Promise<T> {
     const snapshot = await this.snapshot();
-    const key = `${snapshot.version}|${Math.floor(this.clock.now().getTime() / 5000)}|${extra}`;
+    const version = `${snapshot.version}|${extra}`;
+    const bucket = Math.floor(this.clock.now().getTime() / 5000);
     const cached = this.memos.get(name);
-    if (cached?.key === key) return cached.value as Promise<T>;
+    if (cached?.version === version) {
+      // The ledger is unchanged: only the files around it may have. Serve what we have and
+      // refresh it in the background, so no request waits for the periodic re-read.
+      if (cached.bucket !== bucket && !cached.refreshing) {
+        cached.refreshing = true;
+        compute().then(
+          (value) => {
+            if (this.memos.get(name) === cached)
+              this.memos.set(name, { version, bucket, value: Promise.resolve(value) });
+          },
+          () => {
+            cached.refreshing = false;
+          },
+        );
+      }
+      return cached.value as Promise<T>;
+    }
     const value = compute();
-    this.memos.set(name, { key, value });
+    this.memos.set(name, { version, bucket, value });
     value.catch(() => {
       if (this.memos.get(name)?.value === value) this.memos.delete(name);
     });
@@ -529,6 +563,27 @@ export class GroupReader {
       });
     }
     return views;
+  }
+
+  /** The latest runs the runtime refused to start (at most 10, newest first). Computed once per ledger state. */
+  refusedRuns(): Promise<RefusedRun[]> {
+    return this.memo('refusedRuns', async () => {
+      const snapshot = await this.snapshot();
+      const refused: RefusedRun[] = [];
+      for (let index = snapshot.entries.length - 1; index >= 0 && refused.length < 10; index -= 1) {
+        const entry = snapshot.entries[index] as LedgerEntry;
+        if (entry.type !== RUN_RECORD_TYPES.runRefused) continue;
+        const amount = typeof entry.body.amount === 'string' ? entry.body.amount : undefined;
+        refused.push({
+          seq: entry.seq,
+          at: entry.time,
+          member: String(entry.body.member ?? '?'),
+          why: String(entry.body.why ?? ''),
+          ...(amount ? { amount } : {}),
+        });
+      }
+      return refused;
+    });
   }
 
   /** Budgets: balances by period and model class from the treasury records in the ledger. Computed once per ledger state. */

@@ -10,6 +10,7 @@ export {
   type GroupInfo,
   GroupReader,
   type OrgMember,
+  type RefusedRun,
   type Section,
   type SectionProblem,
   type SkillView,

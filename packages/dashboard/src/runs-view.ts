@@ -99,11 +99,15 @@ export function foldRuns(entries: readonly LedgerEntry[]): RunSummary[] {
     if (!run) continue;
     run.seqs.push(entry.seq);
     run.lastAt = entry.time;
-    if (entry.type === RUN_RECORD_TYPES.runStep || entry.type === 'run.resumed') {
+    if (entry.type === RUN_RECORD_TYPES.runStep || entry.type === RUN_RECORD_TYPES.runResumed) {
       // A step or a resume after a park means the run goes on (the ledger's run API has one
       // `run.started` per run, so a resumed run shows as new steps).
       if (entry.type === RUN_RECORD_TYPES.runStep) run.steps += 1;
-      else run.resumed = true;
+      else {
+        run.resumed = true;
+        const reasons = reasonsOf(entry.body.reasons);
+        if (reasons.length > 0) run.reasons = reasons;
+      }
       if (run.state === 'parked') {
         run.state = 'running';
         run.waitingOn = undefined;

@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { createSigner, generateKeyPair, type Signer, writePrivateKeyFile } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { createApprovalQueue, createAuthority } from '@karnel/policy';
+import {
+  createRunExecutor,
+  createRuntime,
+  openOfflineDemo,
+  openRuntimeParts,
+  type RunOnceReport,
+} from '@karnel/runtime';
 
 /** The repository's newsletter-co example. */
 export const example = fileURLToPath(new URL('../../../examples/newsletter-co', import.meta.url));
@@ -138,5 +145,24 @@ export async function finishRun(
     await ledger.finishRun(runId, { member, status, cost: '0.0125', steps: 2 });
   } finally {
     await ledger.close();
+  }
+}
+
+/**
+ * One pass of the real runtime (scheduler and run executor) over the group, playing the
+ * example's offline demo: a scripted model, no network. Resumes runs whose approval was answered.
+ */
+export async function runtimePass(dir: string): Promise<RunOnceReport> {
+  const parts = await openRuntimeParts(dir, { languageModels: await openOfflineDemo(dir) });
+  try {
+    const runtime = createRuntime({
+      dir,
+      executor: createRunExecutor(parts),
+      ledger: parts.ledger,
+      treasury: parts.treasury,
+    });
+    return await runtime.runOnce();
+  } finally {
+    await parts.close();
   }
 }

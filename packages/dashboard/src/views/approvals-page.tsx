@@ -11,7 +11,9 @@ const STATUS_TONE: Record<string, 'ok' | 'warn' | 'bad' | undefined> = {
   cancelled: undefined,
 };
 
-function amountOf(action: unknown): string | undefined {
+function amountOf(action: unknown, capability: string): string | undefined {
+  // A spend capability carries its amount: `spend:40.00 USD`.
+  if (capability.startsWith('spend:')) return capability.slice('spend:'.length);
   if (!action || typeof action !== 'object') return undefined;
   const record = action as Record<string, unknown>;
   const amount = record.amount ?? record.cost ?? record.price;
@@ -40,7 +42,7 @@ export function ApprovalsPage({
       {approvals.length === 0 ? <p>No approval requests.</p> : null}
       <ul class="plain">
         {approvals.map(({ request, runId }) => {
-          const amount = amountOf(request.action);
+          const amount = amountOf(request.action, request.capability);
           return (
             <li id={request.id}>
               <h2>

@@ -4,6 +4,7 @@ import type {
   BudgetAlert,
   EscalationView,
   OrgMember,
+  RefusedRun,
   Section,
 } from '../group-reader';
 import type { RunSummary } from '../runs-view';
@@ -16,6 +17,7 @@ export interface OverviewData {
   readonly escalations: Section<readonly EscalationView[]>;
   readonly members: Section<readonly OrgMember[]>;
   readonly alerts: Section<readonly BudgetAlert[]>;
+  readonly refused: Section<readonly RefusedRun[]>;
   readonly safeMode: Section<SafeModeStatus>;
   readonly runs: Section<readonly RunSummary[]>;
   readonly queued: readonly { member: string; kind: string; detail: string; at: string }[];
@@ -152,6 +154,21 @@ export function OverviewPage({ data }: { data: OverviewData }) {
               ))}
             </ul>
           )}
+          {data.refused.ok && data.refused.value.length > 0 ? (
+            <>
+              <h3>Runs refused for lack of budget</h3>
+              <ul class="plain">
+                {data.refused.value.map((run) => (
+                  <li>
+                    <a href={`/ledger/${run.seq}`}>{run.member}</a>
+                    {`: ${run.why}${run.amount ? ` (${run.amount})` : ''} `}
+                    <span class="muted">{run.at}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          {!data.refused.ok ? <Problem problem={data.refused} /> : null}
         </section>
         <section class="card" aria-labelledby="h-escalations">
           <h2 id="h-escalations">Escalations</h2>

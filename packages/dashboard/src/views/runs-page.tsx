@@ -63,6 +63,16 @@ export function RunsPage({
   );
 }
 
+/** The model a step names, and the one that actually answered when the recorded response says otherwise (an offline demo, a fallback). */
+function modelOf(step: Record<string, unknown>): string {
+  const named = field(step, 'model');
+  const response = step.response as { modelId?: unknown } | undefined;
+  const answered = typeof response?.modelId === 'string' ? response.modelId : undefined;
+  return answered && answered !== named && !named.endsWith(`:${answered}`)
+    ? `${named} (answered by ${answered})`
+    : named;
+}
+
 function field(step: Record<string, unknown>, name: string): string {
   const value = step[name];
   if (value === undefined || value === null) return '—';
@@ -123,7 +133,7 @@ export function RunDetails({ summary, files }: { summary: RunSummary; files: Run
                     <td>{typeof step.step === 'number' ? String(step.step) : String(index)}</td>
                     <td>{field(step, 'kind')}</td>
                     <td class="mono">
-                      {step.tool !== undefined ? field(step, 'tool') : field(step, 'model')}
+                      {step.tool !== undefined ? field(step, 'tool') : modelOf(step)}
                     </td>
                     <td>{`${field(step, 'inputTokens')}/${field(step, 'outputTokens')}`}</td>
                     <td>{field(step, 'cost')}</td>

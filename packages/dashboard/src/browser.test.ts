@@ -22,7 +22,15 @@ import { GroupReader } from './group-reader';
 import { type ServedDashboard, serveDashboard } from './serve-dashboard';
 
 const CHROMIUM = process.env.KARNEL_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+/**
+ * Where the screenshots go: the committed `docs/screenshots/` when `KARNEL_UPDATE_SCREENSHOTS=1`
+ * (to refresh the README's pictures), otherwise a temporary folder, so a test run leaves the
+ * working tree as it found it.
+ */
+const SCREENSHOTS =
+  process.env.KARNEL_UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
+    : join(tmpdir(), `karnel-dashboard-screenshots-${process.pid}`);
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** The flags that keep Chromium headless and off the network. */

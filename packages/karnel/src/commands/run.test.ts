@@ -207,4 +207,37 @@ describe('karnel run with the offline demo model', () => {
     for await (const entry of readLedgerEntries(join(group, 'ledger'))) types.push(entry.type);
     expect(types.at(-1)).toBe('runtime.lease_released');
   });
+
+  it('serves the dashboard while the group runs (--dashboard), and closes it on SIGTERM', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const { spawn } = await import('node:child_process');
+    const { bin } = await import('../../test/run-karnel');
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', group, '--offline', '--tick', '1s', '--dashboard', '--dashboard-port', '0'],
+      { env: { ...process.env, CI: '1' } },
+    );
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const found = /dashboard at (\S+)/.exec(stdout);
+        if (found?.[1]) resolve(found[1]);
+      });
+    });
+    const address = new URL(url);
+    const token = address.searchParams.get('token') ?? '';
+    expect(token.length).toBeGreaterThanOrEqual(16);
+    const page = await fetch(new URL('/', address), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(page.status).toBe(200);
+    expect((await fetch(new URL('/', address))).status).toBe(401);
+    expect(await page.text()).toContain('What needs me');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout.trim().split('\n').at(-1)).toBe('stopped');
+    await expect(fetch(new URL('/', address))).rejects.toThrow();
+  });
 });

@@ -2,6 +2,7 @@ import { parseDuration } from '@karnel/policy';
 import type { RunExecutor } from '@karnel/runtime';
 import { CommandError } from '../command-error';
 import { ExitCode } from '../exit-codes';
+import { loadDashboard } from '../load-dashboard';
 import { loadRuntime } from '../load-runtime';
 import { type CliOutput, printDiagnostics } from '../output';
 import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
@@ -10,6 +11,8 @@ import type { RegisterCommand } from './index';
 
 interface RunOptions {
   offline?: boolean;
+  dashboard?: boolean;
+  dashboardPort?: string;
   once?: boolean;
   dryRun?: boolean;
   until?: string;
@@ -63,6 +66,11 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       '--offline',
       "use the group's offline demo model (offline-demo.yaml) instead of real models: every line it writes says so",
     )
+    .option(
+      '--dashboard',
+      "serve the owner's dashboard on 127.0.0.1 while the group runs (signing with $KARNEL_KEY_FILE when set)",
+    )
+    .option('--dashboard-port <port>', 'the dashboard port (0 picks a free one)', '4780')
     .addHelpText(
       'after',
       '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n  karnel run examples/newsletter-co --once --offline   (on a copy)\n',
@@ -77,6 +85,15 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
           `--tick expects a duration (10s, 1m), not "${safe(String(options.tick))}"`,
         );
       const until = options.until === undefined ? undefined : parseUntil(options.until, new Date());
+      const dashboardPort = Number(options.dashboardPort ?? '4780');
+      if (!/^\d{1,5}$/.test(options.dashboardPort ?? '4780') || dashboardPort > 65_535)
+        throw new UsageError(
+          `--dashboard-port must be a number from 0 to 65535, not "${safe(String(options.dashboardPort))}"`,
+        );
+      if (options.dashboard && (options.once || options.dryRun))
+        throw new UsageError(
+          '--dashboard serves while the group runs: not with --once or --dry-run',
+        );
 
       await requireValidGroup(dir, output);
       const runtimeModule = await loadRuntime();
@@ -108,6 +125,8 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       const holder = await readGroupLease(dir);
       if (holder && isLeaseLive(holder, new Date()))
         throw new LeaseHeldError({ dir: safe(dir), holder });
+      // Loaded before the runtime starts, so a missing optional package stops nothing half-way.
+      const dashboardModule = options.dashboard ? await loadDashboard() : undefined;
       let languageModels: Awaited<ReturnType<typeof openOfflineDemo>> | undefined;
       try {
         if (options.offline) languageModels = await openOfflineDemo(dir);
@@ -152,6 +171,17 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
           `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
         ),
       );
+      const keyFile = process.env.KARNEL_KEY_FILE;
+      const served = dashboardModule
+        ? await dashboardModule!.serveDashboard({
+            dir,
+            host: '127.0.0.1',
+            port: dashboardPort,
+            ...(keyFile ? { keyFile } : {}),
+            warn: (message) => output.err(safe(message)),
+          })
+        : undefined;
+      if (served) output.out(`dashboard at ${served.url}`);
       const stop = () => {
         output.out('stopping: no new runs, running runs park at their next step');
         void runtime.stop();
@@ -165,6 +195,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
         if (timer) clearTimeout(timer);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        await served?.close();
       }
       output.out('stopped');
       context.setExitCode(ExitCode.ok);

@@ -321,3 +321,25 @@ active_goals:
     ]);
   });
 });
+
+describe('the group lifecycle', () => {
+  it('wakes no one while the owner has paused the group, and runs again once resumed', async () => {
+    const { createSigner, generateKeyPair } = await import('@karnel/core');
+    const { changeGroupLifecycle } = await import('./lifecycle/group-lifecycle');
+    const owner = createSigner(generateKeyPair().secretKey);
+    await generateGroup(dir, { members: 1, cadence: 'on_demand', owner: owner.did });
+    await requestWake({ dir, member: 'agent_000', reason: 'go' });
+    await changeGroupLifecycle(dir, 'pause', { signer: owner, reason: 'holiday' });
+    const ledger = await groupLedger();
+    const executor = createScriptedExecutor({ ledger });
+    const runtime = createRuntime({ dir, executor, ledger });
+    const [held] = await runtime.dryRun();
+    expect(held).toMatchObject({ heldBy: 'group paused', reasons: [{ kind: 'manual' }] });
+    await runtime.runOnce();
+    expect(executor.tickets).toEqual([]);
+    expect((await runtime.status()).lifecycle).toBe('paused');
+    await changeGroupLifecycle(dir, 'resume', { signer: owner });
+    await runtime.runOnce();
+    expect(executor.tickets.map((ticket) => ticket.member)).toEqual(['agent_000']);
+  });
+});

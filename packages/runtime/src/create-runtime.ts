@@ -23,6 +23,7 @@ import {
   type LeaseHolder,
   readGroupLease,
 } from './lease/group-lease';
+import { type GroupLifecycleState, groupLifecycleState } from './lifecycle/group-lifecycle-state';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
 import { createRunExecutor } from './run/create-run-executor';
@@ -139,6 +140,8 @@ export interface MemberStatus {
   readonly pausedWhy?: string;
   /** What is due now. */
   readonly due: readonly WakeReason[];
+  /** Why nothing is dispatched even when due (the group's lifecycle, the member left). */
+  readonly heldBy?: string;
   /** When the cadence is next due, and what it is. */
   readonly nextWakeAt?: string;
   /** One line: the next clock wake. */
@@ -155,6 +158,8 @@ export interface RuntimeStatus {
   readonly lease?: LeaseHolder & { readonly live: boolean };
   /** Whether the group is in safe mode (no new runs). */
   readonly safeMode: boolean;
+  /** The group's lifecycle state (`active`, `paused`, `dissolved`, `handed-off`): only `active` runs. */
+  readonly lifecycle: GroupLifecycleState['state'];
   /** Every non-human member. */
   readonly members: readonly MemberStatus[];
   /** Runs that started and have not finished or parked. */
@@ -281,6 +286,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let ownsLedger = false;
   let treasury: Treasury | undefined;
   let lease: GroupLease | undefined;
+  let lifecycle: GroupLifecycleState | undefined;
   let executor: RunExecutor | undefined = options.executor;
   let parts: RuntimeParts | undefined;
   let queue: RunQueue | undefined;
@@ -329,12 +335,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   const due = async (snapshot: GroupSnapshot): Promise<DueWake[]> => {
     const folded = historyFor(snapshot);
-    if (await folded.refresh()) forgetWhatTheLedgerShows(folded);
+    const changed = await folded.refresh();
+    if (changed) forgetWhatTheLedgerShows(folded);
     const parkedOn = [...folded.runs.values()]
       .filter((run) => run.state === 'parked' && run.waitingOn)
       .map((run) => run.waitingOn!);
+    // The group's lifecycle (owner-signed records): read again only when the ledger grew.
+    if (changed || !lifecycle) lifecycle = await groupLifecycleState(dir);
+    const lifecycleNow = lifecycle;
     const dispatchedView = new Map<string, Dispatched>(dispatched);
-    return computeDueWakes({
+    const wakes = computeDueWakes({
       snapshot,
       history: folded,
       now: clock.now(),
@@ -342,6 +352,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       active: new Set(active.keys()),
       dispatched: dispatchedView,
       replied: await repliedMessages(dir, parkedOn),
+    });
+    return wakes.map((wake) => {
+      const heldBy = !lifecycleNow.runnable
+        ? `group ${lifecycleNow.state}`
+        : lifecycleNow.members[wake.member] === 'left'
+          ? 'the member left the group'
+          : undefined;
+      return heldBy ? { ...wake, heldBy } : wake;
     });
   };
 
@@ -439,7 +457,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
     let woken = 0;
     for (const wake of await due(snapshot)) {
-      if (wake.paused || wake.safeMode || wake.reasons.length === 0) continue;
+      if (wake.paused || wake.safeMode || wake.heldBy || wake.reasons.length === 0) continue;
       const fresh: WakeReason[] = [];
       for (const reason of wake.reasons) {
         const result = await queue!.enqueue(wake.member, reason);
@@ -752,11 +770,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         dir,
         ...(holder ? { lease: { ...holder, live: isLeaseLive(holder, clock.now()) } } : {}),
         safeMode: folded.safeMode,
+        lifecycle: (await groupLifecycleState(dir)).state,
         members: wakes.map((wake) => ({
           member: wake.member,
           paused: wake.paused,
           ...(wake.pausedWhy ? { pausedWhy: wake.pausedWhy } : {}),
           due: wake.reasons,
+          ...(wake.heldBy ? { heldBy: wake.heldBy } : {}),
           ...(wake.nextWakeAt
             ? { nextWakeAt: wake.nextWakeAt.toISOString(), nextWakeWhy: wake.nextWakeWhy }
             : {}),

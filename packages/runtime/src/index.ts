@@ -1,20 +1,4 @@
 export {
-  createOfflineModel,
-  createOfflineModelSource,
-  OFFLINE_LABEL,
-} from './offline/offline-model';
-export {
-  OFFLINE_SCRIPT_FILE,
-  OFFLINE_SCRIPT_VERSIONS,
-  type OfflineScript,
-  type OfflineScriptRead,
-  offlineScenarioSchema,
-  offlineScriptSchema,
-  offlineStepSchema,
-  readOfflineScript,
-} from './offline/offline-script';
-export { openOfflineDemo } from './offline/open-offline-demo';
-export {
   createRuntime,
   GroupInvalidError,
   type MemberStatus,
@@ -24,21 +8,6 @@ export {
   type RuntimeOptions,
   type RuntimeStatus,
 } from './create-runtime';
-export {
-  type AcquireGroupLeaseOptions,
-  acquireGroupLease,
-  type GroupLease,
-  isLeaseLive,
-  LEASE_FILE,
-  LeaseHeldError,
-  type LeaseHolder,
-  readGroupLease,
-} from './lease/group-lease';
-export {
-  createInProcessRunQueue,
-  type InProcessRunQueueOptions,
-  wakeReasonKey,
-} from './queue/in-process-run-queue';
 export {
   CURATOR_CONFIG_FILE,
   type CuratorConfig,
@@ -67,6 +36,16 @@ export {
 } from './curator/run-curator';
 export { countSkillUsage, SKILL_USE_RECORD, type SkillUsageCount } from './curator/skill-usage';
 export { CURATOR_SNAPSHOT_FOLDER, CURATOR_SNAPSHOTS_KEPT } from './curator/snapshot';
+export {
+  type AcquireGroupLeaseOptions,
+  acquireGroupLease,
+  type GroupLease,
+  isLeaseLive,
+  LEASE_FILE,
+  LeaseHeldError,
+  type LeaseHolder,
+  readGroupLease,
+} from './lease/group-lease';
 export {
   type ChangeGroupLifecycleOptions,
   changeGroupLifecycle,
@@ -110,6 +89,27 @@ export {
   type RuntimeLeaseStatus,
   readRuntimeLease,
 } from './migration/runtime-lease';
+export {
+  createOfflineModel,
+  createOfflineModelSource,
+  OFFLINE_LABEL,
+} from './offline/offline-model';
+export {
+  OFFLINE_SCRIPT_FILE,
+  OFFLINE_SCRIPT_VERSIONS,
+  type OfflineScript,
+  type OfflineScriptRead,
+  offlineScenarioSchema,
+  offlineScriptSchema,
+  offlineStepSchema,
+  readOfflineScript,
+} from './offline/offline-script';
+export { openOfflineDemo } from './offline/open-offline-demo';
+export {
+  createInProcessRunQueue,
+  type InProcessRunQueueOptions,
+  wakeReasonKey,
+} from './queue/in-process-run-queue';
 export type {
   ClaimedWake,
   EnqueueResult,
@@ -117,6 +117,19 @@ export type {
   RunQueue,
   WakeCompletion,
 } from './queue/run-queue';
+export {
+  REVIEW_RECORD_TYPES,
+  type ReviewRunOptions,
+  type RunReview,
+  reviewRun,
+} from './review/review-run';
+export { type RunTouches, readRunTouches } from './review/run-touches';
+export {
+  STRATEGIC_REVIEW_RECORD,
+  type StrategicReview,
+  type StrategicReviewOptions,
+  strategicReview,
+} from './review/strategic-review';
 export { type AbandonRunInput, abandonRun } from './run/abandon-run';
 export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
 export {
@@ -138,19 +151,6 @@ export {
   type ReplayModelOptions,
 } from './run/replay-model';
 export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
-export {
-  REVIEW_RECORD_TYPES,
-  type ReviewRunOptions,
-  type RunReview,
-  reviewRun,
-} from './review/review-run';
-export { type RunTouches, readRunTouches } from './review/run-touches';
-export {
-  STRATEGIC_REVIEW_RECORD,
-  type StrategicReview,
-  type StrategicReviewOptions,
-  strategicReview,
-} from './review/strategic-review';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
 export {
   createTierModelSource,
@@ -171,8 +171,8 @@ export {
   type RunStepKind,
   runFinishedSchema,
   runParkedSchema,
-  runResumedSchema,
   runRefusedSchema,
+  runResumedSchema,
   runStartedSchema,
   runStepSchema,
   wakeRequestedSchema,

@@ -124,6 +124,11 @@ export interface RuntimeOptions {
   readonly failureThreshold?: number;
   /** How long the group lease lasts without renewal. Default 60 000 ms; renewed every third of it. */
   readonly leaseTtlMs?: number;
+  /**
+   * Most runs one member may start in an hour; past it, its wakes wait (nothing is dropped). A
+   * guard against members waking each other in a loop. Default 20.
+   */
+  readonly maxRunsPerMemberPerHour?: number;
   /** Most rounds of {@link Runtime.runOnce} (work causing more work). Default 20. */
   readonly maxRounds?: number;
   /** Called for every {@link RuntimeEvent}. */
@@ -277,6 +282,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     failureThreshold = 3,
     leaseTtlMs = 60_000,
     maxRounds = 20,
+    maxRunsPerMemberPerHour = 20,
     onEvent = () => undefined,
   } = options;
   const watcher = createGroupWatcher(dir);
@@ -353,12 +359,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       dispatched: dispatchedView,
       replied: await repliedMessages(dir, parkedOn),
     });
+    const hourAgo = clock.now().getTime() - 3_600_000;
+    const recentRuns = new Map<string, number>();
+    for (const run of folded.runs.values())
+      if (Date.parse(run.startedAt) >= hourAgo)
+        recentRuns.set(run.member, (recentRuns.get(run.member) ?? 0) + 1);
     return wakes.map((wake) => {
       const heldBy = !lifecycleNow.runnable
         ? `group ${lifecycleNow.state}`
         : lifecycleNow.members[wake.member] === 'left'
           ? 'the member left the group'
-          : undefined;
+          : (recentRuns.get(wake.member) ?? 0) >= maxRunsPerMemberPerHour
+            ? `${maxRunsPerMemberPerHour} runs in the last hour, the most allowed`
+            : undefined;
       return heldBy ? { ...wake, heldBy } : wake;
     });
   };

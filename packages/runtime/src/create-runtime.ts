@@ -308,6 +308,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const refused: { member: string; why: string }[] = [];
   let timers: NodeJS.Timeout[] = [];
   let stopping = false;
+  let started = false;
   let ticking: Promise<void> | undefined;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolveStop) => {
@@ -649,25 +650,52 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await finishClaim(claim, 'failed').catch(() => undefined);
         } finally {
           active.delete(claim.runId);
-          if (!stopping) void pump();
+          if (!stopping) {
+            void pump();
+            requestTick();
+          }
         }
       })();
       active.set(claim.runId, { member: claim.member, controller, done });
     }
   };
 
+  let tickAgain = false;
   const tickAndPump = async () => {
-    if (ticking || stopping) return;
+    if (stopping) return;
+    if (ticking) {
+      tickAgain = true;
+      return;
+    }
     ticking = (async () => {
-      try {
-        await tick();
-        await pump();
-      } catch (error) {
-        onEvent({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-      }
+      do {
+        tickAgain = false;
+        try {
+          await tick();
+          await pump();
+        } catch (error) {
+          onEvent({
+            type: 'error',
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
+      } while (tickAgain && !stopping);
     })();
     await ticking;
     ticking = undefined;
+  };
+
+  /**
+   * A started runtime looks again soon after each run ends, so that the messages a run sent
+   * wake their recipients without waiting for the next interval tick.
+   */
+  let tickSoon: NodeJS.Timeout | undefined;
+  const requestTick = () => {
+    if (!started || stopping || tickSoon) return;
+    tickSoon = setTimeout(() => {
+      tickSoon = undefined;
+      void tickAndPump();
+    }, 50);
   };
 
   /** Waits until no run is active and no pump is claiming. */
@@ -734,6 +762,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     async start() {
       await open();
+      started = true;
       await tickAndPump();
       timers = [
         setInterval(() => void tickAndPump(), tickIntervalMs),
@@ -761,6 +790,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async stop() {
       if (stopping) return stopped;
       stopping = true;
+      started = false;
+      if (tickSoon) clearTimeout(tickSoon);
+      tickSoon = undefined;
       for (const timer of timers) clearInterval(timer);
       timers = [];
       for (const run of active.values()) run.controller.abort();

@@ -32,11 +32,15 @@ try {
   );
 
   // A realistic ledger: runs of tool-call steps with results (steps.jsonl) and their entries.
-  const ledger = await openLedger(join(group, 'ledger'), { groupCommit: { maxBatch: 2048, maxDelayMs: 5 } });
+  const ledger = await openLedger(join(group, 'ledger'), {
+    groupCommit: { maxBatch: 2048, maxDelayMs: 5 },
+  });
   const result = 'x'.repeat(1800);
   let written = 0;
   while (du(join(group, 'ledger')) < targetMb * 1_000_000) {
-    const { runId } = await ledger.startRun({ manifest: { agent: 'researcher', trigger: 'cadence' } });
+    const { runId } = await ledger.startRun({
+      manifest: { agent: 'researcher', trigger: 'cadence' },
+    });
     const pending = [];
     for (let step = 0; step < 2000; step++)
       pending.push(
@@ -75,15 +79,25 @@ try {
     await rm(bundle);
     // The alternative: pack and hash the same files; unpack and check the hashes.
     samples.tarC.push(
-      await time(() => sh(`tar -cf plain.tar group && (cd group && find . -type f -print0 | xargs -0 sha256sum > ../plain.sha256)`)),
+      await time(() =>
+        sh(
+          `tar -cf plain.tar group && (cd group && find . -type f -print0 | xargs -0 sha256sum > ../plain.sha256)`,
+        ),
+      ),
     );
     samples.tarX.push(
-      await time(() => sh(`mkdir plain && tar -xf plain.tar -C plain && (cd plain/group && sha256sum --quiet -c ../../plain.sha256)`)),
+      await time(() =>
+        sh(
+          `mkdir plain && tar -xf plain.tar -C plain && (cd plain/group && sha256sum --quiet -c ../../plain.sha256)`,
+        ),
+      ),
     );
     sh('rm -rf plain plain.tar plain.sha256');
   }
   const row = (name, seconds) =>
-    console.log(`  ${name.padEnd(46)} ${seconds.toFixed(2)} s   ${(bytes / 1e6 / seconds).toFixed(0)} MB/s`);
+    console.log(
+      `  ${name.padEnd(46)} ${seconds.toFixed(2)} s   ${(bytes / 1e6 / seconds).toFixed(0)} MB/s`,
+    );
   row('karnel migrate export (exportGroup)', median(samples.export));
   row('tar -cf + sha256sum of every file', median(samples.tarC));
   row('karnel migrate import (importGroup, no tiers)', median(samples.import));

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendSteps,
   copyGroup,
+  finishRun,
   type GroupFixture,
   parkRun,
   requestApproval,
@@ -141,6 +142,13 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${base}/runs/${parkedRun}`);
     await page.getByText('Raw records').waitFor();
     expect(await page.locator('#h-steps + .table-wrap').textContent()).toContain('mock:model-v1');
+    // The run's page is live too: the run finishing shows without a reload.
+    await page.waitForFunction(() =>
+      document.getElementById('live-status')?.textContent?.startsWith('Live'),
+    );
+    await finishRun(group.dir, parkedRun, 'writer');
+    await page.locator('#run-live').getByText('succeeded').waitFor();
+    expect(await page.locator('#run-live').textContent()).toContain('0.0125');
     await page.screenshot({ path: join(SCREENSHOTS, 'run-detail.png'), fullPage: true });
   });
 
@@ -152,8 +160,20 @@ describe('the dashboard in Chromium', () => {
       reason: 'posting the teaser needs the owner',
     });
     await page.goto(`${base}/`);
-    expect(await page.locator('#h-pending').textContent()).toBe('Pending approvals (1)');
-    expect(await page.locator('#h-pending + ul').textContent()).toContain('posting the teaser');
+    expect(await page.locator('#pending-live').textContent()).toContain('1 waiting');
+    expect(await page.locator('#pending-live').textContent()).toContain('posting the teaser');
+    // The list is live: a request filed while the page is open appears without a reload.
+    await page.waitForFunction(() =>
+      document.getElementById('live-status')?.textContent?.startsWith('Live'),
+    );
+    await requestApproval(group.dir, {
+      actor: 'critic',
+      capability: 'publish:newsletter',
+      action: { issue: 8 },
+      reason: 'issue 8 is ready for the owner',
+    });
+    await page.locator('#pending-live').getByText('issue 8 is ready for the owner').waitFor();
+    expect(await page.locator('#pending-live').textContent()).toContain('2 waiting');
   });
 
   it('turns safe mode on and off', async () => {
@@ -185,52 +205,64 @@ describe('the dashboard in Chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('What needs me');
   });
 
-  const SCREENS = [
-    ['overview', '/'],
-    ['org-chart', '/org'],
-    ['goals', '/goals'],
-    ['approvals', '/approvals'],
-    ['runs', '/runs'],
-    ['ledger', '/ledger'],
-    ['budgets', '/budgets'],
-    ['memory-and-skills', '/memory?q=newsletter'],
-  ] as const;
+  describe('every screen', () => {
+    beforeAll(async () => {
+      // Something to decide, for the screenshots: safe mode above cancelled the earlier requests.
+      await requestApproval(group.dir, {
+        actor: 'writer',
+        capability: 'publish:newsletter',
+        action: { issue: 10, amount: '18.00' },
+        reason: 'issue 10 passed the critic and the strategist',
+      });
+    });
 
-  it.each(SCREENS)(
-    '%s passes axe with no serious violation, at 1280 px and at phone width',
-    async (name, path) => {
-      for (const [width, suffix] of [
-        [1280, ''],
-        [390, '-phone'],
-      ] as const) {
-        await page.setViewportSize({ width, height: 900 });
-        await page.goto(`${base}${path}`);
-        const violations = (await axe(page)).filter(
-          (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-        );
-        expect(violations).toEqual([]);
-        // Nothing but the scrollable table regions may be wider than the window.
-        const wide = await page.evaluate(() =>
-          [...document.querySelectorAll('body *')]
-            .filter(
-              (element) =>
-                !element.closest('.table-wrap') &&
-                element.getBoundingClientRect().right > window.innerWidth + 1,
-            )
-            .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
-        );
-        expect(wide).toEqual([]);
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - window.innerWidth,
-        );
-        expect(overflow).toBeLessThanOrEqual(0);
-        if (suffix === '' || name === 'overview')
-          await page.screenshot({
-            path: join(SCREENSHOTS, `${name}${suffix}.png`),
-            fullPage: true,
-          });
-      }
-      await page.setViewportSize({ width: 1280, height: 900 });
-    },
-  );
+    const SCREENS = [
+      ['overview', '/'],
+      ['org-chart', '/org'],
+      ['goals', '/goals'],
+      ['approvals', '/approvals'],
+      ['runs', '/runs'],
+      ['ledger', '/ledger'],
+      ['budgets', '/budgets'],
+      ['memory-and-skills', '/memory?q=newsletter'],
+    ] as const;
+
+    it.each(SCREENS)(
+      '%s passes axe with no serious violation, at 1280 px and at phone width',
+      async (name, path) => {
+        for (const [width, suffix] of [
+          [1280, ''],
+          [390, '-phone'],
+        ] as const) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.goto(`${base}${path}`);
+          const violations = (await axe(page)).filter(
+            (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+          );
+          expect(violations).toEqual([]);
+          // Nothing but the scrollable table regions may be wider than the window.
+          const wide = await page.evaluate(() =>
+            [...document.querySelectorAll('body *')]
+              .filter(
+                (element) =>
+                  !element.closest('.table-wrap') &&
+                  element.getBoundingClientRect().right > window.innerWidth + 1,
+              )
+              .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
+          );
+          expect(wide).toEqual([]);
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - window.innerWidth,
+          );
+          expect(overflow).toBeLessThanOrEqual(0);
+          if (suffix === '' || name === 'overview')
+            await page.screenshot({
+              path: join(SCREENSHOTS, `${name}${suffix}.png`),
+              fullPage: true,
+            });
+        }
+        await page.setViewportSize({ width: 1280, height: 900 });
+      },
+    );
+  });
 });

@@ -1,5 +1,7 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type InclusionProof, type LedgerEntry, openLedger, verifyInclusion } from '@karnel/ledger';
+import { createTreasury } from '@karnel/treasury';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendSteps,
@@ -11,6 +13,7 @@ import {
   startRun,
 } from '../test/group-fixture';
 import { createDashboard, type Dashboard } from './create-dashboard';
+import { DashboardDirectoryError } from './errors';
 
 let group: GroupFixture;
 let dashboard: Dashboard;
@@ -41,6 +44,15 @@ beforeAll(async () => {
   await appendSteps(group.dir, finishedRun);
   await finishRun(group.dir, finishedRun, 'researcher');
   approvalId = await requestApproval(group.dir);
+  const ledger = await openLedger(join(group.dir, 'ledger'));
+  await ledger.appendCoordination({
+    type: 'escalation',
+    id: 'msg_01JZ0000000000000000000001',
+    from: 'critic',
+    to: 'human_owner',
+    payload: { condition: 'cost_overrun_predicted', reason: 'issue 7 research will cost $60' },
+  });
+  await ledger.close();
   parkedRun = await startRun(group.dir, 'writer');
   await appendSteps(group.dir, parkedRun);
   await parkRun(group.dir, parkedRun, approvalId);
@@ -49,9 +61,9 @@ beforeAll(async () => {
 });
 
 const PAGES = [
-  ['/', 'What needs me', 'publish:newsletter'],
+  ['/', 'What needs me', 'cost_overrun_predicted: issue 7 research will cost $60'],
   ['/org', 'Org chart', 'specialist_writer'],
-  ['/goals', 'Goals', '1,000 free subscribers'],
+  ['/goals', 'Goals', 'Reviews due'],
   ['/approvals', 'Approvals', 'publishing issue 7 needs the owner'],
   ['/runs', 'Runs', 'weekly issue is due'],
   ['/ledger', 'Ledger', 'intact'],
@@ -268,8 +280,8 @@ describe('assets and live stream', () => {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = '';
-    while (!text.includes('\n\n')) text += decoder.decode((await reader.read()).value);
-    expect(text).toContain('event: runs');
+    while (!text.includes('event: runs')) text += decoder.decode((await reader.read()).value);
+    expect(text).toContain('event: approvals');
     expect(text).toContain(parkedRun);
     const live = await startRun(group.dir, 'critic');
     while (!text.includes(live)) text += decoder.decode((await reader.read()).value);
@@ -356,5 +368,147 @@ describe('mutations', () => {
     for await (const entry of ledger.entries()) if (entry.type === 'owner.pinned') pins += 1;
     await ledger.close();
     expect(pins).toBe(1);
+  });
+});
+
+describe('bad directories and tampered ledgers', () => {
+  it('refuses a missing path, a file and an agent directory with a typed error', async () => {
+    const missing = createDashboard({ dir: join(group.dir, 'no-such-group') });
+    await expect(missing).rejects.toSatisfy(DashboardDirectoryError.isInstance);
+    await expect(missing).rejects.toThrow('not a group directory');
+    await expect(createDashboard({ dir: join(group.dir, 'manifest.yaml') })).rejects.toThrow(
+      'not a group directory',
+    );
+    await expect(createDashboard({ dir: join(group.dir, 'agents', 'writer') })).rejects.toThrow(
+      'is an agent directory',
+    );
+  });
+
+  it('shows a tampered ledger as broken, naming the first bad entry, and keeps serving', async () => {
+    const copy = await copyGroup();
+    const runId = await startRun(copy.dir, 'writer');
+    await appendSteps(copy.dir, runId);
+    const chain = join(copy.dir, 'ledger', 'chain.jsonl');
+    const lines = (await readFile(chain, 'utf8')).split('\n');
+    lines[1] = (lines[1] as string).replace('"index":0', '"index":7');
+    await writeFile(chain, lines.join('\n'));
+    const tampered = await createDashboard({ dir: copy.dir });
+    const page = await get('/ledger', tampered);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('broken');
+    expect(html).toContain('First bad entry');
+    expect(html).toContain('role="alert"');
+    const overview = await get('/', tampered);
+    expect(overview.status).toBe(200);
+    const status = (await (await get('/api/ledger/verify', tampered)).json()) as {
+      report: { ok: boolean; firstBad?: { seq: number } };
+    };
+    expect(status.report.ok).toBe(false);
+    expect(status.report.firstBad?.seq).toBe(1);
+  });
+});
+
+describe('goals', () => {
+  it('shows the tree with owners, blockers and roll-up, and what is due for review', async () => {
+    const html = await (await get('/goals')).text();
+    expect(html).toContain('1,000 free subscribers');
+    expect(html).toContain('owner_decision_pending');
+    expect(html).toContain('aria-label="Progress of g_quality"');
+    expect(html).toMatch(/strategic review<\/span> [^<]*weekly/);
+  });
+});
+
+describe('org chart', () => {
+  it('says when each member wakes next and why', async () => {
+    const html = await (await get('/org')).text();
+    expect(html).toContain('daily cadence, last run');
+    expect(html).toContain('due now: weekly, no run yet');
+    expect(html).toContain('per publication: when the group asks');
+    expect(html).toContain('when a message or the owner wakes it');
+  });
+});
+
+describe('budgets', () => {
+  it('alerts at 80% and 100% of a budget from the spend records in the ledger', async () => {
+    const copy = await copyGroup();
+    const ledger = await openLedger(join(copy.dir, 'ledger'));
+    const treasury = createTreasury({ dir: join(copy.dir, 'treasury'), ledger });
+    await treasury.recordSpend({
+      amount: '4.20',
+      modelClass: 'bulk-cheap',
+      description: 'batch summaries',
+    });
+    await treasury.recordSpend({
+      amount: '15.00',
+      modelClass: 'frontier-reasoning',
+      description: 'strategy',
+    });
+    await ledger.close();
+    const budgets = await createDashboard({ dir: copy.dir });
+    const overview = await (await get('/', budgets)).text();
+    expect(overview).toContain('model class bulk-cheap: 4.20 USD of 5.00 USD');
+    expect(overview).toContain('>84%<');
+    expect(overview).toContain('model class frontier-reasoning: 15.00 USD of 15.00 USD');
+    expect(overview).toContain('>100%<');
+    const page = await (await get('/budgets', budgets)).text();
+    expect(page).toContain('19.20 USD');
+    const api = (await (await get('/api/budgets', budgets)).json()) as {
+      alerts: { level: string }[];
+    };
+    expect(api.alerts.map((alert) => alert.level).sort()).toEqual(['exceeded', 'warning']);
+  });
+});
+
+describe('approvals over the JSON API', () => {
+  it('approves with the CSRF header, answers 404 for an unknown id and 409 when not pending', async () => {
+    const id = await requestApproval(group.dir, {
+      actor: 'critic',
+      capability: 'publish:newsletter',
+      action: { issue: 9 },
+    });
+    const call = (path: string, headers: Record<string, string> = {}) =>
+      dashboard.app.request(path, { method: 'POST', headers: { ...auth(), ...headers } });
+    expect((await call(`/api/approvals/${id}/approve`)).status).toBe(403);
+    const approved = await call(`/api/approvals/${id}/approve`, {
+      'x-csrf-token': dashboard.csrfToken,
+    });
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toMatchObject({ ok: true });
+    const again = await call(`/api/approvals/${id}/deny`, { 'x-csrf-token': dashboard.csrfToken });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ ok: false, code: 'not-pending' });
+    const unknown = await call('/api/approvals/apr_01JZ0000000000000000000000/approve', {
+      'x-csrf-token': dashboard.csrfToken,
+    });
+    expect(unknown.status).toBe(404);
+    expect(
+      (await call(`/api/approvals/${id}/launch`, { 'x-csrf-token': dashboard.csrfToken })).status,
+    ).toBe(404);
+  });
+});
+
+describe('mistakes in the group files', () => {
+  it('shows where a malformed goals file or treasury file is wrong, with file, line and column', async () => {
+    const copy = await copyGroup();
+    await writeFile(
+      join(copy.dir, 'goals', 'current.yaml'),
+      'active_goals:\n  - id: "g_x"\n    statment: "typo"\n',
+    );
+    await writeFile(
+      join(copy.dir, 'treasury', 'balances.yaml'),
+      'financial:\n  budget_weekly: [oops\n',
+    );
+    const broken = await createDashboard({ dir: copy.dir });
+    const goals = await get('/goals', broken);
+    expect(goals.status).toBe(200);
+    const goalsHtml = await goals.text();
+    expect(goalsHtml).toContain('Could not read goals/current.yaml');
+    expect(goalsHtml).toMatch(/current\.yaml:\d+:\d+: /);
+    const budgets = await (await get('/budgets', broken)).text();
+    expect(budgets).toContain('Could not read the treasury');
+    expect(budgets).toMatch(/balances\.yaml:\d+:\d+: /);
+    const api = (await (await get('/api/goals', broken)).json()) as { error: string };
+    expect(api.error).toMatch(/current\.yaml:\d+:\d+: /);
   });
 });

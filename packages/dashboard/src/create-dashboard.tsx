@@ -10,10 +10,12 @@ import {
   type VerifyReport,
   verifyLedger,
 } from '@karnel/ledger';
+import { detectDirectoryKind } from '@karnel/manifest';
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { streamSSE } from 'hono/streaming';
 import { loadAssets } from './assets';
+import { DashboardDirectoryError } from './errors';
 import { GroupActions } from './group-actions';
 import { GroupReader, type Section } from './group-reader';
 import type { RunSummary } from './runs-view';
@@ -37,9 +39,9 @@ import {
 } from './views/ledger-page';
 import { MemoryPage } from './views/memory-page';
 import { OrgPage } from './views/org-page';
-import { type OverviewData, OverviewPage } from './views/overview-page';
+import { type OverviewData, OverviewPage, PendingApprovals } from './views/overview-page';
 import { RunsLive } from './views/runs-live';
-import { RunPage, RunsPage } from './views/runs-page';
+import { RunDetails, RunPage, RunsPage } from './views/runs-page';
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
@@ -97,6 +99,8 @@ function sectionJson<T>(value: Section<T>): unknown {
  * safe mode go through `@karnel/policy`'s signed path, as `karnel approvals` and
  * `karnel safe-mode` do, and are recorded in the group ledger.
  *
+ * @throws {DashboardDirectoryError} when `dir` is not a group directory.
+ *
  * @example
  * ```ts
  * const dashboard = await createDashboard({ dir: './newsletter-co' });
@@ -107,6 +111,16 @@ function sectionJson<T>(value: Section<T>): unknown {
  */
 export async function createDashboard(options: DashboardOptions): Promise<Dashboard> {
   const dir = resolve(options.dir);
+  const detected = await detectDirectoryKind(dir, { displayPath: options.dir });
+  if (detected.kind !== 'group')
+    throw new DashboardDirectoryError({
+      dir: options.dir,
+      diagnostics: detected.diagnostics,
+      message:
+        detected.kind === 'agent'
+          ? `${options.dir} is an agent directory; the dashboard shows a group`
+          : `${options.dir} is not a group directory: ${detected.diagnostics[0]?.message ?? 'no manifest.yaml'}`,
+    });
   const clock = options.clock ?? systemClock;
   const token = options.token ?? createDashboardToken();
   if (token.length < 16) throw new RangeError('the dashboard token must be at least 16 characters');
@@ -290,6 +304,7 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
       goals.ok ? (
         <GoalsPage
           rows={goals.value.rows}
+          due={goals.value.due}
           {...(goals.value.file.mission ? { mission: goals.value.file.mission } : {})}
           {...(goals.value.file.review_cadence?.strategic
             ? { review: goals.value.file.review_cadence.strategic }
@@ -515,8 +530,9 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
   );
 
   // Live regions: the runs table, redrawn whenever the ledger grows.
-  app.get('/events', (c) =>
-    streamSSE(c, async (stream) => {
+  app.get('/events', (c) => {
+    const runId = c.req.query('run');
+    return streamSSE(c, async (stream) => {
       let version = '';
       let closed = false;
       stream.onAbort(() => {
@@ -533,6 +549,19 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
           } catch {
             // The pages show why; the live region keeps its last content.
           }
+          const approvals = await reader.section('the approval queue', () => reader.approvals());
+          await stream.writeSSE({
+            event: 'approvals',
+            data: (<PendingApprovals approvals={approvals} />).toString(),
+          });
+          if (runId) {
+            const run = await reader.run(runId).catch(() => undefined);
+            if (run)
+              await stream.writeSSE({
+                event: 'run',
+                data: (<RunDetails summary={run.summary} files={run.files} />).toString(),
+              });
+          }
           await stream.writeSSE({
             event: 'runs',
             data: (<RunsLive runs={runs} queued={queued} />).toString(),
@@ -540,8 +569,8 @@ export async function createDashboard(options: DashboardOptions): Promise<Dashbo
         }
         await stream.sleep(pollMs);
       }
-    }),
-  );
+    });
+  });
 
   app.notFound((c) =>
     c.req.path.startsWith('/api/')

@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, type CommittedEntry, type LedgerPort, systemClock } from '@karnel/core';
 import {
+  dueForReview,
   type Goal,
   type GoalProgress,
   type GoalsFile,
   loadGoals,
+  type ReviewDue,
   rollUpProgress,
 } from '@karnel/goals';
 import { type LedgerEntry, openLedger, type VerifyReport, verifyLedger } from '@karnel/ledger';
@@ -82,12 +84,26 @@ export interface OrgMember {
   readonly lastRun?: RunSummary;
   /** Consecutive failed runs at the end of its history. */
   readonly failing: number;
+  /** When the member wakes next and why, as far as the ledger and its cadence tell. */
+  readonly nextWake: { readonly at?: string; readonly why: string };
   /** Queued wakes (`wake.requested` after its latest run start), with their reasons. */
   readonly queued: readonly {
     readonly kind: string;
     readonly detail: string;
     readonly at: string;
   }[];
+}
+
+/** An escalation found in the ledger, with the message it carried when there is one. */
+export interface EscalationView {
+  /** The ledger entry (`coordination.logged`, `wake.requested` …). */
+  readonly entry: LedgerEntry;
+  /** Who escalated. */
+  readonly from?: string;
+  /** To whom. */
+  readonly to?: string;
+  /** The condition and reason, or the wake's detail. */
+  readonly summary: string;
 }
 
 /** A budget line at or above 80 % of its limit. */
@@ -338,6 +354,13 @@ export class GroupReader {
         .filter((wake) => !lastRun || wake.seq > lastRun.startedSeq)
         .map(({ kind, detail, at }) => ({ kind, detail, at }));
       const pause = paused.get(member.role);
+      const nextWake = nextWakeOf({
+        cadence,
+        lastStart: lastRun?.startedAt,
+        queued: queued[0],
+        paused: pause,
+        now: this.clock.now(),
+      });
       return {
         role: member.role,
         badge: member.kind === 'human' ? 'human' : member.kind === 'foreign' ? 'foreign' : 'native',
@@ -347,6 +370,7 @@ export class GroupReader {
         ...(pause ? { paused: pause } : {}),
         ...(lastRun ? { lastRun } : {}),
         failing,
+        nextWake,
         queued,
       } satisfies OrgMember;
     });
@@ -383,7 +407,7 @@ export class GroupReader {
   }
 
   /** The goal tree, flattened in order with depth, owners and rolled-up progress. */
-  async goals(): Promise<{ rows: GoalRow[]; file: GoalsFile }> {
+  async goals(): Promise<{ rows: GoalRow[]; file: GoalsFile; due: ReviewDue[] }> {
     const path = join(this.dir, 'goals', 'current.yaml');
     const loaded = await loadGoals(path);
     if (!loaded.goals) {
@@ -410,7 +434,15 @@ export class GroupReader {
       }
     };
     visit(loaded.goals.active_goals, 0);
-    return { rows, file: loaded.goals };
+    // The last strategic review: the latest run woken for a goal review.
+    const runs = await this.runs();
+    const review = runs.find((run) => run.reasons.some((reason) => reason.kind === 'goal-review'));
+    const due = dueForReview(
+      loaded.goals,
+      review ? { strategic: { lastAt: review.startedAt } } : {},
+      this.clock,
+    );
+    return { rows, file: loaded.goals, due };
   }
 
   /** Approval requests (all, newest first) with the run each one parked. Computed once per ledger state. */
@@ -446,20 +478,57 @@ export class GroupReader {
   }
 
   /** Escalations: coordination records and messages whose kind or type names an escalation. Computed once per ledger state. */
-  escalations(): Promise<LedgerEntry[]> {
+  escalations(): Promise<EscalationView[]> {
     return this.memo('escalations', () => this.computeEscalations());
   }
 
   /** Escalations: coordination records and messages whose kind or type names an escalation. */
-  private async computeEscalations(): Promise<LedgerEntry[]> {
+  private async computeEscalations(): Promise<EscalationView[]> {
     const snapshot = await this.snapshot();
-    return snapshot.entries
-      .filter(
-        (entry) =>
-          entry.type.includes('escalat') || JSON.stringify(entry.body).includes('"escalation"'),
+    const found: LedgerEntry[] = [];
+    for (let index = snapshot.entries.length - 1; index >= 0 && found.length < 20; index -= 1) {
+      const entry = snapshot.entries[index] as LedgerEntry;
+      const reason = entry.body.reason as Record<string, unknown> | undefined;
+      if (
+        entry.type.includes('escalat') ||
+        (entry.type === 'coordination.logged' && entry.body.event_type === 'escalation') ||
+        (entry.type === RUN_RECORD_TYPES.wakeRequested && reason?.kind === 'escalation')
       )
-      .slice(-20)
-      .reverse();
+        found.push(entry);
+    }
+    let log: string[] | undefined;
+    const messageAt = async (index: unknown): Promise<Record<string, unknown> | undefined> => {
+      if (typeof index !== 'number') return undefined;
+      log ??= await readFile(join(this.ledgerDir, 'coordination_log.jsonl'), 'utf8')
+        .then((text) => text.split('\n'))
+        .catch(() => []);
+      try {
+        const message = JSON.parse(log[index] ?? '');
+        return message && typeof message === 'object' ? message : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const views: EscalationView[] = [];
+    for (const entry of found) {
+      const message =
+        entry.type === 'coordination.logged' ? await messageAt(entry.body.index) : undefined;
+      const payload = (message?.payload ?? {}) as Record<string, unknown>;
+      const reason = (entry.body.reason ?? {}) as Record<string, unknown>;
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      const from = text(message?.from);
+      const to = text(message?.to) ?? text(entry.body.member);
+      views.push({
+        entry,
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+        summary:
+          text(payload.condition) !== undefined
+            ? `${text(payload.condition)}: ${text(payload.reason) ?? ''}`
+            : (text(reason.detail) ?? entry.type),
+      });
+    }
+    return views;
   }
 
   /** Budgets: balances by period and model class from the treasury records in the ledger. Computed once per ledger state. */
@@ -549,4 +618,36 @@ export class GroupReader {
   section<T>(what: string, read: () => Promise<T>): Promise<Section<T>> {
     return section(what, read);
   }
+}
+
+const CADENCE_MS: Readonly<Record<string, number>> = {
+  hourly: 3_600_000,
+  daily: 86_400_000,
+  weekly: 7 * 86_400_000,
+  monthly: 30 * 86_400_000,
+};
+
+function nextWakeOf({
+  cadence,
+  lastStart,
+  queued,
+  paused,
+  now,
+}: {
+  cadence: string | undefined;
+  lastStart: string | undefined;
+  queued: { kind: string; detail: string } | undefined;
+  paused: { why: string } | undefined;
+  now: Date;
+}): { at?: string; why: string } {
+  if (paused) return { why: `paused: ${paused.why}` };
+  if (queued) return { at: now.toISOString(), why: `queued, ${queued.kind}: ${queued.detail}` };
+  const interval = cadence ? CADENCE_MS[cadence] : undefined;
+  if (!cadence) return { why: 'when a message or the owner wakes it' };
+  if (interval === undefined) return { why: `${cadence.replace(/_/g, ' ')}: when the group asks` };
+  if (!lastStart) return { at: now.toISOString(), why: `due now: ${cadence}, no run yet` };
+  const at = new Date(Date.parse(lastStart) + interval);
+  return at <= now
+    ? { at: now.toISOString(), why: `due now: ${cadence}, last run ${lastStart}` }
+    : { at: at.toISOString(), why: `${cadence} cadence, last run ${lastStart}` };
 }

@@ -1,9 +1,11 @@
 export { createDashboard, type Dashboard, type DashboardOptions } from './create-dashboard';
+export { DashboardDirectoryError } from './errors';
 export { type ActionResult, GroupActions } from './group-actions';
 export {
   type ApprovalView,
   type BudgetAlert,
   type BudgetsView,
+  type EscalationView,
   type GoalRow,
   type GroupInfo,
   GroupReader,

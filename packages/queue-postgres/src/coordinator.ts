@@ -33,14 +33,18 @@ export interface CoordinatedRun {
   readonly runId: string;
   /** The member. */
   readonly member: string;
-  /** The reservation taken for it. */
-  readonly reservationId: string;
+  /** The reservation the current execution is paid from (a parked run resumes with a new one). */
+  reservationId: string;
   /** Steps appended to the ledger so far. */
   steps: number;
-  /** Exact sum of the steps' costs, in units of 10^-12. */
-  cost: bigint;
+  /** Exact cost of each recorded step, in units of 10^-12. */
+  readonly stepCosts: bigint[];
+  /** The first step of the current execution: the steps from here on are settled against `reservationId`. */
+  executionFrom: number;
   /** The attempt whose messages are accepted; older attempts are fenced off. */
   attempt: number;
+  /** True while the run is parked (`run.parked`), waiting on an approval or a human. */
+  parked: boolean;
   /** How it ended, once finished. */
   finished?: string;
 }
@@ -100,6 +104,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     const run = runs.get(message.runId);
     if (message.kind === 'start') {
       if (run?.finished !== undefined) return { decision: 'finished', status: run.finished };
+      const reasons = Array.isArray(message.body.reasons) ? message.body.reasons : [];
       if (run !== undefined) {
         if (message.attempt < run.attempt) {
           stats.fenced += 1;
@@ -108,7 +113,24 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
             why: `attempt ${message.attempt} was superseded by ${run.attempt}`,
           };
         }
-        if (message.attempt > run.attempt) stats.resumed += 1;
+        if (run.parked) {
+          // A parked run resumes (an approval was answered …): a new execution, paid from a
+          // new reservation, after its recorded steps.
+          const held = await treasury.reserve({
+            amount: options.maxCostPerRun,
+            purpose: `run ${run.runId} of ${run.member} (resumed)`,
+          });
+          if (!held.ok) return refuse(run.runId, run.member, held.decision.reason);
+          run.reservationId = held.reservation.id;
+          run.executionFrom = run.steps;
+          run.parked = false;
+          await resumed(run, reasons);
+          stats.resumed += 1;
+        } else if (message.attempt > run.attempt) {
+          // Reclaimed after a lapsed lease: the same execution goes on, on the same reservation.
+          await resumed(run, reasons);
+          stats.resumed += 1;
+        }
         run.attempt = message.attempt;
         return { decision: 'run', resumeFrom: run.steps, reservationId: run.reservationId };
       }
@@ -117,23 +139,15 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         amount: options.maxCostPerRun,
         purpose: `run ${message.runId} of ${member}`,
       });
-      if (!held.ok) {
-        const why = held.decision.reason;
-        await ledger.append({
-          type: 'run.refused',
-          body: { runId: message.runId, member, why },
-        });
-        stats.refused += 1;
-        return { decision: 'refused', why };
-      }
+      if (!held.ok) return refuse(message.runId, member, held.decision.reason);
       await ledger.startRun({
         runId: message.runId,
         manifest: {
+          runId: message.runId,
           member,
-          reasons: message.body.reasons ?? [],
+          reasons,
           resumed: false,
           reservationId: held.reservation.id,
-          wakeId: message.wakeId,
         },
       });
       runs.set(message.runId, {
@@ -141,8 +155,10 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         member,
         reservationId: held.reservation.id,
         steps: 0,
-        cost: 0n,
+        stepCosts: [],
+        executionFrom: 0,
         attempt: message.attempt,
+        parked: false,
       });
       stats.started += 1;
       return { decision: 'run', resumeFrom: 0, reservationId: held.reservation.id };
@@ -154,7 +170,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         stats.duplicates += 1;
         return { accepted: true, duplicate: true };
       }
-      if (run.finished !== undefined || message.attempt !== run.attempt) {
+      if (run.finished !== undefined || run.parked || message.attempt !== run.attempt) {
         stats.fenced += 1;
         return { accepted: false, why: `attempt ${message.attempt} is fenced off` };
       }
@@ -162,10 +178,9 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         return { accepted: false, why: `step ${seq} arrived before step ${run.steps}` };
       }
       const parsed = parseCost(message.body.cost ?? '0');
-      const cost = parsed.ok ? parsed.value : 0n;
-      await ledger.appendStep(run.runId, { ...message.body, step: seq });
+      await ledger.appendStep(run.runId, { ...message.body, runId: run.runId, step: seq });
       run.steps += 1;
-      run.cost += cost;
+      run.stepCosts.push(parsed.ok ? parsed.value : 0n);
       stats.steps += 1;
       return { accepted: true };
     }
@@ -176,23 +191,65 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       return { accepted: false, why: `attempt ${message.attempt} is fenced off` };
     }
     if (run.finished !== undefined) return { accepted: true, status: run.finished };
+    if (run.parked) return { accepted: true, status: 'parked' };
     const status = String(message.body.status ?? 'failed');
-    const cost = formatCost(run.cost);
+    const execution = sum(run.stepCosts.slice(run.executionFrom));
     try {
-      await treasury.commit(run.reservationId, { actual: cost, run: run.runId });
+      await treasury.commit(run.reservationId, { actual: formatCost(execution), run: run.runId });
     } catch (error) {
-      // Committed before a crash, just not recorded as finished yet: never charge twice.
+      // Committed before a crash, just not recorded yet: never charge twice.
       if (!(error instanceof Error && error.name === 'ReservationStateError')) throw error;
     }
+    if (status === 'parked') {
+      await ledger.append({
+        type: 'run.parked',
+        body: {
+          runId: run.runId,
+          step: run.steps,
+          waitingOn: String(message.body.waitingOn ?? 'unknown'),
+          why: String(message.body.error ?? 'the run waits on an approval or a reply'),
+          cost: formatCost(execution),
+        },
+      });
+      run.parked = true;
+      return { accepted: true, status, cost: formatCost(execution) };
+    }
+    const total = formatCost(sum(run.stepCosts));
     await ledger.finishRun(run.runId, {
+      runId: run.runId,
+      member: run.member,
       status,
-      cost,
+      cost: total,
       steps: run.steps,
       ...(typeof message.body.error === 'string' ? { error: message.body.error } : {}),
     });
     run.finished = status;
+    run.stepCosts.length = 0;
     stats.finished += 1;
-    return { accepted: true, status, cost };
+    return { accepted: true, status, cost: total };
+  }
+
+  async function resumed(run: CoordinatedRun, reasons: unknown[]): Promise<void> {
+    await ledger.append({
+      type: 'run.resumed',
+      body: {
+        runId: run.runId,
+        member: run.member,
+        reasons,
+        recordedSteps: run.steps,
+        reservationId: run.reservationId,
+      },
+    });
+  }
+
+  async function refuse(
+    runId: string,
+    member: string,
+    why: string,
+  ): Promise<Record<string, unknown>> {
+    await ledger.append({ type: 'run.refused', body: { runId, member, why } });
+    stats.refused += 1;
+    return { decision: 'refused', why };
   }
 
   let busy: Promise<number> | undefined;
@@ -247,21 +304,33 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   };
 }
 
-/** The runs of the group ledger, with their steps, costs and reservations. */
+/** Exact sum of costs in units of 10^-12. */
+function sum(costs: readonly bigint[]): bigint {
+  return costs.reduce((total, cost) => total + cost, 0n);
+}
+
+/** The runs of the group ledger, with their steps, costs, reservations and parked state. */
 async function rebuildRuns(
   ledger: Ledger,
   ledgerDir: string,
 ): Promise<Map<string, CoordinatedRun>> {
   const runs = new Map<string, CoordinatedRun>();
-  const open = new Set<string>();
-  const finished = new Map<string, string>();
+  const started: string[] = [];
+  const finished = new Set<string>();
+  const later = new Map<string, { type: string; body: Record<string, unknown> }[]>();
   for await (const entry of ledger.entries()) {
-    const runId = (entry.body as { run_id?: unknown }).run_id;
-    if (typeof runId !== 'string') continue;
-    if (entry.type === 'run.started') open.add(runId);
-    else if (entry.type === 'run.finished') finished.set(runId, 'finished');
+    const body = entry.body as Record<string, unknown>;
+    if (entry.type === 'run.started' && typeof body.run_id === 'string') started.push(body.run_id);
+    else if (entry.type === 'run.finished' && typeof body.run_id === 'string') {
+      finished.add(body.run_id);
+    } else if (
+      (entry.type === 'run.parked' || entry.type === 'run.resumed') &&
+      typeof body.runId === 'string'
+    ) {
+      later.set(body.runId, [...(later.get(body.runId) ?? []), { type: entry.type, body }]);
+    }
   }
-  for (const runId of open) {
+  for (const runId of started) {
     const manifest = JSON.parse(
       await readFile(join(ledgerDir, 'runs', runId, 'manifest.json'), 'utf8'),
     ) as { member?: string; reservationId?: string };
@@ -270,24 +339,40 @@ async function rebuildRuns(
       member: String(manifest.member),
       reservationId: String(manifest.reservationId),
       steps: 0,
-      cost: 0n,
+      stepCosts: [],
+      executionFrom: 0,
       attempt: 0,
+      parked: false,
     };
     if (finished.has(runId)) {
       run.finished = 'finished';
-    } else {
-      const text = await readFile(join(ledgerDir, 'runs', runId, 'steps.jsonl'), 'utf8').catch(
-        (error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return '';
-          throw error;
-        },
-      );
-      for (const line of text.split('\n')) {
-        if (line.trim() === '') continue;
-        const step = JSON.parse(line) as { cost?: unknown };
-        const parsed = parseCost(step.cost ?? '0');
-        run.steps += 1;
-        run.cost += parsed.ok ? parsed.value : 0n;
+      runs.set(runId, run);
+      continue;
+    }
+    const text = await readFile(join(ledgerDir, 'runs', runId, 'steps.jsonl'), 'utf8').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      },
+    );
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const parsed = parseCost((JSON.parse(line) as { cost?: unknown }).cost ?? '0');
+      run.steps += 1;
+      run.stepCosts.push(parsed.ok ? parsed.value : 0n);
+    }
+    for (const { type, body } of later.get(runId) ?? []) {
+      if (type === 'run.parked') {
+        run.parked = true;
+      } else {
+        const reservationId = String(body.reservationId);
+        // A new reservation starts a new execution (a parked run resumed); the same one is a
+        // reclaim of the execution that was going on.
+        if (reservationId !== run.reservationId) {
+          run.reservationId = reservationId;
+          run.executionFrom = Number(body.recordedSteps);
+        }
+        run.parked = false;
       }
     }
     runs.set(runId, run);

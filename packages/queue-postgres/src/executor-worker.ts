@@ -153,7 +153,11 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
         };
       }
       controller.signal.throwIfAborted();
-      const finishId = await retrying(() =>
+      // The finish is durable once sent and the coordinator handles messages in order, so the
+      // wake is completed without waiting for the answer: a member's next run cannot start
+      // before this finish is in the ledger. A superseded attempt's completion is refused by
+      // the queue as its finish is by the coordinator.
+      await retrying(() =>
         channel.send({
           ...base,
           kind: 'finish',
@@ -163,14 +167,10 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
             cost: result.cost,
             steps: result.steps,
             ...(result.error !== undefined ? { error: result.error } : {}),
+            ...(result.waitingOn !== undefined ? { waitingOn: result.waitingOn } : {}),
           },
         }),
       );
-      const finish = await retrying(() => channel.reply(finishId, controller.signal));
-      if (finish.accepted !== true) {
-        report({ outcome: 'fenced', result });
-        return true;
-      }
       await retrying(() => queue.complete(claimed.wakeId, result.status));
       report({ outcome: 'executed', result });
       return true;

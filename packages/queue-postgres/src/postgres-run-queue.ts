@@ -196,14 +196,16 @@ export async function createPostgresRunQueue(
       const [fetched] = await boss.fetch<WakeData>(queueName, { includeMetadata: true });
       if (fetched === undefined) return undefined;
       attempts.set(fetched.id, fetched.retryCount);
+      const resumes = resumedRun(fetched.data);
       const leaseExpiresAt = new Date(Date.now() + settings.leaseSeconds * 1000).toISOString();
       return {
         wakeId: fetched.id,
         member: fetched.data.member,
         reasons: fetched.data.reasons,
-        runId: fetched.data.runId,
-        // A wake claimed again after a lapsed lease is the same run, resumed from its steps.
-        resume: fetched.retryCount > 0,
+        runId: resumes ?? fetched.data.runId,
+        // A reason that names a parked or interrupted run resumes it; a wake claimed again
+        // after a lapsed lease is the same run, resumed from its steps.
+        resume: resumes !== undefined || fetched.retryCount > 0,
         leaseExpiresAt,
       };
     },
@@ -271,7 +273,7 @@ export async function createPostgresRunQueue(
           // `retry`: a lapsed lease waiting to be reclaimed, still this member's running run.
           state.running = {
             wakeId: String(row.id),
-            runId: data.runId,
+            runId: resumedRun(data) ?? data.runId,
             since: new Date(row.started_on ?? Date.now()).toISOString(),
           };
         }
@@ -289,7 +291,7 @@ export async function createPostgresRunQueue(
       return jobs.map((dead) => ({
         id: dead.id,
         member: dead.data.member,
-        runId: dead.data.runId,
+        runId: resumedRun(dead.data) ?? dead.data.runId,
         reasons: dead.data.reasons,
         why:
           dead.data.deadReason ??
@@ -328,6 +330,11 @@ async function ensureQueues(
       })
       .catch(ignoreExists);
   }
+}
+
+/** The parked or interrupted run a wake's reasons resume (the first one named), if any. */
+function resumedRun(data: WakeData): string | undefined {
+  return data.reasons.find((reason) => reason.runId !== undefined)?.runId;
 }
 
 function ignoreExists(error: unknown): void {

@@ -100,6 +100,24 @@ export function describeRunQueueConformance(
       expect(a2?.reasons.map((r) => r.detail)).toEqual(['a2']);
     });
 
+    it('resumes the run a reason names (an answered approval, an interrupted run)', async () => {
+      const queue = await fresh();
+      await queue.enqueue('editor', reason('cadence', 'daily'));
+      await queue.enqueue('editor', {
+        ...reason('approval-answered', 'owner approved', 'apr_1'),
+        runId: 'run_01JPARKED0000000000000000',
+      });
+      const claimed = await queue.claim();
+      expect(claimed?.runId).toBe('run_01JPARKED0000000000000000');
+      expect(claimed?.resume).toBe(true);
+      expect(claimed?.reasons.map((r) => r.kind)).toEqual(['cadence', 'approval-answered']);
+      await queue.complete(claimed?.wakeId ?? '', 'succeeded');
+      await queue.enqueue('editor', reason('cadence', 'next day'));
+      const fresh2 = await queue.claim();
+      expect(fresh2?.resume).toBe(false);
+      expect(fresh2?.runId).not.toBe('run_01JPARKED0000000000000000');
+    });
+
     it('refuses to complete or heartbeat a wake twice', async () => {
       const queue = await fresh();
       const queued = await queue.enqueue('x', reason('manual', 'once'));

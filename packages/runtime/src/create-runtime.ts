@@ -23,7 +23,8 @@ import {
   type LeaseHolder,
   readGroupLease,
 } from './lease/group-lease';
-import { type GroupLifecycleState, groupLifecycleState } from './lifecycle/group-lifecycle-state';
+import type { GroupLifecycleState } from './lifecycle/group-lifecycle-state';
+import { appendMigrationResumed } from './migration/migration-resumed';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
 import { createRunExecutor } from './run/create-run-executor';
@@ -45,6 +46,7 @@ import {
   type LedgerHistory,
   type RunSummary,
 } from './scheduler/ledger-history';
+import { createLifecycleGate, type LifecycleGate } from './scheduler/lifecycle-gate';
 import type { WakeReason } from './wake-reason';
 
 /** Something the runtime did, for a live log (`karnel run` prints one line per event). */
@@ -292,7 +294,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let ownsLedger = false;
   let treasury: Treasury | undefined;
   let lease: GroupLease | undefined;
-  let lifecycle: GroupLifecycleState | undefined;
   let executor: RunExecutor | undefined = options.executor;
   let parts: RuntimeParts | undefined;
   let queue: RunQueue | undefined;
@@ -321,6 +322,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return snapshot;
   };
 
+  let lifecycle: LifecycleGate | undefined;
+  const gateFor = (snapshot: GroupSnapshot): LifecycleGate => {
+    lifecycle ??= createLifecycleGate(dir, snapshot.ledgerDir);
+    return lifecycle;
+  };
+
   const historyFor = (snapshot: GroupSnapshot) => {
     if (!history || history.dir !== snapshot.ledgerDir)
       history = createLedgerHistory(snapshot.ledgerDir);
@@ -347,9 +354,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const parkedOn = [...folded.runs.values()]
       .filter((run) => run.state === 'parked' && run.waitingOn)
       .map((run) => run.waitingOn!);
-    // The group's lifecycle (owner-signed records): read again only when the ledger grew.
-    if (changed || !lifecycle) lifecycle = await groupLifecycleState(dir);
-    const lifecycleNow = lifecycle;
+    // The group's lifecycle (owner-signed records): read again only when the ledger changed.
+    const lifecycleNow = await gateFor(snapshot).current();
     const dispatchedView = new Map<string, Dispatched>(dispatched);
     const wakes = computeDueWakes({
       snapshot,
@@ -379,6 +385,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   const open = async () => {
     const snapshot = await validGroup();
+    // Dissolved and handed-off groups refuse to start (read from owner-signed ledger records).
+    await gateFor(snapshot).assertStartable();
     if (!options.executor) {
       parts = await openRuntimeParts(dir, {
         clock,
@@ -398,6 +406,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ownsLedger = true;
     }
     lease = await acquireGroupLease({ dir, ledger, clock, ttlMs: leaseTtlMs });
+    // The first run after `karnel migrate import` links the hand-off (no-op otherwise).
+    await appendMigrationResumed(dir);
     onEvent({
       type: 'lease-taken',
       holder: lease.holder,
@@ -469,6 +479,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       onEvent({ type: 'error', message: `${dir} no longer validates; no new runs until it does` });
       return 0;
     }
+    // A paused (or handed-off) group wakes no one until its owner resumes it.
+    if (lifecycle && !(await lifecycle.current()).runnable) return 0;
     let woken = 0;
     for (const wake of await due(snapshot)) {
       if (wake.paused || wake.safeMode || wake.heldBy || wake.reasons.length === 0) continue;
@@ -815,7 +827,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         dir,
         ...(holder ? { lease: { ...holder, live: isLeaseLive(holder, clock.now()) } } : {}),
         safeMode: folded.safeMode,
-        lifecycle: (await groupLifecycleState(dir)).state,
+        lifecycle: (await gateFor(snapshot).current()).state,
         members: wakes.map((wake) => ({
           member: wake.member,
           paused: wake.paused,

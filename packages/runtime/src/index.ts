@@ -200,6 +200,11 @@ export {
   type RunState,
   type RunSummary,
 } from './scheduler/ledger-history';
+export {
+  createLifecycleGate,
+  GroupNotRunnableError,
+  type LifecycleGate,
+} from './scheduler/lifecycle-gate';
 export { type RunRecord, readRun } from './scheduler/read-run';
 export { type RequestWakeOptions, requestWake } from './scheduler/request-wake';
 export {

@@ -106,6 +106,35 @@ describe('createLedgerRecordStore', () => {
     }
   });
 
+  it('reads a ledger incrementally: entries appended by another handle once, never twice', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const ledger = await openLedger(join(root, 'ledger'));
+    const other = await openLedger(join(root, 'ledger'));
+    try {
+      const store = createLedgerRecordStore(ledger);
+      await store.append(spend);
+      const first = await store.readEntries();
+      expect(first.map((entry) => entry.seq)).toEqual([0]);
+      await other.append({ type: 'note.written', body: { text: 'not money' } });
+      const { type, ...body } = spend;
+      await other.append({ type, body: { ...body, amount: '2.00' } });
+      const [a, b] = await Promise.all([store.readEntries(), store.readEntries()]);
+      expect(a.map((entry) => [entry.seq, entry.line])).toEqual([
+        [0, 1],
+        [2, 3],
+      ]);
+      expect(b).toBe(a);
+      expect(
+        (await readTreasuryRecords(store)).records.map((record) =>
+          'amount' in record ? record.amount : '',
+        ),
+      ).toEqual(['1.25', '2.00']);
+    } finally {
+      await other.close();
+      await ledger.close();
+    }
+  });
+
   it('keeps treasury records as ledger entries and derives balances from them', async () => {
     const root = await mkdtemp(join(tmpdir(), 'karnel-'));
     const dir = join(root, 'treasury');

@@ -263,21 +263,25 @@ export function createLedgerRecordStore(
   ledger: LedgerPort,
   options: LedgerRecordStoreOptions = {},
 ): TreasuryRecordStore {
-  const known: StoredTreasuryEntry[] = [];
-  let nextSeq = 0;
+  // The entries read so far, grown by each read: a ledger only grows, so only entries from the
+  // next seq on are collected (the fold and the balances then cost what was appended). Reads
+  // are serialized, so two at once never collect the same entries twice.
+  const entries: StoredTreasuryEntry[] = [];
+  let next = 0;
+  let reading: Promise<unknown> = Promise.resolve();
   return {
     specificationVersion: 'v2',
     async append(record) {
       const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
-    readEntries: async () => {
-      // The ledger is append-only: entries read once never change, so each read only asks for
-      // the entries appended since the last one (`@karnel/ledger` reads on from there).
-      const fresh = await readTreasuryEntriesFrom(ledger, nextSeq, options);
-      known.push(...fresh.entries);
-      nextSeq = fresh.next;
-      return [...known];
+    readEntries() {
+      const read = reading.then(async () => {
+        next = await collectTreasuryEntries(ledger, options, next, entries);
+        return entries;
+      });
+      reading = read.catch(() => undefined);
+      return read;
     },
   };
 }
@@ -290,33 +294,36 @@ export async function readLedgerTreasuryEntries(
   ledger: LedgerReader,
   options: LedgerRecordStoreOptions = {},
 ): Promise<StoredTreasuryEntry[]> {
-  return (await readTreasuryEntriesFrom(ledger, 0, options)).entries;
+  const entries: StoredTreasuryEntry[] = [];
+  await collectTreasuryEntries(ledger, options, 0, entries);
+  return entries;
 }
 
-/** A reader whose `entries` accepts `{ fromSeq }`, as `@karnel/ledger`'s does. */
-type SeekingEntries = (options: { fromSeq: number }) => AsyncIterable<CommittedEntry>;
-
 /**
- * The treasury entries from `fromSeq` on, and the seq to read from next time. Readers that do
- * not accept `fromSeq` are read whole and the entries already seen skipped.
+ * Appends to `into` the treasury entries of seq `fromSeq` on, and returns the seq after the last
+ * entry seen. A ledger that can start at a seq (`@karnel/ledger`'s `entries({ fromSeq })`) is
+ * asked to; any other is read from the start and the earlier entries skipped.
  */
-async function readTreasuryEntriesFrom(
+async function collectTreasuryEntries(
   ledger: LedgerReader,
-  fromSeq: number,
   { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions,
-): Promise<{ entries: StoredTreasuryEntry[]; next: number }> {
+  fromSeq: number,
+  into: StoredTreasuryEntry[],
+): Promise<number> {
   const types = new Set(TREASURY_LEDGER_TYPES);
   const where = locate ?? ((entry: { seq: number }) => ({ file: chainFile, line: entry.seq + 1 }));
-  const entries: StoredTreasuryEntry[] = [];
+  const read = (
+    ledger.entries as (options?: { fromSeq?: number }) => AsyncIterable<CommittedEntry>
+  ).call(ledger, fromSeq > 0 ? { fromSeq } : undefined);
+  const added: StoredTreasuryEntry[] = [];
   let next = fromSeq;
-  const read = (ledger.entries as unknown as SeekingEntries).call(ledger, { fromSeq });
   for await (const entry of read) {
-    if (entry.seq < next) continue;
+    if (entry.seq < fromSeq) continue;
     next = entry.seq + 1;
     if (!types.has(entry.type)) continue;
     const body = entry.body;
     const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
-    entries.push({
+    added.push({
       seq: entry.seq,
       hash: entry.hash,
       type: entry.type,
@@ -329,7 +336,9 @@ async function readTreasuryEntriesFrom(
       ...where(entry),
     });
   }
-  return { entries, next };
+  // Only a read that completed adds anything (a broken chain throws above).
+  into.push(...added);
+  return next;
 }
 
 function checkOrThrow<T extends TreasuryRecord | QuarantineRecord>(record: T, where: string): T {

@@ -76,6 +76,21 @@ export function BudgetsPage({ view }: { view: BudgetsView }) {
           </tbody>
         </table>
       </TableWrap>
+      {config.snapshot.spentThisWeek !== undefined ||
+      config.snapshot.revenueMonthToDate !== undefined ? (
+        <p class="muted">
+          {`balances.yaml snapshot${config.snapshot.asOf ? ` (as of ${config.snapshot.asOf})` : ''}: ${[
+            config.snapshot.spentThisWeek !== undefined
+              ? `spent this week ${format(config.snapshot.spentThisWeek)}`
+              : '',
+            config.snapshot.revenueMonthToDate !== undefined
+              ? `revenue this month ${format(config.snapshot.revenueMonthToDate)}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join(', ')}. The figures above come from the spend records in the ledger.`}
+        </p>
+      ) : null}
       <h2>Approval gates</h2>
       {config.gates.length === 0 ? (
         <p class="muted">No approval gates.</p>

@@ -1,3 +1,4 @@
+import type { ReviewDue } from '@karnel/goals';
 import type { GoalRow } from '../group-reader';
 import { Badge, Progress, TableWrap } from './layout';
 
@@ -13,8 +14,10 @@ export function GoalsPage({
   rows,
   mission,
   review,
+  due,
 }: {
   rows: readonly GoalRow[];
+  due: readonly ReviewDue[];
   mission?: string;
   review?: string;
 }) {
@@ -22,6 +25,24 @@ export function GoalsPage({
     <>
       {mission ? <p>{mission}</p> : null}
       <p class="muted">{`Strategic review: ${review ?? 'no cadence set'}`}</p>
+      <h2>Reviews due</h2>
+      {due.length === 0 ? (
+        <p class="muted">Nothing is due for review.</p>
+      ) : (
+        <ul class="plain">
+          {due.map((item) => (
+            <li>
+              <Badge
+                tone={item.scope === 'goal' && item.kind === 'deadline-passed' ? 'bad' : 'warn'}
+              >
+                {item.scope === 'goal' ? item.goalId : `${item.scope} review`}
+              </Badge>
+              {` ${item.reason}`}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Goal tree</h2>
       <TableWrap label="Goal tree">
         <table>
           <caption class="muted">Goal tree</caption>

@@ -42,15 +42,10 @@ export function OrgPage({ members }: { members: readonly OrgMember[] }) {
               <td>{member.cadence ?? '—'}</td>
               <td class="wide">{member.reportsTo.join(', ') || '—'}</td>
               <td>
-                {member.paused
-                  ? `paused: ${member.paused.why}`
-                  : member.queued.length > 0
-                    ? member.queued
-                        .map((wake) => `queued (${wake.kind}: ${wake.detail})`)
-                        .join('; ')
-                    : member.cadence
-                      ? `on cadence (${member.cadence})`
-                      : 'when asked'}
+                {member.nextWake.at ? (
+                  <span class="mono">{member.nextWake.at.slice(0, 16).replace('T', ' ')}</span>
+                ) : null}
+                <div class="muted">{member.nextWake.why}</div>
               </td>
               <td class="wide">
                 {member.lastRun ? (

@@ -1,6 +1,11 @@
-import type { LedgerEntry } from '@karnel/ledger';
 import type { SafeModeStatus } from '@karnel/policy';
-import type { ApprovalView, BudgetAlert, OrgMember, Section } from '../group-reader';
+import type {
+  ApprovalView,
+  BudgetAlert,
+  EscalationView,
+  OrgMember,
+  Section,
+} from '../group-reader';
 import type { RunSummary } from '../runs-view';
 import { Badge, Csrf, Problem } from './layout';
 import { RunsLive } from './runs-live';
@@ -8,7 +13,7 @@ import { RunsLive } from './runs-live';
 /** What the "What needs me" page shows. */
 export interface OverviewData {
   readonly approvals: Section<readonly ApprovalView[]>;
-  readonly escalations: Section<readonly LedgerEntry[]>;
+  readonly escalations: Section<readonly EscalationView[]>;
   readonly members: Section<readonly OrgMember[]>;
   readonly alerts: Section<readonly BudgetAlert[]>;
   readonly safeMode: Section<SafeModeStatus>;
@@ -63,34 +68,42 @@ export function SafeModeSwitch({
   );
 }
 
+/** The pending approval requests, redrawn over server-sent events (event `approvals`). */
+export function PendingApprovals({ approvals }: { approvals: Section<readonly ApprovalView[]> }) {
+  if (!approvals.ok) return <Problem problem={approvals} />;
+  const pending = approvals.value.filter((view) => view.request.status === 'pending');
+  if (pending.length === 0) return <p class="muted">Nothing waits for your approval.</p>;
+  return (
+    <>
+      <p>
+        <strong>{`${pending.length} waiting`}</strong>
+      </p>
+      <ul class="plain">
+        {pending.map(({ request, runId }) => (
+          <li>
+            <a href={`/approvals#${request.id}`}>{request.capability}</a>
+            {` requested by ${request.actor}: ${request.reason}`}
+            {runId ? <span class="muted">{` (run ${runId})`}</span> : null}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** "What needs me": pending approvals, escalations, members paused or failing, budget alerts, safe mode, live runs. */
 export function OverviewPage({ data }: { data: OverviewData }) {
-  const pending = data.approvals.ok
-    ? data.approvals.value.filter((view) => view.request.status === 'pending')
-    : [];
   const troubled = data.members.ok
     ? data.members.value.filter((member) => member.paused || member.failing > 0)
     : [];
   return (
-    <>
+    <div hx-ext="sse" sse-connect="/events">
       <div class="grid">
         <section class="card" aria-labelledby="h-pending">
-          <h2 id="h-pending">{`Pending approvals (${pending.length})`}</h2>
-          {!data.approvals.ok ? (
-            <Problem problem={data.approvals} />
-          ) : pending.length === 0 ? (
-            <p class="muted">Nothing waits for your approval.</p>
-          ) : (
-            <ul class="plain">
-              {pending.map(({ request, runId }) => (
-                <li>
-                  <a href={`/approvals#${request.id}`}>{request.capability}</a>
-                  {` requested by ${request.actor}: ${request.reason}`}
-                  {runId ? <span class="muted">{` (run ${runId})`}</span> : null}
-                </li>
-              ))}
-            </ul>
-          )}
+          <h2 id="h-pending">Pending approvals</h2>
+          <div id="pending-live" sse-swap="approvals" aria-live="polite">
+            <PendingApprovals approvals={data.approvals} />
+          </div>
         </section>
         <section class="card" aria-labelledby="h-safe">
           <h2 id="h-safe">Safe mode</h2>
@@ -148,17 +161,19 @@ export function OverviewPage({ data }: { data: OverviewData }) {
             <p class="muted">No escalation in the ledger.</p>
           ) : (
             <ul class="plain">
-              {data.escalations.value.map((entry) => (
+              {data.escalations.value.map((escalation) => (
                 <li>
-                  <a href={`/ledger/${entry.seq}`}>{`#${entry.seq} ${entry.type}`}</a>
-                  <span class="muted">{` ${entry.time}`}</span>
+                  <a href={`/ledger/${escalation.entry.seq}`}>{escalation.summary}</a>
+                  <span class="muted">
+                    {` ${escalation.from ?? '?'} → ${escalation.to ?? '?'}, ${escalation.entry.time}`}
+                  </span>
                 </li>
               ))}
             </ul>
           )}
         </section>
       </div>
-      <section aria-labelledby="h-live" hx-ext="sse" sse-connect="/events">
+      <section aria-labelledby="h-live">
         <h2 id="h-live">Runs now</h2>
         <p id="live-status" class="muted live" aria-live="polite">
           Live updates need JavaScript; reload to refresh.
@@ -171,6 +186,6 @@ export function OverviewPage({ data }: { data: OverviewData }) {
           )}
         </div>
       </section>
-    </>
+    </div>
   );
 }

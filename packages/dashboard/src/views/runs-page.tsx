@@ -69,16 +69,8 @@ function field(step: Record<string, unknown>, name: string): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** One run: summary, then its steps (tier, model, tokens, cost, tool, policy decision), then the raw records. */
-export function RunPage({
-  summary,
-  files,
-  entries,
-}: {
-  summary: RunSummary;
-  files: RunFiles;
-  entries: readonly LedgerEntry[];
-}) {
+/** A run's summary and steps: the part of its page that is redrawn live (event `run`). */
+export function RunDetails({ summary, files }: { summary: RunSummary; files: RunFiles }) {
   return (
     <>
       <section aria-labelledby="h-summary">
@@ -148,6 +140,30 @@ export function RunPage({
           </TableWrap>
         )}
       </section>
+    </>
+  );
+}
+
+/** One run: summary, then its steps (tier, model, tokens, cost, tool, policy decision), then the raw records. */
+export function RunPage({
+  summary,
+  files,
+  entries,
+}: {
+  summary: RunSummary;
+  files: RunFiles;
+  entries: readonly LedgerEntry[];
+}) {
+  return (
+    <>
+      <div hx-ext="sse" sse-connect={`/events?run=${encodeURIComponent(summary.runId)}`}>
+        <p id="live-status" class="muted live" aria-live="polite">
+          Live updates need JavaScript; reload to refresh.
+        </p>
+        <div id="run-live" sse-swap="run">
+          <RunDetails summary={summary} files={files} />
+        </div>
+      </div>
       <section aria-labelledby="h-raw">
         <h2 id="h-raw">Raw records</h2>
         <details>

@@ -13,7 +13,8 @@ function startDashboard(args: string[]) {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = stdout.match(/at (http:\/\/\S+)/);
-      if (match) resolvePromise(match[1] as string);
+      // Both lines are out: the address, then whether it signs or is read-only.
+      if (match && /read-only|signing/.test(stdout)) resolvePromise(match[1] as string);
     });
     child.once('exit', (code) =>
       reject(new Error(`karnel dashboard exited with ${code}: ${stdout}`)),
@@ -65,7 +66,8 @@ describe('karnel dashboard', () => {
         'dashboard',
         join(root, 'newsletter-co'),
         '--host',
-        '0.0.0.0',
+        // Not 127.0.0.1, ::1 or localhost, so it warns, yet still only on the loopback interface.
+        '127.0.0.2',
         '--port',
         '0',
         '--token',
@@ -86,7 +88,7 @@ describe('karnel dashboard', () => {
         if (stdout.includes('http://')) resolvePromise();
       }),
     );
-    expect(stderr).toContain('warning: the dashboard listens on 0.0.0.0');
+    expect(stderr).toContain('warning: the dashboard listens on 127.0.0.2');
     const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
     child.kill('SIGTERM');
     await exited;

@@ -38,6 +38,30 @@ describe('karnel group', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("is not the group's owner");
     expect((await runKarnel(['group', 'resume', group, '--key', owner])).code).toBe(0);
+    const member = join(dir, 'member.key');
+    await writeKeyFile(member);
+    const joined = await runKarnel([
+      'group',
+      'join',
+      group,
+      'specialist_writer',
+      '--kind',
+      'foreign',
+      '--key',
+      owner,
+      '--member-key',
+      member,
+    ]);
+    expect(joined.stderr).toBe('');
+    expect(joined.stdout).toMatch(
+      /^member\.joined specialist_writer at ledger entry \d+, signed by did:key:\S+ and did:key:/,
+    );
+    expect((await runKarnel(['group', 'status', group])).stdout).toContain(
+      'member specialist_writer: joined',
+    );
+    expect(
+      (await runKarnel(['group', 'join', group, 'x', '--kind', 'robot', '--key', owner])).code,
+    ).toBe(2);
     expect((await runKarnel(['group', 'dissolve', group, '--key', owner])).code).toBe(0);
     expect((await runKarnel(['group', 'status', group])).stdout).toMatch(/^dissolved/);
     const again = await runKarnel(['group', 'resume', group, '--key', owner]);

@@ -1,6 +1,7 @@
 import { escapeTerminalText } from '@karnel/core';
 import { ExitCode } from '../exit-codes';
 import { loadRuntime } from '../load-runtime';
+import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
 import { reportPolicyErrors, requireOperatorKey } from './policy-dir';
 
@@ -20,7 +21,7 @@ export const registerGroupCommand: RegisterCommand = (program, context) => {
   const group = program
     .command('group')
     .description(
-      "A group's run state, read from its ledger: status, and owner-signed pause, resume and dissolve.",
+      "A group's run state and membership, read from its ledger: status, and owner-signed pause, resume, dissolve, join and leave.",
     );
 
   group
@@ -42,6 +43,53 @@ export const registerGroupCommand: RegisterCommand = (program, context) => {
           context.output.out(safe(`member ${member}: ${status}`));
       }),
     );
+
+  for (const change of ['join', 'leave'] as const) {
+    group
+      .command(change)
+      .description(
+        change === 'join'
+          ? "Record that a member joined, signed with the owner's key; an independently owned member co-signs with --member-key (how it re-binds after a migration)."
+          : "Record that a member left, signed with the owner's key.",
+      )
+      .argument('<dir>', 'the group directory')
+      .argument('<role>', "the member's role")
+      .option('--kind <kind>', 'native, foreign or human', 'native')
+      .option('-k, --key <file>', "the owner's private key file (default: $KARNEL_KEY_FILE)")
+      .option('--member-key <file>', "the member's own key file, for an independently owned member")
+      .option('-m, --reason <text>', 'why, recorded in the ledger')
+      .action(
+        (
+          dir: string,
+          role: string,
+          options: { kind: string; key?: string; memberKey?: string; reason?: string },
+        ) =>
+          reportPolicyErrors(context, async () => {
+            if (!['native', 'foreign', 'human'].includes(options.kind))
+              throw new UsageError(
+                `unknown kind "${safe(options.kind)}"; expected native, foreign or human`,
+              );
+            const signer = await requireOperatorKey(options.key);
+            const memberSigner = options.memberKey
+              ? await requireOperatorKey(options.memberKey)
+              : undefined;
+            const { recordMembership } = await loadRuntime();
+            const entry = await recordMembership(dir, {
+              signer,
+              member: role,
+              change: change === 'join' ? 'joined' : 'left',
+              kind: options.kind as 'native' | 'foreign' | 'human',
+              ...(memberSigner ? { memberSigner } : {}),
+              ...(options.reason !== undefined ? { reason: options.reason } : {}),
+            });
+            context.output.out(
+              safe(
+                `${entry.type} ${role} at ledger entry ${entry.seq}, signed by ${signer.did}${memberSigner ? ` and ${memberSigner.did}` : ''}`,
+              ),
+            );
+          }),
+      );
+  }
 
   for (const action of ['pause', 'resume', 'dissolve'] as const) {
     group

@@ -141,6 +141,24 @@ describe('karnel run, status, wake, runs', () => {
     expect(none.code).toBe(1);
     expect(none.stderr.trim()).toBe('error: no run "run_nothing" in the group ledger');
   });
+
+  it('runs the example once with the offline demo model: every run labelled, the spend waits for the owner', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const run = await runKarnel(['run', group, '--once', '--offline']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toContain('offline demo model');
+    const runLines = lines.filter((line) => / (run|done) {2,}/.test(line));
+    expect(runLines.length).toBeGreaterThan(0);
+    for (const line of runLines) expect(line).toContain('[offline demo model]');
+    expect(run.stdout).toMatch(/done +critic .* succeeded/);
+    expect(lines.at(-1)).toMatch(/^\d+ runs: \d+ succeeded, 1 parked, 0 failed; 0 refused$/);
+
+    const approvals = await runKarnel(['approvals', 'list', group]);
+    expect(approvals.stdout).toMatch(/pending +writer +spend:40\.00 USD/);
+    const verify = await runKarnel(['ledger', 'verify', join(group, 'ledger')]);
+    expect(verify.code).toBe(0);
+  });
 });
 
 describe('karnel run with the offline demo model', () => {

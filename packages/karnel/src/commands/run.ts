@@ -1,16 +1,8 @@
 import { parseDuration } from '@karnel/policy';
-import {
-  createRuntime,
-  isLeaseLive,
-  LeaseHeldError,
-  loadGroupSnapshot,
-  openOfflineDemo,
-  type RunExecutor,
-  RuntimeOpenError,
-  readGroupLease,
-} from '@karnel/runtime';
+import type { RunExecutor } from '@karnel/runtime';
 import { CommandError } from '../command-error';
 import { ExitCode } from '../exit-codes';
+import { loadRuntime } from '../load-runtime';
 import { type CliOutput, printDiagnostics } from '../output';
 import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
@@ -42,7 +34,12 @@ function parseUntil(text: string, now: Date): Date {
  * A part of the runtime that cannot open (tiers, policy, the offline script …): its diagnostics
  * are printed like `karnel validate`'s, and the command fails with one line.
  */
-function openFailure(error: unknown, output: CliOutput): unknown {
+function openFailure(
+  error: unknown,
+  output: CliOutput,
+  { RuntimeOpenError, GroupNotRunnableError }: Awaited<ReturnType<typeof loadRuntime>>,
+): unknown {
+  if (GroupNotRunnableError.isInstance(error)) return new CommandError(safe(error.message));
   if (!RuntimeOpenError.isInstance(error)) return error;
   printDiagnostics(output, error.diagnostics, 'text');
   return new CommandError(
@@ -82,6 +79,15 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       const until = options.until === undefined ? undefined : parseUntil(options.until, new Date());
 
       await requireValidGroup(dir, output);
+      const runtimeModule = await loadRuntime();
+      const {
+        createRuntime,
+        isLeaseLive,
+        LeaseHeldError,
+        loadGroupSnapshot,
+        openOfflineDemo,
+        readGroupLease,
+      } = runtimeModule;
 
       if (options.dryRun) {
         const refuse: RunExecutor = {
@@ -106,17 +112,28 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       try {
         if (options.offline) languageModels = await openOfflineDemo(dir);
       } catch (error) {
-        throw openFailure(error, output);
+        throw openFailure(error, output, runtimeModule);
       }
+      if (languageModels)
+        output.out(
+          "offline demo model: runs play offline-demo.yaml; no model is called and nothing it writes is a model's answer",
+        );
       const runtime = createRuntime({
         dir,
         ...(languageModels ? { parts: { languageModels } } : {}),
         tickIntervalMs,
-        onEvent: (event) => output.out(eventLine(event, new Date())),
+        onEvent: (event) => {
+          const line = eventLine(event, new Date());
+          // Every line a scripted answer affects says so.
+          const scripted =
+            languageModels !== undefined &&
+            (event.type === 'run-started' || event.type === 'run-finished');
+          output.out(scripted ? `${line}  [offline demo model]` : line);
+        },
       });
       if (options.once) {
         const report = await runtime.runOnce().catch((error: unknown) => {
-          throw openFailure(error, output);
+          throw openFailure(error, output, runtimeModule);
         });
         const count = (status: string) =>
           report.runs.filter((run) => run.result.status === status).length;
@@ -128,7 +145,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
 
       const snapshot = await loadGroupSnapshot(dir);
       await runtime.start().catch((error: unknown) => {
-        throw openFailure(error, output);
+        throw openFailure(error, output, runtimeModule);
       });
       output.out(
         safe(

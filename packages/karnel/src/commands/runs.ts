@@ -1,6 +1,6 @@
 import { escapeTerminalText } from '@karnel/core';
-import { createLedgerHistory, loadGroupSnapshot, readRun } from '@karnel/runtime';
 import { CommandError } from '../command-error';
+import { loadRuntime } from '../load-runtime';
 import { escapeJsonForTerminal } from '../output';
 import { requireGroupDir, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
@@ -34,6 +34,7 @@ export const registerRunsCommand: RegisterCommand = (program, context) => {
         throw new UsageError(
           `--limit expects a positive whole number, not "${safe(options.limit)}"`,
         );
+      const { createLedgerHistory, loadGroupSnapshot } = await loadRuntime();
       const history = createLedgerHistory((await loadGroupSnapshot(dir)).ledgerDir);
       await history.refresh();
       const listed = [...history.runs.values()]
@@ -63,6 +64,7 @@ export const registerRunsCommand: RegisterCommand = (program, context) => {
     .action(async (dir: string, runId: string, options: { raw?: boolean; format?: string }) => {
       const format = checkFormat(options.format);
       await requireGroupDir(dir);
+      const { loadGroupSnapshot, readRun } = await loadRuntime();
       const record = await readRun((await loadGroupSnapshot(dir)).ledgerDir, runId);
       if (!record) throw new CommandError(`no run "${safe(runId)}" in the group ledger`);
       if (format === 'json') {

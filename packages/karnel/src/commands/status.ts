@@ -1,4 +1,5 @@
-import { createRuntime, type RunExecutor } from '@karnel/runtime';
+import type { RunExecutor } from '@karnel/runtime';
+import { loadRuntime } from '../load-runtime';
 import { escapeJsonForTerminal } from '../output';
 import { describeReasons, requireGroupDir, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
@@ -24,7 +25,9 @@ export const registerStatusCommand: RegisterCommand = (program, context) => {
           `unknown format "${safe(String(options.format))}"; expected text or json`,
         );
       await requireGroupDir(dir);
-      const status = await createRuntime({ dir, executor: noExecutor }).status();
+      const status = await (await loadRuntime())
+        .createRuntime({ dir, executor: noExecutor })
+        .status();
       if (options.format === 'json') {
         output.out(escapeJsonForTerminal(JSON.stringify(status, null, 2)));
         return;

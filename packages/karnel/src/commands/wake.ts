@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@karnel/core';
-import { isLeaseLive, readGroupLease, requestWake } from '@karnel/runtime';
 import { CommandError } from '../command-error';
+import { loadRuntime } from '../load-runtime';
 import { requireValidGroup, safe } from '../runtime-lines';
 import type { RegisterCommand } from './index';
 
@@ -16,6 +16,7 @@ export const registerWakeCommand: RegisterCommand = (program, context) => {
     .requiredOption('-r, --reason <text>', 'why, one line')
     .action(async (dir: string, role: string, options: { reason: string }) => {
       await requireValidGroup(dir, context.output);
+      const { isLeaseLive, readGroupLease, requestWake } = await loadRuntime();
       try {
         await requestWake({ dir, member: role, reason: options.reason });
       } catch (error) {

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,24 @@ describe('reading on from the end of an earlier read', () => {
       { label: 'a', index: 1 },
       { label: 'a', index: 2 },
     ]);
+  });
+
+  it('reads entries from before the end of an earlier read back from their offsets, checking their hashes', async () => {
+    const ledgerDir = join(dir, 'ledger');
+    await appendNotes(ledgerDir, 4);
+    expect(await seqs(ledgerDir)).toEqual([0, 1, 2, 3]);
+    await appendNotes(ledgerDir, 2, 'b');
+    expect(await seqs(ledgerDir, 4)).toEqual([4, 5]);
+    expect(await seqs(ledgerDir, 1)).toEqual([1, 2, 3, 4, 5]);
+    const labels: unknown[] = [];
+    for await (const entry of readLedgerEntries(ledgerDir, { fromSeq: 3, type: 'note' }))
+      labels.push((entry.body as { label: string }).label);
+    expect(labels).toEqual(['a', 'b', 'b']);
+    // An already-read line changed in place (same size) is caught, not handed out.
+    const chain = join(ledgerDir, 'chain.jsonl');
+    const text = await readFile(chain, 'utf8');
+    await writeFile(chain, text.replace('"index":2', '"index":7'));
+    await expect(seqs(ledgerDir, 2)).rejects.toThrow(/ledger/i);
   });
 
   it('starts over when the chain file was replaced, and checks it from its first line', async () => {

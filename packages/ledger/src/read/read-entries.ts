@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerIntegrityError } from '../errors';
-import type { LedgerEntry } from '../format/entry';
+import { decodeEntryLine, type LedgerEntry } from '../format/entry';
 import { CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
 import type { EntriesOptions } from '../ledger';
 import { acceptChainLine, lineIntegrityError } from './accept-line';
@@ -18,21 +18,26 @@ interface ReadEnd {
   readonly position: number;
   readonly lineNumber: number;
   readonly state: ChainState;
+  /** The seq of the live file's first entry. */
+  readonly firstSeq: number;
+  /** The byte offset of each entry's line, by `seq - firstSeq`; only ever appended to. */
+  readonly offsets: number[];
 }
 
 /**
- * The end of the last complete read of each chain file in this process. The chain is
- * append-only and every line was checked when it was read, so a later read that only wants
- * entries from there on (`fromSeq` at or past the end) goes on from that byte with a copy of
- * the state, instead of decoding and checking the whole chain again. A chain file replaced
- * (archiving writes a new one) or shorter than the recorded end is read from the start.
- * `verifyLedger` never uses this: it always reads everything.
+ * The end of the last complete read of each chain file in this process, with the offset of
+ * every line. The chain is append-only and every line was checked when it was read, so a later
+ * read goes on from there with a copy of the state instead of decoding and checking the whole
+ * chain again; entries it wants from before that end are read back from their offsets (their
+ * hashes checked again, their links already were). A chain file replaced (archiving writes a
+ * new one) or shorter than the recorded end is read from the start. `verifyLedger` never uses
+ * this: it always reads everything.
  */
 const readEnds = new Map<string, ReadEnd>();
 
 async function resumePoint(chainPath: string, fromSeq: number): Promise<ReadEnd | undefined> {
   const known = readEnds.get(chainPath);
-  if (!known || fromSeq < known.state.next) return undefined;
+  if (!known || fromSeq < known.firstSeq) return undefined;
   const info = await stat(chainPath).catch(() => undefined);
   if (!info || info.ino !== known.ino || info.dev !== known.dev || info.size < known.position) {
     readEnds.delete(chainPath);
@@ -59,6 +64,30 @@ export async function* readLedgerEntries(
   const segments = await listArchiveSegments(dir);
   const resume = segments.length === 0 ? await resumePoint(chainPath, fromSeq) : undefined;
   const state = resume ? resume.state.clone() : new ChainState({ merkle: false });
+  const offsets = resume ? resume.offsets : [];
+  let firstSeq = resume ? resume.firstSeq : -1;
+  if (resume && fromSeq < resume.state.next) {
+    // Entries already read once: decoded again from their offsets, up to where that read ended.
+    const before: LedgerEntry[] = [];
+    let failure: LedgerIntegrityError | undefined;
+    const at = fromSeq - resume.firstSeq;
+    await readChainLines(
+      chainPath,
+      (line) => {
+        if (line.offset >= resume.position) return false;
+        const decoded = decodeEntryLine(line.bytes);
+        if (!decoded.ok) {
+          failure = lineIntegrityError(dir, chainPath, line.line, decoded.problem);
+          return false;
+        }
+        if (matches(decoded.entry.type)) before.push(decoded.entry);
+        return true;
+      },
+      { start: resume.offsets[at]!, startLine: at },
+    );
+    if (failure) throw failure;
+    yield* before;
+  }
   let overlap = segments.length > 0;
   for (const file of [...segments.map((segment) => resolveLedgerPath(dir, segment)), chainPath]) {
     const live = file === chainPath;
@@ -78,6 +107,10 @@ export async function* readLedgerEntries(
             failure = lineIntegrityError(dir, file, line.line, outcome.problem);
             return false;
           }
+          if (live) {
+            if (firstSeq < 0) firstSeq = outcome.entry.seq;
+            offsets[outcome.entry.seq - firstSeq] = line.offset;
+          }
           if (outcome.entry.seq >= fromSeq && matches(outcome.entry.type))
             buffered.push(outcome.entry);
           if (buffered.length >= BATCH) {
@@ -93,27 +126,19 @@ export async function* readLedgerEntries(
       yield* buffered;
       if (failure) throw failure;
       if (!full) {
-        if (live && segments.length === 0)
-          await rememberEnd(chainPath, position, lineNumber, state);
+        if (live && segments.length === 0 && firstSeq >= 0)
+          await rememberEnd(chainPath, { position, lineNumber, state, firstSeq, offsets });
         break;
       }
     }
   }
 }
 
-async function rememberEnd(
-  chainPath: string,
-  position: number,
-  lineNumber: number,
-  state: ChainState,
-): Promise<void> {
+async function rememberEnd(chainPath: string, end: Omit<ReadEnd, 'dev' | 'ino'>): Promise<void> {
   const info = await stat(chainPath).catch(() => undefined);
-  if (!info || info.size < position) return;
-  readEnds.set(chainPath, {
-    dev: info.dev,
-    ino: info.ino,
-    position,
-    lineNumber,
-    state: state.clone(),
-  });
+  if (!info || info.size < end.position) return;
+  const known = readEnds.get(chainPath);
+  // Keep the furthest read: a slower reader finishing later must not move the end back.
+  if (known && known.ino === info.ino && known.position > end.position) return;
+  readEnds.set(chainPath, { ...end, dev: info.dev, ino: info.ino });
 }

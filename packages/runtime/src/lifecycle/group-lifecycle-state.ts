@@ -32,7 +32,8 @@ export interface GroupLifecycleState {
  * yet is `active`.
  *
  * The runtime checks it before every wake: `paused` and `handed-off` wake no one, `dissolved`
- * refuses every run.
+ * refuses every run. At start, call `appendMigrationResumed(dir)` first: a freshly imported
+ * group is `handed-off` until that appends `migration.resumed`.
  *
  * @throws {MigrationError} (`migration/not-a-group`) when `dir` is not a group directory, and
  *   `LedgerIntegrityError` when the ledger does not verify — never a default state.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type Clock, type Signer, systemClock } from '@karnel/core';
+import { type Clock, isWithin, type Signer, systemClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { resolveOwner } from '@karnel/policy';
 import { pack as createPack, type Pack } from 'tar-stream';
@@ -97,6 +97,12 @@ export async function exportGroup({
       problems: [
         `the group is running (${lease.why}); stop its runtime (it releases the lease and parks running runs) before exporting`,
       ],
+    });
+  }
+  if (isWithin(group.dir, resolve(bundle))) {
+    throw new MigrationError({
+      code: 'migration/destination',
+      problems: [`${bundle} is inside the group directory; write the bundle elsewhere`],
     });
   }
   if (

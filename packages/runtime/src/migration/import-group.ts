@@ -387,12 +387,19 @@ export async function importGroup({
         `${BUNDLE_MANIFEST_NAME}: ledger ${manifest.ledger} ${ledgerUnsafe}`,
       ]);
     compareFiles(manifest, files, directories);
-    const { owner, entries } = await checkLedger(staging, manifest, files, expectOwner);
-    // The ledger was verified above; the other checks run as `karnel validate` runs them.
-    const validation = await validatePaths(['.'], {
+    // The ledger checks and the validation only read the staged copy: run them side by side.
+    // The ledger was verified by checkLedger; the other checks run as `karnel validate` runs them.
+    const validating = validatePaths(['.'], {
       cwd: staging,
       checks: directoryChecks.filter((check) => check !== ledgerCheck),
     });
+    const { owner, entries } = await checkLedger(staging, manifest, files, expectOwner).catch(
+      async (error: unknown) => {
+        await validating.catch(() => undefined);
+        throw error;
+      },
+    );
+    const validation = await validating;
     if (hasErrors(validation.diagnostics))
       refuse('migration/invalid', [
         `the group does not validate:\n${formatDiagnostics(validation.diagnostics.filter((d) => d.severity === 'error'))}`,

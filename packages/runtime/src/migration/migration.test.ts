@@ -3,8 +3,9 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createSigner, generateKeyPair } from '@karnel/core';
-import { readLedgerEntries, verifyLedger } from '@karnel/ledger';
+import { openLedger, readLedgerEntries, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { acquireGroupLease } from '../lease/group-lease';
 import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 import { exportGroup } from './export-group';
 import { importGroup, MIGRATION_IMPORT_NOTE } from './import-group';
@@ -214,6 +215,24 @@ describe('migration export and import', () => {
     expect(files).not.toContain('group/.karnel/runtime.lease');
   });
 
+  it("is refused while the runtime's own group lease is held, and allowed once it is released", async () => {
+    const group = await ownedGroupCopy();
+    const ledger = await openLedger(join(group.dir, 'ledger'));
+    const lease = await acquireGroupLease({ dir: group.dir, ledger });
+    const held = await refusal(
+      exportGroup({ dir: group.dir, bundle: join(group.root, 'a.tar'), signer: group.owner }),
+    );
+    expect(held.code).toBe('migration/running');
+    await lease.release();
+    await ledger.close();
+    const done = await exportGroup({
+      dir: group.dir,
+      bundle: join(group.root, 'a.tar'),
+      signer: group.owner,
+    });
+    expect(done.files).toBeGreaterThan(10);
+  });
+
   it('refuses an export signed by a key that is not the owner', async () => {
     const group = await ownedGroupCopy();
     const stranger = createSigner(generateKeyPair().secretKey);
@@ -222,6 +241,18 @@ describe('migration export and import', () => {
     );
     expect(error.code).toBe('migration/not-owner');
     await expect(stat(join(group.root, 'a.tar'))).rejects.toThrow();
+  });
+
+  it('refuses a bundle path inside the group directory', async () => {
+    const group = await ownedGroupCopy();
+    const error = await refusal(
+      exportGroup({
+        dir: group.dir,
+        bundle: join(group.dir, 'memory', 'x.tar'),
+        signer: group.owner,
+      }),
+    );
+    expect(error.code).toBe('migration/destination');
   });
 
   it('refuses to import into a folder that is not empty', async () => {

@@ -472,4 +472,51 @@ describe('createRunExecutor', () => {
     expect(output.ok).toBe(true);
     expect(JSON.parse(output.output)).toMatchObject({ words: 3 });
   });
+
+  it('updates a goal and asks the owner through the human member', async () => {
+    const calls = [
+      {
+        toolName: 'update_goal',
+        input: { goal: 'g_subs_traffic', status: 'achieved', reason: 'hit 5K visitors' },
+      },
+      { toolName: 'ask_owner', input: { question: 'May we start a referral programme?' } },
+    ];
+    let call = 0;
+    const mock = new MockLanguageModelV4({
+      doGenerate: async () => {
+        const next = calls[call++];
+        return {
+          content: [
+            next
+              ? {
+                  type: 'tool-call' as const,
+                  toolCallId: `call-${call}`,
+                  toolName: next.toolName,
+                  input: JSON.stringify(next.input),
+                }
+              : { type: 'text' as const, text: 'done' },
+          ],
+          finishReason: { unified: next ? 'tool-calls' : 'stop', raw: undefined },
+          usage: {
+            inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 5, text: 5, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+    });
+    const { parts, executor, dir } = await setup(mock);
+    const result = await executor.execute(
+      { runId: createId('run'), member: 'researcher', reasons: [cadence], resume: false },
+      { signal: new AbortController().signal },
+    );
+    expect(result.status).toBe('succeeded');
+    const goals = await readFile(join(dir, 'goals', 'current.yaml'), 'utf8');
+    expect(goals).toMatch(/id: "g_subs_traffic"[\s\S]*?status: "?achieved"?/);
+    const history = await readFile(join(dir, 'goals', 'history.jsonl'), 'utf8');
+    expect(history).toContain('hit 5K visitors');
+    const question = (await parts.coordinator.history()).at(-1);
+    expect(question).toMatchObject({ type: 'escalation', from: 'researcher', to: 'human_owner' });
+    expect(JSON.stringify(question?.payload)).toContain('referral programme');
+  });
 });

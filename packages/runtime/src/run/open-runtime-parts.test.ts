@@ -49,9 +49,32 @@ describe('openRuntimeParts', () => {
       expect(
         parts.policy.decide({ actor: 'writer', capability: 'message.send:critic' }).effect,
       ).toBe('allow');
+      const spent = { week: '0.00 USD', month: '0.00 USD' };
       expect(
-        parts.policy.decide({ actor: 'writer', capability: 'spend', amount: '40.00 USD' }).effect,
+        parts.policy.decide({ actor: 'writer', capability: 'spend', amount: '40.00 USD', spent })
+          .effect,
       ).toBe('needs-approval');
+      // Hard constraints are gates: the group's weekly budget, the strategist's own limit.
+      expect(
+        parts.policy.decide({
+          actor: 'writer',
+          capability: 'spend',
+          amount: '10.00 USD',
+          spent: { week: '45.00 USD', month: '45.00 USD' },
+        }).effect,
+      ).toBe('deny');
+      expect(
+        parts.policy.decide({
+          actor: 'strategist',
+          capability: 'spend',
+          amount: '21.00 USD',
+          spent,
+        }).effect,
+      ).toBe('needs-approval');
+      expect(
+        parts.policy.decide({ actor: 'writer', capability: 'spend', amount: '21.00 USD', spent })
+          .effect,
+      ).toBe('allow');
       expect(parts.policy.decide({ actor: 'writer', capability: 'publish' }).effect).toBe('deny');
       expect((await parts.treasury.config()).currency).toBe('USD');
       expect(parts.tiers.tiers['fast-general']?.map((candidate) => candidate.id)).toEqual([

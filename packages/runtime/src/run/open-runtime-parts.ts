@@ -21,6 +21,7 @@ import { type GroupManifest, validateGroupDir } from '@karnel/manifest';
 import { createFileMemory, type MemoryStore } from '@karnel/memory';
 import {
   type ApprovalQueue,
+  analyzeConstraints,
   createPolicy,
   openPolicyDirectory,
   type Policy,
@@ -115,7 +116,10 @@ export interface RuntimePartsOverrides {
   readonly signer?: Signer;
   /** The treasury. Default: `createTreasury({ dir: <dir>/treasury, ledger })`. */
   readonly treasury?: Treasury;
-  /** The policy. Default: the rules of `<dir>/policy.yaml` (none: deny all), safe mode from the ledger. */
+  /**
+   * The policy. Default: the rules of `<dir>/policy.yaml` (none: deny all) plus the gates of the
+   * group's and each agent's hard constraints (`analyzeConstraints`), safe mode from the ledger.
+   */
   readonly policy?: Policy;
   /** The approval queue and safe mode. Default: `openPolicyDirectory(dir, { ledger })`. */
   readonly approvals?: { readonly approvals: ApprovalQueue; readonly safeMode: SafeModeSwitch };
@@ -318,8 +322,26 @@ export async function openRuntimeParts(
           throw failure(root, 'policy', `${policyPath} is not valid`, read.diagnostics);
         rules = read.rules;
       }
+      // Hard constraints are gates: the group's apply to every member, an agent's to its member.
+      const constraintRules = [
+        ...analyzeConstraints(group.constraints).rules,
+        ...validation.members.flatMap((resolved) => {
+          const agent = validation.agents.find((found) => found.dir === resolved.agentDir);
+          const hard = agent?.manifest?.constraints;
+          if (!hard) return [];
+          return analyzeConstraints(hard).rules.map((rule) => ({
+            ...rule,
+            id: `${resolved.role} ${rule.id ?? rule.capability}`,
+            actors: [resolved.role],
+          }));
+        }),
+      ];
       await safeMode.status();
-      policy = createPolicy({ rules, root, safeMode: { active: () => safeMode.isActive() } });
+      policy = createPolicy({
+        rules: [...rules, ...constraintRules],
+        root,
+        safeMode: { active: () => safeMode.isActive() },
+      });
     }
 
     let coordinator = overrides.coordinator;

@@ -1,5 +1,5 @@
 import { hashJson, parseCost } from '@karnel/core';
-import type { PolicyDecision } from '@karnel/policy';
+import type { PolicyDecision, PolicyRequest } from '@karnel/policy';
 import type { RuntimeParts } from './open-runtime-parts';
 import type { RecordedStep } from './recorded-run';
 import type { RecordedResponse } from './replay-model';
@@ -26,6 +26,8 @@ export interface GatedCall {
   readonly capability: string;
   /** For `spend`: the amount, with its currency. */
   readonly amount?: string;
+  /** For `spend`: what was spent so far this week and month, for limits per period. */
+  readonly spent?: () => Promise<PolicyRequest['spent']>;
   /** A second gate besides policy (the treasury's, for spends); the stricter answer wins. */
   readonly check?: () => Promise<Pick<PolicyDecision, 'effect' | 'reason'>>;
   /** The side effect; `key` (`<runId>:<step>`) makes it happen at most once. */
@@ -222,10 +224,12 @@ export class RunSession {
       toolCallId: call.toolCallId,
       argumentsHash,
     };
+    const spent = call.spent ? await call.spent() : undefined;
     const policy = this.parts.policy.decide({
       actor: this.member,
       capability: call.capability,
       ...(call.amount !== undefined ? { amount: call.amount } : {}),
+      ...(spent ? { spent } : {}),
       action,
     });
     let effect = policy.effect;

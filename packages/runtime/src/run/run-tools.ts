@@ -1,5 +1,5 @@
 import { createMessage, type Message } from '@karnel/coordination';
-import { canonicalJson } from '@karnel/core';
+import { canonicalJson, formatMoney } from '@karnel/core';
 import { GOAL_STATUSES, updateGoalStatus } from '@karnel/goals';
 import { discoverSkills } from '@karnel/skills';
 import { type ToolSet, tool } from 'ai';
@@ -234,6 +234,13 @@ export function createRunTools(context: RunToolsContext): ToolSet {
           input,
           capability: 'spend',
           amount: `${input.amount} ${unit.code}`,
+          spent: async () => {
+            const balances = await parts.treasury.balances();
+            return {
+              week: `${formatMoney(balances.week.spent, unit)} ${unit.code}`,
+              month: `${formatMoney(balances.month.spent, unit)} ${unit.code}`,
+            };
+          },
           check: async () => {
             const decision = await parts.treasury.checkSpend({
               amount: input.amount,

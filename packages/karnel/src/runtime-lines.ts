@@ -59,10 +59,12 @@ export function eventLine(event: RuntimeEvent, now: Date): string {
 export function dueLine(wake: DueWake, width: number): string {
   const role = wake.member.padEnd(width);
   if (wake.paused) return safe(`${role}  paused: ${wake.pausedWhy ?? 'by the owner'}`);
-  if (wake.reasons.length > 0)
+  if (wake.reasons.length > 0) {
+    const held = wake.heldBy ?? (wake.safeMode ? 'safe mode' : undefined);
     return safe(
-      `${role}  ${wake.safeMode ? 'due, held by safe mode' : 'due now'}: ${describeReasons(wake.reasons)}`,
+      `${role}  ${held ? `due, held (${held})` : 'due now'}: ${describeReasons(wake.reasons)}`,
     );
+  }
   if (wake.nextWakeAt)
     return safe(
       `${role}  next ${wake.nextWakeAt.toISOString()} (${wake.nextWakeWhy ?? 'cadence'})`,

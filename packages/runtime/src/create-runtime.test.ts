@@ -321,3 +321,53 @@ active_goals:
     ]);
   });
 });
+
+describe('the group lifecycle', () => {
+  it('wakes no one while the owner has paused the group, and runs again once resumed', async () => {
+    const { createSigner, generateKeyPair } = await import('@karnel/core');
+    const { changeGroupLifecycle } = await import('./lifecycle/group-lifecycle');
+    const owner = createSigner(generateKeyPair().secretKey);
+    await generateGroup(dir, { members: 1, cadence: 'on_demand', owner: owner.did });
+    await requestWake({ dir, member: 'agent_000', reason: 'go' });
+    await changeGroupLifecycle(dir, 'pause', { signer: owner, reason: 'holiday' });
+    const ledger = await groupLedger();
+    const executor = createScriptedExecutor({ ledger });
+    const runtime = createRuntime({ dir, executor, ledger });
+    const [held] = await runtime.dryRun();
+    expect(held).toMatchObject({ heldBy: 'group paused', reasons: [{ kind: 'manual' }] });
+    await runtime.runOnce();
+    expect(executor.tickets).toEqual([]);
+    expect((await runtime.status()).lifecycle).toBe('paused');
+    await changeGroupLifecycle(dir, 'resume', { signer: owner });
+    await runtime.runOnce();
+    expect(executor.tickets.map((ticket) => ticket.member)).toEqual(['agent_000']);
+  });
+});
+
+describe('the run limit', () => {
+  it('holds the wakes of a member that started the most runs allowed in the last hour, until the hour has passed', async () => {
+    const clock = createManualClock('2026-12-06T10:00:00Z');
+    await generateGroup(dir, { members: 2, cadence: 'on_demand' });
+    const ledger = await groupLedger(clock);
+    const executor = createScriptedExecutor({ ledger });
+    const runtime = createRuntime({ dir, executor, ledger, clock, maxRunsPerMemberPerHour: 2 });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await requestWake({ dir, member: 'agent_000', reason: `try ${attempt}`, clock });
+      await runtime.runOnce();
+      clock.advance(60_000);
+    }
+    expect(executor.tickets).toHaveLength(2);
+    const [held] = await runtime.dryRun();
+    expect(held).toMatchObject({
+      heldBy: '2 runs in the last hour, the most allowed',
+      reasons: [{ kind: 'manual', detail: 'try 2' }],
+    });
+    clock.advance(3_600_000);
+    await runtime.runOnce();
+    expect(executor.tickets.map((ticket) => ticket.reasons[0]?.detail)).toEqual([
+      'try 0',
+      'try 1',
+      'try 2',
+    ]);
+  });
+});

@@ -23,6 +23,7 @@ import {
   type LeaseHolder,
   readGroupLease,
 } from './lease/group-lease';
+import type { GroupLifecycleState } from './lifecycle/group-lifecycle-state';
 import { appendMigrationResumed } from './migration/migration-resumed';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
@@ -125,6 +126,11 @@ export interface RuntimeOptions {
   readonly failureThreshold?: number;
   /** How long the group lease lasts without renewal. Default 60 000 ms; renewed every third of it. */
   readonly leaseTtlMs?: number;
+  /**
+   * Most runs one member may start in an hour; past it, its wakes wait (nothing is dropped). A
+   * guard against members waking each other in a loop. Default 20.
+   */
+  readonly maxRunsPerMemberPerHour?: number;
   /** Most rounds of {@link Runtime.runOnce} (work causing more work). Default 20. */
   readonly maxRounds?: number;
   /** Called for every {@link RuntimeEvent}. */
@@ -141,6 +147,8 @@ export interface MemberStatus {
   readonly pausedWhy?: string;
   /** What is due now. */
   readonly due: readonly WakeReason[];
+  /** Why nothing is dispatched even when due (the group's lifecycle, the member left). */
+  readonly heldBy?: string;
   /** When the cadence is next due, and what it is. */
   readonly nextWakeAt?: string;
   /** One line: the next clock wake. */
@@ -157,6 +165,8 @@ export interface RuntimeStatus {
   readonly lease?: LeaseHolder & { readonly live: boolean };
   /** Whether the group is in safe mode (no new runs). */
   readonly safeMode: boolean;
+  /** The group's lifecycle state (`active`, `paused`, `dissolved`, `handed-off`): only `active` runs. */
+  readonly lifecycle: GroupLifecycleState['state'];
   /** Every non-human member. */
   readonly members: readonly MemberStatus[];
   /** Runs that started and have not finished or parked. */
@@ -274,6 +284,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     failureThreshold = 3,
     leaseTtlMs = 60_000,
     maxRounds = 20,
+    maxRunsPerMemberPerHour = 20,
     onEvent = () => undefined,
   } = options;
   const watcher = createGroupWatcher(dir);
@@ -298,6 +309,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const refused: { member: string; why: string }[] = [];
   let timers: NodeJS.Timeout[] = [];
   let stopping = false;
+  let started = false;
   let ticking: Promise<void> | undefined;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolveStop) => {
@@ -308,6 +320,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const snapshot = await loadGroupSnapshot(dir);
     if (!snapshot.valid) throw new GroupInvalidError({ dir, diagnostics: snapshot.diagnostics });
     return snapshot;
+  };
+
+  let lifecycle: LifecycleGate | undefined;
+  const gateFor = (snapshot: GroupSnapshot): LifecycleGate => {
+    lifecycle ??= createLifecycleGate(dir, snapshot.ledgerDir);
+    return lifecycle;
   };
 
   const historyFor = (snapshot: GroupSnapshot) => {
@@ -331,12 +349,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   const due = async (snapshot: GroupSnapshot): Promise<DueWake[]> => {
     const folded = historyFor(snapshot);
-    if (await folded.refresh()) forgetWhatTheLedgerShows(folded);
+    const changed = await folded.refresh();
+    if (changed) forgetWhatTheLedgerShows(folded);
     const parkedOn = [...folded.runs.values()]
       .filter((run) => run.state === 'parked' && run.waitingOn)
       .map((run) => run.waitingOn!);
+    // The group's lifecycle (owner-signed records): read again only when the ledger changed.
+    const lifecycleNow = await gateFor(snapshot).current();
     const dispatchedView = new Map<string, Dispatched>(dispatched);
-    return computeDueWakes({
+    const wakes = computeDueWakes({
       snapshot,
       history: folded,
       now: clock.now(),
@@ -345,15 +366,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       dispatched: dispatchedView,
       replied: await repliedMessages(dir, parkedOn),
     });
+    const hourAgo = clock.now().getTime() - 3_600_000;
+    const recentRuns = new Map<string, number>();
+    for (const run of folded.runs.values())
+      if (Date.parse(run.startedAt) >= hourAgo)
+        recentRuns.set(run.member, (recentRuns.get(run.member) ?? 0) + 1);
+    return wakes.map((wake) => {
+      const heldBy = !lifecycleNow.runnable
+        ? `group ${lifecycleNow.state}`
+        : lifecycleNow.members[wake.member] === 'left'
+          ? 'the member left the group'
+          : (recentRuns.get(wake.member) ?? 0) >= maxRunsPerMemberPerHour
+            ? `${maxRunsPerMemberPerHour} runs in the last hour, the most allowed`
+            : undefined;
+      return heldBy ? { ...wake, heldBy } : wake;
+    });
   };
-
-  let lifecycle: LifecycleGate | undefined;
 
   const open = async () => {
     const snapshot = await validGroup();
     // Dissolved and handed-off groups refuse to start (read from owner-signed ledger records).
-    lifecycle = createLifecycleGate(dir, snapshot.ledgerDir);
-    await lifecycle.assertStartable();
+    await gateFor(snapshot).assertStartable();
     if (!options.executor) {
       parts = await openRuntimeParts(dir, {
         clock,
@@ -450,7 +483,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (lifecycle && !(await lifecycle.current()).runnable) return 0;
     let woken = 0;
     for (const wake of await due(snapshot)) {
-      if (wake.paused || wake.safeMode || wake.reasons.length === 0) continue;
+      if (wake.paused || wake.safeMode || wake.heldBy || wake.reasons.length === 0) continue;
       const fresh: WakeReason[] = [];
       for (const reason of wake.reasons) {
         const result = await queue!.enqueue(wake.member, reason);
@@ -629,25 +662,52 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await finishClaim(claim, 'failed').catch(() => undefined);
         } finally {
           active.delete(claim.runId);
-          if (!stopping) void pump();
+          if (!stopping) {
+            void pump();
+            requestTick();
+          }
         }
       })();
       active.set(claim.runId, { member: claim.member, controller, done });
     }
   };
 
+  let tickAgain = false;
   const tickAndPump = async () => {
-    if (ticking || stopping) return;
+    if (stopping) return;
+    if (ticking) {
+      tickAgain = true;
+      return;
+    }
     ticking = (async () => {
-      try {
-        await tick();
-        await pump();
-      } catch (error) {
-        onEvent({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-      }
+      do {
+        tickAgain = false;
+        try {
+          await tick();
+          await pump();
+        } catch (error) {
+          onEvent({
+            type: 'error',
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
+      } while (tickAgain && !stopping);
     })();
     await ticking;
     ticking = undefined;
+  };
+
+  /**
+   * A started runtime looks again soon after each run ends, so that the messages a run sent
+   * wake their recipients without waiting for the next interval tick.
+   */
+  let tickSoon: NodeJS.Timeout | undefined;
+  const requestTick = () => {
+    if (!started || stopping || tickSoon) return;
+    tickSoon = setTimeout(() => {
+      tickSoon = undefined;
+      void tickAndPump();
+    }, 50);
   };
 
   /** Waits until no run is active and no pump is claiming. */
@@ -714,6 +774,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
     async start() {
       await open();
+      started = true;
       await tickAndPump();
       timers = [
         setInterval(() => void tickAndPump(), tickIntervalMs),
@@ -741,6 +802,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     async stop() {
       if (stopping) return stopped;
       stopping = true;
+      started = false;
+      if (tickSoon) clearTimeout(tickSoon);
+      tickSoon = undefined;
       for (const timer of timers) clearInterval(timer);
       timers = [];
       for (const run of active.values()) run.controller.abort();
@@ -763,11 +827,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         dir,
         ...(holder ? { lease: { ...holder, live: isLeaseLive(holder, clock.now()) } } : {}),
         safeMode: folded.safeMode,
+        lifecycle: (await gateFor(snapshot).current()).state,
         members: wakes.map((wake) => ({
           member: wake.member,
           paused: wake.paused,
           ...(wake.pausedWhy ? { pausedWhy: wake.pausedWhy } : {}),
           due: wake.reasons,
+          ...(wake.heldBy ? { heldBy: wake.heldBy } : {}),
           ...(wake.nextWakeAt
             ? { nextWakeAt: wake.nextWakeAt.toISOString(), nextWakeWhy: wake.nextWakeWhy }
             : {}),

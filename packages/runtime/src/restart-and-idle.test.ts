@@ -177,6 +177,43 @@ describe('a running runtime', () => {
     }
   });
 
+  it('wakes the recipient of a message a run sent without waiting for the next interval tick', async () => {
+    await generateGroup(dir, { members: 2, cadence: 'on_demand' });
+    const ledger = await openLedger(join(dir, 'ledger'));
+    try {
+      const { createMessage } = await import('@karnel/coordination');
+      const executor = createScriptedExecutor({
+        ledger,
+        script: async (ticket) => {
+          if (ticket.member === 'agent_000')
+            await ledger.appendCoordination(
+              createMessage({
+                type: 'info',
+                from: 'agent_000',
+                to: 'agent_001',
+                payload: { text: 'your turn' },
+              }) as unknown as Record<string, unknown>,
+            );
+          return {};
+        },
+      });
+      // One tick an hour: only the tick after a run can wake agent_001 in this test's lifetime.
+      const runtime = createRuntime({ dir, executor, ledger, tickIntervalMs: 3_600_000 });
+      await requestWake({ dir, member: 'agent_000', reason: 'start' });
+      await runtime.start();
+      await waitFor('agent_001 to run', async () =>
+        executor.tickets.some((ticket) => ticket.member === 'agent_001') ? true : undefined,
+      );
+      await runtime.stop();
+      expect(executor.tickets.map((ticket) => [ticket.member, ticket.reasons[0]?.kind])).toEqual([
+        ['agent_000', 'manual'],
+        ['agent_001', 'message'],
+      ]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('with 100 members and nothing due, starts no run at all (CPU time and RSS are printed, not asserted)', async () => {
     await generateGroup(dir, { members: 100, cadence: 'daily' });
     const ledger = await openLedger(join(dir, 'ledger'));

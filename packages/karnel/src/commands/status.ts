@@ -39,13 +39,16 @@ export const registerStatusCommand: RegisterCommand = (program, context) => {
           : 'runtime  not running',
       );
       if (status.safeMode) lines.push('safe     ON: no new runs until the owner lifts it');
+      if (status.lifecycle !== 'active')
+        lines.push(`group is ${status.lifecycle}: no member is woken`);
       const width = Math.max(6, ...status.members.map((member) => member.member.length));
       lines.push('members');
       for (const member of status.members) {
         const role = member.member.padEnd(width);
         let state: string;
         if (member.paused) state = `paused: ${member.pausedWhy ?? 'by the owner'}`;
-        else if (member.due.length > 0) state = `due now: ${describeReasons(member.due)}`;
+        else if (member.due.length > 0)
+          state = `${member.heldBy ? `due, held (${member.heldBy})` : 'due now'}: ${describeReasons(member.due)}`;
         else if (member.nextWakeAt) state = `next ${member.nextWakeAt} (${member.nextWakeWhy})`;
         else state = 'waits for messages or a manual wake';
         const failures =

@@ -10,6 +10,12 @@ export interface DueWake {
   readonly member: string;
   /** Whether the group is in safe mode: nothing is dispatched until the owner lifts it. */
   readonly safeMode: boolean;
+  /**
+   * Why nothing is dispatched for this member even when due, besides safe mode and a pause: the
+   * group's lifecycle (`group paused`, `group dissolved`, `group handed-off`) or the member having
+   * left the group.
+   */
+  readonly heldBy?: string;
   /** Why it is due now, oldest first; empty when nothing is due. */
   readonly reasons: readonly WakeReason[];
   /** Whether the member is paused (its reasons wait until the owner resumes it). */

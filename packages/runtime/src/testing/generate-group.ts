@@ -14,9 +14,11 @@ export interface GenerateGroupOptions {
   readonly maxCostPerRun?: string;
   /** A treasury with this weekly budget (USD), when set. */
   readonly budgetWeekly?: string;
+  /** The owner's identity (`did:key:…`). Default: a fixed example identity whose key nobody holds. */
+  readonly owner?: string;
 }
 
-const owner = 'did:key:z6MkoYnUk5HUfhRjZAopWen8d69MN5sZzXNtYPkfBwnchE3Y';
+const exampleOwner = 'did:key:z6MkoYnUk5HUfhRjZAopWen8d69MN5sZzXNtYPkfBwnchE3Y';
 
 /** The role of generated member `index`: `agent_000`, `agent_001` … */
 export function generatedRole(index: number): string {
@@ -36,6 +38,7 @@ export async function generateGroup(
     joinedAt = new Date(),
     maxCostPerRun,
     budgetWeekly,
+    owner = exampleOwner,
   }: GenerateGroupOptions = {},
 ): Promise<string[]> {
   const roles = Array.from({ length: members }, (_, index) => generatedRole(index));

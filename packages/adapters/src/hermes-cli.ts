@@ -68,7 +68,12 @@ export function hermesCliArguments(prompt: string, session?: string, skill?: str
  * Reads the standard output of `hermes chat -Q`: the answer, then a line `session_id: <id>`.
  * Without that line, the whole output is the answer and the session is unknown.
  */
-export function parseHermesQuietOutput(stdout: string): { response: string; sessionId?: string } {
+export function parseHermesQuietOutput(stdout: string): {
+  /** The answer: the output before the `session_id:` line, trimmed. */
+  response: string;
+  /** The Hermes session id from the `session_id:` line, when there is one. */
+  sessionId?: string;
+} {
   const matches = [...stdout.matchAll(new RegExp(SESSION_LINE.source, 'gm'))];
   const last = matches.at(-1);
   if (!last || last.index === undefined) return { response: stdout.trim() };

@@ -5,8 +5,20 @@ import { openPolicyDirectory, signApprovalDecision } from '@karnel/policy';
 
 /** The outcome of a mutation: done, or refused with a reason the page shows. */
 export type ActionResult =
-  | { readonly ok: true; readonly message: string }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | {
+      /** The write succeeded. */
+      readonly ok: true;
+      /** What was done, for the operator. */
+      readonly message: string;
+    }
+  | {
+      /** The write was refused or failed. */
+      readonly ok: false;
+      /** A short machine-readable reason for the failure. */
+      readonly code: string;
+      /** Why the write failed, for the operator. */
+      readonly message: string;
+    };
 
 /**
  * The dashboard's writes, through exactly the path `karnel approvals` and `karnel safe-mode`

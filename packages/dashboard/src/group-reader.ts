@@ -43,8 +43,16 @@ export interface SectionProblem {
 
 /** Either a section's data or the reason it is missing: never an empty success. */
 export type Section<T> =
-  | { readonly ok: true; readonly value: T }
-  | ({ readonly ok: false } & SectionProblem);
+  | {
+      /** The section was read. */
+      readonly ok: true;
+      /** What the section holds. */
+      readonly value: T;
+    }
+  | ({
+      /** The section could not be read; the problem says why. */
+      readonly ok: false;
+    } & SectionProblem);
 
 async function section<T>(what: string, read: () => Promise<T>): Promise<Section<T>> {
   try {
@@ -79,17 +87,30 @@ export interface OrgMember {
   /** The roles that dispatch work to this member (coordination protocol). */
   readonly reportsTo: readonly string[];
   /** Whether the runtime or the owner paused the member (latest `member.paused`/`resumed`). */
-  readonly paused?: { readonly why: string; readonly at: string };
+  readonly paused?: {
+    /** Why the member was paused. */
+    readonly why: string;
+    /** When it was paused (ISO time of the `member.paused` entry). */
+    readonly at: string;
+  };
   /** The member's latest run, when there is one. */
   readonly lastRun?: RunSummary;
   /** Consecutive failed runs at the end of its history. */
   readonly failing: number;
   /** When the member wakes next and why, as far as the ledger and its cadence tell. */
-  readonly nextWake: { readonly at?: string; readonly why: string };
+  readonly nextWake: {
+    /** When the member wakes next (ISO time), when it is known. */
+    readonly at?: string;
+    /** Why it wakes then, or what it waits for. */
+    readonly why: string;
+  };
   /** Queued wakes (`wake.requested` after its latest run start), with their reasons. */
   readonly queued: readonly {
+    /** The kind of wake reason (`manual`, `message`, …). */
     readonly kind: string;
+    /** What the wake reason says. */
     readonly detail: string;
+    /** When the wake was requested (ISO time of the ledger entry). */
     readonly at: string;
   }[];
 }
@@ -321,9 +342,17 @@ export class GroupReader {
   }
 
   /** One run with its files and raw entries, or `undefined` when the ledger has no such run. */
-  async run(
-    runId: string,
-  ): Promise<{ summary: RunSummary; files: RunFiles; entries: LedgerEntry[] } | undefined> {
+  async run(runId: string): Promise<
+    | {
+        /** The run as folded from the ledger. */
+        summary: RunSummary;
+        /** The run's files under `runs/<id>/`. */
+        files: RunFiles;
+        /** The ledger entries that belong to the run. */
+        entries: LedgerEntry[];
+      }
+    | undefined
+  > {
     const snapshot = await this.snapshot();
     const summary = foldRuns(snapshot.entries).find((run) => run.runId === runId);
     if (!summary) return undefined;
@@ -441,7 +470,14 @@ export class GroupReader {
   }
 
   /** The goal tree, flattened in order with depth, owners and rolled-up progress. */
-  async goals(): Promise<{ rows: GoalRow[]; file: GoalsFile; due: ReviewDue[] }> {
+  async goals(): Promise<{
+    /** One row per goal, for the goals table. */
+    rows: GoalRow[];
+    /** The parsed `goals/current.yaml`. */
+    file: GoalsFile;
+    /** The goal reviews that are due. */
+    due: ReviewDue[];
+  }> {
     const path = join(this.dir, 'goals', 'current.yaml');
     const loaded = await loadGoals(path);
     if (!loaded.goals) {
@@ -632,7 +668,12 @@ export class GroupReader {
   }
 
   /** Every member's skills, with their usage from `karnel.yaml`. */
-  async skills(): Promise<{ skills: SkillView[]; problems: string[] }> {
+  async skills(): Promise<{
+    /** The skills found in the members' agent directories. */
+    skills: SkillView[];
+    /** Why some skills could not be read. */
+    problems: string[];
+  }> {
     const group = await this.group();
     const skills: SkillView[] = [];
     const problems: string[] = [];

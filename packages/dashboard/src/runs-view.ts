@@ -16,7 +16,12 @@ export interface RunSummary {
   /** The member's tier or adapter kind, when recorded. */
   tier?: string;
   /** Why the run woke: kind and detail of each wake reason. */
-  reasons: { kind: string; detail: string }[];
+  reasons: {
+    /** The kind of wake reason (`cadence`, `message`, `manual`, …). */
+    kind: string;
+    /** What the wake reason says. */
+    detail: string;
+  }[];
   /** Where it stands now. */
   state: RunState;
   /** Seq of the `run.started` entry. */
@@ -30,7 +35,12 @@ export interface RunSummary {
   /** Exact total cost from `run.finished`, when finished. */
   cost?: string;
   /** What a parked run waits on (an approval or message id) and why. */
-  waitingOn?: { id: string; why: string };
+  waitingOn?: {
+    /** The id of the approval request or message the run waits on. */
+    id: string;
+    /** Why the run parked. */
+    why: string;
+  };
   /** Whether the latest start was a resume. */
   resumed: boolean;
   /** Seqs of every entry about the run, in order. */

@@ -8,11 +8,17 @@ const day = 24 * hour;
  * its last run, or when it has never run.
  */
 export const INTERVAL_CADENCES = {
+  /** Every hour. */
   hourly: hour,
+  /** Every day (24 hours). */
   daily: day,
+  /** Every week (7 days). */
   weekly: 7 * day,
+  /** Every two weeks (14 days). */
   biweekly: 14 * day,
+  /** Every month, counted as 30 days. */
   monthly: 30 * day,
+  /** Every quarter, counted as 91 days. */
   quarterly: 91 * day,
 } as const;
 

@@ -57,12 +57,19 @@ export interface Coordinator {
   readonly runs: ReadonlyMap<string, CoordinatedRun>;
   /** Counts of what it did since it started. */
   readonly stats: {
+    /** Runs started. */
     started: number;
+    /** Parked or interrupted runs resumed. */
     resumed: number;
+    /** Steps recorded. */
     steps: number;
+    /** Runs finished. */
     finished: number;
+    /** Runs refused because they could not be paid for. */
     refused: number;
+    /** Messages refused from a superseded attempt, or for a run that is no longer running. */
     fenced: number;
+    /** Step messages ignored because that step was already recorded. */
     duplicates: number;
   };
   /** Handles every message waiting now; resolves with how many it handled. */

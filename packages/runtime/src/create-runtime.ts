@@ -54,45 +54,66 @@ export type RuntimeEvent =
   | {
       /** A member was woken (a new wake was queued). */
       readonly type: 'wake';
+      /** The member's role. */
       readonly member: string;
+      /** Why it woke, oldest first. */
       readonly reasons: readonly WakeReason[];
     }
   | {
       /** A run was dispatched to the executor. */
       readonly type: 'run-started';
+      /** The member's role. */
       readonly member: string;
+      /** The run's id. */
       readonly runId: string;
+      /** Whether a parked or interrupted run resumes. */
       readonly resume: boolean;
     }
   | {
       /** A run ended (succeeded, failed, parked or abandoned). */
       readonly type: 'run-finished';
+      /** The member's role. */
       readonly member: string;
+      /** The run's id. */
       readonly runId: string;
+      /** How the run ended. */
       readonly result: RunResult;
     }
   | {
       /** A run was not dispatched: it cannot be paid for. */
       readonly type: 'run-refused';
+      /** The member's role. */
       readonly member: string;
+      /** The run's id. */
       readonly runId: string;
+      /** Why, one sentence. */
       readonly why: string;
     }
   | {
       /** The circuit breaker paused a member and escalated to the owner. */
       readonly type: 'member-paused';
+      /** The member's role. */
       readonly member: string;
+      /** Why, one sentence. */
       readonly why: string;
     }
   | {
       /** The runtime took the group's lease (over a stale one, when `tookOverFrom` is set). */
       readonly type: 'lease-taken';
+      /** Who holds the lease now (this runtime). */
       readonly holder: LeaseHolder;
-      readonly tookOverFrom?: { readonly host: string; readonly pid: number };
+      /** The stale holder whose lease was taken over. */
+      readonly tookOverFrom?: {
+        /** Its host. */
+        readonly host: string;
+        /** Its process id. */
+        readonly pid: number;
+      };
     }
   | {
       /** Something went wrong outside a run (the group stopped validating, the lease was lost). */
       readonly type: 'error';
+      /** What went wrong, one line. */
       readonly message: string;
     };
 
@@ -162,7 +183,10 @@ export interface RuntimeStatus {
   /** The group directory. */
   readonly dir: string;
   /** The runtime that holds the lease, if one does (live or not). */
-  readonly lease?: LeaseHolder & { readonly live: boolean };
+  readonly lease?: LeaseHolder & {
+    /** Whether its holder is alive (a dead pid or an expired lease is not). */
+    readonly live: boolean;
+  };
   /** Whether the group is in safe mode (no new runs). */
   readonly safeMode: boolean;
   /** The group's lifecycle state (`active`, `paused`, `dissolved`, `handed-off`): only `active` runs. */
@@ -179,11 +203,17 @@ export interface RuntimeStatus {
   readonly pendingApprovals: readonly string[];
   /** Budget by period, when the group has a treasury: `week` and `month`, spent and remaining. */
   readonly budget?: {
+    /** The treasury currency (ISO 4217). */
     readonly currency: string;
+    /** One row per budget period. */
     readonly periods: readonly {
+      /** The period (`week of 2026-11-30`, `month of 2026-12`). */
       readonly period: string;
+      /** Spent in the period, an exact decimal. */
       readonly spent: string;
+      /** Reserved by runs in flight, an exact decimal. */
       readonly reserved: string;
+      /** Left of the period's budget, when it has one. */
       readonly remaining?: string;
     }[];
   };
@@ -193,12 +223,20 @@ export interface RuntimeStatus {
 export interface RunOnceReport {
   /** Every run dispatched, with how it ended. */
   readonly runs: readonly {
+    /** The member's role. */
     readonly member: string;
+    /** The run's id. */
     readonly runId: string;
+    /** How it ended. */
     readonly result: RunResult;
   }[];
   /** Runs refused before dispatch (cannot be paid for). */
-  readonly refused: readonly { readonly member: string; readonly why: string }[];
+  readonly refused: readonly {
+    /** The member's role. */
+    readonly member: string;
+    /** Why it was refused. */
+    readonly why: string;
+  }[];
 }
 
 /** A Karnel group's runtime: the tick, the queue, the lease, budget checks, the circuit breaker. */

@@ -100,6 +100,7 @@ export {
   OFFLINE_SCRIPT_VERSIONS,
   type OfflineScript,
   type OfflineScriptRead,
+  type OfflineScriptVersion,
   offlineScenarioSchema,
   offlineScriptSchema,
   offlineStepSchema,

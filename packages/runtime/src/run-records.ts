@@ -216,7 +216,9 @@ export const memberPauseSchema = z.strictObject({
 export const runRefusedSchema = z.strictObject({
   /** The run id the run would have had. */
   runId: z.string(),
+  /** The member's role in the group. */
   member: z.string(),
+  /** Why the member would have woken, oldest first. */
   reasons: z.array(wakeReasonSchema),
   /** The amount the runtime tried to reserve (the member's `max_cost_per_run`). */
   amount: money.optional(),

@@ -14,7 +14,7 @@ export interface ValidatePathsOptions {
   checks?: readonly DirectoryCheck[];
   /**
    * Also check against this machine (`karnel validate --profile`): the default checks run with
-   * {@link tiersCheck} replaced by `createTiersCheck({ profile: true, ...options })`, which warns
+   * `tiersCheck` replaced by `createTiersCheck({ profile: true, ...options })`, which warns
    * `tiers/unresolvable` for each tier a manifest asks for that resolves to no model here.
    * Ignored when `checks` is given.
    */

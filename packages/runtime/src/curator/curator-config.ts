@@ -24,9 +24,12 @@ export type CuratorConfig = z.infer<typeof curatorConfigSchema>;
  * Reads `curator.yaml` of a group; a group without one gets the defaults. Mistakes are
  * diagnostics with file, line and column, and no config.
  */
-export async function loadCuratorConfig(
-  dir: string,
-): Promise<{ config?: CuratorConfig; diagnostics: readonly Diagnostic[] }> {
+export async function loadCuratorConfig(dir: string): Promise<{
+  /** The settings read (defaults filled in); absent when the file has mistakes. */
+  config?: CuratorConfig;
+  /** The mistakes found in `curator.yaml`, with file, line and column; empty when it is valid. */
+  diagnostics: readonly Diagnostic[];
+}> {
   const path = join(dir, CURATOR_CONFIG_FILE);
   if ((await pathKind(path)) === 'missing')
     return { config: curatorConfigSchema.parse({}), diagnostics: [] };

@@ -12,8 +12,11 @@ export const CURATOR_RECORD_TYPES = {
 
 /** A file's path (relative to the group directory) and content hash. */
 export const fileHashSchema = z.strictObject({
+  /** The file's path, relative to the group directory. */
   path: z.string(),
+  /** The file's size in bytes. */
   size: z.number().int().nonnegative(),
+  /** The SHA-256 of the file's content, in hex. */
   sha256: z.string(),
 });
 
@@ -36,8 +39,9 @@ export const curatorMutationSchema = z.strictObject({
   to: z.string(),
   /** Why, in one sentence. */
   reason: z.string(),
-  /** The files before (under `from`) and after (under `to`). */
+  /** The files before the mutation (under `from`), with their hashes. */
   before: z.array(fileHashSchema),
+  /** The files after the mutation (under `to`), with their hashes. */
   after: z.array(fileHashSchema),
 });
 

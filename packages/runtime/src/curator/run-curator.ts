@@ -68,7 +68,12 @@ export interface CuratorReport {
   /** The mutations made (or planned, in a dry run). */
   readonly mutations: readonly CuratorMutation[];
   /** The snapshot taken before the pass (absent in a dry run). */
-  readonly snapshot?: { readonly path: string; readonly sha256: string };
+  readonly snapshot?: {
+    /** The snapshot tar's path, relative to the group directory. */
+    readonly path: string;
+    /** The SHA-256 of the snapshot tar, in hex. */
+    readonly sha256: string;
+  };
 }
 
 /** Options of {@link runCurator}. */

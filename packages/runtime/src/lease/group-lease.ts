@@ -63,7 +63,12 @@ export interface GroupLease {
   /** This runtime's host and pid. */
   readonly holder: LeaseHolder;
   /** The runtime whose stale lease was taken over, if any. */
-  readonly tookOverFrom?: { readonly host: string; readonly pid: number };
+  readonly tookOverFrom?: {
+    /** The host that held the stale lease. */
+    readonly host: string;
+    /** The process id that held it. */
+    readonly pid: number;
+  };
   /** Extends the lease; resolves `false` when another runtime took it meanwhile. */
   renew(): Promise<boolean>;
   /** Gives the lease up (removes the file, records `runtime.lease_released`). */

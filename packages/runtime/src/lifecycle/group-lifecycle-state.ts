@@ -11,9 +11,13 @@ export interface GroupLifecycleState {
   readonly state: GroupRunState;
   /** The entry that set the state; absent for a group that was never paused, dissolved or moved. */
   readonly since?: {
+    /** The entry's sequence number in the ledger. */
     readonly seq: number;
+    /** The entry's record type (`group.paused`, `migration.handoff` …). */
     readonly type: string;
+    /** When the entry was written (ISO 8601). */
     readonly time: string;
+    /** The reason the entry gives, when it gives one. */
     readonly reason?: string;
   };
   /** Whether a runtime may start runs: only in `active`. */

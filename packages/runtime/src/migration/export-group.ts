@@ -39,9 +39,19 @@ export interface ExportedGroup {
   /** The group id. */
   readonly group: string;
   /** The `migration.handoff` entry's seq and hash. */
-  readonly handoff: { readonly seq: number; readonly hash: string };
+  readonly handoff: {
+    /** The hand-off entry's sequence number in the ledger. */
+    readonly seq: number;
+    /** The hand-off entry's hash. */
+    readonly hash: string;
+  };
   /** The hand-off checkpoint's size and root. */
-  readonly checkpoint: { readonly size: number; readonly root: string };
+  readonly checkpoint: {
+    /** The number of ledger entries the checkpoint covers. */
+    readonly size: number;
+    /** The Merkle tree root of those entries, in hex. */
+    readonly root: string;
+  };
   /** Number of files in the bundle. */
   readonly files: number;
   /** Total bytes of those files. */

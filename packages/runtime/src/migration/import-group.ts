@@ -59,7 +59,12 @@ export interface ImportedGroup {
   /** The owner the ledger pins (and that signed the hand-off). */
   readonly owner: string;
   /** The hand-off entry this import carries. */
-  readonly handoff: { readonly seq: number; readonly hash: string };
+  readonly handoff: {
+    /** The hand-off entry's sequence number in the ledger. */
+    readonly seq: number;
+    /** The hand-off entry's hash. */
+    readonly hash: string;
+  };
   /** Number of files. */
   readonly files: number;
   /** Ledger entries verified. */

@@ -17,9 +17,19 @@ export interface AppendMigrationResumedOptions {
 /** What {@link appendMigrationResumed} did. */
 export type MigrationResumed =
   /** The `migration.resumed` entry was appended. */
-  | { readonly appended: true; readonly entry: LedgerEntry }
+  | {
+      /** True: the entry was appended. */
+      readonly appended: true;
+      /** The `migration.resumed` ledger entry written. */
+      readonly entry: LedgerEntry;
+    }
   /** Nothing to resume, and why (no import note, or the hand-off was already resumed). */
-  | { readonly appended: false; readonly reason: string };
+  | {
+      /** False: nothing was appended. */
+      readonly appended: false;
+      /** Why there was nothing to resume, one sentence. */
+      readonly reason: string;
+    };
 
 const fromHex = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
 

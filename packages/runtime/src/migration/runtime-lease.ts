@@ -8,11 +8,32 @@ export const RUNTIME_LEASE_FILE = '.karnel/runtime.lease';
 /** What {@link readRuntimeLease} found. */
 export type RuntimeLeaseStatus =
   /** No lease file: no runtime hosts the group. */
-  | { readonly state: 'none' }
+  | {
+      /** `none`: no lease file. */
+      readonly state: 'none';
+    }
   /** A lease whose holder is gone (expired, or its process is dead on this host). */
-  | { readonly state: 'stale'; readonly host: string; readonly pid: number; readonly why: string }
+  | {
+      /** `stale`: the lease no longer blocks a hand-off. */
+      readonly state: 'stale';
+      /** The host name the lease names. */
+      readonly host: string;
+      /** The process id the lease names. */
+      readonly pid: number;
+      /** Why the lease is stale, one sentence. */
+      readonly why: string;
+    }
   /** A lease a live runtime holds (or one this machine cannot rule out). */
-  | { readonly state: 'live'; readonly host?: string; readonly pid?: number; readonly why: string };
+  | {
+      /** `live`: a runtime may still hold the group. */
+      readonly state: 'live';
+      /** The host name the lease names, when it could be read. */
+      readonly host?: string;
+      /** The process id the lease names, when it could be read. */
+      readonly pid?: number;
+      /** Why the lease counts as live, one sentence. */
+      readonly why: string;
+    };
 
 /** Options of {@link readRuntimeLease}, mostly for tests. */
 export interface ReadRuntimeLeaseOptions {

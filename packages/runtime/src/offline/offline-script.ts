@@ -10,6 +10,12 @@ import { z } from 'zod';
 /** The offline script format versions this package reads. */
 export const OFFLINE_SCRIPT_VERSIONS = ['0.1'] as const;
 
+/** One of {@link OFFLINE_SCRIPT_VERSIONS}. */
+export type OfflineScriptVersion = (typeof OFFLINE_SCRIPT_VERSIONS)[number];
+
+const offlineScriptVersionSchema: z.ZodEnum<Record<OfflineScriptVersion, OfflineScriptVersion>> =
+  z.enum(OFFLINE_SCRIPT_VERSIONS);
+
 /** The file name the offline demo script has in a group directory. */
 export const OFFLINE_SCRIPT_FILE = 'offline-demo.yaml';
 
@@ -40,7 +46,7 @@ export const offlineScenarioSchema = z.strictObject({
 /** The offline demo script (`offline-demo.yaml`). */
 export const offlineScriptSchema = z.strictObject({
   /** The format version: `"0.1"`. */
-  karnel_offline_script: z.enum(OFFLINE_SCRIPT_VERSIONS),
+  karnel_offline_script: offlineScriptVersionSchema,
   /** What the script shows. */
   description: z.string().optional(),
   /** Scenarios by member role, tried in order; the first that applies is played. */

@@ -122,7 +122,12 @@ export interface RuntimePartsOverrides {
    */
   readonly policy?: Policy;
   /** The approval queue and safe mode. Default: `openPolicyDirectory(dir, { ledger })`. */
-  readonly approvals?: { readonly approvals: ApprovalQueue; readonly safeMode: SafeModeSwitch };
+  readonly approvals?: {
+    /** The signed approval queue. */
+    readonly approvals: ApprovalQueue;
+    /** The safe-mode switch. */
+    readonly safeMode: SafeModeSwitch;
+  };
   /** The coordinator. Default: the group's protocol, messages archived in the ledger. */
   readonly coordinator?: Coordinator;
   /** Memory stores by role (`undefined`: the group's). Default: the files backend in each `memory/`. */

@@ -55,7 +55,9 @@ function errorText(error: unknown): string {
  * execution adds, the gate every tool call goes through, and where the run parked.
  */
 export class RunSession {
+  /** The run's id (`run_<ulid>`). */
   readonly runId: string;
+  /** The role of the member the run belongs to. */
   readonly member: string;
   /** Steps in order: recorded by earlier executions, then this one's. */
   readonly steps: RecordedStep[];

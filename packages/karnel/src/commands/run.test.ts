@@ -181,6 +181,17 @@ describe('karnel run with the offline demo model', () => {
     expect(status.stdout).toMatch(/\nparked\n {2}run_\w+ {2}writer {2}waiting on apr_/);
   });
 
+  it('--until stops by itself at the time given, with exit 0 and the lease released', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const run = await runKarnel(['run', group, '--offline', '--until', '3s']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^running .*: 5 members until \d{4}-\d{2}-\d{2}T/m);
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('stopped');
+    const { readGroupLease } = await import('@karnel/runtime');
+    expect(await readGroupLease(group)).toBeUndefined();
+  });
+
   it('runs in the foreground until SIGTERM, then stops gracefully with exit 0 and releases the lease', async () => {
     const group = join(await copyExample('newsletter-co'), 'newsletter-co');
     const { spawn } = await import('node:child_process');

@@ -43,6 +43,8 @@ export interface ApprovalQueuePort {
   ): Promise<{
     /** Whether the approval was used (it was approved, for this action, and not used before). */
     readonly ok: boolean;
+    /** When refused: why, as a stable code (`not-approved`, `already-used` …). */
+    readonly code?: string;
   }>;
 }
 
@@ -276,6 +278,7 @@ export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgent
     // A decision being written (ledger record, then its readable copy) can be read half-way
     // by this same process; a read that throws is retried a few times before failing closed.
     let failedReads = 0;
+    let unconfirmed = 0;
     for (;;) {
       let current: { readonly status: string } | undefined;
       try {
@@ -292,12 +295,20 @@ export function createHermesAdapter(options: HermesAdapterOptions): ForeignAgent
                 actor: role,
                 ...(signer ? { executor: signer } : {}),
               })
-            : { ok: false };
-        const decision = used.ok ? 'approve' : 'deny';
+            : undefined;
+        // The readable copy says approved but the queue's own reading of the ledger does not
+        // show the decision yet (a write seen half-way): look again, a bounded number of times,
+        // before failing closed.
+        if (used && !used.ok && used.code === 'not-approved' && ++unconfirmed < 10) {
+          await sleep(approvalPollMs, context.signal);
+          continue;
+        }
+        const decision = used?.ok ? 'approve' : 'deny';
         await context.progress(`approval.${decision === 'approve' ? 'approved' : 'denied'}`, {
           approval_id: event.approval_id,
           karnel_approval: request.id,
           status: current.status,
+          ...(used && !used.ok ? { refused: used.code } : {}),
         });
         return decision;
       }

@@ -8,6 +8,7 @@ import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
 import { registerKeysCommand } from './keys';
 import { registerLedgerCommand } from './ledger';
+import { registerMemberCommand } from './member';
 import { registerMemoryCommand } from './memory';
 import { registerMigrateCommand } from './migrate';
 import { registerRunCommand } from './run';
@@ -44,6 +45,7 @@ export const commands: readonly RegisterCommand[] = [
   registerRunsCommand,
   registerWakeCommand,
   registerGroupCommand,
+  registerMemberCommand,
   registerMigrateCommand,
   registerCuratorCommand,
   registerDashboardCommand,

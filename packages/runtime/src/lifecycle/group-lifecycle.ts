@@ -31,8 +31,8 @@ const recordOf = {
   dissolve: LIFECYCLE_RECORD_TYPES.dissolved,
 } as const;
 
-/** Opens the group ledger and checks that `signer` is the owner the ledger pins. */
-async function openAsOwner(dir: string, signer: Signer, clock: Clock) {
+/** Opens the group ledger and checks that `signer` is the owner the ledger pins (internal). */
+export async function openAsOwner(dir: string, signer: Signer, clock: Clock) {
   const group = await locateGroup(dir);
   const ledger = await openLedger(group.ledgerDir, { signer, clock });
   try {

@@ -6,6 +6,7 @@ import { type LedgerEntry, readLedgerEntries } from '@karnel/ledger';
 
 const CHAIN_FILE = 'chain.jsonl';
 
+import { createOwnerTracker } from '../lifecycle/owner-signed-entries';
 import { RUN_RECORD_TYPES } from '../run-records';
 import { readCommitted } from './read-committed';
 
@@ -66,7 +67,11 @@ export interface MemberHistory {
   lastAttemptAt?: string;
   /** Failed runs in a row (a success resets it). */
   consecutiveFailures: number;
-  /** Paused by the circuit breaker or the owner (`member.paused` without a later `member.resumed`). */
+  /**
+   * Paused by the circuit breaker or the owner: a `member.paused` without a later
+   * `member.resumed` signed by the owner in force (an unsigned or otherwise signed resume is
+   * ignored).
+   */
   paused: boolean;
   /** Why it was paused. */
   pausedWhy?: string;
@@ -160,6 +165,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
   let size = 0;
   let seen: string | undefined;
   let safeMode = false;
+  const owners = createOwnerTracker();
 
   const member = (role: string): MemberHistory => {
     let history = members.get(role);
@@ -188,6 +194,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
 
   const apply = async (entry: LedgerEntry) => {
     const body = entry.body;
+    if (owners.observe(entry)) return;
     switch (entry.type) {
       case RUN_RECORD_TYPES.runStarted: {
         const runId = text(body.run_id) ?? text(body.runId);
@@ -288,6 +295,9 @@ export function createLedgerHistory(dir: string): LedgerHistory {
       case RUN_RECORD_TYPES.memberResumed: {
         const role = text(body.member);
         if (!role) return;
+        // Only the owner lifts a pause: a resume anyone with write access could append counts
+        // only when the owner in force signed it. Pausing is fail-safe and needs no signature.
+        if (entry.type === RUN_RECORD_TYPES.memberResumed && !owners.signedByOwner(entry)) return;
         const history = member(role);
         history.paused = entry.type === RUN_RECORD_TYPES.memberPaused;
         history.pausedWhy = history.paused ? text(body.why) : undefined;

@@ -19,7 +19,7 @@ import {
   type PolicyDirectory,
   type SafeModeStatus,
 } from '@karnel/policy';
-import { RUN_RECORD_TYPES } from '@karnel/runtime';
+import { createOwnerTracker, RUN_RECORD_TYPES } from '@karnel/runtime';
 import { discoverSkills, type Skill } from '@karnel/skills';
 import {
   computeBalances,
@@ -381,13 +381,18 @@ export class GroupReader {
     const manifest = group.manifest;
     const paused = new Map<string, { why: string; at: string }>();
     const wakes = new Map<string, { kind: string; detail: string; at: string; seq: number }[]>();
+    // Only the owner resumes a paused member, as the scheduler reads it: an unsigned
+    // `member.resumed` does not count here either.
+    const owner = createOwnerTracker();
     for (const entry of snapshot.entries) {
+      if (owner.observe(entry)) continue;
       const member = typeof entry.body.member === 'string' ? entry.body.member : undefined;
       if (!member) continue;
       if (entry.type === RUN_RECORD_TYPES.memberPaused)
         paused.set(member, { why: String(entry.body.why ?? ''), at: entry.time });
-      else if (entry.type === RUN_RECORD_TYPES.memberResumed) paused.delete(member);
-      else if (entry.type === RUN_RECORD_TYPES.wakeRequested) {
+      else if (entry.type === RUN_RECORD_TYPES.memberResumed) {
+        if (owner.signedByOwner(entry)) paused.delete(member);
+      } else if (entry.type === RUN_RECORD_TYPES.wakeRequested) {
         const reason = (entry.body.reason ?? {}) as Record<string, unknown>;
         const list = wakes.get(member) ?? [];
         list.push({

@@ -56,6 +56,7 @@ export {
 } from './lifecycle/group-lifecycle';
 export { type GroupLifecycleState, groupLifecycleState } from './lifecycle/group-lifecycle-state';
 export { type GroupRunState, LIFECYCLE_RECORD_TYPES } from './lifecycle/lifecycle-records';
+export { createOwnerTracker, type OwnerTracker } from './lifecycle/owner-signed-entries';
 export { type ResumeMemberOptions, resumeMember } from './lifecycle/resume-member';
 export { type ExportedGroup, type ExportGroupOptions, exportGroup } from './migration/export-group';
 export type { GroupFile } from './migration/group-files';

@@ -157,28 +157,33 @@ export function createRunExecutor(
    * one — started, one `adapter` step, finished — its reported cost is settled and the result
    * goes back to whoever sent the task.
    */
-  async function executeForeign(
-    ticket: RunTicket,
-    member: RuntimeMember,
-    signal: AbortSignal,
-  ): Promise<RunResult> {
+  /**
+   * What every run does first: reads back what a resumed run recorded (a fresh run has nothing
+   * recorded), refuses a finished run, takes the treasury reservation and opens the session
+   * that records the steps. A run that cannot start comes back as `failed`.
+   */
+  async function openRun(ticket: RunTicket, member: RuntimeMember, signal: AbortSignal) {
     const recorded = ticket.resume
       ? await readRecordedRun(parts.ledger, ticket.runId)
       : { started: false, finished: false, steps: [], parkedCosts: [], reservations: [] };
     if (recorded.finished)
       return {
-        status: 'failed',
-        cost: '0',
-        steps: recorded.steps.length,
-        error: `run ${ticket.runId} is already finished`,
+        failed: {
+          status: 'failed',
+          cost: '0',
+          steps: recorded.steps.length,
+          error: `run ${ticket.runId} is already finished`,
+        } satisfies RunResult,
       };
     const reservation = await reserve(ticket, member);
     if (reservation.refused)
       return {
-        status: 'failed',
-        cost: '0',
-        steps: recorded.steps.length,
-        error: `the treasury refused the run: ${reservation.refused}`,
+        failed: {
+          status: 'failed',
+          cost: '0',
+          steps: recorded.steps.length,
+          error: `the treasury refused the run: ${reservation.refused}`,
+        } satisfies RunResult,
       };
     const session = new RunSession({
       parts,
@@ -187,6 +192,17 @@ export function createRunExecutor(
       recorded: recorded.steps,
       signal,
     });
+    return { recorded, reservation, session };
+  }
+
+  async function executeForeign(
+    ticket: RunTicket,
+    member: RuntimeMember,
+    signal: AbortSignal,
+  ): Promise<RunResult> {
+    const opened = await openRun(ticket, member, signal);
+    if (opened.failed) return opened.failed;
+    const { recorded, reservation, session } = opened;
     session.track(
       recorded.started
         ? parts.ledger.append({
@@ -337,34 +353,9 @@ export function createRunExecutor(
         return { status: 'failed', cost: '0', steps: 0, error: why };
       }
       const tier = member.tier;
-      // A fresh run has nothing recorded: only a resumption reads the run back from the ledger.
-      const recorded = ticket.resume
-        ? await readRecordedRun(parts.ledger, ticket.runId)
-        : { started: false, finished: false, steps: [], parkedCosts: [], reservations: [] };
-      if (recorded.finished)
-        return {
-          status: 'failed',
-          cost: '0',
-          steps: recorded.steps.length,
-          error: `run ${ticket.runId} is already finished`,
-        };
-
-      const reservation = await reserve(ticket, member);
-      if (reservation.refused)
-        return {
-          status: 'failed',
-          cost: '0',
-          steps: recorded.steps.length,
-          error: `the treasury refused the run: ${reservation.refused}`,
-        };
-
-      const session = new RunSession({
-        parts,
-        runId: ticket.runId,
-        member: member.role,
-        recorded: recorded.steps,
-        signal,
-      });
+      const opened = await openRun(ticket, member, signal);
+      if (opened.failed) return opened.failed;
+      const { recorded, reservation, session } = opened;
       // Queued, not awaited: the ledger writes it before the run's first step, and the first
       // flush (before any side effect) waits for both.
       let opening: Promise<unknown>;

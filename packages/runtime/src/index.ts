@@ -42,6 +42,7 @@ export {
   type GroupLease,
   isLeaseLive,
   LEASE_FILE,
+  LeaseFileError,
   LeaseHeldError,
   type LeaseHolder,
   readGroupLease,

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Ledger, openLedger } from '@karnel/ledger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireGroupLease, LEASE_FILE, LeaseHeldError, readGroupLease } from './group-lease';
+import {
+  acquireGroupLease,
+  LEASE_FILE,
+  LeaseFileError,
+  LeaseHeldError,
+  readGroupLease,
+} from './group-lease';
 
 let dir: string;
 let ledger: Ledger;
@@ -95,5 +101,22 @@ describe('acquireGroupLease', () => {
     await lease.release();
     expect(await readGroupLease(dir)).toMatchObject({ host: hostname(), pid: process.pid });
     await usurper.release();
+  });
+});
+
+describe('a lease file something else changed', () => {
+  it.each([
+    ['not JSON', '{"host": "vm", '],
+    ['not a lease', '{"host": "vm"}'],
+  ])('refuses to start (%s), naming the file, and appends nothing', async (_, text) => {
+    await mkdir(join(dir, '.karnel'), { recursive: true });
+    await writeFile(join(dir, LEASE_FILE), text);
+    const error = await acquireGroupLease({ dir, ledger }).catch((caught: unknown) => caught);
+    expect(LeaseFileError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(join(dir, LEASE_FILE));
+    expect((error as Error).message).toContain('remove the file');
+    await expect(readGroupLease(dir)).rejects.toThrow('no runtime is running this group');
+    expect(await types()).toEqual([]);
+    expect(await readFile(join(dir, LEASE_FILE), 'utf8')).toBe(text);
   });
 });

@@ -58,6 +58,29 @@ export class LeaseHeldError extends KarnelError {
   }
 }
 
+const leaseFileMarker = Symbol.for('karnel.error.LeaseFileError');
+
+/**
+ * The group's lease file exists but cannot be read or is not a lease. The runtime writes it
+ * atomically, so something else changed it: nobody can tell whether a runtime holds the group,
+ * and no runtime starts until a person looks (and removes the file when none is running).
+ */
+export class LeaseFileError extends KarnelError {
+  private readonly [leaseFileMarker] = true;
+
+  constructor({ path, why }: { path: string; why: string }) {
+    super({
+      name: 'LeaseFileError',
+      message: `${path}: ${why}; if no runtime is running this group, remove the file and start again`,
+    });
+  }
+
+  /** Whether `error` is a {@link LeaseFileError} from any copy of this package. */
+  static override isInstance(error: unknown): error is LeaseFileError {
+    return KarnelError.hasMarker(error, 'karnel.error.LeaseFileError');
+  }
+}
+
 /** A held lease on a group. */
 export interface GroupLease {
   /** This runtime's host and pid. */
@@ -114,18 +137,27 @@ export async function readGroupLease(dir: string): Promise<LeaseHolder | undefin
 }
 
 async function readLeaseFile(dir: string) {
+  const path = join(dir, LEASE_FILE);
   let text: string;
   try {
-    text = await readFile(join(dir, LEASE_FILE), 'utf8');
-  } catch {
-    return undefined;
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new LeaseFileError({ path, why: `it cannot be read (${String(error)})` });
   }
+  let value: unknown;
   try {
-    const parsed = leaseFileSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    throw new LeaseFileError({ path, why: 'it is not JSON' });
   }
+  const parsed = leaseFileSchema.safeParse(value);
+  if (!parsed.success)
+    throw new LeaseFileError({
+      path,
+      why: 'it is not a lease (host, pid, token, taken_at, expires_at)',
+    });
+  return parsed.data;
 }
 
 /** Whether the lease `holder` is still in force at `now` as seen from `host`. */

@@ -27,20 +27,24 @@ interface ReadEnd {
 /**
  * The end of the last complete read of each chain file in this process, with the offset of
  * every line. The chain is append-only and every line was checked when it was read, so a later
- * read goes on from there with a copy of the state instead of decoding and checking the whole
- * chain again; entries it wants from before that end are read back from their offsets (their
+ * read takes that state over (no other read can use it meanwhile; one that starts then reads
+ * from the first line) and goes on from there instead of decoding and checking the whole chain
+ * again, then puts it back at its new end. Taking it over instead of copying it keeps a read
+ * of a few new entries as cheap as those entries: a copy would cost the whole chain's leaf
+ * hashes every time; entries it wants from before that end are read back from their offsets (their
  * hashes checked again, their links already were). A chain file replaced (archiving writes a
  * new one) or shorter than the recorded end is read from the start. `verifyLedger` never uses
  * this: it always reads everything.
  */
 const readEnds = new Map<string, ReadEnd>();
 
+/** Takes over the end of the last complete read of `chainPath`, when a read from `fromSeq` can go on from it. */
 async function resumePoint(chainPath: string, fromSeq: number): Promise<ReadEnd | undefined> {
   const known = readEnds.get(chainPath);
   if (!known || fromSeq < known.firstSeq) return undefined;
+  readEnds.delete(chainPath);
   const info = await stat(chainPath).catch(() => undefined);
   if (!info || info.ino !== known.ino || info.dev !== known.dev || info.size < known.position) {
-    readEnds.delete(chainPath);
     return undefined;
   }
   return known;
@@ -63,7 +67,9 @@ export async function* readLedgerEntries(
     !type || entryType === type || entryType.startsWith(`${type}.`);
   const segments = await listArchiveSegments(dir);
   const resume = segments.length === 0 ? await resumePoint(chainPath, fromSeq) : undefined;
-  const state = resume ? resume.state.clone() : new ChainState({ merkle: false });
+  // The state taken over is only put back (by `rememberEnd`) once the whole chain was read
+  // and accepted: a read that fails or stops early leaves it out, and the next starts over.
+  const state = resume ? resume.state : new ChainState({ merkle: false });
   const offsets = resume ? resume.offsets : [];
   let firstSeq = resume ? resume.firstSeq : -1;
   if (resume && fromSeq < resume.state.next) {

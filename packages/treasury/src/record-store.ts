@@ -55,9 +55,12 @@ export interface TreasuryRecordStore {
   readEntries(): Promise<readonly StoredTreasuryEntry[]>;
   /**
    * Optional group commit: appends one record, checked first, visible to `readEntries` at
-   * once but not yet durable. Nothing written this way may be acknowledged to anyone before a
-   * later {@link TreasuryRecordStore.sync} resolves. The treasury uses it, when present, to
-   * share one fsync among the operations that queued for its lock meanwhile.
+   * once (in this process and others) and kept if the process is killed, but not yet durable
+   * against an OS crash. A later {@link TreasuryRecordStore.sync}, or the fsync of any later
+   * record of the same store, makes it durable: records are appended in order to one file or
+   * chain. The treasury uses it, when present, to share one fsync among the operations that
+   * queued for its lock meanwhile, and acknowledges nothing so written before that fsync except
+   * reservation records (`reserve`, `release`: see `Treasury.reserve`).
    */
   appendUnsynced?(record: TreasuryRecord | QuarantineRecord): Promise<void>;
   /** Makes every earlier `appendUnsynced` durable (with `appendUnsynced`). */
@@ -242,6 +245,12 @@ export interface EntryLocation {
   readonly line: number;
 }
 
+/** What a ledger offers, beyond `LedgerPort`, to take part in the treasury's group commit. */
+interface SyncableLedger {
+  appendUnsynced(record: { type: string; body: Record<string, unknown> }): Promise<unknown>;
+  sync(): Promise<void>;
+}
+
 /** Options of {@link createLedgerRecordStore} and of reading treasury entries from a ledger. */
 export interface LedgerRecordStoreOptions {
   /** How to name the ledger's chain file in diagnostics. Default `chain.jsonl`. */
@@ -257,12 +266,31 @@ export interface LedgerRecordStoreOptions {
  * A record store over a ledger (any `LedgerPort`, such as `@karnel/ledger`'s `Ledger`):
  * each treasury record is an entry whose `type` is the record's type (`spend.recorded` …) and
  * whose `body` is the rest of the record. Entries of other types (runs, decisions, approvals)
- * are skipped when reading. Records are checked before they are appended.
+ * are skipped when reading. Records are checked before they are appended. Reads go on from the
+ * last entry read (the ledger checks only the entries appended since against the chain head it
+ * verified). When the ledger also has `appendUnsynced` and `sync` (`@karnel/ledger`'s does), the
+ * store offers them, and the treasury's operations of one lock hold share one fsync.
  */
 export function createLedgerRecordStore(
   ledger: LedgerPort,
   options: LedgerRecordStoreOptions = {},
 ): TreasuryRecordStore {
+  // A ledger that can write without an fsync and sync later (`@karnel/ledger`'s, from the
+  // version with `appendUnsynced`) lets the treasury share one fsync among the operations of a
+  // lock hold, as the file store does; any other is asked for a durable append every time.
+  const syncable = ledger as LedgerPort & Partial<SyncableLedger>;
+  const unsynced =
+    typeof syncable.appendUnsynced === 'function' && typeof syncable.sync === 'function'
+      ? {
+          async appendUnsynced(record: TreasuryRecord | QuarantineRecord) {
+            const { type, ...body } = checkOrThrow(record, 'ledger');
+            await syncable.appendUnsynced!({ type, body });
+          },
+          async sync() {
+            await syncable.sync!();
+          },
+        }
+      : {};
   // The entries read so far, grown by each read: a ledger only grows, so only entries from the
   // next seq on are collected (the fold and the balances then cost what was appended). Reads
   // are serialized, so two at once never collect the same entries twice.
@@ -275,6 +303,7 @@ export function createLedgerRecordStore(
       const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
+    ...unsynced,
     readEntries() {
       const read = reading.then(async () => {
         next = await collectTreasuryEntries(ledger, options, next, entries);

@@ -1,8 +1,9 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerIntegrityError } from '../errors';
 import { decodeEntryLine, type LedgerEntry } from '../format/entry';
-import { CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
+import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
 import type { EntriesOptions } from '../ledger';
 import { acceptChainLine, lineIntegrityError } from './accept-line';
 import { readChainLines } from './chain-reader';
@@ -65,7 +66,10 @@ export async function* readLedgerEntries(
   const chainPath = join(dir, CHAIN_FILE);
   const matches = (entryType: string) =>
     !type || entryType === type || entryType.startsWith(`${type}.`);
-  const segments = await listArchiveSegments(dir);
+  // Most ledgers were never archived: one stat of the folder says so, without listing it.
+  const segments = statSync(join(dir, ARCHIVE_DIR), { throwIfNoEntry: false })
+    ? await listArchiveSegments(dir)
+    : [];
   const resume = segments.length === 0 ? await resumePoint(chainPath, fromSeq) : undefined;
   // The state taken over is only put back (by `rememberEnd`) once the whole chain was read
   // and accepted: a read that fails or stops early leaves it out, and the next starts over.

@@ -255,7 +255,33 @@ class FileLedger implements Ledger {
     }
   }
 
+  /**
+   * The chain file, kept open between batches (an open and a close per batch cost more than
+   * the write): `chainFd` is for the inode `chainFdIno`. Only used under the lock, where the
+   * chain's identity was just checked (`catchUp`), and by `sync`.
+   */
+  private chainFd: number | undefined;
+  private chainFdIno: number | undefined;
+
+  /** The open chain file for writing at `chainEnd` (never `O_APPEND`), created when missing. */
+  private openChain(): number {
+    if (this.chainFd !== undefined && this.chainFdIno === this.chainIno) return this.chainFd;
+    this.closeChain();
+    const fd = openSync(this.chainPath, constants.O_RDWR | constants.O_CREAT, 0o644);
+    this.chainFd = fd;
+    this.chainFdIno = fstatSync(fd).ino;
+    return fd;
+  }
+
+  private closeChain(): void {
+    const fd = this.chainFd;
+    this.chainFd = undefined;
+    this.chainFdIno = undefined;
+    if (fd !== undefined) closeSync(fd);
+  }
+
   private reset(): void {
+    this.closeChain();
     this.state = new ChainState();
     this.chainEnd = 0;
     this.chainLines = 0;
@@ -454,29 +480,25 @@ class FileLedger implements Ledger {
       for (const folder of newFolders) await syncFolder(folder);
       if (lines.length > 0) {
         const created = this.chainEnd === 0;
-        const fd = openSync(this.chainPath, created ? 'a+' : 'r+');
-        try {
-          const data = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
-          writeAll(fd, data, this.chainEnd);
-          // An fsync of the chain makes every byte written to it before durable, including
-          // earlier unsynced appends: their count is taken before it starts.
-          if (accepted.some(([pending]) => pending.durable)) {
-            const covered = this.unsyncedWrites;
-            await fdatasyncAsync(fd);
-            this.syncedWrites = Math.max(this.syncedWrites, covered);
-          } else {
-            this.unsyncedWrites++;
-          }
-          if (created) {
-            await syncFolder(this.dir);
-            this.chainIno = fstatSync(fd).ino;
-          }
-          this.chainEnd += data.length;
-          this.chainLines += lines.length;
-          if (snapshotAt) this.lastSnapshot = snapshotAt;
-        } finally {
-          closeSync(fd);
+        const fd = this.openChain();
+        const data = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
+        writeAll(fd, data, this.chainEnd);
+        // An fsync of the chain makes every byte written to it before durable, including
+        // earlier unsynced appends: their count is taken before it starts.
+        if (accepted.some(([pending]) => pending.durable)) {
+          const covered = this.unsyncedWrites;
+          await fdatasyncAsync(fd);
+          this.syncedWrites = Math.max(this.syncedWrites, covered);
+        } else {
+          this.unsyncedWrites++;
         }
+        if (created) {
+          await syncFolder(this.dir);
+          this.chainIno = this.chainFdIno;
+        }
+        this.chainEnd += data.length;
+        this.chainLines += lines.length;
+        if (snapshotAt) this.lastSnapshot = snapshotAt;
       }
       done.push(...accepted);
     } finally {
@@ -499,6 +521,7 @@ class FileLedger implements Ledger {
     if (this.syncedWrites >= covered) return;
     // No lock: an fsync only flushes what is written, and appends only ever add to the file.
     // A chain file replaced since (archiving) was written and fsynced whole by its writer.
+    // A descriptor of its own: the writer's may be closed meanwhile (a failed batch resets it).
     let fd: number;
     try {
       fd = openSync(this.chainPath, 'r');
@@ -614,6 +637,7 @@ class FileLedger implements Ledger {
 
   async close(): Promise<void> {
     await this.queue.close();
+    this.closeChain();
   }
 }
 

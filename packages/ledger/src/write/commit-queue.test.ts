@@ -89,3 +89,32 @@ describe('CommitQueue', () => {
     await drained;
   });
 });
+
+describe('the write lock across batches', () => {
+  it('is kept only while appends are waiting: idle, another writer takes it at once', async () => {
+    const { mkdtemp, rm, stat } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openLedger } = await import('../index');
+    const dir = await mkdtemp(join(tmpdir(), 'karnel-'));
+    try {
+      const ledger = await openLedger(dir, { groupCommit: true });
+      const other = await openLedger(dir, { lockTimeoutMs: 2000 });
+      // Many appends at once: batches follow each other, some under one hold of the lock.
+      const appended = await Promise.all(
+        Array.from({ length: 200 }, (_, n) => ledger.append({ type: 'test.note', body: { n } })),
+      );
+      expect(appended.map((entry) => entry.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 200 }, (_, n) => n),
+      );
+      // Nothing queued: the lock file is gone, and another handle appends without waiting it out.
+      await expect(stat(join(dir, '.chain.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await other.append({ type: 'test.note', body: { n: 200 } })).seq).toBe(200);
+      await other.close();
+      await ledger.close();
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -63,6 +63,11 @@ export class CommitQueue {
     return this.#closed;
   }
 
+  /** How many appends are queued and not yet taken into a batch. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   /** Queues an append. */
   push(append: QueuedAppend): void {
     this.#waiting.push(append);

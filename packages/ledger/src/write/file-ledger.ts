@@ -11,10 +11,12 @@ import { access, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  acquireFileLock,
   type Clock,
   createDiagnostic,
   createSha256,
   type Diagnostic,
+  type FileLock,
   type RecordValidator,
   type Signer,
   syncFolder,
@@ -79,6 +81,11 @@ import {
 } from './records';
 
 const fdatasyncAsync = promisify(fdatasync);
+
+/** Most batches written under one hold of the write lock (see `FileLedger.held`). */
+const MAX_HELD_BATCHES = 16;
+/** Longest hold of the write lock across batches, in milliseconds. */
+const MAX_HELD_MS = 10;
 
 /**
  * Opens (or prepares to create) the ledger in `dir`. Replays the chain to learn its state, and
@@ -367,6 +374,20 @@ class FileLedger implements Ledger {
     }
   }
 
+  /**
+   * The write lock, kept from one batch to the next while appends are already waiting when a
+   * batch ends (taking and releasing a lock file costs several file creations and removals),
+   * but never for more than {@link MAX_HELD_BATCHES} batches or {@link MAX_HELD_MS}: then other
+   * writers get their turn. Never held while nothing is queued.
+   */
+  private held: { lock: FileLock; since: number; batches: number } | undefined;
+
+  private async releaseHeld(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    await held?.lock.release();
+  }
+
   private async flush(batch: CommitBatch): Promise<void> {
     const done: Array<[QueuedAppend, LedgerEntry]> = [];
     try {
@@ -375,11 +396,23 @@ class FileLedger implements Ledger {
         await syncFolder(dirname(this.dir));
         this.createdDir = true;
       }
-      await this.withLock(async () => {
-        await this.catchUp();
-        await this.writeBatch(batch, done);
-      });
+      this.held ??= {
+        lock: await acquireFileLock(this.lockPath, { timeoutMs: this.lockTimeoutMs }),
+        since: Date.now(),
+        batches: 0,
+      };
+      this.held.batches++;
+      await this.catchUp();
+      await this.writeBatch(batch, done);
+      const held = this.held;
+      if (
+        this.queue.waiting === 0 ||
+        held.batches >= MAX_HELD_BATCHES ||
+        Date.now() - held.since >= MAX_HELD_MS
+      )
+        await this.releaseHeld();
     } catch (error) {
+      await this.releaseHeld().catch(() => undefined);
       // The state may hold entries that never reached the disk: forget it and re-read next time.
       this.reset();
       const settled = new Set(done.map(([pending]) => pending));

@@ -1,17 +1,20 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
+import { closeSync, fdatasync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { mkdir, open, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import {
-  type AppendLog,
   type CommittedEntry,
   type LedgerPort,
   type LedgerReader,
-  openAppendLog,
   parseJsonLines,
   sha256Hex,
+  syncFolder,
 } from '@karnel/core';
 import { checkTreasuryRecord } from './check-record';
 import { TreasuryRecordError } from './errors';
 import { type QuarantineRecord, TREASURY_LEDGER_TYPES, type TreasuryRecord } from './records';
+
+const fdatasyncAsync = promisify(fdatasync);
 
 /**
  * One stored entry of a treasury type, as read back, before the treasury checks it: where it
@@ -99,16 +102,32 @@ export function createFileRecordStore({
   displayPath = path,
 }: FileRecordStoreOptions): TreasuryRecordStore {
   let reader: ReadState | undefined;
-  let writer: { log: AppendLog; ino: number } | undefined;
+  // The file opened for appending (`O_APPEND`), and its inode.
+  let writer: { fd: number; ino: number } | undefined;
 
   const closeReader = () => {
     if (reader) closeSync(reader.fd);
     reader = undefined;
   };
-  const closeWriter = async () => {
+  const closeWriter = () => {
     const open = writer;
     writer = undefined;
-    await open?.log.close();
+    if (open) closeSync(open.fd);
+  };
+  const openWriter = async () => {
+    await mkdir(dirname(path), { recursive: true });
+    let fd: number;
+    let created = false;
+    try {
+      fd = openSync(path, 'ax');
+      created = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      fd = openSync(path, 'a');
+    }
+    // A new file survives a crash only once its folder entry is durable.
+    if (created) await syncFolder(dirname(path));
+    return { fd, ino: fstatSync(fd).ino };
   };
 
   // Synchronous calls: each is a few microseconds on a local disk, and the treasury makes them
@@ -162,33 +181,38 @@ export function createFileRecordStore({
     }
     const ino = info?.ino;
     if (!writer || writer.ino !== ino) {
-      await closeWriter();
+      closeWriter();
       await cutTornTail(path);
-      const log = await openAppendLog(path);
-      writer = { log, ino: statSync(path).ino };
+      writer = await openWriter();
     } else if (info && endsTorn(path, info.size, reader?.ino === ino ? reader?.fd : undefined)) {
       // Another process died mid-append since our last write: drop its unacknowledged bytes.
       await cutTornTail(path);
     }
-    await writer.log.appendUnsynced(`${JSON.stringify(checked)}\n`);
+    // A synchronous write (to the page cache: microseconds), as the ledger writes; only the
+    // fsync goes through the thread pool.
+    const bytes = Buffer.from(`${JSON.stringify(checked)}\n`, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length)
+      offset += writeSync(writer.fd, bytes, offset, bytes.length - offset);
+  };
+  const sync = async () => {
+    if (writer) await fdatasyncAsync(writer.fd);
   };
 
   return {
     specificationVersion: 'v2',
     async append(record) {
       await appendUnsynced(record);
-      await writer!.log.sync();
+      await sync();
     },
     appendUnsynced,
-    async sync() {
-      await writer?.log.sync();
-    },
+    sync,
     async readEntries() {
       return readEntries();
     },
     async close() {
       closeReader();
-      await closeWriter();
+      closeWriter();
     },
   };
 }

@@ -191,6 +191,14 @@ export interface Ledger extends LedgerPort {
    * entries are then still in the chain file, but may not survive an OS crash.
    */
   sync(): Promise<void>;
+  /**
+   * Runs `task` keeping this process's write lock on the ledger from the first append made
+   * meanwhile (by `task` or anyone else in this process) until `task` ends, instead of taking
+   * and releasing it for each batch. For a writer that makes several dependent appends in a row
+   * (the treasury's lock hold): other processes wait for the whole of `task`, so keep it short.
+   * Appends are written and acknowledged as without it.
+   */
+  withWriteLock<T>(task: () => Promise<T>): Promise<T>;
   /** Starts a run: writes `runs/<id>/manifest.json` and a `run.started` entry. */
   startRun(input?: StartRunInput, options?: AppendOptions): Promise<StartedRun>;
   /** Appends a step (tool call, decision, cost …) to `runs/<id>/steps.jsonl` with a `run.step` entry. */

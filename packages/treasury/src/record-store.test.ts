@@ -187,7 +187,7 @@ describe('a ledger-backed treasury', () => {
   it('writes the operations of one hold unsynced and ends it with one ledger sync', async () => {
     const { dir, ledgerDir } = await setUp();
     const ledger = await openLedger(ledgerDir, { groupCommit: true });
-    const calls = { append: 0, appendUnsynced: 0, sync: 0 };
+    const calls = { append: 0, appendUnsynced: 0, sync: 0, hold: 0 };
     // The ledger, counting what the treasury asks of it.
     const counted = Object.assign(Object.create(ledger) as typeof ledger, {
       append: (...args: Parameters<typeof ledger.append>) => {
@@ -201,6 +201,10 @@ describe('a ledger-backed treasury', () => {
       sync: () => {
         calls.sync++;
         return ledger.sync();
+      },
+      withWriteLock: <T>(task: () => Promise<T>) => {
+        calls.hold++;
+        return ledger.withWriteLock(task);
       },
       entries: (...args: Parameters<typeof ledger.entries>) => ledger.entries(...args),
     });
@@ -218,6 +222,9 @@ describe('a ledger-backed treasury', () => {
       // Holds of reservations end without a sync; holds of commits share one each.
       expect(calls.sync).toBeGreaterThan(0);
       expect(calls.sync).toBeLessThan(16);
+      // Every hold keeps the ledger's write lock for all of its records.
+      expect(calls.hold).toBeGreaterThan(0);
+      expect(calls.hold).toBeLessThan(32);
       expect((await treasury.balances()).week).toMatchObject({ spent: 400n, reserved: 0n });
       expect((await ledger.verify()).ok).toBe(true);
     } finally {

@@ -68,6 +68,12 @@ export interface TreasuryRecordStore {
   appendUnsynced?(record: TreasuryRecord | QuarantineRecord): Promise<void>;
   /** Makes every earlier `appendUnsynced` durable (with `appendUnsynced`). */
   sync?(): Promise<void>;
+  /**
+   * Optional: runs the operations of one treasury lock hold (`task`), letting the store keep
+   * what it takes per append for the whole of it (a ledger's write lock). The treasury calls it
+   * inside its own lock, around the reads, appends and `sync` of the hold.
+   */
+  hold?<T>(task: () => Promise<T>): Promise<T>;
   /** Closes any file the store holds open; it reopens them if used again. */
   close?(): Promise<void>;
 }
@@ -273,6 +279,7 @@ export interface EntryLocation {
 interface SyncableLedger {
   appendUnsynced(record: { type: string; body: Record<string, unknown> }): Promise<unknown>;
   sync(): Promise<void>;
+  withWriteLock<T>(task: () => Promise<T>): Promise<T>;
 }
 
 /** Options of {@link createLedgerRecordStore} and of reading treasury entries from a ledger. */
@@ -315,6 +322,12 @@ export function createLedgerRecordStore(
           },
         }
       : {};
+  // The ledger's write lock kept for a whole treasury hold, when the ledger can (one lock file
+  // created and removed per hold instead of one per record).
+  const hold =
+    typeof syncable.withWriteLock === 'function'
+      ? { hold: <T>(task: () => Promise<T>) => syncable.withWriteLock!(task) }
+      : {};
   // The entries read so far, grown by each read: a ledger only grows, so only entries from the
   // next seq on are collected (the fold and the balances then cost what was appended). Reads
   // are serialized, so two at once never collect the same entries twice.
@@ -328,6 +341,7 @@ export function createLedgerRecordStore(
       await ledger.append({ type, body });
     },
     ...unsynced,
+    ...hold,
     readEntries() {
       const read = reading.then(async () => {
         next = await collectTreasuryEntries(ledger, options, next, entries);

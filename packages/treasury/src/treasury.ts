@@ -273,15 +273,18 @@ export function createTreasury({
         await withFileLock(
           lockPath,
           async () => {
-            holdMustSync = false;
-            for (const { task } of batch) {
-              try {
-                outcomes.push({ ok: true, value: await task() });
-              } catch (error) {
-                outcomes.push({ ok: false, error });
+            const hold = async () => {
+              holdMustSync = false;
+              for (const { task } of batch) {
+                try {
+                  outcomes.push({ ok: true, value: await task() });
+                } catch (error) {
+                  outcomes.push({ ok: false, error });
+                }
               }
-            }
-            if (holdMustSync) await records.sync?.();
+              if (holdMustSync) await records.sync?.();
+            };
+            await (records.hold ? records.hold(hold) : hold());
           },
           { timeoutMs: lockTimeoutMs },
         );

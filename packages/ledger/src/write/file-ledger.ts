@@ -381,11 +381,41 @@ class FileLedger implements Ledger {
    * writers get their turn. Never held while nothing is queued.
    */
   private held: { lock: FileLock; since: number; batches: number } | undefined;
+  /** The write lock being taken, shared by everyone in this process who needs it meanwhile. */
+  private acquiring: Promise<void> | undefined;
+  /** How many {@link withWriteLock} calls are running: the lock is kept until none is. */
+  private pins = 0;
+  /** Whether a batch is being written (it releases the lock at its end if nobody pins it). */
+  private writing = false;
+
+  private async holdLock(): Promise<{ lock: FileLock; since: number; batches: number }> {
+    while (!this.held) {
+      this.acquiring ??= acquireFileLock(this.lockPath, { timeoutMs: this.lockTimeoutMs })
+        .then((lock) => {
+          this.held = { lock, since: Date.now(), batches: 0 };
+        })
+        .finally(() => {
+          this.acquiring = undefined;
+        });
+      await this.acquiring;
+    }
+    return this.held;
+  }
 
   private async releaseHeld(): Promise<void> {
     const held = this.held;
     this.held = undefined;
     await held?.lock.release();
+  }
+
+  async withWriteLock<T>(task: () => Promise<T>): Promise<T> {
+    this.pins++;
+    try {
+      return await task();
+    } finally {
+      this.pins--;
+      if (this.pins === 0 && !this.writing && this.queue.waiting === 0) await this.releaseHeld();
+    }
   }
 
   private async flush(batch: CommitBatch): Promise<void> {
@@ -396,22 +426,21 @@ class FileLedger implements Ledger {
         await syncFolder(dirname(this.dir));
         this.createdDir = true;
       }
-      this.held ??= {
-        lock: await acquireFileLock(this.lockPath, { timeoutMs: this.lockTimeoutMs }),
-        since: Date.now(),
-        batches: 0,
-      };
-      this.held.batches++;
+      this.writing = true;
+      const held = await this.holdLock();
+      held.batches++;
       await this.catchUp();
       await this.writeBatch(batch, done);
-      const held = this.held;
+      this.writing = false;
       if (
-        this.queue.waiting === 0 ||
-        held.batches >= MAX_HELD_BATCHES ||
-        Date.now() - held.since >= MAX_HELD_MS
+        this.pins === 0 &&
+        (this.queue.waiting === 0 ||
+          held.batches >= MAX_HELD_BATCHES ||
+          Date.now() - held.since >= MAX_HELD_MS)
       )
         await this.releaseHeld();
     } catch (error) {
+      this.writing = false;
       await this.releaseHeld().catch(() => undefined);
       // The state may hold entries that never reached the disk: forget it and re-read next time.
       this.reset();

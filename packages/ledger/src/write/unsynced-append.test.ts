@@ -105,4 +105,30 @@ describe('appendUnsynced and sync', () => {
     expect((await readAll(dir)).map((entry) => entry.body.amount)).toEqual(['1.00']);
     await ledger.close();
   });
+
+  it('withWriteLock keeps the write lock from the first append to the end of the task', async () => {
+    const { stat } = await import('node:fs/promises');
+    const lockFile = join(dir, '.chain.lock');
+    const ledger = await openLedger(dir);
+    const other = await openLedger(dir, { lockTimeoutMs: 10_000 });
+    let otherAppend: Promise<LedgerEntry> | undefined;
+    const inside = await ledger.withWriteLock(async () => {
+      // Nothing appended yet: the lock is not taken for nothing.
+      await expect(stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
+      const first = await ledger.appendUnsynced({ type: 'test.note', body: { n: 0 } });
+      await stat(lockFile);
+      // Another writer (as another process would) must wait for the end of the task.
+      otherAppend = other.append({ type: 'test.note', body: { n: 'other' } });
+      const second = await ledger.append({ type: 'test.note', body: { n: 1 } });
+      await ledger.sync();
+      await stat(lockFile);
+      return [first.seq, second.seq];
+    });
+    expect(inside).toEqual([0, 1]);
+    expect((await otherAppend!).seq).toBe(2);
+    await expect(stat(lockFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    await other.close();
+    await ledger.close();
+    expect((await verifyLedger(dir)).ok).toBe(true);
+  });
 });

@@ -502,6 +502,28 @@ process.stdout.write(JSON.stringify(held.reservation.id) + '\\n', () => process.
     await treasury.close();
   });
 
+  it('keeps its lock across holds only while operations are queued, never when idle', async () => {
+    const dir = await treasuryDir('1000.00');
+    const treasury = createTreasury({ dir });
+    const other = createTreasury({ dir, lockTimeoutMs: 2000 });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        index % 2 === 0
+          ? treasury.reserve({ amount: 100n })
+          : treasury.recordSpend({ amount: 10n }).then(() => ({ ok: true })),
+      ),
+    );
+    expect(results.every((result) => result.ok)).toBe(true);
+    // Everything answered: the lock file is gone, and another treasury goes ahead at once.
+    expect(existsSync(join(dir, '.treasury.lock'))).toBe(false);
+    expect((await other.reserve({ amount: 100n })).ok).toBe(true);
+    // A queued operation after a drain ended starts a new one (nothing is left waiting).
+    await treasury.writeSnapshot();
+    expect((await treasury.balances()).week.reserved).toBe(21n * 100n);
+    await treasury.close();
+    await other.close();
+  });
+
   it('sees an edit of balances.yaml at the next operation', async () => {
     const dir = await treasuryDir('10.00');
     const clock = createManualClock('2026-05-06T10:00:00Z');

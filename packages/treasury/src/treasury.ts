@@ -2,9 +2,11 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  acquireFileLock,
   type Clock,
   COGNITIVE_TIERS,
   createId,
+  type FileLock,
   formatMoney,
   InvalidArgumentError,
   isId,
@@ -12,7 +14,6 @@ import {
   systemClock,
   UnsupportedVersionError,
   ValidationError,
-  withFileLock,
   writeFileAtomic,
 } from '@karnel/core';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
@@ -212,6 +213,11 @@ export interface TreasuryOptions {
   lockTimeoutMs?: number;
 }
 
+/** Most treasury lock holds run back to back under one take of the lock (see `drain`). */
+const MAX_KEPT_HOLDS = 16;
+/** Longest time the treasury lock is kept across holds, in milliseconds. */
+const MAX_KEPT_MS = 10;
+
 /**
  * Creates a {@link Treasury} over a folder and a record store.
  *
@@ -264,37 +270,53 @@ export function createTreasury({
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
   const queue: Queued[] = [];
   let draining = false;
+  // The lock is kept from one hold to the next while operations are already queued when a
+  // hold ends (taking it creates and removes files), for at most MAX_KEPT_HOLDS holds or
+  // MAX_KEPT_MS: then other processes get their turn. It is never kept while nothing is queued.
   const drain = async () => {
     draining = true;
+    let held: FileLock | undefined;
+    let heldSince = 0;
+    let holds = 0;
+    const release = async () => {
+      const lock = held;
+      held = undefined;
+      await lock?.release();
+    };
     while (queue.length > 0) {
       const batch = queue.splice(0);
       const outcomes: Outcome[] = [];
       try {
-        await withFileLock(
-          lockPath,
-          async () => {
-            const hold = async () => {
-              holdMustSync = false;
-              for (const { task } of batch) {
-                try {
-                  outcomes.push({ ok: true, value: await task() });
-                } catch (error) {
-                  outcomes.push({ ok: false, error });
-                }
-              }
-              if (holdMustSync) await records.sync?.();
-            };
-            await (records.hold ? records.hold(hold) : hold());
-          },
-          { timeoutMs: lockTimeoutMs },
-        );
+        if (!held) {
+          held = await acquireFileLock(lockPath, { timeoutMs: lockTimeoutMs });
+          heldSince = Date.now();
+          holds = 0;
+        }
+        holds++;
+        const hold = async () => {
+          holdMustSync = false;
+          for (const { task } of batch) {
+            try {
+              outcomes.push({ ok: true, value: await task() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+          if (holdMustSync) await records.sync?.();
+        };
+        await (records.hold ? records.hold(hold) : hold());
+        if (queue.length === 0 || holds >= MAX_KEPT_HOLDS || Date.now() - heldSince >= MAX_KEPT_MS)
+          await release();
       } catch (error) {
         // No lock, or the fsync failed: nothing of this hold is acknowledged.
+        await release().catch(() => undefined);
         for (const item of batch) item.settle({ ok: false, error });
         continue;
       }
       for (const [index, item] of batch.entries()) item.settle(outcomes[index]!);
     }
+    // Nothing is held here: a hold that ended with nothing queued released the lock. Set at
+    // once, with no await in between, so an operation queued now starts a new drain.
     draining = false;
   };
   const locked = <T>(task: () => Promise<T>): Promise<T> =>

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyExample, makeTempDir, runKarnel } from '../../test/run-karnel';
@@ -7,6 +7,15 @@ const copies: string[] = [];
 afterEach(async () => {
   await Promise.all(copies.splice(0).map((path) => rm(path, { recursive: true, force: true })));
 });
+
+/** A copy of the example group with `curator.yaml` holding `text`; returns the group folder. */
+async function exampleWithCuratorYaml(text: string): Promise<string> {
+  const root = await copyExample('newsletter-co');
+  copies.push(root);
+  const group = join(root, 'newsletter-co');
+  await writeFile(join(group, 'curator.yaml'), text);
+  return group;
+}
 
 describe('karnel curator', () => {
   it('prints a dry-run report that changes nothing, runs, and rolls one change back to the exact bytes', async () => {
@@ -53,12 +62,7 @@ describe('karnel curator', () => {
   });
 
   it('with the model pass on and no model for its tier, prints the report with the model error and changes nothing', async () => {
-    const root = await copyExample('newsletter-co');
-    copies.push(root);
-    const group = join(root, 'newsletter-co');
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(
-      join(group, 'curator.yaml'),
+    const group = await exampleWithCuratorYaml(
       'model_pass:\n  enabled: true\n  tier: fast-general\n',
     );
     // fast-general without Ollama's model on this machine and without an OpenAI key: no candidate.
@@ -93,14 +97,7 @@ describe('karnel curator', () => {
   });
 
   it('exits 1 with the position of a mistake in model_pass', async () => {
-    const root = await copyExample('newsletter-co');
-    copies.push(root);
-    const group = join(root, 'newsletter-co');
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(
-      join(group, 'curator.yaml'),
-      'model_pass:\n  enabled: true\n  tier: gigantic\n',
-    );
+    const group = await exampleWithCuratorYaml('model_pass:\n  enabled: true\n  tier: gigantic\n');
     const run = await runKarnel(['curator', 'run', group, '--dry-run']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/curator\.yaml:3:\d+: error /);

@@ -2,10 +2,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createManualClock, ValidationError } from '@karnel/core';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createFileMemory } from './file-memory';
-import type { StrategicUpdate } from './strategic-update';
+import { applyStrategicUpdates, type StrategicUpdate } from './strategic-update';
 import { formatStrategicYaml, updateStrategicYaml } from './strategic-yaml';
 import { temporaryDirectories } from './testing/temporary-directory';
 
@@ -295,5 +296,65 @@ describe('updateStrategicYaml', () => {
     const state = { priors: ['a prior', 'b prior'], self_model: { open_questions: ['a prior'] } };
     const updated = updateStrategicYaml(text, state);
     expect(parse(updated)).toEqual(state);
+  });
+});
+
+describe('updateStrategicYaml over many updates', () => {
+  it('keeps every comment where it was and the file equal to the state, whatever updates follow one another', () => {
+    const clock = createManualClock('2026-06-01T09:00:00Z');
+    const sentence = fc.constantFrom(
+      'numbers win',
+      'Friday: quiet',
+      '"quoted" words',
+      "it's: fine",
+    );
+    const hypothesis = fc.constantFrom('hyp_subject', 'hyp_code');
+    const update: fc.Arbitrary<StrategicUpdate> = fc.oneof(
+      fc.record({
+        type: fc.constant('record-evidence' as const),
+        hypothesis,
+        direction: fc.constantFrom('for' as const, 'against' as const),
+        refs: fc.array(fc.constantFrom('ledger/run_10', 'ledger/run_11', 'ledger/runs/run_12'), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+      }),
+      fc.record({
+        type: fc.constant('set-confidence' as const),
+        hypothesis,
+        confidence: fc.integer({ min: 0, max: 100 }).map((value) => value / 100),
+      }),
+      fc.record({ type: fc.constant('mark-reviewed' as const), hypothesis }),
+      fc.record({ type: fc.constant('retire-hypothesis' as const), hypothesis }),
+      fc.record({
+        type: fc.constant('add-hypothesis' as const),
+        statement: sentence,
+        confidence: fc.constant(0.5),
+      }),
+      fc.record({ type: fc.constant('add-prior' as const), prior: sentence }),
+      fc.record({
+        type: fc.constant('update-self-model' as const),
+        field: fc.constantFrom(
+          'strengths_observed' as const,
+          'weaknesses_observed' as const,
+          'open_questions' as const,
+        ),
+        add: fc.array(sentence, { minLength: 1, maxLength: 2 }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(update, { minLength: 1, maxLength: 8 }), (updates) => {
+        let text = COMMENTED;
+        let state = parse(COMMENTED);
+        for (const [index, next] of updates.entries()) {
+          clock.set(new Date(Date.parse('2026-06-01T09:00:00Z') + index * 1000).toISOString());
+          state = applyStrategicUpdates(state, [next], clock).state;
+          text = updateStrategicYaml(text, state);
+          expect(parse(text)).toEqual(state);
+        }
+        expect(comments(text)).toEqual(comments(COMMENTED));
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -182,18 +182,18 @@ describe('curator model pass', () => {
     expect(formatCuratorReport(report)).toContain('error: the model');
   });
 
-  it('in a dry run prints the proposals and writes nothing', async () => {
+  it('in a dry run resolves the model but calls it not (a call is paid and ledgered) and writes nothing', async () => {
     const { dir, clock } = await libraryWithHistory();
     await writeFile(join(dir, 'curator.yaml'), ENABLED);
     const before = await treeHashes(dir);
     const skills = await skillFiles(dir);
     const model = answering(JSON.stringify(PROPOSALS));
     const report = await runCurator(dir, { clock, dryRun: true, models: async () => model });
-    expect(model.doGenerateCalls).toHaveLength(1);
-    expect(report.modelPass?.proposals).toHaveLength(2);
+    expect(model.doGenerateCalls).toHaveLength(0);
+    expect(report.modelPass?.proposals).toEqual([]);
     expect(report.modelPass?.reservation).toBeUndefined();
     expect(formatCuratorReport(report)).toContain(
-      'propose rewrite the description of draft-newsletter-issue',
+      `dry run: ${model.provider}:${model.modelId} not called`,
     );
     expect(await treeHashes(dir)).toEqual(before);
     expect(await skillFiles(dir)).toEqual(skills);

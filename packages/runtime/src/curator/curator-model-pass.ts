@@ -41,6 +41,11 @@ export interface CuratorModelPass {
   readonly filtered: readonly FilteredProposal[];
   /** Why the pass ended without proposals: the treasury refused, no model, an answer off schema. */
   readonly error?: string;
+  /**
+   * Set in a dry run: the tier's model was resolved but not called, since every model call is
+   * paid from a reservation and ledgered, and a dry run writes nothing.
+   */
+  readonly notCalled?: string;
   /** Tokens used (input + output). */
   readonly tokens: number;
   /** The exact cost of the calls, a decimal in the treasury's currency (`0` when unpriced). */
@@ -63,6 +68,8 @@ export interface CuratorModelPassOptions {
   readonly model: (tier: CognitiveTier) => Promise<LanguageModelV4>;
   /** The treasury the pass is paid from; absent in a dry run or for a group without one. */
   readonly treasury?: Treasury;
+  /** Resolve the tier's model but do not call it (a dry run). Default false. */
+  readonly dryRun?: boolean;
 }
 
 const INSTRUCTIONS = `You curate the skill library of a group of agents. You are given the index of
@@ -144,6 +151,7 @@ export async function runCuratorModelPass({
   skills,
   model: openModel,
   treasury,
+  dryRun = false,
 }: CuratorModelPassOptions): Promise<CuratorModelPass> {
   const tier = settings.tier;
   let tokens = 0;
@@ -160,6 +168,25 @@ export async function runCuratorModelPass({
     cost: formatCost(costUnits),
     ...settled,
   });
+
+  if (dryRun) {
+    try {
+      const model = await openModel(tier);
+      // A tier model lists the candidates it would try; with none, the call could only fail.
+      const candidates = (model as { candidates?: readonly { id: string }[] }).candidates;
+      if (candidates && candidates.length === 0)
+        return result({ error: `no model of tier ${tier} is available on this machine` });
+      const name = candidates
+        ? candidates.map((candidate) => candidate.id).join(' → ')
+        : `${model.provider}:${model.modelId}`;
+      return {
+        ...result({}),
+        notCalled: `dry run: ${name} not called (a model call is paid and ledgered; a dry run writes nothing)`,
+      };
+    } catch (error) {
+      return result({ error: errorText(error) });
+    }
+  }
 
   let reservation: string | undefined;
   let unit: Awaited<ReturnType<Treasury['config']>>['unit'] | undefined;

@@ -39,6 +39,7 @@ export function formatCuratorReport(report: CuratorReport): string {
       `model pass (${model.tier}, ${model.tokens} tokens, cost ${model.cost}${model.charged ? `, charged ${model.charged}` : ''}): proposals only, nothing applied`,
     );
     if (model.error !== undefined) lines.push(`  error: ${model.error}`);
+    else if (model.notCalled !== undefined) lines.push(`  ${model.notCalled}`);
     else if (model.proposals.length === 0) lines.push('  proposals: none');
     for (const proposal of model.proposals) lines.push(`  propose ${describeProposal(proposal)}`);
     for (const { proposal, reason } of model.filtered)

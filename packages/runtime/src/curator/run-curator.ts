@@ -239,8 +239,8 @@ function modelPassSource(
  * cheap tier then proposes consolidations from the skill index and its grades (see
  * `runCuratorModelPass`): the proposals go to the report and, unless `dryRun`, to the ledger
  * (`curator.proposals`, paid from a treasury reservation) — never applied; protected and pinned
- * skills are filtered out of them. A dry run calls the model but records nothing, not even its
- * cost. A model pass that fails is recorded as an error; the deterministic pass stands.
+ * skills are filtered out of them. A dry run resolves the tier's model but does not call it
+ * (every model call is paid and ledgered; a dry run writes nothing). A model pass that fails is recorded as an error; the deterministic pass stands.
  *
  * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column).
  */
@@ -341,6 +341,7 @@ export async function runCurator(
   });
   const proposeWith = (treasury?: Parameters<typeof runCuratorModelPass>[0]['treasury']) =>
     runCuratorModelPass({
+      dryRun,
       settings: config.model_pass,
       pass,
       skills: grades

@@ -350,6 +350,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let started = false;
   let ticking: Promise<void> | undefined;
   let resolveStopped: () => void = () => undefined;
+  let stopCall: Promise<void> | undefined;
   const stopped = new Promise<void>((resolveStop) => {
     resolveStopped = resolveStop;
   });
@@ -414,9 +415,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ? `group ${lifecycleNow.state}`
         : lifecycleNow.members[wake.member] === 'left'
           ? 'the member left the group'
-          : (recentRuns.get(wake.member) ?? 0) >= maxRunsPerMemberPerHour
-            ? `${maxRunsPerMemberPerHour} runs in the last hour, the most allowed`
-            : undefined;
+          : lifecycleNow.awaitingRebind.includes(wake.member)
+            ? 'the member has an owner of its own and has not re-bound since the hand-off (karnel group join --member-key)'
+            : (recentRuns.get(wake.member) ?? 0) >= maxRunsPerMemberPerHour
+              ? `${maxRunsPerMemberPerHour} runs in the last hour, the most allowed`
+              : undefined;
       return heldBy ? { ...wake, heldBy } : wake;
     });
   };
@@ -837,20 +840,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ];
     },
 
-    async stop() {
-      if (stopping) return stopped;
-      stopping = true;
-      started = false;
-      if (tickSoon) clearTimeout(tickSoon);
-      tickSoon = undefined;
-      for (const timer of timers) clearInterval(timer);
-      timers = [];
-      for (const run of active.values()) run.controller.abort();
-      await ticking;
-      await drain();
-      await close();
-      resolveStopped();
-      return stopped;
+    stop() {
+      // A stop in progress is joined; a runtime that is not running (never started, or a
+      // `runOnce` that closed it) has nothing to stop.
+      if (stopCall) return stopCall;
+      if (stopping && !started) return Promise.resolve();
+      stopCall = (async () => {
+        stopping = true;
+        started = false;
+        if (tickSoon) clearTimeout(tickSoon);
+        tickSoon = undefined;
+        for (const timer of timers) clearInterval(timer);
+        timers = [];
+        for (const run of active.values()) run.controller.abort();
+        await ticking;
+        await drain();
+        await close();
+        resolveStopped();
+      })().finally(() => {
+        stopCall = undefined;
+      });
+      return stopCall;
     },
 
     async status() {

@@ -8,9 +8,16 @@ import { openPolicyDirectory } from '@karnel/policy';
 import { generateText, isStepCount, type LanguageModel, tool } from 'ai';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import {
+  createReviewHistory,
+  type ReviewHorizon,
+  type ReviewWindow,
+  STRATEGIC_REVIEW_RECORD,
+} from './review-history';
+import { reviewModelCost } from './review-payment';
+import { reviewedFilesDigest } from './review-schedule';
 
-/** The ledger record a scheduled review leaves. */
-export const STRATEGIC_REVIEW_RECORD = 'review.strategic';
+export { STRATEGIC_REVIEW_RECORD } from './review-history';
 
 /** Options of {@link strategicReview}. */
 export interface StrategicReviewOptions {
@@ -23,13 +30,28 @@ export interface StrategicReviewOptions {
   /** The reviewing role. Default `strategist`. */
   readonly reviewer?: string;
   /** `weekly` (strategic review) or `monthly` (meta-review). Default `weekly`. */
-  readonly horizon?: 'weekly' | 'monthly';
+  readonly horizon?: ReviewHorizon;
   /** The most model steps. Default 8. */
   readonly maxSteps?: number;
   /** The most output tokens per call (the review's own budget line). Default 4 000. */
   readonly maxOutputTokens?: number;
   /** The clock. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * What the ledger recorded since the last review of this horizon. Default: folded from
+   * `ledger` (the runtime passes the window its ledger history already folded).
+   */
+  readonly window?: ReviewWindow;
+  /** The review's run, when the runtime runs it as one: named in its `review.strategic` record. */
+  readonly runId?: string;
+  /**
+   * Whether this call appends the `review.strategic` record itself. Default `true`. The runtime
+   * passes `false` and appends it after the review run's outcome ({@link strategicReviewRecord}),
+   * so that the review's own run is never a change for the next review.
+   */
+  readonly record?: boolean;
+  /** Aborts the review's model calls. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a scheduled review did. */
@@ -46,6 +68,54 @@ export interface StrategicReview {
   readonly messagesPerOutcome?: number;
   /** Tokens used. */
   readonly tokens: number;
+  /** Model calls made. */
+  readonly steps: number;
+  /** The exact cost of its model calls, a decimal (`providerMetadata.karnel.cost`). */
+  readonly cost: string;
+  /** Why it was skipped, when it was. */
+  readonly skipped?: string;
+  /** The digest of the reviewed files after it (see `reviewedFilesDigest`). */
+  readonly state: string;
+}
+
+/**
+ * Why a scheduled review would be skipped now, or `undefined` when it must run: it is skipped
+ * when an earlier review of its horizon ran, nothing that counts as a change was recorded since
+ * (see `ReviewHistory`), and the reviewed files are byte for byte what that review left. Decided
+ * from the ledger and the group directory alone, with no model call.
+ */
+export function reviewSkipReason(window: ReviewWindow, state: string): string | undefined {
+  const base = window.base;
+  if (!base) return window.changes === 0 ? 'nothing recorded yet' : undefined;
+  if (window.changes > 0 || base.state !== state) return undefined;
+  return `nothing recorded since the review of ${base.at} and the goals, strategic memory, manifest, policy and treasury files are unchanged`;
+}
+
+/** The body of the `review.strategic` record of `review`. */
+export function strategicReviewRecord(
+  review: StrategicReview,
+  input: { readonly horizon: ReviewHorizon; readonly reviewer: string; readonly runId?: string },
+): Record<string, unknown> {
+  return {
+    horizon: input.horizon,
+    status: review.status,
+    reviewer: input.reviewer,
+    ...(input.runId ? { runId: input.runId } : {}),
+    ...(review.skipped ? { reason: review.skipped } : {}),
+    state: review.state,
+    ...(review.status === 'reviewed'
+      ? {
+          goals: [...review.goals],
+          memory_updates: review.memoryUpdates,
+          proposals: [...review.proposals],
+          ...(review.messagesPerOutcome !== undefined
+            ? { messages_per_outcome: review.messagesPerOutcome }
+            : {}),
+          tokens: review.tokens,
+          cost: review.cost,
+        }
+      : {}),
+  };
 }
 
 /**
@@ -66,43 +136,39 @@ export async function strategicReview({
   maxSteps = 8,
   maxOutputTokens = 4000,
   clock = systemClock,
+  runId,
+  record = true,
+  ...options
 }: StrategicReviewOptions): Promise<StrategicReview> {
-  let lastReview = -1;
-  let lastSeq = -1;
-  let messages = 0;
-  let outcomes = 0;
-  const activity: string[] = [];
-  for await (const entry of ledger.entries()) {
-    lastSeq = entry.seq;
-    if (entry.type === STRATEGIC_REVIEW_RECORD && entry.body.horizon === horizon) {
-      lastReview = entry.seq;
-      messages = 0;
-      outcomes = 0;
-      activity.length = 0;
-      continue;
-    }
-    if (entry.type === 'coordination.logged') messages += 1;
-    if (entry.type === 'outcome.recorded' || entry.type === 'run.finished') outcomes += 1;
-    if (
-      entry.type === 'run.finished' ||
-      entry.type === 'outcome.recorded' ||
-      entry.type === 'decision.recorded'
-    )
-      activity.push(`${entry.time} ${entry.type} ${JSON.stringify(entry.body).slice(0, 200)}`);
+  let window = options.window;
+  if (!window) {
+    const folded = createReviewHistory();
+    for await (const entry of ledger.entries()) folded.observe(entry);
+    window = folded.window(horizon);
   }
-  const changedSince = lastSeq > lastReview && activity.length + messages > 0;
-  if (!changedSince) {
-    await ledger.append({
-      type: STRATEGIC_REVIEW_RECORD,
-      body: {
-        horizon,
-        status: 'skipped',
-        reason: 'nothing recorded since the last review',
-        reviewer,
-      },
+  const { messages, outcomes, activity } = window;
+  const finish = async (review: StrategicReview) => {
+    if (record)
+      await ledger.append({
+        type: STRATEGIC_REVIEW_RECORD,
+        body: strategicReviewRecord(review, { horizon, reviewer, ...(runId ? { runId } : {}) }),
+      });
+    return review;
+  };
+  const before = await reviewedFilesDigest(dir);
+  const skipped = reviewSkipReason(window, before);
+  if (skipped !== undefined)
+    return finish({
+      status: 'skipped',
+      goals: [],
+      memoryUpdates: 0,
+      proposals: [],
+      tokens: 0,
+      steps: 0,
+      cost: '0',
+      skipped,
+      state: before,
     });
-    return { status: 'skipped', goals: [], memoryUpdates: 0, proposals: [], tokens: 0 };
-  }
   const goalsPath = join(dir, 'goals', 'current.yaml');
   const group = await validateGroupDir(dir);
   const roles = group.roles;
@@ -193,30 +259,21 @@ export async function strategicReview({
       tools,
       stopWhen: isStepCount(maxSteps),
       maxOutputTokens,
+      ...(options.signal ? { abortSignal: options.signal } : {}),
     });
     const tokens = (result.totalUsage.inputTokens ?? 0) + (result.totalUsage.outputTokens ?? 0);
     const messagesPerOutcome = outcomes > 0 ? messages / outcomes : undefined;
-    await ledger.append({
-      type: STRATEGIC_REVIEW_RECORD,
-      body: {
-        horizon,
-        status: 'reviewed',
-        reviewer,
-        goals: goalChanges,
-        memory_updates: memoryUpdates,
-        proposals,
-        ...(messagesPerOutcome !== undefined ? { messages_per_outcome: messagesPerOutcome } : {}),
-        tokens,
-      },
-    });
-    return {
+    return await finish({
       status: 'reviewed',
       goals: goalChanges,
       memoryUpdates,
       proposals,
       ...(messagesPerOutcome !== undefined ? { messagesPerOutcome } : {}),
       tokens,
-    };
+      steps: result.steps.length,
+      cost: reviewModelCost(result.steps),
+      state: await reviewedFilesDigest(dir),
+    });
   } finally {
     await memory.close();
   }

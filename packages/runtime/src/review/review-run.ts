@@ -140,9 +140,9 @@ export async function reviewRun({
     });
     return { status: 'skipped', authored, updated, refused, condensed, tokens: 0, cost: '0' };
   }
-  // The episodes to condense: the oldest not yet consolidated, before the review began (so
-  // that the batch consolidateEpisodes selects is exactly the one shown).
-  const before = clock.now();
+  // The episodes to condense: the oldest not yet consolidated, recorded up to when the review
+  // began (so that the batch consolidateEpisodes selects is exactly the one shown).
+  const before = new Date(clock.now().getTime() + 1);
   const episodes: Episode[] = memory
     ? (await listUnconsolidatedEpisodes(memory, { before })).slice(0, condenseBatch)
     : [];

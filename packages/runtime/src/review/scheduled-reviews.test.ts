@@ -131,8 +131,9 @@ describe('scheduled reviews through runOnce', () => {
       expect(record!.seq).toBeGreaterThan(finished!.seq);
     }
     expect(
-      ledger.find((entry) => entry.body.runId === weekly!.runId && entry.type === 'review.strategic')
-        ?.body.goals,
+      ledger.find(
+        (entry) => entry.body.runId === weekly!.runId && entry.type === 'review.strategic',
+      )?.body.goals,
     ).toEqual(['g_subs_referral: blocked → active']);
 
     // Nothing is due again the same day.

@@ -229,7 +229,7 @@ describe('condensing episodes into semantic memory', () => {
     // nothing is deleted, and the next review is not shown them again.
     const markers = await memory.readEpisodes({ kinds: [CONSOLIDATION_KIND] });
     expect(markers).toHaveLength(1);
-    expect((markers[0]?.data as { episodes: string[] }).episodes).toEqual([
+    expect((markers[0]?.data as { episodes?: string[] } | undefined)?.episodes).toEqual([
       ...before.map((episode) => episode.id),
       first.id,
       second.id,

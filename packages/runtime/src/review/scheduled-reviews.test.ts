@@ -173,4 +173,84 @@ describe('scheduled reviews through runOnce', () => {
     expect(calls.weekly).toBeGreaterThan(2);
     expect((await verifyLedger(join(dir, 'ledger'))).ok).toBe(true);
   });
+
+  it('abandons a review run cut short by a crash instead of resuming it, and runs the review again', async () => {
+    const { dir } = await copyExampleGroup();
+    cleanup = join(dir, '..');
+    await onlyOnDemand(dir);
+    await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
+    const clock = createManualClock('2026-12-07T09:00:00Z');
+    const seed = await openLedger(join(dir, 'ledger'), { clock });
+    await seed.recordDecision({ context: { topic: 'pricing' }, reasoning: 'Raise the price.' });
+    const { runId: cut } = await seed.startRun({
+      manifest: {
+        member: 'strategist',
+        reasons: [
+          {
+            kind: 'review',
+            detail: 'weekly strategic review (cadence weekly), none yet',
+            ref: 'review:weekly',
+            at: clock.now().toISOString(),
+          },
+        ],
+        resumed: false,
+        tier: 'frontier-reasoning',
+      },
+    });
+    await seed.close();
+
+    const { model, calls } = strategistModel();
+    const report = await createRuntime({
+      dir,
+      clock,
+      parts: { languageModels: { languageModel: () => model }, machineTiersFile: false },
+    }).runOnce();
+    expect(report.runs.map((run) => run.runId)).not.toContain(cut);
+    expect(report.runs).toHaveLength(2);
+    expect(calls).toMatchObject({ weekly: 2, monthly: 1, other: 0 });
+    const outcome = await readFile(join(dir, 'ledger/runs', cut, 'outcome.yaml'), 'utf8');
+    expect(outcome).toContain('status: abandoned');
+    const records = (await entries(dir)).filter((entry) => entry.type === 'review.strategic');
+    expect(records.map((entry) => [entry.body.horizon, entry.body.status])).toEqual([
+      ['weekly', 'reviewed'],
+      ['monthly', 'reviewed'],
+    ]);
+  });
+
+  it('records a review the treasury refuses, without a model call or a run, and waits for its cadence', async () => {
+    const { dir } = await copyExampleGroup();
+    cleanup = join(dir, '..');
+    await onlyOnDemand(dir);
+    await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
+    const member = join(dir, 'members/strategist.yaml');
+    await writeFile(
+      member,
+      (await readFile(member, 'utf8')).replace('max_cost_per_run: 2.00', 'max_cost_per_run: 40.00'),
+    );
+    const clock = createManualClock('2026-12-07T09:00:00Z');
+    const seed = await openLedger(join(dir, 'ledger'), { clock });
+    await seed.recordDecision({ context: { topic: 'pricing' }, reasoning: 'Raise the price.' });
+    await seed.close();
+    const { model, calls } = strategistModel();
+    const runtime = () =>
+      createRuntime({
+        dir,
+        clock,
+        parts: { languageModels: { languageModel: () => model }, machineTiersFile: false },
+      });
+    expect(await runtime().runOnce()).toEqual({ runs: [], refused: [] });
+    expect(calls).toEqual({ weekly: 0, monthly: 0, other: 0 });
+    const ledger = await entries(dir);
+    expect(ledger.filter((entry) => entry.type === 'run.started')).toEqual([]);
+    const records = ledger.filter((entry) => entry.type === 'review.strategic');
+    expect(records.map((entry) => [entry.body.horizon, entry.body.status])).toEqual([
+      ['weekly', 'refused'],
+      ['monthly', 'refused'],
+    ]);
+    expect(String(records[0]?.body.reason)).toContain('the treasury refused the review');
+    // Not due again an hour later: the cadence counts from the refused attempt.
+    clock.advance(3_600_000);
+    const due = await runtime().dryRun();
+    expect(due.find((wake) => wake.member === 'strategist')?.reasons).toEqual([]);
+  });
 });

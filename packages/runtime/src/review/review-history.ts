@@ -73,18 +73,29 @@ interface Counts {
   messages: number;
   outcomes: number;
   runs: number;
-  activity: string[];
 }
 
 interface OpenWindow {
   last?: LastReview;
   base?: LastReview;
-  other: Counts;
-  /** Counts of entries that belong to a run, by run id: dropped when the run turns out to be a review. */
+  /** Everything counted since `base`. */
+  total: Counts;
+  /** What of `total` belongs to each run: taken out when the run turns out to be a review's. */
   byRun: Map<string, Counts>;
+  /** The latest activity lines, with the run each belongs to. */
+  activity: { readonly runId?: string; readonly line: string }[];
 }
 
-const empty = (): Counts => ({ changes: 0, messages: 0, outcomes: 0, runs: 0, activity: [] });
+const ACTIVITY_LINES = 100;
+
+const empty = (): Counts => ({ changes: 0, messages: 0, outcomes: 0, runs: 0 });
+
+const openWindow = (last?: LastReview): OpenWindow => ({
+  ...(last ? { last, base: last } : {}),
+  total: empty(),
+  byRun: new Map(),
+  activity: [],
+});
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -97,18 +108,30 @@ function isHorizon(value: unknown): value is ReviewHorizon {
 /** Creates an empty {@link ReviewHistory}; feed it every ledger entry in order. */
 export function createReviewHistory(): ReviewHistory {
   const windows = new Map<ReviewHorizon, OpenWindow>(
-    REVIEW_HORIZONS.map((horizon) => [horizon, { other: empty(), byRun: new Map() }]),
+    REVIEW_HORIZONS.map((horizon) => [horizon, openWindow()]),
   );
   const reviewRuns = new Set<string>();
+  /** A review's own run is not a change: what it added is taken back out. */
+  const forget = (runId: string) => {
+    reviewRuns.add(runId);
+    for (const window of windows.values()) {
+      const counted = window.byRun.get(runId);
+      if (counted) {
+        window.total.changes -= counted.changes;
+        window.total.messages -= counted.messages;
+        window.total.outcomes -= counted.outcomes;
+        window.total.runs -= counted.runs;
+        window.byRun.delete(runId);
+      }
+      window.activity = window.activity.filter((item) => item.runId !== runId);
+    }
+  };
   return {
     observe(entry) {
       const body = entry.body;
       if (entry.type === STRATEGIC_REVIEW_RECORD) {
         const runId = text(body.runId);
-        if (runId) {
-          reviewRuns.add(runId);
-          for (const window of windows.values()) window.byRun.delete(runId);
-        }
+        if (runId) forget(runId);
         const horizon = body.horizon;
         if (!isHorizon(horizon)) return;
         const state = text(body.state);
@@ -120,56 +143,52 @@ export function createReviewHistory(): ReviewHistory {
           ...(state ? { state } : {}),
           ...(runId ? { runId } : {}),
         };
-        if (status === 'reviewed' || status === 'skipped')
-          windows.set(horizon, { last, base: last, other: empty(), byRun: new Map() });
+        if (status === 'reviewed' || status === 'skipped') windows.set(horizon, openWindow(last));
         else windows.get(horizon)!.last = last;
         return;
       }
       if (BOOKKEEPING.has(entry.type)) return;
       const runId = text(body.run_id) ?? text(body.runId);
       if (runId && reviewRuns.has(runId)) return;
-      const activity =
+      const ofRun = runId && entry.type.startsWith('run.') ? runId : undefined;
+      const line =
         entry.type === 'run.finished' ||
         entry.type === 'outcome.recorded' ||
         entry.type === 'decision.recorded'
           ? `${entry.time} ${entry.type} ${JSON.stringify(body).slice(0, 200)}`
           : undefined;
+      const message = entry.type === 'coordination.logged' ? 1 : 0;
+      const outcome = entry.type === 'outcome.recorded' || entry.type === 'run.finished' ? 1 : 0;
+      const run = entry.type === 'run.finished' ? 1 : 0;
       for (const window of windows.values()) {
-        let counts = window.other;
-        if (runId && entry.type.startsWith('run.')) {
-          counts = window.byRun.get(runId) ?? empty();
-          window.byRun.set(runId, counts);
+        const targets = [window.total];
+        if (ofRun) {
+          let counted = window.byRun.get(ofRun);
+          if (!counted) {
+            counted = empty();
+            window.byRun.set(ofRun, counted);
+          }
+          targets.push(counted);
         }
-        counts.changes += 1;
-        if (entry.type === 'coordination.logged') counts.messages += 1;
-        if (entry.type === 'outcome.recorded' || entry.type === 'run.finished')
-          counts.outcomes += 1;
-        if (entry.type === 'run.finished') counts.runs += 1;
-        if (activity) {
-          counts.activity.push(activity);
-          if (counts.activity.length > 100) counts.activity.shift();
+        for (const counts of targets) {
+          counts.changes += 1;
+          counts.messages += message;
+          counts.outcomes += outcome;
+          counts.runs += run;
+        }
+        if (line) {
+          window.activity.push({ ...(ofRun ? { runId: ofRun } : {}), line });
+          if (window.activity.length > ACTIVITY_LINES) window.activity.shift();
         }
       }
     },
     window(horizon) {
       const window = windows.get(horizon)!;
-      const total = empty();
-      for (const counts of [window.other, ...window.byRun.values()]) {
-        total.changes += counts.changes;
-        total.messages += counts.messages;
-        total.outcomes += counts.outcomes;
-        total.runs += counts.runs;
-        total.activity.push(...counts.activity);
-      }
-      total.activity.sort();
       return {
         ...(window.last ? { last: window.last } : {}),
         ...(window.base ? { base: window.base } : {}),
-        changes: total.changes,
-        messages: total.messages,
-        outcomes: total.outcomes,
-        runs: total.runs,
-        activity: total.activity.slice(-100),
+        ...window.total,
+        activity: window.activity.map((item) => item.line),
       };
     },
   };

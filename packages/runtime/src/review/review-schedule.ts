@@ -79,6 +79,9 @@ export function reviewScheduleOf(
   };
 }
 
+/** How long after a refused or failed attempt a review is tried again, at the latest. */
+const RETRY_MS = 24 * 3_600_000;
+
 /** Whether `reason` asks for a scheduled review, and which. */
 export function reviewHorizonOf(reason: WakeReason): ReviewHorizon | undefined {
   if (reason.kind !== 'review') return undefined;
@@ -89,8 +92,9 @@ export function reviewHorizonOf(reason: WakeReason): ReviewHorizon | undefined {
 /**
  * The scheduled reviews due now, as wake reasons of the reviewer (`kind: review`, `ref:
  * review:weekly` or `review:monthly`), decided from the ledger alone. A clock cadence is due
- * when its interval has passed since the last attempt (reviewed, skipped or refused) or there
- * has been none; `per_run` when a run finished since the last review. Other event cadences
+ * when its interval has passed since the last review (reviewed or skipped) or there has been
+ * none; `per_run` when a run finished since the last review. A refused or failed attempt is tried
+ * again after its interval or a day, whichever is shorter. Other event cadences
  * (`per_publication`, `on_escalation`, `on_demand`) are never scheduled by the clock.
  */
 export function dueReviewReasons(
@@ -106,11 +110,15 @@ export function dueReviewReasons(
     const interval = cadenceInterval(cadence);
     const name = `${horizon} ${REVIEW_NAMES[horizon]}`;
     let detail: string | undefined;
+    const last = window.last;
+    // A refused or failed attempt is tried again after a day at the latest.
+    const unsuccessful = last !== undefined && last.seq !== window.base?.seq;
+    const since = last ? now.getTime() - Date.parse(last.at) : Number.POSITIVE_INFINITY;
     if (interval !== undefined) {
-      if (!window.last) detail = `${name} (cadence ${cadence}), none yet`;
-      else if (now.getTime() - Date.parse(window.last.at) >= interval)
-        detail = `${name} (cadence ${cadence}), last ${window.last.at}`;
-    } else if (cadence === 'per_run' && window.runs > 0) {
+      if (!last) detail = `${name} (cadence ${cadence}), none yet`;
+      else if (since >= (unsuccessful ? Math.min(interval, RETRY_MS) : interval))
+        detail = `${name} (cadence ${cadence}), last ${last.at} (${last.status})`;
+    } else if (cadence === 'per_run' && window.runs > 0 && (!unsuccessful || since >= RETRY_MS)) {
       detail = `${name} (cadence per_run), ${window.runs} run(s) since the last one`;
     }
     if (detail)

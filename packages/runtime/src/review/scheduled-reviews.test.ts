@@ -217,7 +217,7 @@ describe('scheduled reviews through runOnce', () => {
     ]);
   });
 
-  it('records a review the treasury refuses, without a model call or a run, and waits for its cadence', async () => {
+  it('records a review the treasury refuses, without a model call or a run, and tries again a day later', async () => {
     const { dir } = await copyExampleGroup();
     cleanup = join(dir, '..');
     await onlyOnDemand(dir);
@@ -248,9 +248,14 @@ describe('scheduled reviews through runOnce', () => {
       ['monthly', 'refused'],
     ]);
     expect(String(records[0]?.body.reason)).toContain('the treasury refused the review');
-    // Not due again an hour later: the cadence counts from the refused attempt.
+    // Not due again an hour later; tried again a day later.
     clock.advance(3_600_000);
     const due = await runtime().dryRun();
     expect(due.find((wake) => wake.member === 'strategist')?.reasons).toEqual([]);
+    clock.advance(24 * 3_600_000);
+    const again = await runtime().dryRun();
+    expect(
+      again.find((wake) => wake.member === 'strategist')?.reasons.map((reason) => reason.ref),
+    ).toEqual(['review:weekly', 'review:monthly']);
   });
 });

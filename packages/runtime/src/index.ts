@@ -143,6 +143,7 @@ export {
 } from './review/review-run';
 export {
   dueReviewReasons,
+  nextReviewAt,
   REVIEW_NAMES,
   type ReviewOptions,
   type ReviewSchedule,

@@ -128,6 +128,27 @@ export function dueReviewReasons(
 }
 
 /**
+ * When the next scheduled review on a clock cadence falls due, and which (`weekly strategic
+ * review`), for a status page; `undefined` when none is on a clock or one is due now.
+ */
+export function nextReviewAt(
+  schedule: ReviewSchedule,
+  history: ReviewHistory,
+): { readonly at: Date; readonly why: string } | undefined {
+  let next: { at: Date; why: string } | undefined;
+  for (const horizon of REVIEW_HORIZONS) {
+    const cadence = schedule.cadences[horizon];
+    const interval = cadence ? cadenceInterval(cadence) : undefined;
+    const window = history.window(horizon);
+    if (interval === undefined || !window.last) continue;
+    const wait = window.last.seq === window.base?.seq ? interval : Math.min(interval, RETRY_MS);
+    const at = new Date(Date.parse(window.last.at) + wait);
+    if (!next || at < next.at) next = { at, why: `${horizon} ${REVIEW_NAMES[horizon]}` };
+  }
+  return next;
+}
+
+/**
  * A digest of the files a scheduled review reads and writes: the manifest, the goals file,
  * the group's strategic memory, `policy.yaml` and the treasury's files (a missing file counts
  * as such). Recorded with each review, so the next one can tell from the directory alone —

@@ -19,6 +19,12 @@ async function entries(dir: string): Promise<LedgerEntry[]> {
   return all;
 }
 
+function lastReviewRecord(all: LedgerEntry[], horizon: string): LedgerEntry {
+  return all
+    .filter((entry) => entry.type === 'review.strategic' && entry.body.horizon === horizon)
+    .at(-1)!;
+}
+
 async function manifestOf(dir: string, runId: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(join(dir, 'ledger', 'runs', runId, 'manifest.json'), 'utf8'));
 }
@@ -138,6 +144,14 @@ describe('scheduled reviews through runOnce', () => {
 
     // Nothing is due again the same day.
     expect((await runtime().runOnce()).runs).toEqual([]);
+    const status = await runtime().status();
+    expect(status.members.find((member) => member.member === 'strategist')).toMatchObject({
+      due: [],
+      nextWakeAt: new Date(
+        Date.parse(lastReviewRecord(await entries(dir), 'weekly').time) + 7 * 86_400_000,
+      ).toISOString(),
+      nextWakeWhy: 'weekly strategic review',
+    });
 
     // A week later the weekly review is due; nothing changed since: skipped, no model call,
     // no reservation, no run.

@@ -1,6 +1,6 @@
 import { dueForReview, walkGoals } from '@karnel/goals';
 import { nextCadenceTime } from '@karnel/manifest';
-import { dueReviewReasons, type ReviewSchedule } from '../review/review-schedule';
+import { dueReviewReasons, nextReviewAt, type ReviewSchedule } from '../review/review-schedule';
 import type { WakeReason } from '../wake-reason';
 import type { GroupSnapshot } from './group-snapshot';
 import type { LedgerHistory } from './ledger-history';
@@ -166,6 +166,13 @@ export function computeDueWakes({
           nextWakeAt = next;
           nextWakeWhy = `cadence ${schedule.cadence.text}`;
         }
+      }
+    }
+    if (reviews?.reviewer === schedule.role) {
+      const review = nextReviewAt(reviews, history.reviews);
+      if (review && review.at > now && (!nextWakeAt || review.at < nextWakeAt)) {
+        nextWakeAt = review.at;
+        nextWakeWhy = review.why;
       }
     }
     result.push({

@@ -150,7 +150,7 @@ export function createReviewHistory(): ReviewHistory {
       if (BOOKKEEPING.has(entry.type)) return;
       const runId = text(body.run_id) ?? text(body.runId);
       if (runId && reviewRuns.has(runId)) return;
-      const ofRun = runId && entry.type.startsWith('run.') ? runId : undefined;
+      const ofRun = runId;
       const line =
         entry.type === 'run.finished' ||
         entry.type === 'outcome.recorded' ||

@@ -168,6 +168,7 @@ export async function runScheduledReviews({
         window,
         runId,
         record: false,
+        gate: parts.policy,
         ...(signal ? { signal } : {}),
       });
       const cost = await settleReview(treasury, reservation.id, review.cost, {

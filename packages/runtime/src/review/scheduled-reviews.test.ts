@@ -272,4 +272,38 @@ describe('scheduled reviews through runOnce', () => {
       again.find((wake) => wake.member === 'strategist')?.reasons.map((reason) => reason.ref),
     ).toEqual(['review:weekly', 'review:monthly']);
   });
+
+  it('is gated by the group policy like any run: a goal change the policy does not allow is refused and recorded', async () => {
+    const { dir } = await copyExampleGroup();
+    cleanup = join(dir, '..');
+    await onlyOnDemand(dir);
+    await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
+    const policy = join(dir, 'policy.yaml');
+    const text = await readFile(policy, 'utf8');
+    const withoutGoals = text.replace(
+      '  - id: update-goals\n    effect: allow\n    capability: "goal.update"\n',
+      '',
+    );
+    expect(withoutGoals).not.toBe(text);
+    await writeFile(policy, withoutGoals);
+    const clock = createManualClock('2026-12-07T09:00:00Z');
+    const seed = await openLedger(join(dir, 'ledger'), { clock });
+    await seed.recordDecision({ context: { topic: 'pricing' }, reasoning: 'Raise the price.' });
+    await seed.close();
+    const goalsBefore = await readFile(join(dir, 'goals/current.yaml'));
+    const { model } = strategistModel();
+    const report = await createRuntime({
+      dir,
+      clock,
+      reviews: { meta: false },
+      parts: { languageModels: { languageModel: () => model }, machineTiersFile: false },
+    }).runOnce();
+    expect(report.runs.map((run) => run.result.status)).toEqual(['succeeded']);
+    expect(await readFile(join(dir, 'goals/current.yaml'))).toEqual(goalsBefore);
+    const record = lastReviewRecord(await entries(dir), 'weekly');
+    expect(record.body).toMatchObject({ status: 'reviewed', goals: [] });
+    expect(String((record.body.refused as string[])[0])).toMatch(
+      /^goal\.update:g_subs_referral is denied/,
+    );
+  });
 });

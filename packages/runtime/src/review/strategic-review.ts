@@ -4,7 +4,7 @@ import { GOAL_STATUSES, loadGoals, updateGoalStatus } from '@karnel/goals';
 import type { Ledger } from '@karnel/ledger';
 import { resolveComponent, validateGroupDir } from '@karnel/manifest';
 import { createFileMemory, strategicUpdateSchema } from '@karnel/memory';
-import { openPolicyDirectory } from '@karnel/policy';
+import { openPolicyDirectory, type Policy } from '@karnel/policy';
 import { generateText, isStepCount, type LanguageModel, tool } from 'ai';
 import { stringify } from 'yaml';
 import { z } from 'zod';
@@ -52,6 +52,12 @@ export interface StrategicReviewOptions {
   readonly record?: boolean;
   /** Aborts the review's model calls. */
   readonly signal?: AbortSignal;
+  /**
+   * The group policy each change is decided by first, as the reviewer (`goal.update:<id>`,
+   * `memory.write`): anything but `allow` refuses the change. Default: none (the caller gates).
+   * The runtime passes the policy its runs use.
+   */
+  readonly gate?: Policy;
 }
 
 /** What a scheduled review did. */
@@ -70,6 +76,8 @@ export interface StrategicReview {
   readonly tokens: number;
   /** Model calls made. */
   readonly steps: number;
+  /** Changes the policy refused, one line each. */
+  readonly refused: readonly string[];
   /** The exact cost of its model calls, a decimal (`providerMetadata.karnel.cost`). */
   readonly cost: string;
   /** Why it was skipped, when it was. */
@@ -108,6 +116,7 @@ export function strategicReviewRecord(
           goals: [...review.goals],
           memory_updates: review.memoryUpdates,
           proposals: [...review.proposals],
+          ...(review.refused.length > 0 ? { refused: [...review.refused] } : {}),
           ...(review.messagesPerOutcome !== undefined
             ? { messages_per_outcome: review.messagesPerOutcome }
             : {}),
@@ -165,6 +174,7 @@ export async function strategicReview({
       proposals: [],
       tokens: 0,
       steps: 0,
+      refused: [],
       cost: '0',
       skipped,
       state: before,
@@ -184,7 +194,16 @@ export async function strategicReview({
   const policy = await openPolicyDirectory(dir, { ledger, clock });
   const goalChanges: string[] = [];
   const proposals: string[] = [];
+  const refused: string[] = [];
   let memoryUpdates = 0;
+  /** The policy's word on a change: `undefined` when allowed, else what the model is told. */
+  const gated = (capability: string, action: unknown) => {
+    const decision = options.gate?.decide({ actor: reviewer, capability, action });
+    if (!decision || decision.effect === 'allow') return undefined;
+    const why = `${capability} ${decision.effect === 'deny' ? 'is denied' : "needs the owner's approval"}: ${decision.reason}`;
+    refused.push(why);
+    return { refused: why };
+  };
   try {
     const loaded = await loadGoals(goalsPath, { roles });
     const strategic = await memory.readStrategic();
@@ -198,6 +217,8 @@ export async function strategicReview({
           blocker: z.string().optional(),
         }),
         execute: async ({ goal, status, reason, blocker }) => {
+          const gate = gated(`goal.update:${goal}`, { tool: 'set_goal_status', goal, status });
+          if (gate) return gate;
           const result = await updateGoalStatus(goalsPath, goal, status, reason, {
             clock,
             actor: reviewer,
@@ -213,6 +234,8 @@ export async function strategicReview({
           'Apply typed updates to strategic memory: evidence, confidence, new or retired hypotheses, priors.',
         inputSchema: z.strictObject({ updates: z.array(strategicUpdateSchema).min(1) }),
         execute: async ({ updates }) => {
+          const gate = gated('memory.write', { tool: 'update_strategic_memory', updates });
+          if (gate) return gate;
           const revision = await memory.updateStrategic(updates, {
             reason: `${horizon} strategic review`,
           });
@@ -271,6 +294,7 @@ export async function strategicReview({
       ...(messagesPerOutcome !== undefined ? { messagesPerOutcome } : {}),
       tokens,
       steps: result.steps.length,
+      refused,
       cost: reviewModelCost(result.steps),
       state: await reviewedFilesDigest(dir),
     });

@@ -11,15 +11,29 @@ export {
 export {
   CURATOR_CONFIG_FILE,
   type CuratorConfig,
+  type CuratorModelPassConfig,
   curatorConfigSchema,
+  curatorModelPassSchema,
   loadCuratorConfig,
 } from './curator/curator-config';
 export {
+  type CuratorModelPass,
+  type CuratorModelPassOptions,
+  filterProposals,
+  runCuratorModelPass,
+  type SkillIndexEntry,
+} from './curator/curator-model-pass';
+export {
   CURATOR_RECORD_TYPES,
   type CuratorMutation,
+  type CuratorProposal,
   curatorMutationSchema,
+  curatorProposalSchema,
+  curatorProposalsSchema,
   type FileHash,
+  type FilteredProposal,
   fileHashSchema,
+  filteredProposalSchema,
 } from './curator/curator-records';
 export { formatCuratorReport } from './curator/format-curator-report';
 export {

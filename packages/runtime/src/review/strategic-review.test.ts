@@ -89,8 +89,9 @@ describe('weekly strategic review', () => {
     expect(goals.startsWith("# The owner's goals: edited by hand too.\n")).toBe(true);
     expect(goals).not.toContain('owner_decision_pending');
     const strategic = await readFile(strategicPath, 'utf8');
-    // @karnel/memory rewrites strategic.yaml from its typed state (comments are not kept
-    // there yet); every revision is kept in its history, with the review as the reason.
+    // @karnel/memory edits strategic.yaml in place, keeping the comment; every revision is kept
+    // in its history, with the review as the reason.
+    expect(strategic.startsWith('# What we believe, and why.\n')).toBe(true);
     const memory = createFileMemory({ dir: join(dir, 'memory') });
     const history = await memory.strategicHistory();
     await memory.close();

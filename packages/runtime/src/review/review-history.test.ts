@@ -55,6 +55,7 @@ describe('the review history fold', () => {
     // For the monthly horizon the weekly review's own run is no change either.
     expect(history.window('monthly')).toMatchObject({ changes: 3, runs: 1 });
     expect(history.window('monthly').activity).toHaveLength(1);
+    expect(history.window('monthly').finished).toEqual([work]);
 
     // A skip resets the window and is not a change for the other horizon.
     clock.advance(7 * 24 * 3_600_000);

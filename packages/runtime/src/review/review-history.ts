@@ -54,6 +54,8 @@ export interface ReviewWindow {
   readonly runs: number;
   /** One line per run finished, outcome or decision recorded since, the latest 100. */
   readonly activity: readonly string[];
+  /** The runs finished since (not reviews), the latest 100, oldest first. */
+  readonly finished: readonly string[];
 }
 
 /**
@@ -83,7 +85,11 @@ interface OpenWindow {
   /** What of `total` belongs to each run: taken out when the run turns out to be a review's. */
   byRun: Map<string, Counts>;
   /** The latest activity lines, with the run each belongs to. */
-  activity: { readonly runId?: string; readonly line: string }[];
+  activity: {
+    readonly runId?: string;
+    readonly line: string;
+    readonly finished: boolean;
+  }[];
 }
 
 const ACTIVITY_LINES = 100;
@@ -177,7 +183,11 @@ export function createReviewHistory(): ReviewHistory {
           counts.runs += run;
         }
         if (line) {
-          window.activity.push({ ...(ofRun ? { runId: ofRun } : {}), line });
+          window.activity.push({
+            ...(ofRun ? { runId: ofRun } : {}),
+            line,
+            finished: entry.type === 'run.finished',
+          });
           if (window.activity.length > ACTIVITY_LINES) window.activity.shift();
         }
       }
@@ -189,6 +199,9 @@ export function createReviewHistory(): ReviewHistory {
         ...(window.base ? { base: window.base } : {}),
         ...window.total,
         activity: window.activity.map((item) => item.line),
+        finished: window.activity.flatMap((item) =>
+          item.finished && item.runId ? [item.runId] : [],
+        ),
       };
     },
   };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, escapeTerminalText, systemClock } from '@karnel/core';
 import { GOAL_STATUSES, loadGoals, updateGoalStatus } from '@karnel/goals';
@@ -6,7 +7,7 @@ import { resolveComponent, validateGroupDir } from '@karnel/manifest';
 import { createFileMemory, strategicUpdateSchema } from '@karnel/memory';
 import { openPolicyDirectory, type Policy } from '@karnel/policy';
 import { generateText, isStepCount, type LanguageModel, tool } from 'ai';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import {
   createReviewHistory,
@@ -87,6 +88,32 @@ export interface StrategicReview {
 }
 
 /**
+ * One line per finished run, from its `runs/<id>/outcome.yaml` (the chain committed its bytes;
+ * `verifyLedger` checks them): member, status, cost and the start of its summary.
+ */
+async function finishedRuns(ledgerDir: string, runIds: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const runId of runIds) {
+    const text = await readFile(join(ledgerDir, 'runs', runId, 'outcome.yaml'), 'utf8').catch(
+      () => undefined,
+    );
+    if (text === undefined) continue;
+    let outcome: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = parse(text);
+      if (parsed && typeof parsed === 'object') outcome = parsed as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const summary = typeof outcome.summary === 'string' ? `: ${outcome.summary.slice(0, 200)}` : '';
+    lines.push(
+      `- ${runId} of ${String(outcome.member ?? '?')} ${String(outcome.status ?? '?')}, cost ${String(outcome.cost ?? '?')}${summary}`,
+    );
+  }
+  return lines;
+}
+
+/**
  * Why a scheduled review would be skipped now, or `undefined` when it must run: it is skipped
  * when an earlier review of its horizon ran, nothing that counts as a change was recorded since
  * (see `ReviewHistory`), and the reviewed files are byte for byte what that review left. Decided
@@ -155,7 +182,7 @@ export async function strategicReview({
     for await (const entry of ledger.entries()) folded.observe(entry);
     window = folded.window(horizon);
   }
-  const { messages, outcomes, activity } = window;
+  const { messages, outcomes, activity, finished } = window;
   const finish = async (review: StrategicReview) => {
     if (record)
       await ledger.append({
@@ -275,6 +302,8 @@ export async function strategicReview({
       `Roster: ${roles.join(', ')}`,
       'Recorded since the last review:',
       ...activity.slice(-100),
+      'Runs finished since the last review (their outcomes):',
+      ...(await finishedRuns(ledger.dir, finished.slice(-30))),
     ].join('\n');
     const result = await generateText({
       model,

@@ -27,6 +27,9 @@ import type { GroupLifecycleState } from './lifecycle/group-lifecycle-state';
 import { appendMigrationResumed } from './migration/migration-resumed';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
+import { reviewAfterRun } from './review/review-after-run';
+import { type ReviewOptions, reviewScheduleOf } from './review/review-schedule';
+import { hasReviewWork, runScheduledReviews } from './review/run-scheduled-reviews';
 import { createRunExecutor } from './run/create-run-executor';
 import {
   openRuntimeParts,
@@ -156,6 +159,12 @@ export interface RuntimeOptions {
   readonly maxRounds?: number;
   /** Called for every {@link RuntimeEvent}. */
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * The reviews (with the default executor only): the weekly strategic review and the monthly
+   * meta-review woken by their cadence, and the per-run review after a run that touched skills
+   * or memory. `false`: none. Default: all, as {@link ReviewOptions} describes.
+   */
+  readonly reviews?: ReviewOptions | false;
 }
 
 /** What one member looks like to {@link Runtime.status}. */
@@ -325,6 +334,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxRunsPerMemberPerHour = 20,
     onEvent = () => undefined,
   } = options;
+  // Reviews need the parts runs are made of: a custom executor runs none.
+  const reviewOptions =
+    options.reviews === false || options.executor ? undefined : (options.reviews ?? {});
   const watcher = createGroupWatcher(dir);
   let lastSnapshot: GroupSnapshot | undefined;
   let history: LedgerHistory | undefined;
@@ -404,6 +416,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       active: new Set(active.keys()),
       dispatched: dispatchedView,
       replied: await repliedMessages(dir, parkedOn),
+      ...(reviewOptions ? { reviews: reviewScheduleOf(snapshot, reviewOptions) } : {}),
     });
     const hourAgo = clock.now().getTime() - 3_600_000;
     const recentRuns = new Map<string, number>();
@@ -566,15 +579,50 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   const dispatch = async (
-    claim: ClaimedWake,
+    claimed: ClaimedWake,
     snapshot: GroupSnapshot,
     controller: AbortController,
   ) => {
+    let claim = claimed;
     const schedule = snapshot.members.find((member) => member.role === claim.member);
     const mine = dispatched.get(claim.member) ?? { refs: new Set<string>(), at: clock.now() };
     for (const reason of claim.reasons) mine.refs.add(reason.ref ?? wakeReasonKey(reason));
     mine.at = clock.now();
     dispatched.set(claim.member, mine);
+
+    // Scheduled reviews run first, as runs of their own; the member's own run gets the rest.
+    if (parts && reviewOptions && hasReviewWork(claim, historyFor(snapshot))) {
+      const rest = await runScheduledReviews({
+        parts,
+        history: historyFor(snapshot),
+        claim,
+        options: reviewOptions,
+        signal: controller.signal,
+        onRun: (event) => {
+          if (event.phase === 'started')
+            onEvent({
+              type: 'run-started',
+              member: claim.member,
+              runId: event.runId,
+              resume: false,
+            });
+          else {
+            runsDone.push({ member: claim.member, runId: event.runId, result: event.result });
+            onEvent({
+              type: 'run-finished',
+              member: claim.member,
+              runId: event.runId,
+              result: event.result,
+            });
+          }
+        },
+      });
+      if (!rest) {
+        await finishClaim(claim, 'succeeded');
+        return;
+      }
+      claim = rest;
+    }
 
     // A run cut short by a crash left its execution's reservation open: release it before the
     // resumed execution takes its own. (A parked run settled its cost before parking.)
@@ -648,6 +696,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     runsDone.push({ member: claim.member, runId: claim.runId, result });
     onEvent({ type: 'run-finished', member: claim.member, runId: claim.runId, result });
     await finishClaim(claim, result.status);
+    // The per-run review: never blocks or fails the run (it records its own failures).
+    if (parts && reviewOptions)
+      await reviewAfterRun({
+        parts,
+        runId: claim.runId,
+        member: claim.member,
+        result,
+        options: reviewOptions.perRun,
+        signal: controller.signal,
+      });
 
     // The circuit breaker: only a failure can trip it, so only then is the ledger read again.
     if (result.status === 'failed') {

@@ -71,6 +71,8 @@ export type RuntimeEvent =
       readonly runId: string;
       /** Whether a parked or interrupted run resumes. */
       readonly resume: boolean;
+      /** What the run is when it is not the member's own work: `weekly strategic review`, `monthly meta-review`. */
+      readonly label?: string;
     }
   | {
       /** A run ended (succeeded, failed, parked or abandoned). */
@@ -81,6 +83,8 @@ export type RuntimeEvent =
       readonly runId: string;
       /** How the run ended. */
       readonly result: RunResult;
+      /** What the run is when it is not the member's own work (as in `run-started`). */
+      readonly label?: string;
     }
   | {
       /** A run was not dispatched: it cannot be paid for. */
@@ -599,12 +603,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         options: reviewOptions,
         signal: controller.signal,
         onRun: (event) => {
+          const label =
+            event.horizon === 'weekly' ? 'weekly strategic review' : 'monthly meta-review';
           if (event.phase === 'started')
             onEvent({
               type: 'run-started',
               member: claim.member,
               runId: event.runId,
               resume: false,
+              label,
             });
           else {
             runsDone.push({ member: claim.member, runId: event.runId, result: event.result });
@@ -613,6 +620,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               member: claim.member,
               runId: event.runId,
               result: event.result,
+              label,
             });
           }
         },

@@ -30,8 +30,13 @@ export interface RunScheduledReviewsInput {
   /** Told of each review run that starts and ends, like any run. */
   readonly onRun?: (
     event:
-      | { readonly phase: 'started'; readonly runId: string }
-      | { readonly phase: 'finished'; readonly runId: string; readonly result: RunResult },
+      | { readonly phase: 'started'; readonly runId: string; readonly horizon: ReviewHorizon }
+      | {
+          readonly phase: 'finished';
+          readonly runId: string;
+          readonly horizon: ReviewHorizon;
+          readonly result: RunResult;
+        },
   ) => void;
 }
 
@@ -154,7 +159,7 @@ export async function runScheduledReviews({
         ...(reservation.id ? { reservationId: reservation.id } : {}),
       },
     });
-    onRun({ phase: 'started', runId });
+    onRun({ phase: 'started', runId, horizon });
     let result: RunResult;
     try {
       const model = await parts.models({ member: reviewer, tier, runId });
@@ -209,6 +214,6 @@ export async function runScheduledReviews({
       });
       result = { status: 'failed', cost: '0', steps: 0, error: message };
     }
-    onRun({ phase: 'finished', runId, result });
+    onRun({ phase: 'finished', runId, horizon, result });
   }
 }

@@ -506,9 +506,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const runId = RUN_PURPOSE.exec(reservation.purpose ?? '')?.[1];
       if (!runId) continue;
       const run = folded.runs.get(runId);
-      const why = run
-        ? `run ${runId} was interrupted; it resumes with a new reservation`
-        : `run ${runId} never started: the runtime stopped before dispatch`;
+      const why = reservation.purpose?.endsWith('(per-run review)')
+        ? `the per-run review of run ${runId} was interrupted; it is not tried again`
+        : run?.review
+          ? `review run ${runId} was interrupted; the review is abandoned and runs again when due`
+          : run
+            ? `run ${runId} was interrupted; it resumes with a new reservation`
+            : `run ${runId} never started: the runtime stopped before dispatch`;
       await from.release(reservation.id, why).catch((error: unknown) => {
         if (!ReservationStateError.isInstance(error)) throw error;
       });

@@ -140,6 +140,7 @@ export {
   PER_RUN_REVIEW_TIER,
   type ReviewAfterRunInput,
   reviewAfterRun,
+  tacticalReviewDue,
 } from './review/review-after-run';
 export {
   createReviewHistory,

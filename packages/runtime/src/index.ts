@@ -157,13 +157,19 @@ export {
 } from './run/replay-model';
 export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
+export { createRunFileCaches, type RunFileCaches } from './run/run-file-caches';
 export {
   createTierModelSource,
   type RunModelRequest,
   type RunModelSource,
   type TierModelSourceOptions,
 } from './run/run-model-source';
-export type { GatedCall, ParkPoint, RunSession } from './run/run-session';
+export {
+  type GatedCall,
+  INTERRUPTED_CALL_ERROR,
+  type ParkPoint,
+  type RunSession,
+} from './run/run-session';
 export { createRunTools, RUN_TOOL_NAMES, type RunToolsContext } from './run/run-tools';
 export { RuntimeOpenError, type RuntimePart } from './run/runtime-open-error';
 export {

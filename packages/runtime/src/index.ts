@@ -136,7 +136,11 @@ export {
   strategicReview,
 } from './review/strategic-review';
 export { type AbandonRunInput, abandonRun } from './run/abandon-run';
-export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
+export {
+  ADAPTER_CAPABILITY,
+  createRunExecutor,
+  type RunExecutorOptions,
+} from './run/create-run-executor';
 export {
   openRuntimeParts,
   type RuntimeMember,
@@ -165,6 +169,7 @@ export {
   type TierModelSourceOptions,
 } from './run/run-model-source';
 export {
+  type CallAuthorization,
   type GatedCall,
   INTERRUPTED_CALL_ERROR,
   type ParkPoint,

@@ -28,6 +28,15 @@ export interface RunExecutorOptions {
 }
 
 const SUMMARY_CHARS = 4000;
+
+/**
+ * The capability a foreign member's adapter invocation is decided under by policy, followed by
+ * `:<role>`: `adapter.invoke:specialist_writer`.
+ */
+export const ADAPTER_CAPABILITY = 'adapter.invoke';
+
+/** Thrown inside a foreign run when policy refused or parked the adapter call. */
+class RefusedCall extends Error {}
 /** How old the executor's reading of safe mode may be before a tool call reads the ledger again. */
 const SAFE_MODE_REFRESH_MS = 1000;
 
@@ -270,6 +279,35 @@ export function createRunExecutor(
             instructions: ticket.reasons.map((reason) => reason.detail).join('\n') || undefined,
           },
         });
+      // The invocation is decided by policy like a tool call: the foreign member acts as
+      // itself, under the capability `adapter.invoke:<role>`.
+      const authorization = await session.authorizeOnce({
+        tool: 'adapter',
+        toolCallId: `adapter:${ticket.runId}`,
+        input: { adapter: adapter.type, member: member.role },
+        capability: `${ADAPTER_CAPABILITY}:${member.role}`,
+      });
+      if (!authorization.ok) {
+        if (authorization.parked) status = 'parked';
+        else {
+          failure = `${member.role}'s adapter call was refused: ${authorization.error}`;
+          summary = failure;
+          if (task.from !== member.role)
+            await parts.coordinator.send(
+              createMessage({
+                type: 'result',
+                from: member.role,
+                to: task.from,
+                inReplyTo: task.id,
+                refs: { ledger: [ticket.runId] },
+                clock: parts.clock,
+                payload: { task: task.id, status: 'declined', summary: failure },
+              }),
+            );
+        }
+        await session.flush();
+        throw new RefusedCall();
+      }
       await session.flush();
       const outcome = await adapter.invoke(task, { runId: ticket.runId, signal });
       const cost = parseCost(outcome.cost?.amount ?? '0');
@@ -311,24 +349,31 @@ export function createRunExecutor(
       }
       await session.flush();
     } catch (error) {
-      await session.flush().catch(() => undefined);
-      failure = errorText(error);
-      status = 'failed';
+      if (!(error instanceof RefusedCall)) {
+        await session.flush().catch(() => undefined);
+        failure = errorText(error);
+        status = 'failed';
+      }
     }
     if (status === 'parked') {
       const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, 'parked');
       await write();
+      const park = session.parked ?? {
+        step: session.steps.length,
+        waitingOn: 'runtime-stop',
+        why: 'the runtime stopped the invocation; it resumes after a restart',
+      };
       await parts.ledger.append({
         type: RUN_RECORD_TYPES.runParked,
         body: {
           runId: ticket.runId,
-          step: session.steps.length,
-          waitingOn: 'runtime-stop',
-          why: 'the runtime stopped the invocation; it resumes after a restart',
+          step: park.step,
+          waitingOn: park.waitingOn,
+          why: park.why,
           cost,
         },
       });
-      return { status: 'parked', cost, steps: session.steps.length, waitingOn: 'runtime-stop' };
+      return { status: 'parked', cost, steps: session.steps.length, waitingOn: park.waitingOn };
     }
     const final = failure === undefined ? 'succeeded' : 'failed';
     const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, final);

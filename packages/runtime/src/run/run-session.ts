@@ -47,6 +47,25 @@ export interface GatedCall {
   readonly announce?: boolean;
 }
 
+/** What {@link RunSession.authorizeOnce} decided for a call. */
+export type CallAuthorization =
+  | {
+      /** The call may be carried out. */
+      readonly ok: true;
+      /** The owner's approval it is carried out under, when it needed one. */
+      readonly approvalId?: string;
+    }
+  | {
+      /** The call must not be carried out (now). */
+      readonly ok: false;
+      /** Refused: why (the step is recorded). */
+      readonly error?: string;
+      /** The run parked instead (an approval to wait for, a stop, safe mode). */
+      readonly parked?: true;
+      /** Why it parked. */
+      readonly why?: string;
+    };
+
 /** The error a resumed run's model sees for an announced call that started and never finished. */
 export const INTERRUPTED_CALL_ERROR = 'interrupted; outcome unknown, not repeated';
 
@@ -285,31 +304,13 @@ export class RunSession {
     return this.serial(() => this.decideAndRun(call));
   }
 
-  private async decideAndRun(call: GatedCall): Promise<unknown> {
-    const recorded = this.done.get(call.toolCallId);
-    if (recorded) return recorded.error !== undefined ? { error: recorded.error } : recorded.output;
-    const interrupted = this.started.get(call.toolCallId);
-    if (interrupted) {
-      // It started in an earlier execution and left no result: whatever it did stays done
-      // once, never twice. The model is told and decides what to do next.
-      this.record({
-        kind: 'tool',
-        tool: call.tool,
-        toolCallId: call.toolCallId,
-        argumentsHash: interrupted.argumentsHash ?? hashJson(call.input ?? null),
-        decision: interrupted.decision ?? 'allow',
-        ...(interrupted.approvalId ? { approvalId: interrupted.approvalId } : {}),
-        ...(interrupted.idempotencyKey ? { idempotencyKey: interrupted.idempotencyKey } : {}),
-        error: INTERRUPTED_CALL_ERROR,
-      });
-      return { error: INTERRUPTED_CALL_ERROR };
-    }
-    if (this.parked) return { parked: true, why: 'the run is parked; this call waits for it' };
-    if (this.signal.aborted)
-      return this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart');
-    if (await this.safeModeActive())
-      return this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off');
-
+  /**
+   * Decides one call by policy (and the call's own check; the stricter answer wins):
+   * `deny` records a refused step; `needs-approval` asks the owner through the signed queue,
+   * records the request and parks the run — or, once the owner answered, uses the approval for
+   * exactly this action (a refusal or an unusable approval is recorded as an error step).
+   */
+  private async authorize(call: Omit<GatedCall, 'effect'>): Promise<CallAuthorization> {
     const action = {
       run: this.runId,
       tool: call.tool,
@@ -342,7 +343,7 @@ export class RunSession {
     }
     if (effect === 'deny') {
       this.record({ ...base, decision: 'deny', error: `denied: ${reason}` });
-      return { error: `denied: ${reason}` };
+      return { ok: false, error: `denied: ${reason}` };
     }
     let approvalId: string | undefined;
     if (effect === 'needs-approval') {
@@ -363,16 +364,22 @@ export class RunSession {
           approvalId: request.id,
           output: { waitingOn: request.id },
         });
-        return this.park(request.id, `waiting for the owner to approve ${call.tool}: ${reason}`);
+        return {
+          ok: false,
+          ...this.park(request.id, `waiting for the owner to approve ${call.tool}: ${reason}`),
+        };
       }
       const request = await this.parts.approvals.get(approvalId);
       const status = request?.status ?? 'missing';
       if (status === 'pending')
-        return this.park(approvalId, `still waiting for the owner to approve ${call.tool}`);
+        return {
+          ok: false,
+          ...this.park(approvalId, `still waiting for the owner to approve ${call.tool}`),
+        };
       if (status !== 'approved') {
         const error = `the owner did not approve ${call.tool} (${status})`;
         this.record({ ...base, decision: 'needs-approval', approvalId, error });
-        return { error };
+        return { ok: false, error };
       }
       this.submit();
       const used = await this.parts.approvals.use(approvalId, action, {
@@ -382,9 +389,89 @@ export class RunSession {
       if (!used.ok) {
         const error = `the approval ${approvalId} cannot be used: ${used.reason}`;
         this.record({ ...base, decision: 'needs-approval', approvalId, error });
-        return { error };
+        return { ok: false, error };
       }
     }
+    return { ok: true, ...(approvalId ? { approvalId } : {}) };
+  }
+
+  /**
+   * Puts a call that is not a model's tool call (a foreign member's adapter invocation) through
+   * the same gate, at most once per run: a decision recorded by an earlier execution is
+   * returned as it was; a stop or safe mode parks the run; otherwise {@link RunSession.authorize}
+   * decides, and an approval used for the call is recorded (so a resumed run does not ask to use
+   * it twice). The caller carries the call out only when `ok`.
+   */
+  authorizeOnce(call: Omit<GatedCall, 'effect'>): Promise<CallAuthorization> {
+    return this.serial(async (): Promise<CallAuthorization> => {
+      const recorded = this.done.get(call.toolCallId);
+      if (recorded)
+        return recorded.error !== undefined
+          ? { ok: false, error: recorded.error }
+          : { ok: true, ...(recorded.approvalId ? { approvalId: recorded.approvalId } : {}) };
+      if (this.parked) return { ok: false, parked: true, why: this.parked.why };
+      if (this.signal.aborted)
+        return {
+          ok: false,
+          ...this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart'),
+        };
+      if (await this.safeModeActive())
+        return {
+          ok: false,
+          ...this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off'),
+        };
+      const authorization = await this.authorize(call);
+      if (authorization.ok && authorization.approvalId)
+        this.record({
+          kind: 'tool',
+          tool: call.tool,
+          toolCallId: call.toolCallId,
+          argumentsHash: hashJson(call.input ?? null),
+          decision: 'allow',
+          approvalId: authorization.approvalId,
+          output: { approved: authorization.approvalId },
+        });
+      return authorization;
+    });
+  }
+
+  private async decideAndRun(call: GatedCall): Promise<unknown> {
+    const recorded = this.done.get(call.toolCallId);
+    if (recorded) return recorded.error !== undefined ? { error: recorded.error } : recorded.output;
+    const interrupted = this.started.get(call.toolCallId);
+    if (interrupted) {
+      // It started in an earlier execution and left no result: whatever it did stays done
+      // once, never twice. The model is told and decides what to do next.
+      this.record({
+        kind: 'tool',
+        tool: call.tool,
+        toolCallId: call.toolCallId,
+        argumentsHash: interrupted.argumentsHash ?? hashJson(call.input ?? null),
+        decision: interrupted.decision ?? 'allow',
+        ...(interrupted.approvalId ? { approvalId: interrupted.approvalId } : {}),
+        ...(interrupted.idempotencyKey ? { idempotencyKey: interrupted.idempotencyKey } : {}),
+        error: INTERRUPTED_CALL_ERROR,
+      });
+      return { error: INTERRUPTED_CALL_ERROR };
+    }
+    if (this.parked) return { parked: true, why: 'the run is parked; this call waits for it' };
+    if (this.signal.aborted)
+      return this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart');
+    if (await this.safeModeActive())
+      return this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off');
+
+    const authorization = await this.authorize(call);
+    if (!authorization.ok)
+      return authorization.parked
+        ? { parked: true, why: authorization.why }
+        : { error: authorization.error };
+    const { approvalId } = authorization;
+    const base = {
+      kind: 'tool' as const,
+      tool: call.tool,
+      toolCallId: call.toolCallId,
+      argumentsHash: hashJson(call.input ?? null),
+    };
     const key = `${this.runId}:${this.steps.length}`;
     if (call.announce) {
       this.record({

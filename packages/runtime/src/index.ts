@@ -40,13 +40,20 @@ export {
   type AcquireGroupLeaseOptions,
   acquireGroupLease,
   type GroupLease,
+  LeaseHeldError,
+} from './lease/group-lease';
+export {
   isLeaseLive,
+  judgeLease,
   LEASE_FILE,
   LeaseFileError,
-  LeaseHeldError,
   type LeaseHolder,
+  type LeaseJudgement,
+  type LeaseJudgeOptions,
   readGroupLease,
-} from './lease/group-lease';
+  readLeaseFile,
+  type StoredLease,
+} from './lease/lease-file';
 export { checkGroupRunnable, type GroupRunnable } from './lifecycle/check-group-runnable';
 export {
   type ChangeGroupLifecycleOptions,

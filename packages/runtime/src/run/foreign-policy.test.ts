@@ -153,7 +153,7 @@ describe('a foreign member’s adapter call', () => {
         member: 'specialist_writer',
         reasons: [
           {
-            kind: 'approval',
+            kind: 'approval-answered',
             detail: 'approved',
             ref: parked.waitingOn!,
             at: '2026-12-07T10:00:00Z',

@@ -398,8 +398,8 @@ export class RunSession {
   /**
    * Puts a call that is not a model's tool call (a foreign member's adapter invocation) through
    * the same gate, at most once per run: a decision recorded by an earlier execution is
-   * returned as it was; a stop or safe mode parks the run; otherwise {@link RunSession.authorize}
-   * decides, and an approval used for the call is recorded (so a resumed run does not ask to use
+   * returned as it was; a stop or safe mode parks the run; otherwise policy decides as for a tool
+   * call, and an approval used for the call is recorded (so a resumed run does not ask to use
    * it twice). The caller carries the call out only when `ok`.
    */
   authorizeOnce(call: Omit<GatedCall, 'effect'>): Promise<CallAuthorization> {

@@ -11,15 +11,29 @@ export {
 export {
   CURATOR_CONFIG_FILE,
   type CuratorConfig,
+  type CuratorModelPassConfig,
   curatorConfigSchema,
+  curatorModelPassSchema,
   loadCuratorConfig,
 } from './curator/curator-config';
 export {
+  type CuratorModelPass,
+  type CuratorModelPassOptions,
+  filterProposals,
+  runCuratorModelPass,
+  type SkillIndexEntry,
+} from './curator/curator-model-pass';
+export {
   CURATOR_RECORD_TYPES,
   type CuratorMutation,
+  type CuratorProposal,
   curatorMutationSchema,
+  curatorProposalSchema,
+  curatorProposalsSchema,
   type FileHash,
+  type FilteredProposal,
   fileHashSchema,
+  filteredProposalSchema,
 } from './curator/curator-records';
 export { formatCuratorReport } from './curator/format-curator-report';
 export {
@@ -130,17 +144,47 @@ export type {
   WakeCompletion,
 } from './queue/run-queue';
 export {
+  PER_RUN_REVIEW_TIER,
+  type ReviewAfterRunInput,
+  reviewAfterRun,
+} from './review/review-after-run';
+export {
+  createReviewHistory,
+  type LastReview,
+  REVIEW_HORIZONS,
+  type ReviewHistory,
+  type ReviewHorizon,
+  type ReviewWindow,
+} from './review/review-history';
+export {
   REVIEW_RECORD_TYPES,
   type ReviewRunOptions,
   type RunReview,
   reviewRun,
 } from './review/review-run';
+export {
+  dueReviewReasons,
+  nextReviewAt,
+  REVIEW_NAMES,
+  type ReviewOptions,
+  type ReviewSchedule,
+  reviewedFilesDigest,
+  reviewHorizonOf,
+  reviewScheduleOf,
+} from './review/review-schedule';
+export {
+  hasReviewWork,
+  type RunScheduledReviewsInput,
+  runScheduledReviews,
+} from './review/run-scheduled-reviews';
 export { type RunTouches, readRunTouches } from './review/run-touches';
 export {
+  reviewSkipReason,
   STRATEGIC_REVIEW_RECORD,
   type StrategicReview,
   type StrategicReviewOptions,
   strategicReview,
+  strategicReviewRecord,
 } from './review/strategic-review';
 export { type AbandonRunInput, abandonRun } from './run/abandon-run';
 export {

@@ -1,58 +1,13 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createManualClock, pathKind, sha256Hex } from '@karnel/core';
-import { openLedger, verifyLedger } from '@karnel/ledger';
+import { pathKind } from '@karnel/core';
+import { verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
-import { listGroupPaths } from '../migration/group-files';
 import { MigrationError } from '../migration/migration-error';
 import { ownedGroupCopy } from '../migration/test-group';
+import { libraryWithHistory, treeHashes } from './library-with-history.test-support';
 import { rollbackCuratorMutation } from './rollback-mutation';
 import { runCurator } from './run-curator';
-
-const NOW = '2026-07-01T12:00:00Z';
-const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();
-
-/** Every file of the group with its hash (the machine-local `.karnel/` left out). */
-async function treeHashes(dir: string): Promise<Record<string, string>> {
-  const { files } = await listGroupPaths(dir);
-  const hashes: Record<string, string> = {};
-  for (const file of files) hashes[file.path] = sha256Hex(await readFile(join(dir, file.path)));
-  return hashes;
-}
-
-/** The example group with a usage history, a hub skill and a pinned skill. */
-async function libraryWithHistory() {
-  const group = await ownedGroupCopy();
-  const hub = join(group.dir, 'agents/writer/skills/hub-headlines');
-  await mkdir(hub);
-  await writeFile(
-    join(hub, 'SKILL.md'),
-    '---\nname: hub-headlines\ndescription: Writes headlines; installed from a hub.\n---\n\nWrite five headlines.\n',
-  );
-  await writeFile(
-    join(hub, 'karnel.yaml'),
-    'karnel_skill_version: "0.2"\nprovenance:\n  source: "hermeshub:headlines"\n  created_at: "2026-01-01T00:00:00Z"\n',
-  );
-  await writeFile(
-    join(group.dir, 'curator.yaml'),
-    '# keep the critic\'s rubric\npinned: ["review-draft"]\n',
-  );
-  const clock = createManualClock(daysAgo(45));
-  const ledger = await openLedger(join(group.dir, 'ledger'), { clock });
-  const use = async (skill: string, days: number) => {
-    clock.set(daysAgo(days));
-    await ledger.append({
-      type: 'skill.run_started',
-      body: { runId: `run_${days}`, skill, runtime: 'node', actor: 'writer' },
-    });
-  };
-  await use('weekly-strategic-review', 40);
-  await use('research-arxiv-trending', 25);
-  await use('research-arxiv-trending', 20);
-  for (const days of [9, 5, 2]) await use('draft-newsletter-issue', days);
-  await ledger.close();
-  return { ...group, clock: createManualClock(NOW) };
-}
 
 describe('curator', () => {
   it('grades by ledgered usage; a dry run changes nothing', async () => {

@@ -26,6 +26,12 @@ export interface ReplayModelOptions {
   readonly live: () => Promise<LanguageModelV4>;
   /** Records a live answer before it is used; the run's step is only taken once this resolves. */
   readonly record: (call: number, response: RecordedResponse) => Promise<void>;
+  /**
+   * Awaited before each live model call: the executor waits there until the steps recorded so
+   * far are on disk, so a crash during the call never costs an answer already received, and
+   * the steps of one model turn (the answer and the reads it asked for) share one fsync.
+   */
+  readonly beforeLive?: () => Promise<void>;
 }
 
 /** A {@link createReplayModel} model, with what it did. */
@@ -85,6 +91,7 @@ export function createReplayModel(options: ReplayModelOptions): ReplayModel {
           warnings: [],
         };
       }
+      await options.beforeLive?.();
       model ??= live();
       const result = await (await model).doGenerate(params);
       liveCalls++;

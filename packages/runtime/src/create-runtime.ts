@@ -372,7 +372,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
 
   const validGroup = async (): Promise<GroupSnapshot> => {
-    const snapshot = await loadGroupSnapshot(dir);
+    // A full read and validation, kept by the watcher: the first tick does not read it again.
+    const snapshot = await watcher.reload();
     if (!snapshot.valid) throw new GroupInvalidError({ dir, diagnostics: snapshot.diagnostics });
     return snapshot;
   };

@@ -15,7 +15,7 @@ import { readRecordedRun } from './recorded-run';
 import { createReplayModel } from './replay-model';
 import { assembleRunContext } from './run-context';
 import type { RunExecutor, RunResult, RunTicket } from './run-executor';
-import { createRunFileCaches } from './run-file-caches';
+import { createRunFileCaches, type RunFileCaches } from './run-file-caches';
 import { RunSession } from './run-session';
 import { createRunTools } from './run-tools';
 
@@ -34,6 +34,28 @@ const SUMMARY_CHARS = 4000;
  * `:<role>`: `adapter.invoke:specialist_writer`.
  */
 export const ADAPTER_CAPABILITY = 'adapter.invoke';
+
+/**
+ * The files of one run: each read once through the executor's caches and then kept for the
+ * run, so the run sees one version of its skills and goals and checks their fingerprint once.
+ */
+function filesOfRun(files: RunFileCaches): RunFileCaches {
+  const skills = new Map<string, ReturnType<RunFileCaches['skills']>>();
+  const goals = new Map<string, ReturnType<RunFileCaches['goals']>>();
+  const once = <T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>) => {
+    let value = map.get(key);
+    if (!value) {
+      value = read();
+      map.set(key, value);
+      value.catch(() => map.delete(key));
+    }
+    return value;
+  };
+  return {
+    skills: (dir) => once(skills, dir, () => files.skills(dir)),
+    goals: (file) => once(goals, file, () => files.goals(file)),
+  };
+}
 
 /** Thrown inside a foreign run when policy refused or parked the adapter call. */
 class RefusedCall extends Error {}
@@ -423,6 +445,7 @@ export function createRunExecutor(
         return { status: 'failed', cost: '0', steps: 0, error: why };
       }
       const tier = member.tier;
+      const runFiles = filesOfRun(files);
       // The fresh context is assembled while the run is opened (the recorded steps read back,
       // the reservation taken): neither needs the other.
       const assembling = wakingMessages(ticket).then((messages) =>
@@ -434,7 +457,7 @@ export function createRunExecutor(
           memory: parts.memoryOf(member.role),
           ...(parts.goalsFile ? { goalsFile: parts.goalsFile } : {}),
           budgetTokens: contextTokens,
-          files,
+          files: runFiles,
         }),
       );
       assembling.catch(() => undefined);
@@ -509,7 +532,13 @@ export function createRunExecutor(
           model,
           system: context.system,
           prompt: context.prompt,
-          tools: createRunTools({ parts, member, runId: ticket.runId, session, files }),
+          tools: createRunTools({
+            parts,
+            member,
+            runId: ticket.runId,
+            session,
+            files: runFiles,
+          }),
           stopWhen: [
             isStepCount(maxSteps),
             () => session.parked !== undefined || session.broken !== undefined,

@@ -27,9 +27,8 @@ export interface ReplayModelOptions {
   /** Records a live answer before it is used; the run's step is only taken once this resolves. */
   readonly record: (call: number, response: RecordedResponse) => Promise<void>;
   /**
-   * Awaited before each live model call: the executor waits there until the steps recorded so
-   * far are on disk, so a crash during the call never costs an answer already received, and
-   * the steps of one model turn (the answer and the reads it asked for) share one fsync.
+   * Awaited before each live model call (the executor waits there until the run's start is on
+   * disk: no money is spent on a run the ledger does not know).
    */
   readonly beforeLive?: () => Promise<void>;
 }

@@ -113,7 +113,7 @@ export class RunSession {
   /** Steps recorded and not yet handed to the ledger: they go together, sharing one fsync. */
   private buffered: RecordedStep[] = [];
   /**
-   * Writes the next model call waits for (the run's start, model answers), and how many of
+   * Writes the next model call waits for (the run's start or resumption), and how many of
    * them a completed flush put on disk.
    */
   private beforeCallWrites = 0;
@@ -221,14 +221,13 @@ export class RunSession {
   }
 
   /**
-   * Before a live model call: waits until the run's start and every model answer recorded so
-   * far are on disk (no money is spent on a run the ledger does not know, and a crash during
-   * the call never costs an answer already received); when they all are, the steps recorded
-   * since are only handed to the ledger, not awaited.
+   * Before a live model call: waits until the run's start (or resumption) is on disk, so no
+   * money is spent on a run the ledger does not know. Model answers wait for nothing here:
+   * they are on disk before any side effect they ask for, and with the run's outcome; a crash
+   * in between costs at most the answers since the last side effect, asked again on resume.
    */
   async beforeModelCall(): Promise<void> {
     if (this.beforeCallSynced < this.beforeCallWrites) await this.flush();
-    else this.submit();
   }
 
   /** Records a model answer (a live call) with its cost. */
@@ -241,7 +240,6 @@ export class RunSession {
     if (units.ok) this.costUnits += units.value;
     const input = response.usage?.inputTokens?.total;
     const output = response.usage?.outputTokens?.total;
-    this.beforeCallWrites += 1;
     this.record({
       kind: 'model',
       call,

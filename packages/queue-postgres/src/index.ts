@@ -6,6 +6,11 @@ export {
 } from './coordinator';
 export { ClaimLostError, QueueConfigError } from './errors';
 export {
+  type ExecutorPartsOverrides,
+  type ExecutorRuntime,
+  openExecutorRuntime,
+} from './executor-runtime';
+export {
   type ExecutorRunEvent,
   type ExecutorWorker,
   type ExecutorWorkerOptions,
@@ -26,4 +31,10 @@ export {
 } from './queue-settings';
 export type { RemoteRunSession, RemoteRunTicket } from './remote-run-session';
 export { RUN_CHANNEL_DDL, type RunMessage, type RunMessageKind } from './run-channel';
+export {
+  createRunRecordApplier,
+  type RunRecord,
+  type RunRecordApplier,
+  type RunRecordContext,
+} from './run-records';
 export { queueSchemaSql } from './schema-sql';

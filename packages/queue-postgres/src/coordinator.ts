@@ -35,6 +35,24 @@ export interface CoordinatorOptions {
   readonly retentionHours?: number;
   /** Called with every error the loop survives (a restarting database …). Default: ignored. */
   readonly onError?: (error: unknown) => void;
+  /** Called when a run starts, resumes, parks, finishes or is refused. */
+  readonly onEvent?: (event: CoordinatorEvent) => void;
+}
+
+/** What the coordinator did with a run, for a log line. */
+export interface CoordinatorEvent {
+  /** What happened. */
+  readonly type: 'started' | 'resumed' | 'parked' | 'finished' | 'refused';
+  /** The run. */
+  readonly runId: string;
+  /** The member. */
+  readonly member: string;
+  /** How it ended (`succeeded`, `failed`) when it finished. */
+  readonly status?: string;
+  /** What it was charged, for a parked or finished run. */
+  readonly cost?: string;
+  /** Why it was refused. */
+  readonly why?: string;
 }
 
 /** What the coordinator knows of one run, rebuilt from the ledger after a restart. */
@@ -159,6 +177,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           run.parked = false;
           await resumed(run, reasons);
           stats.resumed += 1;
+          options.onEvent?.({ type: 'resumed', runId: run.runId, member: run.member });
         } else if (message.attempt > run.attempt) {
           // Reclaimed after a lapsed lease: the same execution goes on, on the same reservation.
           await resumed(run, reasons);
@@ -195,6 +214,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         parked: false,
       });
       stats.started += 1;
+      options.onEvent?.({ type: 'started', runId: message.runId, member });
       return { decision: 'run', resumeFrom: 0, reservationId: held.reservation.id };
     }
     if (run === undefined) return { accepted: false, why: 'the run was never started' };
@@ -278,6 +298,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       });
       run.parked = true;
       run.chargedUnits += units(charged);
+      options.onEvent?.({ type: 'parked', runId: run.runId, member: run.member, cost: charged });
       return { accepted: true, status, cost: charged };
     }
     const total = formatCost(run.chargedUnits + units(charged));
@@ -293,6 +314,13 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     run.finished = status;
     run.stepCosts.length = 0;
     stats.finished += 1;
+    options.onEvent?.({
+      type: 'finished',
+      runId: run.runId,
+      member: run.member,
+      status,
+      cost: total,
+    });
     return { accepted: true, status, cost: total };
   }
 
@@ -316,6 +344,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   ): Promise<Record<string, unknown>> {
     await ledger.append({ type: 'run.refused', body: { runId, member, why } });
     stats.refused += 1;
+    options.onEvent?.({ type: 'refused', runId, member, why });
     return { decision: 'refused', why };
   }
 

@@ -1,9 +1,12 @@
+export { checkQueueConnection } from './check-connection';
 export {
   type CoordinatedRun,
   type Coordinator,
+  type CoordinatorEvent,
   type CoordinatorOptions,
   createCoordinator,
 } from './coordinator';
+export { createCoordinatorQueue } from './coordinator-queue';
 export { ClaimLostError, QueueConfigError } from './errors';
 export {
   type ExecutorPartsOverrides,

@@ -50,8 +50,9 @@ export async function resolveQueueUrl(
       `--queue has no connection string: pass one (--queue postgres://…), set ${QUEUE_URL_ENV}, or write url: in ${file}`,
     );
   const validation = validateDocument(queueFileSchema, await readYamlFile(file));
+  // Unknown fields are warnings: printed, and the file is used.
+  if (validation.diagnostics.length > 0) printDiagnostics(output, validation.diagnostics, 'text');
   if (!validation.value) {
-    printDiagnostics(output, validation.diagnostics, 'text');
     throw new CommandError(`${file} is not a valid queue file`);
   }
   return validation.value.url;

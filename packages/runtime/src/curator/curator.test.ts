@@ -1,11 +1,11 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathKind } from '@karnel/core';
-import { verifyLedger } from '@karnel/ledger';
+import { createManualClock, pathKind } from '@karnel/core';
+import { openLedger, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
 import { MigrationError } from '../migration/migration-error';
 import { ownedGroupCopy } from '../migration/test-group';
-import { libraryWithHistory, treeHashes } from './library-with-history.test-support';
+import { daysAgo, libraryWithHistory, treeHashes } from './library-with-history.test-support';
 import { rollbackCuratorMutation } from './rollback-mutation';
 import { runCurator } from './run-curator';
 
@@ -74,6 +74,47 @@ describe('curator', () => {
     const second = await runCurator(dir, { clock });
     expect(second.mutations).toHaveLength(1);
     expect(second.mutations[0]?.mutation).not.toBe(mutation!.mutation);
+  });
+
+  it("counts a run's allowed use_skill steps as uses, and refuses a step file changed on disk", async () => {
+    const { dir, clock } = await libraryWithHistory();
+    // A run loads the research skill through the runtime's use_skill tool three days ago (no
+    // worker ran code, so there is no skill.run_started), and is denied another skill.
+    const ledger = await openLedger(join(dir, 'ledger'), {
+      clock: createManualClock(daysAgo(3)),
+    });
+    const { runId } = await ledger.startRun({ manifest: { member: 'researcher' } });
+    await ledger.appendStep(runId, {
+      runId,
+      step: 0,
+      kind: 'tool',
+      tool: 'use_skill',
+      toolCallId: 'call-0',
+      decision: 'allow',
+      output: { name: 'research-arxiv-trending', instructions: '# research-arxiv-trending' },
+    });
+    await ledger.appendStep(runId, {
+      runId,
+      step: 1,
+      kind: 'tool',
+      tool: 'use_skill',
+      toolCallId: 'call-1',
+      decision: 'deny',
+      error: 'denied',
+      output: { name: 'weekly-strategic-review' },
+    });
+    await ledger.close();
+    const report = await runCurator(dir, { dryRun: true, clock });
+    const research = report.skills.find((skill) => skill.name === 'research-arxiv-trending');
+    expect(research).toMatchObject({ grade: 'active', uses: 3, lastUsed: daysAgo(3) });
+    const strategic = report.skills.find((skill) => skill.name === 'weekly-strategic-review');
+    expect(strategic).toMatchObject({ grade: 'archived', uses: 1 });
+
+    const steps = join(dir, 'ledger/runs', runId, 'steps.jsonl');
+    await writeFile(steps, (await readFile(steps, 'utf8')).replace('"allow"', '"allaw"'));
+    const refused = await runCurator(dir, { dryRun: true, clock }).catch((error) => error);
+    expect(MigrationError.isInstance(refused)).toBe(true);
+    expect(refused.message).toContain(`runs/${runId}/steps.jsonl does not match ledger entry`);
   });
 
   it('reports curator.yaml mistakes with file, line and column', async () => {

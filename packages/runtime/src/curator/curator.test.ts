@@ -3,11 +3,17 @@ import { join } from 'node:path';
 import { createManualClock, pathKind } from '@karnel/core';
 import { openLedger, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { acquireGroupLease } from '../lease/group-lease';
+import { changeGroupLifecycle } from '../lifecycle/group-lifecycle';
+import { exportGroup } from '../migration/export-group';
 import { MigrationError } from '../migration/migration-error';
 import { ownedGroupCopy } from '../migration/test-group';
 import { daysAgo, libraryWithHistory, treeHashes } from './library-with-history.test-support';
 import { rollbackCuratorMutation } from './rollback-mutation';
 import { runCurator } from './run-curator';
+
+const outsideLedger = (hashes: Record<string, string>) =>
+  Object.fromEntries(Object.entries(hashes).filter(([path]) => !path.startsWith('ledger/')));
 
 describe('curator', () => {
   it('grades by ledgered usage; a dry run changes nothing', async () => {
@@ -115,6 +121,49 @@ describe('curator', () => {
     const refused = await runCurator(dir, { dryRun: true, clock }).catch((error) => error);
     expect(MigrationError.isInstance(refused)).toBe(true);
     expect(refused.message).toContain(`runs/${runId}/steps.jsonl does not match ledger entry`);
+  });
+
+  it('changes nothing under a running runtime, nor in a dissolved or handed-off group', async () => {
+    const { dir, owner, root, clock } = await libraryWithHistory();
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const lease = await acquireGroupLease({ dir, ledger });
+    const before = await treeHashes(dir);
+    const running = await runCurator(dir, { clock }).catch((error) => error);
+    expect(running).toMatchObject({ code: 'migration/running' });
+    expect(running.message).toContain(`pid ${process.pid}`);
+    await expect(
+      rollbackCuratorMutation(dir, 'ent_01KZZZZZZZZZZZZZZZZZZZZZZZ'),
+    ).rejects.toMatchObject({ code: 'migration/running' });
+    // A dry run writes nothing, so it may look while the runtime runs.
+    expect((await runCurator(dir, { dryRun: true, clock })).mutations).toHaveLength(1);
+    expect(await treeHashes(dir)).toEqual(before);
+    await lease.release();
+    await ledger.close();
+
+    // Once the runtime is gone the pass runs, and gives the lease back.
+    const report = await runCurator(dir, { clock });
+    expect(report.mutations).toHaveLength(1);
+    expect(await pathKind(join(dir, '.karnel/runtime.lease'))).toBe('missing');
+
+    await exportGroup({ dir, bundle: join(root, 'away.tar'), signer: owner });
+    const afterHandoff = outsideLedger(await treeHashes(dir));
+    await expect(runCurator(dir, { clock })).rejects.toMatchObject({ code: 'migration/invalid' });
+    await expect(rollbackCuratorMutation(dir, report.mutations[0]!.mutation)).rejects.toMatchObject(
+      { code: 'migration/invalid', message: expect.stringContaining('handed-off') },
+    );
+    await changeGroupLifecycle(dir, 'dissolve', { signer: owner });
+    await expect(runCurator(dir, { clock })).rejects.toMatchObject({
+      code: 'migration/invalid',
+      message: expect.stringContaining('dissolved'),
+    });
+    expect(outsideLedger(await treeHashes(dir))).toEqual(afterHandoff);
+  });
+
+  it('names an unknown mutation id as a quoted string, so a line feed in it cannot forge output', async () => {
+    const { dir } = await ownedGroupCopy();
+    await expect(rollbackCuratorMutation(dir, 'x\nrolled back ent_1')).rejects.toThrow(
+      'no curator mutation "x\\nrolled back ent_1" in the ledger',
+    );
   });
 
   it('reports curator.yaml mistakes with file, line and column', async () => {

@@ -507,9 +507,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const runId = RUN_PURPOSE.exec(reservation.purpose ?? '')?.[1];
       if (!runId) continue;
       const run = folded.runs.get(runId);
-      const why = run
-        ? `run ${runId} was interrupted; it resumes with a new reservation`
-        : `run ${runId} never started: the runtime stopped before dispatch`;
+      const why = reservation.purpose?.endsWith('(per-run review)')
+        ? `the per-run review of run ${runId} was interrupted; it is not tried again`
+        : run?.review
+          ? `review run ${runId} was interrupted; the review is abandoned and runs again when due`
+          : run
+            ? `run ${runId} was interrupted; it resumes with a new reservation`
+            : `run ${runId} never started: the runtime stopped before dispatch`;
       await from.release(reservation.id, why).catch((error: unknown) => {
         if (!ReservationStateError.isInstance(error)) throw error;
       });
@@ -706,7 +710,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent({ type: 'run-finished', member: claim.member, runId: claim.runId, result });
     await finishClaim(claim, result.status);
     // The per-run review: never blocks or fails the run (it records its own failures).
-    if (parts && reviewOptions)
+    if (parts && reviewOptions) {
+      const lastReviewAt = historyFor(snapshot).reviews.lastPerRunReview(claim.member);
       await reviewAfterRun({
         parts,
         runId: claim.runId,
@@ -714,7 +719,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         result,
         options: reviewOptions.perRun,
         signal: controller.signal,
+        tactical: {
+          ...(snapshot.goals?.review_cadence?.tactical
+            ? { cadence: snapshot.goals.review_cadence.tactical }
+            : {}),
+          ...(lastReviewAt ? { lastReviewAt } : {}),
+        },
       });
+    }
 
     // The circuit breaker: only a failure can trip it, so only then is the ledger read again.
     if (result.status === 'failed') {

@@ -147,6 +147,7 @@ export {
   PER_RUN_REVIEW_TIER,
   type ReviewAfterRunInput,
   reviewAfterRun,
+  tacticalReviewDue,
 } from './review/review-after-run';
 export {
   createReviewHistory,

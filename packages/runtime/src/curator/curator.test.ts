@@ -1,13 +1,19 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathKind } from '@karnel/core';
-import { verifyLedger } from '@karnel/ledger';
+import { createManualClock, pathKind } from '@karnel/core';
+import { openLedger, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
+import { acquireGroupLease } from '../lease/group-lease';
+import { changeGroupLifecycle } from '../lifecycle/group-lifecycle';
+import { exportGroup } from '../migration/export-group';
 import { MigrationError } from '../migration/migration-error';
 import { ownedGroupCopy } from '../migration/test-group';
-import { libraryWithHistory, treeHashes } from './library-with-history.test-support';
+import { daysAgo, libraryWithHistory, treeHashes } from './library-with-history.test-support';
 import { rollbackCuratorMutation } from './rollback-mutation';
 import { runCurator } from './run-curator';
+
+const outsideLedger = (hashes: Record<string, string>) =>
+  Object.fromEntries(Object.entries(hashes).filter(([path]) => !path.startsWith('ledger/')));
 
 describe('curator', () => {
   it('grades by ledgered usage; a dry run changes nothing', async () => {
@@ -74,6 +80,90 @@ describe('curator', () => {
     const second = await runCurator(dir, { clock });
     expect(second.mutations).toHaveLength(1);
     expect(second.mutations[0]?.mutation).not.toBe(mutation!.mutation);
+  });
+
+  it("counts a run's allowed use_skill steps as uses, and refuses a step file changed on disk", async () => {
+    const { dir, clock } = await libraryWithHistory();
+    // A run loads the research skill through the runtime's use_skill tool three days ago (no
+    // worker ran code, so there is no skill.run_started), and is denied another skill.
+    const ledger = await openLedger(join(dir, 'ledger'), {
+      clock: createManualClock(daysAgo(3)),
+    });
+    const { runId } = await ledger.startRun({ manifest: { member: 'researcher' } });
+    await ledger.appendStep(runId, {
+      runId,
+      step: 0,
+      kind: 'tool',
+      tool: 'use_skill',
+      toolCallId: 'call-0',
+      decision: 'allow',
+      output: { name: 'research-arxiv-trending', instructions: '# research-arxiv-trending' },
+    });
+    await ledger.appendStep(runId, {
+      runId,
+      step: 1,
+      kind: 'tool',
+      tool: 'use_skill',
+      toolCallId: 'call-1',
+      decision: 'deny',
+      error: 'denied',
+      output: { name: 'weekly-strategic-review' },
+    });
+    await ledger.close();
+    const report = await runCurator(dir, { dryRun: true, clock });
+    const research = report.skills.find((skill) => skill.name === 'research-arxiv-trending');
+    expect(research).toMatchObject({ grade: 'active', uses: 3, lastUsed: daysAgo(3) });
+    const strategic = report.skills.find((skill) => skill.name === 'weekly-strategic-review');
+    expect(strategic).toMatchObject({ grade: 'archived', uses: 1 });
+
+    const steps = join(dir, 'ledger/runs', runId, 'steps.jsonl');
+    await writeFile(steps, (await readFile(steps, 'utf8')).replace('"allow"', '"allaw"'));
+    const refused = await runCurator(dir, { dryRun: true, clock }).catch((error) => error);
+    expect(MigrationError.isInstance(refused)).toBe(true);
+    expect(refused.message).toContain(`runs/${runId}/steps.jsonl does not match ledger entry`);
+  });
+
+  it('changes nothing under a running runtime, nor in a dissolved or handed-off group', async () => {
+    const { dir, owner, root, clock } = await libraryWithHistory();
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const lease = await acquireGroupLease({ dir, ledger });
+    const before = await treeHashes(dir);
+    const running = await runCurator(dir, { clock }).catch((error) => error);
+    expect(running).toMatchObject({ code: 'migration/running' });
+    expect(running.message).toContain(`pid ${process.pid}`);
+    await expect(
+      rollbackCuratorMutation(dir, 'ent_01KZZZZZZZZZZZZZZZZZZZZZZZ'),
+    ).rejects.toMatchObject({ code: 'migration/running' });
+    // A dry run writes nothing, so it may look while the runtime runs.
+    expect((await runCurator(dir, { dryRun: true, clock })).mutations).toHaveLength(1);
+    expect(await treeHashes(dir)).toEqual(before);
+    await lease.release();
+    await ledger.close();
+
+    // Once the runtime is gone the pass runs, and gives the lease back.
+    const report = await runCurator(dir, { clock });
+    expect(report.mutations).toHaveLength(1);
+    expect(await pathKind(join(dir, '.karnel/runtime.lease'))).toBe('missing');
+
+    await exportGroup({ dir, bundle: join(root, 'away.tar'), signer: owner });
+    const afterHandoff = outsideLedger(await treeHashes(dir));
+    await expect(runCurator(dir, { clock })).rejects.toMatchObject({ code: 'migration/invalid' });
+    await expect(rollbackCuratorMutation(dir, report.mutations[0]!.mutation)).rejects.toMatchObject(
+      { code: 'migration/invalid', message: expect.stringContaining('handed-off') },
+    );
+    await changeGroupLifecycle(dir, 'dissolve', { signer: owner });
+    await expect(runCurator(dir, { clock })).rejects.toMatchObject({
+      code: 'migration/invalid',
+      message: expect.stringContaining('dissolved'),
+    });
+    expect(outsideLedger(await treeHashes(dir))).toEqual(afterHandoff);
+  });
+
+  it('names an unknown mutation id as a quoted string, so a line feed in it cannot forge output', async () => {
+    const { dir } = await ownedGroupCopy();
+    await expect(rollbackCuratorMutation(dir, 'x\nrolled back ent_1')).rejects.toThrow(
+      'no curator mutation "x\\nrolled back ent_1" in the ledger',
+    );
   });
 
   it('reports curator.yaml mistakes with file, line and column', async () => {

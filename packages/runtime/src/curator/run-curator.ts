@@ -21,6 +21,7 @@ import { type CuratorConfig, loadCuratorConfig } from './curator-config';
 import { type CuratorModelPass, runCuratorModelPass } from './curator-model-pass';
 import { CURATOR_RECORD_TYPES, type CuratorMutation } from './curator-records';
 import { hashFolder } from './file-hashes';
+import { holdGroupForCurator } from './hold-group-for-curator';
 import { countSkillUsage } from './skill-usage';
 import { writeCuratorSnapshot } from './snapshot';
 
@@ -242,12 +243,26 @@ function modelPassSource(
  * skills are filtered out of them. A dry run resolves the tier's model but does not call it
  * (every model call is paid and ledgered; a dry run writes nothing). A model pass that fails is recorded as an error; the deterministic pass stands.
  *
+ * A pass that is not a dry run is refused for a dissolved or handed-off group, and while a
+ * runtime holds the group's lease; it holds that lease itself while it changes skills.
+ *
  * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column).
+ * @throws {MigrationError} `migration/invalid` (dissolved or handed-off), `migration/running`.
  */
 export async function runCurator(
   dir: string,
   options: RunCuratorOptions = {},
 ): Promise<CuratorReport> {
+  if (options.dryRun) return curatorPass(dir, options);
+  const release = await holdGroupForCurator(dir, options.clock ?? systemClock, 'change skills');
+  try {
+    return await curatorPass(dir, options);
+  } finally {
+    await release();
+  }
+}
+
+async function curatorPass(dir: string, options: RunCuratorOptions): Promise<CuratorReport> {
   const { dryRun = false, clock = systemClock, signer } = options;
   const loaded = await loadCuratorConfig(dir);
   if (!loaded.config || hasErrors(loaded.diagnostics))

@@ -7,6 +7,7 @@ import { openLedger, readLedgerEntries, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
 import { acquireGroupLease } from '../lease/group-lease';
 import { checkGroupRunnable } from '../lifecycle/check-group-runnable';
+import { changeGroupLifecycle } from '../lifecycle/group-lifecycle';
 import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 import { exportGroup } from './export-group';
 import { importGroup, MIGRATION_IMPORT_NOTE } from './import-group';
@@ -219,6 +220,8 @@ describe('migration export and import', () => {
       signer: group.owner,
     });
     expect(dead.files).toBeGreaterThan(10);
+    // Cancel that hand-off, so the folder may hand off again.
+    await changeGroupLifecycle(group.dir, 'resume', { signer: group.owner });
     await writeFile(
       lease,
       JSON.stringify(
@@ -228,6 +231,31 @@ describe('migration export and import', () => {
     await exportGroup({ dir: group.dir, bundle: join(group.root, 'c.tar'), signer: group.owner });
     const files = (await readBundle(join(group.root, 'c.tar'))).map((entry) => entry.name);
     expect(files).not.toContain('group/.karnel/runtime.lease');
+  });
+
+  it('refuses to hand off again a group already handed off, or a dissolved one, writing nothing', async () => {
+    const { dir, root, owner } = await exported();
+    const chain = await readFile(join(dir, 'ledger/chain.jsonl'));
+    const again = await refusal(
+      exportGroup({ dir, bundle: join(root, 'again.tar'), signer: owner }),
+    );
+    expect(again.code).toBe('migration/invalid');
+    expect(again.message).toContain('already handed off at ledger entry');
+    expect(await readFile(join(dir, 'ledger/chain.jsonl'))).toEqual(chain);
+    await expect(stat(join(root, 'again.tar'))).rejects.toThrow();
+
+    const dissolved = await ownedGroupCopy();
+    await changeGroupLifecycle(dissolved.dir, 'dissolve', { signer: dissolved.owner });
+    const archive = await refusal(
+      exportGroup({
+        dir: dissolved.dir,
+        bundle: join(dissolved.root, 'archive.tar'),
+        signer: dissolved.owner,
+      }),
+    );
+    expect(archive.code).toBe('migration/invalid');
+    expect(archive.message).toContain('dissolution is final');
+    expect((await groupLifecycleState(dissolved.dir)).ignored).toEqual([]);
   });
 
   it("is refused while the runtime's own group lease is held, and allowed once it is released", async () => {

@@ -110,12 +110,17 @@ function same(a: unknown, b: unknown): boolean {
  * through the group's coordination protocol (a route it refuses is refused), episodes to the
  * member's memory, approvals to the signed queue, spends to the treasury (its limits apply),
  * and only `skill.*` and `adapter.*` records to the ledger directly: an executor cannot write
- * an approval, spend, run or safe-mode record of its own.
+ * an approval, spend, run or safe-mode record of its own, and a run acts only as its member
+ * (its messages are from it, its episodes go to its memory, its approvals are asked by it).
  */
 export function createRunRecordApplier(parts: RuntimeParts): RunRecordApplier {
   return async (record, context) => {
     switch (record.op) {
       case 'message': {
+        if (record.message.from !== context.member)
+          throw new Error(
+            `a run of ${context.member} cannot send a message from ${String(record.message.from)}`,
+          );
         if (context.maybeApplied) {
           const history = await parts.coordinator.history();
           if (history.some((sent) => sent.id === record.message.id)) return { archived: true };
@@ -123,6 +128,10 @@ export function createRunRecordApplier(parts: RuntimeParts): RunRecordApplier {
         return toJson(await parts.coordinator.send(record.message));
       }
       case 'episode': {
+        if (record.role !== context.member)
+          throw new Error(
+            `a run of ${context.member} cannot write to the memory of ${record.role ?? 'the group'}`,
+          );
         const store = parts.memoryOf(record.role);
         if (context.maybeApplied) {
           const earlier = (await store.readEpisodes({ order: 'desc', limit: 50 })).find(
@@ -183,6 +192,10 @@ export function createRunRecordApplier(parts: RuntimeParts): RunRecordApplier {
         const entry = await parts.ledger.append({ type, body });
         return toJson(entry);
       }
+      default:
+        throw new Error(
+          `unknown run record "${String((record as { op?: unknown }).op)}": this coordinator is older than the executor`,
+        );
     }
   };
 }

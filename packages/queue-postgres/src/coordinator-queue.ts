@@ -4,7 +4,7 @@ import { type RunQueue, wakeReasonKey } from '@karnel/runtime';
 const REMEMBER_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The {@link RunQueue} a coordinator's runtime (`createRuntime` of `@karnel/runtime`) ticks
+ * The `RunQueue` (`@karnel/runtime`) a coordinator's runtime (`createRuntime` of `@karnel/runtime`) ticks
  * into: it enqueues on the group's PostgreSQL queue and never claims (executors do), and it is
  * not closed by the runtime (the coordinator owns it). The runtime learns that a reason was
  * taken care of from its own dispatches, which a coordinator never makes, so a reason it

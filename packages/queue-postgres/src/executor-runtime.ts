@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Ledger, type LedgerEntry, readLedgerEntries, verifyLedger } from '@karnel/ledger';
 import {
   createRunExecutor,
@@ -28,6 +30,28 @@ export interface ExecutorRuntime {
   executor(session: RemoteRunSession): RunExecutor;
   /** Closes what the parts opened (memory stores …). */
   close(): Promise<void>;
+}
+
+/** Whether `runs/<runId>/steps.jsonl` of the ledger holds `steps` lines, waiting up to `waitMs`. */
+async function caughtUp(
+  ledgerDir: string,
+  runId: string,
+  steps: number,
+  waitMs: number,
+): Promise<boolean> {
+  if (steps === 0) return true;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const text = await readFile(join(ledgerDir, 'runs', runId, 'steps.jsonl'), 'utf8').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      },
+    );
+    if (text.split('\n').filter((line) => line.trim() !== '').length >= steps) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Run records the coordinator writes itself, from the run's `start` and `finish` messages. */
@@ -75,8 +99,12 @@ function readOnly(what: string): () => Promise<never> {
 export async function openExecutorRuntime(
   dir: string,
   overrides: ExecutorPartsOverrides = {},
-  options: RunExecutorOptions = {},
+  options: RunExecutorOptions & {
+    /** How long a resumed run waits for a lagging copy of the group to show its recorded steps. Default 60 000 ms. */
+    readonly catchUpMs?: number;
+  } = {},
 ): Promise<ExecutorRuntime> {
+  const { catchUpMs = 60_000, ...loopOptions } = options;
   const runs = new AsyncLocalStorage<{ session: RemoteRunSession; next: number }>();
   const current = (what: string) => {
     const run = runs.getStore();
@@ -219,12 +247,21 @@ export async function openExecutorRuntime(
     coordinator,
     memoryOf,
   };
-  const loop = createRunExecutor(parts, options);
+  const loop = createRunExecutor(parts, loopOptions);
   return {
     parts,
     executor(session) {
       return {
-        execute(ticket, executeOptions) {
+        async execute(ticket, executeOptions) {
+          // A resumed run replays its recorded steps from this machine's view of the ledger:
+          // a synced copy that lags is waited for, never run past (that would redo a step).
+          if (!(await caughtUp(ledgerDir, ticket.runId, session.recordedSteps, catchUpMs)))
+            return {
+              status: 'failed',
+              cost: '0',
+              steps: session.recordedSteps,
+              error: `this executor's copy of the group directory is behind the coordinator's: run ${ticket.runId} has ${session.recordedSteps} recorded steps there are not all in ${ledgerDir} after ${catchUpMs / 1000} s`,
+            };
           return runs.run({ session, next: session.recordedSteps }, () =>
             loop.execute(ticket, executeOptions),
           );

@@ -38,6 +38,10 @@ export {
   createRunRecordApplier,
   type RunRecord,
   type RunRecordApplier,
+  type RunRecordApprovalRequest,
   type RunRecordContext,
+  type RunRecordEpisode,
+  type RunRecordMessage,
+  type RunRecordSpend,
 } from './run-records';
 export { queueSchemaSql } from './schema-sql';

@@ -230,4 +230,76 @@ describe('the real run loop on executors', () => {
     expect(found.parkedCosts[0]).toBe(charged(found.stepCosts.get(parkedRun) ?? 0n));
     await rm(root, { recursive: true, force: true });
   }, 600_000);
+
+  it('resumes a run whose executor was killed mid-run on another executor: each step, message, episode and charge once', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-real-kill-'));
+    const dir = join(root, 'newsletter-co');
+    await cp(EXAMPLE, dir, { recursive: true });
+    await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
+    const group = uniqueGroup('real-kill');
+    const env = { KARNEL_QUEUE_URL: server.url, KARNEL_TEST_GROUP: group };
+    const coordinator = startChild('real-coordinator-process.mjs', [dir], env);
+    await coordinator.waitFor((line) => line === 'ready');
+    // Slow model calls: the first executor is killed once two steps are in the ledger.
+    const first = startChild('real-executor-process.mjs', [dir], {
+      ...env,
+      KARNEL_TEST_MODEL_MS: '400',
+    });
+    await first.waitFor((line) => line === 'ready');
+    const queue = await createPostgresRunQueue({ connectionString: server.url, group });
+    let second: ReturnType<typeof startChild> | undefined;
+    let runId = '';
+    try {
+      await queue.enqueue('researcher', {
+        kind: 'manual',
+        detail: 'test',
+        at: new Date().toISOString(),
+      });
+      runId = await eventually(
+        async () => {
+          const found = await facts(dir);
+          const started = found.started[0];
+          return started !== undefined && (found.steps.get(started)?.length ?? 0) >= 2
+            ? started
+            : undefined;
+        },
+        { timeoutMs: 120_000, everyMs: 50 },
+      );
+      await first.kill();
+      second = startChild('real-executor-process.mjs', [dir], env);
+      await second.waitFor((line) => line.startsWith(`run ${runId} `), { timeoutMs: 180_000 });
+    } finally {
+      await queue.close();
+      await second?.stop();
+      await coordinator.stop();
+    }
+    expect(second?.lines.find((line) => line.startsWith(`run ${runId} `))).toMatch(
+      / 1 executed succeeded /,
+    );
+    expect((await verifyLedger(join(dir, 'ledger'))).ok).toBe(true);
+    const found = await facts(dir);
+    expect(found.started).toEqual([runId]);
+    expect([...found.finished.keys()]).toEqual([runId]);
+    const steps = found.steps.get(runId) ?? [];
+    expect(steps).toEqual(steps.map((_, index) => index));
+    expect(steps.length).toBeGreaterThanOrEqual(9);
+    // The brief was sent once, the finding remembered once, the run charged once.
+    const briefs = found.messages.filter((message) => message.from === 'researcher');
+    expect(briefs).toHaveLength(1);
+    const memory = createFileMemory({ dir: join(dir, 'agents', 'researcher', 'memory') });
+    const episodes = await memory.readEpisodes({});
+    await memory.close();
+    expect(episodes.filter((episode) => episode.kind === 'finding')).toHaveLength(1);
+    expect(
+      episodes.filter(
+        (episode) => episode.kind === 'run.completed' && episode.data?.runId === runId,
+      ),
+    ).toHaveLength(1);
+    expect(found.spends).toHaveLength(1);
+    const CENT = 10_000_000_000n;
+    const stepCost = found.stepCosts.get(runId) ?? 0n;
+    expect(units(found.spends[0]?.amount)).toBe(((stepCost + CENT - 1n) / CENT) * CENT);
+    expect(units(found.finished.get(runId)?.cost)).toBe(units(found.spends[0]?.amount));
+    await rm(root, { recursive: true, force: true });
+  }, 600_000);
 });

@@ -1,11 +1,17 @@
 import { canonicalJson } from '@karnel/core';
 import type { RuntimeParts } from '@karnel/runtime';
 
-type MemoryStore = ReturnType<RuntimeParts['memoryOf']>;
-type EpisodeInput = Parameters<MemoryStore['appendEpisode']>[0];
-type ApprovalRequestInput = Parameters<RuntimeParts['approvals']['request']>[0];
-type SpendInput = Parameters<RuntimeParts['treasury']['recordSpend']>[0];
-type Message = Parameters<RuntimeParts['coordinator']['send']>[0];
+/** A structured message between members (`Message` of `@karnel/coordination`). */
+export type RunRecordMessage = Parameters<RuntimeParts['coordinator']['send']>[0];
+/** A memory episode to append (`EpisodeInput` of `@karnel/memory`). */
+export type RunRecordEpisode = Parameters<ReturnType<RuntimeParts['memoryOf']>['appendEpisode']>[0];
+/** An approval request (`NewApprovalRequest` of `@karnel/policy`), without a signer. */
+export type RunRecordApprovalRequest = Omit<
+  Parameters<RuntimeParts['approvals']['request']>[0],
+  'requester'
+>;
+/** A group spend (`SpendInput` of `@karnel/treasury`), without a time (the coordinator's clock). */
+export type RunRecordSpend = Omit<Parameters<RuntimeParts['treasury']['recordSpend']>[0], 'at'>;
 
 /**
  * One write a run makes to its group directory besides its steps, as an executor sends it to
@@ -18,7 +24,7 @@ export type RunRecord =
       /** A structured message to another member (`send_message`, `ask_owner`, a result). */
       readonly op: 'message';
       /** The message, id and all, as the run made it. */
-      readonly message: Message;
+      readonly message: RunRecordMessage;
     }
   | {
       /** An episode written to a member's memory (`remember`, the run's closing episode). */
@@ -26,13 +32,13 @@ export type RunRecord =
       /** The member whose memory it goes to (absent: the group's). */
       readonly role?: string;
       /** The episode. */
-      readonly episode: EpisodeInput;
+      readonly episode: RunRecordEpisode;
     }
   | {
       /** A tool call that needs the owner's approval: a request in the signed queue. */
       readonly op: 'approval.request';
       /** The request (without a signer: the coordinator's queue records it). */
-      readonly request: Omit<ApprovalRequestInput, 'requester'>;
+      readonly request: RunRecordApprovalRequest;
     }
   | {
       /** An approved tool call being carried out: the approval is used, once. */
@@ -48,7 +54,7 @@ export type RunRecord =
       /** Group money spent by a tool call (`spend`), not inference (settled by the coordinator). */
       readonly op: 'spend';
       /** What was spent. */
-      readonly spend: Omit<SpendInput, 'at'>;
+      readonly spend: RunRecordSpend;
     }
   | {
       /** A record a skill's worker (`skill.*`) or a foreign member's adapter (`adapter.*`) appends to the ledger. */
@@ -100,16 +106,21 @@ function same(a: unknown, b: unknown): boolean {
 
 /**
  * The local application of run records: what the run loop does in one process, done by the
- * coordinator over its own {@link RuntimeParts} (`openRuntimeParts(<group dir>)`). Messages go
+ * coordinator over its own runtime parts (`openRuntimeParts(<group dir>)` of `@karnel/runtime`). Messages go
  * through the group's coordination protocol (a route it refuses is refused), episodes to the
  * member's memory, approvals to the signed queue, spends to the treasury (its limits apply),
  * and only `skill.*` and `adapter.*` records to the ledger directly: an executor cannot write
- * an approval, spend, run or safe-mode record of its own.
+ * an approval, spend, run or safe-mode record of its own, and a run acts only as its member
+ * (its messages are from it, its episodes go to its memory, its approvals are asked by it).
  */
 export function createRunRecordApplier(parts: RuntimeParts): RunRecordApplier {
   return async (record, context) => {
     switch (record.op) {
       case 'message': {
+        if (record.message.from !== context.member)
+          throw new Error(
+            `a run of ${context.member} cannot send a message from ${String(record.message.from)}`,
+          );
         if (context.maybeApplied) {
           const history = await parts.coordinator.history();
           if (history.some((sent) => sent.id === record.message.id)) return { archived: true };
@@ -117,6 +128,10 @@ export function createRunRecordApplier(parts: RuntimeParts): RunRecordApplier {
         return toJson(await parts.coordinator.send(record.message));
       }
       case 'episode': {
+        if (record.role !== context.member)
+          throw new Error(
+            `a run of ${context.member} cannot write to the memory of ${record.role ?? 'the group'}`,
+          );
         const store = parts.memoryOf(record.role);
         if (context.maybeApplied) {
           const earlier = (await store.readEpisodes({ order: 'desc', limit: 50 })).find(
@@ -177,6 +192,10 @@ export function createRunRecordApplier(parts: RuntimeParts): RunRecordApplier {
         const entry = await parts.ledger.append({ type, body });
         return toJson(entry);
       }
+      default:
+        throw new Error(
+          `unknown run record "${String((record as { op?: unknown }).op)}": this coordinator is older than the executor`,
+        );
     }
   };
 }

@@ -165,7 +165,9 @@ describe('validatePaths', () => {
 
       const result = await validatePaths(['newsletter-co'], { cwd: root });
       expect(result.valid).toBe(false);
-      const escapes = result.diagnostics.filter((diagnostic) => diagnostic.code === 'fs/symlink-escapes');
+      const escapes = result.diagnostics.filter(
+        (diagnostic) => diagnostic.code === 'fs/symlink-escapes',
+      );
       expect(escapes.map((diagnostic) => diagnostic.file).sort()).toEqual([
         'newsletter-co/agents/writer/memory/strategic.yaml',
         'newsletter-co/goals/current.yaml',

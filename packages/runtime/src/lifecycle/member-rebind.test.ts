@@ -50,7 +50,6 @@ describe('an independently owned member after a hand-off', () => {
       signer: owner,
       member: 'agent_000',
       change: 'joined',
-      kind: 'foreign',
       memberSigner: member,
     });
     expect((await groupLifecycleState(dir)).awaitingRebind).toEqual([]);
@@ -76,7 +75,6 @@ describe('an independently owned member after a hand-off', () => {
         signer: owner,
         member: 'agent_000',
         change: 'joined',
-        kind: 'foreign',
         memberSigner: newSigner(),
       });
       const state = await groupLifecycleState(dir);
@@ -87,7 +85,6 @@ describe('an independently owned member after a hand-off', () => {
         signer: owner,
         member: 'agent_000',
         change: 'joined',
-        kind: 'foreign',
         memberSigner: member,
         reason: 're-bound after the move',
       });

@@ -25,6 +25,15 @@ export interface RunExecutorOptions {
   readonly maxSteps?: number;
   /** The most tokens a run's fresh context may cost. Default 6 000. */
   readonly contextTokens?: number;
+  /**
+   * Wait, before each live model call, until the model answers recorded so far are on disk.
+   * A crash during a run then never loses an answer already received (and paid for): it is
+   * replayed on resume and its cost charged. It costs one ledger batch (an fsync or two) per
+   * model turn, which matters only next to a very fast model. Default `false`: an answer waits
+   * for the side effect it asks for and for the run's outcome, so a crash can lose the
+   * answers since the run's last side effect — asked again on resume, their cost not charged.
+   */
+  readonly durableAnswers?: boolean;
 }
 
 const SUMMARY_CHARS = 4000;
@@ -92,7 +101,7 @@ export function createRunExecutor(
   parts: RuntimeParts,
   options: RunExecutorOptions = {},
 ): RunExecutor {
-  const { maxSteps = 12, contextTokens = 6000 } = options;
+  const { maxSteps = 12, contextTokens = 6000, durableAnswers = false } = options;
   // The treasury's currency, read once: budgets may change between runs, the unit does not.
   let unitOf: Promise<Currency> | undefined;
   const currency = (): Promise<Currency> => {
@@ -247,6 +256,7 @@ export function createRunExecutor(
       recorded: recorded.steps,
       signal,
       safeMode: safeModeActive,
+      durableAnswers,
     });
     return { recorded, reservation, session };
   }

@@ -35,7 +35,7 @@ const parts = await openRuntimeParts(dir, {
 });
 try {
   // KARNEL_TEST_DURABLE_ANSWERS=1: every model answer is on disk before the next model call.
-  const durableAnswers = process.env.KARNEL_TEST_DURABLE_ANSWERS === '1';
+  const durableAnswers = process.env.KARNEL_TEST_DURABLE_ANSWERS !== '0';
   const result = await createRunExecutor(parts, { durableAnswers }).execute(
     { runId, member, reasons: JSON.parse(reasonsJson), resume: resume === '1' },
     { signal: new AbortController().signal },

@@ -51,10 +51,11 @@ function killDuring(runId: string, call: number, env: NodeJS.ProcessEnv = {}): P
 }
 
 describe('a runtime process killed mid-run', () => {
-  it('is resumed by another process: nothing charged twice, no effect repeated, reservations released', async () => {
+  it('with answers batched (durableAnswers: false), is resumed by another process: nothing charged twice, no effect repeated, reservations released', async () => {
+    const batched = { KARNEL_TEST_DURABLE_ANSWERS: '0' };
     for (const call of [1, 4]) {
       const runId = createId('run');
-      await killDuring(runId, call);
+      await killDuring(runId, call, batched);
       // What the killed process left on disk: model answers are written before the side effect
       // they ask for (and with the outcome), so at least every answer before the last side
       // effect; at call 4 the message of call 3 was sent, so answers 0–3 are there.
@@ -67,7 +68,7 @@ describe('a runtime process killed mid-run', () => {
       const { stdout } = await run(
         process.execPath,
         [child, dir, 'researcher', runId, '1', JSON.stringify(reasons)],
-        { timeout: 120_000 },
+        { timeout: 120_000, env: { ...process.env, ...batched } },
       );
       const resumed = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
         result: RunResult;
@@ -115,7 +116,7 @@ describe('a runtime process killed mid-run', () => {
     }
   });
 
-  it('with durable answers, replays every answer received before the kill', async () => {
+  it('with durable answers (the default), replays every answer received before the kill', async () => {
     const durable = { KARNEL_TEST_DURABLE_ANSWERS: '1' };
     for (const call of [1, 4]) {
       const runId = createId('run');

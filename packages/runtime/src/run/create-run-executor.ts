@@ -29,9 +29,10 @@ export interface RunExecutorOptions {
    * Wait, before each live model call, until the model answers recorded so far are on disk.
    * A crash during a run then never loses an answer already received (and paid for): it is
    * replayed on resume and its cost charged. It costs one ledger batch (an fsync or two) per
-   * model turn, which matters only next to a very fast model. Default `false`: an answer waits
-   * for the side effect it asks for and for the run's outcome, so a crash can lose the
-   * answers since the run's last side effect — asked again on resume, their cost not charged.
+   * model turn, which matters only next to a very fast model. Default `true`. `false` makes an
+   * answer wait only for the side effect it asks for and for the run's outcome: a crash can
+   * then lose the answers since the run's last side effect — asked again on resume, and the
+   * provider's charge for the lost ones never reaches the treasury.
    */
   readonly durableAnswers?: boolean;
 }
@@ -101,7 +102,7 @@ export function createRunExecutor(
   parts: RuntimeParts,
   options: RunExecutorOptions = {},
 ): RunExecutor {
-  const { maxSteps = 12, contextTokens = 6000, durableAnswers = false } = options;
+  const { maxSteps = 12, contextTokens = 6000, durableAnswers = true } = options;
   // The treasury's currency, read once: budgets may change between runs, the unit does not.
   let unitOf: Promise<Currency> | undefined;
   const currency = (): Promise<Currency> => {

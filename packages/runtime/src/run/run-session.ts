@@ -136,8 +136,8 @@ export class RunSession {
     safeMode?: () => Promise<boolean>;
     /**
      * Make each model answer wait, before the next live model call, until it is on disk (see
-     * `RunExecutorOptions.durableAnswers`). Default `false`: answers wait only for the side
-     * effect they ask for, and for the run's outcome.
+     * `RunExecutorOptions.durableAnswers`). Default `true`; `false`: answers wait only for
+     * the side effect they ask for, and for the run's outcome.
      */
     durableAnswers?: boolean;
   }) {
@@ -146,7 +146,7 @@ export class RunSession {
     this.member = options.member;
     this.signal = options.signal;
     this.safeModeCheck = options.safeMode;
-    this.durableAnswers = options.durableAnswers ?? false;
+    this.durableAnswers = options.durableAnswers ?? true;
     this.steps = [];
     this.resumed = options.recorded.length > 0;
     for (const step of options.recorded) this.remember(step);
@@ -230,10 +230,10 @@ export class RunSession {
 
   /**
    * Before a live model call: waits until the run's start (or resumption) is on disk, so no
-   * money is spent on a run the ledger does not know. Model answers wait for nothing here
-   * unless the session was made with `durableAnswers`: they are on disk before any side effect
-   * they ask for, and with the run's outcome; a crash in between loses at most the answers
-   * since the last side effect, asked (and paid) again on resume.
+   * money is spent on a run the ledger does not know, and — with `durableAnswers` (the
+   * default) — until every answer received so far is on disk. Without it, answers are on disk
+   * before any side effect they ask for and with the run's outcome; a crash in between loses
+   * the answers since the last side effect, asked (and paid) again on resume.
    */
   async beforeModelCall(): Promise<void> {
     if (this.beforeCallSynced < this.beforeCallWrites) await this.flush();

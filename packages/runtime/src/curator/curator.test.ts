@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createManualClock, pathKind } from '@karnel/core';
 import { openLedger, verifyLedger } from '@karnel/ledger';
@@ -164,6 +164,25 @@ describe('curator', () => {
     await expect(rollbackCuratorMutation(dir, 'x\nrolled back ent_1')).rejects.toThrow(
       'no curator mutation "x\\nrolled back ent_1" in the ledger',
     );
+  });
+
+  it('reads nothing of a group with a symlink leading out of it (its target is never quoted)', async () => {
+    const { dir, root } = await ownedGroupCopy();
+    const outside = join(root, 'outside.yaml');
+    await writeFile(
+      outside,
+      'hypotheses:\n  - id: hyp_x\n    statement: "SECRET-TOKEN"\n    last_reviewed: "2020-01-01"\n',
+    );
+    await rm(join(dir, 'memory/strategic.yaml'));
+    await symlink(outside, join(dir, 'memory/strategic.yaml'));
+    const refused = await runCurator(dir, { dryRun: true }).catch((error) => error);
+    expect(refused.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'fs/symlink-escapes',
+        file: join(dir, 'memory/strategic.yaml'),
+      }),
+    ]);
+    expect(JSON.stringify(refused.diagnostics)).not.toContain('SECRET');
   });
 
   it('reports curator.yaml mistakes with file, line and column', async () => {

@@ -15,6 +15,7 @@ import { resolveComponent, validateGroupDir } from '@karnel/manifest';
 import { discoverSkills, type Skill } from '@karnel/skills';
 import { type LanguageModelSource, loadTiersConfig } from '@karnel/tiers';
 import { createTreasury } from '@karnel/treasury';
+import { findEscapingSymlinks } from '@karnel/validate';
 import { locateGroup } from '../migration/open-group';
 import { createTierModelSource, type RunModelSource } from '../run/run-model-source';
 import { type CuratorConfig, loadCuratorConfig } from './curator-config';
@@ -246,7 +247,8 @@ function modelPassSource(
  * A pass that is not a dry run is refused for a dissolved or handed-off group, and while a
  * runtime holds the group's lease; it holds that lease itself while it changes skills.
  *
- * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column).
+ * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column),
+ *   or a symlink in the group leads outside it (`fs/symlink-escapes`; nothing is read).
  * @throws {MigrationError} `migration/invalid` (dissolved or handed-off), `migration/running`.
  */
 export async function runCurator(
@@ -272,6 +274,14 @@ async function curatorPass(dir: string, options: RunCuratorOptions): Promise<Cur
     });
   const config = loaded.config;
   const group = await locateGroup(dir);
+  // The pass reads skills and strategic memory and quotes them: nothing is read through a link
+  // that leads out of the group.
+  const escapes = await findEscapingSymlinks(group.dir, { displayPath: dir });
+  if (escapes.length > 0)
+    throw new ValidationError({
+      diagnostics: escapes,
+      message: 'the group has symlinks that lead outside it',
+    });
   const now = clock.now();
   const pass = createId('ent', now.getTime());
   const roots = await skillRoots(group.dir);

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatCost, parseCost } from '@karnel/core';
+import { chargeCost, EMPTY_COST_CARRY, formatCost, formatMoney, parseCost } from '@karnel/core';
 import type { Ledger } from '@karnel/ledger';
 import type { Treasury } from '@karnel/treasury';
 import { createPostgresRunQueue, type PostgresRunQueue } from './postgres-run-queue';
 import { type PostgresQueueSettingsInput, resolveQueueSettings } from './queue-settings';
 import { isTransient, openRunChannel, type RunMessage, sleep } from './run-channel';
+import type { RunRecord, RunRecordApplier } from './run-records';
 
 /** What the coordinator is given: the group's ledger and treasury, which it alone writes. */
 export interface CoordinatorOptions {
@@ -17,14 +18,41 @@ export interface CoordinatorOptions {
   readonly ledgerDir: string;
   /** The group treasury: a reservation of `maxCostPerRun` is taken before a run is handed out. */
   readonly treasury: Treasury;
-  /** The most one run may cost, reserved before it starts (a decimal in the treasury currency). */
-  readonly maxCostPerRun: string;
+  /**
+   * The most one run may cost, reserved before it starts (a decimal in the treasury currency),
+   * or that amount for a member (its contract's `max_cost_per_run`).
+   */
+  readonly maxCostPerRun: string | ((member: string) => string);
+  /**
+   * Applies the runs' other writes (messages, episodes, approvals, spends), sent by executors
+   * that run the real run loop: {@link createRunRecordApplier} over the group's runtime parts.
+   * Default: none (a record is refused).
+   */
+  readonly apply?: RunRecordApplier;
   /** How often the channel is polled while idle, in milliseconds. Default 20. */
   readonly pollMs?: number;
   /** Hours the channel keeps the messages of a finished run (they are in the ledger). Default 24. */
   readonly retentionHours?: number;
   /** Called with every error the loop survives (a restarting database …). Default: ignored. */
   readonly onError?: (error: unknown) => void;
+  /** Called when a run starts, resumes, parks, finishes or is refused. */
+  readonly onEvent?: (event: CoordinatorEvent) => void;
+}
+
+/** What the coordinator did with a run, for a log line. */
+export interface CoordinatorEvent {
+  /** What happened. */
+  readonly type: 'started' | 'resumed' | 'parked' | 'finished' | 'refused';
+  /** The run. */
+  readonly runId: string;
+  /** The member. */
+  readonly member: string;
+  /** How it ended (`succeeded`, `failed`) when it finished. */
+  readonly status?: string;
+  /** What it was charged, for a parked or finished run. */
+  readonly cost?: string;
+  /** Why it was refused. */
+  readonly why?: string;
 }
 
 /** What the coordinator knows of one run, rebuilt from the ledger after a restart. */
@@ -41,6 +69,8 @@ export interface CoordinatedRun {
   readonly stepCosts: bigint[];
   /** The first step of the current execution: the steps from here on are settled against `reservationId`. */
   executionFrom: number;
+  /** What earlier executions (parked since) were charged, in units of 10^-12. */
+  chargedUnits: bigint;
   /** The attempt whose messages are accepted; older attempts are fenced off. */
   attempt: number;
   /** True while the run is parked (`run.parked`), waiting on an approval or a human. */
@@ -71,6 +101,8 @@ export interface Coordinator {
     fenced: number;
     /** Step messages ignored because that step was already recorded. */
     duplicates: number;
+    /** Records (messages, episodes, approvals, spends) applied. */
+    records: number;
   };
   /** Handles every message waiting now; resolves with how many it handled. */
   drain(): Promise<number>;
@@ -90,6 +122,7 @@ export interface Coordinator {
 export async function createCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const settings = resolveQueueSettings(options.queue);
   const { ledger, treasury, ledgerDir } = options;
+  const { unit } = await treasury.config();
   const runs = await rebuildRuns(ledger, ledgerDir);
   const queue = await createPostgresRunQueue(options.queue);
   const channel = await openRunChannel(settings.connectionString, settings.group);
@@ -105,9 +138,20 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     refused: 0,
     fenced: 0,
     duplicates: 0,
+    records: 0,
   };
+  const maxCostOf = (member: string) =>
+    typeof options.maxCostPerRun === 'string'
+      ? options.maxCostPerRun
+      : options.maxCostPerRun(member);
+  // Messages are applied, then answered: only the first one handled after a start may have
+  // been applied already (by a coordinator killed before it answered).
+  let firstHandled = true;
 
-  async function handle(message: RunMessage): Promise<Record<string, unknown>> {
+  async function handle(
+    message: RunMessage,
+    maybeApplied: boolean,
+  ): Promise<Record<string, unknown>> {
     const run = runs.get(message.runId);
     if (message.kind === 'start') {
       if (run?.finished !== undefined) return { decision: 'finished', status: run.finished };
@@ -124,8 +168,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           // A parked run resumes (an approval was answered …): a new execution, paid from a
           // new reservation, after its recorded steps.
           const held = await treasury.reserve({
-            amount: options.maxCostPerRun,
-            purpose: `run ${run.runId} of ${run.member} (resumed)`,
+            amount: maxCostOf(run.member),
+            purpose: `distributed run ${run.runId} of ${run.member} (resumed)`,
           });
           if (!held.ok) return refuse(run.runId, run.member, held.decision.reason);
           run.reservationId = held.reservation.id;
@@ -133,6 +177,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           run.parked = false;
           await resumed(run, reasons);
           stats.resumed += 1;
+          options.onEvent?.({ type: 'resumed', runId: run.runId, member: run.member });
         } else if (message.attempt > run.attempt) {
           // Reclaimed after a lapsed lease: the same execution goes on, on the same reservation.
           await resumed(run, reasons);
@@ -143,8 +188,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       }
       const member = String(message.body.member);
       const held = await treasury.reserve({
-        amount: options.maxCostPerRun,
-        purpose: `run ${message.runId} of ${member}`,
+        amount: maxCostOf(member),
+        purpose: `distributed run ${message.runId} of ${member}`,
       });
       if (!held.ok) return refuse(message.runId, member, held.decision.reason);
       await ledger.startRun({
@@ -164,10 +209,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         steps: 0,
         stepCosts: [],
         executionFrom: 0,
+        chargedUnits: 0n,
         attempt: message.attempt,
         parked: false,
       });
       stats.started += 1;
+      options.onEvent?.({ type: 'started', runId: message.runId, member });
       return { decision: 'run', resumeFrom: 0, reservationId: held.reservation.id };
     }
     if (run === undefined) return { accepted: false, why: 'the run was never started' };
@@ -191,6 +238,27 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       stats.steps += 1;
       return { accepted: true };
     }
+    if (message.kind === 'record') {
+      if (run.finished !== undefined || run.parked || message.attempt !== run.attempt) {
+        stats.fenced += 1;
+        return { accepted: false, why: `attempt ${message.attempt} is fenced off` };
+      }
+      if (options.apply === undefined)
+        return { accepted: true, error: 'this coordinator applies no run records' };
+      try {
+        const result = await options.apply(message.body as unknown as RunRecord, {
+          runId: run.runId,
+          member: run.member,
+          maybeApplied,
+        });
+        stats.records += 1;
+        return { accepted: true, result };
+      } catch (error) {
+        // Refused by the part that applies it (a route the protocol forbids, a spend over a
+        // limit …): the executor's call fails with the reason, as it would in one process.
+        return { accepted: true, error: error instanceof Error ? error.message : String(error) };
+      }
+    }
     // finish: a superseded attempt is refused even when the run has finished meanwhile, and
     // the current attempt's finish is answered again after a restart.
     if (message.attempt !== run.attempt) {
@@ -200,11 +268,21 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
     if (run.finished !== undefined) return { accepted: true, status: run.finished };
     if (run.parked) return { accepted: true, status: 'parked' };
     const status = String(message.body.status ?? 'failed');
+    // This execution is charged by the one rounding rule: its exact cost rounded up to the
+    // currency's minor unit, as the run loop charges it in one process.
     const execution = sum(run.stepCosts.slice(run.executionFrom));
+    const minor = chargeCost(EMPTY_COST_CARRY, execution, unit).minor;
+    const charged = formatMoney(minor, unit);
     try {
-      await treasury.commit(run.reservationId, { actual: formatCost(execution), run: run.runId });
+      if (minor > 0n)
+        await treasury.commit(run.reservationId, {
+          actual: minor,
+          run: run.runId,
+          description: `inference of run ${run.runId} (${status})`,
+        });
+      else await treasury.release(run.reservationId, `run ${run.runId} spent nothing`);
     } catch (error) {
-      // Committed before a crash, just not recorded yet: never charge twice.
+      // Settled before a crash, just not recorded yet: never charge twice.
       if (!(error instanceof Error && error.name === 'ReservationStateError')) throw error;
     }
     if (status === 'parked') {
@@ -215,13 +293,15 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
           step: run.steps,
           waitingOn: String(message.body.waitingOn ?? 'unknown'),
           why: String(message.body.error ?? 'the run waits on an approval or a reply'),
-          cost: formatCost(execution),
+          cost: charged,
         },
       });
       run.parked = true;
-      return { accepted: true, status, cost: formatCost(execution) };
+      run.chargedUnits += units(charged);
+      options.onEvent?.({ type: 'parked', runId: run.runId, member: run.member, cost: charged });
+      return { accepted: true, status, cost: charged };
     }
-    const total = formatCost(sum(run.stepCosts));
+    const total = formatCost(run.chargedUnits + units(charged));
     await ledger.finishRun(run.runId, {
       runId: run.runId,
       member: run.member,
@@ -229,10 +309,18 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       cost: total,
       steps: run.steps,
       ...(typeof message.body.error === 'string' ? { error: message.body.error } : {}),
+      ...(typeof message.body.summary === 'string' ? { summary: message.body.summary } : {}),
     });
     run.finished = status;
     run.stepCosts.length = 0;
     stats.finished += 1;
+    options.onEvent?.({
+      type: 'finished',
+      runId: run.runId,
+      member: run.member,
+      status,
+      cost: total,
+    });
     return { accepted: true, status, cost: total };
   }
 
@@ -256,6 +344,7 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
   ): Promise<Record<string, unknown>> {
     await ledger.append({ type: 'run.refused', body: { runId, member, why } });
     stats.refused += 1;
+    options.onEvent?.({ type: 'refused', runId, member, why });
     return { decision: 'refused', why };
   }
 
@@ -266,7 +355,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       const batch = await channel.pending(200);
       if (batch.length === 0) return handled;
       for (const message of batch) {
-        const reply = await handle(message);
+        const reply = await handle(message, firstHandled);
+        firstHandled = false;
         await channel.answer(message.id, reply);
         handled += 1;
       }
@@ -291,6 +381,8 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
         const handled = await drain();
         if (handled === 0) await sleep(options.pollMs ?? 20);
       } catch (error) {
+        // The message being handled may have been applied without being answered.
+        firstHandled = true;
         options.onError?.(error);
         if (!isTransient(error)) await sleep(1000);
         else await sleep(250);
@@ -309,6 +401,12 @@ export async function createCoordinator(options: CoordinatorOptions): Promise<Co
       await Promise.all([queue.close(), channel.close()]);
     },
   };
+}
+
+/** A cost text in units of 10^-12 (0 when it is not one). */
+function units(text: unknown): bigint {
+  const parsed = parseCost(typeof text === 'string' ? text : '0');
+  return parsed.ok ? parsed.value : 0n;
 }
 
 /** Exact sum of costs in units of 10^-12. */
@@ -348,6 +446,7 @@ async function rebuildRuns(
       steps: 0,
       stepCosts: [],
       executionFrom: 0,
+      chargedUnits: 0n,
       attempt: 0,
       parked: false,
     };
@@ -371,6 +470,7 @@ async function rebuildRuns(
     for (const { type, body } of later.get(runId) ?? []) {
       if (type === 'run.parked') {
         run.parked = true;
+        run.chargedUnits += units(body.cost);
       } else {
         const reservationId = String(body.reservationId);
         // A new reservation starts a new execution (a parked run resumed); the same one is a

@@ -4,6 +4,7 @@ import { createPostgresRunQueue, type PostgresRunQueue } from './postgres-run-qu
 import { type PostgresQueueSettingsInput, resolveQueueSettings } from './queue-settings';
 import type { RemoteRunSession } from './remote-run-session';
 import { isTransient, openRunChannel, sleep } from './run-channel';
+import { toJson } from './run-records';
 import { listenForWakes } from './wake-listener';
 
 /** What an executor process is given. */
@@ -140,6 +141,15 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
         return true;
       }
       let next = Number(start.resumeFrom ?? 0);
+      // Everything the run sends goes out in order, one message at a time: the coordinator
+      // handles messages by id, so a step sent before a record is applied before it.
+      let queued: Promise<unknown> = Promise.resolve();
+      const inOrder = <T>(task: () => Promise<T>): Promise<T> => {
+        const sent = queued.then(task);
+        queued = sent.catch(() => undefined);
+        return sent;
+      };
+      let outcome: Record<string, unknown> = {};
       const session: RemoteRunSession = {
         ticket: {
           runId: claimed.runId,
@@ -150,11 +160,36 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
           reservationId: String(start.reservationId),
         },
         recordedSteps: next,
-        async appendStep(step) {
-          controller.signal.throwIfAborted();
+        appendStep(step) {
+          if (controller.signal.aborted) return Promise.reject(controller.signal.reason);
           const seq = next;
-          await retrying(() => channel.send({ ...base, kind: 'step', seq, body: step }));
           next += 1;
+          return inOrder(async () => {
+            await retrying(() => channel.send({ ...base, kind: 'step', seq, body: step }));
+          });
+        },
+        async apply(record) {
+          controller.signal.throwIfAborted();
+          const id = await inOrder(() =>
+            retrying(() =>
+              channel.send({ ...base, kind: 'record', seq: null, body: toJson(record) }),
+            ),
+          );
+          const answer = await retrying(() => channel.reply(id, controller.signal));
+          if (answer.accepted === false) {
+            // Fenced off: another attempt holds the run now.
+            const lost = new ClaimLostError({
+              wakeId: claimed.wakeId,
+              message: `the coordinator refused a record of run ${claimed.runId}: ${String(answer.why)}`,
+            });
+            controller.abort(lost);
+            throw lost;
+          }
+          if (typeof answer.error === 'string') throw new Error(answer.error);
+          return (answer.result ?? {}) as Record<string, unknown>;
+        },
+        noteOutcome(details) {
+          outcome = details;
         },
       };
       let result: RunResult;
@@ -173,6 +208,7 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
           error: error instanceof Error ? error.message : String(error),
         };
       }
+      await queued;
       controller.signal.throwIfAborted();
       // The finish is durable once sent and the coordinator handles messages in order, so the
       // wake is completed without waiting for the answer: a member's next run cannot start
@@ -189,6 +225,7 @@ export async function startExecutorWorker(options: ExecutorWorkerOptions): Promi
             steps: result.steps,
             ...(result.error !== undefined ? { error: result.error } : {}),
             ...(result.waitingOn !== undefined ? { waitingOn: result.waitingOn } : {}),
+            ...(typeof outcome.summary === 'string' ? { summary: outcome.summary } : {}),
           },
         }),
       );

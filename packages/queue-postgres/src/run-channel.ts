@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 /** What an executor tells the coordinator about a run. */
-export type RunMessageKind = 'start' | 'step' | 'finish';
+export type RunMessageKind = 'start' | 'step' | 'record' | 'finish';
 
 /** One message from an executor to the coordinator, with the coordinator's answer once handled. */
 export interface RunMessage {
@@ -17,7 +17,7 @@ export interface RunMessage {
   readonly kind: RunMessageKind;
   /** For a step: its number within the run, from 0. */
   readonly seq: number | null;
-  /** The content: the start request, the step record, or the run's result. */
+  /** The content: the start request, the step record, one of the run's other writes (a `RunRecord`), or the run's result. */
   readonly body: Record<string, unknown>;
 }
 
@@ -34,13 +34,14 @@ CREATE TABLE IF NOT EXISTS karnel.run_message (
   run_id text NOT NULL,
   wake_id text NOT NULL,
   attempt integer NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('start', 'step', 'finish')),
+  kind text NOT NULL,
   seq integer,
   body jsonb NOT NULL,
   created_on timestamptz NOT NULL DEFAULT now(),
   handled_on timestamptz,
   reply jsonb
 );
+ALTER TABLE karnel.run_message DROP CONSTRAINT IF EXISTS run_message_kind_check;
 CREATE INDEX IF NOT EXISTS run_message_pending ON karnel.run_message (group_name, id) WHERE handled_on IS NULL;
 CREATE INDEX IF NOT EXISTS run_message_run ON karnel.run_message (group_name, run_id, kind);
 `;

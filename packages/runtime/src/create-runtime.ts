@@ -372,7 +372,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
 
   const validGroup = async (): Promise<GroupSnapshot> => {
-    const snapshot = await loadGroupSnapshot(dir);
+    // A full read and validation, kept by the watcher: the first tick does not read it again.
+    const snapshot = await watcher.reload();
     if (!snapshot.valid) throw new GroupInvalidError({ dir, diagnostics: snapshot.diagnostics });
     return snapshot;
   };
@@ -709,7 +710,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent({ type: 'run-finished', member: claim.member, runId: claim.runId, result });
     await finishClaim(claim, result.status);
     // The per-run review: never blocks or fails the run (it records its own failures).
-    if (parts && reviewOptions)
+    if (parts && reviewOptions) {
+      const lastReviewAt = historyFor(snapshot).reviews.lastPerRunReview(claim.member);
       await reviewAfterRun({
         parts,
         runId: claim.runId,
@@ -717,7 +719,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         result,
         options: reviewOptions.perRun,
         signal: controller.signal,
+        tactical: {
+          ...(snapshot.goals?.review_cadence?.tactical
+            ? { cadence: snapshot.goals.review_cadence.tactical }
+            : {}),
+          ...(lastReviewAt ? { lastReviewAt } : {}),
+        },
       });
+    }
 
     // The circuit breaker: only a failure can trip it, so only then is the ledger read again.
     if (result.status === 'failed') {

@@ -54,13 +54,20 @@ export {
   type AcquireGroupLeaseOptions,
   acquireGroupLease,
   type GroupLease,
+  LeaseHeldError,
+} from './lease/group-lease';
+export {
   isLeaseLive,
+  judgeLease,
   LEASE_FILE,
   LeaseFileError,
-  LeaseHeldError,
   type LeaseHolder,
+  type LeaseJudgement,
+  type LeaseJudgeOptions,
   readGroupLease,
-} from './lease/group-lease';
+  readLeaseFile,
+  type StoredLease,
+} from './lease/lease-file';
 export { checkGroupRunnable, type GroupRunnable } from './lifecycle/check-group-runnable';
 export {
   type ChangeGroupLifecycleOptions,
@@ -140,6 +147,7 @@ export {
   PER_RUN_REVIEW_TIER,
   type ReviewAfterRunInput,
   reviewAfterRun,
+  tacticalReviewDue,
 } from './review/review-after-run';
 export {
   createReviewHistory,
@@ -180,7 +188,11 @@ export {
   strategicReviewRecord,
 } from './review/strategic-review';
 export { type AbandonRunInput, abandonRun } from './run/abandon-run';
-export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
+export {
+  ADAPTER_CAPABILITY,
+  createRunExecutor,
+  type RunExecutorOptions,
+} from './run/create-run-executor';
 export {
   openRuntimeParts,
   type RuntimeMember,
@@ -201,13 +213,20 @@ export {
 } from './run/replay-model';
 export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
+export { createRunFileCaches, type RunFileCaches } from './run/run-file-caches';
 export {
   createTierModelSource,
   type RunModelRequest,
   type RunModelSource,
   type TierModelSourceOptions,
 } from './run/run-model-source';
-export type { GatedCall, ParkPoint, RunSession } from './run/run-session';
+export {
+  type CallAuthorization,
+  type GatedCall,
+  INTERRUPTED_CALL_ERROR,
+  type ParkPoint,
+  type RunSession,
+} from './run/run-session';
 export { createRunTools, RUN_TOOL_NAMES, type RunToolsContext } from './run/run-tools';
 export { RuntimeOpenError, type RuntimePart } from './run/runtime-open-error';
 export {

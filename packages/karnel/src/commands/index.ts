@@ -3,6 +3,7 @@ import type { CliContext } from '../output';
 import { registerApprovalsCommand } from './approvals';
 import { registerCuratorCommand } from './curator';
 import { registerDashboardCommand } from './dashboard';
+import { registerExecutorCommand } from './executor';
 import { registerGroupCommand } from './group';
 import { registerInboxCommand } from './inbox';
 import { registerInitCommand } from './init';
@@ -41,6 +42,7 @@ export const commands: readonly RegisterCommand[] = [
   registerInboxCommand,
   registerTiersCommand,
   registerRunCommand,
+  registerExecutorCommand,
   registerStatusCommand,
   registerRunsCommand,
   registerWakeCommand,

@@ -8,6 +8,7 @@ import { type CliOutput, printDiagnostics } from '../output';
 import { dueLine, eventLine, requireValidGroup, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
+import { runCoordinator } from './run-coordinator';
 
 interface RunOptions {
   offline?: boolean;
@@ -17,6 +18,7 @@ interface RunOptions {
   dryRun?: boolean;
   until?: string;
   tick?: string;
+  queue?: string | true;
 }
 
 /** `--until`: an RFC 3339 time, or a duration from now (`30m`, `8h`). */
@@ -71,9 +73,13 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
       "serve the owner's dashboard on 127.0.0.1 while the group runs (signing with $KARNEL_KEY_FILE when set)",
     )
     .option('--dashboard-port <port>', 'the dashboard port (0 picks a free one)', '4780')
+    .option(
+      '--queue [url]',
+      'coordinate executors on PostgreSQL: this process enqueues, reserves and alone writes the group; `karnel executor` processes run (url default $KARNEL_QUEUE_URL, else url: in the machine-level queue.yaml)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n  karnel run examples/newsletter-co --once --offline   (on a copy)\n',
+      '\nExamples:\n  karnel run my-group --dry-run\n  karnel run my-group --once\n  karnel run my-group --until 8h\n  karnel run examples/newsletter-co --once --offline   (on a copy)\n  karnel run my-group --queue postgres://karnel:…@db:5432/karnel   (coordinator; see karnel executor)\n',
     )
     .action(async (dir: string, options: RunOptions) => {
       const { output } = context;
@@ -95,6 +101,18 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
           '--dashboard serves while the group runs: not with --once or --dry-run',
         );
 
+      if (options.queue !== undefined) {
+        if (options.dryRun || options.dashboard || options.offline)
+          throw new UsageError(
+            '--queue coordinates executors: not with --dry-run, --dashboard or --offline (give --offline to the executors)',
+          );
+        await runCoordinator(
+          dir,
+          { queue: options.queue, once: options.once ?? false, tickIntervalMs, until },
+          context,
+        );
+        return;
+      }
       await requireValidGroup(dir, output);
       const runtimeModule = await loadRuntime();
       const {

@@ -17,6 +17,11 @@ import { ownedGroupCopy, readBundle, tempDir, writeBundle } from './test-group';
 
 const noRequirements = { requirements: false } as const;
 
+/** A lease file as the runtime writes it (host, pid, token, taken_at, expires_at). */
+function runtimeLease(fields: { host: string; pid: number; expires_at: string }) {
+  return { token: 'c0ffee', taken_at: new Date().toISOString(), ...fields };
+}
+
 async function refusal(promise: Promise<unknown>): Promise<MigrationError> {
   try {
     await promise;
@@ -188,7 +193,7 @@ describe('migration export and import', () => {
     const future = new Date(Date.now() + 3_600_000).toISOString();
     await writeFile(
       lease,
-      JSON.stringify({ host: hostname(), pid: process.pid, expiresAt: future }),
+      JSON.stringify(runtimeLease({ host: hostname(), pid: process.pid, expires_at: future })),
     );
     const running = await refusal(
       exportGroup({ dir: group.dir, bundle: join(group.root, 'a.tar'), signer: group.owner }),
@@ -205,7 +210,9 @@ describe('migration export and import', () => {
     ).toBe('migration/running');
     await writeFile(
       lease,
-      JSON.stringify({ host: hostname(), pid: await exitedPid(), expiresAt: future }),
+      JSON.stringify(
+        runtimeLease({ host: hostname(), pid: await exitedPid(), expires_at: future }),
+      ),
     );
     const dead = await exportGroup({
       dir: group.dir,
@@ -217,7 +224,9 @@ describe('migration export and import', () => {
     await changeGroupLifecycle(group.dir, 'resume', { signer: group.owner });
     await writeFile(
       lease,
-      JSON.stringify({ host: 'elsewhere', pid: 1, expiresAt: '2000-01-01T00:00:00Z' }),
+      JSON.stringify(
+        runtimeLease({ host: 'elsewhere', pid: 1, expires_at: '2000-01-01T00:00:00Z' }),
+      ),
     );
     await exportGroup({ dir: group.dir, bundle: join(group.root, 'c.tar'), signer: group.owner });
     const files = (await readBundle(join(group.root, 'c.tar'))).map((entry) => entry.name);

@@ -114,6 +114,52 @@ describe('the per-run review, wired after runs', () => {
     expect(opened!.seq).toBeGreaterThan(runFinished!.seq);
   });
 
+  it('keeps the tactical cadence of the goals file: daily reviews a member at most once a day, per_publication never after a run', async () => {
+    const dir = await group();
+    const goals = join(dir, 'goals/current.yaml');
+    const text = await readFile(goals, 'utf8');
+    await writeFile(goals, text.replace('tactical: "per_run"', 'tactical: "daily"'));
+    const clock = createManualClock('2026-12-07T09:00:00Z');
+    const { review, languageModels } = models((toolResults) =>
+      toolResults < 2
+        ? { tool: 'use_skill', input: { name: 'draft-newsletter-issue' } }
+        : { text: 'Issue drafted.' },
+    );
+    const runWriter = async (why: string) => {
+      await requestWake({ dir, member: 'writer', reason: why, clock });
+      const report = await createRuntime({
+        dir,
+        clock,
+        reviews: { strategic: false, meta: false },
+        parts: { languageModels, machineTiersFile: false },
+      }).runOnce();
+      expect(report.runs.map((run) => run.result.status)).toEqual(['succeeded']);
+      return report.runs[0]!.runId;
+    };
+    const reviewed = async () =>
+      (await entries(dir))
+        .filter((entry) => entry.type === 'review.finished' && entry.body.status === 'reviewed')
+        .map((entry) => entry.body.runId);
+
+    const first = await runWriter('draft issue 5');
+    expect(await reviewed()).toEqual([first]);
+    const calls = review.doGenerateCalls.length;
+    clock.advance(3_600_000);
+    await runWriter('draft issue 6');
+    expect(review.doGenerateCalls).toHaveLength(calls);
+    expect(await reviewed()).toEqual([first]);
+    clock.advance(24 * 3_600_000);
+    const third = await runWriter('draft issue 7');
+    expect(await reviewed()).toEqual([first, third]);
+
+    await writeFile(goals, text.replace('tactical: "per_run"', 'tactical: "per_publication"'));
+    clock.advance(48 * 3_600_000);
+    const before = review.doGenerateCalls.length;
+    await runWriter('draft issue 8');
+    expect(review.doGenerateCalls).toHaveLength(before);
+    expect(await reviewed()).toEqual([first, third]);
+  });
+
   it('does not review a run that touched no skill and no memory: no model call, no record, no reservation', async () => {
     const dir = await group();
     const clock = createManualClock('2026-12-07T09:00:00Z');

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { cadenceInterval, type ReviewCadence } from '@karnel/goals';
 import type { RuntimeParts } from '../run/open-runtime-parts';
 import type { RunResult } from '../run/run-executor';
 import { releaseReview, reserveReview, settleReview } from './review-payment';
@@ -23,13 +24,36 @@ export interface ReviewAfterRunInput {
   readonly options?: ReviewOptions['perRun'];
   /** Aborts the review's model calls (the runtime is stopping). */
   readonly signal?: AbortSignal;
+  /**
+   * The goals file's `review_cadence.tactical` (spec goals.md §5) and when this member's work
+   * was last reviewed. `per_run` (the default) reviews after every run that touched skills or
+   * memory; a clock cadence (`daily` …) at most once per interval per member; an event cadence
+   * other than `per_run` (`per_publication`, `on_escalation`, `on_demand`) never after a run.
+   */
+  readonly tactical?: {
+    /** The cadence; absent means `per_run`. */
+    readonly cadence?: ReviewCadence;
+    /** When a per-run review of this member last ran (ISO 8601). */
+    readonly lastReviewAt?: string;
+  };
+}
+
+/** Whether the tactical cadence lets a review run now (see {@link ReviewAfterRunInput.tactical}). */
+export function tacticalReviewDue(tactical: ReviewAfterRunInput['tactical'], now: Date): boolean {
+  const cadence = tactical?.cadence ?? 'per_run';
+  if (cadence === 'per_run') return true;
+  const interval = cadenceInterval(cadence);
+  if (interval === undefined) return false;
+  const last = tactical?.lastReviewAt;
+  return last === undefined || now.getTime() - Date.parse(last) >= interval;
 }
 
 /**
  * The per-run review the runtime runs after a run (spec Layer 4), never blocking or failing the
  * run it reviews: only after a native member's run that succeeded and — as its ledger records
  * show (`readRunTouches`) — used a skill or touched memory; a run that touched neither costs
- * nothing (no model call, no record). The review thinks on the `bulk-cheap` tier, with only
+ * nothing (no model call, no record), and so does one the goals file's tactical cadence does not
+ * allow yet (`review_cadence.tactical`: `per_run` by default). The review thinks on the `bulk-cheap` tier, with only
  * skill and memory tools (`reviewRun`: author or improve a skill with provenance, condense
  * episodes into semantic memory), within its own budget line: a treasury reservation on that
  * tier, settled after. A refusal or a failure is recorded (`review.finished` with its status),
@@ -44,8 +68,10 @@ export async function reviewAfterRun({
   result,
   options,
   signal,
+  tactical,
 }: ReviewAfterRunInput): Promise<RunReview | undefined> {
   if (options === false || result.status !== 'succeeded') return undefined;
+  if (!tacticalReviewDue(tactical, parts.clock.now())) return undefined;
   const member = parts.members.get(role);
   if (member?.kind !== 'karnel-native' || !member.agentDir) return undefined;
   const { ledger, treasury } = parts;
@@ -73,6 +99,7 @@ export async function reviewAfterRun({
     const model = await parts.models({ member: role, tier: PER_RUN_REVIEW_TIER, runId });
     const review = await reviewRun({
       runId,
+      member: role,
       touches,
       skillsDir: member.skillsDir ?? join(member.agentDir, 'skills'),
       ledger,

@@ -9,6 +9,9 @@ export type ReviewHorizon = (typeof REVIEW_HORIZONS)[number];
 /** The ledger record a scheduled review leaves (reviewed, skipped, refused or failed). */
 export const STRATEGIC_REVIEW_RECORD = 'review.strategic';
 
+/** The ledger record a per-run review leaves (`REVIEW_RECORD_TYPES.reviewed` of review-run). */
+const PER_RUN_REVIEW_RECORD = 'review.finished';
+
 /**
  * Record types that never count as a change for a scheduled review: the runtime's own
  * bookkeeping (the lease) and the treasury's (a run's spending comes with the run's own records).
@@ -68,6 +71,8 @@ export interface ReviewHistory {
   observe(entry: LedgerEntry): void;
   /** The window of `horizon`: its last review and what changed since. */
   window(horizon: ReviewHorizon): ReviewWindow;
+  /** When a per-run review of `member`'s work last ran (`review.finished`, reviewed), if ever. */
+  lastPerRunReview(member: string): string | undefined;
 }
 
 interface Counts {
@@ -117,6 +122,7 @@ export function createReviewHistory(): ReviewHistory {
     REVIEW_HORIZONS.map((horizon) => [horizon, openWindow()]),
   );
   const reviewRuns = new Set<string>();
+  const perRun = new Map<string, string>();
   /** A review's own run is not a change: what it added is taken back out. */
   const forget = (runId: string) => {
     reviewRuns.add(runId);
@@ -133,8 +139,15 @@ export function createReviewHistory(): ReviewHistory {
     }
   };
   return {
+    lastPerRunReview(member) {
+      return perRun.get(member);
+    },
     observe(entry) {
       const body = entry.body;
+      if (entry.type === PER_RUN_REVIEW_RECORD && body.status === 'reviewed') {
+        const member = text(body.member);
+        if (member) perRun.set(member, entry.time);
+      }
       if (entry.type === STRATEGIC_REVIEW_RECORD) {
         const runId = text(body.runId);
         if (runId) forget(runId);

@@ -40,6 +40,8 @@ export const REVIEW_RECORD_TYPES = {
 export interface ReviewRunOptions {
   /** The run reviewed. */
   readonly runId: string;
+  /** The role whose run it is, recorded so that the tactical cadence can be kept per member. */
+  readonly member?: string;
   /** What the run did to skills and memory (see `readRunTouches`). */
   readonly touches: RunTouches;
   /** The member's skills folder, where authored skills go. */
@@ -117,6 +119,7 @@ function skillMarkdown(
  */
 export async function reviewRun({
   runId,
+  member,
   touches,
   skillsDir,
   ledger,
@@ -323,7 +326,17 @@ export async function reviewRun({
   const cost = reviewModelCost(result.steps);
   await ledger.append({
     type: REVIEW_RECORD_TYPES.reviewed,
-    body: { runId, status: 'reviewed', authored, updated, refused, condensed, tokens, cost },
+    body: {
+      runId,
+      ...(member ? { member } : {}),
+      status: 'reviewed',
+      authored,
+      updated,
+      refused,
+      condensed,
+      tokens,
+      cost,
+    },
   });
   return { status: 'reviewed', authored, updated, refused, condensed, tokens, cost };
 }

@@ -185,6 +185,15 @@ describe('curator', () => {
     expect(JSON.stringify(refused.diagnostics)).not.toContain('SECRET');
   });
 
+  it('refuses a strategic.yaml it cannot read instead of reporting no stale hypotheses', async () => {
+    const { dir } = await ownedGroupCopy();
+    await writeFile(join(dir, 'memory/strategic.yaml'), 'hypotheses: [\n');
+    const refused = await runCurator(dir, { dryRun: true }).catch((error) => error);
+    expect(refused.diagnostics).toEqual([
+      expect.objectContaining({ file: 'memory/strategic.yaml', line: 2, severity: 'error' }),
+    ]);
+  });
+
   it('reports curator.yaml mistakes with file, line and column', async () => {
     const { dir } = await ownedGroupCopy();
     await writeFile(join(dir, 'curator.yaml'), 'pinned: ["a"]\nstale_after_days: soon\n');

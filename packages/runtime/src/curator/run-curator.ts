@@ -3,6 +3,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import {
   type Clock,
   createId,
+  type Diagnostic,
   hasErrors,
   pathKind,
   readYamlFile,
@@ -154,9 +155,15 @@ async function staleHypotheses(
     if (agentMemory.ok) files.push(join(agentMemory.path, 'strategic.yaml'));
   }
   const stale: StaleHypothesis[] = [];
+  const mistakes: Diagnostic[] = [];
   for (const file of files) {
-    if ((await pathKind(file)) !== 'file') continue;
-    const document = await readYamlFile(file);
+    if ((await pathKind(file)) === 'missing') continue;
+    const document = await readYamlFile(file, { displayPath: toPosix(relative(dir, file)) });
+    // A strategic memory that cannot be read is reported, never taken for "no hypotheses".
+    if (hasErrors(document.diagnostics)) {
+      mistakes.push(...document.diagnostics.filter((d) => d.severity === 'error'));
+      continue;
+    }
     const hypotheses = (document.value as { hypotheses?: unknown } | undefined)?.hypotheses;
     if (!Array.isArray(hypotheses)) continue;
     for (const hypothesis of hypotheses as Record<string, unknown>[]) {
@@ -180,6 +187,11 @@ async function staleHypotheses(
       });
     }
   }
+  if (mistakes.length > 0)
+    throw new ValidationError({
+      diagnostics: mistakes,
+      message: 'strategic memory cannot be read',
+    });
   return stale;
 }
 

@@ -137,8 +137,12 @@ describe('curator', () => {
     // A dry run writes nothing, so it may look while the runtime runs.
     expect((await runCurator(dir, { dryRun: true, clock })).mutations).toHaveLength(1);
     expect(await treeHashes(dir)).toEqual(before);
+    // The runtime that holds the lease runs its own weekly pass under that lease.
+    const held = await runCurator(dir, { clock, leaseHeld: true });
+    expect(held.mutations).toHaveLength(1);
     await lease.release();
     await ledger.close();
+    await rollbackCuratorMutation(dir, held.mutations[0]!.mutation);
 
     // Once the runtime is gone the pass runs, and gives the lease back.
     const report = await runCurator(dir, { clock });

@@ -97,6 +97,12 @@ export interface RunCuratorOptions {
   /** Signs the curator's ledger entries (the runtime's key). */
   readonly signer?: Signer;
   /**
+   * The caller already holds the group's runtime lease (a runtime running its weekly pass), so
+   * the pass does not take it. The caller has also checked that the group is active. Default
+   * `false`: the pass takes the lease itself and refuses a running group.
+   */
+  readonly leaseHeld?: boolean;
+  /**
    * Where the model pass's model comes from (the whole choice). Default: the tier of
    * `curator.yaml` resolved from the group's `tiers.yaml` on this machine, each call priced by
    * the candidate that answered. Used only when the model pass is enabled.
@@ -267,7 +273,7 @@ export async function runCurator(
   dir: string,
   options: RunCuratorOptions = {},
 ): Promise<CuratorReport> {
-  if (options.dryRun) return curatorPass(dir, options);
+  if (options.dryRun || options.leaseHeld) return curatorPass(dir, options);
   const release = await holdGroupForCurator(dir, options.clock ?? systemClock, 'change skills');
   try {
     return await curatorPass(dir, options);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Signer } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { openPolicyDirectory, signApprovalDecision } from '@karnel/policy';
+import { groupLifecycleState } from '@karnel/runtime';
 
 /** The outcome of a mutation: done, or refused with a reason the page shows. */
 export type ActionResult =
@@ -50,8 +51,26 @@ export class GroupActions {
     }
   }
 
-  /** Approves or denies a pending request with a signature over its id, actor, capability, action hash and expiry. */
-  decide(id: string, decision: 'approve' | 'deny', comment?: string): Promise<ActionResult> {
+  /**
+   * Approves or denies a pending request with a signature over its id, actor, capability, action
+   * hash and expiry. Refused in a handed-off folder (the group runs, and waits for the answer,
+   * where its bundle was imported) and in a dissolved group: the run state is the ledger's.
+   */
+  async decide(id: string, decision: 'approve' | 'deny', comment?: string): Promise<ActionResult> {
+    const { state, since } = await groupLifecycleState(this.dir);
+    const entry = since ? ` (ledger entry ${since.seq})` : '';
+    if (state === 'handed-off')
+      return {
+        ok: false,
+        code: 'handed-off',
+        message: `the group was handed off${entry}: answer approvals where it runs now`,
+      };
+    if (state === 'dissolved')
+      return {
+        ok: false,
+        code: 'dissolved',
+        message: `the group was dissolved${entry}: no run will use an answer`,
+      };
     return this.withPolicy(async (policy) => {
       const request = await policy.approvals.get(id);
       if (!request) return { ok: false, code: 'not-found', message: `no approval request ${id}` };

@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalJson, writeFileAtomic } from '@karnel/core';
+import { canonicalJson, readTextFileBounded, writeFileAtomic } from '@karnel/core';
 import { hashAction } from './approval-decision';
 import { type ApprovalRequest, approvalRequestSchema } from './approval-request';
 import { ApprovalTamperedError } from './errors';
+
+/** The most a stored request may weigh; an action larger than this is refused unread. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 // The fields of the stored copy compared with the ledger's facts. `used` and `closed` are
 // reported from the ledger and not compared: their times are informational.
@@ -70,16 +73,14 @@ export function createApprovalCopies(dir: string): ApprovalCopies {
     id: string,
     expected: Omit<ApprovalRequest, 'action'>,
   ): Promise<ApprovalRequest> => {
-    let text: string;
-    try {
-      text = await readFile(fileOf(id), 'utf8');
-    } catch (error) {
+    // Bounded: a request file padded to gigabytes is refused by its size, never read whole.
+    const text = await readTextFileBounded(fileOf(id), displayOf(id), MAX_REQUEST_BYTES);
+    if (typeof text !== 'string')
       throw tampered(
         id,
         ['file'],
-        `${displayOf(id)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}), so the action whose hash was recorded cannot be shown`,
+        `${displayOf(id)}: ${text.message}, so the action whose hash was recorded cannot be shown`,
       );
-    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -115,8 +116,7 @@ export function createApprovalCopies(dir: string): ApprovalCopies {
 
   const exists = async (id: string) => {
     try {
-      await readFile(fileOf(id));
-      return true;
+      return (await stat(fileOf(id))).isFile();
     } catch {
       return false;
     }

@@ -83,6 +83,15 @@ async function types(): Promise<string[]> {
 }
 
 describe('an attacker who can write approvals/<id>.json', () => {
+  it('cannot exhaust memory with a huge request file: it is refused by its size, unread', async () => {
+    const { approvals, request } = await approved();
+    await writeFile(fileOf(request.id), `${' '.repeat(17 * 1024 * 1024)}{}`);
+    const error = await tamperedError(approvals.get(request.id));
+    expect(error.message).toContain(
+      `approvals/${request.id}.json: file is 17.0 MiB, over the limit of 16.0 MiB`,
+    );
+  });
+
   it('cannot replay a used approval by setting its status back to approved', async () => {
     const { approvals, request } = await approved();
     const use = { capability: 'publish:newsletter', executor: worker };

@@ -2,6 +2,7 @@ export { constraintsCheck } from './constraints-check';
 export { coordinationCheck } from './coordination-check';
 export type { DirectoryCheck, ValidationTarget } from './directory-check';
 export { directoryChecks } from './directory-checks';
+export { type FindEscapingSymlinksOptions, findEscapingSymlinks } from './escaping-symlinks';
 export { goalsCheck } from './goals-check';
 export { ledgerCheck } from './ledger-check';
 export { memoryCheck } from './memory-check';

@@ -1,4 +1,5 @@
-import { escapeTerminalText } from '@karnel/core';
+import { join } from 'node:path';
+import { escapeTerminalText, pathKind } from '@karnel/core';
 import {
   APPROVAL_STATUSES,
   type ApprovalRequest,
@@ -6,6 +7,7 @@ import {
   signApprovalDecision,
 } from '@karnel/policy';
 import { ExitCode } from '../exit-codes';
+import { loadRuntime } from '../load-runtime';
 import type { CliContext } from '../output';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
@@ -61,6 +63,33 @@ function details(request: ApprovalRequest): string {
   return [...rows, 'action:', ...action].join('\n');
 }
 
+/**
+ * Why no request of the group in `dir` may be answered here: a handed-off folder (the group runs
+ * where its bundle was imported, and waits for its approvals there) or a dissolved group. Read
+ * from the ledger by `@karnel/runtime`; `undefined` for an agent directory, an active or paused
+ * group, or when the optional runtime package is not installed.
+ */
+async function stoppedGroup(dir: string): Promise<string | undefined> {
+  let runtime: Awaited<ReturnType<typeof loadRuntime>>;
+  try {
+    runtime = await loadRuntime();
+  } catch {
+    return undefined;
+  }
+  if ((await pathKind(join(dir, 'manifest.yaml'))) !== 'file') return undefined;
+  const state = await runtime.groupLifecycleState(dir).catch((error: unknown) => {
+    if (runtime.MigrationError.isInstance(error) && error.code === 'migration/not-a-group')
+      return undefined;
+    throw error;
+  });
+  const since = state?.since ? ` (ledger entry ${state.since.seq})` : '';
+  if (state?.state === 'handed-off')
+    return `${dir} was handed off${since}: answer approvals where the group runs now`;
+  if (state?.state === 'dissolved')
+    return `${dir} was dissolved${since}: no run will use an answer`;
+  return undefined;
+}
+
 async function answer(
   context: CliContext,
   dir: string,
@@ -69,6 +98,12 @@ async function answer(
   options: { key?: string; comment?: string },
 ) {
   const signer = await requireOperatorKey(options.key);
+  const stopped = await stoppedGroup(dir);
+  if (stopped) {
+    context.output.err(safe(`error: ${stopped}`));
+    context.setExitCode(ExitCode.failure);
+    return;
+  }
   const policy = await openPolicyDirectory(dir, signer);
   try {
     // get() checks the stored request against the ledger and its action against the recorded

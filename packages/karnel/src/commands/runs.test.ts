@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runKarnel, useTempDir } from '../../test/run-karnel';
+import { copyExample, runKarnel, useTempDir } from '../../test/run-karnel';
 
 let dir: string;
 useTempDir((path) => {
@@ -22,5 +22,23 @@ describe('karnel runs', () => {
     expect(empty.stderr.trim()).toBe(
       `error: ${join(dir, 'empty')} is not a group directory (no manifest.yaml)`,
     );
+  });
+  it('refuses to list or show runs from a ledger whose committed run files were edited, naming the file', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    expect((await runKarnel(['run', group, '--once', '--offline'])).code).toBe(0);
+    const [runId] = (await readdir(join(group, 'ledger/runs'))).sort();
+    const outcome = join(group, 'ledger/runs', runId!, 'outcome.yaml');
+    await writeFile(outcome, (await readFile(outcome, 'utf8')).replace('succeeded', 'failed'));
+    for (const args of [
+      ['runs', 'list', group],
+      ['runs', 'show', group, runId!],
+    ]) {
+      const run = await runKarnel(args);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`runs/${runId}/outcome.yaml`);
+      expect(run.stdout).toContain('ledger/file-mismatch');
+      expect(run.stderr).toContain('does not verify');
+      expect(run.stdout).not.toMatch(/ failed /);
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { escapeTerminalText } from '@karnel/core';
+import { escapeTerminalText, pathKind } from '@karnel/core';
+import { verifyLedger } from '@karnel/ledger';
 import { CommandError } from '../command-error';
 import { loadRuntime } from '../load-runtime';
-import { escapeJsonForTerminal } from '../output';
+import { type CliOutput, escapeJsonForTerminal, printDiagnostics } from '../output';
 import { requireGroupDir, safe } from '../runtime-lines';
 import { UsageError } from '../usage-error';
 import type { RegisterCommand } from './index';
@@ -10,6 +11,24 @@ function checkFormat(format: string | undefined): 'text' | 'json' {
   if (format !== 'text' && format !== 'json')
     throw new UsageError(`unknown format "${safe(String(format))}"; expected text or json`);
   return format;
+}
+
+/**
+ * Verifies the group ledger (entries, links and the bytes of every committed run file) before
+ * runs are read from it: a run whose `outcome.yaml` or `manifest.json` was edited would
+ * otherwise be shown with a made-up state. Prints the problems and throws when it does not
+ * verify; a group with no ledger yet has no runs to check.
+ */
+async function requireIntactLedger(ledgerDir: string, output: CliOutput): Promise<void> {
+  if ((await pathKind(ledgerDir)) === 'missing') return;
+  const report = await verifyLedger(ledgerDir);
+  if (report.ok) return;
+  printDiagnostics(
+    output,
+    report.diagnostics.filter((diagnostic) => diagnostic.severity === 'error'),
+    'text',
+  );
+  throw new CommandError(`the ledger ${safe(ledgerDir)} does not verify; no run is read from it`);
 }
 
 /** Registers `karnel runs list|show`. */
@@ -36,7 +55,9 @@ export const registerRunsCommand: RegisterCommand = (program, context) => {
         );
       await requireGroupDir(dir);
       const { createLedgerHistory, loadGroupSnapshot } = await loadRuntime();
-      const history = createLedgerHistory((await loadGroupSnapshot(dir)).ledgerDir);
+      const { ledgerDir } = await loadGroupSnapshot(dir);
+      await requireIntactLedger(ledgerDir, context.output);
+      const history = createLedgerHistory(ledgerDir);
       await history.refresh();
       const listed = [...history.runs.values()]
         .filter((run) => options.member === undefined || run.member === options.member)
@@ -66,7 +87,9 @@ export const registerRunsCommand: RegisterCommand = (program, context) => {
       const format = checkFormat(options.format);
       await requireGroupDir(dir);
       const { loadGroupSnapshot, readRun } = await loadRuntime();
-      const record = await readRun((await loadGroupSnapshot(dir)).ledgerDir, runId);
+      const { ledgerDir } = await loadGroupSnapshot(dir);
+      await requireIntactLedger(ledgerDir, context.output);
+      const record = await readRun(ledgerDir, runId);
       if (!record) throw new CommandError(`no run "${safe(runId)}" in the group ledger`);
       if (format === 'json') {
         context.output.out(escapeJsonForTerminal(JSON.stringify(record, null, 2)));

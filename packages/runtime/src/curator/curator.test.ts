@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createManualClock, pathKind } from '@karnel/core';
 import { openLedger, verifyLedger } from '@karnel/ledger';
@@ -137,8 +137,12 @@ describe('curator', () => {
     // A dry run writes nothing, so it may look while the runtime runs.
     expect((await runCurator(dir, { dryRun: true, clock })).mutations).toHaveLength(1);
     expect(await treeHashes(dir)).toEqual(before);
+    // The runtime that holds the lease runs its own weekly pass under that lease.
+    const held = await runCurator(dir, { clock, leaseHeld: true });
+    expect(held.mutations).toHaveLength(1);
     await lease.release();
     await ledger.close();
+    await rollbackCuratorMutation(dir, held.mutations[0]!.mutation);
 
     // Once the runtime is gone the pass runs, and gives the lease back.
     const report = await runCurator(dir, { clock });
@@ -164,6 +168,34 @@ describe('curator', () => {
     await expect(rollbackCuratorMutation(dir, 'x\nrolled back ent_1')).rejects.toThrow(
       'no curator mutation "x\\nrolled back ent_1" in the ledger',
     );
+  });
+
+  it('reads nothing of a group with a symlink leading out of it (its target is never quoted)', async () => {
+    const { dir, root } = await ownedGroupCopy();
+    const outside = join(root, 'outside.yaml');
+    await writeFile(
+      outside,
+      'hypotheses:\n  - id: hyp_x\n    statement: "SECRET-TOKEN"\n    last_reviewed: "2020-01-01"\n',
+    );
+    await rm(join(dir, 'memory/strategic.yaml'));
+    await symlink(outside, join(dir, 'memory/strategic.yaml'));
+    const refused = await runCurator(dir, { dryRun: true }).catch((error) => error);
+    expect(refused.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'fs/symlink-escapes',
+        file: join(dir, 'memory/strategic.yaml'),
+      }),
+    ]);
+    expect(JSON.stringify(refused.diagnostics)).not.toContain('SECRET');
+  });
+
+  it('refuses a strategic.yaml it cannot read instead of reporting no stale hypotheses', async () => {
+    const { dir } = await ownedGroupCopy();
+    await writeFile(join(dir, 'memory/strategic.yaml'), 'hypotheses: [\n');
+    const refused = await runCurator(dir, { dryRun: true }).catch((error) => error);
+    expect(refused.diagnostics).toEqual([
+      expect.objectContaining({ file: 'memory/strategic.yaml', line: 2, severity: 'error' }),
+    ]);
   });
 
   it('reports curator.yaml mistakes with file, line and column', async () => {

@@ -3,6 +3,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import {
   type Clock,
   createId,
+  type Diagnostic,
   hasErrors,
   pathKind,
   readYamlFile,
@@ -15,6 +16,7 @@ import { resolveComponent, validateGroupDir } from '@karnel/manifest';
 import { discoverSkills, type Skill } from '@karnel/skills';
 import { type LanguageModelSource, loadTiersConfig } from '@karnel/tiers';
 import { createTreasury } from '@karnel/treasury';
+import { findEscapingSymlinks } from '@karnel/validate';
 import { locateGroup } from '../migration/open-group';
 import { createTierModelSource, type RunModelSource } from '../run/run-model-source';
 import { type CuratorConfig, loadCuratorConfig } from './curator-config';
@@ -95,6 +97,12 @@ export interface RunCuratorOptions {
   /** Signs the curator's ledger entries (the runtime's key). */
   readonly signer?: Signer;
   /**
+   * The caller already holds the group's runtime lease (a runtime running its weekly pass), so
+   * the pass does not take it. The caller has also checked that the group is active. Default
+   * `false`: the pass takes the lease itself and refuses a running group.
+   */
+  readonly leaseHeld?: boolean;
+  /**
    * Where the model pass's model comes from (the whole choice). Default: the tier of
    * `curator.yaml` resolved from the group's `tiers.yaml` on this machine, each call priced by
    * the candidate that answered. Used only when the model pass is enabled.
@@ -153,9 +161,15 @@ async function staleHypotheses(
     if (agentMemory.ok) files.push(join(agentMemory.path, 'strategic.yaml'));
   }
   const stale: StaleHypothesis[] = [];
+  const mistakes: Diagnostic[] = [];
   for (const file of files) {
-    if ((await pathKind(file)) !== 'file') continue;
-    const document = await readYamlFile(file);
+    if ((await pathKind(file)) === 'missing') continue;
+    const document = await readYamlFile(file, { displayPath: toPosix(relative(dir, file)) });
+    // A strategic memory that cannot be read is reported, never taken for "no hypotheses".
+    if (hasErrors(document.diagnostics)) {
+      mistakes.push(...document.diagnostics.filter((d) => d.severity === 'error'));
+      continue;
+    }
     const hypotheses = (document.value as { hypotheses?: unknown } | undefined)?.hypotheses;
     if (!Array.isArray(hypotheses)) continue;
     for (const hypothesis of hypotheses as Record<string, unknown>[]) {
@@ -179,6 +193,11 @@ async function staleHypotheses(
       });
     }
   }
+  if (mistakes.length > 0)
+    throw new ValidationError({
+      diagnostics: mistakes,
+      message: 'strategic memory cannot be read',
+    });
   return stale;
 }
 
@@ -246,14 +265,15 @@ function modelPassSource(
  * A pass that is not a dry run is refused for a dissolved or handed-off group, and while a
  * runtime holds the group's lease; it holds that lease itself while it changes skills.
  *
- * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column).
+ * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column),
+ *   or a symlink in the group leads outside it (`fs/symlink-escapes`; nothing is read).
  * @throws {MigrationError} `migration/invalid` (dissolved or handed-off), `migration/running`.
  */
 export async function runCurator(
   dir: string,
   options: RunCuratorOptions = {},
 ): Promise<CuratorReport> {
-  if (options.dryRun) return curatorPass(dir, options);
+  if (options.dryRun || options.leaseHeld) return curatorPass(dir, options);
   const release = await holdGroupForCurator(dir, options.clock ?? systemClock, 'change skills');
   try {
     return await curatorPass(dir, options);
@@ -272,6 +292,14 @@ async function curatorPass(dir: string, options: RunCuratorOptions): Promise<Cur
     });
   const config = loaded.config;
   const group = await locateGroup(dir);
+  // The pass reads skills and strategic memory and quotes them: nothing is read through a link
+  // that leads out of the group.
+  const escapes = await findEscapingSymlinks(group.dir, { displayPath: dir });
+  if (escapes.length > 0)
+    throw new ValidationError({
+      diagnostics: escapes,
+      message: 'the group has symlinks that lead outside it',
+    });
   const now = clock.now();
   const pass = createId('ent', now.getTime());
   const roots = await skillRoots(group.dir);

@@ -42,6 +42,8 @@ export function eventLine(event: RuntimeEvent, now: Date): string {
     }
     case 'run-refused':
       return safe(`${time} refused  ${event.member} ${event.runId}: ${event.why}`);
+    case 'wake-held':
+      return safe(`${time} held     ${event.member}: ${event.why}; it runs once nothing holds it`);
     case 'member-paused':
       return safe(`${time} paused   ${event.member}: ${event.why}; the owner was escalated to`);
     case 'lease-taken':

@@ -371,3 +371,42 @@ describe('the run limit', () => {
     ]);
   });
 });
+
+describe('a wake queued before the owner paused the group', () => {
+  it('is not run when its turn comes, and runs once the group is resumed', async () => {
+    const { createSigner, generateKeyPair } = await import('@karnel/core');
+    const { changeGroupLifecycle } = await import('./lifecycle/group-lifecycle');
+    const owner = createSigner(generateKeyPair().secretKey);
+    await generateGroup(dir, { members: 2, cadence: 'on_demand', owner: owner.did });
+    await requestWake({ dir, member: 'agent_000', reason: 'first' });
+    await requestWake({ dir, member: 'agent_001', reason: 'second' });
+    const ledger = await groupLedger();
+    // The first run pauses the group while the second wake waits in the queue.
+    const executor = createScriptedExecutor({
+      ledger,
+      script: async (ticket) => {
+        if (ticket.member === 'agent_000')
+          await changeGroupLifecycle(dir, 'pause', { signer: owner, reason: 'stop now' });
+        return {};
+      },
+    });
+    const events: RuntimeEvent[] = [];
+    const runtime = createRuntime({
+      dir,
+      executor,
+      ledger,
+      maxConcurrentRuns: 1,
+      onEvent: (event) => events.push(event),
+    });
+    await runtime.runOnce();
+    expect(executor.tickets.map((ticket) => ticket.member)).toEqual(['agent_000']);
+    expect(events).toContainEqual({
+      type: 'wake-held',
+      member: 'agent_001',
+      why: 'the group is paused',
+    });
+    await changeGroupLifecycle(dir, 'resume', { signer: owner });
+    await runtime.runOnce();
+    expect(executor.tickets.map((ticket) => ticket.member)).toEqual(['agent_000', 'agent_001']);
+  });
+});

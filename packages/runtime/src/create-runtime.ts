@@ -97,6 +97,18 @@ export type RuntimeEvent =
       readonly why: string;
     }
   | {
+      /**
+       * A claimed wake was not run: since it was queued the owner paused the group or the
+       * member, turned safe mode on, or the group was dissolved or handed off. Its reasons stay
+       * in the ledger and wake the member again once nothing holds it.
+       */
+      readonly type: 'wake-held';
+      /** The member's role. */
+      readonly member: string;
+      /** Why, one sentence. */
+      readonly why: string;
+    }
+  | {
       /** The circuit breaker paused a member and escalated to the owner. */
       readonly type: 'member-paused';
       /** The member's role. */
@@ -587,12 +599,42 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     await queue?.complete(claim.wakeId, completion);
   };
 
+  /**
+   * What holds a claimed wake now, read again at dispatch: the owner may have paused the group
+   * or the member, or turned safe mode on, after the tick queued it (the ledger says so; reading
+   * it costs only what was appended since).
+   */
+  const heldAtDispatch = async (
+    member: string,
+    snapshot: GroupSnapshot,
+  ): Promise<string | undefined> => {
+    const lifecycleNow = await gateFor(snapshot).current();
+    if (!lifecycleNow.runnable) return `the group is ${lifecycleNow.state}`;
+    if (lifecycleNow.members[member] === 'left') return 'the member left the group';
+    const folded = historyFor(snapshot);
+    if (await folded.refresh()) forgetWhatTheLedgerShows(folded);
+    if (folded.safeMode) return 'safe mode is on';
+    if (paused.has(member) || folded.members.get(member)?.paused) return 'the member is paused';
+    return undefined;
+  };
+
+  /** Gives a claimed wake back unrun when something holds it; true when it did. */
+  const holdBack = async (claim: ClaimedWake, snapshot: GroupSnapshot): Promise<boolean> => {
+    const why = await heldAtDispatch(claim.member, snapshot);
+    if (why === undefined) return false;
+    onEvent({ type: 'wake-held', member: claim.member, why });
+    await finishClaim(claim, 'abandoned');
+    return true;
+  };
+
   const dispatch = async (
     claimed: ClaimedWake,
     snapshot: GroupSnapshot,
     controller: AbortController,
   ) => {
     let claim = claimed;
+    // Paused, safe mode, dissolved since the tick queued it: not run, its reasons kept.
+    if (await holdBack(claim, snapshot)) return;
     const schedule = snapshot.members.find((member) => member.role === claim.member);
     const mine = dispatched.get(claim.member) ?? { refs: new Set<string>(), at: clock.now() };
     for (const reason of claim.reasons) mine.refs.add(reason.ref ?? wakeReasonKey(reason));
@@ -635,6 +677,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         return;
       }
       claim = rest;
+      // The reviews took a while: look again before the member's own run.
+      if (await holdBack(claim, snapshot)) return;
     }
 
     // A run cut short by a crash left its execution's reservation open: release it before the

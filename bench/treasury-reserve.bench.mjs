@@ -1,6 +1,7 @@
-// Treasury: how long a reservation takes (lock, read every record, decide, durable append)
-// next to the durable append alone, and how fast balances are folded from records next to a
-// float sum of the same amounts.
+// Treasury: how long a reservation takes (lock, read the records appended since, decide,
+// append without an fsync of its own: a reservation is a guard, see spec/treasury.md section 7)
+// and its commit (the same with an fsync), next to a durable append of the same line alone; and
+// how fast balances are folded from records next to a float sum of the same amounts.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +19,17 @@ const perOp = (ms, count) =>
   `${((ms * 1000) / count).toFixed(0)} µs/op (${Math.round((count * 1000) / ms)} op/s)`;
 
 const rounds = 300;
+const held = [];
 let started = performance.now();
 for (let index = 0; index < rounds; index++) {
   const result = await treasury.reserve({ amount: '1.25', purpose: 'bench' });
   if (!result.ok) throw new Error(result.decision.reason);
+  held.push(result.reservation);
 }
 const reserveMs = performance.now() - started;
+started = performance.now();
+for (const reservation of held) await treasury.commit(reservation, { actual: '1.00' });
+const commitMs = performance.now() - started;
 
 const baselinePath = join(root, 'baseline.jsonl');
 const line = `${JSON.stringify({ type: 'reservation.opened', id: 'rsv_01JZ0000000000000000000000', at: '2026-05-06T10:00:00.000Z', expires_at: '2026-05-06T10:15:00.000Z', amount: '1.25', currency: 'USD' })}\n`;
@@ -34,6 +40,7 @@ const appendMs = performance.now() - started;
 console.log(
   `reserve() x${rounds}, file store, growing to ${rounds} records: ${perOp(reserveMs, rounds)}`,
 );
+console.log(`commit() of each, durable:                              ${perOp(commitMs, rounds)}`);
 console.log(`baseline appendFileDurable() of the same line:          ${perOp(appendMs, rounds)}`);
 
 const config = await treasury.config();

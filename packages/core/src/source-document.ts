@@ -201,7 +201,18 @@ export async function readTextFileBounded(
       message: `file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; refusing to read it`,
     });
   }
-  const handle = await open(path, 'r');
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    // stat needs only the folder's permission; opening needs the file's own (EACCES).
+    const code = (error as NodeJS.ErrnoException).code;
+    return createDiagnostic({
+      file: displayPath,
+      code: code === 'ENOENT' ? 'file/missing' : 'file/unreadable',
+      message: code === 'ENOENT' ? 'file does not exist' : `cannot read file (${code})`,
+    });
+  }
   try {
     // Read at most maxBytes + 1, in case the file grew after stat.
     const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);

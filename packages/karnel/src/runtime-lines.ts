@@ -26,7 +26,7 @@ export function eventLine(event: RuntimeEvent, now: Date): string {
       return safe(`${time} wake     ${event.member}: ${describeReasons(event.reasons)}`);
     case 'run-started':
       return safe(
-        `${time} run      ${event.member} ${event.runId}${event.resume ? ' (resumed)' : ''}`,
+        `${time} run      ${event.member} ${event.runId}${event.label ? ` (${event.label})` : ''}${event.resume ? ' (resumed)' : ''}`,
       );
     case 'run-finished': {
       const { result } = event;
@@ -37,7 +37,7 @@ export function eventLine(event: RuntimeEvent, now: Date): string {
             ? `${result.status}: ${result.error ?? 'no reason given'}`
             : result.status;
       return safe(
-        `${time} done     ${event.member} ${event.runId} ${detail} (${result.steps} steps, cost ${result.cost})`,
+        `${time} done     ${event.member} ${event.runId}${event.label ? ` (${event.label})` : ''} ${detail} (${result.steps} steps, cost ${result.cost})`,
       );
     }
     case 'run-refused':

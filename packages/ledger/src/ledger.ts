@@ -5,7 +5,12 @@ import type { VerifyOptions, VerifyReport } from './verify/verify-ledger';
 
 /** Group commit settings: how long appends may wait to share one fsync. */
 export interface GroupCommitOptions {
-  /** Longest wait, from the first queued append, before a batch is written. Default 2 ms. */
+  /**
+   * Longest wait, from the first queued append, before a batch is written. Default 0: a batch
+   * is written at once, with the appends queued in the same tick, and the appends queued while
+   * it is being written share the next one (so a lone caller never waits for a timer, and
+   * concurrent callers still share fsyncs).
+   */
   readonly maxDelayMs?: number;
   /** Most appends written with one fsync. Default 512. */
   readonly maxBatch?: number;
@@ -153,7 +158,8 @@ export interface ConsistencyProof {
 
 /**
  * An open ledger: the only way Karnel packages write accountability records. Every method
- * that writes resolves only when the entry (and any file it commits) is on disk.
+ * that writes resolves only when the entry (and any file it commits) is on disk, except
+ * {@link Ledger.appendUnsynced}, which says so in its name.
  */
 export interface Ledger extends LedgerPort {
   /** The interface version. */
@@ -164,6 +170,35 @@ export interface Ledger extends LedgerPort {
   readonly recovered: readonly Diagnostic[];
   /** Appends any record type; used by policy, workers, coordination and treasury. */
   append(record: AppendRecord, options?: AppendOptions): Promise<LedgerEntry>;
+  /**
+   * Appends like {@link Ledger.append}, in the same order as every other append, but resolves
+   * as soon as the entry is written to the chain file, before its fsync: readers (in this
+   * process or another) see it at once, and it survives this process being killed (the written
+   * bytes are in the operating system's page cache), but an operating-system crash or power
+   * loss before the next fsync of the chain can lose it, together with every later entry. The
+   * next {@link Ledger.sync}, or the fsync of any later durable append to this ledger (by any
+   * process: the chain is one file, appended in order), makes it durable. Files the record
+   * commits are still made durable before its entry is written.
+   *
+   * For a writer that makes several dependent appends and acknowledges them together after one
+   * `sync` (the treasury's group commit): nothing written this way may be acknowledged to
+   * anyone before that `sync` resolves, unless losing it in an OS crash is harmless.
+   */
+  appendUnsynced(record: AppendRecord, options?: AppendOptions): Promise<LedgerEntry>;
+  /**
+   * Makes every entry written before this call durable (one fsync of the chain file, skipped
+   * when nothing was written unsynced since the last one). Rejects when the fsync fails: the
+   * entries are then still in the chain file, but may not survive an OS crash.
+   */
+  sync(): Promise<void>;
+  /**
+   * Runs `task` keeping this process's write lock on the ledger from the first append made
+   * meanwhile (by `task` or anyone else in this process) until `task` ends, instead of taking
+   * and releasing it for each batch. For a writer that makes several dependent appends in a row
+   * (the treasury's lock hold): other processes wait for the whole of `task`, so keep it short.
+   * Appends are written and acknowledged as without it.
+   */
+  withWriteLock<T>(task: () => Promise<T>): Promise<T>;
   /** Starts a run: writes `runs/<id>/manifest.json` and a `run.started` entry. */
   startRun(input?: StartRunInput, options?: AppendOptions): Promise<StartedRun>;
   /** Appends a step (tool call, decision, cost …) to `runs/<id>/steps.jsonl` with a `run.step` entry. */

@@ -152,5 +152,5 @@ export {
   type StrategicUpdate,
   strategicUpdateSchema,
 } from './strategic-update';
-export { formatStrategicYaml } from './strategic-yaml';
+export { formatStrategicYaml, updateStrategicYaml } from './strategic-yaml';
 export { type ValidateMemoryDirOptions, validateMemoryDir } from './validate-memory-dir';

@@ -2,8 +2,10 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import {
   appendFileDurable,
   type Clock,
+  DEFAULT_MAX_YAML_BYTES,
   InvalidArgumentError,
-  readYamlFile,
+  parseYaml,
+  readTextFileBounded,
   ValidationError,
   validateDocument,
   withFileLock,
@@ -19,7 +21,7 @@ import {
   strategicStateHash,
 } from './strategic-revision';
 import { applyStrategicUpdates, type StrategicUpdate } from './strategic-update';
-import { formatStrategicYaml } from './strategic-yaml';
+import { updateStrategicYaml } from './strategic-yaml';
 
 /** Settings of the strategic tier that every backend shares. */
 export interface StrategicStoreOptions {
@@ -84,7 +86,7 @@ export class StrategicStore {
     this.#checkWriter();
     const { clock, writer } = this.#options;
     return this.#locked(async () => {
-      const { state: current, exists } = await this.#readFile();
+      const { state: current, exists, text } = await this.#readFile();
       const history = await this.history();
       const pending: StrategicRevision[] = [];
       let revision = history.at(-1)?.revision ?? 0;
@@ -106,7 +108,7 @@ export class StrategicStore {
         state_hash: strategicStateHash(applied.state),
       };
       pending.push(next);
-      await this.#commit(pending, next.state);
+      await this.#commit(pending, next.state, text);
       return next;
     });
   }
@@ -128,7 +130,7 @@ export class StrategicStore {
     });
     return this.#locked(async () => {
       const history = await this.history();
-      const { state: current, exists } = await this.#readFile();
+      const { state: current, exists, text } = await this.#readFile();
       for (let index = 0; index < history.length; index++) {
         const mine = history[index]!;
         const theirs = checked[index];
@@ -152,7 +154,7 @@ export class StrategicStore {
         });
       }
       if (missing.length === 0) return 0;
-      await this.#commit(missing, missing.at(-1)!.state);
+      await this.#commit(missing, missing.at(-1)!.state, text);
       return missing.length;
     });
   }
@@ -188,7 +190,15 @@ export class StrategicStore {
     };
   }
 
-  async #commit(revisions: readonly StrategicRevision[], state: StrategicMemory): Promise<void> {
+  /**
+   * Makes the revisions durable, then replaces the file atomically with `state`, edited into
+   * `text` (the file as read under the lock) so that a person's comments and layout stay.
+   */
+  async #commit(
+    revisions: readonly StrategicRevision[],
+    state: StrategicMemory,
+    text: string,
+  ): Promise<void> {
     const { layout } = this.#options;
     // The history is the record: it is made durable first. A crash before the file is replaced
     // leaves the file one revision behind, which the next update notices and records.
@@ -196,23 +206,27 @@ export class StrategicStore {
       layout.strategicHistory,
       revisions.map((revision) => `${JSON.stringify(revision)}\n`).join(''),
     );
-    await writeFileAtomic(layout.strategic, formatStrategicYaml(state));
+    await writeFileAtomic(layout.strategic, updateStrategicYaml(text, state));
   }
 
-  async #readFile(): Promise<{ state: StrategicMemory; exists: boolean }> {
+  async #readFile(): Promise<{ state: StrategicMemory; exists: boolean; text: string }> {
     const path = this.#options.layout.strategic;
     try {
       await stat(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: {}, exists: false };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { state: {}, exists: false, text: '' };
       throw error;
     }
-    const document = await readYamlFile(path);
+    // One read: the text that is validated is the text later edited in place.
+    const text = await readTextFileBounded(path, path, DEFAULT_MAX_YAML_BYTES);
+    if (typeof text !== 'string') throw new ValidationError({ diagnostics: [text] });
+    const document = parseYaml(text, path);
     if (document.value === undefined && document.diagnostics.length === 0)
-      return { state: {}, exists: true };
+      return { state: {}, exists: true, text };
     const { value, diagnostics } = validateDocument(strategicMemorySchema, document);
     if (value === undefined) throw new ValidationError({ diagnostics });
-    return { state: value, exists: true };
+    return { state: value, exists: true, text };
   }
 
   async #locked<T>(task: () => Promise<T>): Promise<T> {

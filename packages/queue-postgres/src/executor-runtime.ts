@@ -134,6 +134,12 @@ export async function openExecutorRuntime(
       });
       return entry as unknown as LedgerEntry;
     },
+    // Only the coordinator writes the ledger, so nothing here is ever written unsynced.
+    appendUnsynced(record, appendOptions) {
+      return view.append(record, appendOptions);
+    },
+    sync: () => Promise.resolve(),
+    withWriteLock: (task) => task(),
     // `run.started` was recorded by the coordinator before the run was handed out.
     startRun: () => Promise.resolve({} as Awaited<ReturnType<Ledger['startRun']>>),
     appendStep(runId, step) {

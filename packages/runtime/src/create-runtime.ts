@@ -27,6 +27,9 @@ import type { GroupLifecycleState } from './lifecycle/group-lifecycle-state';
 import { appendMigrationResumed } from './migration/migration-resumed';
 import { createInProcessRunQueue, wakeReasonKey } from './queue/in-process-run-queue';
 import type { ClaimedWake, MemberQueueState, RunQueue, WakeCompletion } from './queue/run-queue';
+import { reviewAfterRun } from './review/review-after-run';
+import { type ReviewOptions, reviewScheduleOf } from './review/review-schedule';
+import { hasReviewWork, runScheduledReviews } from './review/run-scheduled-reviews';
 import { createRunExecutor } from './run/create-run-executor';
 import {
   openRuntimeParts,
@@ -68,6 +71,8 @@ export type RuntimeEvent =
       readonly runId: string;
       /** Whether a parked or interrupted run resumes. */
       readonly resume: boolean;
+      /** What the run is when it is not the member's own work: `weekly strategic review`, `monthly meta-review`. */
+      readonly label?: string;
     }
   | {
       /** A run ended (succeeded, failed, parked or abandoned). */
@@ -78,6 +83,8 @@ export type RuntimeEvent =
       readonly runId: string;
       /** How the run ended. */
       readonly result: RunResult;
+      /** What the run is when it is not the member's own work (as in `run-started`). */
+      readonly label?: string;
     }
   | {
       /** A run was not dispatched: it cannot be paid for. */
@@ -156,6 +163,12 @@ export interface RuntimeOptions {
   readonly maxRounds?: number;
   /** Called for every {@link RuntimeEvent}. */
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /**
+   * The reviews (with the default executor only): the weekly strategic review and the monthly
+   * meta-review woken by their cadence, and the per-run review after a run that touched skills
+   * or memory. `false`: none. Default: all, as {@link ReviewOptions} describes.
+   */
+  readonly reviews?: ReviewOptions | false;
 }
 
 /** What one member looks like to {@link Runtime.status}. */
@@ -325,6 +338,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxRunsPerMemberPerHour = 20,
     onEvent = () => undefined,
   } = options;
+  // Reviews need the parts runs are made of: a custom executor runs none.
+  const reviewOptions =
+    options.reviews === false || options.executor ? undefined : (options.reviews ?? {});
   const watcher = createGroupWatcher(dir);
   let lastSnapshot: GroupSnapshot | undefined;
   let history: LedgerHistory | undefined;
@@ -350,12 +366,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let started = false;
   let ticking: Promise<void> | undefined;
   let resolveStopped: () => void = () => undefined;
+  let stopCall: Promise<void> | undefined;
   const stopped = new Promise<void>((resolveStop) => {
     resolveStopped = resolveStop;
   });
 
   const validGroup = async (): Promise<GroupSnapshot> => {
-    const snapshot = await loadGroupSnapshot(dir);
+    // A full read and validation, kept by the watcher: the first tick does not read it again.
+    const snapshot = await watcher.reload();
     if (!snapshot.valid) throw new GroupInvalidError({ dir, diagnostics: snapshot.diagnostics });
     return snapshot;
   };
@@ -403,6 +421,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       active: new Set(active.keys()),
       dispatched: dispatchedView,
       replied: await repliedMessages(dir, parkedOn),
+      ...(reviewOptions ? { reviews: reviewScheduleOf(snapshot, reviewOptions) } : {}),
     });
     const hourAgo = clock.now().getTime() - 3_600_000;
     const recentRuns = new Map<string, number>();
@@ -414,9 +433,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ? `group ${lifecycleNow.state}`
         : lifecycleNow.members[wake.member] === 'left'
           ? 'the member left the group'
-          : (recentRuns.get(wake.member) ?? 0) >= maxRunsPerMemberPerHour
-            ? `${maxRunsPerMemberPerHour} runs in the last hour, the most allowed`
-            : undefined;
+          : lifecycleNow.awaitingRebind.includes(wake.member)
+            ? 'the member has an owner of its own and has not re-bound since the hand-off (karnel group join --member-key)'
+            : (recentRuns.get(wake.member) ?? 0) >= maxRunsPerMemberPerHour
+              ? `${maxRunsPerMemberPerHour} runs in the last hour, the most allowed`
+              : undefined;
       return heldBy ? { ...wake, heldBy } : wake;
     });
   };
@@ -486,9 +507,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const runId = RUN_PURPOSE.exec(reservation.purpose ?? '')?.[1];
       if (!runId) continue;
       const run = folded.runs.get(runId);
-      const why = run
-        ? `run ${runId} was interrupted; it resumes with a new reservation`
-        : `run ${runId} never started: the runtime stopped before dispatch`;
+      const why = reservation.purpose?.endsWith('(per-run review)')
+        ? `the per-run review of run ${runId} was interrupted; it is not tried again`
+        : run?.review
+          ? `review run ${runId} was interrupted; the review is abandoned and runs again when due`
+          : run
+            ? `run ${runId} was interrupted; it resumes with a new reservation`
+            : `run ${runId} never started: the runtime stopped before dispatch`;
       await from.release(reservation.id, why).catch((error: unknown) => {
         if (!ReservationStateError.isInstance(error)) throw error;
       });
@@ -563,15 +588,54 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   const dispatch = async (
-    claim: ClaimedWake,
+    claimed: ClaimedWake,
     snapshot: GroupSnapshot,
     controller: AbortController,
   ) => {
+    let claim = claimed;
     const schedule = snapshot.members.find((member) => member.role === claim.member);
     const mine = dispatched.get(claim.member) ?? { refs: new Set<string>(), at: clock.now() };
     for (const reason of claim.reasons) mine.refs.add(reason.ref ?? wakeReasonKey(reason));
     mine.at = clock.now();
     dispatched.set(claim.member, mine);
+
+    // Scheduled reviews run first, as runs of their own; the member's own run gets the rest.
+    if (parts && reviewOptions && hasReviewWork(claim, historyFor(snapshot))) {
+      const rest = await runScheduledReviews({
+        parts,
+        history: historyFor(snapshot),
+        claim,
+        options: reviewOptions,
+        signal: controller.signal,
+        onRun: (event) => {
+          const label =
+            event.horizon === 'weekly' ? 'weekly strategic review' : 'monthly meta-review';
+          if (event.phase === 'started')
+            onEvent({
+              type: 'run-started',
+              member: claim.member,
+              runId: event.runId,
+              resume: false,
+              label,
+            });
+          else {
+            runsDone.push({ member: claim.member, runId: event.runId, result: event.result });
+            onEvent({
+              type: 'run-finished',
+              member: claim.member,
+              runId: event.runId,
+              result: event.result,
+              label,
+            });
+          }
+        },
+      });
+      if (!rest) {
+        await finishClaim(claim, 'succeeded');
+        return;
+      }
+      claim = rest;
+    }
 
     // A run cut short by a crash left its execution's reservation open: release it before the
     // resumed execution takes its own. (A parked run settled its cost before parking.)
@@ -645,6 +709,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     runsDone.push({ member: claim.member, runId: claim.runId, result });
     onEvent({ type: 'run-finished', member: claim.member, runId: claim.runId, result });
     await finishClaim(claim, result.status);
+    // The per-run review: never blocks or fails the run (it records its own failures).
+    if (parts && reviewOptions) {
+      const lastReviewAt = historyFor(snapshot).reviews.lastPerRunReview(claim.member);
+      await reviewAfterRun({
+        parts,
+        runId: claim.runId,
+        member: claim.member,
+        result,
+        options: reviewOptions.perRun,
+        signal: controller.signal,
+        tactical: {
+          ...(snapshot.goals?.review_cadence?.tactical
+            ? { cadence: snapshot.goals.review_cadence.tactical }
+            : {}),
+          ...(lastReviewAt ? { lastReviewAt } : {}),
+        },
+      });
+    }
 
     // The circuit breaker: only a failure can trip it, so only then is the ledger read again.
     if (result.status === 'failed') {
@@ -837,20 +919,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ];
     },
 
-    async stop() {
-      if (stopping) return stopped;
-      stopping = true;
-      started = false;
-      if (tickSoon) clearTimeout(tickSoon);
-      tickSoon = undefined;
-      for (const timer of timers) clearInterval(timer);
-      timers = [];
-      for (const run of active.values()) run.controller.abort();
-      await ticking;
-      await drain();
-      await close();
-      resolveStopped();
-      return stopped;
+    stop() {
+      // A stop in progress is joined; a runtime that is not running (never started, or a
+      // `runOnce` that closed it) has nothing to stop.
+      if (stopCall) return stopCall;
+      if (stopping && !started) return Promise.resolve();
+      stopCall = (async () => {
+        stopping = true;
+        started = false;
+        if (tickSoon) clearTimeout(tickSoon);
+        tickSoon = undefined;
+        for (const timer of timers) clearInterval(timer);
+        timers = [];
+        for (const run of active.values()) run.controller.abort();
+        await ticking;
+        await drain();
+        await close();
+        resolveStopped();
+      })().finally(() => {
+        stopCall = undefined;
+      });
+      return stopCall;
     },
 
     async status() {

@@ -11,15 +11,29 @@ export {
 export {
   CURATOR_CONFIG_FILE,
   type CuratorConfig,
+  type CuratorModelPassConfig,
   curatorConfigSchema,
+  curatorModelPassSchema,
   loadCuratorConfig,
 } from './curator/curator-config';
 export {
+  type CuratorModelPass,
+  type CuratorModelPassOptions,
+  filterProposals,
+  runCuratorModelPass,
+  type SkillIndexEntry,
+} from './curator/curator-model-pass';
+export {
   CURATOR_RECORD_TYPES,
   type CuratorMutation,
+  type CuratorProposal,
   curatorMutationSchema,
+  curatorProposalSchema,
+  curatorProposalsSchema,
   type FileHash,
+  type FilteredProposal,
   fileHashSchema,
+  filteredProposalSchema,
 } from './curator/curator-records';
 export { formatCuratorReport } from './curator/format-curator-report';
 export {
@@ -40,13 +54,20 @@ export {
   type AcquireGroupLeaseOptions,
   acquireGroupLease,
   type GroupLease,
+  LeaseHeldError,
+} from './lease/group-lease';
+export {
   isLeaseLive,
+  judgeLease,
   LEASE_FILE,
   LeaseFileError,
-  LeaseHeldError,
   type LeaseHolder,
+  type LeaseJudgement,
+  type LeaseJudgeOptions,
   readGroupLease,
-} from './lease/group-lease';
+  readLeaseFile,
+  type StoredLease,
+} from './lease/lease-file';
 export { checkGroupRunnable, type GroupRunnable } from './lifecycle/check-group-runnable';
 export {
   type ChangeGroupLifecycleOptions,
@@ -123,20 +144,55 @@ export type {
   WakeCompletion,
 } from './queue/run-queue';
 export {
+  PER_RUN_REVIEW_TIER,
+  type ReviewAfterRunInput,
+  reviewAfterRun,
+  tacticalReviewDue,
+} from './review/review-after-run';
+export {
+  createReviewHistory,
+  type LastReview,
+  REVIEW_HORIZONS,
+  type ReviewHistory,
+  type ReviewHorizon,
+  type ReviewWindow,
+} from './review/review-history';
+export {
   REVIEW_RECORD_TYPES,
   type ReviewRunOptions,
   type RunReview,
   reviewRun,
 } from './review/review-run';
+export {
+  dueReviewReasons,
+  nextReviewAt,
+  REVIEW_NAMES,
+  type ReviewOptions,
+  type ReviewSchedule,
+  reviewedFilesDigest,
+  reviewHorizonOf,
+  reviewScheduleOf,
+} from './review/review-schedule';
+export {
+  hasReviewWork,
+  type RunScheduledReviewsInput,
+  runScheduledReviews,
+} from './review/run-scheduled-reviews';
 export { type RunTouches, readRunTouches } from './review/run-touches';
 export {
+  reviewSkipReason,
   STRATEGIC_REVIEW_RECORD,
   type StrategicReview,
   type StrategicReviewOptions,
   strategicReview,
+  strategicReviewRecord,
 } from './review/strategic-review';
 export { type AbandonRunInput, abandonRun } from './run/abandon-run';
-export { createRunExecutor, type RunExecutorOptions } from './run/create-run-executor';
+export {
+  ADAPTER_CAPABILITY,
+  createRunExecutor,
+  type RunExecutorOptions,
+} from './run/create-run-executor';
 export {
   openRuntimeParts,
   type RuntimeMember,
@@ -157,13 +213,20 @@ export {
 } from './run/replay-model';
 export { assembleRunContext, type RunContext, type RunContextInput } from './run/run-context';
 export type { RunExecutor, RunResult, RunTicket } from './run/run-executor';
+export { createRunFileCaches, type RunFileCaches } from './run/run-file-caches';
 export {
   createTierModelSource,
   type RunModelRequest,
   type RunModelSource,
   type TierModelSourceOptions,
 } from './run/run-model-source';
-export type { GatedCall, ParkPoint, RunSession } from './run/run-session';
+export {
+  type CallAuthorization,
+  type GatedCall,
+  INTERRUPTED_CALL_ERROR,
+  type ParkPoint,
+  type RunSession,
+} from './run/run-session';
 export { createRunTools, RUN_TOOL_NAMES, type RunToolsContext } from './run/run-tools';
 export { RuntimeOpenError, type RuntimePart } from './run/runtime-open-error';
 export {

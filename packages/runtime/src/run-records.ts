@@ -165,6 +165,12 @@ export const runStepSchema = z.strictObject({
   output: z.unknown().optional(),
   /** Why the step or run failed, one sentence. */
   error: z.string().optional(),
+  /**
+   * Tool steps: the call started (recorded on disk before its effect ran, e.g. a skill with
+   * code). A later step with the same `toolCallId` holds its result; a started call without
+   * one is never run again on resume.
+   */
+  started: z.boolean().optional(),
 });
 
 /** Body of `run.parked`. */

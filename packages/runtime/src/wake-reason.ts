@@ -21,6 +21,11 @@ export const WAKE_REASON_KINDS = [
   'manual',
   /** A run of the member was cut short (the runtime stopped or crashed) and resumes. */
   'interrupted',
+  /**
+   * A scheduled review is due for the group's reviewer (the strategist): the weekly strategic
+   * review (`ref: review:weekly`) or the monthly meta-review (`ref: review:monthly`).
+   */
+  'review',
 ] as const;
 
 /** One of {@link WAKE_REASON_KINDS}. */

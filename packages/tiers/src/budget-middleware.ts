@@ -14,6 +14,7 @@ import {
 import type { Treasury } from '@karnel/treasury';
 import { BudgetExceededError } from './errors';
 import { observeStream } from './observe-stream';
+import type { SettleHandoff } from './settle-handoff';
 import type { CandidatePrice } from './tiers-config';
 import { chargedTokens, DEFAULT_MAX_OUTPUT_TOKENS, usageCost, worstCaseCost } from './usage-cost';
 
@@ -69,6 +70,18 @@ function meterOf(treasury: BudgetTreasury): Meter {
  */
 export function createBudgetMiddleware(
   options: BudgetMiddlewareOptions,
+): LanguageModelV4Middleware {
+  return budgetMiddleware(options, undefined);
+}
+
+/**
+ * {@link createBudgetMiddleware}, handing each call's settle to `handoff` instead of awaiting
+ * it (the ledger middleware around it awaits it together with its entry). Not exported from
+ * the package: only `openTierModel` wires the two middlewares together.
+ */
+export function budgetMiddleware(
+  options: BudgetMiddlewareOptions,
+  handoff: SettleHandoff | undefined,
 ): LanguageModelV4Middleware {
   const {
     treasury,
@@ -139,7 +152,9 @@ export function createBudgetMiddleware(
         await treasury.release(held.reservation, 'the call failed');
         throw error;
       }
-      await settle(held, result.usage, true);
+      const settling = settle(held, result.usage, true);
+      if (handoff) handoff.give(result, settling);
+      else await settling;
       return result;
     },
     wrapStream: async ({ doStream, params, model }) => {
@@ -155,9 +170,8 @@ export function createBudgetMiddleware(
       }
       let usage: LanguageModelV4Usage | undefined;
       let sawOutput = false;
-      return {
-        ...result,
-        stream: observeStream<LanguageModelV4StreamPart>(
+      const stream: ReadableStream<LanguageModelV4StreamPart> =
+        observeStream<LanguageModelV4StreamPart>(
           result.stream,
           (part) => {
             if (part.type === 'finish') usage = part.usage;
@@ -168,9 +182,15 @@ export function createBudgetMiddleware(
             )
               sawOutput = true;
           },
-          () => settle(held, usage, sawOutput),
-        ),
-      };
+          (end) => {
+            const settling = settle(held, usage, sawOutput);
+            // A cancel reaches the ledger middleware outside first, before this: it cannot wait
+            // for a settle handed over after it, so this one is awaited here.
+            if (!handoff || end === 'cancel') return settling;
+            handoff.give(stream, settling);
+          },
+        );
+      return { ...result, stream };
     },
   };
 }

@@ -7,6 +7,7 @@ import type {
 import { type AuditLog, type Clock, formatCost, hashJson, systemClock } from '@karnel/core';
 import { fallbackReason } from './fallback-reason';
 import { observeStream } from './observe-stream';
+import { bothWritten, type SettleHandoff } from './settle-handoff';
 import type { CandidatePrice } from './tiers-config';
 import { chargedTokens, DEFAULT_MAX_OUTPUT_TOKENS, usageCost, worstCaseCost } from './usage-cost';
 
@@ -45,6 +46,18 @@ export interface LedgerMiddlewareOptions {
  */
 export function createLedgerMiddleware(
   options: LedgerMiddlewareOptions,
+): LanguageModelV4Middleware {
+  return ledgerMiddleware(options, undefined);
+}
+
+/**
+ * {@link createLedgerMiddleware}, awaiting the settle the budget middleware inside it handed to
+ * `handoff` together with the call's entry (both durable writes go out at once). Not exported
+ * from the package: only `openTierModel` wires the two middlewares together.
+ */
+export function ledgerMiddleware(
+  options: LedgerMiddlewareOptions,
+  handoff: SettleHandoff | undefined,
 ): LanguageModelV4Middleware {
   const {
     ledger,
@@ -123,14 +136,17 @@ export function createLedgerMiddleware(
         });
         throw error;
       }
-      await write({
-        candidate,
-        mode: 'generate',
-        params,
-        started,
-        sawOutput: true,
-        usage: result.usage,
-      });
+      await bothWritten(
+        write({
+          candidate,
+          mode: 'generate',
+          params,
+          started,
+          sawOutput: true,
+          usage: result.usage,
+        }),
+        handoff?.take(result),
+      );
       return result;
     },
     wrapStream: async ({ doStream, params, model }) => {
@@ -169,19 +185,22 @@ export function createLedgerMiddleware(
               sawOutput = true;
           },
           (end, error) =>
-            write({
-              candidate,
-              mode: 'stream',
-              params,
-              started,
-              sawOutput,
-              usage,
-              ...(end === 'error' || failure !== undefined
-                ? { error: error ?? failure }
-                : end === 'cancel' && !usage
-                  ? { error: Object.assign(new Error('cancelled'), { name: 'Cancelled' }) }
-                  : {}),
-            }),
+            bothWritten(
+              write({
+                candidate,
+                mode: 'stream',
+                params,
+                started,
+                sawOutput,
+                usage,
+                ...(end === 'error' || failure !== undefined
+                  ? { error: error ?? failure }
+                  : end === 'cancel' && !usage
+                    ? { error: Object.assign(new Error('cancelled'), { name: 'Cancelled' }) }
+                    : {}),
+              }),
+              handoff?.take(result.stream),
+            ),
         ),
       };
     },

@@ -1,8 +1,9 @@
 import type { AuditLog } from '@karnel/core';
-import { type BudgetTreasury, createBudgetMiddleware } from './budget-middleware';
-import { createLedgerMiddleware } from './ledger-middleware';
+import { type BudgetTreasury, budgetMiddleware } from './budget-middleware';
+import { ledgerMiddleware } from './ledger-middleware';
 import type { MachineProfile } from './machine-profile';
 import { resolveTier } from './resolve-tier';
+import { SettleHandoff } from './settle-handoff';
 import { createTierModel, type TierModel } from './tier-model';
 import { createTierRegistry } from './tier-registry';
 import type { TiersConfig } from './tiers-config';
@@ -34,6 +35,11 @@ export interface OpenTierModelOptions {
  * on every candidate: the one call most code needs. The ledger middleware is outermost, so a
  * call the treasury refuses is still written (outcome `error`, `BudgetExceededError`).
  *
+ * With both, a call's two closing writes go out at once: the treasury settle (commit or
+ * release) and the `model.call` entry are started together and the call returns once both are
+ * durable (instead of one fsync after the other). A settle that fails still fails the call,
+ * after its entry was written with the call's outcome and cost as they were.
+ *
  * @throws TierUnavailableError (on first use) when nothing resolves; nothing is sent then.
  */
 export async function openTierModel(options: OpenTierModelOptions): Promise<TierModel> {
@@ -54,25 +60,33 @@ export async function openTierModel(options: OpenTierModelOptions): Promise<Tier
         candidate: candidate.id,
         ...(run ? { run } : {}),
       };
+      // With both, the settle and the entry are written at once (see SettleHandoff).
+      const handoff = ledger && treasury ? new SettleHandoff() : undefined;
       return [
         ...(ledger
           ? [
-              createLedgerMiddleware({
-                ...common,
-                ledger,
-                recordPrompt: options.recordPrompt ?? false,
-              }),
+              ledgerMiddleware(
+                {
+                  ...common,
+                  ledger,
+                  recordPrompt: options.recordPrompt ?? false,
+                },
+                handoff,
+              ),
             ]
           : []),
         ...(treasury
           ? [
-              createBudgetMiddleware({
-                ...common,
-                treasury,
-                ...(options.defaultMaxOutputTokens
-                  ? { defaultMaxOutputTokens: options.defaultMaxOutputTokens }
-                  : {}),
-              }),
+              budgetMiddleware(
+                {
+                  ...common,
+                  treasury,
+                  ...(options.defaultMaxOutputTokens
+                    ? { defaultMaxOutputTokens: options.defaultMaxOutputTokens }
+                    : {}),
+                },
+                handoff,
+              ),
             ]
           : []),
       ];

@@ -286,4 +286,73 @@ describe('tier model over loopback providers', () => {
     expect((await treasury.balances()).totals.spent - before).toBe((total + step - 1n) / step);
     expect(balances.week.reserved).toBe(0n);
   });
+
+  it('with both middlewares, a settle that fails still fails the call, after its entry was written', async () => {
+    const { ledger, treasury } = await setup();
+    await ollama.close();
+    const loaded = await loadTiersConfig({
+      groupDir: root,
+      machineFile: join(root, 'machine.yaml'),
+      env,
+    });
+    const profile = await detectMachineProfile({ ollamaHost: ollama.url, env });
+    // The treasury, with a commit that fails as an fsync error would make it.
+    const failing = {
+      config: () => treasury.config(),
+      reserve: (request: Parameters<typeof treasury.reserve>[0]) => treasury.reserve(request),
+      release: (...args: Parameters<typeof treasury.release>) => treasury.release(...args),
+      commit: async () => {
+        throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      },
+    };
+    const model = await openTierModel({
+      tier: 'fast-general',
+      config: loaded.config!,
+      profile,
+      env,
+      treasury: failing,
+      ledger,
+    });
+    openai.script.push({ kind: 'ok', inputTokens: 12, cachedTokens: 4, outputTokens: 5 });
+    await expect(generateText({ model, prompt, maxRetries: 0 })).rejects.toThrow(/EIO/);
+    openai.script.push({ kind: 'ok', inputTokens: 12, cachedTokens: 4, outputTokens: 5 });
+    const streamed = streamText({ model, prompt, maxRetries: 0, onError: () => undefined });
+    await expect(Promise.resolve(streamed.text)).rejects.toThrow(/EIO/);
+    // Both calls happened and cost money: their entries say so, whatever the treasury did.
+    expect(
+      (await modelCalls(ledger)).map((call) => [call.body.mode, call.body.outcome, call.body.cost]),
+    ).toEqual([
+      ['generate', 'ok', '0.0045'],
+      ['stream', 'ok', '0.0045'],
+    ]);
+    // The reservations were never settled: they hold their money until they expire.
+    expect((await treasury.balances()).week.reserved).toBeGreaterThan(0n);
+  });
+
+  it('a stream cancelled by its reader is settled and written before the cancel resolves', async () => {
+    const { open, ledger, treasury } = await setup();
+    const model = await open('fast-general');
+    await ollama.close();
+    openai.script.push({ kind: 'ok', inputTokens: 12, cachedTokens: 4, outputTokens: 5 });
+    const { stream } = await model.doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+      maxOutputTokens: 16,
+    });
+    const reader = stream.getReader();
+    await reader.read();
+    await reader.cancel();
+    const balances = await treasury.balances();
+    expect(balances.week.reserved).toBe(0n);
+    // One entry per attempt: the local server that is down, then the cancelled stream.
+    expect(
+      (await modelCalls(ledger)).map((call) => [
+        call.body.provider,
+        call.body.mode,
+        call.body.outcome,
+      ]),
+    ).toEqual([
+      ['ollama', 'stream', 'error'],
+      ['openai', 'stream', 'error'],
+    ]);
+  });
 });

@@ -175,6 +175,89 @@ describe('createLedgerRecordStore', () => {
   });
 });
 
+describe('a ledger-backed treasury', () => {
+  async function setUp() {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const dir = join(root, 'treasury');
+    await mkdir(dir);
+    await writeFile(join(dir, 'balances.yaml'), 'financial:\n  budget_weekly: 1000.00\n');
+    return { root, dir, ledgerDir: join(root, 'ledger') };
+  }
+
+  it('writes the operations of one hold unsynced and ends it with one ledger sync', async () => {
+    const { dir, ledgerDir } = await setUp();
+    const ledger = await openLedger(ledgerDir, { groupCommit: true });
+    const calls = { append: 0, appendUnsynced: 0, sync: 0, hold: 0 };
+    // The ledger, counting what the treasury asks of it.
+    const counted = Object.assign(Object.create(ledger) as typeof ledger, {
+      append: (...args: Parameters<typeof ledger.append>) => {
+        calls.append++;
+        return ledger.append(...args);
+      },
+      appendUnsynced: (...args: Parameters<typeof ledger.appendUnsynced>) => {
+        calls.appendUnsynced++;
+        return ledger.appendUnsynced(...args);
+      },
+      sync: () => {
+        calls.sync++;
+        return ledger.sync();
+      },
+      withWriteLock: <T>(task: () => Promise<T>) => {
+        calls.hold++;
+        return ledger.withWriteLock(task);
+      },
+      entries: (...args: Parameters<typeof ledger.entries>) => ledger.entries(...args),
+    });
+    try {
+      const treasury = createTreasury({ dir, ledger: counted });
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          const held = await treasury.reserve({ amount: '1.00' });
+          if (!held.ok) throw new Error('refused');
+          await treasury.commit(held.reservation, { actual: '0.25' });
+        }),
+      );
+      expect(calls.append).toBe(0);
+      expect(calls.appendUnsynced).toBe(32);
+      // Holds of reservations end without a sync; holds of commits share one each.
+      expect(calls.sync).toBeGreaterThan(0);
+      expect(calls.sync).toBeLessThan(16);
+      // Every hold keeps the ledger's write lock for all of its records.
+      expect(calls.hold).toBeGreaterThan(0);
+      expect(calls.hold).toBeLessThan(32);
+      expect((await treasury.balances()).week).toMatchObject({ spent: 400n, reserved: 0n });
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('refuses to go on when an entry appended by someone else since its last read was tampered with', async () => {
+    const { dir, ledgerDir } = await setUp();
+    const ledger = await openLedger(ledgerDir);
+    const other = await openLedger(ledgerDir);
+    try {
+      const treasury = createTreasury({ dir, ledger });
+      const held = await treasury.reserve({ amount: '1.00' });
+      expect(held.ok).toBe(true);
+      // Someone else appends a spend, and its amount is then changed in the file.
+      await other.append({
+        type: 'spend.recorded',
+        body: { at: '2026-05-06T09:00:00Z', amount: '2.00', currency: 'USD' },
+      });
+      const chain = join(ledgerDir, 'chain.jsonl');
+      await writeFile(chain, (await readFile(chain, 'utf8')).replace('"2.00"', '"0.01"'));
+      await expect(treasury.reserve({ amount: '1.00' })).rejects.toThrow(/ledger/i);
+      await expect(treasury.balances()).rejects.toThrow(/ledger/i);
+      // And again: what it verified before does not let it skip the damaged entry.
+      await expect(treasury.reserve({ amount: '1.00' })).rejects.toThrow(/ledger/i);
+    } finally {
+      await other.close();
+      await ledger.close();
+    }
+  });
+});
+
 async function amounts(store: ReturnType<typeof createFileRecordStore>) {
   const { records } = await readTreasuryRecords(store);
   return records.map((record) => 'amount' in record && record.amount);

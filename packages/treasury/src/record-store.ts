@@ -1,17 +1,20 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
+import { closeSync, fdatasync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { mkdir, open, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import {
-  type AppendLog,
   type CommittedEntry,
   type LedgerPort,
   type LedgerReader,
-  openAppendLog,
   parseJsonLines,
   sha256Hex,
+  syncFolder,
 } from '@karnel/core';
 import { checkTreasuryRecord } from './check-record';
 import { TreasuryRecordError } from './errors';
 import { type QuarantineRecord, TREASURY_LEDGER_TYPES, type TreasuryRecord } from './records';
+
+const fdatasyncAsync = promisify(fdatasync);
 
 /**
  * One stored entry of a treasury type, as read back, before the treasury checks it: where it
@@ -55,13 +58,22 @@ export interface TreasuryRecordStore {
   readEntries(): Promise<readonly StoredTreasuryEntry[]>;
   /**
    * Optional group commit: appends one record, checked first, visible to `readEntries` at
-   * once but not yet durable. Nothing written this way may be acknowledged to anyone before a
-   * later {@link TreasuryRecordStore.sync} resolves. The treasury uses it, when present, to
-   * share one fsync among the operations that queued for its lock meanwhile.
+   * once (in this process and others) and kept if the process is killed, but not yet durable
+   * against an OS crash. A later {@link TreasuryRecordStore.sync}, or the fsync of any later
+   * record of the same store, makes it durable: records are appended in order to one file or
+   * chain. The treasury uses it, when present, to share one fsync among the operations that
+   * queued for its lock meanwhile, and acknowledges nothing so written before that fsync except
+   * reservation records (`reserve`, `release`: see `Treasury.reserve`).
    */
   appendUnsynced?(record: TreasuryRecord | QuarantineRecord): Promise<void>;
   /** Makes every earlier `appendUnsynced` durable (with `appendUnsynced`). */
   sync?(): Promise<void>;
+  /**
+   * Optional: runs the operations of one treasury lock hold (`task`), letting the store keep
+   * what it takes per append for the whole of it (a ledger's write lock). The treasury calls it
+   * inside its own lock, around the reads, appends and `sync` of the hold.
+   */
+  hold?<T>(task: () => Promise<T>): Promise<T>;
   /** Closes any file the store holds open; it reopens them if used again. */
   close?(): Promise<void>;
 }
@@ -96,16 +108,32 @@ export function createFileRecordStore({
   displayPath = path,
 }: FileRecordStoreOptions): TreasuryRecordStore {
   let reader: ReadState | undefined;
-  let writer: { log: AppendLog; ino: number } | undefined;
+  // The file opened for appending (`O_APPEND`), and its inode.
+  let writer: { fd: number; ino: number } | undefined;
 
   const closeReader = () => {
     if (reader) closeSync(reader.fd);
     reader = undefined;
   };
-  const closeWriter = async () => {
+  const closeWriter = () => {
     const open = writer;
     writer = undefined;
-    await open?.log.close();
+    if (open) closeSync(open.fd);
+  };
+  const openWriter = async () => {
+    await mkdir(dirname(path), { recursive: true });
+    let fd: number;
+    let created = false;
+    try {
+      fd = openSync(path, 'ax');
+      created = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      fd = openSync(path, 'a');
+    }
+    // A new file survives a crash only once its folder entry is durable.
+    if (created) await syncFolder(dirname(path));
+    return { fd, ino: fstatSync(fd).ino };
   };
 
   // Synchronous calls: each is a few microseconds on a local disk, and the treasury makes them
@@ -159,33 +187,38 @@ export function createFileRecordStore({
     }
     const ino = info?.ino;
     if (!writer || writer.ino !== ino) {
-      await closeWriter();
+      closeWriter();
       await cutTornTail(path);
-      const log = await openAppendLog(path);
-      writer = { log, ino: statSync(path).ino };
+      writer = await openWriter();
     } else if (info && endsTorn(path, info.size, reader?.ino === ino ? reader?.fd : undefined)) {
       // Another process died mid-append since our last write: drop its unacknowledged bytes.
       await cutTornTail(path);
     }
-    await writer.log.appendUnsynced(`${JSON.stringify(checked)}\n`);
+    // A synchronous write (to the page cache: microseconds), as the ledger writes; only the
+    // fsync goes through the thread pool.
+    const bytes = Buffer.from(`${JSON.stringify(checked)}\n`, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length)
+      offset += writeSync(writer.fd, bytes, offset, bytes.length - offset);
+  };
+  const sync = async () => {
+    if (writer) await fdatasyncAsync(writer.fd);
   };
 
   return {
     specificationVersion: 'v2',
     async append(record) {
       await appendUnsynced(record);
-      await writer!.log.sync();
+      await sync();
     },
     appendUnsynced,
-    async sync() {
-      await writer?.log.sync();
-    },
+    sync,
     async readEntries() {
       return readEntries();
     },
     async close() {
       closeReader();
-      await closeWriter();
+      closeWriter();
     },
   };
 }
@@ -242,6 +275,13 @@ export interface EntryLocation {
   readonly line: number;
 }
 
+/** What a ledger offers, beyond `LedgerPort`, to take part in the treasury's group commit. */
+interface SyncableLedger {
+  appendUnsynced(record: { type: string; body: Record<string, unknown> }): Promise<unknown>;
+  sync(): Promise<void>;
+  withWriteLock<T>(task: () => Promise<T>): Promise<T>;
+}
+
 /** Options of {@link createLedgerRecordStore} and of reading treasury entries from a ledger. */
 export interface LedgerRecordStoreOptions {
   /** How to name the ledger's chain file in diagnostics. Default `chain.jsonl`. */
@@ -257,12 +297,37 @@ export interface LedgerRecordStoreOptions {
  * A record store over a ledger (any `LedgerPort`, such as `@karnel/ledger`'s `Ledger`):
  * each treasury record is an entry whose `type` is the record's type (`spend.recorded` …) and
  * whose `body` is the rest of the record. Entries of other types (runs, decisions, approvals)
- * are skipped when reading. Records are checked before they are appended.
+ * are skipped when reading. Records are checked before they are appended. Reads go on from the
+ * last entry read (the ledger checks only the entries appended since against the chain head it
+ * verified). When the ledger also has `appendUnsynced` and `sync` (`@karnel/ledger`'s does), the
+ * store offers them, and the treasury's operations of one lock hold share one fsync.
  */
 export function createLedgerRecordStore(
   ledger: LedgerPort,
   options: LedgerRecordStoreOptions = {},
 ): TreasuryRecordStore {
+  // A ledger that can write without an fsync and sync later (`@karnel/ledger`'s, from the
+  // version with `appendUnsynced`) lets the treasury share one fsync among the operations of a
+  // lock hold, as the file store does; any other is asked for a durable append every time.
+  const syncable = ledger as LedgerPort & Partial<SyncableLedger>;
+  const unsynced =
+    typeof syncable.appendUnsynced === 'function' && typeof syncable.sync === 'function'
+      ? {
+          async appendUnsynced(record: TreasuryRecord | QuarantineRecord) {
+            const { type, ...body } = checkOrThrow(record, 'ledger');
+            await syncable.appendUnsynced!({ type, body });
+          },
+          async sync() {
+            await syncable.sync!();
+          },
+        }
+      : {};
+  // The ledger's write lock kept for a whole treasury hold, when the ledger can (one lock file
+  // created and removed per hold instead of one per record).
+  const hold =
+    typeof syncable.withWriteLock === 'function'
+      ? { hold: <T>(task: () => Promise<T>) => syncable.withWriteLock!(task) }
+      : {};
   // The entries read so far, grown by each read: a ledger only grows, so only entries from the
   // next seq on are collected (the fold and the balances then cost what was appended). Reads
   // are serialized, so two at once never collect the same entries twice.
@@ -275,6 +340,8 @@ export function createLedgerRecordStore(
       const { type, ...body } = checkOrThrow(record, 'ledger');
       await ledger.append({ type, body });
     },
+    ...unsynced,
+    ...hold,
     readEntries() {
       const read = reading.then(async () => {
         next = await collectTreasuryEntries(ledger, options, next, entries);

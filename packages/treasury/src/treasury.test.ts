@@ -348,7 +348,7 @@ process.stdout.write(JSON.stringify({ granted, denied }));
 });
 
 describe('createTreasury group commit', () => {
-  it('lets concurrent operations share fsyncs, and acknowledges none before its record is durable', async () => {
+  it('lets concurrent operations share fsyncs, and acknowledges no commit before it and its reservation are durable', async () => {
     const dir = await treasuryDir('1000.00');
     const file = createFileRecordStore({ path: join(dir, 'records.jsonl') });
     let written = 0;
@@ -370,35 +370,109 @@ describe('createTreasury group commit', () => {
       },
     };
     const treasury = createTreasury({ dir, store });
+    // Another treasury over the same folder, as another process would be.
+    const other = createTreasury({ dir });
     const acknowledged = await Promise.all(
       Array.from({ length: 16 }, async () => {
         const held = await treasury.reserve({ amount: 100n, modelClass: 'fast-general' });
         if (!held.ok) throw new Error('refused');
-        const at = (await treasury.readRecords()).records.findIndex(
+        // A reservation is acknowledged once written: every reader sees it already.
+        const seen = (await other.readRecords()).records.some(
           (record) => record.type === 'reservation.opened' && record.id === held.reservation.id,
         );
-        // Its record is among those a completed fsync covered when reserve resolved.
-        const coveredThen = durable;
         await treasury.commit(held.reservation, { actual: 40n });
-        return { at, coveredThen };
+        // A commit is acknowledged only once a completed fsync covers its spend, and so the
+        // reservation written before it.
+        const coveredThen = durable;
+        const records = (await treasury.readRecords()).records;
+        const spentAt = records.findIndex(
+          (record) =>
+            record.type === 'spend.recorded' && record.reservation === held.reservation.id,
+        );
+        const openedAt = records.findIndex(
+          (record) => record.type === 'reservation.opened' && record.id === held.reservation.id,
+        );
+        return { seen, spentAt, openedAt, coveredThen };
       }),
     );
-    for (const { at, coveredThen } of acknowledged) expect(at).toBeLessThan(coveredThen);
+    for (const { seen, spentAt, openedAt, coveredThen } of acknowledged) {
+      expect(seen).toBe(true);
+      expect(openedAt).toBeLessThan(spentAt);
+      expect(spentAt).toBeLessThan(coveredThen);
+    }
     expect(written).toBe(32);
     expect(durable).toBe(32);
-    expect(syncs).toBeLessThan(32);
+    expect(syncs).toBeLessThan(16);
     const balances = await treasury.balances();
     expect(balances.week.spent).toBe(16n * 40n);
     expect(balances.week.reserved).toBe(0n);
-    // Another treasury over the same folder reads the same records from the file.
-    expect((await createTreasury({ dir }).balances()).week.spent).toBe(640n);
+    expect((await other.balances()).week.spent).toBe(640n);
+    await treasury.close();
+    await other.close();
+  });
+
+  it('writes reservations and releases without an fsync of their own, and fsyncs every other record before acknowledging it', async () => {
+    const dir = await treasuryDir('1000.00');
+    const file = createFileRecordStore({ path: join(dir, 'records.jsonl') });
+    const synced: number[] = [];
+    let written = 0;
+    const store = {
+      ...file,
+      async appendUnsynced(record: Parameters<typeof file.append>[0]) {
+        await file.appendUnsynced!(record);
+        written++;
+      },
+      async sync() {
+        await file.sync!();
+        synced.push(written);
+      },
+    };
+    const treasury = createTreasury({ dir, store });
+    const first = await treasury.reserve({ amount: 100n });
+    const second = await treasury.reserve({ amount: 200n });
+    if (!first.ok || !second.ok) throw new Error('refused');
+    await treasury.release(second.reservation, 'not needed');
+    expect(synced).toEqual([]);
+    expect((await createTreasury({ dir }).balances()).week.reserved).toBe(100n);
+    await treasury.commit(first.reservation, { actual: 50n });
+    expect(synced).toEqual([4]);
+    await treasury.recordSpend({ amount: 10n });
+    await treasury.recordRevenue({ amount: 5n });
+    expect(synced).toEqual([4, 5, 6]);
+    await treasury.close();
+  });
+
+  it('keeps a reservation when the reserving process is killed right after reserve resolves', async () => {
+    const dist = resolve(import.meta.dirname, '../dist/index.js');
+    expect(existsSync(dist), 'build the package first: pnpm --filter @karnel/treasury build').toBe(
+      true,
+    );
+    const dir = await treasuryDir('50.00');
+    const script = join(dir, '..', 'reserve-and-die.mjs');
+    await writeFile(
+      script,
+      `import { createTreasury } from ${JSON.stringify(pathToFileURL(dist).href)};
+const treasury = createTreasury({ dir: process.argv[2] });
+const held = await treasury.reserve({ amount: '12.00' });
+process.stdout.write(JSON.stringify(held.reservation.id) + '\\n', () => process.kill(process.pid, 'SIGKILL'));
+`,
+    );
+    const died = await run(process.execPath, [script, dir]).catch(
+      (error: { signal?: string; stdout?: string }) => error,
+    );
+    expect(died).toMatchObject({ signal: 'SIGKILL' });
+    const id = JSON.parse((died as { stdout: string }).stdout) as string;
+    const treasury = createTreasury({ dir });
+    expect((await treasury.balances()).week.reserved).toBe(1200n);
+    const spend = await treasury.commit(id, { actual: '11.00' });
+    expect(spend.reservation).toBe(id);
     await treasury.close();
   });
 
   it('acknowledges nothing of a hold whose fsync fails', async () => {
     const dir = await treasuryDir('1000.00');
     const file = createFileRecordStore({ path: join(dir, 'records.jsonl') });
-    let failNext = true;
+    let failNext = false;
     const store = {
       ...file,
       async sync() {
@@ -410,15 +484,44 @@ describe('createTreasury group commit', () => {
       },
     };
     const treasury = createTreasury({ dir, store });
-    const outcomes = await Promise.allSettled(
+    const held = await Promise.all(
       Array.from({ length: 4 }, () => treasury.reserve({ amount: 100n })),
+    );
+    failNext = true;
+    const outcomes = await Promise.allSettled(
+      held.map((result) => {
+        if (!result.ok) throw new Error('refused');
+        return treasury.commit(result.reservation, { actual: 10n });
+      }),
     );
     // The first hold's fsync failed: every operation in it is refused, none acknowledged.
     const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(refused.length).toBeGreaterThanOrEqual(1);
     for (const outcome of refused) expect(String(outcome.reason)).toContain('EIO');
-    expect((await treasury.reserve({ amount: 100n })).ok).toBe(true);
+    expect((await treasury.recordSpend({ amount: 100n })).amount).toBe('1.00');
     await treasury.close();
+  });
+
+  it('keeps its lock across holds only while operations are queued, never when idle', async () => {
+    const dir = await treasuryDir('1000.00');
+    const treasury = createTreasury({ dir });
+    const other = createTreasury({ dir, lockTimeoutMs: 2000 });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        index % 2 === 0
+          ? treasury.reserve({ amount: 100n })
+          : treasury.recordSpend({ amount: 10n }).then(() => ({ ok: true })),
+      ),
+    );
+    expect(results.every((result) => result.ok)).toBe(true);
+    // Everything answered: the lock file is gone, and another treasury goes ahead at once.
+    expect(existsSync(join(dir, '.treasury.lock'))).toBe(false);
+    expect((await other.reserve({ amount: 100n })).ok).toBe(true);
+    // A queued operation after a drain ended starts a new one (nothing is left waiting).
+    await treasury.writeSnapshot();
+    expect((await treasury.balances()).week.reserved).toBe(21n * 100n);
+    await treasury.close();
+    await other.close();
   });
 
   it('sees an edit of balances.yaml at the next operation', async () => {

@@ -2,9 +2,11 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  acquireFileLock,
   type Clock,
   COGNITIVE_TIERS,
   createId,
+  type FileLock,
   formatMoney,
   InvalidArgumentError,
   isId,
@@ -12,7 +14,6 @@ import {
   systemClock,
   UnsupportedVersionError,
   ValidationError,
-  withFileLock,
   writeFileAtomic,
 } from '@karnel/core';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
@@ -129,7 +130,11 @@ export interface CommitInput {
  * last operation are read. Operations that append take a file lock on the folder, so checks
  * and appends never interleave across processes; operations queued in this process meanwhile
  * run under the same lock and share one fsync (group commit), and none resolves before the
- * records it appended are durable.
+ * records it appended are durable, except `reserve` and `release`, whose records are written
+ * (seen by every other reserver, kept if this process is killed) but not fsynced on their own:
+ * the fsync of the `commit` (or any later durable record) that follows makes them durable too,
+ * and an operating-system crash that loses one loses nothing a later durable record relies on
+ * (see `reserve`).
  */
 export interface Treasury {
   /** Version of this interface. */
@@ -157,11 +162,26 @@ export interface Treasury {
   /**
    * Holds money for an intended spend if {@link checkSpend} allows it, atomically across
    * processes: two reservers can never both take the last dollar.
+   *
+   * Resolves once the `reservation.opened` record is written to the store, without an fsync of
+   * its own: every other reserver (in any process) sees it at once, and it survives this
+   * process being killed. An operating-system crash before the next fsync of the store can lose
+   * it, but then it also loses the `commit` that would settle it (appended later, to the same
+   * file or chain, and fsynced with everything before it): nothing durable ever refers to a
+   * lost reservation, and the spend of a call in flight during an OS crash is lost either way
+   * (a durable reservation would only expire unspent).
    */
   reserve(request: ReserveRequest): Promise<ReservationResult>;
-  /** Settles a reservation as a spend (after expiry too: money spent is recorded). */
+  /**
+   * Settles a reservation as a spend (after expiry too: money spent is recorded). Resolves once
+   * the spend, and with it the reservation it settles, is durable.
+   */
   commit(reservation: string | Reservation, details?: CommitInput): Promise<SpendRecord>;
-  /** Gives a reservation's money back unspent. */
+  /**
+   * Gives a reservation's money back unspent. Like `reserve`, resolves once the record is
+   * written, without an fsync of its own: an OS crash that loses it leaves the reservation
+   * holding its money until it expires, never less money held.
+   */
   release(reservation: string | Reservation, reason?: string): Promise<void>;
   /**
    * Writes the derived figures (`spent_this_week`, `revenue_mtd`, `as_of`, and
@@ -192,6 +212,11 @@ export interface TreasuryOptions {
   /** How long to wait for the treasury lock. Default 10 000 ms. */
   lockTimeoutMs?: number;
 }
+
+/** Most treasury lock holds run back to back under one take of the lock (see `drain`). */
+const MAX_KEPT_HOLDS = 16;
+/** Longest time the treasury lock is kept across holds, in milliseconds. */
+const MAX_KEPT_MS = 10;
 
 /**
  * Creates a {@link Treasury} over a folder and a record store.
@@ -226,39 +251,72 @@ export function createTreasury({
   // Group commit: operations that queue while the lock is held run together under the next
   // hold, in order, appending without an fsync each; one fsync ends the hold, and only then does
   // any of them resolve. A store without `appendUnsynced` fsyncs every record itself.
-  const write = (record: Parameters<TreasuryRecordStore['append']>[0]) =>
-    records.appendUnsynced ? records.appendUnsynced(record) : records.append(record);
+  //
+  // A hold that wrote only reservation records (opened, released) ends without an fsync: they
+  // are guards, not money moved. Written, they are visible to every other reserver at once and
+  // survive this process being killed (the page cache outlives it); only an operating-system
+  // crash can lose them, and then it also loses the call they guarded and anything written
+  // after them (the settle that refers to a reservation is appended later to the same file or
+  // chain, and its fsync makes the reservation durable with it). A lost opening held money for
+  // a call whose outcome is lost anyway; a lost release only holds money until the
+  // reservation expires. See spec/treasury.md, section 7.
+  let holdMustSync = false;
+  const write = (record: Parameters<TreasuryRecordStore['append']>[0]) => {
+    if (record.type !== 'reservation.opened' && record.type !== 'reservation.released')
+      holdMustSync = true;
+    return records.appendUnsynced ? records.appendUnsynced(record) : records.append(record);
+  };
   type Queued = { task: () => Promise<unknown>; settle: (outcome: Outcome) => void };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
   const queue: Queued[] = [];
   let draining = false;
+  // The lock is kept from one hold to the next while operations are already queued when a
+  // hold ends (taking it creates and removes files), for at most MAX_KEPT_HOLDS holds or
+  // MAX_KEPT_MS: then other processes get their turn. It is never kept while nothing is queued.
   const drain = async () => {
     draining = true;
+    let held: FileLock | undefined;
+    let heldSince = 0;
+    let holds = 0;
+    const release = async () => {
+      const lock = held;
+      held = undefined;
+      await lock?.release();
+    };
     while (queue.length > 0) {
       const batch = queue.splice(0);
       const outcomes: Outcome[] = [];
       try {
-        await withFileLock(
-          lockPath,
-          async () => {
-            for (const { task } of batch) {
-              try {
-                outcomes.push({ ok: true, value: await task() });
-              } catch (error) {
-                outcomes.push({ ok: false, error });
-              }
+        if (!held) {
+          held = await acquireFileLock(lockPath, { timeoutMs: lockTimeoutMs });
+          heldSince = Date.now();
+          holds = 0;
+        }
+        holds++;
+        const hold = async () => {
+          holdMustSync = false;
+          for (const { task } of batch) {
+            try {
+              outcomes.push({ ok: true, value: await task() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
             }
-            await records.sync?.();
-          },
-          { timeoutMs: lockTimeoutMs },
-        );
+          }
+          if (holdMustSync) await records.sync?.();
+        };
+        await (records.hold ? records.hold(hold) : hold());
+        if (queue.length === 0 || holds >= MAX_KEPT_HOLDS || Date.now() - heldSince >= MAX_KEPT_MS)
+          await release();
       } catch (error) {
         // No lock, or the fsync failed: nothing of this hold is acknowledged.
+        await release().catch(() => undefined);
         for (const item of batch) item.settle({ ok: false, error });
         continue;
       }
       for (const [index, item] of batch.entries()) item.settle(outcomes[index]!);
     }
+    // Nothing is held here: a hold that ended with nothing queued released the lock. Set at
+    // once, with no await in between, so an operation queued now starts a new drain.
     draining = false;
   };
   const locked = <T>(task: () => Promise<T>): Promise<T> =>

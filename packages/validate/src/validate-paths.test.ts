@@ -1,4 +1,4 @@
-import { link } from 'node:fs/promises';
+import { cp, link, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,5 +146,36 @@ describe('validatePaths', () => {
     expect(result.targets).toEqual([]);
     expect(calls).toBe(0);
     expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['path/not-found']);
+  });
+  it('refuses a symlink that leads outside the directory, without reading or showing what it points at', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-escape-'));
+    try {
+      const group = join(root, 'newsletter-co');
+      await cp(example, group, { recursive: true });
+      const secret = join(root, 'dotenv');
+      await writeFile(secret, 'API_KEY=sk-live-0123456789abcdefSECRET\n');
+      for (const file of ['goals/current.yaml', 'agents/writer/memory/strategic.yaml']) {
+        await rm(join(group, file));
+        await symlink(secret, join(group, file));
+      }
+      // A link that stays inside the group is followed as before.
+      await cp(join(example, 'tiers.yaml'), join(group, 'tiers.source.yaml'));
+      await rm(join(group, 'tiers.yaml'));
+      await symlink('tiers.source.yaml', join(group, 'tiers.yaml'));
+
+      const result = await validatePaths(['newsletter-co'], { cwd: root });
+      expect(result.valid).toBe(false);
+      const escapes = result.diagnostics.filter(
+        (diagnostic) => diagnostic.code === 'fs/symlink-escapes',
+      );
+      expect(escapes.map((diagnostic) => diagnostic.file).sort()).toEqual([
+        'newsletter-co/agents/writer/memory/strategic.yaml',
+        'newsletter-co/goals/current.yaml',
+      ]);
+      expect(escapes[0]?.message).toContain('is a symlink that leads outside the directory');
+      expect(JSON.stringify(result.diagnostics)).not.toContain('sk-live');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

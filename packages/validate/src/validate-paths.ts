@@ -3,6 +3,7 @@ import { createDiagnostic, type Diagnostic, hasErrors, sortDiagnostics } from '@
 import { validateDirectory } from '@karnel/manifest';
 import type { DirectoryCheck, ValidationTarget } from './directory-check';
 import { directoryChecks } from './directory-checks';
+import { findEscapingSymlinks } from './escaping-symlinks';
 import { createTiersCheck, type TiersCheckOptions, tiersCheck } from './tiers-check';
 import { findUnreadablePaths, isPermissionError, unreadableDiagnostic } from './unreadable-paths';
 
@@ -36,6 +37,9 @@ export interface PathsValidation {
  * the manifests (via `@karnel/manifest`), then every {@link DirectoryCheck} on every target,
  * including each native member agent directory of a group. Never throws for the directories'
  * content; a check that throws becomes a `check/crashed` error diagnostic.
+ *
+ * A directory holding a symbolic link that leads outside it gets an `fs/symlink-escapes` error
+ * at the link, and no check reads anything of it.
  *
  * @param paths - Agent or group directories (or their `manifest.yaml`), as the user wrote them.
  */
@@ -84,6 +88,11 @@ export async function validatePaths(
   }
   const checked: ValidationTarget[] = [];
   for (const target of targets) {
+    // A link out of the directory is an error at the link, and nothing in the target is read:
+    // the checks would quote what it points at.
+    const escapes = await findEscapingSymlinks(target.dir, { displayPath: target.display });
+    diagnostics.push(...escapes);
+    if (escapes.length > 0) continue;
     // Permissions that hide a folder or file are errors at that path, never a silent skip; a
     // component folder that cannot be listed is left out of the checks that would read it.
     const components: Record<string, string> = {};

@@ -1,12 +1,21 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyExample, runKarnel } from '../../test/run-karnel';
+import { copyExample, makeTempDir, runKarnel } from '../../test/run-karnel';
 
 const copies: string[] = [];
 afterEach(async () => {
   await Promise.all(copies.splice(0).map((path) => rm(path, { recursive: true, force: true })));
 });
+
+/** A copy of the example group with `curator.yaml` holding `text`; returns the group folder. */
+async function exampleWithCuratorYaml(text: string): Promise<string> {
+  const root = await copyExample('newsletter-co');
+  copies.push(root);
+  const group = join(root, 'newsletter-co');
+  await writeFile(join(group, 'curator.yaml'), text);
+  return group;
+}
 
 describe('karnel curator', () => {
   it('prints a dry-run report that changes nothing, runs, and rolls one change back to the exact bytes', async () => {
@@ -50,5 +59,47 @@ describe('karnel curator', () => {
     const run = await runKarnel(['curator', 'run', group, '--dry-run']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/curator\.yaml:2:\d+: error schema\/invalid-type/);
+  });
+
+  it('with the model pass on and no model for its tier, prints the report with the model error and changes nothing', async () => {
+    const group = await exampleWithCuratorYaml(
+      'model_pass:\n  enabled: true\n  tier: fast-general\n',
+    );
+    // fast-general without Ollama's model on this machine and without an OpenAI key: no candidate.
+    const tiers = join(group, 'tiers.yaml');
+    const text = await readFile(tiers, 'utf8');
+    await writeFile(
+      tiers,
+      text.replace(
+        '    - model: ollama:qwen3:8b\n      needs: { ram_gb: 8 }\n    - model: openai',
+        '    - model: openai',
+      ),
+    );
+    const files = async () => {
+      const found: Record<string, string> = {};
+      for (const path of await readdir(group, { recursive: true }))
+        found[path] = await readFile(join(group, path), 'utf8').catch(() => 'folder');
+      return found;
+    };
+    const before = await files();
+    const config = await makeTempDir();
+    copies.push(config);
+    const dry = await runKarnel(['curator', 'run', group, '--dry-run'], {
+      env: { OPENAI_API_KEY: '', KARNEL_CONFIG_HOME: config },
+    });
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('(dry run: nothing changed)');
+    expect(dry.stdout).toMatch(
+      /model pass \(fast-general, 0 tokens, cost 0\): proposals only, nothing applied\n {2}error: /,
+    );
+    expect(await files()).toEqual(before);
+  });
+
+  it('exits 1 with the position of a mistake in model_pass', async () => {
+    const group = await exampleWithCuratorYaml('model_pass:\n  enabled: true\n  tier: gigantic\n');
+    const run = await runKarnel(['curator', 'run', group, '--dry-run']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/curator\.yaml:3:\d+: error /);
   });
 });

@@ -17,10 +17,10 @@ export const registerCuratorCommand: RegisterCommand = (program, context) => {
   curator
     .command('run')
     .description(
-      'One deterministic pass: most used first; unused 14 days → stale, 30 days → archived to .archive/. Snapshots the library first and ledgers every change. Protected (hub, bundled) and pinned skills are never touched.',
+      'One deterministic pass: most used first; unused 14 days → stale, 30 days → archived to .archive/. Snapshots the library first and ledgers every change. Protected (hub, bundled) and pinned skills are never touched. With model_pass enabled in curator.yaml, a cheap-tier model then proposes consolidations: reported and ledgered, never applied.',
     )
     .argument('[dir]', 'the group directory', '.')
-    .option('--dry-run', 'print the report and change nothing')
+    .option('--dry-run', 'print the report (and any model proposals) and change nothing')
     .option('-f, --format <format>', 'output format: text or json', 'text')
     .action((dir: string, options: { dryRun?: boolean; format: string }) => {
       if (options.format !== 'text' && options.format !== 'json')

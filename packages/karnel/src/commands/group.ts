@@ -54,7 +54,10 @@ export const registerGroupCommand: RegisterCommand = (program, context) => {
       )
       .argument('<dir>', 'the group directory')
       .argument('<role>', "the member's role")
-      .option('--kind <kind>', 'native, foreign or human', 'native')
+      .option(
+        '--kind <kind>',
+        "native, foreign or human (default: the member's kind in manifest.yaml)",
+      )
       .option('-k, --key <file>', "the owner's private key file (default: $KARNEL_KEY_FILE)")
       .option('--member-key <file>', "the member's own key file, for an independently owned member")
       .option('-m, --reason <text>', 'why, recorded in the ledger')
@@ -62,10 +65,13 @@ export const registerGroupCommand: RegisterCommand = (program, context) => {
         (
           dir: string,
           role: string,
-          options: { kind: string; key?: string; memberKey?: string; reason?: string },
+          options: { kind?: string; key?: string; memberKey?: string; reason?: string },
         ) =>
           reportPolicyErrors(context, async () => {
-            if (!['native', 'foreign', 'human'].includes(options.kind))
+            if (
+              options.kind !== undefined &&
+              !['native', 'foreign', 'human'].includes(options.kind)
+            )
               throw new UsageError(
                 `unknown kind "${safe(options.kind)}"; expected native, foreign or human`,
               );
@@ -78,7 +84,9 @@ export const registerGroupCommand: RegisterCommand = (program, context) => {
               signer,
               member: role,
               change: change === 'join' ? 'joined' : 'left',
-              kind: options.kind as 'native' | 'foreign' | 'human',
+              ...(options.kind !== undefined
+                ? { kind: options.kind as 'native' | 'foreign' | 'human' }
+                : {}),
               ...(memberSigner ? { memberSigner } : {}),
               ...(options.reason !== undefined ? { reason: options.reason } : {}),
             });

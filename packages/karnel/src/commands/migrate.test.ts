@@ -92,6 +92,9 @@ describe('karnel migrate', () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('imported grp_01KQPMFM80CKMS9ESEA4N62D4F');
     expect(imported.stdout).toContain('ledger verified');
+    // The group's warnings print one per line, not joined by a visible "\n".
+    expect(imported.stdout).not.toContain('\\n');
+    expect(imported.stdout).toMatch(/^manifest\.yaml:\d+:\d+: warning constraint\//m);
     const first = JSON.parse(await resumeInProcess(b));
     expect(first.appended).toBe(true);
     expect(first.body.consistency.path.length).toBeGreaterThanOrEqual(0);

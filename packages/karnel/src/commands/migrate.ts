@@ -51,7 +51,7 @@ async function importCommand(
     },
   });
   const out = context.output.out;
-  if (result.warnings) out(safe(result.warnings));
+  if (result.warnings) out(escapeTerminalText(result.warnings, { multiline: true }));
   out(
     safe(
       `imported ${result.group} into ${options.into}: ${result.files} files verified, ledger verified (${result.entries} entries, hand-off at entry ${result.handoff.seq} signed by the owner ${result.owner})`,
@@ -63,7 +63,9 @@ async function importCommand(
     out('not resolved on this machine (configure it before the first run):');
     for (const problem of result.unresolved)
       out(
-        `  ${problem.kind} ${safe(problem.name)} (needed by ${safe(problem.neededBy.join(', '))}): ${problem.reason}`,
+        safe(
+          `  ${problem.kind} ${problem.name} (needed by ${problem.neededBy.join(', ')}): ${problem.reason}`,
+        ),
       );
   }
   out(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { generateKeyPair, publicKeyToDid } from '@karnel/core';
 import { createAgentDirectory, createGroupDirectory } from '@karnel/manifest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runKarnel, useTempDir } from '../../test/run-karnel';
+import { copyExample, runKarnel, useTempDir } from '../../test/run-karnel';
 import { runKarnelUnprivileged, shareWithUnprivileged } from '../../test/unprivileged';
 
 const owner = publicKeyToDid(generateKeyPair().publicKey);
@@ -97,5 +97,28 @@ describe('paths the user running karnel cannot read or write', () => {
       expect(run.stderr).not.toMatch(/^\s+at /m);
       expect(run.stderr).not.toContain('intact');
     }
+  });
+  it('an unreadable curator.yaml or member file is a file/unreadable diagnostic at that file, not a thrown EACCES', async () => {
+    await createGroupDirectory(join(dir, 'group'), { owner });
+    await writeFile(join(dir, 'group', 'curator.yaml'), 'pinned: []\n');
+    await lock(join(dir, 'group', 'curator.yaml'));
+    await shareWithUnprivileged(dir);
+    const curator = await runKarnelUnprivileged(['curator', 'run', 'group', '--dry-run'], {
+      cwd: dir,
+    });
+    expect(curator).toMatchObject({ code: 1 });
+    expect(curator.stdout).toContain(
+      'curator.yaml:1:1: error file/unreadable: cannot read file (EACCES)',
+    );
+    expect(curator.stderr).not.toContain('EACCES: permission denied, open');
+    const root = await copyExample('newsletter-co');
+    await lock(join(root, 'newsletter-co', 'members', 'critic.yaml'));
+    await shareWithUnprivileged(root);
+    const run = await runKarnelUnprivileged(['validate', 'newsletter-co'], { cwd: root });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'newsletter-co/members/critic.yaml:1:1: error file/unreadable: cannot read file (EACCES)',
+    );
+    expect(run.stdout).not.toContain('could not be parsed');
   });
 });

@@ -152,6 +152,9 @@ describe('karnel run, status, wake, runs', () => {
     expect(runLines.length).toBeGreaterThan(0);
     for (const line of runLines) expect(line).toContain('[offline demo model]');
     expect(run.stdout).toMatch(/done +critic .* succeeded/);
+    // Scheduled reviews are runs of their own, said so on their lines.
+    expect(run.stdout).toMatch(/run +strategist run_\w+ \(weekly strategic review\)/);
+    expect(run.stdout).toMatch(/done +strategist run_\w+ \(monthly meta-review\) succeeded/);
     expect(lines.at(-1)).toMatch(/^\d+ runs: \d+ succeeded, 1 parked, 0 failed; 0 refused$/);
 
     const approvals = await runKarnel(['approvals', 'list', group]);

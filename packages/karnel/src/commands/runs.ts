@@ -34,6 +34,7 @@ export const registerRunsCommand: RegisterCommand = (program, context) => {
         throw new UsageError(
           `--limit expects a positive whole number, not "${safe(options.limit)}"`,
         );
+      await requireGroupDir(dir);
       const { createLedgerHistory, loadGroupSnapshot } = await loadRuntime();
       const history = createLedgerHistory((await loadGroupSnapshot(dir)).ledgerDir);
       await history.refresh();

@@ -1,4 +1,5 @@
 import type { RunExecutor } from '@karnel/runtime';
+import { validatePaths } from '@karnel/validate';
 import { loadRuntime } from '../load-runtime';
 import { escapeJsonForTerminal } from '../output';
 import { describeReasons, requireGroupDir, safe } from '../runtime-lines';
@@ -25,6 +26,10 @@ export const registerStatusCommand: RegisterCommand = (program, context) => {
           `unknown format "${safe(String(options.format))}"; expected text or json`,
         );
       await requireGroupDir(dir);
+      const validation = await validatePaths([dir]);
+      const errors = validation.diagnostics.filter(
+        (diagnostic) => diagnostic.severity === 'error',
+      ).length;
       const status = await (await loadRuntime())
         .createRuntime({ dir, executor: noExecutor })
         .status();
@@ -33,6 +38,10 @@ export const registerStatusCommand: RegisterCommand = (program, context) => {
         return;
       }
       const lines: string[] = [`group    ${status.dir}`];
+      if (errors > 0)
+        lines.push(
+          `invalid  ${errors} error${errors === 1 ? '' : 's'}: "karnel run" refuses to start; "karnel validate ${dir}" shows them`,
+        );
       lines.push(
         status.lease
           ? `runtime  pid ${status.lease.pid} on ${status.lease.host}, ${status.lease.live ? `lease until ${status.lease.expiresAt}` : 'stale lease (not running)'}`

@@ -16,7 +16,20 @@ export const registerWakeCommand: RegisterCommand = (program, context) => {
     .requiredOption('-r, --reason <text>', 'why, one line')
     .action(async (dir: string, role: string, options: { reason: string }) => {
       await requireValidGroup(dir, context.output);
-      const { isLeaseLive, readGroupLease, requestWake } = await loadRuntime();
+      const { groupLifecycleState, isLeaseLive, readGroupLease, requestWake } = await loadRuntime();
+      // The run state is the ledger's: no wake is recorded where no member will ever run it.
+      const lifecycle = await groupLifecycleState(dir);
+      const since = lifecycle.since ? ` (ledger entry ${lifecycle.since.seq})` : '';
+      if (lifecycle.state === 'dissolved' || lifecycle.state === 'handed-off')
+        throw new CommandError(
+          safe(
+            `${dir} was ${lifecycle.state === 'dissolved' ? 'dissolved' : 'handed off'}${since}: no member is woken here`,
+          ),
+        );
+      if (lifecycle.members[role] === 'left')
+        throw new CommandError(
+          safe(`${role} left the group: it is not woken; "karnel group join" brings it back`),
+        );
       try {
         await requestWake({ dir, member: role, reason: options.reason });
       } catch (error) {
@@ -26,10 +39,12 @@ export const registerWakeCommand: RegisterCommand = (program, context) => {
       }
       const holder = await readGroupLease(dir);
       const running = holder !== undefined && isLeaseLive(holder, new Date());
-      context.output.out(
-        safe(
-          `wake requested for ${role}: ${options.reason}; ${running ? `the runtime (pid ${holder.pid}) picks it up at its next tick` : `no runtime is running: "karnel run ${dir}" picks it up`}`,
-        ),
-      );
+      const when =
+        lifecycle.state === 'paused'
+          ? 'the group is paused: it waits until the owner resumes the group'
+          : running
+            ? `the runtime (pid ${holder.pid}) picks it up at its next tick`
+            : `no runtime is running: "karnel run ${dir}" picks it up`;
+      context.output.out(safe(`wake requested for ${role}: ${options.reason}; ${when}`));
     });
 };

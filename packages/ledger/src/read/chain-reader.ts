@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { borrowBuffer, returnBuffer } from './buffer-pool';
 
 /** One complete line of the chain file. */
@@ -46,6 +46,8 @@ export interface ChainBlockProgress {
 
 const CHUNK = 4 * 1024 * 1024;
 const HEADROOM = 256 * 1024;
+/** The smallest chunk read into a buffer of its own (below that, reading more costs nothing). */
+const MIN_CHUNK = 16 * 1024;
 
 /**
  * Reads the chain file `path` from byte `start` (a line boundary) in large chunks, calling
@@ -85,24 +87,43 @@ export async function readChainLines(
   // while an asynchronous read waits for a thread-pool thread, which on a busy machine can
   // take longer than the work. The buffer keeps headroom in front of its data, where the
   // partial last line of the previous chunk is copied, so lines never need concatenating.
-  const chunk = reuseBuffer ? borrowBuffer(HEADROOM + CHUNK) : Buffer.allocUnsafe(HEADROOM + CHUNK);
+  // A buffer of its own is sized to what the file holds past `start` when that is less than a
+  // chunk: a reader going on from an earlier read (a few new entries) must not allocate, and
+  // make the collector reclaim, megabytes per read. Lines longer than the headroom still work
+  // (see below); a file that grew meanwhile is read in further chunks.
+  let chunkSize = CHUNK;
+  let headroom = HEADROOM;
+  if (!reuseBuffer) {
+    let pending: number;
+    try {
+      pending = fstatSync(fd).size - start;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    chunkSize = Math.min(CHUNK, Math.max(MIN_CHUNK, pending));
+    headroom = Math.min(HEADROOM, chunkSize);
+  }
+  const chunk = reuseBuffer
+    ? borrowBuffer(HEADROOM + CHUNK)
+    : Buffer.allocUnsafe(headroom + chunkSize);
   let position = start;
   try {
     let carry = Buffer.alloc(0); // the partial line left at the end of the previous chunk
     let carryOffset = start; // its file offset
     let lineNumber = startLine;
     for (;;) {
-      const bytesRead = readSync(fd, chunk, HEADROOM, CHUNK, position);
+      const bytesRead = readSync(fd, chunk, headroom, chunkSize, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       let buffer = chunk;
-      let dataStart = HEADROOM - carry.length;
-      let bufferEnd = HEADROOM + bytesRead;
+      let dataStart = headroom - carry.length;
+      let bufferEnd = headroom + bytesRead;
       if (dataStart >= 0) {
         carry.copy(buffer, dataStart);
       } else {
         // A line longer than the headroom: fall back to one combined buffer for this chunk.
-        buffer = Buffer.concat([carry, chunk.subarray(HEADROOM, bufferEnd)]);
+        buffer = Buffer.concat([carry, chunk.subarray(headroom, bufferEnd)]);
         dataStart = 0;
         bufferEnd = buffer.length;
       }

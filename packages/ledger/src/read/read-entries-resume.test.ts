@@ -75,4 +75,42 @@ describe('reading on from the end of an earlier read', () => {
       labels.push((entry.body as { label: string }).label);
     expect(labels).toEqual(['b', 'b', 'b']);
   });
+
+  it('a read that stops early or is refused leaves nothing half-read behind for the next one', async () => {
+    const ledgerDir = join(dir, 'ledger');
+    await appendNotes(ledgerDir, 3);
+    expect(await seqs(ledgerDir)).toEqual([0, 1, 2]);
+    await appendNotes(ledgerDir, 3, 'b');
+    // Stop after the first new entry: the next read still gets all of them.
+    for await (const entry of readLedgerEntries(ledgerDir, { fromSeq: 3 })) {
+      expect(entry.seq).toBe(3);
+      break;
+    }
+    expect(await seqs(ledgerDir, 3)).toEqual([3, 4, 5]);
+    // A line appended by someone else that does not continue the chain is refused, every time.
+    const chain = join(ledgerDir, 'chain.jsonl');
+    const lines = (await readFile(chain, 'utf8')).split('\n');
+    await writeFile(chain, `${lines.slice(0, 6).join('\n')}\n${lines[4]}\n`);
+    await expect(seqs(ledgerDir, 6)).rejects.toThrow(/ledger/i);
+    await expect(seqs(ledgerDir, 6)).rejects.toThrow(/ledger/i);
+    expect(await seqs(ledgerDir, 0).catch(() => 'refused')).toBe('refused');
+  });
+
+  it('reads on through entries longer than the buffer sized for a few new ones', async () => {
+    const ledgerDir = join(dir, 'ledger');
+    await appendNotes(ledgerDir, 2);
+    expect(await seqs(ledgerDir)).toEqual([0, 1]);
+    const ledger = await openLedger(ledgerDir);
+    const long = 'x'.repeat(300_000);
+    await ledger.append({ type: 'note.added', body: { label: long, index: 2 } });
+    await ledger.append({ type: 'note.added', body: { label: 'c', index: 3 } });
+    await ledger.close();
+    const bodies: Array<{ label: string; index: number }> = [];
+    for await (const entry of readLedgerEntries(ledgerDir, { fromSeq: 2 }))
+      bodies.push(entry.body as { label: string; index: number });
+    expect(bodies.map((body) => [body.label.length, body.index])).toEqual([
+      [300_000, 2],
+      [1, 3],
+    ]);
+  });
 });

@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerIntegrityError } from '../errors';
 import { decodeEntryLine, type LedgerEntry } from '../format/entry';
-import { CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
+import { ARCHIVE_DIR, CHAIN_FILE, listArchiveSegments, resolveLedgerPath } from '../format/layout';
 import type { EntriesOptions } from '../ledger';
 import { acceptChainLine, lineIntegrityError } from './accept-line';
 import { readChainLines } from './chain-reader';
@@ -27,20 +27,25 @@ interface ReadEnd {
 /**
  * The end of the last complete read of each chain file in this process, with the offset of
  * every line. The chain is append-only and every line was checked when it was read, so a later
- * read goes on from there with a copy of the state instead of decoding and checking the whole
- * chain again; entries it wants from before that end are read back from their offsets (their
+ * read takes that state over (no other read can use it meanwhile; one that starts then reads
+ * from the first line) and goes on from there instead of decoding and checking the whole chain
+ * again, then puts it back at its new end. Taking it over instead of copying it keeps a read
+ * of a few new entries as cheap as those entries: a copy would cost the whole chain's leaf
+ * hashes every time; entries it wants from before that end are read back from their offsets (their
  * hashes checked again, their links already were). A chain file replaced (archiving writes a
  * new one) or shorter than the recorded end is read from the start. `verifyLedger` never uses
  * this: it always reads everything.
  */
 const readEnds = new Map<string, ReadEnd>();
 
+/** Takes over the end of the last complete read of `chainPath`, when a read from `fromSeq` can go on from it. */
 async function resumePoint(chainPath: string, fromSeq: number): Promise<ReadEnd | undefined> {
   const known = readEnds.get(chainPath);
   if (!known || fromSeq < known.firstSeq) return undefined;
-  const info = await stat(chainPath).catch(() => undefined);
+  readEnds.delete(chainPath);
+  // Synchronous, as the writer's calls: a stat is microseconds, a thread-pool round trip more.
+  const info = statOrUndefined(chainPath);
   if (!info || info.ino !== known.ino || info.dev !== known.dev || info.size < known.position) {
-    readEnds.delete(chainPath);
     return undefined;
   }
   return known;
@@ -61,9 +66,14 @@ export async function* readLedgerEntries(
   const chainPath = join(dir, CHAIN_FILE);
   const matches = (entryType: string) =>
     !type || entryType === type || entryType.startsWith(`${type}.`);
-  const segments = await listArchiveSegments(dir);
+  // Most ledgers were never archived: one stat of the folder says so, without listing it.
+  const segments = statSync(join(dir, ARCHIVE_DIR), { throwIfNoEntry: false })
+    ? await listArchiveSegments(dir)
+    : [];
   const resume = segments.length === 0 ? await resumePoint(chainPath, fromSeq) : undefined;
-  const state = resume ? resume.state.clone() : new ChainState({ merkle: false });
+  // The state taken over is only put back (by `rememberEnd`) once the whole chain was read
+  // and accepted: a read that fails or stops early leaves it out, and the next starts over.
+  const state = resume ? resume.state : new ChainState({ merkle: false });
   const offsets = resume ? resume.offsets : [];
   let firstSeq = resume ? resume.firstSeq : -1;
   if (resume && fromSeq < resume.state.next) {
@@ -134,8 +144,16 @@ export async function* readLedgerEntries(
   }
 }
 
+function statOrUndefined(path: string): import('node:fs').Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 async function rememberEnd(chainPath: string, end: Omit<ReadEnd, 'dev' | 'ino'>): Promise<void> {
-  const info = await stat(chainPath).catch(() => undefined);
+  const info = statOrUndefined(chainPath);
   if (!info || info.size < end.position) return;
   const known = readEnds.get(chainPath);
   // Keep the furthest read: a slower reader finishing later must not move the end back.

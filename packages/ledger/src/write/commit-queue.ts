@@ -8,6 +8,12 @@ export interface QueuedAppend {
   readonly prepare: PrepareRecord;
   /** Signs the entry, when set. */
   readonly signer: Signer | undefined;
+  /**
+   * Whether the append resolves only once its entry is on disk (`true`, every ordinary
+   * append), or as soon as it is written to the chain file (`false`: `appendUnsynced`, made
+   * durable by a later `sync` or by the next durable append's fsync of the same file).
+   */
+  readonly durable: boolean;
   /** Settles the append once its entry is durable. */
   readonly resolve: (entry: LedgerEntry) => void;
   /** Settles the append when it was refused or the batch failed. */
@@ -19,16 +25,20 @@ export type CommitBatch = readonly QueuedAppend[];
 
 /** Group commit settings, defaults applied. */
 export interface GroupCommit {
-  /** Longest wait, from the first queued append, before a batch is written. */
+  /**
+   * Longest wait, from the first queued append, before a batch is written; `0` writes at once
+   * (the appends queued while that batch is being written then form the next one).
+   */
   readonly maxDelayMs: number;
   /** Most appends written with one fsync. */
   readonly maxBatch: number;
 }
 
 /**
- * The appends of one ledger waiting to be written, one batch at a time. Without group commit
- * every append is its own batch; with it, appends queued within `maxDelayMs` of the first (up
- * to `maxBatch`) share one batch, and so one set of fsyncs.
+ * The appends of one ledger waiting to be written, one batch at a time, in the order they were
+ * queued. Without group commit every append is its own batch; with it, the appends queued in
+ * the same tick, or while the previous batch was being written, or within `maxDelayMs` of the
+ * first when that is set (up to `maxBatch`), share one batch, and so one set of fsyncs.
  */
 export class CommitQueue {
   readonly #group: GroupCommit | undefined;
@@ -36,6 +46,7 @@ export class CommitQueue {
   #waiting: QueuedAppend[] = [];
   #writing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #soon = false;
   #closed = false;
 
   /**
@@ -52,6 +63,11 @@ export class CommitQueue {
     return this.#closed;
   }
 
+  /** How many appends are queued and not yet taken into a batch. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   /** Queues an append. */
   push(append: QueuedAppend): void {
     this.#waiting.push(append);
@@ -66,6 +82,7 @@ export class CommitQueue {
         this.#timer = undefined;
         this.#start();
       }
+      if (this.#soon) this.#start();
       await this.#writing;
     }
   }
@@ -77,7 +94,7 @@ export class CommitQueue {
   }
 
   #schedule(): void {
-    if (this.#writing || this.#timer) return;
+    if (this.#writing || this.#timer || this.#soon) return;
     const group = this.#group;
     const delay = group && this.#waiting.length < group.maxBatch ? group.maxDelayMs : 0;
     if (delay > 0) {
@@ -85,6 +102,14 @@ export class CommitQueue {
         this.#timer = undefined;
         this.#start();
       }, delay);
+    } else if (group) {
+      // Group commit without a delay: the appends queued by the code running now join this
+      // batch (a microtask later), and those queued while it is written form the next one.
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        this.#start();
+      });
     } else {
       this.#start();
     }

@@ -11,10 +11,12 @@ import { access, mkdir, open, readdir, readFile, stat, truncate } from 'node:fs/
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  acquireFileLock,
   type Clock,
   createDiagnostic,
   createSha256,
   type Diagnostic,
+  type FileLock,
   type RecordValidator,
   type Signer,
   syncFolder,
@@ -80,6 +82,11 @@ import {
 
 const fdatasyncAsync = promisify(fdatasync);
 
+/** Most batches written under one hold of the write lock (see `FileLedger.held`). */
+const MAX_HELD_BATCHES = 16;
+/** Longest hold of the write lock across batches, in milliseconds. */
+const MAX_HELD_MS = 10;
+
 /**
  * Opens (or prepares to create) the ledger in `dir`. Replays the chain to learn its state, and
  * drops a torn last line left by a crash (reported in {@link Ledger.recovered}). A missing or
@@ -115,6 +122,10 @@ class FileLedger implements Ledger {
   private readonly validators: ReadonlyMap<string, readonly RecordValidator[]>;
   private readonly create: boolean;
   private createdDir = false;
+  /** Counts the batches written without an fsync of the chain (`appendUnsynced` only). */
+  private unsyncedWrites = 0;
+  /** The value of {@link unsyncedWrites} that the last successful chain fsync covered. */
+  private syncedWrites = 0;
 
   constructor(
     dir: string,
@@ -141,7 +152,7 @@ class FileLedger implements Ledger {
     }
     this.validators = owners;
     const group = groupCommit
-      ? { maxDelayMs: 2, maxBatch: 512, ...(groupCommit === true ? {} : groupCommit) }
+      ? { maxDelayMs: 0, maxBatch: 512, ...(groupCommit === true ? {} : groupCommit) }
       : undefined;
     this.queue = new CommitQueue(group, (batch) => this.flush(batch));
   }
@@ -251,7 +262,33 @@ class FileLedger implements Ledger {
     }
   }
 
+  /**
+   * The chain file, kept open between batches (an open and a close per batch cost more than
+   * the write): `chainFd` is for the inode `chainFdIno`. Only used under the lock, where the
+   * chain's identity was just checked (`catchUp`), and by `sync`.
+   */
+  private chainFd: number | undefined;
+  private chainFdIno: number | undefined;
+
+  /** The open chain file for writing at `chainEnd` (never `O_APPEND`), created when missing. */
+  private openChain(): number {
+    if (this.chainFd !== undefined && this.chainFdIno === this.chainIno) return this.chainFd;
+    this.closeChain();
+    const fd = openSync(this.chainPath, constants.O_RDWR | constants.O_CREAT, 0o644);
+    this.chainFd = fd;
+    this.chainFdIno = fstatSync(fd).ino;
+    return fd;
+  }
+
+  private closeChain(): void {
+    const fd = this.chainFd;
+    this.chainFd = undefined;
+    this.chainFdIno = undefined;
+    if (fd !== undefined) closeSync(fd);
+  }
+
   private reset(): void {
+    this.closeChain();
     this.state = new ChainState();
     this.chainEnd = 0;
     this.chainLines = 0;
@@ -308,6 +345,7 @@ class FileLedger implements Ledger {
   private enqueue(
     prepare: PrepareRecord,
     options: AppendOptions | undefined,
+    durable = true,
   ): Promise<LedgerEntry> {
     if (this.queue.closed) {
       return Promise.reject(
@@ -315,7 +353,13 @@ class FileLedger implements Ledger {
       );
     }
     return new Promise<LedgerEntry>((resolve, reject) => {
-      this.queue.push({ prepare, signer: options?.signer ?? this.signer, resolve, reject });
+      this.queue.push({
+        prepare,
+        signer: options?.signer ?? this.signer,
+        durable,
+        resolve,
+        reject,
+      });
     });
   }
 
@@ -330,6 +374,50 @@ class FileLedger implements Ledger {
     }
   }
 
+  /**
+   * The write lock, kept from one batch to the next while appends are already waiting when a
+   * batch ends (taking and releasing a lock file costs several file creations and removals),
+   * but never for more than {@link MAX_HELD_BATCHES} batches or {@link MAX_HELD_MS}: then other
+   * writers get their turn. Never held while nothing is queued.
+   */
+  private held: { lock: FileLock; since: number; batches: number } | undefined;
+  /** The write lock being taken, shared by everyone in this process who needs it meanwhile. */
+  private acquiring: Promise<void> | undefined;
+  /** How many {@link withWriteLock} calls are running: the lock is kept until none is. */
+  private pins = 0;
+  /** Whether a batch is being written (it releases the lock at its end if nobody pins it). */
+  private writing = false;
+
+  private async holdLock(): Promise<{ lock: FileLock; since: number; batches: number }> {
+    while (!this.held) {
+      this.acquiring ??= acquireFileLock(this.lockPath, { timeoutMs: this.lockTimeoutMs })
+        .then((lock) => {
+          this.held = { lock, since: Date.now(), batches: 0 };
+        })
+        .finally(() => {
+          this.acquiring = undefined;
+        });
+      await this.acquiring;
+    }
+    return this.held;
+  }
+
+  private async releaseHeld(): Promise<void> {
+    const held = this.held;
+    this.held = undefined;
+    await held?.lock.release();
+  }
+
+  async withWriteLock<T>(task: () => Promise<T>): Promise<T> {
+    this.pins++;
+    try {
+      return await task();
+    } finally {
+      this.pins--;
+      if (this.pins === 0 && !this.writing && this.queue.waiting === 0) await this.releaseHeld();
+    }
+  }
+
   private async flush(batch: CommitBatch): Promise<void> {
     const done: Array<[QueuedAppend, LedgerEntry]> = [];
     try {
@@ -338,11 +426,22 @@ class FileLedger implements Ledger {
         await syncFolder(dirname(this.dir));
         this.createdDir = true;
       }
-      await this.withLock(async () => {
-        await this.catchUp();
-        await this.writeBatch(batch, done);
-      });
+      this.writing = true;
+      const held = await this.holdLock();
+      held.batches++;
+      await this.catchUp();
+      await this.writeBatch(batch, done);
+      this.writing = false;
+      if (
+        this.pins === 0 &&
+        (this.queue.waiting === 0 ||
+          held.batches >= MAX_HELD_BATCHES ||
+          Date.now() - held.since >= MAX_HELD_MS)
+      )
+        await this.releaseHeld();
     } catch (error) {
+      this.writing = false;
+      await this.releaseHeld().catch(() => undefined);
       // The state may hold entries that never reached the disk: forget it and re-read next time.
       this.reset();
       const settled = new Set(done.map(([pending]) => pending));
@@ -443,21 +542,25 @@ class FileLedger implements Ledger {
       for (const folder of newFolders) await syncFolder(folder);
       if (lines.length > 0) {
         const created = this.chainEnd === 0;
-        const fd = openSync(this.chainPath, created ? 'a+' : 'r+');
-        try {
-          const data = Buffer.concat(lines);
-          writeAll(fd, data, this.chainEnd);
+        const fd = this.openChain();
+        const data = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
+        writeAll(fd, data, this.chainEnd);
+        // An fsync of the chain makes every byte written to it before durable, including
+        // earlier unsynced appends: their count is taken before it starts.
+        if (accepted.some(([pending]) => pending.durable)) {
+          const covered = this.unsyncedWrites;
           await fdatasyncAsync(fd);
-          if (created) {
-            await syncFolder(this.dir);
-            this.chainIno = fstatSync(fd).ino;
-          }
-          this.chainEnd += data.length;
-          this.chainLines += lines.length;
-          if (snapshotAt) this.lastSnapshot = snapshotAt;
-        } finally {
-          closeSync(fd);
+          this.syncedWrites = Math.max(this.syncedWrites, covered);
+        } else {
+          this.unsyncedWrites++;
         }
+        if (created) {
+          await syncFolder(this.dir);
+          this.chainIno = this.chainFdIno;
+        }
+        this.chainEnd += data.length;
+        this.chainLines += lines.length;
+        if (snapshotAt) this.lastSnapshot = snapshotAt;
       }
       done.push(...accepted);
     } finally {
@@ -469,6 +572,30 @@ class FileLedger implements Ledger {
 
   append(record: AppendRecord, options?: AppendOptions): Promise<LedgerEntry> {
     return this.enqueue(prepareRecord(record), options);
+  }
+
+  appendUnsynced(record: AppendRecord, options?: AppendOptions): Promise<LedgerEntry> {
+    return this.enqueue(prepareRecord(record), options, false);
+  }
+
+  async sync(): Promise<void> {
+    const covered = this.unsyncedWrites;
+    if (this.syncedWrites >= covered) return;
+    // No lock: an fsync only flushes what is written, and appends only ever add to the file.
+    // A chain file replaced since (archiving) was written and fsynced whole by its writer.
+    // A descriptor of its own: the writer's may be closed meanwhile (a failed batch resets it).
+    let fd: number;
+    try {
+      fd = openSync(this.chainPath, 'r');
+    } catch (error) {
+      throw accessError(this.chainPath, 'write', error as NodeJS.ErrnoException);
+    }
+    try {
+      await fdatasyncAsync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.syncedWrites = Math.max(this.syncedWrites, covered);
   }
 
   async startRun(input: StartRunInput = {}, options?: AppendOptions): Promise<StartedRun> {
@@ -572,6 +699,7 @@ class FileLedger implements Ledger {
 
   async close(): Promise<void> {
     await this.queue.close();
+    this.closeChain();
   }
 }
 

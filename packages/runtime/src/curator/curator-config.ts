@@ -1,9 +1,38 @@
 import { join } from 'node:path';
-import { type Diagnostic, pathKind, readYamlFile, validateDocument } from '@karnel/core';
+import {
+  cognitiveTierSchema,
+  type Diagnostic,
+  pathKind,
+  readYamlFile,
+  validateDocument,
+} from '@karnel/core';
 import { z } from 'zod';
 
 /** The name of the curator's settings file at the root of a group directory. */
 export const CURATOR_CONFIG_FILE = 'curator.yaml';
+
+/**
+ * `model_pass` of `curator.yaml`: the optional model pass that proposes consolidations of the
+ * skill library after the deterministic pass. Off unless `enabled: true`; it only proposes.
+ */
+export const curatorModelPassSchema = z.strictObject({
+  /** Whether the model pass runs. Default `false`: no model is called. */
+  enabled: z.boolean().default(false),
+  /** The cognitive tier it runs on, resolved from `tiers.yaml`. Default `bulk-cheap`. */
+  tier: cognitiveTierSchema.default('bulk-cheap'),
+  /**
+   * The most one pass may cost, in the treasury's currency: reserved before the call, the
+   * actual cost settled after. Default 0.05.
+   */
+  max_cost: z.number().positive().default(0.05),
+  /** The most output tokens of the call (the pass's own budget line). Default 2 000. */
+  max_output_tokens: z.number().int().positive().default(2000),
+  /** The most skills listed in the index the model is given (most used first). Default 200. */
+  max_skills: z.number().int().positive().default(200),
+});
+
+/** The settings of the curator's model pass. */
+export type CuratorModelPassConfig = z.infer<typeof curatorModelPassSchema>;
 
 /** `curator.yaml`: what the curator may not touch, and when a skill ages. */
 export const curatorConfigSchema = z.strictObject({
@@ -15,6 +44,8 @@ export const curatorConfigSchema = z.strictObject({
   archive_after_days: z.number().int().positive().default(30),
   /** Days since `last_reviewed` after which a hypothesis is flagged stale. Default 30. */
   hypothesis_stale_after_days: z.number().int().positive().default(30),
+  /** The optional model pass that proposes consolidations. Default: off. */
+  model_pass: curatorModelPassSchema.default(curatorModelPassSchema.parse({})),
 });
 
 /** The settings of a curator pass. */

@@ -8,6 +8,11 @@ export const CURATOR_RECORD_TYPES = {
   mutation: 'curator.mutation',
   /** A mutation undone, with before/after file hashes. */
   rollback: 'curator.rollback',
+  /**
+   * What the optional model pass proposed (never applied), what was filtered out of its answer
+   * and why, its cost — or the error that ended it.
+   */
+  proposals: 'curator.proposals',
 } as const;
 
 /** A file's path (relative to the group directory) and content hash. */
@@ -47,3 +52,63 @@ export const curatorMutationSchema = z.strictObject({
 
 /** The body of a `curator.mutation` record. */
 export type CuratorMutation = z.infer<typeof curatorMutationSchema>;
+
+const skillNameSchema = z.string().min(1).max(64);
+const reasonSchema = z.string().min(1).max(1000);
+
+/**
+ * One consolidation the model pass proposes. Proposals are only reported and ledgered: the
+ * curator never applies them.
+ */
+export const curatorProposalSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    /** Merge two or more skills into one. */
+    action: z.literal('merge'),
+    /** The skills to merge. */
+    skills: z.array(skillNameSchema).min(2).max(10),
+    /** The name of the merged skill (new, or one of `skills`). */
+    into: skillNameSchema,
+    /** What the merged skill should say it does. */
+    description: z.string().min(1).max(1024).optional(),
+    /** Why, in one or two sentences. */
+    reason: reasonSchema,
+  }),
+  z.strictObject({
+    /** Rewrite a skill's description (what it does and when to use it). */
+    action: z.literal('rewrite-description'),
+    /** The skill. */
+    skill: skillNameSchema,
+    /** The new description. */
+    description: z.string().min(1).max(1024),
+    /** Why. */
+    reason: reasonSchema,
+  }),
+  z.strictObject({
+    /** Retire a skill (archive it; nothing is ever deleted). */
+    action: z.literal('retire'),
+    /** The skill. */
+    skill: skillNameSchema,
+    /** Why. */
+    reason: reasonSchema,
+  }),
+]);
+
+/** One proposal of the model pass. */
+export type CuratorProposal = z.infer<typeof curatorProposalSchema>;
+
+/** The answer the model pass asks the model for (structured output). */
+export const curatorProposalsSchema = z.strictObject({
+  /** The proposals; an empty list when the library needs nothing. */
+  proposals: z.array(curatorProposalSchema).max(50),
+});
+
+/** A proposal dropped from the model's answer, and why. */
+export const filteredProposalSchema = z.strictObject({
+  /** The proposal as the model gave it. */
+  proposal: curatorProposalSchema,
+  /** Why it was dropped (a protected or pinned skill, a skill that does not exist). */
+  reason: z.string(),
+});
+
+/** A proposal dropped from the model's answer. */
+export type FilteredProposal = z.infer<typeof filteredProposalSchema>;

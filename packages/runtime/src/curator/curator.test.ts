@@ -1,58 +1,19 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createManualClock, pathKind, sha256Hex } from '@karnel/core';
+import { createManualClock, pathKind } from '@karnel/core';
 import { openLedger, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
-import { listGroupPaths } from '../migration/group-files';
+import { acquireGroupLease } from '../lease/group-lease';
+import { changeGroupLifecycle } from '../lifecycle/group-lifecycle';
+import { exportGroup } from '../migration/export-group';
 import { MigrationError } from '../migration/migration-error';
 import { ownedGroupCopy } from '../migration/test-group';
+import { daysAgo, libraryWithHistory, treeHashes } from './library-with-history.test-support';
 import { rollbackCuratorMutation } from './rollback-mutation';
 import { runCurator } from './run-curator';
 
-const NOW = '2026-07-01T12:00:00Z';
-const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();
-
-/** Every file of the group with its hash (the machine-local `.karnel/` left out). */
-async function treeHashes(dir: string): Promise<Record<string, string>> {
-  const { files } = await listGroupPaths(dir);
-  const hashes: Record<string, string> = {};
-  for (const file of files) hashes[file.path] = sha256Hex(await readFile(join(dir, file.path)));
-  return hashes;
-}
-
-/** The example group with a usage history, a hub skill and a pinned skill. */
-async function libraryWithHistory() {
-  const group = await ownedGroupCopy();
-  const hub = join(group.dir, 'agents/writer/skills/hub-headlines');
-  await mkdir(hub);
-  await writeFile(
-    join(hub, 'SKILL.md'),
-    '---\nname: hub-headlines\ndescription: Writes headlines; installed from a hub.\n---\n\nWrite five headlines.\n',
-  );
-  await writeFile(
-    join(hub, 'karnel.yaml'),
-    'karnel_skill_version: "0.2"\nprovenance:\n  source: "hermeshub:headlines"\n  created_at: "2026-01-01T00:00:00Z"\n',
-  );
-  await writeFile(
-    join(group.dir, 'curator.yaml'),
-    '# keep the critic\'s rubric\npinned: ["review-draft"]\n',
-  );
-  const clock = createManualClock(daysAgo(45));
-  const ledger = await openLedger(join(group.dir, 'ledger'), { clock });
-  const use = async (skill: string, days: number) => {
-    clock.set(daysAgo(days));
-    await ledger.append({
-      type: 'skill.run_started',
-      body: { runId: `run_${days}`, skill, runtime: 'node', actor: 'writer' },
-    });
-  };
-  await use('weekly-strategic-review', 40);
-  await use('research-arxiv-trending', 25);
-  await use('research-arxiv-trending', 20);
-  for (const days of [9, 5, 2]) await use('draft-newsletter-issue', days);
-  await ledger.close();
-  return { ...group, clock: createManualClock(NOW) };
-}
+const outsideLedger = (hashes: Record<string, string>) =>
+  Object.fromEntries(Object.entries(hashes).filter(([path]) => !path.startsWith('ledger/')));
 
 describe('curator', () => {
   it('grades by ledgered usage; a dry run changes nothing', async () => {
@@ -119,6 +80,90 @@ describe('curator', () => {
     const second = await runCurator(dir, { clock });
     expect(second.mutations).toHaveLength(1);
     expect(second.mutations[0]?.mutation).not.toBe(mutation!.mutation);
+  });
+
+  it("counts a run's allowed use_skill steps as uses, and refuses a step file changed on disk", async () => {
+    const { dir, clock } = await libraryWithHistory();
+    // A run loads the research skill through the runtime's use_skill tool three days ago (no
+    // worker ran code, so there is no skill.run_started), and is denied another skill.
+    const ledger = await openLedger(join(dir, 'ledger'), {
+      clock: createManualClock(daysAgo(3)),
+    });
+    const { runId } = await ledger.startRun({ manifest: { member: 'researcher' } });
+    await ledger.appendStep(runId, {
+      runId,
+      step: 0,
+      kind: 'tool',
+      tool: 'use_skill',
+      toolCallId: 'call-0',
+      decision: 'allow',
+      output: { name: 'research-arxiv-trending', instructions: '# research-arxiv-trending' },
+    });
+    await ledger.appendStep(runId, {
+      runId,
+      step: 1,
+      kind: 'tool',
+      tool: 'use_skill',
+      toolCallId: 'call-1',
+      decision: 'deny',
+      error: 'denied',
+      output: { name: 'weekly-strategic-review' },
+    });
+    await ledger.close();
+    const report = await runCurator(dir, { dryRun: true, clock });
+    const research = report.skills.find((skill) => skill.name === 'research-arxiv-trending');
+    expect(research).toMatchObject({ grade: 'active', uses: 3, lastUsed: daysAgo(3) });
+    const strategic = report.skills.find((skill) => skill.name === 'weekly-strategic-review');
+    expect(strategic).toMatchObject({ grade: 'archived', uses: 1 });
+
+    const steps = join(dir, 'ledger/runs', runId, 'steps.jsonl');
+    await writeFile(steps, (await readFile(steps, 'utf8')).replace('"allow"', '"allaw"'));
+    const refused = await runCurator(dir, { dryRun: true, clock }).catch((error) => error);
+    expect(MigrationError.isInstance(refused)).toBe(true);
+    expect(refused.message).toContain(`runs/${runId}/steps.jsonl does not match ledger entry`);
+  });
+
+  it('changes nothing under a running runtime, nor in a dissolved or handed-off group', async () => {
+    const { dir, owner, root, clock } = await libraryWithHistory();
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const lease = await acquireGroupLease({ dir, ledger });
+    const before = await treeHashes(dir);
+    const running = await runCurator(dir, { clock }).catch((error) => error);
+    expect(running).toMatchObject({ code: 'migration/running' });
+    expect(running.message).toContain(`pid ${process.pid}`);
+    await expect(
+      rollbackCuratorMutation(dir, 'ent_01KZZZZZZZZZZZZZZZZZZZZZZZ'),
+    ).rejects.toMatchObject({ code: 'migration/running' });
+    // A dry run writes nothing, so it may look while the runtime runs.
+    expect((await runCurator(dir, { dryRun: true, clock })).mutations).toHaveLength(1);
+    expect(await treeHashes(dir)).toEqual(before);
+    await lease.release();
+    await ledger.close();
+
+    // Once the runtime is gone the pass runs, and gives the lease back.
+    const report = await runCurator(dir, { clock });
+    expect(report.mutations).toHaveLength(1);
+    expect(await pathKind(join(dir, '.karnel/runtime.lease'))).toBe('missing');
+
+    await exportGroup({ dir, bundle: join(root, 'away.tar'), signer: owner });
+    const afterHandoff = outsideLedger(await treeHashes(dir));
+    await expect(runCurator(dir, { clock })).rejects.toMatchObject({ code: 'migration/invalid' });
+    await expect(rollbackCuratorMutation(dir, report.mutations[0]!.mutation)).rejects.toMatchObject(
+      { code: 'migration/invalid', message: expect.stringContaining('handed-off') },
+    );
+    await changeGroupLifecycle(dir, 'dissolve', { signer: owner });
+    await expect(runCurator(dir, { clock })).rejects.toMatchObject({
+      code: 'migration/invalid',
+      message: expect.stringContaining('dissolved'),
+    });
+    expect(outsideLedger(await treeHashes(dir))).toEqual(afterHandoff);
+  });
+
+  it('names an unknown mutation id as a quoted string, so a line feed in it cannot forge output', async () => {
+    const { dir } = await ownedGroupCopy();
+    await expect(rollbackCuratorMutation(dir, 'x\nrolled back ent_1')).rejects.toThrow(
+      'no curator mutation "x\\nrolled back ent_1" in the ledger',
+    );
   });
 
   it('reports curator.yaml mistakes with file, line and column', async () => {

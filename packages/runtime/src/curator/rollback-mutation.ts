@@ -10,6 +10,7 @@ import {
   curatorMutationSchema,
 } from './curator-records';
 import { hashFolder } from './file-hashes';
+import { holdGroupForCurator } from './hold-group-for-curator';
 
 /** Options of {@link rollbackCuratorMutation}. */
 export interface RollbackCuratorMutationOptions {
@@ -25,7 +26,10 @@ export interface RollbackCuratorMutationOptions {
  * the mutation (so the bytes are exactly those), removes the archived copy when it is still
  * what the mutation left, and ledgers a `curator.rollback` with before/after hashes.
  *
- * @throws {MigrationError} (`migration/invalid`) when there is no such mutation, it was already
+ * Refused for a dissolved or handed-off group and while a runtime holds the group's lease.
+ *
+ * @throws {MigrationError} (`migration/invalid`) when the group is dissolved or handed off,
+ *   there is no such mutation, it was already
  *   rolled back, or a skill is at its old place again; `migration/ledger` when the stored bytes
  *   do not match their recorded hashes.
  */
@@ -35,6 +39,19 @@ export async function rollbackCuratorMutation(
   { signer, clock = systemClock }: RollbackCuratorMutationOptions = {},
 ): Promise<LedgerEntry> {
   const group = await locateGroup(dir);
+  const release = await holdGroupForCurator(group.dir, clock, 'roll changes back');
+  try {
+    return await rollback(group, mutationId, { clock, ...(signer ? { signer } : {}) });
+  } finally {
+    await release();
+  }
+}
+
+async function rollback(
+  group: Awaited<ReturnType<typeof locateGroup>>,
+  mutationId: string,
+  { signer, clock }: { signer?: Signer; clock: Clock },
+): Promise<LedgerEntry> {
   const refuse = (code: 'migration/invalid' | 'migration/ledger', problem: string): never => {
     throw new MigrationError({ code, problems: [problem] });
   };
@@ -55,7 +72,10 @@ export async function rollbackCuratorMutation(
         rolledBack = true;
     }
     if (!found)
-      return refuse('migration/invalid', `no curator mutation ${mutationId} in the ledger`);
+      return refuse(
+        'migration/invalid',
+        `no curator mutation ${JSON.stringify(mutationId)} in the ledger`,
+      );
     if (rolledBack)
       return refuse('migration/invalid', `mutation ${mutationId} was already rolled back`);
     const { entry, mutation } = found;

@@ -13,10 +13,15 @@ import {
 import { openLedger, readLedgerEntries } from '@karnel/ledger';
 import { resolveComponent, validateGroupDir } from '@karnel/manifest';
 import { discoverSkills, type Skill } from '@karnel/skills';
+import { type LanguageModelSource, loadTiersConfig } from '@karnel/tiers';
+import { createTreasury } from '@karnel/treasury';
 import { locateGroup } from '../migration/open-group';
-import { loadCuratorConfig } from './curator-config';
+import { createTierModelSource, type RunModelSource } from '../run/run-model-source';
+import { type CuratorConfig, loadCuratorConfig } from './curator-config';
+import { type CuratorModelPass, runCuratorModelPass } from './curator-model-pass';
 import { CURATOR_RECORD_TYPES, type CuratorMutation } from './curator-records';
 import { hashFolder } from './file-hashes';
+import { holdGroupForCurator } from './hold-group-for-curator';
 import { countSkillUsage } from './skill-usage';
 import { writeCuratorSnapshot } from './snapshot';
 
@@ -67,6 +72,11 @@ export interface CuratorReport {
   readonly staleHypotheses: readonly StaleHypothesis[];
   /** The mutations made (or planned, in a dry run). */
   readonly mutations: readonly CuratorMutation[];
+  /**
+   * The optional model pass (present only when `curator.yaml` enables it): its proposals, never
+   * applied, what was filtered out, its cost or its error.
+   */
+  readonly modelPass?: CuratorModelPass;
   /** The snapshot taken before the pass (absent in a dry run). */
   readonly snapshot?: {
     /** The snapshot tar's path, relative to the group directory. */
@@ -84,6 +94,19 @@ export interface RunCuratorOptions {
   readonly clock?: Clock;
   /** Signs the curator's ledger entries (the runtime's key). */
   readonly signer?: Signer;
+  /**
+   * Where the model pass's model comes from (the whole choice). Default: the tier of
+   * `curator.yaml` resolved from the group's `tiers.yaml` on this machine, each call priced by
+   * the candidate that answered. Used only when the model pass is enabled.
+   */
+  readonly models?: RunModelSource;
+  /**
+   * Candidate models to use in place of the providers of `tiers.yaml` (tests pass mock models);
+   * ignored when `models` is given.
+   */
+  readonly languageModels?: LanguageModelSource;
+  /** Where the machine-level `tiers.yaml` is; `false` reads none. Default: the user's config folder. */
+  readonly machineTiersFile?: string | false;
 }
 
 const DAY = 86_400_000;
@@ -171,8 +194,36 @@ async function firstSightings(ledgerDir: string): Promise<Map<string, string>> {
   return seen;
 }
 
+/** The model source of the model pass: given, or the group's tiers on this machine. */
+function modelPassSource(
+  dir: string,
+  pass: string,
+  { models, languageModels, machineTiersFile }: RunCuratorOptions,
+) {
+  let source: Promise<RunModelSource> | undefined;
+  return async (tier: CuratorConfig['model_pass']['tier']) => {
+    source ??= models
+      ? Promise.resolve(models)
+      : loadTiersConfig({
+          groupDir: dir,
+          ...(machineTiersFile !== undefined ? { machineFile: machineTiersFile } : {}),
+        }).then((loaded) => {
+          if (!loaded.config)
+            throw new ValidationError({
+              diagnostics: [...loaded.diagnostics],
+              message: `the tiers configuration is not valid: ${loaded.diagnostics[0]?.message ?? 'unknown'}`,
+            });
+          return createTierModelSource({
+            config: loaded.config,
+            ...(languageModels ? { languageModels } : {}),
+          });
+        });
+    return (await source)({ member: 'curator', tier, runId: pass });
+  };
+}
+
 /**
- * One curator pass over a group's skill library (deterministic, no model): grades every skill
+ * One curator pass over a group's skill library (deterministic first): grades every skill
  * by the uses the ledgers record (`skill.run_started`) — `active`, `stale` after
  * `stale_after_days` (14) without use, archived after `archive_after_days` (30): moved to
  * `.archive/` in its skills folder, never deleted. A skill's age counts from its last use,
@@ -185,12 +236,34 @@ async function firstSightings(ledgerDir: string): Promise<Map<string, string>> {
  * files, so {@link rollbackCuratorMutation} restores them exactly) and the pass itself
  * (`curator.pass`). A dry run writes nothing at all.
  *
+ * When `curator.yaml` enables `model_pass` (off by default: no model is called), a model on a
+ * cheap tier then proposes consolidations from the skill index and its grades (see
+ * `runCuratorModelPass`): the proposals go to the report and, unless `dryRun`, to the ledger
+ * (`curator.proposals`, paid from a treasury reservation) — never applied; protected and pinned
+ * skills are filtered out of them. A dry run resolves the tier's model but does not call it
+ * (every model call is paid and ledgered; a dry run writes nothing). A model pass that fails is recorded as an error; the deterministic pass stands.
+ *
+ * A pass that is not a dry run is refused for a dissolved or handed-off group, and while a
+ * runtime holds the group's lease; it holds that lease itself while it changes skills.
+ *
  * @throws {ValidationError} when `curator.yaml` has mistakes (diagnostics with file, line, column).
+ * @throws {MigrationError} `migration/invalid` (dissolved or handed-off), `migration/running`.
  */
 export async function runCurator(
   dir: string,
-  { dryRun = false, clock = systemClock, signer }: RunCuratorOptions = {},
+  options: RunCuratorOptions = {},
 ): Promise<CuratorReport> {
+  if (options.dryRun) return curatorPass(dir, options);
+  const release = await holdGroupForCurator(dir, options.clock ?? systemClock, 'change skills');
+  try {
+    return await curatorPass(dir, options);
+  } finally {
+    await release();
+  }
+}
+
+async function curatorPass(dir: string, options: RunCuratorOptions): Promise<CuratorReport> {
+  const { dryRun = false, clock = systemClock, signer } = options;
   const loaded = await loadCuratorConfig(dir);
   if (!loaded.config || hasErrors(loaded.diagnostics))
     throw new ValidationError({
@@ -270,6 +343,7 @@ export async function runCurator(
       },
     };
   };
+  let modelPass: CuratorModelPass | undefined;
   const report = (snapshot?: CuratorReport['snapshot']): CuratorReport => ({
     pass,
     dryRun,
@@ -277,10 +351,29 @@ export async function runCurator(
     skills: grades.map(({ skill: _skill, root: _root, ...grade }) => grade),
     staleHypotheses: hypotheses,
     mutations,
+    ...(modelPass ? { modelPass } : {}),
     ...(snapshot ? { snapshot } : {}),
   });
+  const proposeWith = (treasury?: Parameters<typeof runCuratorModelPass>[0]['treasury']) =>
+    runCuratorModelPass({
+      dryRun,
+      settings: config.model_pass,
+      pass,
+      skills: grades
+        .slice(0, config.model_pass.max_skills)
+        .map(({ name, grade, uses, idleDays, skill }) => ({
+          name,
+          grade,
+          uses,
+          idleDays,
+          description: skill.description,
+        })),
+      model: modelPassSource(group.dir, pass, options),
+      ...(treasury ? { treasury } : {}),
+    });
   if (dryRun) {
     for (const grade of planned) mutations.push((await plan(grade)).mutation);
+    if (config.model_pass.enabled) modelPass = await proposeWith();
     return report();
   }
   const snapshot = await writeCuratorSnapshot(
@@ -305,6 +398,32 @@ export async function runCurator(
         throw error;
       }
       mutations.push(done);
+    }
+    if (config.model_pass.enabled) {
+      const treasuryDir = await resolveComponent(group.dir, 'treasury');
+      const treasury =
+        treasuryDir.ok && treasuryDir.exists
+          ? createTreasury({ dir: treasuryDir.path, ledger, clock })
+          : undefined;
+      try {
+        modelPass = await proposeWith(treasury);
+      } finally {
+        await treasury?.close();
+      }
+      await ledger.append({
+        type: CURATOR_RECORD_TYPES.proposals,
+        body: {
+          pass,
+          tier: modelPass.tier,
+          proposals: modelPass.proposals,
+          filtered: modelPass.filtered,
+          ...(modelPass.error !== undefined ? { error: modelPass.error } : {}),
+          tokens: modelPass.tokens,
+          cost: modelPass.cost,
+          ...(modelPass.reservation ? { reservation: modelPass.reservation } : {}),
+          ...(modelPass.charged ? { charged: modelPass.charged } : {}),
+        },
+      });
     }
     await ledger.append({
       type: CURATOR_RECORD_TYPES.pass,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,31 +10,16 @@ import {
   withFileLock,
   writeFileAtomic,
 } from '@karnel/core';
-import { z } from 'zod';
 import { RUN_RECORD_TYPES } from '../run-records';
+import { isLeaseLive, LEASE_FILE, type LeaseHolder, readLeaseFile } from './lease-file';
 
-/** The lease file, relative to the group directory. */
-export const LEASE_FILE = '.karnel/runtime.lease';
-
-const leaseFileSchema = z.object({
-  host: z.string(),
-  pid: z.number().int(),
-  token: z.string(),
-  taken_at: z.string(),
-  expires_at: z.string(),
-});
-
-/** Who holds a group's lease, as its lease file says. */
-export interface LeaseHolder {
-  /** The host the runtime runs on. */
-  readonly host: string;
-  /** Its process id. */
-  readonly pid: number;
-  /** When it took the lease. */
-  readonly takenAt: string;
-  /** When the lease runs out unless renewed. */
-  readonly expiresAt: string;
-}
+export {
+  isLeaseLive,
+  LEASE_FILE,
+  LeaseFileError,
+  type LeaseHolder,
+  readGroupLease,
+} from './lease-file';
 
 const leaseHeldMarker = Symbol.for('karnel.error.LeaseHeldError');
 
@@ -55,29 +40,6 @@ export class LeaseHeldError extends KarnelError {
   /** Whether `error` is a {@link LeaseHeldError} from any copy of this package. */
   static override isInstance(error: unknown): error is LeaseHeldError {
     return KarnelError.hasMarker(error, 'karnel.error.LeaseHeldError');
-  }
-}
-
-const leaseFileMarker = Symbol.for('karnel.error.LeaseFileError');
-
-/**
- * The group's lease file exists but cannot be read or is not a lease. The runtime writes it
- * atomically, so something else changed it: nobody can tell whether a runtime holds the group,
- * and no runtime starts until a person looks (and removes the file when none is running).
- */
-export class LeaseFileError extends KarnelError {
-  private readonly [leaseFileMarker] = true;
-
-  constructor({ path, why }: { path: string; why: string }) {
-    super({
-      name: 'LeaseFileError',
-      message: `${path}: ${why}; if no runtime is running this group, remove the file and start again`,
-    });
-  }
-
-  /** Whether `error` is a {@link LeaseFileError} from any copy of this package. */
-  static override isInstance(error: unknown): error is LeaseFileError {
-    return KarnelError.hasMarker(error, 'karnel.error.LeaseFileError');
   }
 }
 
@@ -114,59 +76,6 @@ export interface AcquireGroupLeaseOptions {
   readonly host?: string;
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Reads the lease file of a group; `undefined` when there is none or it is unreadable garbage. */
-export async function readGroupLease(dir: string): Promise<LeaseHolder | undefined> {
-  const stored = await readLeaseFile(dir);
-  return stored
-    ? {
-        host: stored.host,
-        pid: stored.pid,
-        takenAt: stored.taken_at,
-        expiresAt: stored.expires_at,
-      }
-    : undefined;
-}
-
-async function readLeaseFile(dir: string) {
-  const path = join(dir, LEASE_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new LeaseFileError({ path, why: `it cannot be read (${String(error)})` });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new LeaseFileError({ path, why: 'it is not JSON' });
-  }
-  const parsed = leaseFileSchema.safeParse(value);
-  if (!parsed.success)
-    throw new LeaseFileError({
-      path,
-      why: 'it is not a lease (host, pid, token, taken_at, expires_at)',
-    });
-  return parsed.data;
-}
-
-/** Whether the lease `holder` is still in force at `now` as seen from `host`. */
-export function isLeaseLive(holder: LeaseHolder, now: Date, host: string = hostname()): boolean {
-  if (Date.parse(holder.expiresAt) <= now.getTime()) return false;
-  // On this host a dead pid ends the lease at once; another host's lease lasts until it expires.
-  return holder.host !== host || isProcessAlive(holder.pid);
-}
-
 /**
  * Takes the group's runtime lease (`.karnel/runtime.lease`: host, pid, expiry). A stale lease —
  * its process is gone from this host, or it expired — is taken over, and the takeover is
@@ -198,11 +107,11 @@ export async function acquireGroupLease({
   await withFileLock(`${path}.lock`, async () => {
     const current = await readLeaseFile(dir);
     if (current) {
-      const holder = {
+      const holder: LeaseHolder = {
         host: current.host,
         pid: current.pid,
-        takenAt: current.taken_at,
-        expiresAt: current.expires_at,
+        takenAt: current.takenAt,
+        expiresAt: current.expiresAt,
       };
       if (isLeaseLive(holder, clock.now(), host)) throw new LeaseHeldError({ dir, holder });
       tookOverFrom = { host: current.host, pid: current.pid };

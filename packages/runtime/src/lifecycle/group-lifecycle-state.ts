@@ -26,6 +26,13 @@ export interface GroupLifecycleState {
   readonly ignored: readonly string[];
   /** Members by role: whether their last membership record says they joined or left. */
   readonly members: Readonly<Record<string, 'joined' | 'left'>>;
+  /**
+   * Roles of independently owned members (their join co-signed by a key of their own) that have
+   * not re-bound since the last hand-off: such a member does not move with the group, so the
+   * destination wakes it only after a new `member.joined` co-signed by the same key (Annex E,
+   * section 7). Sorted.
+   */
+  readonly awaitingRebind: readonly string[];
 }
 
 /**
@@ -48,8 +55,10 @@ export async function groupLifecycleState(dir: string): Promise<GroupLifecycleSt
   let since: GroupLifecycleState['since'];
   const ignored: string[] = [];
   const members: Record<string, 'joined' | 'left'> = {};
+  // Independently owned members: their own key, and whether they joined since the last hand-off.
+  const owned = new Map<string, { owner: string; bound: boolean }>();
   if ((await pathKind(group.ledgerDir)) === 'missing')
-    return { state, runnable: true, ignored, members };
+    return { state, runnable: true, ignored, members, awaitingRebind: [] };
   const beforeHandoff: { state: GroupRunState; since: GroupLifecycleState['since'] }[] = [];
   for await (const { entry, signedByOwner } of ownerSignedEntries(group.ledgerDir, [
     'group',
@@ -91,9 +100,23 @@ export async function groupLifecycleState(dir: string): Promise<GroupLifecycleSt
         );
         continue;
       }
-      if (typeof entry.body.member === 'string')
-        members[entry.body.member] =
-          entry.type === LIFECYCLE_RECORD_TYPES.memberJoined ? 'joined' : 'left';
+      if (typeof entry.body.member === 'string') {
+        const joined = entry.type === LIFECYCLE_RECORD_TYPES.memberJoined;
+        members[entry.body.member] = joined ? 'joined' : 'left';
+        const previous = owned.get(entry.body.member);
+        if (!joined) owned.delete(entry.body.member);
+        else if (typeof entry.body.owner === 'string') {
+          // Re-binding takes the key it first joined with; another key is a new member's join.
+          if (previous && previous.owner !== entry.body.owner && !previous.bound) {
+            ignored.push(
+              `ledger entry ${entry.seq}: ${entry.type} re-binds ${entry.body.member} with a key other than its own`,
+            );
+            members[entry.body.member] = 'joined';
+            continue;
+          }
+          owned.set(entry.body.member, { owner: entry.body.owner, bound: true });
+        } else owned.delete(entry.body.member);
+      }
       continue;
     }
     if (state === 'dissolved') {
@@ -115,6 +138,7 @@ export async function groupLifecycleState(dir: string): Promise<GroupLifecycleSt
       since = mark;
       beforeHandoff.length = 0;
     } else if (entry.type === MIGRATION_RECORD_TYPES.handoff) {
+      for (const binding of owned.values()) binding.bound = false;
       if (state !== 'handed-off') beforeHandoff.splice(0, beforeHandoff.length, { state, since });
       state = 'handed-off';
       since = mark;
@@ -125,5 +149,16 @@ export async function groupLifecycleState(dir: string): Promise<GroupLifecycleSt
       since = previous?.state === 'paused' ? previous.since : mark;
     }
   }
-  return { state, ...(since ? { since } : {}), runnable: state === 'active', ignored, members };
+  const awaitingRebind = [...owned]
+    .filter(([, binding]) => !binding.bound)
+    .map(([role]) => role)
+    .sort();
+  return {
+    state,
+    ...(since ? { since } : {}),
+    runnable: state === 'active',
+    ignored,
+    members,
+    awaitingRebind,
+  };
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSigner, generateKeyPair } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
@@ -96,6 +97,45 @@ describe('group lifecycle', () => {
     await expect(
       recordMembership(dir, { signer: owner, member: 'critic', change: 'joined', kind: 'native' }),
     ).rejects.toThrow('dissolved');
+  });
+
+  it('refuses a membership record for a role the manifest does not list, a wrong kind, a second leave or a forged reason', async () => {
+    const { dir, owner } = await ownedGroupCopy();
+    const chain = await readFile(join(dir, 'ledger/chain.jsonl')).catch(() => Buffer.alloc(0));
+    const refused = async (options: Parameters<typeof recordMembership>[1]) =>
+      recordMembership(dir, options).then(
+        () => 'recorded',
+        (error: Error) => error.message,
+      );
+    expect(
+      await refused({ signer: owner, member: 'wr\u001b[31miter', change: 'joined' }),
+    ).toContain('is not a role');
+    expect(await refused({ signer: owner, member: 'nobody', change: 'left' })).toContain(
+      '"nobody" is not a member in manifest.yaml',
+    );
+    expect(
+      await refused({
+        signer: owner,
+        member: 'specialist_writer',
+        change: 'joined',
+        kind: 'native',
+      }),
+    ).toContain('is a foreign member in manifest.yaml, not native');
+    expect(
+      await refused({ signer: owner, member: 'writer', change: 'left', reason: 'ok\nforged line' }),
+    ).toContain('one line of text');
+    await expect(
+      changeGroupLifecycle(dir, 'pause', { signer: owner, reason: 'x\u001b[2J' }),
+    ).rejects.toThrow('one line of text');
+    expect(await readFile(join(dir, 'ledger/chain.jsonl')).catch(() => Buffer.alloc(0))).toEqual(
+      chain,
+    );
+    // The kind defaults to the manifest's; a member that left cannot leave again.
+    const left = await recordMembership(dir, { signer: owner, member: 'writer', change: 'left' });
+    expect(left.body.kind).toBe('native');
+    expect(await refused({ signer: owner, member: 'writer', change: 'left' })).toContain(
+      'already left',
+    );
   });
 
   it('keeps a group paused across a hand-off and resumes it paused', async () => {

@@ -1,5 +1,7 @@
-import { type Clock, type Signer, systemClock } from '@karnel/core';
+import { join } from 'node:path';
+import { type Clock, InvalidArgumentError, type Signer, systemClock } from '@karnel/core';
 import { type LedgerEntry, openLedger } from '@karnel/ledger';
+import { loadGroupManifest, roleSchema } from '@karnel/manifest';
 import { resolveOwner, sameIdentity, signPayload } from '@karnel/policy';
 import { MigrationError } from '../migration/migration-error';
 import { locateGroup } from '../migration/open-group';
@@ -30,6 +32,17 @@ const recordOf = {
   resume: LIFECYCLE_RECORD_TYPES.resumed,
   dissolve: LIFECYCLE_RECORD_TYPES.dissolved,
 } as const;
+
+/** A reason recorded in a lifecycle entry: one line, 1 to 500 characters, no control characters. */
+function checkReason(reason: string | undefined): void {
+  if (reason === undefined) return;
+  if (reason.trim() === '' || reason.length > 500 || /\p{Cc}/u.test(reason))
+    throw new InvalidArgumentError({
+      argument: 'reason',
+      value: reason,
+      message: 'a reason is one line of text, 1 to 500 characters, without control characters',
+    });
+}
 
 /** Opens the group ledger and checks that `signer` is the owner the ledger pins (internal). */
 export async function openAsOwner(dir: string, signer: Signer, clock: Clock) {
@@ -64,6 +77,7 @@ export async function changeGroupLifecycle(
   action: GroupLifecycleAction,
   { signer, reason, clock = systemClock }: ChangeGroupLifecycleOptions,
 ): Promise<LedgerEntry> {
+  checkReason(reason);
   const current = await groupLifecycleState(dir);
   if (!allowed[action].includes(current.state))
     throw new MigrationError({
@@ -91,8 +105,11 @@ export interface RecordMembershipOptions {
   readonly member: string;
   /** `joined` or `left`. */
   readonly change: 'joined' | 'left';
-  /** `native`, `foreign` or `human`. */
-  readonly kind: 'native' | 'foreign' | 'human';
+  /**
+   * `native`, `foreign` or `human`: what `manifest.yaml` lists the member as. Default: that
+   * kind; a different one is refused.
+   */
+  readonly kind?: 'native' | 'foreign' | 'human';
   /**
    * An independently owned member's own key: it co-signs the join (`member_signature`), which
    * is how such a member re-binds after a migration (Annex E, section 7).
@@ -108,8 +125,13 @@ export interface RecordMembershipOptions {
  * Records a member joining or leaving (`member.joined` / `member.left`), signed by the group
  * owner and, for an independently owned member, co-signed by the member's own key.
  *
+ * The member must be listed in the group's `manifest.yaml` (add it there first) with the kind
+ * given, and a member that left cannot leave again.
+ *
  * @throws {MigrationError} `migration/not-owner` when `signer` is not the owner; `migration/invalid`
- *   when the group is dissolved.
+ *   when the group is dissolved, the role is not a member of the manifest, the kind differs from
+ *   the manifest's, or the member already left.
+ * @throws {InvalidArgumentError} when the role is not a role name or the reason is not one line.
  */
 export async function recordMembership(
   dir: string,
@@ -123,18 +145,51 @@ export async function recordMembership(
     clock = systemClock,
   }: RecordMembershipOptions,
 ): Promise<LedgerEntry> {
+  const role = roleSchema.safeParse(member);
+  if (!role.success)
+    throw new InvalidArgumentError({
+      argument: 'member',
+      value: member,
+      message: `${JSON.stringify(member)} is not a role: ${role.error.issues[0]?.message ?? 'invalid'}`,
+    });
+  checkReason(reason);
   const current = await groupLifecycleState(dir);
   if (current.state === 'dissolved')
     throw new MigrationError({
       code: 'migration/invalid',
       problems: ['the group is dissolved; its membership is final'],
     });
+  const manifest = (await loadGroupManifest(join(dir, 'manifest.yaml'))).value;
+  const listed = manifest?.members.find((entry) => entry.role === member);
+  if (!listed)
+    throw new MigrationError({
+      code: 'migration/invalid',
+      problems: [
+        `"${member}" is not a member in manifest.yaml (members: ${manifest?.members.map((entry) => entry.role).join(', ') || 'none'}); add it there before recording that it ${change}`,
+      ],
+    });
+  const listedKind =
+    listed.agent_kind === 'human'
+      ? 'human'
+      : listed.agent_kind === 'foreign'
+        ? 'foreign'
+        : 'native';
+  if (kind !== undefined && kind !== listedKind)
+    throw new MigrationError({
+      code: 'migration/invalid',
+      problems: [`"${member}" is a ${listedKind} member in manifest.yaml, not ${kind}`],
+    });
+  if (change === 'left' && current.members[member] === 'left')
+    throw new MigrationError({
+      code: 'migration/invalid',
+      problems: [`"${member}" already left the group`],
+    });
   const { group, ledger } = await openAsOwner(dir, signer, clock);
   try {
     const body: Record<string, unknown> = {
       group: group.id,
       member,
-      kind,
+      kind: listedKind,
       ...(memberSigner ? { owner: memberSigner.did } : {}),
       ...(reason !== undefined ? { reason } : {}),
     };

@@ -7,6 +7,7 @@ import { type Clock, isWithin, type Signer, systemClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { resolveOwner, sameIdentity, signPayload } from '@karnel/policy';
 import { pack as createPack, type Pack } from 'tar-stream';
+import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 import { type GroupFile, hashFileAt, listGroupPaths } from './group-files';
 import { MigrationError } from './migration-error';
 import {
@@ -88,8 +89,12 @@ const EPOCH = new Date(0);
  * From the hand-off on the folder is `handed-off` (see `groupLifecycleState`): runs are refused
  * there until the owner resumes it.
  *
+ * A dissolved group (final: its directory is the archive) and a group already handed off (it
+ * runs where its bundle was imported; the owner cancels with `group.resumed` first) are refused.
+ *
  * @throws {MigrationError} `migration/running`, `migration/not-owner`, `migration/unsafe-path`,
- *   `migration/changed`, `migration/destination`.
+ *   `migration/changed`, `migration/destination`; `migration/invalid` for a dissolved or
+ *   handed-off group.
  */
 export async function exportGroup({
   dir,
@@ -99,6 +104,18 @@ export async function exportGroup({
   lease: leaseOptions,
 }: ExportGroupOptions): Promise<ExportedGroup> {
   const group = await locateGroup(dir);
+  const current = await groupLifecycleState(group.dir);
+  if (current.state === 'dissolved' || current.state === 'handed-off') {
+    const entry = current.since ? ` at ledger entry ${current.since.seq}` : '';
+    throw new MigrationError({
+      code: 'migration/invalid',
+      problems: [
+        current.state === 'dissolved'
+          ? `the group was dissolved${entry}: dissolution is final, and the directory stays as the archive; it is not handed off again`
+          : `the group was already handed off${entry}: import that bundle, or cancel the hand-off with "karnel group resume" before exporting again`,
+      ],
+    });
+  }
   const lease = await readRuntimeLease(group.dir, leaseOptions);
   if (lease.state === 'live') {
     throw new MigrationError({

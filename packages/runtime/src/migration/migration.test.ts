@@ -7,6 +7,7 @@ import { openLedger, readLedgerEntries, verifyLedger } from '@karnel/ledger';
 import { describe, expect, it } from 'vitest';
 import { acquireGroupLease } from '../lease/group-lease';
 import { checkGroupRunnable } from '../lifecycle/check-group-runnable';
+import { changeGroupLifecycle } from '../lifecycle/group-lifecycle';
 import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 import { exportGroup } from './export-group';
 import { importGroup, MIGRATION_IMPORT_NOTE } from './import-group';
@@ -15,6 +16,11 @@ import { appendMigrationResumed } from './migration-resumed';
 import { ownedGroupCopy, readBundle, tempDir, writeBundle } from './test-group';
 
 const noRequirements = { requirements: false } as const;
+
+/** A lease file as the runtime writes it (host, pid, token, taken_at, expires_at). */
+function runtimeLease(fields: { host: string; pid: number; expires_at: string }) {
+  return { token: 'c0ffee', taken_at: new Date().toISOString(), ...fields };
+}
 
 async function refusal(promise: Promise<unknown>): Promise<MigrationError> {
   try {
@@ -187,7 +193,7 @@ describe('migration export and import', () => {
     const future = new Date(Date.now() + 3_600_000).toISOString();
     await writeFile(
       lease,
-      JSON.stringify({ host: hostname(), pid: process.pid, expiresAt: future }),
+      JSON.stringify(runtimeLease({ host: hostname(), pid: process.pid, expires_at: future })),
     );
     const running = await refusal(
       exportGroup({ dir: group.dir, bundle: join(group.root, 'a.tar'), signer: group.owner }),
@@ -204,7 +210,9 @@ describe('migration export and import', () => {
     ).toBe('migration/running');
     await writeFile(
       lease,
-      JSON.stringify({ host: hostname(), pid: await exitedPid(), expiresAt: future }),
+      JSON.stringify(
+        runtimeLease({ host: hostname(), pid: await exitedPid(), expires_at: future }),
+      ),
     );
     const dead = await exportGroup({
       dir: group.dir,
@@ -212,13 +220,42 @@ describe('migration export and import', () => {
       signer: group.owner,
     });
     expect(dead.files).toBeGreaterThan(10);
+    // Cancel that hand-off, so the folder may hand off again.
+    await changeGroupLifecycle(group.dir, 'resume', { signer: group.owner });
     await writeFile(
       lease,
-      JSON.stringify({ host: 'elsewhere', pid: 1, expiresAt: '2000-01-01T00:00:00Z' }),
+      JSON.stringify(
+        runtimeLease({ host: 'elsewhere', pid: 1, expires_at: '2000-01-01T00:00:00Z' }),
+      ),
     );
     await exportGroup({ dir: group.dir, bundle: join(group.root, 'c.tar'), signer: group.owner });
     const files = (await readBundle(join(group.root, 'c.tar'))).map((entry) => entry.name);
     expect(files).not.toContain('group/.karnel/runtime.lease');
+  });
+
+  it('refuses to hand off again a group already handed off, or a dissolved one, writing nothing', async () => {
+    const { dir, root, owner } = await exported();
+    const chain = await readFile(join(dir, 'ledger/chain.jsonl'));
+    const again = await refusal(
+      exportGroup({ dir, bundle: join(root, 'again.tar'), signer: owner }),
+    );
+    expect(again.code).toBe('migration/invalid');
+    expect(again.message).toContain('already handed off at ledger entry');
+    expect(await readFile(join(dir, 'ledger/chain.jsonl'))).toEqual(chain);
+    await expect(stat(join(root, 'again.tar'))).rejects.toThrow();
+
+    const dissolved = await ownedGroupCopy();
+    await changeGroupLifecycle(dissolved.dir, 'dissolve', { signer: dissolved.owner });
+    const archive = await refusal(
+      exportGroup({
+        dir: dissolved.dir,
+        bundle: join(dissolved.root, 'archive.tar'),
+        signer: dissolved.owner,
+      }),
+    );
+    expect(archive.code).toBe('migration/invalid');
+    expect(archive.message).toContain('dissolution is final');
+    expect((await groupLifecycleState(dissolved.dir)).ignored).toEqual([]);
   });
 
   it("is refused while the runtime's own group lease is held, and allowed once it is released", async () => {

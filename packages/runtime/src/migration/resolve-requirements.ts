@@ -2,11 +2,15 @@ import { loadMemberAdapter, type MachineAdapterSettings } from '@karnel/adapters
 import { escapeTerminalText } from '@karnel/core';
 import { validateGroupDir } from '@karnel/manifest';
 import { detectMachineProfile, loadTiersConfig, resolveTier } from '@karnel/tiers';
+import { groupLifecycleState } from '../lifecycle/group-lifecycle-state';
 
 /** Something a group needs that this machine could not provide. */
 export interface RequirementProblem {
-  /** `tier` (Annex D) or `adapter` (Annex B). */
-  readonly kind: 'tier' | 'adapter';
+  /**
+   * `tier` (Annex D), `adapter` (Annex B), or `rebind`: an independently owned member that must
+   * join again with its own signature before it is woken here (Annex E, section 7).
+   */
+  readonly kind: 'tier' | 'adapter' | 'rebind';
   /** The tier name, or the member's role. */
   readonly name: string;
   /** Who needs it: the roles that declare the tier, or the member. */
@@ -30,9 +34,10 @@ export interface ResolveRequirementsOptions {
 /**
  * Resolves what a group needs on this machine (Annex E, section 5.6): each tier its native
  * members declare (`runtime_requirements.model_class`, Annex D) must have a usable candidate,
- * and each foreign or human member's adapter must pass its `check()` (Annex B). Returns what
- * could not be resolved; an empty list means everything resolved. Never throws for the group's
- * files: a member file with errors is reported as an unresolved adapter.
+ * each foreign or human member's adapter must pass its `check()` (Annex B), and each
+ * independently owned member must re-bind with its own signature after a hand-off (section 7).
+ * Returns what could not be resolved; an empty list means everything resolved. Never throws for
+ * the group's files: a member file with errors is reported as an unresolved adapter.
  */
 export async function resolveRequirements(
   dir: string,
@@ -129,5 +134,15 @@ export async function resolveRequirements(
         ),
       });
   }
+  const lifecycle = await groupLifecycleState(dir).catch(() => undefined);
+  for (const role of lifecycle?.awaitingRebind ?? [])
+    problems.push({
+      kind: 'rebind',
+      name: role,
+      neededBy: [role],
+      reason: escapeTerminalText(
+        `${role} has an owner of its own: it is not woken here until it joins again, co-signed with its key (karnel group join --member-key)`,
+      ),
+    });
   return problems;
 }

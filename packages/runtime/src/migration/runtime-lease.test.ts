@@ -20,17 +20,19 @@ const dead = () => false;
 describe('readRuntimeLease', () => {
   it('tells a live lease from a stale one, reading the file defensively', async () => {
     expect((await readRuntimeLease(await withLease(undefined))).state).toBe('none');
-    const lease = (fields: Record<string, unknown>) => withLease(JSON.stringify(fields));
+    // The lease the runtime writes: host, pid, token, taken_at, expires_at.
+    const lease = (fields: { host: string; pid: number; expires_at: string }) =>
+      withLease(JSON.stringify({ token: 'a1b2', taken_at: '2026-12-06T11:59:00Z', ...fields }));
     const here = { hostname: 'a', now };
     expect(
       await readRuntimeLease(
-        await lease({ host: 'a', pid: 7, expiresAt: '2026-12-06T12:05:00Z' }),
+        await lease({ host: 'a', pid: 7, expires_at: '2026-12-06T12:05:00Z' }),
         { ...here, isAlive: alive },
       ),
     ).toMatchObject({ state: 'live', why: 'held by process 7 on a' });
     expect(
       await readRuntimeLease(
-        await lease({ host: 'a', pid: 7, expiresAt: '2026-12-06T12:05:00Z' }),
+        await lease({ host: 'a', pid: 7, expires_at: '2026-12-06T12:05:00Z' }),
         { ...here, isAlive: dead },
       ),
     ).toMatchObject({ state: 'stale', why: 'process 7 is not running' });
@@ -43,12 +45,21 @@ describe('readRuntimeLease', () => {
     // Another host: the pid cannot be checked here, so only the expiry can release it.
     expect(
       await readRuntimeLease(
-        await lease({ host: 'b', pid: 7, expiry: Date.parse('2026-12-06T12:05:00Z') }),
+        await lease({ host: 'b', pid: 7, expires_at: '2026-12-06T12:05:00Z' }),
         { ...here, isAlive: dead },
       ),
     ).toMatchObject({ state: 'live' });
-    expect((await readRuntimeLease(await withLease('{"host": "a"'), here)).state).toBe('live');
-    expect((await readRuntimeLease(await withLease('[1, 2]'), here)).state).toBe('live');
-    expect((await readRuntimeLease(await lease({ host: 'a' }), here)).state).toBe('live');
+    // A file that cannot be read as a lease blocks, naming the file (the scheduler refuses to
+    // start on it with LeaseFileError; the reader is the same).
+    for (const text of [
+      '{"host": "a"',
+      '[1, 2]',
+      '{"host": "a"}',
+      '{"host":"a","pid":7,"expiresAt":"2026-12-06T11:00:00Z"}',
+    ]) {
+      const status = await readRuntimeLease(await withLease(text), here);
+      expect(status.state).toBe('live');
+      expect(status.state === 'live' && status.why).toContain('.karnel/runtime.lease');
+    }
   });
 });

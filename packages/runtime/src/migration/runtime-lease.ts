@@ -1,9 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
+import {
+  judgeLease,
+  LEASE_FILE,
+  LeaseFileError,
+  type LeaseJudgeOptions,
+  readLeaseFile,
+} from '../lease/lease-file';
 
 /** The lease file a runtime holds while it hosts a group, relative to the group directory. */
-export const RUNTIME_LEASE_FILE = '.karnel/runtime.lease';
+export const RUNTIME_LEASE_FILE = LEASE_FILE;
 
 /** What {@link readRuntimeLease} found. */
 export type RuntimeLeaseStatus =
@@ -36,87 +40,29 @@ export type RuntimeLeaseStatus =
     };
 
 /** Options of {@link readRuntimeLease}, mostly for tests. */
-export interface ReadRuntimeLeaseOptions {
-  /** The current time. Default: now. */
-  readonly now?: Date;
-  /** This machine's host name. Default: `os.hostname()`. */
-  readonly hostname?: string;
-  /** Whether a process id is alive on this host. Default: `process.kill(pid, 0)`. */
-  readonly isAlive?: (pid: number) => boolean;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function expiryOf(lease: Record<string, unknown>): Date | undefined {
-  for (const key of ['expiresAt', 'expires_at', 'expiry', 'expires']) {
-    const value = lease[key];
-    if (typeof value === 'number' && Number.isFinite(value)) return new Date(value);
-    if (typeof value === 'string') {
-      const time = Date.parse(value);
-      if (!Number.isNaN(time)) return new Date(time);
-    }
-  }
-  return undefined;
-}
+export type ReadRuntimeLeaseOptions = LeaseJudgeOptions;
 
 /**
- * Reads the group's runtime lease (`.karnel/runtime.lease`: JSON with `host`, `pid` and an
- * expiry) defensively. An expired lease, or one whose process is dead on this host, is `stale`
- * and does not block a hand-off. A lease from another host that has not expired, and a lease
- * file that cannot be read or parsed, are `live`: this machine cannot prove the runtime is gone.
+ * Reads the group's runtime lease (`.karnel/runtime.lease`) with the scheduler's own reader
+ * (`readLeaseFile`) and says whether it blocks a hand-off: an expired lease, or one whose
+ * process is dead on this host, is `stale`; a lease from another host that has not expired is
+ * `live`, and so is a lease file that cannot be read or is not a lease (the reason names the
+ * file): this machine cannot prove the runtime is gone.
  */
 export async function readRuntimeLease(
   dir: string,
-  {
-    now = new Date(),
-    hostname = osHostname(),
-    isAlive = processAlive,
-  }: ReadRuntimeLeaseOptions = {},
+  options: ReadRuntimeLeaseOptions = {},
 ): Promise<RuntimeLeaseStatus> {
-  let text: string;
+  let holder: Awaited<ReturnType<typeof readLeaseFile>>;
   try {
-    text = await readFile(join(dir, RUNTIME_LEASE_FILE), 'utf8');
+    holder = await readLeaseFile(dir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { state: 'none' };
-    return { state: 'live', why: `${RUNTIME_LEASE_FILE} cannot be read (${code ?? 'error'})` };
+    if (LeaseFileError.isInstance(error)) return { state: 'live', why: error.message };
+    throw error;
   }
-  let lease: unknown;
-  try {
-    lease = JSON.parse(text);
-  } catch {
-    return {
-      state: 'live',
-      why: `${RUNTIME_LEASE_FILE} is not JSON; remove it if no runtime runs`,
-    };
-  }
-  if (lease === null || typeof lease !== 'object' || Array.isArray(lease))
-    return { state: 'live', why: `${RUNTIME_LEASE_FILE} is not a lease object` };
-  const record = lease as Record<string, unknown>;
-  const host = typeof record.host === 'string' ? record.host : undefined;
-  const pid =
-    typeof record.pid === 'number' && Number.isSafeInteger(record.pid) ? record.pid : undefined;
-  const expiry = expiryOf(record);
-  if (host === undefined || pid === undefined)
-    return { state: 'live', why: `${RUNTIME_LEASE_FILE} names no host and pid` };
-  if (expiry && expiry.getTime() <= now.getTime())
-    return { state: 'stale', host, pid, why: `expired at ${expiry.toISOString()}` };
-  if (host === hostname) {
-    if (!isAlive(pid)) return { state: 'stale', host, pid, why: `process ${pid} is not running` };
-    return { state: 'live', host, pid, why: `held by process ${pid} on ${host}` };
-  }
-  return {
-    state: 'live',
-    host,
-    pid,
-    why: `held by process ${pid} on ${host}${expiry ? ` until ${expiry.toISOString()}` : ''}`,
-  };
+  if (!holder) return { state: 'none' };
+  const judged = judgeLease(holder, options);
+  return judged.live
+    ? { state: 'live', host: holder.host, pid: holder.pid, why: judged.why }
+    : { state: 'stale', host: holder.host, pid: holder.pid, why: judged.why };
 }

@@ -9,10 +9,17 @@ import {
   writeFileAtomic,
 } from '@karnel/core';
 import type { Ledger } from '@karnel/ledger';
+import {
+  consolidateEpisodes,
+  type Episode,
+  listUnconsolidatedEpisodes,
+  type MemoryStore,
+} from '@karnel/memory';
 import { isSkillName, loadSkill } from '@karnel/skills';
-import { generateText, isStepCount, type LanguageModel, tool } from 'ai';
+import { generateText, isStepCount, type LanguageModel, type ToolSet, tool } from 'ai';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { reviewModelCost } from './review-payment';
 import type { RunTouches } from './run-touches';
 
 /** The ledger record types a per-run review writes. */
@@ -25,12 +32,16 @@ export const REVIEW_RECORD_TYPES = {
   skillUpdated: 'skill.updated',
   /** A change the review asked for and was refused (a protected skill, a bad name). */
   refused: 'review.refused',
+  /** Episodes condensed into semantic memory items, which cite them. */
+  condensed: 'memory.condensed',
 } as const;
 
 /** Options of {@link reviewRun}. */
 export interface ReviewRunOptions {
   /** The run reviewed. */
   readonly runId: string;
+  /** The role whose run it is, recorded so that the tactical cadence can be kept per member. */
+  readonly member?: string;
   /** What the run did to skills and memory (see `readRunTouches`). */
   readonly touches: RunTouches;
   /** The member's skills folder, where authored skills go. */
@@ -47,6 +58,15 @@ export interface ReviewRunOptions {
   readonly maxOutputTokens?: number;
   /** The clock for provenance times. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * The member's memory. With it, the review is shown the episodes no consolidation has
+   * covered yet (the oldest `condenseBatch`) and may condense them into semantic items.
+   */
+  readonly memory?: MemoryStore;
+  /** The most episodes shown and condensed in one review. Default 20. */
+  readonly condenseBatch?: number;
+  /** Aborts the review's model calls. */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link reviewRun} did. */
@@ -59,14 +79,20 @@ export interface RunReview {
   readonly updated: readonly string[];
   /** Changes refused, one sentence each. */
   readonly refused: readonly string[];
+  /** Semantic memory items written from condensed episodes, by id. */
+  readonly condensed: readonly string[];
   /** Tokens the review used (input + output). */
   readonly tokens: number;
+  /** The exact cost of its model calls, a decimal (`providerMetadata.karnel.cost`). */
+  readonly cost: string;
 }
 
 const INSTRUCTIONS = `You review one finished run of an agent. Decide whether to author a new skill
 from what the run did repeatedly, or to improve an existing skill the run used. Author a skill
 only for a procedure worth reusing; improve one only when the run showed a better way. You have
-only the tools below; when there is nothing worth writing, answer "no change".`;
+only the tools below; when there is nothing worth writing, answer "no change". When episodes
+are listed, you may condense them into a few lasting facts (semantic memory), each citing the
+episodes it comes from.`;
 
 function skillMarkdown(
   name: string,
@@ -93,6 +119,7 @@ function skillMarkdown(
  */
 export async function reviewRun({
   runId,
+  member,
   touches,
   skillsDir,
   ledger,
@@ -101,23 +128,33 @@ export async function reviewRun({
   maxSteps = 4,
   maxOutputTokens = 2000,
   clock = systemClock,
+  memory,
+  condenseBatch = 20,
+  signal,
 }: ReviewRunOptions): Promise<RunReview> {
   const authored: string[] = [];
   const updated: string[] = [];
   const refused: string[] = [];
+  const condensed: string[] = [];
   if (touches.skills.size === 0 && !touches.memory) {
     await ledger.append({
       type: REVIEW_RECORD_TYPES.reviewed,
       body: { runId, status: 'skipped', reason: 'the run touched no skill and no memory' },
     });
-    return { status: 'skipped', authored, updated, refused, tokens: 0 };
+    return { status: 'skipped', authored, updated, refused, condensed, tokens: 0, cost: '0' };
   }
+  // The episodes to condense: the oldest not yet consolidated, recorded up to when the review
+  // began (so that the batch consolidateEpisodes selects is exactly the one shown).
+  const before = new Date(clock.now().getTime() + 1);
+  const episodes: Episode[] = memory
+    ? (await listUnconsolidatedEpisodes(memory, { before })).slice(0, condenseBatch)
+    : [];
   const refuse = async (reason: string) => {
     refused.push(reason);
     await ledger.append({ type: REVIEW_RECORD_TYPES.refused, body: { runId, reason } });
     return { refused: reason };
   };
-  const tools = {
+  const tools: ToolSet = {
     author_skill: tool({
       description: 'Write a new skill from this run: a reusable procedure.',
       inputSchema: z.strictObject({
@@ -203,23 +240,103 @@ export async function reviewRun({
       },
     }),
   };
+  if (memory && episodes.length > 0) {
+    const shown = new Set<string>(episodes.map((episode) => episode.id));
+    tools.condense_episodes = tool({
+      description:
+        'Condense the episodes listed in the prompt into lasting facts (semantic memory). Each fact cites the episode ids it comes from.',
+      inputSchema: z.strictObject({
+        facts: z
+          .array(
+            z.strictObject({
+              text: z.string().min(1).max(2000).describe('the fact, one or two sentences'),
+              title: z.string().min(1).max(200).optional(),
+              episodes: z.array(z.string()).optional().describe('ids of the episodes it rests on'),
+            }),
+          )
+          .min(1)
+          .max(10),
+      }),
+      execute: async ({ facts }) => {
+        const unknown = facts.flatMap((fact) => fact.episodes ?? []).filter((id) => !shown.has(id));
+        if (unknown.length > 0)
+          return refuse(`episodes ${unknown.join(', ')} were not among those shown`);
+        const report = await consolidateEpisodes({
+          store: memory,
+          before,
+          batchSize: condenseBatch,
+          maxBatches: 1,
+          condense: async () =>
+            facts.map((fact) => ({
+              text: fact.text,
+              ...(fact.title ? { title: fact.title } : {}),
+              kind: 'review.condensed',
+              ...(fact.episodes && fact.episodes.length > 0 ? { sources: fact.episodes } : {}),
+              data: { runId },
+            })),
+        });
+        const items = report.items.map((item) => item.id);
+        condensed.push(...items);
+        await ledger.append({
+          type: REVIEW_RECORD_TYPES.condensed,
+          body: {
+            runId,
+            review: true,
+            episodes: report.markers.flatMap(
+              (marker) => (marker.data as { episodes?: string[] } | undefined)?.episodes ?? [],
+            ),
+            items,
+          },
+        });
+        return { condensed: items.length };
+      },
+    });
+  }
   const used =
     [...touches.skills].map(([name, count]) => `${name} (${count}×)`).join(', ') || 'none';
   const result = await generateText({
     model,
     system: INSTRUCTIONS,
     prompt: escapeTerminalText(
-      `Run ${runId}.\nSkills used: ${used}.\nMemory touched: ${touches.memory ? 'yes' : 'no'}.\n\n${summary}`,
+      [
+        `Run ${runId}.`,
+        `Skills used: ${used}.`,
+        `Memory touched: ${touches.memory ? 'yes' : 'no'}.`,
+        '',
+        summary,
+        ...(episodes.length > 0
+          ? [
+              '',
+              'Episodes not yet condensed:',
+              ...episodes.map(
+                (episode) =>
+                  `- ${episode.id} ${episode.at} ${episode.kind}: ${episode.text.slice(0, 500)}`,
+              ),
+            ]
+          : []),
+      ].join('\n'),
       { multiline: true },
     ),
     tools,
     stopWhen: isStepCount(maxSteps),
     maxOutputTokens,
+    ...(signal ? { abortSignal: signal } : {}),
   });
   const tokens = (result.totalUsage.inputTokens ?? 0) + (result.totalUsage.outputTokens ?? 0);
+  const cost = reviewModelCost(result.steps);
   await ledger.append({
     type: REVIEW_RECORD_TYPES.reviewed,
-    body: { runId, status: 'reviewed', authored, updated, refused, tokens },
+    body: {
+      runId,
+      ...(member ? { member } : {}),
+      status: 'reviewed',
+      authored,
+      updated,
+      refused,
+      condensed,
+      tokens,
+      cost,
+    },
   });
-  return { status: 'reviewed', authored, updated, refused, tokens };
+  return { status: 'reviewed', authored, updated, refused, condensed, tokens, cost };
 }

@@ -47,7 +47,12 @@ describe('weekly strategic review', () => {
     );
     const ledger = await openLedger(join(dir, 'ledger'), { signer: owner });
     const { runId } = await ledger.startRun({ manifest: { member: 'writer' } });
-    await ledger.finishRun(runId, { status: 'succeeded', summary: 'issue 4 published' });
+    await ledger.finishRun(runId, {
+      member: 'writer',
+      status: 'succeeded',
+      cost: '0.02',
+      summary: 'issue 4 published',
+    });
     await ledger.appendCoordination({ from: 'writer', to: 'critic', type: 'review_request' });
 
     const model = scripted([
@@ -84,13 +89,18 @@ describe('weekly strategic review', () => {
       memoryUpdates: 2,
     });
     expect(review.proposals).toHaveLength(1);
+    // The reviewer was shown what each run since the last review came to, from its outcome.
+    expect(JSON.stringify(model.doGenerateCalls[0]?.prompt)).toContain(
+      `- ${runId} of writer succeeded, cost 0.02: issue 4 published`,
+    );
 
     const goals = await readFile(goalsPath, 'utf8');
     expect(goals.startsWith("# The owner's goals: edited by hand too.\n")).toBe(true);
     expect(goals).not.toContain('owner_decision_pending');
     const strategic = await readFile(strategicPath, 'utf8');
-    // @karnel/memory rewrites strategic.yaml from its typed state (comments are not kept
-    // there yet); every revision is kept in its history, with the review as the reason.
+    // @karnel/memory edits strategic.yaml in place, keeping the comment; every revision is kept
+    // in its history, with the review as the reason.
+    expect(strategic.startsWith('# What we believe, and why.\n')).toBe(true);
     const memory = createFileMemory({ dir: join(dir, 'memory') });
     const history = await memory.strategicHistory();
     await memory.close();

@@ -1,16 +1,24 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, escapeTerminalText, systemClock } from '@karnel/core';
 import { GOAL_STATUSES, loadGoals, updateGoalStatus } from '@karnel/goals';
 import type { Ledger } from '@karnel/ledger';
 import { resolveComponent, validateGroupDir } from '@karnel/manifest';
 import { createFileMemory, strategicUpdateSchema } from '@karnel/memory';
-import { openPolicyDirectory } from '@karnel/policy';
+import { openPolicyDirectory, type Policy } from '@karnel/policy';
 import { generateText, isStepCount, type LanguageModel, tool } from 'ai';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import {
+  createReviewHistory,
+  type ReviewHorizon,
+  type ReviewWindow,
+  STRATEGIC_REVIEW_RECORD,
+} from './review-history';
+import { reviewModelCost } from './review-payment';
+import { reviewedFilesDigest } from './review-schedule';
 
-/** The ledger record a scheduled review leaves. */
-export const STRATEGIC_REVIEW_RECORD = 'review.strategic';
+export { STRATEGIC_REVIEW_RECORD } from './review-history';
 
 /** Options of {@link strategicReview}. */
 export interface StrategicReviewOptions {
@@ -23,13 +31,34 @@ export interface StrategicReviewOptions {
   /** The reviewing role. Default `strategist`. */
   readonly reviewer?: string;
   /** `weekly` (strategic review) or `monthly` (meta-review). Default `weekly`. */
-  readonly horizon?: 'weekly' | 'monthly';
+  readonly horizon?: ReviewHorizon;
   /** The most model steps. Default 8. */
   readonly maxSteps?: number;
   /** The most output tokens per call (the review's own budget line). Default 4 000. */
   readonly maxOutputTokens?: number;
   /** The clock. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * What the ledger recorded since the last review of this horizon. Default: folded from
+   * `ledger` (the runtime passes the window its ledger history already folded).
+   */
+  readonly window?: ReviewWindow;
+  /** The review's run, when the runtime runs it as one: named in its `review.strategic` record. */
+  readonly runId?: string;
+  /**
+   * Whether this call appends the `review.strategic` record itself. Default `true`. The runtime
+   * passes `false` and appends it after the review run's outcome ({@link strategicReviewRecord}),
+   * so that the review's own run is never a change for the next review.
+   */
+  readonly record?: boolean;
+  /** Aborts the review's model calls. */
+  readonly signal?: AbortSignal;
+  /**
+   * The group policy each change is decided by first, as the reviewer (`goal.update:<id>`,
+   * `memory.write`): anything but `allow` refuses the change. Default: none (the caller gates).
+   * The runtime passes the policy its runs use.
+   */
+  readonly gate?: Policy;
 }
 
 /** What a scheduled review did. */
@@ -46,6 +75,83 @@ export interface StrategicReview {
   readonly messagesPerOutcome?: number;
   /** Tokens used. */
   readonly tokens: number;
+  /** Model calls made. */
+  readonly steps: number;
+  /** Changes the policy refused, one line each. */
+  readonly refused: readonly string[];
+  /** The exact cost of its model calls, a decimal (`providerMetadata.karnel.cost`). */
+  readonly cost: string;
+  /** Why it was skipped, when it was. */
+  readonly skipped?: string;
+  /** The digest of the reviewed files after it (see `reviewedFilesDigest`). */
+  readonly state: string;
+}
+
+/**
+ * One line per finished run, from its `runs/<id>/outcome.yaml` (the chain committed its bytes;
+ * `verifyLedger` checks them): member, status, cost and the start of its summary.
+ */
+async function finishedRuns(ledgerDir: string, runIds: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const runId of runIds) {
+    const text = await readFile(join(ledgerDir, 'runs', runId, 'outcome.yaml'), 'utf8').catch(
+      () => undefined,
+    );
+    if (text === undefined) continue;
+    let outcome: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = parse(text);
+      if (parsed && typeof parsed === 'object') outcome = parsed as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const summary = typeof outcome.summary === 'string' ? `: ${outcome.summary.slice(0, 200)}` : '';
+    lines.push(
+      `- ${runId} of ${String(outcome.member ?? '?')} ${String(outcome.status ?? '?')}, cost ${String(outcome.cost ?? '?')}${summary}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Why a scheduled review would be skipped now, or `undefined` when it must run: it is skipped
+ * when an earlier review of its horizon ran, nothing that counts as a change was recorded since
+ * (see `ReviewHistory`), and the reviewed files are byte for byte what that review left. Decided
+ * from the ledger and the group directory alone, with no model call.
+ */
+export function reviewSkipReason(window: ReviewWindow, state: string): string | undefined {
+  const base = window.base;
+  if (!base) return window.changes === 0 ? 'nothing recorded yet' : undefined;
+  if (window.changes > 0 || base.state !== state) return undefined;
+  return `nothing recorded since the review of ${base.at} and the goals, strategic memory, manifest, policy and treasury files are unchanged`;
+}
+
+/** The body of the `review.strategic` record of `review`. */
+export function strategicReviewRecord(
+  review: StrategicReview,
+  input: { readonly horizon: ReviewHorizon; readonly reviewer: string; readonly runId?: string },
+): Record<string, unknown> {
+  return {
+    horizon: input.horizon,
+    status: review.status,
+    reviewer: input.reviewer,
+    ...(input.runId ? { runId: input.runId } : {}),
+    ...(review.skipped ? { reason: review.skipped } : {}),
+    state: review.state,
+    ...(review.status === 'reviewed'
+      ? {
+          goals: [...review.goals],
+          memory_updates: review.memoryUpdates,
+          proposals: [...review.proposals],
+          ...(review.refused.length > 0 ? { refused: [...review.refused] } : {}),
+          ...(review.messagesPerOutcome !== undefined
+            ? { messages_per_outcome: review.messagesPerOutcome }
+            : {}),
+          tokens: review.tokens,
+          cost: review.cost,
+        }
+      : {}),
+  };
 }
 
 /**
@@ -66,43 +172,40 @@ export async function strategicReview({
   maxSteps = 8,
   maxOutputTokens = 4000,
   clock = systemClock,
+  runId,
+  record = true,
+  ...options
 }: StrategicReviewOptions): Promise<StrategicReview> {
-  let lastReview = -1;
-  let lastSeq = -1;
-  let messages = 0;
-  let outcomes = 0;
-  const activity: string[] = [];
-  for await (const entry of ledger.entries()) {
-    lastSeq = entry.seq;
-    if (entry.type === STRATEGIC_REVIEW_RECORD && entry.body.horizon === horizon) {
-      lastReview = entry.seq;
-      messages = 0;
-      outcomes = 0;
-      activity.length = 0;
-      continue;
-    }
-    if (entry.type === 'coordination.logged') messages += 1;
-    if (entry.type === 'outcome.recorded' || entry.type === 'run.finished') outcomes += 1;
-    if (
-      entry.type === 'run.finished' ||
-      entry.type === 'outcome.recorded' ||
-      entry.type === 'decision.recorded'
-    )
-      activity.push(`${entry.time} ${entry.type} ${JSON.stringify(entry.body).slice(0, 200)}`);
+  let window = options.window;
+  if (!window) {
+    const folded = createReviewHistory();
+    for await (const entry of ledger.entries()) folded.observe(entry);
+    window = folded.window(horizon);
   }
-  const changedSince = lastSeq > lastReview && activity.length + messages > 0;
-  if (!changedSince) {
-    await ledger.append({
-      type: STRATEGIC_REVIEW_RECORD,
-      body: {
-        horizon,
-        status: 'skipped',
-        reason: 'nothing recorded since the last review',
-        reviewer,
-      },
+  const { messages, outcomes, activity, finished } = window;
+  const finish = async (review: StrategicReview) => {
+    if (record)
+      await ledger.append({
+        type: STRATEGIC_REVIEW_RECORD,
+        body: strategicReviewRecord(review, { horizon, reviewer, ...(runId ? { runId } : {}) }),
+      });
+    return review;
+  };
+  const before = await reviewedFilesDigest(dir);
+  const skipped = reviewSkipReason(window, before);
+  if (skipped !== undefined)
+    return finish({
+      status: 'skipped',
+      goals: [],
+      memoryUpdates: 0,
+      proposals: [],
+      tokens: 0,
+      steps: 0,
+      refused: [],
+      cost: '0',
+      skipped,
+      state: before,
     });
-    return { status: 'skipped', goals: [], memoryUpdates: 0, proposals: [], tokens: 0 };
-  }
   const goalsPath = join(dir, 'goals', 'current.yaml');
   const group = await validateGroupDir(dir);
   const roles = group.roles;
@@ -118,7 +221,16 @@ export async function strategicReview({
   const policy = await openPolicyDirectory(dir, { ledger, clock });
   const goalChanges: string[] = [];
   const proposals: string[] = [];
+  const refused: string[] = [];
   let memoryUpdates = 0;
+  /** The policy's word on a change: `undefined` when allowed, else what the model is told. */
+  const gated = (capability: string, action: unknown) => {
+    const decision = options.gate?.decide({ actor: reviewer, capability, action });
+    if (!decision || decision.effect === 'allow') return undefined;
+    const why = `${capability} ${decision.effect === 'deny' ? 'is denied' : "needs the owner's approval"}: ${decision.reason}`;
+    refused.push(why);
+    return { refused: why };
+  };
   try {
     const loaded = await loadGoals(goalsPath, { roles });
     const strategic = await memory.readStrategic();
@@ -132,6 +244,8 @@ export async function strategicReview({
           blocker: z.string().optional(),
         }),
         execute: async ({ goal, status, reason, blocker }) => {
+          const gate = gated(`goal.update:${goal}`, { tool: 'set_goal_status', goal, status });
+          if (gate) return gate;
           const result = await updateGoalStatus(goalsPath, goal, status, reason, {
             clock,
             actor: reviewer,
@@ -147,6 +261,8 @@ export async function strategicReview({
           'Apply typed updates to strategic memory: evidence, confidence, new or retired hypotheses, priors.',
         inputSchema: z.strictObject({ updates: z.array(strategicUpdateSchema).min(1) }),
         execute: async ({ updates }) => {
+          const gate = gated('memory.write', { tool: 'update_strategic_memory', updates });
+          if (gate) return gate;
           const revision = await memory.updateStrategic(updates, {
             reason: `${horizon} strategic review`,
           });
@@ -186,6 +302,8 @@ export async function strategicReview({
       `Roster: ${roles.join(', ')}`,
       'Recorded since the last review:',
       ...activity.slice(-100),
+      'Runs finished since the last review (their outcomes):',
+      ...(await finishedRuns(ledger.dir, finished.slice(-30))),
     ].join('\n');
     const result = await generateText({
       model,
@@ -193,30 +311,22 @@ export async function strategicReview({
       tools,
       stopWhen: isStepCount(maxSteps),
       maxOutputTokens,
+      ...(options.signal ? { abortSignal: options.signal } : {}),
     });
     const tokens = (result.totalUsage.inputTokens ?? 0) + (result.totalUsage.outputTokens ?? 0);
     const messagesPerOutcome = outcomes > 0 ? messages / outcomes : undefined;
-    await ledger.append({
-      type: STRATEGIC_REVIEW_RECORD,
-      body: {
-        horizon,
-        status: 'reviewed',
-        reviewer,
-        goals: goalChanges,
-        memory_updates: memoryUpdates,
-        proposals,
-        ...(messagesPerOutcome !== undefined ? { messages_per_outcome: messagesPerOutcome } : {}),
-        tokens,
-      },
-    });
-    return {
+    return await finish({
       status: 'reviewed',
       goals: goalChanges,
       memoryUpdates,
       proposals,
       ...(messagesPerOutcome !== undefined ? { messagesPerOutcome } : {}),
       tokens,
-    };
+      steps: result.steps.length,
+      refused,
+      cost: reviewModelCost(result.steps),
+      state: await reviewedFilesDigest(dir),
+    });
   } finally {
     await memory.close();
   }

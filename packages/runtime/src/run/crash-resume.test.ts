@@ -3,6 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createId, parseCost } from '@karnel/core';
+import { openLedger } from '@karnel/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WakeReason } from '../wake-reason';
 import { copyExampleGroup } from './example-group.test-support';
@@ -54,6 +55,15 @@ describe('a runtime process killed mid-run', () => {
     for (const call of [1, 4]) {
       const runId = createId('run');
       await killDuring(runId, call);
+      // What the killed process left on disk: model answers are written before the side effect
+      // they ask for (and with the outcome), so at least every answer before the last side
+      // effect; at call 4 the message of call 3 was sent, so answers 0–3 are there.
+      const ledger = await openLedger(join(dir, 'ledger'));
+      const answered = (await readRecordedRun(ledger, runId)).steps.filter(
+        (step) => step.kind === 'model',
+      ).length;
+      await ledger.close();
+      if (call === 4) expect(answered).toBe(4);
       const { stdout } = await run(
         process.execPath,
         [child, dir, 'researcher', runId, '1', JSON.stringify(reasons)],
@@ -64,8 +74,9 @@ describe('a runtime process killed mid-run', () => {
         modelCalls: number[];
       };
       expect(resumed.result.status).toBe('succeeded');
-      // The calls answered before the kill were replayed, not asked again.
-      expect(resumed.modelCalls[0]).toBe(call);
+      // The answers on disk were replayed, not asked again: the model is asked from the first
+      // answer that was not recorded.
+      expect(resumed.modelCalls[0]).toBe(answered);
     }
     const parts = await openRuntimeParts(dir, {
       machineTiersFile: false,

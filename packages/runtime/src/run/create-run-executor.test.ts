@@ -464,9 +464,13 @@ describe('createRunExecutor', () => {
       { signal: new AbortController().signal },
     );
     expect(result.status).toBe('succeeded');
-    const step = (await readRecordedRun(parts.ledger, runId)).steps.find(
-      (found) => found.tool === 'use_skill',
-    );
+    const steps = (await readRecordedRun(parts.ledger, runId)).steps;
+    // The skill's code ran once, its start recorded on disk before, under the same key.
+    const started = steps.find((found) => found.tool === 'use_skill' && found.started);
+    const step = steps.find((found) => found.tool === 'use_skill' && !found.started);
+    expect(started?.idempotencyKey).toBe(`${runId}:${started?.step}`);
+    expect(step?.idempotencyKey).toBe(started?.idempotencyKey);
+    expect(step!.step).toBeGreaterThan(started!.step);
     expect(step?.decision).toBe('allow');
     const output = step?.output as { ok: boolean; output: string };
     expect(output.ok).toBe(true);
@@ -534,8 +538,10 @@ describe('createRunExecutor', () => {
     );
     expect(again.status).toBe('failed');
     expect(again.error).toContain('could not start');
-    // It stopped at its first side effect: one more model call, no tool carried out.
-    expect(mock.doGenerateCalls).toHaveLength(6);
+    // It stopped before its first model call, which waits for the run's start to be on disk:
+    // no model call, no tool carried out.
+    expect(mock.doGenerateCalls).toHaveLength(5);
+    expect(await parts.memoryOf('researcher').readEpisodes({ kinds: ['finding'] })).toHaveLength(1);
     const sent = (await parts.coordinator.history()).filter((message) => message.type === 'info');
     expect(sent).toHaveLength(1);
     let finished = 0;

@@ -15,6 +15,7 @@ import { readRecordedRun } from './recorded-run';
 import { createReplayModel } from './replay-model';
 import { assembleRunContext } from './run-context';
 import type { RunExecutor, RunResult, RunTicket } from './run-executor';
+import { createRunFileCaches, type RunFileCaches } from './run-file-caches';
 import { RunSession } from './run-session';
 import { createRunTools } from './run-tools';
 
@@ -27,6 +28,39 @@ export interface RunExecutorOptions {
 }
 
 const SUMMARY_CHARS = 4000;
+
+/**
+ * The capability a foreign member's adapter invocation is decided under by policy, followed by
+ * `:<role>`: `adapter.invoke:specialist_writer`.
+ */
+export const ADAPTER_CAPABILITY = 'adapter.invoke';
+
+/**
+ * The files of one run: each read once through the executor's caches and then kept for the
+ * run, so the run sees one version of its skills and goals and checks their fingerprint once.
+ */
+function filesOfRun(files: RunFileCaches): RunFileCaches {
+  const skills = new Map<string, ReturnType<RunFileCaches['skills']>>();
+  const goals = new Map<string, ReturnType<RunFileCaches['goals']>>();
+  const once = <T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>) => {
+    let value = map.get(key);
+    if (!value) {
+      value = read();
+      map.set(key, value);
+      value.catch(() => map.delete(key));
+    }
+    return value;
+  };
+  return {
+    skills: (dir) => once(skills, dir, () => files.skills(dir)),
+    goals: (file) => once(goals, file, () => files.goals(file)),
+  };
+}
+
+/** Thrown inside a foreign run when policy refused or parked the adapter call. */
+class RefusedCall extends Error {}
+/** How old the executor's reading of safe mode may be before a tool call reads the ledger again. */
+const SAFE_MODE_REFRESH_MS = 1000;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -67,6 +101,27 @@ export function createRunExecutor(
       unitOf = undefined;
     });
     return unitOf;
+  };
+  // Skills and goals are read and validated once, then again only when their files change.
+  const files = createRunFileCaches();
+  // One reading of safe mode shared by every run: the ledger is read again when the last
+  // reading is older than a second, so a brake pulled by another process stops each run at its
+  // next tool call without a ledger read per run.
+  let safeModeCheckedAt = 0;
+  let safeModeReading: Promise<boolean> | undefined;
+  const safeModeActive = async (): Promise<boolean> => {
+    const now = Date.now();
+    if (now - safeModeCheckedAt > SAFE_MODE_REFRESH_MS || !safeModeReading) {
+      safeModeCheckedAt = now;
+      safeModeReading = parts.safeMode.status().then((status) => status.active);
+      safeModeReading.catch(() => {
+        safeModeCheckedAt = 0;
+        safeModeReading = undefined;
+      });
+      return safeModeReading;
+    }
+    await safeModeReading;
+    return parts.safeMode.isActive();
   };
 
   async function wakingMessages(ticket: RunTicket): Promise<Message[]> {
@@ -191,6 +246,7 @@ export function createRunExecutor(
       member: member.role,
       recorded: recorded.steps,
       signal,
+      safeMode: safeModeActive,
     });
     return { recorded, reservation, session };
   }
@@ -245,6 +301,35 @@ export function createRunExecutor(
             instructions: ticket.reasons.map((reason) => reason.detail).join('\n') || undefined,
           },
         });
+      // The invocation is decided by policy like a tool call: the foreign member acts as
+      // itself, under the capability `adapter.invoke:<role>`.
+      const authorization = await session.authorizeOnce({
+        tool: 'adapter',
+        toolCallId: `adapter:${ticket.runId}`,
+        input: { adapter: adapter.type, member: member.role },
+        capability: `${ADAPTER_CAPABILITY}:${member.role}`,
+      });
+      if (!authorization.ok) {
+        if (authorization.parked) status = 'parked';
+        else {
+          failure = `${member.role}'s adapter call was refused: ${authorization.error}`;
+          summary = failure;
+          if (task.from !== member.role)
+            await parts.coordinator.send(
+              createMessage({
+                type: 'result',
+                from: member.role,
+                to: task.from,
+                inReplyTo: task.id,
+                refs: { ledger: [ticket.runId] },
+                clock: parts.clock,
+                payload: { task: task.id, status: 'declined', summary: failure },
+              }),
+            );
+        }
+        await session.flush();
+        throw new RefusedCall();
+      }
       await session.flush();
       const outcome = await adapter.invoke(task, { runId: ticket.runId, signal });
       const cost = parseCost(outcome.cost?.amount ?? '0');
@@ -286,24 +371,31 @@ export function createRunExecutor(
       }
       await session.flush();
     } catch (error) {
-      await session.flush().catch(() => undefined);
-      failure = errorText(error);
-      status = 'failed';
+      if (!(error instanceof RefusedCall)) {
+        await session.flush().catch(() => undefined);
+        failure = errorText(error);
+        status = 'failed';
+      }
     }
     if (status === 'parked') {
       const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, 'parked');
       await write();
+      const park = session.parked ?? {
+        step: session.steps.length,
+        waitingOn: 'runtime-stop',
+        why: 'the runtime stopped the invocation; it resumes after a restart',
+      };
       await parts.ledger.append({
         type: RUN_RECORD_TYPES.runParked,
         body: {
           runId: ticket.runId,
-          step: session.steps.length,
-          waitingOn: 'runtime-stop',
-          why: 'the runtime stopped the invocation; it resumes after a restart',
+          step: park.step,
+          waitingOn: park.waitingOn,
+          why: park.why,
           cost,
         },
       });
-      return { status: 'parked', cost, steps: session.steps.length, waitingOn: 'runtime-stop' };
+      return { status: 'parked', cost, steps: session.steps.length, waitingOn: park.waitingOn };
     }
     const final = failure === undefined ? 'succeeded' : 'failed';
     const { cost, write } = await settlement(ticket, reservation.id, session.costUnits, final);
@@ -353,6 +445,22 @@ export function createRunExecutor(
         return { status: 'failed', cost: '0', steps: 0, error: why };
       }
       const tier = member.tier;
+      const runFiles = filesOfRun(files);
+      // The fresh context is assembled while the run is opened (the recorded steps read back,
+      // the reservation taken): neither needs the other.
+      const assembling = wakingMessages(ticket).then((messages) =>
+        assembleRunContext({
+          ...(parts.group.mission ? { mission: parts.group.mission } : {}),
+          member,
+          reasons: ticket.reasons,
+          messages,
+          memory: parts.memoryOf(member.role),
+          ...(parts.goalsFile ? { goalsFile: parts.goalsFile } : {}),
+          budgetTokens: contextTokens,
+          files: runFiles,
+        }),
+      );
+      assembling.catch(() => undefined);
       const opened = await openRun(ticket, member, signal);
       if (opened.failed) return opened.failed;
       const { recorded, reservation, session } = opened;
@@ -413,25 +521,24 @@ export function createRunExecutor(
       let text = '';
       let failure: string | undefined;
       try {
-        const context = await assembleRunContext({
-          ...(parts.group.mission ? { mission: parts.group.mission } : {}),
-          member,
-          reasons: ticket.reasons,
-          messages: await wakingMessages(ticket),
-          memory: parts.memoryOf(member.role),
-          ...(parts.goalsFile ? { goalsFile: parts.goalsFile } : {}),
-          budgetTokens: contextTokens,
-        });
+        const context = await assembling;
         const model = createReplayModel({
           recorded: session.recordedResponses(),
           live: () => parts.models({ member: member.role, tier, runId: ticket.runId }),
           record: (call, response) => session.recordModel(call, response),
+          beforeLive: () => session.beforeModelCall(),
         });
         const result = await generateText({
           model,
           system: context.system,
           prompt: context.prompt,
-          tools: createRunTools({ parts, member, runId: ticket.runId, session }),
+          tools: createRunTools({
+            parts,
+            member,
+            runId: ticket.runId,
+            session,
+            files: runFiles,
+          }),
           stopWhen: [
             isStepCount(maxSteps),
             () => session.parked !== undefined || session.broken !== undefined,
@@ -451,7 +558,8 @@ export function createRunExecutor(
           },
         });
         text = result.text;
-        await session.flush();
+        // Handed to the ledger, not awaited: the last steps share a batch with the outcome.
+        session.submit();
       } catch (error) {
         await session.flush().catch(() => undefined);
         failure = errorText(error);
@@ -464,7 +572,7 @@ export function createRunExecutor(
           session.costUnits,
           'parked',
         );
-        await write();
+        await Promise.all([session.flush(), write()]);
         await parts.ledger.append({
           type: RUN_RECORD_TYPES.runParked,
           body: {
@@ -484,6 +592,7 @@ export function createRunExecutor(
       }
 
       if (openingError !== undefined) {
+        await session.flush().catch(() => undefined);
         // The run could not be started (or resumed) in the ledger: it is not this execution's
         // to finish. Nothing it did is recorded; its reservation is given back.
         if (reservation.id && !ticket.reservationId)
@@ -500,8 +609,14 @@ export function createRunExecutor(
       const parsedCost = parseCost(cost);
       const totalUnits = previousCost + (parsedCost.ok ? parsedCost.value : 0n);
       const summary = text.slice(0, SUMMARY_CHARS);
-      // The settlement, the outcome and the episode are independent writes: done together.
+      // The last steps, the settlement, the outcome and the episode are independent writes:
+      // done together, the steps and the outcome sharing the ledger's fsync.
+      const flushed = session.flush().then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('a step could not be recorded'),
+      );
       await Promise.all([
+        flushed,
         write(),
         parts.ledger.finishRun(ticket.runId, {
           runId: ticket.runId,
@@ -521,6 +636,14 @@ export function createRunExecutor(
           session.steps.length,
         ),
       ]);
+      const unrecorded = await flushed;
+      if (unrecorded !== undefined)
+        return {
+          status: 'failed',
+          cost,
+          steps: session.steps.length,
+          error: `the run's last steps could not be recorded: ${errorText(unrecorded)}`,
+        };
       return {
         status,
         cost,

@@ -1,5 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createLedgerArchive, createMessage } from '@karnel/coordination';
+import { openLedger } from '@karnel/ledger';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyExampleGroup } from './example-group.test-support';
 import { openRuntimeParts } from './open-runtime-parts';
@@ -26,6 +28,43 @@ async function refusal(promise: Promise<unknown>): Promise<RuntimeOpenError> {
 }
 
 describe('openRuntimeParts', () => {
+  it("reads the messages' history again only when a message was sent, here or by another process", async () => {
+    const { dir } = await group();
+    const parts = await openRuntimeParts(dir, { machineTiersFile: false });
+    try {
+      const before = await parts.coordinator.history();
+      expect(await parts.coordinator.history()).toBe(before);
+      const info = createMessage({
+        type: 'info',
+        from: 'researcher',
+        to: 'writer',
+        payload: { text: 'a brief' },
+      });
+      await parts.coordinator.send(info);
+      const sent = await parts.coordinator.history();
+      expect(sent.map((message) => message.id)).toEqual([
+        ...before.map((message) => message.id),
+        info.id,
+      ]);
+      expect(await parts.coordinator.history()).toBe(sent);
+      // Another process archives a message in the same ledger.
+      const other = await openLedger(join(dir, 'ledger'));
+      const elsewhere = createMessage({
+        type: 'info',
+        from: 'writer',
+        to: 'critic',
+        payload: { text: 'a draft' },
+      });
+      await createLedgerArchive({ ledger: other }).archive(elsewhere);
+      await other.close();
+      expect((await parts.coordinator.history()).map((message) => message.id)).toContain(
+        elsewhere.id,
+      );
+    } finally {
+      await parts.close();
+    }
+  });
+
   it('composes the example group from its directory with the defaults', async () => {
     const { dir } = await group();
     const parts = await openRuntimeParts(dir, { machineTiersFile: false });

@@ -38,6 +38,7 @@ import {
 } from '@karnel/tiers';
 import { createTreasury, type Treasury } from '@karnel/treasury';
 import { createWorkerPool, type WorkerPool } from '@karnel/workers';
+import { createFingerprintCache, fileFingerprint } from './fingerprint-cache';
 import { createTierModelSource, type RunModelSource } from './run-model-source';
 import { RuntimeOpenError, type RuntimePart } from './runtime-open-error';
 
@@ -194,6 +195,37 @@ async function openPart<T>(
       error,
     );
   }
+}
+
+/**
+ * The default coordinator with its history read again only when something was sent: the
+ * archive is the ledger's coordination log (any process's message changes its size) and this
+ * coordinator's own sends (kept out of the archive by the protocol, or not) are counted. A run
+ * woken by a message reads the history once, not the whole log per run.
+ */
+function cachedHistory(coordinator: Coordinator, logFile: string): Coordinator {
+  let sent = 0;
+  const counted =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } finally {
+        sent += 1;
+      }
+    };
+  const history = createFingerprintCache(
+    async () => `${sent}:${await fileFingerprint(logFile)}`,
+    () => coordinator.history(),
+  );
+  return {
+    ...coordinator,
+    send: counted((message) => coordinator.send(message)),
+    dispatch: counted((options) => coordinator.dispatch(options)),
+    review: counted((task, reviewer) => coordinator.review(task, reviewer)),
+    escalate: counted((options) => coordinator.escalate(options)),
+    history: () => history.get(),
+  };
 }
 
 function membersOf(validation: Awaited<ReturnType<typeof validateGroupDir>>): RuntimeMember[] {
@@ -363,12 +395,15 @@ export async function openRuntimeParts(
       const read = await readProtocolFile(protocolPath);
       if (!read.protocol)
         throw failure(root, 'coordination', `${protocolPath} is not valid`, read.diagnostics);
-      coordinator = createCoordinator({
-        protocol: read.protocol,
-        roles,
-        archive: createLedgerArchive({ ledger }),
-        clock,
-      });
+      coordinator = cachedHistory(
+        createCoordinator({
+          protocol: read.protocol,
+          roles,
+          archive: createLedgerArchive({ ledger }),
+          clock,
+        }),
+        join(ledger.dir, 'coordination_log.jsonl'),
+      );
     }
 
     let tiers = overrides.tiers;

@@ -26,6 +26,11 @@ export interface ReplayModelOptions {
   readonly live: () => Promise<LanguageModelV4>;
   /** Records a live answer before it is used; the run's step is only taken once this resolves. */
   readonly record: (call: number, response: RecordedResponse) => Promise<void>;
+  /**
+   * Awaited before each live model call (the executor waits there until the run's start is on
+   * disk: no money is spent on a run the ledger does not know).
+   */
+  readonly beforeLive?: () => Promise<void>;
 }
 
 /** A {@link createReplayModel} model, with what it did. */
@@ -85,6 +90,7 @@ export function createReplayModel(options: ReplayModelOptions): ReplayModel {
           warnings: [],
         };
       }
+      await options.beforeLive?.();
       model ??= live();
       const result = await (await model).doGenerate(params);
       liveCalls++;

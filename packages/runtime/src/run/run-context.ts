@@ -4,6 +4,7 @@ import { assembleContext, estimateTokensByCharacters, type MemoryStore } from '@
 import { discoverSkills } from '@karnel/skills';
 import type { WakeReason } from '../wake-reason';
 import type { RuntimeMember } from './open-runtime-parts';
+import type { RunFileCaches } from './run-file-caches';
 
 /** What a run's context is made of. */
 export interface RunContextInput {
@@ -21,6 +22,11 @@ export interface RunContextInput {
   readonly goalsFile?: string;
   /** The most tokens the whole context may cost. */
   readonly budgetTokens: number;
+  /**
+   * Where the skills folder and the goals file are read from. Default: read and validated
+   * again on every call; an executor passes caches that read them only when they change.
+   */
+  readonly files?: RunFileCaches;
 }
 
 /** A run's fresh context: instructions for the model and the prompt that starts the loop. */
@@ -39,10 +45,14 @@ function bullet(lines: readonly string[]): string {
   return lines.map((line) => `- ${line.trim()}`).join('\n');
 }
 
-async function objectivesOf(goalsFile: string | undefined, role: string): Promise<string> {
+async function objectivesOf(
+  goalsFile: string | undefined,
+  role: string,
+  files: RunFileCaches | undefined,
+): Promise<string> {
   if (!goalsFile) return '';
   try {
-    const loaded = await loadGoals(goalsFile);
+    const loaded = files ? await files.goals(goalsFile) : await loadGoals(goalsFile);
     if (!loaded.goals) return '';
     const own = deriveRoleObjectives(loaded.goals, role);
     const lines: string[] = [];
@@ -60,9 +70,14 @@ async function objectivesOf(goalsFile: string | undefined, role: string): Promis
   }
 }
 
-async function skillsIndexOf(member: RuntimeMember): Promise<string> {
+async function skillsIndexOf(
+  member: RuntimeMember,
+  files: RunFileCaches | undefined,
+): Promise<string> {
   if (!member.skillsDir) return '';
-  const found = await discoverSkills([{ dir: member.skillsDir, source: 'agent' }]);
+  const found = files
+    ? await files.skills(member.skillsDir)
+    : await discoverSkills([{ dir: member.skillsDir, source: 'agent' }]);
   return found.skills.map((skill) => `- ${skill.name}: ${skill.description}`).join('\n');
 }
 
@@ -100,9 +115,11 @@ export async function assembleRunContext(input: RunContextInput): Promise<RunCon
     member.softConstraints.length ? `Guidance:\n${bullet(member.softConstraints)}` : '',
   ].filter(Boolean);
   const optional: { name: string; text: string }[] = [];
-  const objectives = await objectivesOf(input.goalsFile, member.role);
+  const [objectives, skills] = await Promise.all([
+    objectivesOf(input.goalsFile, member.role, input.files),
+    skillsIndexOf(member, input.files),
+  ]);
   if (objectives) optional.push({ name: 'objectives', text: `Your objectives:\n${objectives}` });
-  const skills = await skillsIndexOf(member);
   if (skills) optional.push({ name: 'skills', text: `Skills (use_skill reads one):\n${skills}` });
 
   let used = estimate(prompt) + fixed.reduce((sum, text) => sum + estimate(text), 0);

@@ -32,7 +32,42 @@ export interface GatedCall {
   readonly check?: () => Promise<Pick<PolicyDecision, 'effect' | 'reason'>>;
   /** The side effect; `key` (`<runId>:<step>`) makes it happen at most once. */
   readonly effect: (key: string) => Promise<unknown>;
+  /**
+   * Whether `effect` changes anything outside the run (default `true`). Only then must the
+   * run's records so far — the model answer that asked for the call — be on disk before it
+   * runs; a read (a memory search, a skill's instructions) waits for nothing.
+   */
+  readonly sideEffect?: boolean;
+  /**
+   * Record the call's start, with its idempotency key, on disk before `effect` runs (a skill
+   * with code). A call that started and left no result — the process died during it — is then
+   * never run again: on resume it becomes an error step ("interrupted; outcome unknown, not
+   * repeated") the model sees.
+   */
+  readonly announce?: boolean;
 }
+
+/** What {@link RunSession.authorizeOnce} decided for a call. */
+export type CallAuthorization =
+  | {
+      /** The call may be carried out. */
+      readonly ok: true;
+      /** The owner's approval it is carried out under, when it needed one. */
+      readonly approvalId?: string;
+    }
+  | {
+      /** The call must not be carried out (now). */
+      readonly ok: false;
+      /** Refused: why (the step is recorded). */
+      readonly error?: string;
+      /** The run parked instead (an approval to wait for, a stop, safe mode). */
+      readonly parked?: true;
+      /** Why it parked. */
+      readonly why?: string;
+    };
+
+/** The error a resumed run's model sees for an announced call that started and never finished. */
+export const INTERRUPTED_CALL_ERROR = 'interrupted; outcome unknown, not repeated';
 
 const MAX_OUTPUT_CHARS = 8000;
 const SAFE_MODE_REFRESH_MS = 1000;
@@ -71,9 +106,20 @@ export class RunSession {
   readonly resumed: boolean;
   private readonly done = new Map<string, RecordedStep>();
   private readonly waiting = new Map<string, string>();
+  /** Announced calls that started and have no result yet, by tool call id. */
+  private readonly started = new Map<string, RecordedStep>();
   private queue: Promise<unknown> = Promise.resolve();
   private pending: Promise<unknown>[] = [];
+  /** Steps recorded and not yet handed to the ledger: they go together, sharing one fsync. */
+  private buffered: RecordedStep[] = [];
+  /**
+   * Writes the next model call waits for (the run's start or resumption), and how many of
+   * them a completed flush put on disk.
+   */
+  private beforeCallWrites = 0;
+  private beforeCallSynced = 0;
   private safeModeCheckedAt = 0;
+  private readonly safeModeCheck: (() => Promise<boolean>) | undefined;
 
   constructor(options: {
     parts: RuntimeParts;
@@ -81,11 +127,18 @@ export class RunSession {
     member: string;
     recorded: readonly RecordedStep[];
     signal: AbortSignal;
+    /**
+     * Whether safe mode is on, as fresh as the caller keeps it (an executor shares one reading
+     * among its runs). Default: the ledger is read at the first tool call and then at most once
+     * a second.
+     */
+    safeMode?: () => Promise<boolean>;
   }) {
     this.parts = options.parts;
     this.runId = options.runId;
     this.member = options.member;
     this.signal = options.signal;
+    this.safeModeCheck = options.safeMode;
     this.steps = [];
     this.resumed = options.recorded.length > 0;
     for (const step of options.recorded) this.remember(step);
@@ -101,6 +154,11 @@ export class RunSession {
   private remember(step: RecordedStep): void {
     this.steps.push(step);
     if (step.kind !== 'tool' || !step.toolCallId) return;
+    if (step.started) {
+      this.started.set(step.toolCallId, step);
+      return;
+    }
+    this.started.delete(step.toolCallId);
     if (step.decision === 'needs-approval' && step.error === undefined) {
       if (step.approvalId) this.waiting.set(step.toolCallId, step.approvalId);
       this.done.delete(step.toolCallId);
@@ -108,22 +166,40 @@ export class RunSession {
   }
 
   /**
-   * Appends a step to the run in the ledger; steps are numbered in the order they are taken.
-   * The append is queued, not awaited: the ledger writes appends in order, several sharing one
-   * fsync, and {@link RunSession.flush} waits for them — before every side effect, so a side
-   * effect never happens before the model answer that asked for it is on disk.
+   * Records a step of the run; steps are numbered in the order they are taken. The step is
+   * kept until the next {@link RunSession.submit} or {@link RunSession.flush}, which hand every
+   * kept step to the ledger at once — in order, sharing one fsync — so a run writes one batch
+   * per side effect rather than one per step. A side effect waits for the flush: it never
+   * happens before the model answer that asked for it is on disk.
    */
   record(step: Omit<RecordedStep, 'runId' | 'step'>): RecordedStep {
     const full = { runId: this.runId, step: this.steps.length, ...step } as RecordedStep;
-    const written = this.parts.ledger.appendStep(this.runId, full as Record<string, unknown>);
-    written.catch(() => undefined);
-    this.pending.push(written);
+    this.buffered.push(full);
     this.remember(full);
     return full;
   }
 
-  /** Adds a ledger write of the run that the next {@link RunSession.flush} waits for. */
+  /**
+   * Hands the kept steps to the ledger without waiting for them: a ledger write that follows
+   * (an approval request, a message) is then ordered after them in the chain.
+   */
+  submit(): void {
+    const steps = this.buffered;
+    if (steps.length === 0) return;
+    this.buffered = [];
+    for (const step of steps) {
+      const written = this.parts.ledger.appendStep(this.runId, step as Record<string, unknown>);
+      written.catch(() => undefined);
+      this.pending.push(written);
+    }
+  }
+
+  /**
+   * Adds a ledger write of the run (its start or resumption) that the next
+   * {@link RunSession.flush} and the next model call wait for.
+   */
   track(write: Promise<unknown>): void {
+    this.beforeCallWrites += 1;
     write.catch(() => undefined);
     this.pending.push(write);
   }
@@ -133,12 +209,25 @@ export class RunSession {
 
   /** Waits until every step recorded so far is on disk; throws if an append failed. */
   async flush(): Promise<void> {
+    const writes = this.beforeCallWrites;
+    this.submit();
     try {
       while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
+      this.beforeCallSynced = Math.max(this.beforeCallSynced, writes);
     } catch (error) {
       this.broken ??= error;
       throw error;
     }
+  }
+
+  /**
+   * Before a live model call: waits until the run's start (or resumption) is on disk, so no
+   * money is spent on a run the ledger does not know. Model answers wait for nothing here:
+   * they are on disk before any side effect they ask for, and with the run's outcome; a crash
+   * in between costs at most the answers since the last side effect, asked again on resume.
+   */
+  async beforeModelCall(): Promise<void> {
+    if (this.beforeCallSynced < this.beforeCallWrites) await this.flush();
   }
 
   /** Records a model answer (a live call) with its cost. */
@@ -183,6 +272,7 @@ export class RunSession {
    * at its next tool call without a ledger read per call.
    */
   private async safeModeActive(): Promise<boolean> {
+    if (this.safeModeCheck) return this.safeModeCheck();
     const now = Date.now();
     if (now - this.safeModeCheckedAt > SAFE_MODE_REFRESH_MS) {
       this.safeModeCheckedAt = now;
@@ -212,15 +302,13 @@ export class RunSession {
     return this.serial(() => this.decideAndRun(call));
   }
 
-  private async decideAndRun(call: GatedCall): Promise<unknown> {
-    const recorded = this.done.get(call.toolCallId);
-    if (recorded) return recorded.error !== undefined ? { error: recorded.error } : recorded.output;
-    if (this.parked) return { parked: true, why: 'the run is parked; this call waits for it' };
-    if (this.signal.aborted)
-      return this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart');
-    if (await this.safeModeActive())
-      return this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off');
-
+  /**
+   * Decides one call by policy (and the call's own check; the stricter answer wins):
+   * `deny` records a refused step; `needs-approval` asks the owner through the signed queue,
+   * records the request and parks the run — or, once the owner answered, uses the approval for
+   * exactly this action (a refusal or an unusable approval is recorded as an error step).
+   */
+  private async authorize(call: Omit<GatedCall, 'effect'>): Promise<CallAuthorization> {
     const action = {
       run: this.runId,
       tool: call.tool,
@@ -253,12 +341,14 @@ export class RunSession {
     }
     if (effect === 'deny') {
       this.record({ ...base, decision: 'deny', error: `denied: ${reason}` });
-      return { error: `denied: ${reason}` };
+      return { ok: false, error: `denied: ${reason}` };
     }
     let approvalId: string | undefined;
     if (effect === 'needs-approval') {
       approvalId = this.waiting.get(call.toolCallId);
       if (!approvalId) {
+        // The request follows the model answer that asked for it in the chain.
+        this.submit();
         const request = await this.parts.approvals.request({
           actor: this.member,
           capability: policy.capability ?? call.capability,
@@ -272,17 +362,24 @@ export class RunSession {
           approvalId: request.id,
           output: { waitingOn: request.id },
         });
-        return this.park(request.id, `waiting for the owner to approve ${call.tool}: ${reason}`);
+        return {
+          ok: false,
+          ...this.park(request.id, `waiting for the owner to approve ${call.tool}: ${reason}`),
+        };
       }
       const request = await this.parts.approvals.get(approvalId);
       const status = request?.status ?? 'missing';
       if (status === 'pending')
-        return this.park(approvalId, `still waiting for the owner to approve ${call.tool}`);
+        return {
+          ok: false,
+          ...this.park(approvalId, `still waiting for the owner to approve ${call.tool}`),
+        };
       if (status !== 'approved') {
         const error = `the owner did not approve ${call.tool} (${status})`;
         this.record({ ...base, decision: 'needs-approval', approvalId, error });
-        return { error };
+        return { ok: false, error };
       }
+      this.submit();
       const used = await this.parts.approvals.use(approvalId, action, {
         capability: request!.capability,
         actor: this.member,
@@ -290,11 +387,100 @@ export class RunSession {
       if (!used.ok) {
         const error = `the approval ${approvalId} cannot be used: ${used.reason}`;
         this.record({ ...base, decision: 'needs-approval', approvalId, error });
-        return { error };
+        return { ok: false, error };
       }
     }
+    return { ok: true, ...(approvalId ? { approvalId } : {}) };
+  }
+
+  /**
+   * Puts a call that is not a model's tool call (a foreign member's adapter invocation) through
+   * the same gate, at most once per run: a decision recorded by an earlier execution is
+   * returned as it was; a stop or safe mode parks the run; otherwise policy decides as for a tool
+   * call, and an approval used for the call is recorded (so a resumed run does not ask to use
+   * it twice). The caller carries the call out only when `ok`.
+   */
+  authorizeOnce(call: Omit<GatedCall, 'effect'>): Promise<CallAuthorization> {
+    return this.serial(async (): Promise<CallAuthorization> => {
+      const recorded = this.done.get(call.toolCallId);
+      if (recorded)
+        return recorded.error !== undefined
+          ? { ok: false, error: recorded.error }
+          : { ok: true, ...(recorded.approvalId ? { approvalId: recorded.approvalId } : {}) };
+      if (this.parked) return { ok: false, parked: true, why: this.parked.why };
+      if (this.signal.aborted)
+        return {
+          ok: false,
+          ...this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart'),
+        };
+      if (await this.safeModeActive())
+        return {
+          ok: false,
+          ...this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off'),
+        };
+      const authorization = await this.authorize(call);
+      if (authorization.ok && authorization.approvalId)
+        this.record({
+          kind: 'tool',
+          tool: call.tool,
+          toolCallId: call.toolCallId,
+          argumentsHash: hashJson(call.input ?? null),
+          decision: 'allow',
+          approvalId: authorization.approvalId,
+          output: { approved: authorization.approvalId },
+        });
+      return authorization;
+    });
+  }
+
+  private async decideAndRun(call: GatedCall): Promise<unknown> {
+    const recorded = this.done.get(call.toolCallId);
+    if (recorded) return recorded.error !== undefined ? { error: recorded.error } : recorded.output;
+    const interrupted = this.started.get(call.toolCallId);
+    if (interrupted) {
+      // It started in an earlier execution and left no result: whatever it did stays done
+      // once, never twice. The model is told and decides what to do next.
+      this.record({
+        kind: 'tool',
+        tool: call.tool,
+        toolCallId: call.toolCallId,
+        argumentsHash: interrupted.argumentsHash ?? hashJson(call.input ?? null),
+        decision: interrupted.decision ?? 'allow',
+        ...(interrupted.approvalId ? { approvalId: interrupted.approvalId } : {}),
+        ...(interrupted.idempotencyKey ? { idempotencyKey: interrupted.idempotencyKey } : {}),
+        error: INTERRUPTED_CALL_ERROR,
+      });
+      return { error: INTERRUPTED_CALL_ERROR };
+    }
+    if (this.parked) return { parked: true, why: 'the run is parked; this call waits for it' };
+    if (this.signal.aborted)
+      return this.park('runtime-stop', 'the runtime is stopping; the run resumes after a restart');
+    if (await this.safeModeActive())
+      return this.park('safe-mode', 'safe mode is on; the run resumes when the owner turns it off');
+
+    const authorization = await this.authorize(call);
+    if (!authorization.ok)
+      return authorization.parked
+        ? { parked: true, why: authorization.why }
+        : { error: authorization.error };
+    const { approvalId } = authorization;
+    const base = {
+      kind: 'tool' as const,
+      tool: call.tool,
+      toolCallId: call.toolCallId,
+      argumentsHash: hashJson(call.input ?? null),
+    };
     const key = `${this.runId}:${this.steps.length}`;
-    await this.flush();
+    if (call.announce) {
+      this.record({
+        ...base,
+        decision: 'allow',
+        ...(approvalId ? { approvalId } : {}),
+        idempotencyKey: key,
+        started: true,
+      });
+    }
+    if (call.sideEffect !== false || call.announce) await this.flush();
     try {
       const output = bounded(await call.effect(key));
       this.record({

@@ -1,10 +1,11 @@
 import { createMessage, type Message } from '@karnel/coordination';
 import { canonicalJson, formatMoney } from '@karnel/core';
 import { GOAL_STATUSES, updateGoalStatus } from '@karnel/goals';
-import { discoverSkills } from '@karnel/skills';
-import { type ToolSet, tool } from 'ai';
+import { type DiscoveredSkills, discoverSkills } from '@karnel/skills';
+import { type ToolSet, tool, zodSchema } from 'ai';
 import { z } from 'zod';
 import type { RuntimeMember, RuntimeParts } from './open-runtime-parts';
+import type { RunFileCaches } from './run-file-caches';
 import type { RunSession } from './run-session';
 
 /** What the run's tools work with. */
@@ -17,6 +18,8 @@ export interface RunToolsContext {
   readonly runId: string;
   /** The session every call is gated and recorded through. */
   readonly session: RunSession;
+  /** Where skills are read from. Default: the member's skills folder, read on every call. */
+  readonly files?: RunFileCaches;
 }
 
 /** The names of the tools every native member's run has. */
@@ -34,6 +37,46 @@ const amountText = z
   .string()
   .regex(/^\d+(\.\d+)?$/, 'a decimal amount such as "12.50"')
   .describe('A decimal amount in the treasury currency, e.g. "12.50".');
+
+// The tools' input schemas, made once: the AI SDK turns each into JSON Schema the first time it
+// is sent to a model and keeps the result, instead of once per model call of every run.
+const useSkillInput = zodSchema(
+  z.strictObject({
+    name: z.string().min(1).describe('The skill name.'),
+    input: z.unknown().optional().describe('The input of a skill with code (text or JSON).'),
+  }),
+);
+const sendMessageInput = zodSchema(
+  z.strictObject({
+    type: z.enum(['task', 'result', 'review', 'info']),
+    to: z.string().min(1).describe('The receiving role.'),
+    payload: z.record(z.string(), z.unknown()).describe("The payload of the message's type."),
+    in_reply_to: z.string().optional().describe('The message this one answers.'),
+  }),
+);
+const searchMemoryInput = zodSchema(z.strictObject({ query: z.string().min(1) }));
+const rememberInput = zodSchema(
+  z.strictObject({
+    text: z.string().min(1),
+    kind: z.string().optional().describe('Episode kind, e.g. "note" (default) or "finding".'),
+  }),
+);
+const updateGoalInput = zodSchema(
+  z.strictObject({
+    goal: z.string().min(1),
+    status: z.enum(GOAL_STATUSES),
+    reason: z.string().min(1),
+    blocker: z.string().optional(),
+  }),
+);
+const spendInput = zodSchema(
+  z.strictObject({
+    amount: amountText,
+    description: z.string().min(1).max(300),
+    recurring: z.boolean().optional(),
+  }),
+);
+const askOwnerInput = zodSchema(z.strictObject({ question: z.string().min(1).max(2000) }));
 
 function samePayload(a: unknown, b: unknown): boolean {
   return canonicalJson(a as never) === canonicalJson(b as never);
@@ -73,23 +116,32 @@ export function createRunTools(context: RunToolsContext): ToolSet {
   const { parts, member, runId, session } = context;
   const role = member.role;
   const clock = parts.clock;
+  const skillsOf = (dir: string): Promise<DiscoveredSkills> =>
+    context.files ? context.files.skills(dir) : discoverSkills([{ dir, source: 'agent' }]);
   return {
     use_skill: tool({
       description:
         'Read the full instructions of one of your skills (listed in your context); a skill with code runs it on `input` in a sandbox and returns its output.',
-      inputSchema: z.strictObject({
-        name: z.string().min(1).describe('The skill name.'),
-        input: z.unknown().optional().describe('The input of a skill with code (text or JSON).'),
-      }),
-      execute: (input, { toolCallId }) =>
-        session.gate({
+      inputSchema: useSkillInput,
+      execute: async (input, { toolCallId }) => {
+        // Running a skill's code is a side effect, recorded as started before it runs (so it
+        // never runs twice); reading its instructions is not.
+        const runsCode =
+          input.input !== undefined &&
+          member.skillsDir !== undefined &&
+          (await skillsOf(member.skillsDir)
+            .then((found) => found.skills.some((s) => s.name === input.name && s.execution))
+            .catch(() => true));
+        return session.gate({
           tool: 'use_skill',
           toolCallId,
           input,
           capability: `skill.use:${input.name}`,
+          sideEffect: runsCode,
+          announce: runsCode,
           effect: async () => {
             if (!member.skillsDir) throw new Error(`${role} has no skills`);
-            const found = await discoverSkills([{ dir: member.skillsDir, source: 'agent' }]);
+            const found = await skillsOf(member.skillsDir);
             const skill = found.skills.find((candidate) => candidate.name === input.name);
             if (!skill) throw new Error(`no skill named "${input.name}"`);
             const instructions = skill.body.trim();
@@ -108,17 +160,13 @@ export function createRunTools(context: RunToolsContext): ToolSet {
               ...(result.ok ? {} : { error: result.reason ?? result.stderr.slice(0, 1000) }),
             };
           },
-        }),
+        });
+      },
     }),
     send_message: tool({
       description:
         'Send a structured message (Annex C) to another member: a task, a result (e.g. a draft for review), a review verdict, or info.',
-      inputSchema: z.strictObject({
-        type: z.enum(['task', 'result', 'review', 'info']),
-        to: z.string().min(1).describe('The receiving role.'),
-        payload: z.record(z.string(), z.unknown()).describe("The payload of the message's type."),
-        in_reply_to: z.string().optional().describe('The message this one answers.'),
-      }),
+      inputSchema: sendMessageInput,
       execute: (input, { toolCallId }) =>
         session.gate({
           tool: 'send_message',
@@ -142,13 +190,14 @@ export function createRunTools(context: RunToolsContext): ToolSet {
     }),
     search_memory: tool({
       description: 'Search your memory (semantic items and episodes) by words.',
-      inputSchema: z.strictObject({ query: z.string().min(1) }),
+      inputSchema: searchMemoryInput,
       execute: (input, { toolCallId }) =>
         session.gate({
           tool: 'search_memory',
           toolCallId,
           input,
           capability: 'memory.read',
+          sideEffect: false,
           effect: async () => {
             const result = await parts.memoryOf(role).search(input.query, { k: 5 });
             return {
@@ -161,10 +210,7 @@ export function createRunTools(context: RunToolsContext): ToolSet {
     remember: tool({
       description:
         'Write an episode to your memory: something that happened and is worth recalling.',
-      inputSchema: z.strictObject({
-        text: z.string().min(1),
-        kind: z.string().optional().describe('Episode kind, e.g. "note" (default) or "finding".'),
-      }),
+      inputSchema: rememberInput,
       execute: (input, { toolCallId }) =>
         session.gate({
           tool: 'remember',
@@ -193,12 +239,7 @@ export function createRunTools(context: RunToolsContext): ToolSet {
     }),
     update_goal: tool({
       description: 'Set the status of a goal you own, with the reason.',
-      inputSchema: z.strictObject({
-        goal: z.string().min(1),
-        status: z.enum(GOAL_STATUSES),
-        reason: z.string().min(1),
-        blocker: z.string().optional(),
-      }),
+      inputSchema: updateGoalInput,
       execute: (input, { toolCallId }) =>
         session.gate({
           tool: 'update_goal',
@@ -221,11 +262,7 @@ export function createRunTools(context: RunToolsContext): ToolSet {
     spend: tool({
       description:
         'Spend group money (not inference: that is paid automatically). Over a gate, the owner must approve first.',
-      inputSchema: z.strictObject({
-        amount: amountText,
-        description: z.string().min(1).max(300),
-        recurring: z.boolean().optional(),
-      }),
+      inputSchema: spendInput,
       execute: async (input, { toolCallId }) => {
         const { unit } = await parts.treasury.config();
         return session.gate({
@@ -271,7 +308,7 @@ export function createRunTools(context: RunToolsContext): ToolSet {
     ask_owner: tool({
       description:
         'Ask the human owner a question; the answer arrives as a message in a later run.',
-      inputSchema: z.strictObject({ question: z.string().min(1).max(2000) }),
+      inputSchema: askOwnerInput,
       execute: (input, { toolCallId }) =>
         session.gate({
           tool: 'ask_owner',

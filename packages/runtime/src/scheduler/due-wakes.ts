@@ -1,5 +1,6 @@
 import { dueForReview, walkGoals } from '@karnel/goals';
 import { nextCadenceTime } from '@karnel/manifest';
+import { dueReviewReasons, nextReviewAt, type ReviewSchedule } from '../review/review-schedule';
 import type { WakeReason } from '../wake-reason';
 import type { GroupSnapshot } from './group-snapshot';
 import type { LedgerHistory } from './ledger-history';
@@ -52,13 +53,16 @@ export interface ComputeDueWakesInput {
   readonly dispatched?: ReadonlyMap<string, Dispatched>;
   /** Message ids a human has replied to (their `inbox/<role>/<id>.reply.json` exists). */
   readonly replied?: ReadonlySet<string>;
+  /** Who runs the scheduled reviews and when; none are scheduled without it. */
+  readonly reviews?: ReviewSchedule;
 }
 
 /**
  * The tick: decides from the group directory and the ledger alone — zero model calls — which
  * members are due and why: cadences on the clock, messages and escalations addressed to them
  * since their last run (never their own), manual wakes, approvals and human replies that a
- * parked run waits on, and runs cut short by a stop or a crash. Humans are never woken.
+ * parked run waits on, runs cut short by a stop or a crash, and the scheduled reviews of the
+ * group's reviewer. Humans are never woken.
  */
 export function computeDueWakes({
   snapshot,
@@ -68,6 +72,7 @@ export function computeDueWakes({
   active = new Set(),
   dispatched = new Map(),
   replied = new Set(),
+  reviews,
 }: ComputeDueWakesInput): DueWake[] {
   const result: DueWake[] = [];
   const at = now.toISOString();
@@ -141,6 +146,8 @@ export function computeDueWakes({
       for (const goal of goalsDue.get(schedule.role) ?? [])
         reasons.push({ kind: 'goal-review', detail: goal.reason, ref: `goal:${goal.id}`, at });
     }
+    if (reviews?.reviewer === schedule.role)
+      reasons.push(...dueReviewReasons(reviews, history.reviews, now));
     let nextWakeAt: Date | undefined;
     let nextWakeWhy: string | undefined;
     if (schedule.cadence) {
@@ -159,6 +166,13 @@ export function computeDueWakes({
           nextWakeAt = next;
           nextWakeWhy = `cadence ${schedule.cadence.text}`;
         }
+      }
+    }
+    if (reviews?.reviewer === schedule.role) {
+      const review = nextReviewAt(reviews, history.reviews);
+      if (review && review.at > now && (!nextWakeAt || review.at < nextWakeAt)) {
+        nextWakeAt = review.at;
+        nextWakeWhy = review.why;
       }
     }
     result.push({

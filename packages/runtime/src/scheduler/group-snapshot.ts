@@ -134,20 +134,31 @@ export async function groupFingerprint(dir: string): Promise<string> {
 export interface GroupWatcher {
   /** The snapshot, re-read when the directory's fingerprint changed since the last call. */
   current(): Promise<GroupSnapshot>;
+  /**
+   * Reads and validates the directory now, whatever the fingerprint says, and keeps the result
+   * for {@link GroupWatcher.current} (a runtime starting validates once, not twice).
+   */
+  reload(): Promise<GroupSnapshot>;
 }
 
 /** Creates a {@link GroupWatcher} for `dir`. */
 export function createGroupWatcher(dir: string): GroupWatcher {
   let fingerprint: string | undefined;
   let snapshot: GroupSnapshot | undefined;
+  // The fingerprint is taken before the read: a change during the read is seen next time.
+  const load = async (now: string) => {
+    snapshot = await loadGroupSnapshot(dir);
+    fingerprint = now;
+    return snapshot;
+  };
   return {
     async current() {
       const now = await groupFingerprint(dir);
-      if (snapshot === undefined || now !== fingerprint) {
-        snapshot = await loadGroupSnapshot(dir);
-        fingerprint = now;
-      }
+      if (snapshot === undefined || now !== fingerprint) return load(now);
       return snapshot;
+    },
+    async reload() {
+      return load(await groupFingerprint(dir));
     },
   };
 }

@@ -7,6 +7,7 @@ import { type LedgerEntry, readLedgerEntries } from '@karnel/ledger';
 const CHAIN_FILE = 'chain.jsonl';
 
 import { createOwnerTracker } from '../lifecycle/owner-signed-entries';
+import { createReviewHistory, type ReviewHistory } from '../review/review-history';
 import { RUN_RECORD_TYPES } from '../run-records';
 import { readCommitted } from './read-committed';
 
@@ -39,6 +40,8 @@ export interface RunSummary {
   error?: string;
   /** The treasury reservation of its latest execution (`run.started` or `run.resumed`). */
   reservationId?: string;
+  /** True for a scheduled review's run (woken by a `review` reason): not the member's own work. */
+  review?: boolean;
 }
 
 /** Something addressed to a member that a run of it has not yet seen. */
@@ -123,6 +126,8 @@ export interface LedgerHistory {
   refresh(): Promise<boolean>;
   /** The member's history, created empty when the ledger has not mentioned it yet. */
   member(role: string): MemberHistory;
+  /** The scheduled reviews' view: for each, the last review and what changed since. */
+  readonly reviews: ReviewHistory;
 }
 
 function text(value: unknown): string | undefined {
@@ -166,6 +171,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
   let seen: string | undefined;
   let safeMode = false;
   const owners = createOwnerTracker();
+  const reviews = createReviewHistory();
 
   const member = (role: string): MemberHistory => {
     let history = members.get(role);
@@ -194,6 +200,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
 
   const apply = async (entry: LedgerEntry) => {
     const body = entry.body;
+    reviews.observe(entry);
     if (owners.observe(entry)) return;
     switch (entry.type) {
       case RUN_RECORD_TYPES.runStarted: {
@@ -205,6 +212,10 @@ export function createLedgerHistory(dir: string): LedgerHistory {
         const role = text(manifest?.member) ?? text(manifest?.role);
         const resumed = manifest?.resumed === true;
         const reservationId = text(manifest?.reservationId);
+        // A scheduled review's run is not an attempt at the member's own work (its cadence).
+        const review =
+          Array.isArray(manifest?.reasons) &&
+          manifest.reasons.some((reason) => record(reason)?.kind === 'review');
         const existing = runs.get(runId);
         if (existing) {
           if (reservationId) existing.reservationId = reservationId;
@@ -221,7 +232,9 @@ export function createLedgerHistory(dir: string): LedgerHistory {
           startedAt: entry.time,
           steps: 0,
           ...(reservationId ? { reservationId } : {}),
+          ...(review ? { review } : {}),
         });
+        if (review) return;
         if (role && !resumed) attempt(role, entry, manifest?.reasons);
         else if (role) consume(role, entry, manifest?.reasons ?? []);
         return;
@@ -378,6 +391,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
     approvals,
     pendingApprovals,
     member,
+    reviews,
     async refresh() {
       let signature: string;
       try {

@@ -141,7 +141,7 @@ export async function runCoordinator(
   // The runtime ticks and enqueues; the executors claim. The coordinator's queue is shared
   // with it, never claimed from here and closed by the coordinator.
   const queue = coordinator.queue;
-  const enqueueOnly = queueModule.createCoordinatorQueue(queue);
+  const enqueueOnly = queueModule.createCoordinatorQueue(queue, { runs: coordinator.runs });
   const refuse: RunExecutor = {
     execute: () => Promise.reject(new Error('the coordinator executes no run: executors do')),
   };

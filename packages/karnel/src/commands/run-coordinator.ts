@@ -146,6 +146,7 @@ export async function runCoordinator(
     execute: () => Promise.reject(new Error('the coordinator executes no run: executors do')),
   };
   let woken = 0;
+  let leaseShown = false;
   const runtime = createRuntime({
     dir,
     executor: refuse,
@@ -155,6 +156,11 @@ export async function runCoordinator(
     tickIntervalMs: options.tickIntervalMs,
     onEvent: (event) => {
       if (event.type === 'wake') woken += 1;
+      // `--once` takes the lease again each round: said once.
+      if (event.type === 'lease-taken') {
+        if (leaseShown) return;
+        leaseShown = true;
+      }
       const line = eventLine(event, new Date());
       if (line !== '') output.out(mask(line));
     },

@@ -34,7 +34,9 @@ const parts = await openRuntimeParts(dir, {
   languageModels: { languageModel: () => mock },
 });
 try {
-  const result = await createRunExecutor(parts).execute(
+  // KARNEL_TEST_DURABLE_ANSWERS=1: every model answer is on disk before the next model call.
+  const durableAnswers = process.env.KARNEL_TEST_DURABLE_ANSWERS !== '0';
+  const result = await createRunExecutor(parts, { durableAnswers }).execute(
     { runId, member, reasons: JSON.parse(reasonsJson), resume: resume === '1' },
     { signal: new AbortController().signal },
   );

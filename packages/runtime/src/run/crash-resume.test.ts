@@ -28,13 +28,13 @@ afterAll(async () => {
 });
 
 /** Starts a run in a runtime process and SIGKILLs it while its model call `call` hangs. */
-function killDuring(runId: string, call: number): Promise<void> {
+function killDuring(runId: string, call: number, env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const process_ = spawn(
       process.execPath,
       [child, dir, 'researcher', runId, '0', JSON.stringify(reasons)],
       {
-        env: { ...process.env, KARNEL_TEST_STALL_AT_CALL: String(call) },
+        env: { ...process.env, ...env, KARNEL_TEST_STALL_AT_CALL: String(call) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -51,10 +51,11 @@ function killDuring(runId: string, call: number): Promise<void> {
 }
 
 describe('a runtime process killed mid-run', () => {
-  it('is resumed by another process: nothing charged twice, no effect repeated, reservations released', async () => {
+  it('with answers batched (durableAnswers: false), is resumed by another process: nothing charged twice, no effect repeated, reservations released', async () => {
+    const batched = { KARNEL_TEST_DURABLE_ANSWERS: '0' };
     for (const call of [1, 4]) {
       const runId = createId('run');
-      await killDuring(runId, call);
+      await killDuring(runId, call, batched);
       // What the killed process left on disk: model answers are written before the side effect
       // they ask for (and with the outcome), so at least every answer before the last side
       // effect; at call 4 the message of call 3 was sent, so answers 0–3 are there.
@@ -67,7 +68,7 @@ describe('a runtime process killed mid-run', () => {
       const { stdout } = await run(
         process.execPath,
         [child, dir, 'researcher', runId, '1', JSON.stringify(reasons)],
-        { timeout: 120_000 },
+        { timeout: 120_000, env: { ...process.env, ...batched } },
       );
       const resumed = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
         result: RunResult;
@@ -112,6 +113,37 @@ describe('a runtime process killed mid-run', () => {
       expect(spent).toBeLessThan(exact + BigInt(runs) * 10n ** 10n);
     } finally {
       await parts.close();
+    }
+  });
+
+  it('with durable answers (the default), replays every answer received before the kill', async () => {
+    const durable = { KARNEL_TEST_DURABLE_ANSWERS: '1' };
+    for (const call of [1, 4]) {
+      const runId = createId('run');
+      await killDuring(runId, call, durable);
+      const ledger = await openLedger(join(dir, 'ledger'));
+      const answered = (await readRecordedRun(ledger, runId)).steps.filter(
+        (step) => step.kind === 'model',
+      ).length;
+      await ledger.close();
+      expect(answered).toBe(call);
+      const { stdout } = await run(
+        process.execPath,
+        [child, dir, 'researcher', runId, '1', JSON.stringify(reasons)],
+        { timeout: 120_000, env: { ...process.env, ...durable } },
+      );
+      const resumed = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+        result: RunResult;
+        modelCalls: number[];
+      };
+      expect(resumed.result.status).toBe('succeeded');
+      expect(resumed.modelCalls[0]).toBe(call);
+    }
+    const ledger = await openLedger(join(dir, 'ledger'));
+    try {
+      expect((await ledger.verify()).ok).toBe(true);
+    } finally {
+      await ledger.close();
     }
   });
 });

@@ -25,6 +25,16 @@ export interface RunExecutorOptions {
   readonly maxSteps?: number;
   /** The most tokens a run's fresh context may cost. Default 6 000. */
   readonly contextTokens?: number;
+  /**
+   * Wait, before each live model call, until the model answers recorded so far are on disk.
+   * A crash during a run then never loses an answer already received (and paid for): it is
+   * replayed on resume and its cost charged. It costs one ledger batch (an fsync or two) per
+   * model turn, which matters only next to a very fast model. Default `true`. `false` makes an
+   * answer wait only for the side effect it asks for and for the run's outcome: a crash can
+   * then lose the answers since the run's last side effect — asked again on resume, and the
+   * provider's charge for the lost ones never reaches the treasury.
+   */
+  readonly durableAnswers?: boolean;
 }
 
 const SUMMARY_CHARS = 4000;
@@ -92,7 +102,7 @@ export function createRunExecutor(
   parts: RuntimeParts,
   options: RunExecutorOptions = {},
 ): RunExecutor {
-  const { maxSteps = 12, contextTokens = 6000 } = options;
+  const { maxSteps = 12, contextTokens = 6000, durableAnswers = true } = options;
   // The treasury's currency, read once: budgets may change between runs, the unit does not.
   let unitOf: Promise<Currency> | undefined;
   const currency = (): Promise<Currency> => {
@@ -247,6 +257,7 @@ export function createRunExecutor(
       recorded: recorded.steps,
       signal,
       safeMode: safeModeActive,
+      durableAnswers,
     });
     return { recorded, reservation, session };
   }

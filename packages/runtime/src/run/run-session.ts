@@ -120,6 +120,7 @@ export class RunSession {
   private beforeCallSynced = 0;
   private safeModeCheckedAt = 0;
   private readonly safeModeCheck: (() => Promise<boolean>) | undefined;
+  private readonly durableAnswers: boolean;
 
   constructor(options: {
     parts: RuntimeParts;
@@ -133,12 +134,19 @@ export class RunSession {
      * a second.
      */
     safeMode?: () => Promise<boolean>;
+    /**
+     * Make each model answer wait, before the next live model call, until it is on disk (see
+     * `RunExecutorOptions.durableAnswers`). Default `true`; `false`: answers wait only for
+     * the side effect they ask for, and for the run's outcome.
+     */
+    durableAnswers?: boolean;
   }) {
     this.parts = options.parts;
     this.runId = options.runId;
     this.member = options.member;
     this.signal = options.signal;
     this.safeModeCheck = options.safeMode;
+    this.durableAnswers = options.durableAnswers ?? true;
     this.steps = [];
     this.resumed = options.recorded.length > 0;
     for (const step of options.recorded) this.remember(step);
@@ -222,9 +230,10 @@ export class RunSession {
 
   /**
    * Before a live model call: waits until the run's start (or resumption) is on disk, so no
-   * money is spent on a run the ledger does not know. Model answers wait for nothing here:
-   * they are on disk before any side effect they ask for, and with the run's outcome; a crash
-   * in between costs at most the answers since the last side effect, asked again on resume.
+   * money is spent on a run the ledger does not know, and — with `durableAnswers` (the
+   * default) — until every answer received so far is on disk. Without it, answers are on disk
+   * before any side effect they ask for and with the run's outcome; a crash in between loses
+   * the answers since the last side effect, asked (and paid) again on resume.
    */
   async beforeModelCall(): Promise<void> {
     if (this.beforeCallSynced < this.beforeCallWrites) await this.flush();
@@ -232,6 +241,7 @@ export class RunSession {
 
   /** Records a model answer (a live call) with its cost. */
   async recordModel(call: number, response: RecordedResponse): Promise<void> {
+    if (this.durableAnswers) this.beforeCallWrites += 1;
     const karnel = (
       response.providerMetadata as Record<string, Record<string, unknown>> | undefined
     )?.karnel;

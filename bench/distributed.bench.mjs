@@ -4,16 +4,33 @@
 // and treasury: what the embedded queue does), and the added latency from a wake to its run's
 // start (p50/p95) on an idle group, next to the in-memory loop's.
 //
+//
+// Then the same for the real run loop (`createRunExecutor` of @karnel/runtime, offline demo
+// model, 2 model calls and a `remember` per run) on a generated 24-member group: in one process
+// (4 runs at once) next to a coordinator and 1 and 2 executor processes (`openExecutorRuntime`,
+// every write sent to the coordinator).
+//
 // Uses KARNEL_TEST_POSTGRES_URL when set, else starts a throwaway cluster with
 // scripts/postgres.sh. `node distributed.bench.mjs executor` is the executor child.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatCost, parseCost } from '@karnel/core';
+import { createId, formatCost, parseCost } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
-import { createCoordinator, startExecutorWorker } from '@karnel/queue-postgres';
+import {
+  createCoordinator,
+  createRunRecordApplier,
+  openExecutorRuntime,
+  startExecutorWorker,
+} from '@karnel/queue-postgres';
+import {
+  createRunExecutor,
+  generateGroup,
+  openOfflineDemo,
+  openRuntimeParts,
+} from '@karnel/runtime';
 import { createTreasury } from '@karnel/treasury';
 import pg from 'pg';
 
@@ -94,8 +111,8 @@ async function inMemoryLoop(runs, members) {
   return { runsPerSecond: runs / seconds, latencies };
 }
 
-function startExecutor(url, group) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'executor'], {
+function startExecutor(url, group, args = ['executor']) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], {
     env: { ...process.env, KARNEL_QUEUE_URL: url, BENCH_GROUP: group },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -180,6 +197,102 @@ async function distributed(url, executors, runs, members) {
   return { runsPerSecond: runs / seconds, latencies };
 }
 
+/** A generated group whose members play a two-call offline script, with priced tiers. */
+async function realGroup(members) {
+  const dir = await mkdtemp(join(tmpdir(), 'karnel-bench-real-'));
+  made.push(dir);
+  const roles = await generateGroup(dir, {
+    members,
+    budgetWeekly: '100000.00',
+    maxCostPerRun: '1.00',
+  });
+  // A protocol, so runs can message and archive (the generated group has none).
+  await mkdir(join(dir, 'coordination'));
+  await writeFile(
+    join(dir, 'coordination', 'protocol.yaml'),
+    'coordination_type: "hierarchical"\nhierarchical:\n  decision_authority: "agent_000"\ncommunication:\n  default: "structured_message"\n  archival: "all_messages_to_ledger"\n',
+  );
+  await appendFile(
+    join(dir, 'manifest.yaml'),
+    '\ncoordination_ref: "./coordination/protocol.yaml"\n',
+  );
+  await writeFile(
+    join(dir, 'tiers.yaml'),
+    'tiers:\n  bulk-cheap:\n    - model: openai:gpt-5-nano\n      price: { input: "0.05", output: "0.40" }\n',
+  );
+  const scenario = [
+    '    - name: work',
+    '      steps:',
+    '        - tool: remember',
+    '          input: { kind: note, text: Looked at the queue. }',
+    '        - text: Done for now.',
+  ].join('\n');
+  await writeFile(
+    join(dir, 'offline-demo.yaml'),
+    `karnel_offline_script: "0.1"\ndescription: bench\nmembers:\n${roles.map((role) => `  ${role}:\n${scenario}`).join('\n')}\n`,
+  );
+  return { dir, roles };
+}
+
+/** The real run loop in one process, 4 runs at once (the embedded runtime's default). */
+async function realInProcess(runs, members) {
+  const { dir, roles } = await realGroup(members);
+  const parts = await openRuntimeParts(dir, {
+    machineTiersFile: false,
+    languageModels: await openOfflineDemo(dir),
+  });
+  const executor = createRunExecutor(parts);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let index = next++; index < runs; index = next++) {
+        const result = await executor.execute(
+          {
+            runId: createId('run'),
+            member: roles[index % roles.length],
+            reasons: [{ kind: 'manual', detail: 'bench', at: new Date().toISOString() }],
+            resume: false,
+          },
+          { signal: new AbortController().signal },
+        );
+        if (result.status !== 'succeeded') throw new Error(`run failed: ${result.error}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await parts.close();
+  return runs / seconds;
+}
+
+/** The real run loop on `executors` processes, one coordinator applying what they send. */
+async function realDistributed(url, executors, runs, members) {
+  const { dir, roles } = await realGroup(members);
+  const group = `bench-real-${executors}-${process.pid}-${Date.now()}`;
+  const parts = await openRuntimeParts(dir, { machineTiersFile: false });
+  const coordinator = await createCoordinator({
+    queue: { connectionString: url, group, leaseSeconds: 30, sweepSeconds: 5 },
+    ledger: parts.ledger,
+    ledgerDir: parts.ledger.dir,
+    treasury: parts.treasury,
+    maxCostPerRun: '1.00',
+    apply: createRunRecordApplier(parts),
+    pollMs: 5,
+  });
+  const children = Array.from({ length: executors }, () =>
+    startExecutor(url, group, ['real-executor', dir]),
+  );
+  await Promise.all(children.map((child) => child.ready));
+  const started = performance.now();
+  await drive(coordinator.queue, roles, runs / roles.length);
+  while (coordinator.stats.finished < runs) await new Promise((resolve) => setTimeout(resolve, 20));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(children.map((child) => child.stop()));
+  await coordinator.close();
+  await parts.close();
+  return runs / seconds;
+}
+
 async function main() {
   let url = process.env.KARNEL_TEST_POSTGRES_URL;
   let stopDir;
@@ -201,6 +314,19 @@ async function main() {
       const result = await distributed(url, executors, runs, members);
       console.log(
         `PostgreSQL, coordinator + ${executors} executor${executors > 1 ? 's' : ' '}:  ${result.runsPerSecond.toFixed(1)} runs/s, wake-to-start on an idle group p50 ${percentile(result.latencies, 50)} ms, p95 ${percentile(result.latencies, 95)} ms`,
+      );
+    }
+    const realRuns = 48;
+    console.log(
+      `\nthe real run loop: ${realRuns} runs of 24 generated members, offline demo model (2 model calls and a remember per run)`,
+    );
+    console.log(
+      `one process, 4 at once:             ${(await realInProcess(realRuns, 24)).toFixed(1)} runs/s`,
+    );
+    for (const executors of [1, 2]) {
+      const perSecond = await realDistributed(url, executors, realRuns, 24);
+      console.log(
+        `PostgreSQL, coordinator + ${executors} executor${executors > 1 ? 's' : ' '}:  ${perSecond.toFixed(1)} runs/s (4 at once each; every write applied by the coordinator)`,
       );
     }
   } finally {
@@ -235,5 +361,26 @@ async function executorChild() {
   process.on('SIGTERM', () => worker.close().then(() => process.exit(0)));
 }
 
+async function realExecutorChild(dir) {
+  const runtime = await openExecutorRuntime(dir, {
+    machineTiersFile: false,
+    languageModels: await openOfflineDemo(dir),
+  });
+  const worker = await startExecutorWorker({
+    queue: { group: process.env.BENCH_GROUP, leaseSeconds: 30, sweepSeconds: 5 },
+    executor: runtime.executor,
+    concurrency: 4,
+    pollMs: 100,
+  });
+  process.stdout.write('ready\n');
+  process.on('SIGTERM', () =>
+    worker
+      .close()
+      .then(() => runtime.close())
+      .then(() => process.exit(0)),
+  );
+}
+
 if (process.argv[2] === 'executor') await executorChild();
+else if (process.argv[2] === 'real-executor') await realExecutorChild(process.argv[3]);
 else await main();

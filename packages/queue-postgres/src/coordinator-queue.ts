@@ -18,7 +18,7 @@ const REMEMBER_MS = 24 * 60 * 60 * 1000;
  *   executor: { execute: () => Promise.reject(new Error('executors run')) },
  *   ledger: parts.ledger,
  *   treasury: parts.treasury,
- *   queue: createCoordinatorQueue(coordinator.queue),
+ *   queue: createCoordinatorQueue(coordinator.queue, { runs: coordinator.runs }),
  * });
  * ```
  */
@@ -27,12 +27,32 @@ export function createCoordinatorQueue(
   {
     rememberMs = REMEMBER_MS,
     now = () => Date.now(),
-  }: { rememberMs?: number; now?: () => number } = {},
+    runs,
+  }: {
+    /** How long an enqueued reason is remembered, in milliseconds. Default 24 hours. */
+    rememberMs?: number;
+    /** The clock, in milliseconds. */
+    now?: () => number;
+    /**
+     * The coordinator's runs (`Coordinator.runs`). The runtime takes a run that is running in
+     * the ledger but not in its own hands for interrupted and offers to resume it; on a
+     * coordinator every running run is in an executor's hands, and a dead executor's run is
+     * reclaimed by its lease, so such a reason is refused.
+     */
+    runs?: ReadonlyMap<string, { readonly finished?: string; readonly parked: boolean }>;
+  } = {},
 ): RunQueue {
   const enqueued = new Map<string, { wakeId: string; at: number }>();
   return {
     specificationVersion: queue.specificationVersion,
     async enqueue(member, reason) {
+      const run =
+        reason.kind === 'interrupted' && reason.runId ? runs?.get(reason.runId) : undefined;
+      if (run !== undefined && !run.parked)
+        return {
+          status: 'refused',
+          why: `run ${reason.runId} is ${run.finished === undefined ? "in an executor's hands (its lease reclaims it if the executor dies)" : 'finished'}`,
+        };
       const at = now();
       for (const [key, seen] of enqueued) if (at - seen.at > rememberMs) enqueued.delete(key);
       const key = `${member}\u0000${reason.ref ?? wakeReasonKey(reason)}`;

@@ -142,19 +142,20 @@ export async function openExecutorRuntime(
     withWriteLock: (task) => task(),
     // `run.started` was recorded by the coordinator before the run was handed out.
     startRun: () => Promise.resolve({} as Awaited<ReturnType<Ledger['startRun']>>),
-    appendStep(runId, step) {
+    // Async, so a refusal is a rejection; it runs synchronously up to `appendStep`, so steps
+    // are numbered in the order the run records them.
+    async appendStep(runId, step) {
       const run = current('ledger.appendStep');
       const expected = run.next;
       if (runId !== run.session.ticket.runId || step.step !== expected)
-        return Promise.reject(
-          new Error(
-            `step ${String(step.step)} of run ${runId} is not the next one (${expected}) of run ${run.session.ticket.runId}: this executor's copy of the group directory is behind the coordinator's`,
-          ),
+        throw new Error(
+          `step ${String(step.step)} of run ${runId} is not the next one (${expected}) of run ${run.session.ticket.runId}: this executor's copy of the group directory is behind the coordinator's`,
         );
       run.next += 1;
-      return run.session.appendStep(step).then(placeholder);
+      await run.session.appendStep(step);
+      return {} as LedgerEntry;
     },
-    finishRun(_runId, outcome) {
+    async finishRun(_runId, outcome) {
       current('ledger.finishRun').session.noteOutcome(outcome);
       return placeholder();
     },
@@ -170,7 +171,7 @@ export async function openExecutorRuntime(
   };
 
   const base = await openRuntimeParts(dir, { ...overrides, ledger: view });
-  const apply = (what: string, record: Parameters<RemoteRunSession['apply']>[0]) =>
+  const apply = async (what: string, record: Parameters<RemoteRunSession['apply']>[0]) =>
     current(what).session.apply(record);
 
   const treasury = redirect(base.treasury, {
@@ -239,8 +240,24 @@ export async function openExecutorRuntime(
     return store;
   };
 
+  // The goals file is written in place by `update_goal`; an executor never writes the group,
+  // so the call is denied here, before policy could allow it (the denial is a recorded step).
+  const policy = redirect(base.policy, {
+    decide(request: Parameters<RuntimeParts['policy']['decide']>[0]) {
+      if (request.capability.startsWith('goal.update'))
+        return {
+          effect: 'deny',
+          reason:
+            "goals are updated by the group's coordinator, not on an executor (the goals file is written in place)",
+          capability: request.capability,
+        };
+      return base.policy.decide(request);
+    },
+  });
+
   const parts: RuntimeParts = {
     ...base,
+    policy,
     ledger: view,
     treasury,
     approvals,

@@ -115,120 +115,154 @@ async function facts(dir: string): Promise<Facts> {
   return found;
 }
 
-describe('the real run loop on executors', () => {
-  it('runs a group with one coordinator and two executor processes: the coordinator writes everything, the ledger verifies, each run once, the treasury adds up', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'karnel-real-loop-'));
-    const dir = join(root, 'newsletter-co');
-    await cp(EXAMPLE, dir, { recursive: true });
-    await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
-    const group = uniqueGroup('real');
-    const env = { KARNEL_QUEUE_URL: server.url, KARNEL_TEST_GROUP: group };
-    // The coordinator opens the group first (it anchors the owner in the ledger); executors
-    // only ever read the directory.
-    const coordinator = startChild('real-coordinator-process.mjs', [dir], env);
-    await coordinator.waitFor((line) => line === 'ready');
-    const executors = [0, 1].map(() => startChild('real-executor-process.mjs', [dir], env));
-    const queue = await createPostgresRunQueue({ connectionString: server.url, group });
-    const at = () => new Date().toISOString();
-    try {
-      await Promise.all(executors.map((child) => child.waitFor((line) => line === 'ready')));
-      for (const member of ['researcher', 'strategist']) {
-        const queued = await queue.enqueue(member, { kind: 'manual', detail: 'test', at: at() });
-        expect(queued.status).toBe('queued');
-      }
-      // Each message a run sends (applied by the coordinator) wakes the next member: the
-      // researcher's brief the writer, the writer's draft the critic, the critic's review the
-      // writer again, whose revision asks the owner to approve a spend over the gate and parks.
-      const chain: [string, string, string][] = [
-        ['researcher', 'writer', 'info'],
-        ['writer', 'critic', 'result'],
-        ['critic', 'writer', 'review'],
-      ];
-      for (const [from, to, type] of chain) {
-        const message = await eventually(
-          async () =>
-            (await facts(dir)).messages.find(
-              (sent) => sent.from === from && sent.to === to && sent.type === type,
-            ),
-          { timeoutMs: 240_000, everyMs: 500 },
-        );
-        await queue.enqueue(to, {
-          kind: 'message',
-          detail: `${type} from ${from}`,
-          ref: message.id,
-          from,
-          at: at(),
-        });
-      }
+/**
+ * Runs the newsletter's chain with one coordinator and two executor processes, the coordinator
+ * SIGKILLed mid-run and started again when `killCoordinator`, and checks everything it wrote.
+ */
+async function runChain({ killCoordinator }: { killCoordinator: boolean }) {
+  const root = await mkdtemp(join(tmpdir(), 'karnel-real-loop-'));
+  const dir = join(root, 'newsletter-co');
+  await cp(EXAMPLE, dir, { recursive: true });
+  await writeFile(join(dir, 'tiers.yaml'), PRICED_TIERS);
+  const group = uniqueGroup('real');
+  const env = {
+    KARNEL_QUEUE_URL: server.url,
+    KARNEL_TEST_GROUP: group,
+    ...(killCoordinator ? { KARNEL_TEST_MODEL_MS: '150' } : {}),
+  };
+  // The coordinator opens the group first (it anchors the owner in the ledger); executors
+  // only ever read the directory.
+  let coordinator = startChild('real-coordinator-process.mjs', [dir], env);
+  await coordinator.waitFor((line) => line === 'ready');
+  const executors = [0, 1].map(() => startChild('real-executor-process.mjs', [dir], env));
+  const queue = await createPostgresRunQueue({ connectionString: server.url, group });
+  const at = () => new Date().toISOString();
+  try {
+    await Promise.all(executors.map((child) => child.waitFor((line) => line === 'ready')));
+    for (const member of ['researcher', 'strategist']) {
+      const queued = await queue.enqueue(member, { kind: 'manual', detail: 'test', at: at() });
+      expect(queued.status).toBe('queued');
+    }
+    if (killCoordinator) {
+      // Killed while runs are sending steps and records, then started again: the executors
+      // wait for its answers, and it applies what is unanswered, once.
       await eventually(
         async () => {
           const found = await facts(dir);
-          return found.parked.length >= 1 && found.finished.size >= 4 ? true : undefined;
+          return found.started.some(
+            (runId) => !found.finished.has(runId) && (found.steps.get(runId)?.length ?? 0) >= 3,
+          )
+            ? true
+            : undefined;
         },
+        { timeoutMs: 120_000, everyMs: 20 },
+      );
+      await coordinator.kill();
+      coordinator = startChild('real-coordinator-process.mjs', [dir], env);
+      await coordinator.waitFor((line) => line === 'ready');
+    }
+    // Each message a run sends (applied by the coordinator) wakes the next member: the
+    // researcher's brief the writer, the writer's draft the critic, the critic's review the
+    // writer again, whose revision asks the owner to approve a spend over the gate and parks.
+    const chain: [string, string, string][] = [
+      ['researcher', 'writer', 'info'],
+      ['writer', 'critic', 'result'],
+      ['critic', 'writer', 'review'],
+    ];
+    for (const [from, to, type] of chain) {
+      const message = await eventually(
+        async () =>
+          (await facts(dir)).messages.find(
+            (sent) => sent.from === from && sent.to === to && sent.type === type,
+          ),
         { timeoutMs: 240_000, everyMs: 500 },
       );
-    } finally {
-      await queue.close();
-      await Promise.all(executors.map((child) => child.stop()));
-      await coordinator.stop();
+      await queue.enqueue(to, {
+        kind: 'message',
+        detail: `${type} from ${from}`,
+        ref: message.id,
+        from,
+        at: at(),
+      });
     }
-
-    const report = await verifyLedger(join(dir, 'ledger'));
-    expect(report.firstBad).toBeUndefined();
-    expect(report.ok).toBe(true);
-    const found = await facts(dir);
-    // Each run once: started once, its steps once each and in order, finished or parked once.
-    expect(found.started).toHaveLength(5);
-    expect(new Set(found.started).size).toBe(5);
-    expect(found.finished.size).toBe(4);
-    expect(found.parked).toHaveLength(1);
-    for (const runId of found.started) {
-      const steps = found.steps.get(runId) ?? [];
-      expect(steps.length).toBeGreaterThan(0);
-      expect(steps).toEqual(steps.map((_, index) => index));
-    }
-    const executed = executors
-      .flatMap((child) => child.lines)
-      .filter((l) => l.includes(' executed '));
-    expect(executed).toHaveLength(5);
-    // Messages the runs sent are in the group's ledger: the researcher's brief, the critic's review.
-    const briefs = found.messages.filter(
-      (message) => message.from === 'researcher' && message.to === 'writer',
+    await eventually(
+      async () => {
+        const found = await facts(dir);
+        return found.parked.length >= 1 && found.finished.size >= 4 ? true : undefined;
+      },
+      { timeoutMs: 240_000, everyMs: 500 },
     );
-    expect(briefs).toHaveLength(1);
-    expect(JSON.stringify(briefs[0]?.payload)).toContain('[offline demo model]');
-    // Episodes the runs wrote are in the members' memory: `remember` and the closing episode.
-    const researcherRun = found.started.find((runId) => found.memberOf.get(runId) === 'researcher');
-    expect(found.finished.get(researcherRun ?? '')?.status).toBe('succeeded');
-    const memory = createFileMemory({ dir: join(dir, 'agents', 'researcher', 'memory') });
-    const episodes = await memory.readEpisodes({});
-    await memory.close();
-    expect(episodes.some((episode) => episode.kind === 'finding')).toBe(true);
-    expect(
-      episodes.some(
-        (episode) => episode.kind === 'run.completed' && episode.data?.runId === researcherRun,
-      ),
-    ).toBe(true);
-    // The writer's spend over the gate is a pending approval request in the signed queue.
-    expect(found.approvals).toHaveLength(1);
-    // The treasury: one settlement per finished or parked run, each the exact cost of the
-    // run's recorded steps rounded up to the cent (the one rounding rule), nothing else spent;
-    // and what the treasury spent is what the runs cost.
-    const CENT = 10_000_000_000n;
-    const charged = (cost: bigint) => ((cost + CENT - 1n) / CENT) * CENT;
-    expect(found.spends).toHaveLength(5);
-    const spent = found.spends.reduce((sum, spend) => sum + units(spend.amount), 0n);
-    const runCosts =
-      [...found.finished.values()].reduce((sum, outcome) => sum + units(outcome.cost), 0n) +
-      found.parkedCosts.reduce((sum, cost) => sum + cost, 0n);
-    expect(spent).toBeGreaterThan(0n);
-    expect(spent).toBe(runCosts);
-    for (const [runId, outcome] of found.finished) {
-      expect(units(outcome.cost)).toBe(charged(found.stepCosts.get(runId) ?? 0n));
-    }
-    const parkedRun = found.parked[0] ?? '';
-    expect(found.parkedCosts[0]).toBe(charged(found.stepCosts.get(parkedRun) ?? 0n));
-    await rm(root, { recursive: true, force: true });
+  } finally {
+    await queue.close();
+    await Promise.all(executors.map((child) => child.stop()));
+    await coordinator.stop();
+  }
+
+  const report = await verifyLedger(join(dir, 'ledger'));
+  expect(report.firstBad).toBeUndefined();
+  expect(report.ok).toBe(true);
+  const found = await facts(dir);
+  // Each run once: started once, its steps once each and in order, finished or parked once.
+  expect(found.started).toHaveLength(5);
+  expect(new Set(found.started).size).toBe(5);
+  expect(found.finished.size).toBe(4);
+  expect(found.parked).toHaveLength(1);
+  for (const runId of found.started) {
+    const steps = found.steps.get(runId) ?? [];
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps).toEqual(steps.map((_, index) => index));
+  }
+  const executed = executors
+    .flatMap((child) => child.lines)
+    .filter((l) => l.includes(' executed '));
+  expect(executed).toHaveLength(5);
+  // Messages the runs sent are in the group's ledger: the researcher's brief, the critic's review.
+  const briefs = found.messages.filter(
+    (message) => message.from === 'researcher' && message.to === 'writer',
+  );
+  expect(briefs).toHaveLength(1);
+  expect(JSON.stringify(briefs[0]?.payload)).toContain('[offline demo model]');
+  // Episodes the runs wrote are in the members' memory: `remember` and the closing episode.
+  const researcherRun = found.started.find((runId) => found.memberOf.get(runId) === 'researcher');
+  expect(found.finished.get(researcherRun ?? '')?.status).toBe('succeeded');
+  const memory = createFileMemory({ dir: join(dir, 'agents', 'researcher', 'memory') });
+  const episodes = await memory.readEpisodes({});
+  await memory.close();
+  expect(episodes.some((episode) => episode.kind === 'finding')).toBe(true);
+  expect(
+    episodes.some(
+      (episode) => episode.kind === 'run.completed' && episode.data?.runId === researcherRun,
+    ),
+  ).toBe(true);
+  // The writer's spend over the gate is a pending approval request in the signed queue.
+  expect(found.approvals).toHaveLength(1);
+  // The treasury: one settlement per finished or parked run, each the exact cost of the
+  // run's recorded steps rounded up to the cent (the one rounding rule), nothing else spent;
+  // and what the treasury spent is what the runs cost.
+  const CENT = 10_000_000_000n;
+  const charged = (cost: bigint) => ((cost + CENT - 1n) / CENT) * CENT;
+  expect(found.spends).toHaveLength(5);
+  const spent = found.spends.reduce((sum, spend) => sum + units(spend.amount), 0n);
+  const runCosts =
+    [...found.finished.values()].reduce((sum, outcome) => sum + units(outcome.cost), 0n) +
+    found.parkedCosts.reduce((sum, cost) => sum + cost, 0n);
+  expect(spent).toBeGreaterThan(0n);
+  expect(spent).toBe(runCosts);
+  for (const [runId, outcome] of found.finished) {
+    expect(units(outcome.cost)).toBe(charged(found.stepCosts.get(runId) ?? 0n));
+  }
+  const parkedRun = found.parked[0] ?? '';
+  expect(found.parkedCosts[0]).toBe(charged(found.stepCosts.get(parkedRun) ?? 0n));
+  await rm(root, { recursive: true, force: true });
+}
+
+describe('the real run loop on executors', () => {
+  it('runs a group with one coordinator and two executor processes: the coordinator writes everything, the ledger verifies, each run once, the treasury adds up', async () => {
+    await runChain({ killCoordinator: false });
+  }, 600_000);
+
+  it('loses and duplicates nothing when the coordinator is killed mid-run and started again', async () => {
+    await runChain({ killCoordinator: true });
   }, 600_000);
 
   it('resumes a run whose executor was killed mid-run on another executor: each step, message, episode and charge once', async () => {

@@ -15,7 +15,7 @@ export interface Child {
     match: (line: string) => boolean,
     options?: { timeoutMs?: number; after?: number },
   ): Promise<string>;
-  /** SIGTERM, then waits for the exit. */
+  /** SIGTERM, then waits for the exit (SIGKILL after 30 s). */
   stop(): Promise<void>;
   /** SIGKILL, then waits for the exit. */
   kill(): Promise<void>;
@@ -85,7 +85,11 @@ export function startChild(
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      // A process that cannot stop gracefully (an executor waiting on a coordinator that is
+      // gone) is killed, so a failing test never leaves it behind.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
+      clearTimeout(timer);
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

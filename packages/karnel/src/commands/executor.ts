@@ -106,7 +106,15 @@ export const registerExecutorCommand: RegisterCommand = (program, context) => {
       );
       await new Promise<void>((resolve) => {
         const stop = () => {
-          output.out('stopping: no new runs; runs in progress finish');
+          output.out(
+            'stopping: no new runs; runs in progress finish (again to stop now: their leases lapse and other executors resume them)',
+          );
+          const now = () => {
+            output.out('stopped now; runs in progress resume elsewhere when their leases lapse');
+            process.exit(ExitCode.failure);
+          };
+          process.once('SIGINT', now);
+          process.once('SIGTERM', now);
           resolve();
         };
         process.once('SIGINT', stop);

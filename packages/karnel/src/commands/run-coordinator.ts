@@ -141,11 +141,12 @@ export async function runCoordinator(
   // The runtime ticks and enqueues; the executors claim. The coordinator's queue is shared
   // with it, never claimed from here and closed by the coordinator.
   const queue = coordinator.queue;
-  const enqueueOnly = queueModule.createCoordinatorQueue(queue);
+  const enqueueOnly = queueModule.createCoordinatorQueue(queue, { runs: coordinator.runs });
   const refuse: RunExecutor = {
     execute: () => Promise.reject(new Error('the coordinator executes no run: executors do')),
   };
   let woken = 0;
+  let leaseShown = false;
   const runtime = createRuntime({
     dir,
     executor: refuse,
@@ -155,6 +156,11 @@ export async function runCoordinator(
     tickIntervalMs: options.tickIntervalMs,
     onEvent: (event) => {
       if (event.type === 'wake') woken += 1;
+      // `--once` takes the lease again each round: said once.
+      if (event.type === 'lease-taken') {
+        if (leaseShown) return;
+        leaseShown = true;
+      }
       const line = eventLine(event, new Date());
       if (line !== '') output.out(mask(line));
     },

@@ -276,7 +276,9 @@ export interface Runtime {
   start(): Promise<void>;
   /**
    * Stops gracefully: no new runs, running runs are asked to park at their next tool call and
-   * awaited, the lease is released, the ledger closed.
+   * awaited, the lease is released, the ledger closed. During {@link Runtime.runOnce} it ends
+   * that pass the same way (`runOnce` then resolves with what ran). Resolves at once when
+   * nothing is running.
    */
   stop(): Promise<void>;
   /** Members, next wakes and why, running and parked runs, budget, pending approvals. */
@@ -379,6 +381,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let ticking: Promise<void> | undefined;
   let resolveStopped: () => void = () => undefined;
   let stopCall: Promise<void> | undefined;
+  /** The {@link Runtime.runOnce} pass in progress, settled either way. */
+  let oncePass: Promise<void> | undefined;
   const stopped = new Promise<void>((resolveStop) => {
     resolveStopped = resolveStop;
   });
@@ -919,21 +923,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return due(await validGroup());
     },
 
-    async runOnce() {
-      await open();
-      runsDone.length = 0;
-      refused.length = 0;
-      try {
-        for (let round = 0; round < maxRounds; round++) {
-          const woken = await tick();
-          await pump();
-          await drain();
-          if (woken === 0) break;
+    runOnce() {
+      const pass = (async () => {
+        await open();
+        runsDone.length = 0;
+        refused.length = 0;
+        try {
+          for (let round = 0; round < maxRounds && !stopping; round++) {
+            const woken = await tick();
+            await pump();
+            await drain();
+            if (woken === 0) break;
+          }
+        } finally {
+          await close();
         }
-      } finally {
-        await close();
-      }
-      return { runs: [...runsDone], refused: [...refused] };
+        return { runs: [...runsDone], refused: [...refused] };
+      })();
+      oncePass = pass.then(
+        () => undefined,
+        () => undefined,
+      );
+      return pass.finally(() => {
+        oncePass = undefined;
+      });
     },
 
     async start() {
@@ -967,6 +980,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       // A stop in progress is joined; a runtime that is not running (never started, or a
       // `runOnce` that closed it) has nothing to stop.
       if (stopCall) return stopCall;
+      // During runOnce: no new runs, running ones park at their next step, the pass closes.
+      if (oncePass) {
+        stopping = true;
+        for (const run of active.values()) run.controller.abort();
+        return oncePass;
+      }
       if (stopping && !started) return Promise.resolve();
       stopCall = (async () => {
         stopping = true;

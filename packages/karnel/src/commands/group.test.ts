@@ -34,6 +34,10 @@ describe('karnel group', () => {
     expect((await runKarnel(['group', 'status', group])).stdout).toMatch(
       /^paused since ledger entry \d+ \(group\.paused, .+: holiday\)/,
     );
+    const idle = await runKarnel(['run', group, '--once', '--offline']);
+    expect(idle.code).toBe(0);
+    expect(idle.stdout).toContain('the group is paused: no member is woken (karnel group resume)');
+    expect(idle.stdout).toMatch(/\n0 runs: /);
     const refused = await runKarnel(['group', 'resume', group, '--key', stranger]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("is not the group's owner");

@@ -222,6 +222,34 @@ describe('karnel run with the offline demo model', () => {
     expect(types.at(-1)).toBe('runtime.lease_released');
   });
 
+  it('stops a --once pass on SIGINT: running runs park, the lease is released, exit 0', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    const { spawn } = await import('node:child_process');
+    const { bin } = await import('../../test/run-karnel');
+    const child = spawn(process.execPath, [bin, 'run', group, '--once', '--offline'], {
+      env: { ...process.env, CI: '1' },
+    });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/ run {6}/.test(stdout)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('stopping: no new runs, running runs park at their next step');
+    const lines = stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('stopped');
+    expect(lines.at(-2)).toMatch(/^\d+ runs: /);
+    const { readGroupLease } = await import('@karnel/runtime');
+    expect(await readGroupLease(group)).toBeUndefined();
+    const verify = await runKarnel(['ledger', 'verify', join(group, 'ledger')]);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).not.toContain('uncommitted');
+  });
+
   it('serves the dashboard while the group runs (--dashboard), and closes it on SIGTERM', async () => {
     const group = join(await copyExample('newsletter-co'), 'newsletter-co');
     const { spawn } = await import('node:child_process');

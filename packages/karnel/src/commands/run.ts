@@ -113,109 +113,138 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
         );
         return;
       }
-      await requireValidGroup(dir, output);
-      const runtimeModule = await loadRuntime();
-      const {
-        createRuntime,
-        isLeaseLive,
-        LeaseHeldError,
-        loadGroupSnapshot,
-        openOfflineDemo,
-        readGroupLease,
-      } = runtimeModule;
-
-      if (options.dryRun) {
-        const refuse: RunExecutor = {
-          execute: () => Promise.reject(new Error('a dry run starts no run')),
-        };
-        const wakes = await createRuntime({ dir, executor: refuse }).dryRun();
-        const width = Math.max(6, ...wakes.map((wake) => wake.member.length));
-        if (wakes.some((wake) => wake.safeMode))
-          output.out('safe mode is on: nothing would be dispatched');
-        for (const wake of wakes) output.out(dueLine(wake, width));
-        const due = wakes.filter((wake) => wake.reasons.length > 0 && !wake.paused).length;
-        output.out(
-          `${due} of ${wakes.length} members would wake now (dry run: nothing was started)`,
-        );
-        return;
-      }
-
-      const holder = await readGroupLease(dir);
-      if (holder && isLeaseLive(holder, new Date()))
-        throw new LeaseHeldError({ dir: safe(dir), holder });
-      // Loaded before the runtime starts, so a missing optional package stops nothing half-way.
-      const dashboardModule = options.dashboard ? await loadDashboard() : undefined;
-      let languageModels: Awaited<ReturnType<typeof openOfflineDemo>> | undefined;
-      try {
-        if (options.offline) languageModels = await openOfflineDemo(dir);
-      } catch (error) {
-        throw openFailure(error, output, runtimeModule);
-      }
-      if (languageModels)
-        output.out(
-          "offline demo model: runs play offline-demo.yaml; no model is called and nothing it writes is a model's answer",
-        );
-      const runtime = createRuntime({
-        dir,
-        ...(languageModels ? { parts: { languageModels } } : {}),
-        tickIntervalMs,
-        onEvent: (event) => {
-          const line = eventLine(event, new Date());
-          // Every line a scripted answer affects says so.
-          const scripted =
-            languageModels !== undefined &&
-            (event.type === 'run-started' || event.type === 'run-finished');
-          output.out(scripted ? `${line}  [offline demo model]` : line);
-        },
-      });
-      if (options.once) {
-        const report = await runtime.runOnce().catch((error: unknown) => {
-          throw openFailure(error, output, runtimeModule);
-        });
-        const count = (status: string) =>
-          report.runs.filter((run) => run.result.status === status).length;
-        output.out(
-          `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
-        );
-        return;
-      }
-
-      const snapshot = await loadGroupSnapshot(dir);
-      await runtime.start().catch((error: unknown) => {
-        throw openFailure(error, output, runtimeModule);
-      });
-      output.out(
-        safe(
-          `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
-        ),
-      );
-      const keyFile = process.env.KARNEL_KEY_FILE;
-      const served = dashboardModule
-        ? await dashboardModule!.serveDashboard({
-            dir,
-            host: '127.0.0.1',
-            port: dashboardPort,
-            ...(keyFile ? { keyFile } : {}),
-            warn: (message) => output.err(safe(message)),
-          })
-        : undefined;
-      if (served) output.out(`dashboard at ${served.url}`);
+      // Ctrl-C and SIGTERM stop gracefully from here on: before anything started they only end
+      // the command; once a runtime exists they stop it (running runs park, exit 0).
+      let stopRuntime: (() => void) | undefined;
+      let stopRequested = false;
       const stop = () => {
+        if (stopRequested) return;
+        stopRequested = true;
         output.out('stopping: no new runs, running runs park at their next step');
-        void runtime.stop();
+        stopRuntime?.();
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       try {
-        await runtime.stopped;
+        await runGroup();
       } finally {
-        if (timer) clearTimeout(timer);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        await served?.close();
       }
-      output.out('stopped');
-      context.setExitCode(ExitCode.ok);
+
+      async function runGroup(): Promise<void> {
+        await requireValidGroup(dir, output);
+        if (stopRequested) return stopped();
+        const runtimeModule = await loadRuntime();
+        const {
+          createRuntime,
+          isLeaseLive,
+          LeaseHeldError,
+          loadGroupSnapshot,
+          openOfflineDemo,
+          readGroupLease,
+        } = runtimeModule;
+
+        if (options.dryRun) {
+          const refuse: RunExecutor = {
+            execute: () => Promise.reject(new Error('a dry run starts no run')),
+          };
+          const wakes = await createRuntime({ dir, executor: refuse }).dryRun();
+          const width = Math.max(6, ...wakes.map((wake) => wake.member.length));
+          if (wakes.some((wake) => wake.safeMode))
+            output.out('safe mode is on: nothing would be dispatched');
+          for (const wake of wakes) output.out(dueLine(wake, width));
+          const due = wakes.filter((wake) => wake.reasons.length > 0 && !wake.paused).length;
+          output.out(
+            `${due} of ${wakes.length} members would wake now (dry run: nothing was started)`,
+          );
+          return;
+        }
+
+        const holder = await readGroupLease(dir);
+        if (holder && isLeaseLive(holder, new Date()))
+          throw new LeaseHeldError({ dir: safe(dir), holder });
+        // Loaded before the runtime starts, so a missing optional package stops nothing half-way.
+        const dashboardModule = options.dashboard ? await loadDashboard() : undefined;
+        let languageModels: Awaited<ReturnType<typeof openOfflineDemo>> | undefined;
+        try {
+          if (options.offline) languageModels = await openOfflineDemo(dir);
+        } catch (error) {
+          throw openFailure(error, output, runtimeModule);
+        }
+        if (languageModels)
+          output.out(
+            "offline demo model: runs play offline-demo.yaml; no model is called and nothing it writes is a model's answer",
+          );
+        const runtime = createRuntime({
+          dir,
+          ...(languageModels ? { parts: { languageModels } } : {}),
+          tickIntervalMs,
+          onEvent: (event) => {
+            const line = eventLine(event, new Date());
+            // Every line a scripted answer affects says so.
+            const scripted =
+              languageModels !== undefined &&
+              (event.type === 'run-started' || event.type === 'run-finished');
+            output.out(scripted ? `${line}  [offline demo model]` : line);
+          },
+        });
+        if (stopRequested) return stopped();
+        stopRuntime = () => void runtime.stop();
+        if (options.once) {
+          const lifecycle = await runtime.status().then(
+            (status) => status.lifecycle,
+            () => undefined,
+          );
+          if (lifecycle === 'paused')
+            output.out('the group is paused: no member is woken (karnel group resume)');
+          const report = await runtime.runOnce().catch((error: unknown) => {
+            throw openFailure(error, output, runtimeModule);
+          });
+          const count = (status: string) =>
+            report.runs.filter((run) => run.result.status === status).length;
+          output.out(
+            `${report.runs.length} runs: ${count('succeeded')} succeeded, ${count('parked')} parked, ${count('failed')} failed; ${report.refused.length} refused`,
+          );
+          if (stopRequested) stopped();
+          return;
+        }
+
+        const snapshot = await loadGroupSnapshot(dir);
+        await runtime.start().catch((error: unknown) => {
+          throw openFailure(error, output, runtimeModule);
+        });
+        output.out(
+          safe(
+            `running ${snapshot.dir}: ${snapshot.members.filter((member) => member.kind !== 'human').length} members${until ? ` until ${until.toISOString()}` : ''}; Ctrl-C stops`,
+          ),
+        );
+        const keyFile = process.env.KARNEL_KEY_FILE;
+        const served = dashboardModule
+          ? await dashboardModule!.serveDashboard({
+              dir,
+              host: '127.0.0.1',
+              port: dashboardPort,
+              ...(keyFile ? { keyFile } : {}),
+              warn: (message) => output.err(safe(message)),
+            })
+          : undefined;
+        if (served) output.out(`dashboard at ${served.url}`);
+        // A signal that came while the runtime started stops it now.
+        if (stopRequested) void runtime.stop();
+        const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
+        try {
+          await runtime.stopped;
+        } finally {
+          if (timer) clearTimeout(timer);
+          await served?.close();
+        }
+        return stopped();
+      }
+
+      function stopped(): void {
+        output.out('stopped');
+        context.setExitCode(ExitCode.ok);
+      }
     });
 };

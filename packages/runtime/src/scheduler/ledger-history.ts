@@ -143,8 +143,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
 async function committedJson(dir: string, entry: LedgerEntry, name: string) {
   const digest = entry.files.find((file) => file.path.endsWith(name));
   if (!digest) return undefined;
-  const bytes = await readCommitted(dir, digest);
-  if (!bytes) return undefined;
+  const bytes = await readCommitted(dir, digest, entry);
   try {
     return record(JSON.parse(bytes.toString('utf8')));
   } catch {
@@ -155,8 +154,7 @@ async function committedJson(dir: string, entry: LedgerEntry, name: string) {
 async function committedYaml(dir: string, entry: LedgerEntry, name: string) {
   const digest = entry.files.find((file) => file.path.endsWith(name));
   if (!digest) return undefined;
-  const bytes = await readCommitted(dir, digest);
-  if (!bytes) return undefined;
+  const bytes = await readCommitted(dir, digest, entry);
   const document = parseYaml(bytes.toString('utf8'), digest.path);
   return record(document.value);
 }
@@ -320,8 +318,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
       case 'coordination.logged': {
         const digest = entry.files[0];
         if (!digest) return;
-        const bytes = await readCommitted(dir, digest);
-        if (!bytes) return;
+        const bytes = await readCommitted(dir, digest, entry);
         let value: unknown;
         try {
           value = JSON.parse(bytes.toString('utf8'));

@@ -33,13 +33,9 @@ export async function readRun(ledgerDir: string, runId: string): Promise<RunReco
     if (runIdOf(entry) !== runId) continue;
     entries.push(entry);
     if (entry.type !== 'run.step' || !entry.files[0]) continue;
-    const bytes = await readCommitted(ledgerDir, entry.files[0]);
+    const bytes = await readCommitted(ledgerDir, entry.files[0], entry);
     try {
-      steps.push(
-        bytes
-          ? JSON.parse(bytes.toString('utf8'))
-          : { error: 'the step file does not match its entry' },
-      );
+      steps.push(JSON.parse(bytes.toString('utf8')));
     } catch {
       steps.push({ error: 'the step is not JSON' });
     }

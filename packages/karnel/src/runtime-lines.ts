@@ -50,6 +50,8 @@ export function eventLine(event: RuntimeEvent, now: Date): string {
       return safe(
         `${time} lease    taken by pid ${event.holder.pid} on ${event.holder.host}${event.tookOverFrom ? ` (took over the stale lease of pid ${event.tookOverFrom.pid} on ${event.tookOverFrom.host})` : ''}`,
       );
+    case 'warning':
+      return safe(`${time} warning  ${event.message}`);
     case 'error':
       return safe(`${time} error    ${event.message}`);
     default:

@@ -4,6 +4,7 @@ import { createEscalationMessage } from '@karnel/coordination';
 import {
   type Clock,
   type Diagnostic,
+  formatDiagnostics,
   KarnelError,
   type RecordValidator,
   systemClock,
@@ -128,6 +129,15 @@ export type RuntimeEvent =
         /** Its process id. */
         readonly pid: number;
       };
+    }
+  | {
+      /**
+       * Something the owner should know that stops nothing: opening the ledger dropped a torn
+       * last line a crash left (file, line and column in the message).
+       */
+      readonly type: 'warning';
+      /** What happened, one line. */
+      readonly message: string;
     }
   | {
       /** Something went wrong outside a run (the group stopped validating, the lease was lost). */
@@ -480,6 +490,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ledger = await openLedger(snapshot.ledgerDir, { clock, validators });
       ownsLedger = true;
     }
+    for (const diagnostic of ledger.recovered)
+      onEvent({ type: 'warning', message: `ledger repaired: ${formatDiagnostics([diagnostic])}` });
     lease = await acquireGroupLease({ dir, ledger, clock, ttlMs: leaseTtlMs });
     // The first run after `karnel migrate import` links the hand-off (no-op otherwise).
     await appendMigrationResumed(dir);

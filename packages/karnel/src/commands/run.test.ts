@@ -222,6 +222,24 @@ describe('karnel run with the offline demo model', () => {
     expect(types.at(-1)).toBe('runtime.lease_released');
   });
 
+  it('says so when opening the ledger dropped a torn last line (wake and run)', async () => {
+    const group = join(await copyExample('newsletter-co'), 'newsletter-co');
+    expect((await runKarnel(['run', group, '--once', '--offline'])).code).toBe(0);
+    const { truncate, stat } = await import('node:fs/promises');
+    const chain = join(group, 'ledger', 'chain.jsonl');
+    // A crash mid-append: the last line is cut short.
+    await truncate(chain, (await stat(chain)).size - 40);
+    const wake = await runKarnel(['wake', group, 'researcher', '--reason', 'look again']);
+    expect(wake.code).toBe(0);
+    expect(wake.stderr).toMatch(/warning: ledger repaired: .*chain\.jsonl:\d+:\d+: .*torn/);
+    await truncate(chain, (await stat(chain)).size - 40);
+    const run = await runKarnel(['run', group, '--once', '--offline']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/warning {2}ledger repaired: .*chain\.jsonl:\d+:\d+: /);
+    const verify = await runKarnel(['ledger', 'verify', join(group, 'ledger')]);
+    expect(verify.code).toBe(0);
+  });
+
   it('stops a --once pass on SIGINT: running runs park, the lease is released, exit 0', async () => {
     const group = join(await copyExample('newsletter-co'), 'newsletter-co');
     const { spawn } = await import('node:child_process');

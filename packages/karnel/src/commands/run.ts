@@ -192,8 +192,9 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
         if (stopRequested) return stopped();
         stopRuntime = () => void runtime.stop();
         if (options.once) {
-          const lifecycle = await runtime.status().then(
-            (status) => status.lifecycle,
+          // Read-only: the run state is the ledger's owner-signed records.
+          const lifecycle = await runtimeModule.groupLifecycleState(dir).then(
+            (state) => state.state,
             () => undefined,
           );
           if (lifecycle === 'paused')

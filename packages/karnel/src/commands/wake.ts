@@ -31,7 +31,12 @@ export const registerWakeCommand: RegisterCommand = (program, context) => {
           safe(`${role} left the group: it is not woken; "karnel group join" brings it back`),
         );
       try {
-        await requestWake({ dir, member: role, reason: options.reason });
+        await requestWake({
+          dir,
+          member: role,
+          reason: options.reason,
+          onRecovered: (line) => context.output.err(safe(`warning: ledger repaired: ${line}`)),
+        });
       } catch (error) {
         if (InvalidArgumentError.isInstance(error))
           throw new CommandError(safe(error.message.replace(/^Invalid argument \w+: /, '')));

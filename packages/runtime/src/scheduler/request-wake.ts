@@ -1,4 +1,4 @@
-import { type Clock, InvalidArgumentError, systemClock } from '@karnel/core';
+import { type Clock, formatDiagnostics, InvalidArgumentError, systemClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { RUN_RECORD_TYPES } from '../run-records';
 import type { WakeReason } from '../wake-reason';
@@ -14,6 +14,11 @@ export interface RequestWakeOptions {
   readonly reason: string;
   /** Where the time comes from. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Told what opening the ledger repaired (a torn last line a crash left, dropped before the
+   * wake was appended), one line each with file, line and column. Default: ignored.
+   */
+  readonly onRecovered?: (line: string) => void;
 }
 
 /**
@@ -29,6 +34,7 @@ export async function requestWake({
   member,
   reason,
   clock = systemClock,
+  onRecovered,
 }: RequestWakeOptions): Promise<WakeReason> {
   const snapshot = await loadGroupSnapshot(dir);
   const schedule = snapshot.members.find((candidate) => candidate.role === member);
@@ -51,6 +57,7 @@ export async function requestWake({
   }
   const wake: WakeReason = { kind: 'manual', detail: reason, at: clock.now().toISOString() };
   const ledger = await openLedger(snapshot.ledgerDir, { clock });
+  for (const diagnostic of ledger.recovered) onRecovered?.(formatDiagnostics([diagnostic]));
   try {
     await ledger.append({ type: RUN_RECORD_TYPES.wakeRequested, body: { member, reason: wake } });
   } finally {

@@ -14,6 +14,7 @@ export {
   isRecordType,
   LEDGER_FORMAT_VERSION,
   type LedgerEntry,
+  MAX_ENTRY_LINE_BYTES,
   verifyEntrySignature,
 } from './format/entry';
 export {

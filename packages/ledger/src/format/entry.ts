@@ -15,6 +15,14 @@ export const LEDGER_FORMAT_VERSION = 1;
 export const GENESIS_PREV = '0'.repeat(64);
 
 /**
+ * The longest chain line a ledger writes or reads: 16 MiB. An entry holds a record's small
+ * body and the digests of the files it commits; large content belongs in those files. A longer
+ * line is refused when appended, and reported as malformed when read (the reader keeps only
+ * this much of it in memory).
+ */
+export const MAX_ENTRY_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
  * The digest of bytes an entry added to a data file (`runs/<id>/steps.jsonl`,
  * `decisions/<id>/context.yaml`, …). Whole files have `offset` 0 and are never written again;
  * append-only files (`append: true`) grow by consecutive chunks, each committed by one entry.
@@ -214,6 +222,10 @@ export function decodeEntryLine(
   line: Buffer,
   { parse = true, expectedPrev }: DecodeOptions = {},
 ): DecodeResult {
+  if (line.length > MAX_ENTRY_LINE_BYTES)
+    return malformed(
+      `the line is longer than ${MAX_ENTRY_LINE_BYTES} bytes, the most an entry may take`,
+    );
   if (!hasBytesAt(line, 0, ENTRY_PREFIX)) {
     return malformed('line does not start with {"entry":');
   }

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { MAX_ENTRY_LINE_BYTES } from '../format/entry';
 import { borrowBuffer, returnBuffer } from './buffer-pool';
 
 /** One complete line of the chain file. */
@@ -112,20 +113,36 @@ export async function readChainLines(
     let carry = Buffer.alloc(0); // the partial line left at the end of the previous chunk
     let carryOffset = start; // its file offset
     let lineNumber = startLine;
+    // Past the first MAX_ENTRY_LINE_BYTES + 1 bytes of an over-long line: skipped to its end.
+    let skipping = false;
     for (;;) {
       const bytesRead = readSync(fd, chunk, headroom, chunkSize, position);
       if (bytesRead === 0) break;
+      const chunkOffset = position;
       position += bytesRead;
       let buffer = chunk;
-      let dataStart = headroom - carry.length;
+      let dataStart: number;
       let bufferEnd = headroom + bytesRead;
-      if (dataStart >= 0) {
-        carry.copy(buffer, dataStart);
+      if (skipping) {
+        // The rest of an over-long line: read on from its end, if this chunk holds it.
+        const newline = chunk.indexOf(10, headroom);
+        if (newline < 0 || newline >= bufferEnd) {
+          carryOffset = position;
+          continue;
+        }
+        skipping = false;
+        dataStart = newline + 1;
+        carryOffset = chunkOffset + (dataStart - headroom);
       } else {
-        // A line longer than the headroom: fall back to one combined buffer for this chunk.
-        buffer = Buffer.concat([carry, chunk.subarray(headroom, bufferEnd)]);
-        dataStart = 0;
-        bufferEnd = buffer.length;
+        dataStart = headroom - carry.length;
+        if (dataStart >= 0) {
+          carry.copy(buffer, dataStart);
+        } else {
+          // A line longer than the headroom: fall back to one combined buffer for this chunk.
+          buffer = Buffer.concat([carry, chunk.subarray(headroom, bufferEnd)]);
+          dataStart = 0;
+          bufferEnd = buffer.length;
+        }
       }
       const offsetOf = (index: number) => carryOffset + (index - dataStart);
       let lineStart = dataStart;
@@ -161,6 +178,21 @@ export async function readChainLines(
       // Copy the partial line out now: the next read into the chunk would overwrite it.
       carry = Buffer.from(buffer.subarray(lineStart, bufferEnd));
       carryOffset = offsetOf(lineStart);
+      if (carry.length > MAX_ENTRY_LINE_BYTES) {
+        // Longer than any entry may be: handed on cut short (so it reads as malformed, at its
+        // line), and the rest skipped, so memory stays bounded whatever the file holds.
+        lineNumber++;
+        const result = onLine({
+          bytes: carry.subarray(0, MAX_ENTRY_LINE_BYTES + 1),
+          offset: carryOffset,
+          line: lineNumber,
+        });
+        const keepGoing = result instanceof Promise ? await result : result;
+        if (keepGoing === false) return { end: position, lines: lineNumber, rest: Buffer.alloc(0) };
+        carry = Buffer.alloc(0);
+        carryOffset = position;
+        skipping = true;
+      }
     }
     return { end: carryOffset, lines: lineNumber, rest: carry };
   } finally {

@@ -32,7 +32,12 @@ import {
   LedgerNotFoundError,
   LedgerStateError,
 } from '../errors';
-import { encodeEntry, type FileDigest, type LedgerEntry } from '../format/entry';
+import {
+  encodeEntry,
+  type FileDigest,
+  type LedgerEntry,
+  MAX_ENTRY_LINE_BYTES,
+} from '../format/entry';
 import {
   ARCHIVE_DIR,
   archiveSegmentPath,
@@ -523,6 +528,11 @@ class FileLedger implements Ledger {
           },
           signer ? (message) => signer.sign(message) : undefined,
         );
+        if (line.length > MAX_ENTRY_LINE_BYTES)
+          throw new LedgerStateError({
+            recordType: prepared.type,
+            message: `the entry would take ${line.length} bytes, more than the ${MAX_ENTRY_LINE_BYTES} an entry may: commit large content as a file of the entry`,
+          });
         const problem = this.state.accept(entry);
         if (problem)
           throw new LedgerStateError({ recordType: prepared.type, message: problem.message });

@@ -119,4 +119,13 @@ describe('a lease file something else changed', () => {
     expect(await types()).toEqual([]);
     expect(await readFile(join(dir, LEASE_FILE), 'utf8')).toBe(text);
   });
+
+  it('never reads a file far larger than a lease whole', async () => {
+    await mkdir(join(dir, '.karnel'), { recursive: true });
+    await writeFile(join(dir, LEASE_FILE), `{"host": "${'v'.repeat(200_000)}"}`);
+    const error = await readGroupLease(dir).catch((caught: unknown) => caught);
+    expect(LeaseFileError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('far more than a lease');
+    expect(await types()).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { KarnelError } from '@karnel/core';
@@ -60,6 +60,9 @@ export class LeaseFileError extends KarnelError {
   }
 }
 
+/** The largest lease file read. */
+const MAX_LEASE_BYTES = 64 * 1024;
+
 /**
  * Reads the lease file of the group in `dir` — the one reader of `.karnel/runtime.lease` the
  * scheduler, `karnel status` and migration share.
@@ -71,8 +74,22 @@ export async function readLeaseFile(dir: string): Promise<StoredLease | undefine
   const path = join(dir, LEASE_FILE);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A lease is a few hundred bytes: a file far larger was not written by a runtime, and is
+    // never read whole.
+    const handle = await open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      if (size > MAX_LEASE_BYTES)
+        throw new LeaseFileError({
+          path,
+          why: `it is ${size} bytes, far more than a lease (at most ${MAX_LEASE_BYTES})`,
+        });
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (LeaseFileError.isInstance(error)) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new LeaseFileError({ path, why: `it cannot be read (${String(error)})` });
   }

@@ -1,3 +1,4 @@
+import { type BigIntStats, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createDiagnostic, type Diagnostic, syncFolder, withFileLock } from '@karnel/core';
@@ -10,17 +11,42 @@ export interface TailLine {
   readonly value: unknown;
 }
 
+/** What one {@link JsonLinesTail.readNew} call found. */
+export interface TailRead {
+  /**
+   * The file was replaced, shortened or removed since the previous read, so `lines` are the
+   * whole file again from its first line: whatever the caller built from earlier reads is stale.
+   */
+  readonly restarted: boolean;
+  /** The complete lines read, in file order. */
+  readonly lines: TailLine[];
+}
+
+/** What identifies the file version a {@link JsonLinesTail} read last. */
+interface FileSignature {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+}
+
 /**
  * Reads a JSON Lines file incrementally: each call returns the complete lines added since the
- * previous one. A last line without its newline is an append still in progress (or cut short
- * by a crash) and is left for later, so a reader never sees half a record. A complete line that
- * is not JSON is skipped and reported to `report` with its line and column.
+ * previous one, so that a reader's cost per call does not grow with the file. Each call first
+ * compares the file's device, inode, size and modification time with the previous read's (one
+ * `stat`, no read when nothing changed). A different device or inode (the file was replaced),
+ * a file shorter than what was read, a file rewritten in place (same size, new modification
+ * time, nothing pending) or a removed file make the next read start over from the first line,
+ * and say so (`restarted`). A last line without its newline is an append still in progress
+ * (or cut short by a crash) and is left for later, so a reader never sees half a record. A
+ * complete line that is not JSON is skipped and reported to `report` with its line and column.
  */
 export class JsonLinesTail {
   readonly path: string;
   readonly #report: (diagnostic: Diagnostic) => void;
   #offset = 0;
   #lines = 0;
+  #seen: FileSignature | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, report: (diagnostic: Diagnostic) => void) {
@@ -28,31 +54,69 @@ export class JsonLinesTail {
     this.#report = report;
   }
 
-  /** The complete lines appended since the last call. */
-  readNew(): Promise<TailLine[]> {
+  /** The complete lines appended since the last call (or the whole file, when it restarted). */
+  readNew(): Promise<TailRead> {
     // One read at a time: two overlapping reads would both start at the same offset.
     const next = this.#queue.then(() => this.#read());
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #read(): Promise<TailLine[]> {
+  #restart(): void {
+    this.#offset = 0;
+    this.#lines = 0;
+    this.#seen = undefined;
+  }
+
+  async #read(): Promise<TailRead> {
+    let restarted = false;
+    let info: BigIntStats;
+    try {
+      // A synchronous stat: microseconds, where a round trip through the thread pool costs more.
+      info = statSync(this.path, { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Removed: whatever was read from it is gone with it.
+      restarted = this.#seen !== undefined || this.#offset > 0;
+      this.#restart();
+      return { restarted, lines: [] };
+    }
+    const seen = this.#seen;
+    if (
+      seen &&
+      seen.dev === info.dev &&
+      seen.ino === info.ino &&
+      seen.size === info.size &&
+      seen.mtimeNs === info.mtimeNs
+    )
+      return { restarted: false, lines: [] };
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      restarted = this.#seen !== undefined || this.#offset > 0;
+      this.#restart();
+      return { restarted, lines: [] };
     }
     try {
-      const { size } = await handle.stat();
-      const start = this.#offset;
-      if (size < start) {
-        // The file was cut (a torn tail removed by a writer): lines before the cut are unchanged.
-        this.#offset = size;
-        return [];
+      // The open file is the authority: the path may have been replaced since the stat.
+      const stats = await handle.stat({ bigint: true });
+      const size = Number(stats.size);
+      const replaced =
+        seen !== undefined &&
+        (seen.dev !== stats.dev ||
+          seen.ino !== stats.ino ||
+          size < this.#offset ||
+          // Same length, new time, nothing pending: rewritten in place (an append always grows).
+          (seen.size === stats.size && seen.mtimeNs !== stats.mtimeNs && this.#offset === size));
+      if (replaced) {
+        restarted = true;
+        this.#restart();
       }
-      if (size === start) return [];
+      this.#seen = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs };
+      const start = this.#offset;
+      if (size <= start) return { restarted, lines: [] };
       const buffer = Buffer.alloc(size - start);
       let filled = 0;
       while (filled < buffer.length) {
@@ -65,9 +129,9 @@ export class JsonLinesTail {
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      if (filled === 0) return [];
+      if (filled === 0) return { restarted, lines: [] };
       const end = buffer.lastIndexOf(0x0a, filled - 1);
-      if (end < 0) return [];
+      if (end < 0) return { restarted, lines: [] };
       this.#offset = start + end + 1;
       const values: TailLine[] = [];
       for (const text of buffer.toString('utf8', 0, end).split('\n')) {
@@ -87,7 +151,7 @@ export class JsonLinesTail {
           );
         }
       }
-      return values;
+      return { restarted, lines: values };
     } finally {
       await handle.close();
     }

@@ -227,6 +227,10 @@ async function cutTornTail(
 ): Promise<{ line: number; bytes: number } | undefined> {
   const { size } = await handle.stat();
   if (size === 0) return undefined;
+  // The usual case, a complete last line, takes one byte to see.
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return undefined;
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
   let end = size;
   let cut = 0;

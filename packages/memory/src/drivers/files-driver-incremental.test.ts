@@ -227,4 +227,32 @@ describe('the files driver reads only what was appended since its last read', ()
     ]);
     expect((await store.search('rivers', { tiers: ['semantic'] })).hits).toEqual([]);
   });
+
+  it('sees strategic memory changed by another store, by hand or removed, and hands out copies', async () => {
+    const dir = join(await directories.create(), 'memory');
+    const reader = createFileMemory({ dir, onDiagnostic: () => {} });
+    const writer = createFileMemory({ dir, onDiagnostic: () => {} });
+    expect(await reader.readStrategic()).toEqual({});
+    await writer.updateStrategic([{ type: 'add-prior', prior: 'readers like short issues' }]);
+    const first = await reader.readStrategic();
+    expect(first.priors).toEqual(['readers like short issues']);
+    first.priors!.push('changed by a caller');
+    expect((await reader.readStrategic()).priors).toEqual(['readers like short issues']);
+    await writer.updateStrategic([{ type: 'add-prior', prior: 'weekly beats daily' }]);
+    expect((await reader.readStrategic()).priors).toEqual([
+      'readers like short issues',
+      'weekly beats daily',
+    ]);
+    // A hand edit in place, at the same length.
+    const path = join(dir, 'strategic.yaml');
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace('weekly beats daily', 'daily beats weekly'));
+    await utimes(path, new Date('2030-01-01T00:00:00Z'), new Date('2030-01-01T00:00:00Z'));
+    expect((await reader.readStrategic()).priors).toEqual([
+      'readers like short issues',
+      'daily beats weekly',
+    ]);
+    await rm(path);
+    expect(await reader.readStrategic()).toEqual({});
+  });
 });

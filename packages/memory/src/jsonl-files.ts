@@ -1,4 +1,12 @@
-import { type BigIntStats, statSync } from 'node:fs';
+import {
+  type BigIntStats,
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createDiagnostic, type Diagnostic, syncFolder, withFileLock } from '@karnel/core';
@@ -90,9 +98,11 @@ export class JsonLinesTail {
       seen.mtimeNs === info.mtimeNs
     )
       return { restarted: false, lines: [] };
-    let handle: Awaited<ReturnType<typeof open>>;
+    // Synchronous calls, as for the stat: a round trip through the thread pool per call cost
+    // more than reading the few lines a run appends.
+    let fd: number;
     try {
-      handle = await open(this.path, 'r');
+      fd = openSync(this.path, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       restarted = this.#seen !== undefined || this.#offset > 0;
@@ -101,7 +111,7 @@ export class JsonLinesTail {
     }
     try {
       // The open file is the authority: the path may have been replaced since the stat.
-      const stats = await handle.stat({ bigint: true });
+      const stats = fstatSync(fd, { bigint: true });
       const size = Number(stats.size);
       const replaced =
         seen !== undefined &&
@@ -120,12 +130,7 @@ export class JsonLinesTail {
       const buffer = Buffer.alloc(size - start);
       let filled = 0;
       while (filled < buffer.length) {
-        const { bytesRead } = await handle.read(
-          buffer,
-          filled,
-          buffer.length - filled,
-          start + filled,
-        );
+        const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, start + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
@@ -153,7 +158,7 @@ export class JsonLinesTail {
       }
       return { restarted, lines: values };
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 }
@@ -178,22 +183,28 @@ export async function appendJsonLines(
   report?: (diagnostic: Diagnostic) => void,
 ): Promise<void> {
   if (Array.isArray(lines) && lines.length === 0) return;
-  await mkdir(dirname(path), { recursive: true });
+  // The usual case, a file that exists, skips creating its folder (one stat, no thread pool).
+  if (!existsSync(path)) await mkdir(dirname(path), { recursive: true });
   await withFileLock(`${path}.lock`, async () => {
     const prepared = typeof lines === 'function' ? await lines() : lines;
     if (prepared.length === 0) return;
-    let created = true;
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(path, 'ax+');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      handle = await open(path, 'a+');
-      created = false;
+    let created = false;
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    if (!existsSync(path)) {
+      try {
+        handle = await open(path, 'ax+');
+        created = true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
     }
+    handle ??= await open(path, 'a+');
     try {
       if (!created) {
-        const torn = await cutTornTail(handle);
+        const { torn, size } = await cutTornTail(handle);
+        // Empty: possibly made just now by `a+` (removed after the check); its folder entry
+        // must then be made durable like a new file's.
+        if (size === 0) created = true;
         if (torn && report) {
           report(
             createDiagnostic({
@@ -221,16 +232,19 @@ export async function appendJsonLines(
   });
 }
 
-/** Cuts an incomplete last line; says which line it was and how long, or `undefined` if none. */
+/**
+ * Cuts an incomplete last line; says which line it was and how long (`torn`, `undefined` if
+ * none), and how long the file was.
+ */
 async function cutTornTail(
   handle: Awaited<ReturnType<typeof open>>,
-): Promise<{ line: number; bytes: number } | undefined> {
+): Promise<{ torn?: { line: number; bytes: number }; size: number }> {
   const { size } = await handle.stat();
-  if (size === 0) return undefined;
+  if (size === 0) return { size };
   // The usual case, a complete last line, takes one byte to see.
   const last = Buffer.alloc(1);
   await handle.read(last, 0, 1, size - 1);
-  if (last[0] === 0x0a) return undefined;
+  if (last[0] === 0x0a) return { size };
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
   let end = size;
   let cut = 0;
@@ -239,7 +253,7 @@ async function cutTornTail(
     const start = Math.max(0, end - chunk.length);
     const length = end - start;
     await handle.read(chunk, 0, length, start);
-    if (end === size && chunk[length - 1] === 0x0a) return undefined;
+    if (end === size && chunk[length - 1] === 0x0a) return { size };
     const newline = chunk.subarray(0, length).lastIndexOf(0x0a);
     if (newline >= 0) {
       cut = start + newline + 1;
@@ -250,7 +264,7 @@ async function cutTornTail(
   const line = (await countNewlines(handle, cut)) + 1;
   await handle.truncate(cut);
   await handle.datasync();
-  return { line, bytes: size - cut };
+  return { torn: { line, bytes: size - cut }, size };
 }
 
 async function countNewlines(

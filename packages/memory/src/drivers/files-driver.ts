@@ -48,8 +48,10 @@ interface StoredVector {
  * The files driver: the Karnel format's own layout and nothing else — `episodic.jsonl`,
  * `semantic/items.jsonl` (plus cached embeddings in `semantic/vectors/`). It needs only Node.
  * Search runs over in-memory BM25 indexes (and brute-force cosine similarity with an embedder),
- * rebuilt from the files when first used, which suits one agent's memory up to some hundred
- * thousand entries. Appends are serialised by a lock file; readers only see complete lines.
+ * built from the files when first used, which suits one agent's memory up to some hundred
+ * thousand entries; later calls read only the lines appended since (a file that was replaced,
+ * cut or removed is read again whole). Appends are serialised by a lock file; readers only see
+ * complete lines.
  */
 export function createFilesDriver(options: FilesDriverOptions): MemoryDriver {
   const state = new FilesState(options);

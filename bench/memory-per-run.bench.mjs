@@ -3,7 +3,9 @@
 // on memories of 1k, 10k and 50k episodes, with one episode appended by another store instance
 // (another process, as far as the files are concerned) before every call, as runs do. Next to
 // the obvious alternative on the same files in the same run: a plain readFile + JSON.parse of
-// episodic.jsonl per call. Goal: the files memory's figures stay flat as the history grows.
+// episodic.jsonl per call. Goal: no call re-reads the history, so context assembly stays flat as
+// it grows; a search still scores every episode matching a query word (here, in the worst case,
+// all of them), keeping only the best k.
 // Run: node --expose-gc bench/memory-per-run.bench.mjs (after pnpm --filter @karnel/memory build)
 // MEMORY_PER_RUN_SIZES sets the sizes (default 1000,10000,50000); CALLS the calls per figure.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -17,6 +17,10 @@ export class Bm25Index<Key> {
   readonly #postings = new Map<string, Map<number, number>>();
   readonly #documents = new Map<number, { key: Key; terms: Map<string, number>; length: number }>();
   readonly #numbers = new Map<Key, number>();
+  /** Each document's length in terms, by number (for scoring without a map lookup). */
+  readonly #lengths: number[] = [];
+  /** Scratch scores by document number, all zero between searches. */
+  #scores = new Float64Array(0);
   #next = 0;
   #totalLength = 0;
 
@@ -42,6 +46,7 @@ export class Bm25Index<Key> {
     }
     this.#documents.set(number, { key, terms, length: tokens.length });
     this.#numbers.set(key, number);
+    this.#lengths[number] = tokens.length;
     this.#totalLength += tokens.length;
   }
 
@@ -57,39 +62,67 @@ export class Bm25Index<Key> {
     }
     this.#documents.delete(number);
     this.#numbers.delete(key);
+    this.#lengths[number] = 0;
     this.#totalLength -= document.length;
   }
 
   /**
-   * The `limit` documents that best match any term of `query`, best first. `accept` filters
-   * documents before they are ranked, so a filter never shortens the list below `limit`
-   * while matching documents remain.
+   * The `limit` documents that best match any term of `query`, best first (equal scores in the
+   * order the documents were first reached: the query's terms in order, each term's documents
+   * in the order they were added). `accept` filters documents before they are ranked, so a
+   * filter never shortens the list below `limit` while matching documents remain. Only the
+   * best `limit` are kept while ranking, so the cost is that of scoring the matching postings.
    */
   search(query: string, limit: number, accept?: (key: Key) => boolean): Bm25Hit<Key>[] {
     const terms = [...new Set(tokenize(query))];
     const count = this.#documents.size;
     if (terms.length === 0 || count === 0 || limit <= 0) return [];
     const averageLength = this.#totalLength / count || 1;
-    const scores = new Map<number, number>();
-    for (const term of terms) {
-      const posting = this.#postings.get(term);
-      if (!posting) continue;
-      const idf = Math.log(1 + (count - posting.size + 0.5) / (posting.size + 0.5));
-      for (const [number, frequency] of posting) {
-        const length = this.#documents.get(number)!.length;
-        const weight =
-          (frequency * 2.2) / (frequency + 1.2 * (0.25 + (0.75 * length) / averageLength));
-        scores.set(number, (scores.get(number) ?? 0) + idf * weight);
+    if (this.#scores.length < this.#next) {
+      this.#scores = new Float64Array(Math.max(this.#next, this.#scores.length * 2));
+    }
+    const scores = this.#scores;
+    const reached: number[] = [];
+    try {
+      for (const term of terms) {
+        const posting = this.#postings.get(term);
+        if (!posting) continue;
+        const idf = Math.log(1 + (count - posting.size + 0.5) / (posting.size + 0.5));
+        for (const [number, frequency] of posting) {
+          const length = this.#lengths[number]!;
+          const weight =
+            (frequency * 2.2) / (frequency + 1.2 * (0.25 + (0.75 * length) / averageLength));
+          if (scores[number] === 0) reached.push(number);
+          scores[number]! += idf * weight;
+        }
       }
+      // A bounded heap of the best so far, worst at the root: worse = lower score, or the same
+      // score reached later.
+      const heap: { number: number; score: number; order: number }[] = [];
+      const worse = (a: (typeof heap)[number], b: (typeof heap)[number]) =>
+        a.score < b.score || (a.score === b.score && a.order > b.order);
+      for (let order = 0; order < reached.length; order++) {
+        const number = reached[order]!;
+        const score = scores[number]!;
+        const candidate = { number, score, order };
+        if (heap.length >= limit && !worse(heap[0]!, candidate)) continue;
+        if (accept && !accept(this.#documents.get(number)!.key)) continue;
+        if (heap.length < limit) {
+          heap.push(candidate);
+          siftUp(heap, heap.length - 1, worse);
+        } else {
+          heap[0] = candidate;
+          siftDown(heap, 0, worse);
+        }
+      }
+      heap.sort((a, b) => b.score - a.score || a.order - b.order);
+      return heap.map((entry) => ({
+        key: this.#documents.get(entry.number)!.key,
+        score: entry.score,
+      }));
+    } finally {
+      for (const number of reached) scores[number] = 0;
     }
-    const hits: Bm25Hit<Key>[] = [];
-    for (const [number, score] of scores) {
-      const key = this.#documents.get(number)!.key;
-      if (accept && !accept(key)) continue;
-      hits.push({ key, score });
-    }
-    hits.sort((a, b) => b.score - a.score);
-    return hits.slice(0, limit);
   }
 
   /** The keys of every document containing all terms of `query` (none when it has no terms). */
@@ -105,5 +138,29 @@ export class Bm25Index<Key> {
         result.add(this.#documents.get(number)!.key);
     }
     return result;
+  }
+}
+
+function siftUp<T>(heap: T[], index: number, worse: (a: T, b: T) => boolean): void {
+  let child = index;
+  while (child > 0) {
+    const parent = (child - 1) >> 1;
+    if (!worse(heap[child]!, heap[parent]!)) break;
+    [heap[child], heap[parent]] = [heap[parent]!, heap[child]!];
+    child = parent;
+  }
+}
+
+function siftDown<T>(heap: T[], index: number, worse: (a: T, b: T) => boolean): void {
+  let parent = index;
+  for (;;) {
+    const left = 2 * parent + 1;
+    const right = left + 1;
+    let worst = parent;
+    if (left < heap.length && worse(heap[left]!, heap[worst]!)) worst = left;
+    if (right < heap.length && worse(heap[right]!, heap[worst]!)) worst = right;
+    if (worst === parent) return;
+    [heap[worst], heap[parent]] = [heap[parent]!, heap[worst]!];
+    parent = worst;
   }
 }

@@ -10,8 +10,11 @@ export interface FileMemoryOptions extends MemoryStoreOptions {}
  * Creates the files backend, the default: the Karnel format's own layout and nothing else —
  * `episodic.jsonl`, `semantic/items.jsonl` (plus cached embeddings in `semantic/vectors/`),
  * `strategic.yaml` and its history. It needs only Node. Search runs over an in-memory BM25
- * index (and brute-force cosine similarity with an embedder), rebuilt from the files when the
- * store opens, which suits one agent's memory up to some hundred thousand entries.
+ * index (and brute-force cosine similarity with an embedder), built from the files when the
+ * store is first used, which suits one agent's memory up to some hundred thousand entries.
+ * After that, each call reads only the lines appended since the previous one (by this store,
+ * another store or another process), so its cost does not grow with the history; a file that
+ * was replaced, cut or removed is read again whole.
  *
  * Several processes may read and write at once: appends are serialised by a lock file, and
  * readers only ever see complete lines. A damaged line is skipped and reported to

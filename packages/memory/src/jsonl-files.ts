@@ -1,3 +1,12 @@
+import {
+  type BigIntStats,
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createDiagnostic, type Diagnostic, syncFolder, withFileLock } from '@karnel/core';
@@ -10,17 +19,42 @@ export interface TailLine {
   readonly value: unknown;
 }
 
+/** What one {@link JsonLinesTail.readNew} call found. */
+export interface TailRead {
+  /**
+   * The file was replaced, shortened or removed since the previous read, so `lines` are the
+   * whole file again from its first line: whatever the caller built from earlier reads is stale.
+   */
+  readonly restarted: boolean;
+  /** The complete lines read, in file order. */
+  readonly lines: TailLine[];
+}
+
+/** What identifies the file version a {@link JsonLinesTail} read last. */
+interface FileSignature {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+}
+
 /**
  * Reads a JSON Lines file incrementally: each call returns the complete lines added since the
- * previous one. A last line without its newline is an append still in progress (or cut short
- * by a crash) and is left for later, so a reader never sees half a record. A complete line that
- * is not JSON is skipped and reported to `report` with its line and column.
+ * previous one, so that a reader's cost per call does not grow with the file. Each call first
+ * compares the file's device, inode, size and modification time with the previous read's (one
+ * `stat`, no read when nothing changed). A different device or inode (the file was replaced),
+ * a file shorter than what was read, a file rewritten in place (same size, new modification
+ * time, nothing pending) or a removed file make the next read start over from the first line,
+ * and say so (`restarted`). A last line without its newline is an append still in progress
+ * (or cut short by a crash) and is left for later, so a reader never sees half a record. A
+ * complete line that is not JSON is skipped and reported to `report` with its line and column.
  */
 export class JsonLinesTail {
   readonly path: string;
   readonly #report: (diagnostic: Diagnostic) => void;
   #offset = 0;
   #lines = 0;
+  #seen: FileSignature | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, report: (diagnostic: Diagnostic) => void) {
@@ -28,46 +62,81 @@ export class JsonLinesTail {
     this.#report = report;
   }
 
-  /** The complete lines appended since the last call. */
-  readNew(): Promise<TailLine[]> {
+  /** The complete lines appended since the last call (or the whole file, when it restarted). */
+  readNew(): Promise<TailRead> {
     // One read at a time: two overlapping reads would both start at the same offset.
     const next = this.#queue.then(() => this.#read());
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #read(): Promise<TailLine[]> {
-    let handle: Awaited<ReturnType<typeof open>>;
+  #restart(): void {
+    this.#offset = 0;
+    this.#lines = 0;
+    this.#seen = undefined;
+  }
+
+  async #read(): Promise<TailRead> {
+    let restarted = false;
+    let info: BigIntStats;
     try {
-      handle = await open(this.path, 'r');
+      // A synchronous stat: microseconds, where a round trip through the thread pool costs more.
+      info = statSync(this.path, { bigint: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Removed: whatever was read from it is gone with it.
+      restarted = this.#seen !== undefined || this.#offset > 0;
+      this.#restart();
+      return { restarted, lines: [] };
+    }
+    const seen = this.#seen;
+    if (
+      seen &&
+      seen.dev === info.dev &&
+      seen.ino === info.ino &&
+      seen.size === info.size &&
+      seen.mtimeNs === info.mtimeNs
+    )
+      return { restarted: false, lines: [] };
+    // Synchronous calls, as for the stat: a round trip through the thread pool per call cost
+    // more than reading the few lines a run appends.
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      restarted = this.#seen !== undefined || this.#offset > 0;
+      this.#restart();
+      return { restarted, lines: [] };
     }
     try {
-      const { size } = await handle.stat();
-      const start = this.#offset;
-      if (size < start) {
-        // The file was cut (a torn tail removed by a writer): lines before the cut are unchanged.
-        this.#offset = size;
-        return [];
+      // The open file is the authority: the path may have been replaced since the stat.
+      const stats = fstatSync(fd, { bigint: true });
+      const size = Number(stats.size);
+      const replaced =
+        seen !== undefined &&
+        (seen.dev !== stats.dev ||
+          seen.ino !== stats.ino ||
+          size < this.#offset ||
+          // Same length, new time, nothing pending: rewritten in place (an append always grows).
+          (seen.size === stats.size && seen.mtimeNs !== stats.mtimeNs && this.#offset === size));
+      if (replaced) {
+        restarted = true;
+        this.#restart();
       }
-      if (size === start) return [];
+      this.#seen = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs };
+      const start = this.#offset;
+      if (size <= start) return { restarted, lines: [] };
       const buffer = Buffer.alloc(size - start);
       let filled = 0;
       while (filled < buffer.length) {
-        const { bytesRead } = await handle.read(
-          buffer,
-          filled,
-          buffer.length - filled,
-          start + filled,
-        );
+        const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, start + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      if (filled === 0) return [];
+      if (filled === 0) return { restarted, lines: [] };
       const end = buffer.lastIndexOf(0x0a, filled - 1);
-      if (end < 0) return [];
+      if (end < 0) return { restarted, lines: [] };
       this.#offset = start + end + 1;
       const values: TailLine[] = [];
       for (const text of buffer.toString('utf8', 0, end).split('\n')) {
@@ -87,9 +156,9 @@ export class JsonLinesTail {
           );
         }
       }
-      return values;
+      return { restarted, lines: values };
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 }
@@ -114,22 +183,28 @@ export async function appendJsonLines(
   report?: (diagnostic: Diagnostic) => void,
 ): Promise<void> {
   if (Array.isArray(lines) && lines.length === 0) return;
-  await mkdir(dirname(path), { recursive: true });
+  // The usual case, a file that exists, skips creating its folder (one stat, no thread pool).
+  if (!existsSync(path)) await mkdir(dirname(path), { recursive: true });
   await withFileLock(`${path}.lock`, async () => {
     const prepared = typeof lines === 'function' ? await lines() : lines;
     if (prepared.length === 0) return;
-    let created = true;
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(path, 'ax+');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      handle = await open(path, 'a+');
-      created = false;
+    let created = false;
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    if (!existsSync(path)) {
+      try {
+        handle = await open(path, 'ax+');
+        created = true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
     }
+    handle ??= await open(path, 'a+');
     try {
       if (!created) {
-        const torn = await cutTornTail(handle);
+        const { torn, size } = await cutTornTail(handle);
+        // Empty: possibly made just now by `a+` (removed after the check); its folder entry
+        // must then be made durable like a new file's.
+        if (size === 0) created = true;
         if (torn && report) {
           report(
             createDiagnostic({
@@ -157,12 +232,19 @@ export async function appendJsonLines(
   });
 }
 
-/** Cuts an incomplete last line; says which line it was and how long, or `undefined` if none. */
+/**
+ * Cuts an incomplete last line; says which line it was and how long (`torn`, `undefined` if
+ * none), and how long the file was.
+ */
 async function cutTornTail(
   handle: Awaited<ReturnType<typeof open>>,
-): Promise<{ line: number; bytes: number } | undefined> {
+): Promise<{ torn?: { line: number; bytes: number }; size: number }> {
   const { size } = await handle.stat();
-  if (size === 0) return undefined;
+  if (size === 0) return { size };
+  // The usual case, a complete last line, takes one byte to see.
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return { size };
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
   let end = size;
   let cut = 0;
@@ -171,7 +253,7 @@ async function cutTornTail(
     const start = Math.max(0, end - chunk.length);
     const length = end - start;
     await handle.read(chunk, 0, length, start);
-    if (end === size && chunk[length - 1] === 0x0a) return undefined;
+    if (end === size && chunk[length - 1] === 0x0a) return { size };
     const newline = chunk.subarray(0, length).lastIndexOf(0x0a);
     if (newline >= 0) {
       cut = start + newline + 1;
@@ -182,7 +264,7 @@ async function cutTornTail(
   const line = (await countNewlines(handle, cut)) + 1;
   await handle.truncate(cut);
   await handle.datasync();
-  return { line, bytes: size - cut };
+  return { torn: { line, bytes: size - cut }, size };
 }
 
 async function countNewlines(

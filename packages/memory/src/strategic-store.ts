@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import {
   appendFileDurable,
@@ -42,14 +43,34 @@ export interface StrategicStoreOptions {
  */
 export class StrategicStore {
   readonly #options: StrategicStoreOptions;
+  /** The state last read, and what identified the file then (device, inode, size, time). */
+  #cached: { signature: string; state: StrategicMemory } | undefined;
 
   constructor(options: StrategicStoreOptions) {
     this.#options = options;
   }
 
-  /** The current state; empty when the file is missing or blank. */
+  /**
+   * The current state; empty when the file is missing or blank. The file is parsed and
+   * validated again only when its device, inode, size or modification time changed since the
+   * last read (one `stat` otherwise); each call returns its own copy.
+   */
   async read(): Promise<StrategicMemory> {
-    return (await this.#readFile()).state;
+    let signature: string | undefined;
+    try {
+      const info = statSync(this.#options.layout.strategic, { bigint: true });
+      signature = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const cached = this.#cached;
+    if (signature !== undefined && cached?.signature === signature)
+      return structuredClone(cached.state);
+    // Signed before reading: a file replaced in between is read again next time.
+    const { state } = await this.#readFile();
+    this.#cached =
+      signature === undefined ? undefined : { signature, state: structuredClone(state) };
+    return state;
   }
 
   /** Every revision, oldest first; a torn last line (an append cut short) is ignored. */

@@ -48,8 +48,10 @@ interface StoredVector {
  * The files driver: the Karnel format's own layout and nothing else — `episodic.jsonl`,
  * `semantic/items.jsonl` (plus cached embeddings in `semantic/vectors/`). It needs only Node.
  * Search runs over in-memory BM25 indexes (and brute-force cosine similarity with an embedder),
- * rebuilt from the files when first used, which suits one agent's memory up to some hundred
- * thousand entries. Appends are serialised by a lock file; readers only see complete lines.
+ * built from the files when first used, which suits one agent's memory up to some hundred
+ * thousand entries; later calls read only the lines appended since (a file that was replaced,
+ * cut or removed is read again whole). Appends are serialised by a lock file; readers only see
+ * complete lines.
  */
 export function createFilesDriver(options: FilesDriverOptions): MemoryDriver {
   const state = new FilesState(options);
@@ -79,15 +81,17 @@ class FilesState {
   readonly #report: DiagnosticListener;
 
   readonly #episodeTail: JsonLinesTail;
-  readonly #episodes: StoredEpisode[] = [];
-  readonly #episodeIds = new Set<string>();
+  #episodes: StoredEpisode[] = [];
+  /** The same episodes ordered by time, ties by position: what `readEpisodes` returns from. */
+  #episodesByTime: StoredEpisode[] = [];
+  #episodeIds = new Set<string>();
   #episodeIndex: Bm25Index<number> | undefined;
   /** Whether this store has read the log once, so that damage in it has been reported. */
   #episodesRead = false;
 
   readonly #itemTail: JsonLinesTail;
-  readonly #items = new Map<string, SemanticItem>();
-  readonly #itemIndex = new Bm25Index<string>();
+  #items = new Map<string, SemanticItem>();
+  #itemIndex = new Bm25Index<string>();
 
   readonly #vectorTails = new Map<string, JsonLinesTail>();
   readonly #vectors = new Map<string, Map<string, StoredVector>>();
@@ -124,11 +128,9 @@ class FilesState {
 
   async readEpisodes(query: CompiledEpisodeQuery): Promise<Episode[]> {
     await this.#refreshEpisodes();
-    let candidates: readonly StoredEpisode[] = this.#episodes;
-    if (query.text !== undefined) {
-      const matching = this.#episodeTextIndex().matchAll(query.text);
-      candidates = [...matching].map((sequence) => this.#episodes[sequence]!);
-    }
+    if (query.text === undefined) return this.#readByTime(query);
+    const matching = this.#episodeTextIndex().matchAll(query.text);
+    const candidates = [...matching].map((sequence) => this.#episodes[sequence]!);
     const selected = candidates.filter(
       (entry) =>
         (query.fromMs === undefined || entry.time >= query.fromMs) &&
@@ -136,6 +138,30 @@ class FilesState {
         (query.kinds === undefined || query.kinds.has(entry.record.kind)),
     );
     return orderAndLimit(selected, query);
+  }
+
+  /**
+   * Reads from the episodes kept in time order: the time bounds by binary search, then only as
+   * many episodes as the limit takes (plus those of other kinds skipped on the way), so that the
+   * usual "the 10 most recent" costs the same whatever the history's length.
+   */
+  #readByTime(query: CompiledEpisodeQuery): Episode[] {
+    const ordered = this.#episodesByTime;
+    const low = query.fromMs === undefined ? 0 : firstAtOrAfter(ordered, query.fromMs);
+    const high = query.toMs === undefined ? ordered.length : firstAtOrAfter(ordered, query.toMs);
+    const limit = query.limit ?? Number.POSITIVE_INFINITY;
+    const result: Episode[] = [];
+    const step = query.descending ? -1 : 1;
+    for (
+      let index = query.descending ? high - 1 : low;
+      index >= low && index < high && result.length < limit;
+      index += step
+    ) {
+      const entry = ordered[index]!;
+      if (query.kinds === undefined || query.kinds.has(entry.record.kind))
+        result.push(entry.record);
+    }
+    return result;
   }
 
   async searchEpisodes(query: string, options: RankedSearchOptions): Promise<RankedEpisode[]> {
@@ -229,7 +255,15 @@ class FilesState {
 
   async #refreshEpisodes(): Promise<void> {
     this.#episodesRead = true;
-    for (const line of await this.#episodeTail.readNew()) {
+    const { restarted, lines } = await this.#episodeTail.readNew();
+    if (restarted) {
+      // The log was replaced or cut: what was built from it is rebuilt from the new file.
+      this.#episodes = [];
+      this.#episodesByTime = [];
+      this.#episodeIds = new Set();
+      this.#episodeIndex = undefined;
+    }
+    for (const line of lines) {
       const { value } = line;
       if (!isStoredEpisode(value)) {
         this.#skipped(line, this.#layout.episodic, 'is not an episode');
@@ -245,7 +279,9 @@ class FilesState {
         continue;
       }
       const sequence = this.#episodes.length;
-      this.#episodes.push({ record: value, time: Date.parse(value.at), sequence });
+      const entry = { record: value, time: Date.parse(value.at), sequence };
+      this.#episodes.push(entry);
+      insertByTime(this.#episodesByTime, entry);
       this.#episodeIds.add(value.id);
       this.#episodeIndex?.add(sequence, value.text);
     }
@@ -278,7 +314,12 @@ class FilesState {
   }
 
   async #refreshItems(): Promise<void> {
-    for (const line of await this.#itemTail.readNew()) {
+    const { restarted, lines } = await this.#itemTail.readNew();
+    if (restarted) {
+      this.#items = new Map();
+      this.#itemIndex = new Bm25Index<string>();
+    }
+    for (const line of lines) {
       const { value } = line;
       if (!isStoredSemanticItem(value)) {
         this.#skipped(line, this.#layout.semanticItems, 'is not a semantic item');
@@ -299,7 +340,9 @@ class FilesState {
       this.#vectorTails.set(embedderId, tail);
       this.#vectors.set(embedderId, vectors);
     }
-    for (const { value } of await tail.readNew()) {
+    const { restarted, lines } = await tail.readNew();
+    if (restarted) vectors.clear();
+    for (const { value } of lines) {
       const record = value as { id?: unknown; fingerprint?: unknown; vector?: unknown };
       if (
         typeof record.id !== 'string' ||
@@ -314,4 +357,37 @@ class FilesState {
     }
     return vectors;
   }
+}
+
+/** The index of the first episode at or after `time` in episodes ordered by time. */
+function firstAtOrAfter(ordered: readonly StoredEpisode[], time: number): number {
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ordered[middle]!.time < time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Inserts a newly read episode into episodes ordered by time, ties by position. Episodes are
+ * usually appended in time order, so this is a push; an older one (an import) is placed after
+ * every episode of the same or an earlier time, since its position is the last.
+ */
+function insertByTime(ordered: StoredEpisode[], entry: StoredEpisode): void {
+  const last = ordered.at(-1);
+  if (last === undefined || last.time <= entry.time) {
+    ordered.push(entry);
+    return;
+  }
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ordered[middle]!.time <= entry.time) low = middle + 1;
+    else high = middle;
+  }
+  ordered.splice(low, 0, entry);
 }

@@ -42,6 +42,10 @@ export function eventLine(event: RuntimeEvent, now: Date): string {
     }
     case 'run-refused':
       return safe(`${time} refused  ${event.member} ${event.runId}: ${event.why}`);
+    case 'curator-pass':
+      return safe(
+        `${time} curator  pass ${event.pass}: ${event.archived} archived, ${event.stale} stale${event.archived > 0 ? ' (karnel curator rollback <dir> <mutation> undoes one)' : ''}`,
+      );
     case 'wake-held':
       return safe(`${time} held     ${event.member}: ${event.why}; it runs once nothing holds it`);
     case 'member-paused':

@@ -17,6 +17,7 @@ import {
   ReservationStateError,
   type Treasury,
 } from '@karnel/treasury';
+import { runCurator } from './curator/run-curator';
 import {
   acquireGroupLease,
   type GroupLease,
@@ -110,6 +111,16 @@ export type RuntimeEvent =
       readonly why: string;
     }
   | {
+      /** The curator made its background pass over the skill library. */
+      readonly type: 'curator-pass';
+      /** The pass's id (`karnel curator rollback` takes its mutations' ids). */
+      readonly pass: string;
+      /** Skills archived by the pass. */
+      readonly archived: number;
+      /** Skills graded stale (unused for a while, not yet archived). */
+      readonly stale: number;
+    }
+  | {
       /** The circuit breaker paused a member and escalated to the owner. */
       readonly type: 'member-paused';
       /** The member's role. */
@@ -191,6 +202,13 @@ export interface RuntimeOptions {
    * or memory. `false`: none. Default: all, as {@link ReviewOptions} describes.
    */
   readonly reviews?: ReviewOptions | false;
+  /**
+   * The curator's background pass over the skill library (deterministic first; its model pass
+   * only when `curator.yaml` enables it), run by a runtime with its default parts when no run is
+   * active and `everyDays` have passed since the last `curator.pass` in the ledger. A pass that
+   * fails is reported and tried again a day later. `false`: never. Default: every 7 days.
+   */
+  readonly curator?: false | { readonly everyDays?: number };
 }
 
 /** What one member looks like to {@link Runtime.status}. */
@@ -562,6 +580,39 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (!options.executor) executor = undefined;
   };
 
+  const DAY_MS = 86_400_000;
+  const curatorEveryMs =
+    options.curator === false ? undefined : (options.curator?.everyDays ?? 7) * DAY_MS;
+  let curatorFailedAt: number | undefined;
+  /**
+   * The curator's background pass, when it is due and nothing runs (it moves skills): the
+   * ledger says when the last pass was; a failed pass waits a day.
+   */
+  const curateIfDue = async (snapshot: GroupSnapshot) => {
+    if (curatorEveryMs === undefined || !parts || active.size > 0 || stopping) return;
+    const now = clock.now().getTime();
+    if (curatorFailedAt !== undefined && now - curatorFailedAt < DAY_MS) return;
+    const last = historyFor(snapshot).curatorPassAt;
+    if (last !== undefined && now - Date.parse(last) < curatorEveryMs) return;
+    if (!(await gateFor(snapshot).current()).runnable) return;
+    try {
+      const report = await runCurator(dir, { leaseHeld: true, clock, models: parts.models });
+      curatorFailedAt = undefined;
+      onEvent({
+        type: 'curator-pass',
+        pass: report.pass,
+        archived: report.mutations.length,
+        stale: report.skills.filter((skill) => skill.grade === 'stale').length,
+      });
+    } catch (error) {
+      curatorFailedAt = now;
+      onEvent({
+        type: 'error',
+        message: `the curator's pass failed (tried again in a day): ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  };
+
   /** Enqueues every due reason; resolves with how many new wakes were queued. */
   const tick = async (): Promise<number> => {
     const snapshot = await watcher.current();
@@ -584,6 +635,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (fresh.length > 0 && woken > 0)
         onEvent({ type: 'wake', member: wake.member, reasons: fresh });
     }
+    // Before the wakes just queued are dispatched: the pass runs while nothing does.
+    if (curatorEveryMs !== undefined && parts) await curateIfDue(snapshot);
     return woken;
   };
 

@@ -24,8 +24,19 @@ describe('karnel curator', () => {
     const group = join(root, 'newsletter-co');
     const skill = join(group, 'agents/strategist/skills/weekly-strategic-review/SKILL.md');
     const original = await readFile(skill);
-    // The example's skills were created in May 2026 and never used: by the time this runs
-    // they are past 30 days, except the ones the critic pinned — none here.
+    // A fresh copy has no ledger: nothing has watched its skills, so none is idle yet.
+    const fresh = await runKarnel(['curator', 'run', group, '--dry-run']);
+    expect(fresh.stdout).toMatch(/active\s+0 uses\s+idle\s+0 d\s+agents\/strategist/);
+    expect(fresh.stdout).toContain('mutations: none');
+    // A ledger kept since May 2026, when the example's skills were made, and no use of them
+    // since: past 30 days, every one is archived.
+    const { createManualClock } = await import('@karnel/core');
+    const { openLedger } = await import('@karnel/ledger');
+    const ledger = await openLedger(join(group, 'ledger'), {
+      clock: createManualClock('2026-05-10T09:00:00Z'),
+    });
+    await ledger.recordOutcome({ outcome: { summary: 'the group started' } });
+    await ledger.close();
     const dry = await runKarnel(['curator', 'run', group, '--dry-run']);
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);

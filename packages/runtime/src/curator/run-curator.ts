@@ -214,6 +214,16 @@ async function firstSightings(ledgerDir: string): Promise<Map<string, string>> {
 }
 
 /** The model source of the model pass: given, or the group's tiers on this machine. */
+/** When the group's ledger was started (its first entry); `now` when it has none yet. */
+async function ledgerStartedAt(ledgerDir: string, now: Date): Promise<number> {
+  if ((await pathKind(join(ledgerDir, 'chain.jsonl'))) !== 'file') return now.getTime();
+  for await (const entry of readLedgerEntries(ledgerDir)) {
+    const time = Date.parse(entry.time);
+    return Number.isNaN(time) ? now.getTime() : time;
+  }
+  return now.getTime();
+}
+
 function modelPassSource(
   dir: string,
   pass: string,
@@ -305,6 +315,7 @@ async function curatorPass(dir: string, options: RunCuratorOptions): Promise<Cur
   const roots = await skillRoots(group.dir);
   const usage = await countSkillUsage(await memberLedgers(group.dir, group.ledgerDir));
   const sightings = await firstSightings(group.ledgerDir);
+  const observedSince = await ledgerStartedAt(group.ledgerDir, now);
   const firstSeen: Record<string, string> = {};
   const grades: (SkillGrade & { skill: Skill; root: string })[] = [];
   for (const root of roots) {
@@ -321,6 +332,9 @@ async function curatorPass(dir: string, options: RunCuratorOptions): Promise<Cur
         .filter((time) => !Number.isNaN(time));
       const times =
         evidence.length > 0 ? evidence : [Date.parse(sightings.get(path) ?? now.toISOString())];
+      // Disuse is known only for as long as the ledger has watched: a skill is never idle for
+      // longer than the group's ledger is old (a copied example is not 200 days unused).
+      times.push(observedSince);
       const idleDays = Math.max(0, Math.floor((now.getTime() - Math.max(...times)) / DAY));
       const pinned = config.pinned.includes(skill.name) || config.pinned.includes(path);
       const grade: SkillGradeName = skill.protected

@@ -22,6 +22,11 @@ const BOOKKEEPING = new Set([
   'reservation.opened',
   'reservation.released',
   'spend.recorded',
+  // The curator's upkeep of the skill library is not a strategic change.
+  'curator.pass',
+  'curator.mutation',
+  'curator.rollback',
+  'curator.proposals',
 ]);
 
 /** The last scheduled review of one horizon, as its ledger record tells it. */

@@ -76,6 +76,8 @@ describe('scheduled reviews through runOnce', () => {
       createRuntime({
         dir,
         clock,
+        // The weekly curator pass is tested on its own; here only the reviews write records.
+        curator: false,
         parts: { languageModels: { languageModel: () => model }, machineTiersFile: false },
       });
 

@@ -128,6 +128,8 @@ export interface LedgerHistory {
   member(role: string): MemberHistory;
   /** The scheduled reviews' view: for each, the last review and what changed since. */
   readonly reviews: ReviewHistory;
+  /** When the curator last made a pass over the skill library (`curator.pass`), if ever. */
+  readonly curatorPassAt: string | undefined;
 }
 
 function text(value: unknown): string | undefined {
@@ -168,6 +170,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
   let size = 0;
   let seen: string | undefined;
   let safeMode = false;
+  let curatorPassAt: string | undefined;
   const owners = createOwnerTracker();
   const reviews = createReviewHistory();
 
@@ -199,6 +202,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
   const apply = async (entry: LedgerEntry) => {
     const body = entry.body;
     reviews.observe(entry);
+    if (entry.type === 'curator.pass') curatorPassAt = entry.time;
     if (owners.observe(entry)) return;
     switch (entry.type) {
       case RUN_RECORD_TYPES.runStarted: {
@@ -382,6 +386,9 @@ export function createLedgerHistory(dir: string): LedgerHistory {
     },
     get safeMode() {
       return safeMode;
+    },
+    get curatorPassAt() {
+      return curatorPassAt;
     },
     runs,
     members,

@@ -9,14 +9,6 @@ export {
   type RuntimeStatus,
 } from './create-runtime';
 export {
-  CURATOR_CONFIG_FILE,
-  type CuratorConfig,
-  type CuratorModelPassConfig,
-  curatorConfigSchema,
-  curatorModelPassSchema,
-  loadCuratorConfig,
-} from './curator/curator-config';
-export {
   type CuratorModelPass,
   type CuratorModelPassOptions,
   filterProposals,

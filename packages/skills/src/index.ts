@@ -1,4 +1,12 @@
 export {
+  CURATOR_CONFIG_FILE,
+  type CuratorConfig,
+  type CuratorModelPassConfig,
+  curatorConfigSchema,
+  curatorModelPassSchema,
+  loadCuratorConfig,
+} from './curator-config';
+export {
   type DiscoveredSkills,
   type DiscoverSkillsOptions,
   discoverSkills,

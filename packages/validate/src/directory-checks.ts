@@ -1,5 +1,6 @@
 import { constraintsCheck } from './constraints-check';
 import { coordinationCheck } from './coordination-check';
+import { curatorCheck } from './curator-check';
 import type { DirectoryCheck } from './directory-check';
 import { goalsCheck } from './goals-check';
 import { ledgerCheck } from './ledger-check';
@@ -10,7 +11,7 @@ import { treasuryCheck } from './treasury-check';
 
 /**
  * The checks `karnel validate` runs on every target after manifest validation. Each package
- * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills, tiers)
+ * that owns a part of the directory (goals, treasury, coordination, memory, ledger, skills, tiers, the curator's settings)
  * appends its check here.
  */
 export const directoryChecks: readonly DirectoryCheck[] = [
@@ -22,4 +23,5 @@ export const directoryChecks: readonly DirectoryCheck[] = [
   treasuryCheck,
   memoryCheck,
   tiersCheck,
+  curatorCheck,
 ];

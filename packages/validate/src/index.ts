@@ -1,5 +1,6 @@
 export { constraintsCheck } from './constraints-check';
 export { coordinationCheck } from './coordination-check';
+export { curatorCheck } from './curator-check';
 export type { DirectoryCheck, ValidationTarget } from './directory-check';
 export { directoryChecks } from './directory-checks';
 export { type FindEscapingSymlinksOptions, findEscapingSymlinks } from './escaping-symlinks';

@@ -8,9 +8,9 @@ import {
   formatMoney,
   parseCost,
 } from '@karnel/core';
+import type { CuratorModelPassConfig } from '@karnel/skills';
 import type { Treasury } from '@karnel/treasury';
 import { generateText, NoObjectGeneratedError, Output, wrapLanguageModel } from 'ai';
-import type { CuratorModelPassConfig } from './curator-config';
 import {
   type CuratorProposal,
   curatorProposalsSchema,

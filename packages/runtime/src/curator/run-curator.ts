@@ -13,13 +13,12 @@ import {
 } from '@karnel/core';
 import { openLedger, readLedgerEntries } from '@karnel/ledger';
 import { resolveComponent, validateGroupDir } from '@karnel/manifest';
-import { discoverSkills, type Skill } from '@karnel/skills';
+import { type CuratorConfig, discoverSkills, loadCuratorConfig, type Skill } from '@karnel/skills';
 import { type LanguageModelSource, loadTiersConfig } from '@karnel/tiers';
 import { createTreasury } from '@karnel/treasury';
 import { findEscapingSymlinks } from '@karnel/validate';
 import { locateGroup } from '../migration/open-group';
 import { createTierModelSource, type RunModelSource } from '../run/run-model-source';
-import { type CuratorConfig, loadCuratorConfig } from './curator-config';
 import { type CuratorModelPass, runCuratorModelPass } from './curator-model-pass';
 import { CURATOR_RECORD_TYPES, type CuratorMutation } from './curator-records';
 import { hashFolder } from './file-hashes';

@@ -52,10 +52,17 @@ export const curatorConfigSchema = z.strictObject({
 export type CuratorConfig = z.infer<typeof curatorConfigSchema>;
 
 /**
- * Reads `curator.yaml` of a group; a group without one gets the defaults. Mistakes are
+ * Reads `curator.yaml` of a group (the settings of the curator that keeps its skill library,
+ * run by `@karnel/runtime`); a group without one gets the defaults. Mistakes are
  * diagnostics with file, line and column, and no config.
  */
-export async function loadCuratorConfig(dir: string): Promise<{
+export async function loadCuratorConfig(
+  dir: string,
+  options: {
+    /** How diagnostics name the file. Default `curator.yaml`. */
+    readonly displayPath?: string;
+  } = {},
+): Promise<{
   /** The settings read (defaults filled in); absent when the file has mistakes. */
   config?: CuratorConfig;
   /** The mistakes found in `curator.yaml`, with file, line and column; empty when it is valid. */
@@ -66,7 +73,7 @@ export async function loadCuratorConfig(dir: string): Promise<{
     return { config: curatorConfigSchema.parse({}), diagnostics: [] };
   const validation = validateDocument(
     curatorConfigSchema,
-    await readYamlFile(path, { displayPath: CURATOR_CONFIG_FILE }),
+    await readYamlFile(path, { displayPath: options.displayPath ?? CURATOR_CONFIG_FILE }),
   );
   return {
     ...(validation.value ? { config: validation.value } : {}),

@@ -187,12 +187,7 @@ export async function readTextFileBounded(
       });
     size = info.size;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return createDiagnostic({
-      file: displayPath,
-      code: code === 'ENOENT' ? 'file/missing' : 'file/unreadable',
-      message: code === 'ENOENT' ? 'file does not exist' : `cannot read file (${code})`,
-    });
+    return accessDiagnostic(displayPath, error);
   }
   if (size > maxBytes) {
     return createDiagnostic({
@@ -206,12 +201,7 @@ export async function readTextFileBounded(
     handle = await open(path, 'r');
   } catch (error) {
     // stat needs only the folder's permission; opening needs the file's own (EACCES).
-    const code = (error as NodeJS.ErrnoException).code;
-    return createDiagnostic({
-      file: displayPath,
-      code: code === 'ENOENT' ? 'file/missing' : 'file/unreadable',
-      message: code === 'ENOENT' ? 'file does not exist' : `cannot read file (${code})`,
-    });
+    return accessDiagnostic(displayPath, error);
   }
   try {
     // Read at most maxBytes + 1, in case the file grew after stat.
@@ -264,4 +254,14 @@ function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} B`;
+}
+
+/** The diagnostic for a file that cannot be reached: missing, or refused (EACCES and the rest). */
+function accessDiagnostic(displayPath: string, error: unknown): Diagnostic {
+  const code = (error as NodeJS.ErrnoException).code;
+  return createDiagnostic({
+    file: displayPath,
+    code: code === 'ENOENT' ? 'file/missing' : 'file/unreadable',
+    message: code === 'ENOENT' ? 'file does not exist' : `cannot read file (${code})`,
+  });
 }

@@ -312,6 +312,26 @@ export function createRunExecutor(
             instructions: ticket.reasons.map((reason) => reason.detail).join('\n') || undefined,
           },
         });
+      /** Answers the task's sender (never the member itself) with the task's result. */
+      const reply = async (payload: {
+        status: 'failed' | 'completed' | 'partial' | 'declined';
+        summary: string;
+        outputs?: Record<string, unknown>;
+        artifacts?: string[];
+      }) => {
+        if (task.from === member.role) return;
+        await parts.coordinator.send(
+          createMessage({
+            type: 'result',
+            from: member.role,
+            to: task.from,
+            inReplyTo: task.id,
+            refs: { ledger: [ticket.runId] },
+            clock: parts.clock,
+            payload: { task: task.id, ...payload },
+          }),
+        );
+      };
       // The invocation is decided by policy like a tool call: the foreign member acts as
       // itself, under the capability `adapter.invoke:<role>`.
       const authorization = await session.authorizeOnce({
@@ -325,18 +345,7 @@ export function createRunExecutor(
         else {
           failure = `${member.role}'s adapter call was refused: ${authorization.error}`;
           summary = failure;
-          if (task.from !== member.role)
-            await parts.coordinator.send(
-              createMessage({
-                type: 'result',
-                from: member.role,
-                to: task.from,
-                inReplyTo: task.id,
-                refs: { ledger: [ticket.runId] },
-                clock: parts.clock,
-                payload: { task: task.id, status: 'declined', summary: failure },
-              }),
-            );
+          await reply({ status: 'declined', summary: failure });
         }
         await session.flush();
         throw new RefusedCall();
@@ -361,25 +370,13 @@ export function createRunExecutor(
       else if (outcome.status === 'failed' || outcome.status === 'declined') {
         failure = `${member.role} ${outcome.status} the task: ${summary}`;
       } else status = 'succeeded';
-      if (status !== 'parked' && task.from !== member.role) {
-        await parts.coordinator.send(
-          createMessage({
-            type: 'result',
-            from: member.role,
-            to: task.from,
-            inReplyTo: task.id,
-            refs: { ledger: [ticket.runId] },
-            clock: parts.clock,
-            payload: {
-              task: task.id,
-              status: outcome.status === 'cancelled' ? 'failed' : outcome.status,
-              summary: summary || '(no summary)',
-              ...(outcome.outputs ? { outputs: { ...outcome.outputs } } : {}),
-              ...(outcome.artifacts ? { artifacts: [...outcome.artifacts] } : {}),
-            },
-          }),
-        );
-      }
+      if (status !== 'parked')
+        await reply({
+          status: outcome.status === 'cancelled' ? 'failed' : outcome.status,
+          summary: summary || '(no summary)',
+          ...(outcome.outputs ? { outputs: { ...outcome.outputs } } : {}),
+          ...(outcome.artifacts ? { artifacts: [...outcome.artifacts] } : {}),
+        });
       await session.flush();
     } catch (error) {
       if (!(error instanceof RefusedCall)) {

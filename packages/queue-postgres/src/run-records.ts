@@ -48,7 +48,12 @@ export type RunRecord =
       /** The exact action, as approved. */
       readonly action: unknown;
       /** The capability, and the actor carrying it out. */
-      readonly expected: { readonly capability: string; readonly actor?: string };
+      readonly expected: {
+        /** The capability the approval was asked for. */
+        readonly capability: string;
+        /** Who carries it out (the run's member). */
+        readonly actor?: string;
+      };
     }
   | {
       /** Group money spent by a tool call (`spend`), not inference (settled by the coordinator). */
@@ -60,7 +65,12 @@ export type RunRecord =
       /** A record a skill's worker (`skill.*`) or a foreign member's adapter (`adapter.*`) appends to the ledger. */
       readonly op: 'ledger.append';
       /** The record. */
-      readonly record: { readonly type: string; readonly body: Record<string, unknown> };
+      readonly record: {
+        /** The record type (`skill.*` or `adapter.*`). */
+        readonly type: string;
+        /** The record's body. */
+        readonly body: Record<string, unknown>;
+      };
     };
 
 /** What the coordinator knows when it applies a record. */

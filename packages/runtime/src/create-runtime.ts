@@ -208,7 +208,12 @@ export interface RuntimeOptions {
    * active and `everyDays` have passed since the last `curator.pass` in the ledger. A pass that
    * fails is reported and tried again a day later. `false`: never. Default: every 7 days.
    */
-  readonly curator?: false | { readonly everyDays?: number };
+  readonly curator?:
+    | false
+    | {
+        /** Days between passes. Default 7. */
+        readonly everyDays?: number;
+      };
 }
 
 /** What one member looks like to {@link Runtime.status}. */

@@ -93,7 +93,12 @@ function touchedSkills(proposal: CuratorProposal): string[] {
 export function filterProposals(
   proposals: readonly CuratorProposal[],
   skills: readonly SkillIndexEntry[],
-): { kept: CuratorProposal[]; filtered: FilteredProposal[] } {
+): {
+  /** The proposals that touch only skills the curator may change. */
+  kept: CuratorProposal[];
+  /** The proposals dropped, each with why. */
+  filtered: FilteredProposal[];
+} {
   const grades = new Map(skills.map((skill) => [skill.name, skill.grade]));
   const kept: CuratorProposal[] = [];
   const filtered: FilteredProposal[] = [];

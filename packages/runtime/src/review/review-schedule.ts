@@ -134,7 +134,14 @@ export function dueReviewReasons(
 export function nextReviewAt(
   schedule: ReviewSchedule,
   history: ReviewHistory,
-): { readonly at: Date; readonly why: string } | undefined {
+):
+  | {
+      /** When the next scheduled review falls due. */
+      readonly at: Date;
+      /** Which review, and its cadence. */
+      readonly why: string;
+    }
+  | undefined {
   let next: { at: Date; why: string } | undefined;
   for (const horizon of REVIEW_HORIZONS) {
     const cadence = schedule.cadences[horizon];

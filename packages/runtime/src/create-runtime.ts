@@ -429,7 +429,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   let lifecycle: LifecycleGate | undefined;
   const gateFor = (snapshot: GroupSnapshot): LifecycleGate => {
-    lifecycle ??= createLifecycleGate(dir, snapshot.ledgerDir);
+    // Read again only when a lifecycle record was appended (the history reads only what is new).
+    lifecycle ??= createLifecycleGate(dir, snapshot.ledgerDir, async () => {
+      const folded = historyFor(snapshot);
+      if (await folded.refresh()) forgetWhatTheLedgerShows(folded);
+      return String(folded.lifecycleSeq);
+    });
     return lifecycle;
   };
 

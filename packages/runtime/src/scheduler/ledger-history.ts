@@ -130,6 +130,11 @@ export interface LedgerHistory {
   readonly reviews: ReviewHistory;
   /** When the curator last made a pass over the skill library (`curator.pass`), if ever. */
   readonly curatorPassAt: string | undefined;
+  /**
+   * The seq of the last entry that can change the group's run state (`group.*`, `member.*`,
+   * `migration.*`, an owner record), or -1: while it stays the same, so does the state.
+   */
+  readonly lifecycleSeq: number;
 }
 
 function text(value: unknown): string | undefined {
@@ -171,6 +176,7 @@ export function createLedgerHistory(dir: string): LedgerHistory {
   let seen: string | undefined;
   let safeMode = false;
   let curatorPassAt: string | undefined;
+  let lifecycleSeq = -1;
   const owners = createOwnerTracker();
   const reviews = createReviewHistory();
 
@@ -203,7 +209,11 @@ export function createLedgerHistory(dir: string): LedgerHistory {
     const body = entry.body;
     reviews.observe(entry);
     if (entry.type === 'curator.pass') curatorPassAt = entry.time;
-    if (owners.observe(entry)) return;
+    if (/^(group|member|migration)\./.test(entry.type)) lifecycleSeq = entry.seq;
+    if (owners.observe(entry)) {
+      lifecycleSeq = entry.seq;
+      return;
+    }
     switch (entry.type) {
       case RUN_RECORD_TYPES.runStarted: {
         const runId = text(body.run_id) ?? text(body.runId);
@@ -389,6 +399,9 @@ export function createLedgerHistory(dir: string): LedgerHistory {
     },
     get curatorPassAt() {
       return curatorPassAt;
+    },
+    get lifecycleSeq() {
+      return lifecycleSeq;
     },
     runs,
     members,

@@ -50,12 +50,24 @@ export interface LifecycleGate {
   assertStartable(): Promise<void>;
 }
 
-/** Creates the {@link LifecycleGate} of the group in `dir` whose ledger is in `ledgerDir`. */
-export function createLifecycleGate(dir: string, ledgerDir: string): LifecycleGate {
+/**
+ * Creates the {@link LifecycleGate} of the group in `dir` whose ledger is in `ledgerDir`. The
+ * state is read again when `version` changes — by default the chain file's size and time; a
+ * runtime passes the seq of the last lifecycle record its incremental ledger history saw, so
+ * the runs it records do not make it read the whole ledger again.
+ */
+export function createLifecycleGate(
+  dir: string,
+  ledgerDir: string,
+  version?: () => Promise<string>,
+): LifecycleGate {
   let cached: { key: string; state: GroupLifecycleState } | undefined;
-  const current = async () => {
+  const chainVersion = async () => {
     const info = await stat(join(ledgerDir, 'chain.jsonl')).catch(() => undefined);
-    const key = info ? `${info.size}:${info.mtimeMs}` : 'none';
+    return info ? `${info.size}:${info.mtimeMs}` : 'none';
+  };
+  const current = async () => {
+    const key = await (version ?? chainVersion)();
     if (cached?.key !== key) cached = { key, state: await groupLifecycleState(dir) };
     return cached.state;
   };

@@ -5,6 +5,13 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from './errors';
 
+/** This machine's name, asked once: a lock is taken for every durable write. */
+let cachedHost: string | undefined;
+function thisHost(): string {
+  cachedHost ??= hostname();
+  return cachedHost;
+}
+
 /** Options of {@link acquireFileLock} and {@link withFileLock}. */
 export interface FileLockOptions {
   /** How long to wait for the lock before throwing {@link LockTimeoutError}. Default 10 000 ms. */
@@ -43,7 +50,7 @@ export async function acquireFileLock(
   const started = Date.now();
   const owner: LockOwner = {
     pid: process.pid,
-    host: hostname(),
+    host: thisHost(),
     token: randomBytes(8).toString('hex'),
   };
   let delay = retryDelayMs;

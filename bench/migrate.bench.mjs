@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSigner, generateKeyPair } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
-import { exportGroup, importGroup } from '../packages/runtime/dist/index.js';
+import { changeGroupLifecycle, exportGroup, importGroup } from '../packages/runtime/dist/index.js';
 
 const targetMb = Number(process.env.MIGRATE_BENCH_MB ?? 100);
 const rounds = Number(process.env.MIGRATE_BENCH_ROUNDS ?? 3);
@@ -77,6 +77,9 @@ try {
     samples.import.push(await time(() => importGroup({ bundle, into, requirements: false })));
     await rm(into, { recursive: true });
     await rm(bundle);
+    // The next round exports the same folder: the owner cancels this hand-off first (an
+    // export refuses a group already handed off).
+    await changeGroupLifecycle(group, 'resume', { signer: owner });
     // The alternative: pack and hash the same files; unpack and check the hashes.
     samples.tarC.push(
       await time(() =>

@@ -53,4 +53,30 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(() => canonicalJson({ s: '\ud800' })).toThrow(/surrogate/);
     expect(() => canonicalJson(10n)).toThrow(/bigint/);
   });
+
+  it('names the path of the value it cannot represent, however deep', () => {
+    expect(() => canonicalJson({ a: { b: [1, { c: Number.POSITIVE_INFINITY }] } })).toThrow(
+      /\$\.a\.b\[1\]\.c/,
+    );
+    expect(() => canonicalJson({ list: [{ ok: 'x' }, { text: 'a\udc00' }] })).toThrow(
+      /\$\.list\[1\]\.text.*|surrogate/,
+    );
+    expect(() => canonicalJson({ f: () => 1 })).toThrow(/\$\.f/);
+  });
+
+  it('writes what JSON.stringify writes for nested plain values, with keys sorted', () => {
+    const value = {
+      z: [1, 2.5, -0.001, 'é', { y: null, b: true, a: [[], {}] }],
+      a: { c: 'three', ' ': 'space', B: 'upper' },
+      when: new Date(Date.UTC(2026, 0, 2)),
+      empty: '',
+      gone: undefined,
+    };
+    expect(canonicalJson(value)).toBe(
+      '{"a":{" ":"space","B":"upper","c":"three"},"empty":"","when":"2026-01-02T00:00:00.000Z",' +
+        '"z":[1,2.5,-0.001,"é",{"a":[[],{}],"b":true,"y":null}]}',
+    );
+    // Integer-like keys are sorted as text too, not in the order objects keep them.
+    expect(canonicalJson({ '10': 'ten', '2': 'two', a: 1 })).toBe('{"10":"ten","2":"two","a":1}');
+  });
 });

@@ -266,7 +266,10 @@ export function createTreasury({
       holdMustSync = true;
     return records.appendUnsynced ? records.appendUnsynced(record) : records.append(record);
   };
-  type Queued = { task: () => Promise<unknown>; settle: (outcome: Outcome) => void };
+  type Queued = {
+    task: (current: TreasuryConfig) => Promise<unknown>;
+    settle: (outcome: Outcome) => void;
+  };
   type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
   const queue: Queued[] = [];
   let draining = false;
@@ -287,6 +290,9 @@ export function createTreasury({
       const batch = queue.splice(0);
       const outcomes: Outcome[] = [];
       try {
+        // The folder's files, looked at once per hold (two stats when unchanged): every
+        // operation of the hold decides with the budgets in force when it began.
+        const current = await config();
         if (!held) {
           held = await acquireFileLock(lockPath, { timeoutMs: lockTimeoutMs });
           heldSince = Date.now();
@@ -297,7 +303,7 @@ export function createTreasury({
           holdMustSync = false;
           for (const { task } of batch) {
             try {
-              outcomes.push({ ok: true, value: await task() });
+              outcomes.push({ ok: true, value: await task(current) });
             } catch (error) {
               outcomes.push({ ok: false, error });
             }
@@ -308,7 +314,7 @@ export function createTreasury({
         if (queue.length === 0 || holds >= MAX_KEPT_HOLDS || Date.now() - heldSince >= MAX_KEPT_MS)
           await release();
       } catch (error) {
-        // No lock, or the fsync failed: nothing of this hold is acknowledged.
+        // Invalid files, no lock, or the fsync failed: nothing of this hold is acknowledged.
         await release().catch(() => undefined);
         for (const item of batch) item.settle({ ok: false, error });
         continue;
@@ -319,7 +325,7 @@ export function createTreasury({
     // once, with no await in between, so an operation queued now starts a new drain.
     draining = false;
   };
-  const locked = <T>(task: () => Promise<T>): Promise<T> =>
+  const locked = <T>(task: (current: TreasuryConfig) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({
         task,
@@ -437,7 +443,6 @@ export function createTreasury({
       return checkSpend(current, await balancesAt(current, clock.now()), request);
     },
     async recordSpend(spend) {
-      const current = await config();
       checkModelClass(spend.modelClass);
       if (spend.recurring !== undefined && !RECURRENCE_PERIODS.includes(spend.recurring)) {
         throw new InvalidArgumentError({
@@ -446,36 +451,40 @@ export function createTreasury({
           message: `expected one of ${RECURRENCE_PERIODS.join(', ')}`,
         });
       }
-      const record: SpendRecord = {
-        type: 'spend.recorded',
-        at: (spend.at ?? clock.now()).toISOString(),
-        amount: amountText(current, spend.amount, 'amount'),
-        currency: current.currency,
-        ...optional({
-          model_class: spend.modelClass,
-          category: spend.category,
-          recurring: spend.recurring,
-          run: spend.run,
-          description: spend.description,
-        }),
-      };
-      await locked(() => write(record));
-      return record;
+      const at = (spend.at ?? clock.now()).toISOString();
+      return locked(async (current) => {
+        const record: SpendRecord = {
+          type: 'spend.recorded',
+          at,
+          amount: amountText(current, spend.amount, 'amount'),
+          currency: current.currency,
+          ...optional({
+            model_class: spend.modelClass,
+            category: spend.category,
+            recurring: spend.recurring,
+            run: spend.run,
+            description: spend.description,
+          }),
+        };
+        await write(record);
+        return record;
+      });
     },
     async recordRevenue(revenue) {
-      const current = await config();
-      const record: RevenueRecord = {
-        type: 'revenue.recorded',
-        at: (revenue.at ?? clock.now()).toISOString(),
-        amount: amountText(current, revenue.amount, 'amount'),
-        currency: current.currency,
-        ...optional({ source: revenue.source, description: revenue.description }),
-      };
-      await locked(() => write(record));
-      return record;
+      const at = (revenue.at ?? clock.now()).toISOString();
+      return locked(async (current) => {
+        const record: RevenueRecord = {
+          type: 'revenue.recorded',
+          at,
+          amount: amountText(current, revenue.amount, 'amount'),
+          currency: current.currency,
+          ...optional({ source: revenue.source, description: revenue.description }),
+        };
+        await write(record);
+        return record;
+      });
     },
     async reserve(request) {
-      const current = await config();
       checkModelClass(request.modelClass);
       const ttlMs = request.ttlMs ?? reservationTtlMs;
       if (!(ttlMs > 0))
@@ -484,7 +493,7 @@ export function createTreasury({
           value: ttlMs,
           message: 'must be positive',
         });
-      return locked(async () => {
+      return locked(async (current) => {
         const now = clock.now();
         const read = await readForWriting(current);
         const decision = checkSpend(current, balancesOf(read, current, now), request);
@@ -514,9 +523,8 @@ export function createTreasury({
       });
     },
     async commit(reservation, details = {}) {
-      const current = await config();
       const id = typeof reservation === 'string' ? reservation : reservation.id;
-      return locked(async () => {
+      return locked(async (current) => {
         const { opened, state } = settleState((await readForWriting(current)).records, id);
         if (!opened || state !== 'open')
           throw new ReservationStateError({
@@ -551,8 +559,7 @@ export function createTreasury({
           value: id,
           message: 'not a reservation id (rsv_…)',
         });
-      const current = await config();
-      await locked(async () => {
+      await locked(async (current) => {
         const { opened, state } = settleState((await readForWriting(current)).records, id);
         if (!opened || state !== 'open')
           throw new ReservationStateError({
@@ -568,8 +575,7 @@ export function createTreasury({
       });
     },
     async writeSnapshot() {
-      return locked(async () => {
-        const current = await config();
+      return locked(async (current) => {
         const now = clock.now();
         const balances = await balancesAt(current, now);
         const path = join(dir, TREASURY_FILES.balances);

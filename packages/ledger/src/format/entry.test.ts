@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createSigner } from '@karnel/core';
+import { canonicalJson, createSigner } from '@karnel/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,6 +17,48 @@ const bodies = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDep
 });
 
 describe('entry encoding', () => {
+  it('hashes the canonical JSON of the whole entry, whether or not the body comes serialised (property)', () => {
+    fc.assert(
+      fc.property(
+        bodies,
+        fc.nat({ max: 2 ** 40 }),
+        fc.boolean(),
+        fc.boolean(),
+        (body, seq, signed, withFiles) => {
+          const files = withFiles
+            ? [{ path: 'decisions/dec_a/context.yaml', offset: 0, size: 3, sha256: 'cd'.repeat(32) }]
+            : [];
+          const content = {
+            seq,
+            prev: 'ef'.repeat(32),
+            time: '2026-05-03T10:00:00.000Z',
+            type: 'test.one',
+            body: body as Record<string, unknown>,
+            files,
+            ...(signed ? { signer: signer.did } : {}),
+          };
+          const expected = canonicalJson({
+            v: 1,
+            ...content,
+            files: withFiles ? files : undefined,
+          });
+          const plain = encodeEntry(content);
+          const bodyJson = canonicalJson(body);
+          const given = encodeEntry({
+            ...content,
+            body: JSON.parse(bodyJson) as Record<string, unknown>,
+            bodyJson,
+          });
+          expect(plain.line.toString('utf8')).toBe(
+            `{"entry":${expected},"hash":"${plain.entry.hash}"}\n`,
+          );
+          expect(given.line.equals(plain.line)).toBe(true);
+          expect(given.entry).toEqual(plain.entry);
+        },
+      ),
+    );
+  });
+
   it('decodes to what was encoded, with the fast layout reader and the full parser alike (property)', () => {
     fc.assert(
       fc.property(

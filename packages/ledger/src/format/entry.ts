@@ -82,6 +82,11 @@ export interface EntryContent {
   readonly type: string;
   /** Record content. */
   readonly body: Record<string, unknown>;
+  /**
+   * `canonicalJson(body)`, when the caller has it, and `body` is then `JSON.parse(bodyJson)`,
+   * a fresh object the entry may keep: the body is then neither serialised nor parsed again.
+   */
+  readonly bodyJson?: string;
   /** Data file digests. */
   readonly files: readonly FileDigest[];
   /** Signer identity, when the entry will be signed. */
@@ -141,16 +146,8 @@ export function encodeEntry(
   content: EntryContent,
   sign?: (message: Uint8Array) => Uint8Array,
 ): EncodedEntry {
-  const hashed = canonicalJson({
-    v: LEDGER_FORMAT_VERSION,
-    seq: content.seq,
-    prev: content.prev,
-    time: content.time,
-    type: content.type,
-    body: content.body,
-    files: content.files.length > 0 ? content.files : undefined,
-    signer: content.signer,
-  });
+  const bodyJson = content.bodyJson ?? canonicalJson(content.body);
+  const hashed = canonicalEntryJson(content, bodyJson);
   const hashedBytes = Buffer.from(hashed, 'utf8');
   const hash = hashEntryBytes(hashedBytes);
   const signature =
@@ -163,8 +160,11 @@ export function encodeEntry(
     seq: content.seq,
     type: content.type,
     time: content.time,
-    // Re-read the body from its canonical form so callers get exactly what a reader will see.
-    body: JSON.parse(canonicalJson(content.body)) as Record<string, unknown>,
+    // Read from its canonical form so callers get exactly what a reader will see.
+    body:
+      content.bodyJson === undefined
+        ? (JSON.parse(bodyJson) as Record<string, unknown>)
+        : content.body,
     prev: content.prev,
     hash,
     files: content.files,
@@ -172,6 +172,21 @@ export function encodeEntry(
     ...(signature ? { signature } : {}),
   };
   return { entry, line };
+}
+
+/**
+ * `canonicalJson` of the hashed part of an entry, `{ body, files?, prev, seq, signer?, time,
+ * type, v }`, with the body's canonical JSON given: its members written in their canonical
+ * (sorted) order around it, so a large body is not serialised a second time.
+ */
+function canonicalEntryJson(content: EntryContent, bodyJson: string): string {
+  const files = content.files.length > 0 ? `,"files":${canonicalJson(content.files)}` : '';
+  const signer = content.signer === undefined ? '' : `,"signer":${canonicalJson(content.signer)}`;
+  return (
+    `{"body":${bodyJson}${files},"prev":${canonicalJson(content.prev)},` +
+    `"seq":${canonicalJson(content.seq)}${signer},"time":${canonicalJson(content.time)},` +
+    `"type":${canonicalJson(content.type)},"v":${LEDGER_FORMAT_VERSION}}`
+  );
 }
 
 /** Why a chain line could not be decoded. */

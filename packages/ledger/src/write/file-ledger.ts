@@ -68,6 +68,7 @@ import { acceptChainLine, lineIntegrityError } from '../read/accept-line';
 import { readChainLines } from '../read/chain-reader';
 import { ChainState } from '../read/chain-state';
 import { readLedgerEntries } from '../read/read-entries';
+import { RecentEntries } from '../read/recent-entries';
 import type { Checkpoint } from '../transparency/checkpoint';
 import { checkpointOf, proveConsistencyIn, proveInclusionIn } from '../transparency/proofs';
 import { type VerifyOptions, type VerifyReport, verifyLedger } from '../verify/verify-ledger';
@@ -121,6 +122,11 @@ class FileLedger implements Ledger {
   private chainIno: number | undefined;
   /** Whether the live chain may start with entries the archive already holds (a crash mid-archive). */
   private overlap = false;
+  /**
+   * The last entries of the live chain, as this ledger wrote or read them: `entries()` hands
+   * them out while the chain file is exactly as this ledger left it (see {@link recentFrom}).
+   */
+  private readonly recent = new RecentEntries();
   /** Where the last snapshot entry of the live chain starts (byte offset), for archiving. */
   private lastSnapshot: { seq: number; offset: number } | undefined;
   private readonly queue: CommitQueue;
@@ -227,6 +233,7 @@ class FileLedger implements Ledger {
           failure = lineIntegrityError(this.dir, this.chainPath, line.line, outcome.problem);
           return false;
         }
+        this.recent.push(outcome.entry, line.bytes.length);
         return true;
       },
       { start: this.chainEnd, startLine: this.chainLines },
@@ -294,6 +301,7 @@ class FileLedger implements Ledger {
 
   private reset(): void {
     this.closeChain();
+    this.recent.clear();
     this.state = new ChainState();
     this.chainEnd = 0;
     this.chainLines = 0;
@@ -523,6 +531,7 @@ class FileLedger implements Ledger {
             time,
             type: prepared.type,
             body: prepared.body,
+            ...(prepared.bodyJson === undefined ? {} : { bodyJson: prepared.bodyJson }),
             files: digests,
             ...(signer ? { signer: signer.did } : {}),
           },
@@ -555,6 +564,14 @@ class FileLedger implements Ledger {
         const fd = this.openChain();
         const data = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
         writeAll(fd, data, this.chainEnd);
+        // Written: what any reader of the file sees from now on (acknowledged only once
+        // durable, below). A failure from here on resets all of it (see `flush`).
+        this.chainEnd += data.length;
+        this.chainLines += lines.length;
+        if (created) this.chainIno = this.chainFdIno;
+        if (snapshotAt) this.lastSnapshot = snapshotAt;
+        for (const [index, [, entry]] of accepted.entries())
+          this.recent.push(entry, lines[index]!.length);
         // An fsync of the chain makes every byte written to it before durable, including
         // earlier unsynced appends: their count is taken before it starts.
         if (accepted.some(([pending]) => pending.durable)) {
@@ -564,13 +581,7 @@ class FileLedger implements Ledger {
         } else {
           this.unsyncedWrites++;
         }
-        if (created) {
-          await syncFolder(this.dir);
-          this.chainIno = this.chainFdIno;
-        }
-        this.chainEnd += data.length;
-        this.chainLines += lines.length;
-        if (snapshotAt) this.lastSnapshot = snapshotAt;
+        if (created) await syncFolder(this.dir);
       }
       done.push(...accepted);
     } finally {
@@ -683,7 +694,38 @@ class FileLedger implements Ledger {
   // ---- reading ------------------------------------------------------------------------------
 
   entries(options: EntriesOptions = {}): AsyncIterable<LedgerEntry> {
-    return readLedgerEntries(this.dir, options);
+    return this.#streamEntries(options);
+  }
+
+  async *#streamEntries(options: EntriesOptions): AsyncGenerator<LedgerEntry> {
+    const recent = this.recentFrom(options.fromSeq ?? 0);
+    if (!recent) {
+      yield* readLedgerEntries(this.dir, options);
+      return;
+    }
+    const { type } = options;
+    for (const entry of recent)
+      if (!type || entry.type === type || entry.type.startsWith(`${type}.`)) yield entry;
+  }
+
+  /**
+   * The entries from `fromSeq` on, from {@link recent}, when it holds all of them and the chain
+   * file is the one this ledger last wrote or read, at the size it left it (no other writer
+   * appended since, nothing was cut): then they are the file's last entries, each checked
+   * against the chain when it was written or read. `undefined` otherwise: read the file.
+   */
+  private recentFrom(fromSeq: number): readonly LedgerEntry[] | undefined {
+    if (this.chainIno === undefined) return undefined;
+    const kept = this.recent.from(fromSeq);
+    if (!kept) return undefined;
+    let info: import('node:fs').Stats | undefined;
+    try {
+      info = statSync(this.chainPath, { throwIfNoEntry: false });
+    } catch {
+      return undefined; // the file reader reports what is wrong
+    }
+    if (!info || info.ino !== this.chainIno || info.size !== this.chainEnd) return undefined;
+    return kept;
   }
 
   verify(options?: VerifyOptions): Promise<VerifyReport> {

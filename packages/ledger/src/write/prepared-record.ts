@@ -17,6 +17,11 @@ export interface PreparedRecord {
   readonly type: string;
   /** The entry's body. */
   readonly body: Record<string, unknown>;
+  /**
+   * The body's canonical JSON, when the record already made it; then `body` must be
+   * `JSON.parse(bodyJson)`, a fresh object nobody else holds (the entry returned shares it).
+   */
+  readonly bodyJson?: string;
   /** Data files the entry writes and commits. */
   readonly files: readonly FileWrite[];
 }

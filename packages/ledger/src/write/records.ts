@@ -48,11 +48,20 @@ function checkSegment(value: string, argument: string): void {
 }
 
 function toJsonObject(value: unknown, argument: string): Record<string, unknown> {
+  return toCanonicalObject(value, argument).value;
+}
+
+/** A copy of `value` as a reader will see it, and its canonical JSON. */
+function toCanonicalObject(
+  value: unknown,
+  argument: string,
+): { value: Record<string, unknown>; json: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidArgumentError({ argument, value, message: 'must be a JSON object' });
   }
   // canonicalJson throws a precise InvalidArgumentError for values JSON cannot hold.
-  return JSON.parse(canonicalJson(value)) as Record<string, unknown>;
+  const json = canonicalJson(value);
+  return { value: JSON.parse(json) as Record<string, unknown>, json };
 }
 
 function toBuffer(data: string | Uint8Array): Buffer {
@@ -79,7 +88,8 @@ export function prepareRecord(record: AppendRecord): PrepareRecord {
         'is written by a dedicated method (startRun, appendStep, …) or reserved for the ledger itself',
     });
   }
-  const canonicalBody = toJsonObject(body, 'record.body');
+  const canonicalBody = toCanonicalObject(body, 'record.body');
+  const bodyJson = canonicalBody.json;
   const fileEntries = Object.entries(files ?? {});
   for (const [name] of fileEntries) {
     if (!isLedgerPath(name)) {
@@ -96,7 +106,14 @@ export function prepareRecord(record: AppendRecord): PrepareRecord {
     data: toBuffer(data),
     append: false,
   }));
-  return () => ({ type, body: canonicalBody, files: writes });
+  // The entry of the first batch to write it shares the parsed body; one written again (a
+  // batch that failed and is retried) gets a fresh parse.
+  let parsed: Record<string, unknown> | undefined = canonicalBody.value;
+  return () => {
+    const fresh = parsed ?? (JSON.parse(bodyJson) as Record<string, unknown>);
+    parsed = undefined;
+    return { type, body: fresh, bodyJson, files: writes };
+  };
 }
 
 /** `run.started`: `runs/<id>/manifest.json`. */

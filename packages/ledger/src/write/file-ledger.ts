@@ -138,6 +138,7 @@ class FileLedger implements Ledger {
   private readonly queue: CommitQueue;
   private readonly validators: ReadonlyMap<string, readonly RecordValidator[]>;
   private readonly create: boolean;
+  private readonly readOnly: boolean;
   private createdDir = false;
   /** Counts the batches written without an fsync of the chain (`appendUnsynced` only). */
   private unsyncedWrites = 0;
@@ -153,6 +154,7 @@ class FileLedger implements Ledger {
       lockTimeoutMs = 30_000,
       validators = [],
       create = true,
+      readOnly = false,
     }: OpenLedgerOptions,
   ) {
     this.dir = dir;
@@ -162,6 +164,7 @@ class FileLedger implements Ledger {
     this.clock = clock;
     this.lockTimeoutMs = lockTimeoutMs;
     this.create = create;
+    this.readOnly = readOnly;
     const owners = new Map<string, RecordValidator[]>();
     for (const validator of validators) {
       for (const type of validator.types)
@@ -186,12 +189,14 @@ class FileLedger implements Ledger {
       throw new LedgerNotFoundError({ path: this.dir, reason: info ? 'not-a-ledger' : 'missing' });
     }
     if (!info) return;
-    await checkWritable(this.dir);
+    if (!this.readOnly) await checkWritable(this.dir);
     this.createdDir = true;
     await this.withLock(() => this.catchUp());
   }
 
+  /** Runs `task` under the write lock; a read-only ledger takes none (it writes nothing). */
   private withLock<T>(task: () => Promise<T>): Promise<T> {
+    if (this.readOnly) return task();
     return withFileLock(this.lockPath, task, { timeoutMs: this.lockTimeoutMs });
   }
 
@@ -263,7 +268,8 @@ class FileLedger implements Ledger {
     }
     this.chainEnd = tail.end;
     this.chainLines = tail.lines;
-    if (tail.rest.length > 0) {
+    // A reader leaves a torn tail to the next writer, which cuts it off.
+    if (tail.rest.length > 0 && !this.readOnly) {
       if (!isPlausibleTornTail(tail.rest)) {
         const error = this.integrityError(
           tail.lines + 1,
@@ -385,6 +391,7 @@ class FileLedger implements Ledger {
         new LedgerStateError({ recordType: 'any', message: `Ledger ${this.dir} is closed` }),
       );
     }
+    if (this.readOnly) return Promise.reject(this.readOnlyError());
     return new Promise<LedgerEntry>((resolve, reject) => {
       this.queue.push({
         prepare,
@@ -656,7 +663,16 @@ class FileLedger implements Ledger {
     return this.enqueue(prepareRecord(record), options, false);
   }
 
+  /** The error of a write asked of a ledger opened with `readOnly`. */
+  private readOnlyError(): LedgerStateError {
+    return new LedgerStateError({
+      recordType: 'any',
+      message: `Ledger ${this.dir} was opened read-only: nothing can be written to it`,
+    });
+  }
+
   async sync(): Promise<void> {
+    if (this.readOnly) throw this.readOnlyError();
     if (this.syncedWrites >= this.unsyncedWrites) return;
     // A barrier in the commit queue: the fsync is shared with the appends queued meanwhile,
     // on the chain file the writer keeps open.
@@ -738,6 +754,7 @@ class FileLedger implements Ledger {
   }
 
   async archive(): Promise<ArchiveResult> {
+    if (this.readOnly) throw this.readOnlyError();
     await this.queue.drain();
     return this.withLock(async () => {
       await this.catchUp();

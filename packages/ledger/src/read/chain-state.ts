@@ -161,11 +161,31 @@ export class ChainState {
     this.head = hash;
   }
 
-  /** Records that entry `seq` committed `size` bytes at `offset` of `path`. */
-  commitChunk(path: string, offset: number, size: number, append: boolean, seq: number): void {
+  /**
+   * Records that entry `seq` committed `size` bytes at `offset` of `path`. Returns the file's
+   * committed end before, or -1 when this chunk is the file's first (see {@link uncommitChunk}).
+   */
+  commitChunk(path: string, offset: number, size: number, append: boolean, seq: number): number {
     const state = this.files.get(path);
-    if (state) state.end = offset + size;
-    else this.files.set(path, { end: offset + size, append, firstSeq: seq });
+    if (!state) {
+      this.files.set(path, { end: offset + size, append, firstSeq: seq });
+      return -1;
+    }
+    const before = state.end;
+    state.end = offset + size;
+    return before;
+  }
+
+  /**
+   * Takes back the last chunk {@link commitChunk} recorded for `path`, given what it returned.
+   * Chunks are taken back in the reverse order of their recording.
+   */
+  uncommitChunk(path: string, endBefore: number): void {
+    if (endBefore < 0) this.files.delete(path);
+    else {
+      const state = this.files.get(path);
+      if (state) state.end = endBefore;
+    }
   }
 
   /** Whether the state tracks runs, decisions and the coordination log. */

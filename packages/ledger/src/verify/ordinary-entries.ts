@@ -45,7 +45,14 @@ class ScannedLines {
   readonly size: number[] = [];
   readonly sha256At: number[] = [];
   readonly append: boolean[] = [];
+  /** Per chunk: the line (index in the batch) that committed it. */
+  readonly chunkLine: number[] = [];
+  /** Per chunk: its path, once checked. */
   readonly paths: string[] = [];
+  /** Per chunk: its bytes, to be hashed (valid until its data file's window is read again). */
+  readonly contents: Buffer[] = [];
+  /** Per chunk: the committed end of its file before it was recorded (-1: it created the file). */
+  readonly endBefore: number[] = [];
 
   /** Appends the line `line` describes, which ends at `newline`. */
   push(line: OrdinaryLine, newline: number): void {
@@ -63,6 +70,7 @@ class ScannedLines {
       this.size[chunk] = line.size[index]!;
       this.sha256At[chunk] = line.sha256At[index]!;
       this.append[chunk] = line.append[index]!;
+      this.chunkLine[chunk] = at;
     }
     this.chunkFrom[at + 1] = chunk;
   }
@@ -92,35 +100,83 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
   const progress = { end: 0, lines: 0 };
 
   /**
-   * Checks the chunks of scanned line `at` against the state and the files, and keeps their
-   * paths in `scanned.paths`; records nothing.
+   * Checks the chunks of the first `count` scanned lines in order against the state and the
+   * files, recording each line's chunks in the state as it passes (the next line's are checked
+   * against them); then hashes the chunks' bytes back to back. Returns how many lines passed;
+   * the chunks of the lines after them are taken out of the state again.
    */
-  const chunksIntact = (buffer: Buffer, view: DataView, at: number): boolean => {
-    const { paths } = scanned;
-    const from = scanned.chunkFrom[at]!;
-    const to = scanned.chunkFrom[at + 1]!;
-    for (let chunk = from; chunk < to; chunk++) {
-      const path = internPath(buffer, scanned.pathStart[chunk]!, scanned.pathEnd[chunk]!);
-      if (!isLedgerPath(path)) return false;
-      for (let other = from; other < chunk; other++) if (paths[other] === path) return false;
-      paths[chunk] = path;
-      const offset = scanned.offset[chunk]!;
-      const size = scanned.size[chunk]!;
-      const append = scanned.append[chunk]!;
-      const committed = state.files.get(path);
-      if (committed ? !committed.append || !append || offset !== committed.end : offset !== 0)
-        return false;
-      if (!checkFiles) continue;
-      const known = reader.knownSize(path);
-      const fileSize = known === undefined ? reader.sizeNow(path) : known;
-      const end = offset + size;
-      if (fileSize === null || fileSize < end || (!append && fileSize !== end)) return false;
-      const content = reader.cached(path, offset, end) ?? reader.bytesNow(path, offset, end);
-      if (!content) return false;
-      if (!sameHex(view, scanned.sha256At[chunk]!, oneShotHash('sha256', content, 'hex')))
-        return false;
+  const recordChunks = (buffer: Buffer, view: DataView, count: number): number => {
+    const { paths, contents, endBefore } = scanned;
+    let passed = count;
+    let recorded = 0;
+    let digested = 0;
+    /** Hashes the chunks before `to` not hashed yet; false (and `passed` lowered) at a mismatch. */
+    const digest = (to: number): boolean => {
+      for (; digested < to; digested++) {
+        const content = contents[digested]!;
+        if (!sameHex(view, scanned.sha256At[digested]!, oneShotHash('sha256', content, 'hex'))) {
+          passed = scanned.chunkLine[digested]!;
+          return false;
+        }
+      }
+      return true;
+    };
+    lines: for (let at = 0; at < count; at++) {
+      const from = scanned.chunkFrom[at]!;
+      const to = scanned.chunkFrom[at + 1]!;
+      for (let chunk = from; chunk < to; chunk++) {
+        const path = internPath(buffer, scanned.pathStart[chunk]!, scanned.pathEnd[chunk]!);
+        let intact = isLedgerPath(path);
+        for (let other = from; intact && other < chunk; other++) intact = paths[other] !== path;
+        const offset = scanned.offset[chunk]!;
+        const append = scanned.append[chunk]!;
+        const committed = state.files.get(path);
+        if (committed ? !committed.append || !append || offset !== committed.end : offset !== 0)
+          intact = false;
+        if (intact && checkFiles) {
+          const known = reader.knownSize(path);
+          const fileSize = known === undefined ? reader.sizeNow(path) : known;
+          const end = offset + scanned.size[chunk]!;
+          if (fileSize === null || fileSize < end || (!append && fileSize !== end)) {
+            intact = false;
+          } else {
+            let content = reader.cached(path, offset, end);
+            if (!content) {
+              // Reading a window of the file may reuse the memory of the one before, which
+              // holds chunks not hashed yet: hash them first.
+              if (!digest(chunk)) break lines;
+              content = reader.bytesNow(path, offset, end) ?? undefined;
+            }
+            if (content) contents[chunk] = content;
+            else intact = false;
+          }
+        }
+        if (!intact) {
+          passed = at;
+          break lines;
+        }
+        paths[chunk] = path;
+      }
+      for (let chunk = from; chunk < to; chunk++) {
+        endBefore[chunk] = state.commitChunk(
+          paths[chunk]!,
+          scanned.offset[chunk]!,
+          scanned.size[chunk]!,
+          scanned.append[chunk]!,
+          state.next + at,
+        );
+      }
+      recorded = at + 1;
     }
-    return true;
+    if (checkFiles) digest(scanned.chunkFrom[passed]!);
+    for (
+      let chunk = scanned.chunkFrom[recorded]! - 1;
+      chunk >= scanned.chunkFrom[passed]!;
+      chunk--
+    ) {
+      state.uncommitChunk(paths[chunk]!, endBefore[chunk]!);
+    }
+    return passed;
   };
 
   /**
@@ -183,30 +239,19 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
       stopped = scan(buffer, lineStart, end);
       const hashed = hashLines(buffer, view);
       if (hashed < scanned.count) stopped = true;
-      for (let at = 0; at < hashed; at++) {
-        const from = scanned.chunkFrom[at]!;
-        const to = scanned.chunkFrom[at + 1]!;
-        if (from < to && !chunksIntact(buffer, view, at)) {
-          stopped = true;
-          break;
-        }
-        const seq = state.next;
+      const passed = recordChunks(buffer, view, hashed);
+      if (passed < hashed) stopped = true;
+      for (let at = 0; at < passed; at++) {
         let chunkBytes = 0;
-        for (let chunk = from; chunk < to; chunk++) {
-          const size = scanned.size[chunk]!;
-          state.commitChunk(
-            scanned.paths[chunk]!,
-            scanned.offset[chunk]!,
-            size,
-            scanned.append[chunk]!,
-            seq,
-          );
-          chunkBytes += size;
+        if (checkFiles) {
+          const to = scanned.chunkFrom[at + 1]!;
+          for (let chunk = scanned.chunkFrom[at]!; chunk < to; chunk++) {
+            chunkBytes += scanned.size[chunk]!;
+          }
         }
-        const hashAt = scanned.hashAt[at]!;
-        state.acceptChecked(scanned.hashes[at]!, buffer, hashAt);
+        state.acceptChecked(scanned.hashes[at]!, buffer, scanned.hashAt[at]!);
         const newline = scanned.newline[at]!;
-        addBytes(newline + 1 - lineStart + (checkFiles ? chunkBytes : 0));
+        addBytes(newline + 1 - lineStart + chunkBytes);
         lineStart = newline + 1;
         lines++;
       }

@@ -1,6 +1,6 @@
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
 import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
-import { writeHex, writeHexDigits } from '../format/hex-digits';
+import { writeHex } from '../format/hex-digits';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
 import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 
@@ -31,8 +31,8 @@ export interface LinkProblem {
 export class ChainState {
   /** The seq the next entry must have. */
   next = 0;
-  /** Hash of the last entry. */
-  head = GENESIS_PREV;
+  /** Hash of the last entry; `undefined` until asked for after {@link acceptChecked}. */
+  #head: string | undefined = GENESIS_PREV;
   /** The seq of the first entry in the live chain file (greater than 0 after archiving). */
   base = 0;
   /** The Merkle tree of all entries, including archived ones. */
@@ -71,6 +71,16 @@ export class ChainState {
     this.records = records;
     this.merkle = merkle;
     if (leaves && leaves.length >= 32) this.leaves = leaves;
+  }
+
+  /** Hash of the last entry (hex; 64 zeros before the first). */
+  get head(): string {
+    if (this.#head === undefined) this.#head = this.leafHex(this.next - 1)!;
+    return this.#head;
+  }
+
+  set head(hash: string) {
+    this.#head = hash;
   }
 
   /**
@@ -147,18 +157,20 @@ export class ChainState {
 
   /**
    * Records an entry that is not a snapshot and whose seq, prev, hash and file chunks the
-   * caller has already checked against this state (as {@link accept} would), given its hash
-   * as a string and as the 64 hex digits at `digits[digitsAt]` (checked to be the same); the
+   * caller has already checked against this state (as {@link accept} would), given its hash as
+   * 32 one-byte characters (the SHA-256 digest as `crypto.hash` returns it in `binary`); the
    * caller records its chunks with {@link commitChunk}. Only for a state that does not track
-   * records. This is how verification takes ordinary lines without an entry object for each.
+   * records. This is how verification takes ordinary lines without an entry object for each;
+   * the hash in hex ({@link head}) is only spelled out when asked for.
    */
-  acceptChecked(hash: string, digits: Uint8Array, digitsAt: number): void {
+  acceptChecked(digest: string): void {
     const at = (this.next - this.base) * 32;
     this.reserveLeaves(at + 32);
-    writeHexDigits(this.leaves, at, digits, digitsAt);
-    if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
+    const leaves = this.leaves;
+    for (let index = 0; index < 32; index++) leaves[at + index] = digest.charCodeAt(index);
+    if (this.merkle) this.frontier.push(leaves.subarray(at, at + 32));
     this.next++;
-    this.head = hash;
+    this.#head = undefined;
   }
 
   /**

@@ -38,7 +38,8 @@ class ScannedLines {
   readonly newline = new Int32Array(BATCH_LINES);
   /** Index of each line's first chunk in the chunk arrays; one more slot for the end. */
   readonly chunkFrom = new Int32Array(BATCH_LINES + 1);
-  readonly hashes: string[] = [];
+  /** Per line: its entry's SHA-256 digest, one character per byte. */
+  readonly digests: string[] = [];
   readonly pathStart: number[] = [];
   readonly pathEnd: number[] = [];
   readonly offset: number[] = [];
@@ -114,7 +115,7 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
     const digest = (to: number): boolean => {
       for (; digested < to; digested++) {
         const content = contents[digested]!;
-        if (!sameHex(view, scanned.sha256At[digested]!, oneShotHash('sha256', content, 'hex'))) {
+        if (!spells(view, scanned.sha256At[digested]!, oneShotHash('sha256', content, 'binary'))) {
           passed = scanned.chunkLine[digested]!;
           return false;
         }
@@ -202,7 +203,7 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
    * how many lines passed before the first that did not.
    */
   const hashLines = (buffer: Buffer, view: DataView): number => {
-    const { count, hashes } = scanned;
+    const { count, digests } = scanned;
     for (let at = 0; at < count; at++) {
       // The first line links to the state's head; each later one to the stored hash of the
       // line before it, which has just been checked.
@@ -219,10 +220,14 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
       const prefixAt = scanned.entryStart[at]! - 1;
       const saved = buffer[prefixAt]!;
       buffer[prefixAt] = 0;
-      const hash = oneShotHash('sha256', buffer.subarray(prefixAt, scanned.entryEnd[at]!), 'hex');
+      const digest = oneShotHash(
+        'sha256',
+        buffer.subarray(prefixAt, scanned.entryEnd[at]!),
+        'binary',
+      );
       buffer[prefixAt] = saved;
-      if (!sameHex(view, scanned.hashAt[at]!, hash)) return at;
-      hashes[at] = hash;
+      if (!spells(view, scanned.hashAt[at]!, digest)) return at;
+      digests[at] = digest;
     }
     return count;
   };
@@ -249,7 +254,7 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
             chunkBytes += scanned.size[chunk]!;
           }
         }
-        state.acceptChecked(scanned.hashes[at]!, buffer, scanned.hashAt[at]!);
+        state.acceptChecked(scanned.digests[at]!);
         const newline = scanned.newline[at]!;
         addBytes(newline + 1 - lineStart + chunkBytes);
         lineStart = newline + 1;
@@ -262,14 +267,24 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
   };
 }
 
-/** Holds a computed hash (hex) as bytes, for comparisons four bytes at a time. */
-const scratch = Buffer.allocUnsafe(64);
-const scratchView = new DataView(scratch.buffer, scratch.byteOffset, 64);
+/** Each byte's two lowercase hex digits, as one big-endian 16-bit number (0xa5 → 0x6135, "a5"). */
+const HEX_PAIRS = new Uint16Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  const digits = byte.toString(16).padStart(2, '0');
+  HEX_PAIRS[byte] = (digits.charCodeAt(0) << 8) | digits.charCodeAt(1);
+}
 
-/** Whether the 64 bytes at `position` of `view` spell `hex` (64 one-byte characters). */
-function sameHex(view: DataView, position: number, hex: string): boolean {
-  scratch.write(hex, 0, 64, 'latin1');
-  return sameBytes(view, position, scratchView, 0);
+/**
+ * Whether the 64 bytes at `position` of `view` are the lowercase hex digits of `digest`, a
+ * 32-byte digest as `crypto.hash` returns it in `binary`, alias `latin1` (one character per byte). Comparing
+ * two digits at a time in JavaScript costs less than having the digest spelled out in hex.
+ */
+function spells(view: DataView, position: number, digest: string): boolean {
+  let difference = 0;
+  for (let index = 0; index < 32; index++) {
+    difference |= HEX_PAIRS[digest.charCodeAt(index)]! ^ view.getUint16(position + 2 * index);
+  }
+  return difference === 0;
 }
 
 /** Whether 64 bytes at `position` of `view` equal 64 bytes at `otherPosition` of `other`. */

@@ -156,20 +156,24 @@ export class ChainState {
   }
 
   /**
-   * Records an entry that is not a snapshot and whose seq, prev, hash and file chunks the
-   * caller has already checked against this state (as {@link accept} would), given its hash as
-   * 32 one-byte characters (the SHA-256 digest as `crypto.hash` returns it in `binary`); the
-   * caller records its chunks with {@link commitChunk}. Only for a state that does not track
-   * records. This is how verification takes ordinary lines without an entry object for each;
-   * the hash in hex ({@link head}) is only spelled out when asked for.
+   * Records `count` consecutive entries that are not snapshots and whose seqs, prevs, hashes
+   * and file chunks the caller has already checked against this state (as {@link accept}
+   * would), given their hashes as 32 bytes each at the start of `hashes`; the caller records
+   * their chunks with {@link commitChunk}. Only for a state that does not track records. This
+   * is how verification takes ordinary lines without an entry object for each; the last hash
+   * in hex ({@link head}) is only spelled out when asked for.
    */
-  acceptChecked(digest: string): void {
+  acceptChecked(hashes: Uint8Array, count: number): void {
+    if (count <= 0) return;
     const at = (this.next - this.base) * 32;
-    this.reserveLeaves(at + 32);
-    const leaves = this.leaves;
-    for (let index = 0; index < 32; index++) leaves[at + index] = digest.charCodeAt(index);
-    if (this.merkle) this.frontier.push(leaves.subarray(at, at + 32));
-    this.next++;
+    this.reserveLeaves(at + 32 * count);
+    this.leaves.set(hashes.subarray(0, 32 * count), at);
+    if (this.merkle) {
+      for (let index = 0; index < count; index++) {
+        this.frontier.push(this.leaves.subarray(at + 32 * index, at + 32 * index + 32));
+      }
+    }
+    this.next += count;
     this.#head = undefined;
   }
 

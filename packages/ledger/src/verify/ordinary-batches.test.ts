@@ -102,7 +102,7 @@ function flipped(character: string): string {
   return character === 'x' ? 'y' : 'x';
 }
 
-/** Where each field of `line` has a byte to flip (the last byte of numbers, the first of the rest). */
+/** Where each field of `line` has a byte to flip: the last digit of numbers, the first and last of hashes, the first byte of the rest. */
 function fieldPositions(line: string): Record<string, number> {
   const after = (key: string, from = 0) => {
     const at = line.indexOf(key, from);
@@ -119,12 +119,15 @@ function fieldPositions(line: string): Record<string, number> {
     seq: lastDigit('"seq":'),
     time: after('"time":"') + 3,
     type: after('"type":"'),
-    hash: after('"hash":"') + 63,
+    prevLast: after('"prev":"') + 63,
+    hash: after('"hash":"'),
+    hashLast: after('"hash":"') + 63,
   };
   if (line.includes('"files":[')) {
     positions.offset = lastDigit('"offset":');
     positions.path = after('"path":"');
-    positions.sha256 = after('"sha256":"') + 10;
+    positions.sha256 = after('"sha256":"');
+    positions.sha256Last = after('"sha256":"') + 63;
     positions.size = lastDigit('"size":');
   }
   return positions;
@@ -165,7 +168,7 @@ describe('the batched byte scanner', () => {
       const line = lines[index]!;
       const hashKeyAt = line.lastIndexOf(',"hash":"');
       for (const [field, position] of Object.entries(fieldPositions(line))) {
-        if (field === 'hash' || lines[index]!.includes('"signer"')) continue;
+        if (field.startsWith('hash') || lines[index]!.includes('"signer"')) continue;
         const entryText =
           line.slice('{"entry":'.length, position) +
           flipped(line[position]!) +

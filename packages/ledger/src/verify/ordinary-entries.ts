@@ -38,8 +38,8 @@ class ScannedLines {
   readonly newline = new Int32Array(BATCH_LINES);
   /** Index of each line's first chunk in the chunk arrays; one more slot for the end. */
   readonly chunkFrom = new Int32Array(BATCH_LINES + 1);
-  /** Per line: its entry's SHA-256 digest, one character per byte. */
-  readonly digests: string[] = [];
+  /** Per line: its entry's hash (32 bytes at `32 * line`), once checked. */
+  readonly hashes = new Uint8Array(32 * BATCH_LINES);
   readonly pathStart: number[] = [];
   readonly pathEnd: number[] = [];
   readonly offset: number[] = [];
@@ -203,7 +203,7 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
    * how many lines passed before the first that did not.
    */
   const hashLines = (buffer: Buffer, view: DataView): number => {
-    const { count, digests } = scanned;
+    const { count, hashes } = scanned;
     for (let at = 0; at < count; at++) {
       // The first line links to the state's head; each later one to the stored hash of the
       // line before it, which has just been checked.
@@ -226,8 +226,15 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
         'binary',
       );
       buffer[prefixAt] = saved;
-      if (!spells(view, scanned.hashAt[at]!, digest)) return at;
-      digests[at] = digest;
+      // Compared with the stored hash while it is kept: one pass over the digest.
+      const hashAt = scanned.hashAt[at]!;
+      let difference = 0;
+      for (let index = 0; index < 32; index++) {
+        const byte = digest.charCodeAt(index);
+        hashes[32 * at + index] = byte;
+        difference |= HEX_PAIRS[byte]! ^ view.getUint16(hashAt + 2 * index);
+      }
+      if (difference !== 0) return at;
     }
     return count;
   };
@@ -246,19 +253,17 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
       if (hashed < scanned.count) stopped = true;
       const passed = recordChunks(buffer, view, hashed);
       if (passed < hashed) stopped = true;
-      for (let at = 0; at < passed; at++) {
+      state.acceptChecked(scanned.hashes, passed);
+      if (passed > 0) {
         let chunkBytes = 0;
         if (checkFiles) {
-          const to = scanned.chunkFrom[at + 1]!;
-          for (let chunk = scanned.chunkFrom[at]!; chunk < to; chunk++) {
-            chunkBytes += scanned.size[chunk]!;
-          }
+          const to = scanned.chunkFrom[passed]!;
+          for (let chunk = 0; chunk < to; chunk++) chunkBytes += scanned.size[chunk]!;
         }
-        state.acceptChecked(scanned.digests[at]!);
-        const newline = scanned.newline[at]!;
-        addBytes(newline + 1 - lineStart + chunkBytes);
-        lineStart = newline + 1;
-        lines++;
+        const next = scanned.newline[passed - 1]! + 1;
+        addBytes(next - lineStart + chunkBytes);
+        lineStart = next;
+        lines += passed;
       }
     }
     progress.end = lineStart;

@@ -102,7 +102,10 @@ function flipped(character: string): string {
   return character === 'x' ? 'y' : 'x';
 }
 
-/** Where each field of `line` has a byte to flip: the last digit of numbers, the first and last of hashes, the first byte of the rest. */
+/**
+ * Where each field of `line` has a byte to flip: the last digit of numbers, the first and last
+ * digits of hashes, the first byte of the rest.
+ */
 function fieldPositions(line: string): Record<string, number> {
   const after = (key: string, from = 0) => {
     const at = line.indexOf(key, from);
@@ -247,6 +250,32 @@ describe('the batched byte scanner on a data file larger than its read window', 
   it('verifies the untouched ledger like the full decoder', async () => {
     const report = await verifyBoth(await copyWithFlip());
     expect(report).toMatchObject({ ok: true, entries: 61, diagnostics: [] });
+  });
+
+  it('refuses a path one byte away from the path of the chunks before it (hash recomputed)', async () => {
+    // Paths already read are recognised by their bytes: a path of the same length that differs
+    // in its first or last byte is another path (here, one no entry created, so a conflict).
+    const chain = (await readFile(join(big, 'chain.jsonl'), 'utf8')).split('\n').slice(0, -1);
+    for (const index of [10, 40]) {
+      const line = chain[index]!;
+      const pathAt = line.indexOf('"path":"') + '"path":"'.length;
+      const pathEnd = line.indexOf('"', pathAt);
+      for (const position of [pathAt, pathEnd - 1]) {
+        const hashKeyAt = line.lastIndexOf(',"hash":"');
+        const entryText =
+          line.slice('{"entry":'.length, position) +
+          flipped(line[position]!) +
+          line.slice(position + 1, hashKeyAt);
+        const damaged = [...chain];
+        damaged[index] =
+          `{"entry":${entryText},"hash":"${hashEntryBytes(Buffer.from(entryText))}"}`;
+        const dir = await copyWithFlip();
+        await writeFile(join(dir, 'chain.jsonl'), damaged.map((text) => `${text}\n`).join(''));
+        const report = await verifyBoth(dir);
+        expect(report.firstBad?.seq).toBe(index);
+        expect(report.firstBad?.code).toBe('ledger/file-conflict');
+      }
+    }
   });
 
   it('catches a flipped byte in every chunk, on both sides of each window boundary', async () => {

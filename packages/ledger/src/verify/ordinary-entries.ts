@@ -98,6 +98,33 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
   const line = new OrdinaryLine();
   const scanned = new ScannedLines();
   const internPath = createLatin1Interner();
+  /**
+   * Valid paths already read from the block being taken: where their bytes are in it, and the
+   * path. A chunk whose path bytes are the same as one of these (compared four at a time) has
+   * that path, without reading it again.
+   */
+  const knownPathAt: number[] = [];
+  const knownPathLength: number[] = [];
+  const knownPaths: string[] = [];
+  let knownPathCount = 0;
+
+  /** The path of chunk `chunk` of the batch, or `undefined` when it is not a valid ledger path. */
+  const pathOf = (buffer: Buffer, view: DataView, chunk: number): string | undefined => {
+    const start = scanned.pathStart[chunk]!;
+    const length = scanned.pathEnd[chunk]! - start;
+    for (let known = 0; known < knownPathCount; known++) {
+      if (knownPathLength[known] === length && sameRange(view, knownPathAt[known]!, start, length))
+        return knownPaths[known];
+    }
+    const path = internPath(buffer, start, start + length);
+    if (!isLedgerPath(path)) return undefined;
+    if (knownPathCount < MAX_KNOWN_PATHS) {
+      knownPathAt[knownPathCount] = start;
+      knownPathLength[knownPathCount] = length;
+      knownPaths[knownPathCount++] = path;
+    }
+    return path;
+  };
   const progress = { end: 0, lines: 0 };
 
   /**
@@ -126,8 +153,12 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
       const from = scanned.chunkFrom[at]!;
       const to = scanned.chunkFrom[at + 1]!;
       for (let chunk = from; chunk < to; chunk++) {
-        const path = internPath(buffer, scanned.pathStart[chunk]!, scanned.pathEnd[chunk]!);
-        let intact = isLedgerPath(path);
+        const path = pathOf(buffer, view, chunk);
+        if (path === undefined) {
+          passed = at;
+          break lines;
+        }
+        let intact = true;
         for (let other = from; intact && other < chunk; other++) intact = paths[other] !== path;
         const offset = scanned.offset[chunk]!;
         const append = scanned.append[chunk]!;
@@ -246,6 +277,8 @@ export function createOrdinaryEntryPass(context: OrdinaryEntryContext): ChainBlo
     if (view.buffer !== buffer.buffer || view.byteOffset !== buffer.byteOffset) {
       view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     }
+    // The buffer holds other bytes than at the last call: positions in it are forgotten.
+    knownPathCount = 0;
     let stopped = !enabled();
     while (!stopped && lineStart < end) {
       stopped = scan(buffer, lineStart, end);
@@ -290,6 +323,21 @@ function spells(view: DataView, position: number, digest: string): boolean {
     difference |= HEX_PAIRS[digest.charCodeAt(index)]! ^ view.getUint16(position + 2 * index);
   }
   return difference === 0;
+}
+
+/** Paths remembered by position in a block (a ledger's chunks go to a few files). */
+const MAX_KNOWN_PATHS = 8;
+
+/** Whether the `length` bytes at `position` and at `other` of `view` are the same. */
+function sameRange(view: DataView, position: number, other: number, length: number): boolean {
+  let index = 0;
+  for (; index + 4 <= length; index += 4) {
+    if (view.getUint32(position + index) !== view.getUint32(other + index)) return false;
+  }
+  for (; index < length; index++) {
+    if (view.getUint8(position + index) !== view.getUint8(other + index)) return false;
+  }
+  return true;
 }
 
 /** Whether 64 bytes at `position` of `view` equal 64 bytes at `otherPosition` of `other`. */

@@ -1,6 +1,6 @@
 import type { LedgerDiagnosticCode } from '../diagnostic-codes';
 import { GENESIS_PREV, type LedgerEntry } from '../format/entry';
-import { writeHex, writeHexDigits } from '../format/hex-digits';
+import { writeHex } from '../format/hex-digits';
 import { parseSnapshotBody, SNAPSHOT_TYPE, type SnapshotBody } from '../format/snapshot';
 import { createFrontier, type MerkleFrontier } from '../transparency/merkle';
 
@@ -31,8 +31,8 @@ export interface LinkProblem {
 export class ChainState {
   /** The seq the next entry must have. */
   next = 0;
-  /** Hash of the last entry. */
-  head = GENESIS_PREV;
+  /** Hash of the last entry; `undefined` until asked for after {@link acceptChecked}. */
+  #head: string | undefined = GENESIS_PREV;
   /** The seq of the first entry in the live chain file (greater than 0 after archiving). */
   base = 0;
   /** The Merkle tree of all entries, including archived ones. */
@@ -71,6 +71,16 @@ export class ChainState {
     this.records = records;
     this.merkle = merkle;
     if (leaves && leaves.length >= 32) this.leaves = leaves;
+  }
+
+  /** Hash of the last entry (hex; 64 zeros before the first). */
+  get head(): string {
+    if (this.#head === undefined) this.#head = this.leafHex(this.next - 1)!;
+    return this.#head;
+  }
+
+  set head(hash: string) {
+    this.#head = hash;
   }
 
   /**
@@ -146,26 +156,52 @@ export class ChainState {
   }
 
   /**
-   * Records an entry that is not a snapshot and whose seq, prev, hash and file chunks the
-   * caller has already checked against this state (as {@link accept} would), given its hash
-   * as a string and as the 64 hex digits at `digits[digitsAt]` (checked to be the same); the
-   * caller records its chunks with {@link commitChunk}. Only for a state that does not track
-   * records. This is how verification takes ordinary lines without an entry object for each.
+   * Records `count` consecutive entries that are not snapshots and whose seqs, prevs, hashes
+   * and file chunks the caller has already checked against this state (as {@link accept}
+   * would), given their hashes as 32 bytes each at the start of `hashes`; the caller records
+   * their chunks with {@link commitChunk}. Only for a state that does not track records. This
+   * is how verification takes ordinary lines without an entry object for each; the last hash
+   * in hex ({@link head}) is only spelled out when asked for.
    */
-  acceptChecked(hash: string, digits: Uint8Array, digitsAt: number): void {
+  acceptChecked(hashes: Uint8Array, count: number): void {
+    if (count <= 0) return;
     const at = (this.next - this.base) * 32;
-    this.reserveLeaves(at + 32);
-    writeHexDigits(this.leaves, at, digits, digitsAt);
-    if (this.merkle) this.frontier.push(this.leaves.subarray(at, at + 32));
-    this.next++;
-    this.head = hash;
+    this.reserveLeaves(at + 32 * count);
+    this.leaves.set(hashes.subarray(0, 32 * count), at);
+    if (this.merkle) {
+      for (let index = 0; index < count; index++) {
+        this.frontier.push(this.leaves.subarray(at + 32 * index, at + 32 * index + 32));
+      }
+    }
+    this.next += count;
+    this.#head = undefined;
   }
 
-  /** Records that entry `seq` committed `size` bytes at `offset` of `path`. */
-  commitChunk(path: string, offset: number, size: number, append: boolean, seq: number): void {
+  /**
+   * Records that entry `seq` committed `size` bytes at `offset` of `path`. Returns the file's
+   * committed end before, or -1 when this chunk is the file's first (see {@link uncommitChunk}).
+   */
+  commitChunk(path: string, offset: number, size: number, append: boolean, seq: number): number {
     const state = this.files.get(path);
-    if (state) state.end = offset + size;
-    else this.files.set(path, { end: offset + size, append, firstSeq: seq });
+    if (!state) {
+      this.files.set(path, { end: offset + size, append, firstSeq: seq });
+      return -1;
+    }
+    const before = state.end;
+    state.end = offset + size;
+    return before;
+  }
+
+  /**
+   * Takes back the last chunk {@link commitChunk} recorded for `path`, given what it returned.
+   * Chunks are taken back in the reverse order of their recording.
+   */
+  uncommitChunk(path: string, endBefore: number): void {
+    if (endBefore < 0) this.files.delete(path);
+    else {
+      const state = this.files.get(path);
+      if (state) state.end = endBefore;
+    }
   }
 
   /** Whether the state tracks runs, decisions and the coordination log. */

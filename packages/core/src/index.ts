@@ -92,6 +92,13 @@ export {
 } from './money-currency';
 export { type PathKind, pathKind } from './path-kind';
 export {
+  type OpenInsideOptions,
+  OutsideRootError,
+  openInside,
+  openInsideSync,
+  readFileInside,
+} from './read-inside';
+export {
   isWithin,
   type ResolvedInside,
   type ResolvedOutside,
@@ -114,6 +121,7 @@ export {
   emptyDocument,
   type ParseYamlOptions,
   parseYaml,
+  type ReadTextFileOptions,
   type ReadYamlFileOptions,
   readTextFileBounded,
   readYamlFile,

@@ -429,7 +429,8 @@ export async function openRuntimeParts(
       else {
         const member = role === undefined ? undefined : members.find((m) => m.role === role);
         const memoryDir = member?.agentDir ? join(member.agentDir, 'memory') : groupMemoryDir;
-        store = createFileMemory({ dir: memoryDir, clock });
+        // Confined to the group: a memory file a symlink leads out of it is never read.
+        store = createFileMemory({ dir: memoryDir, clock, root });
         opened.push(store);
       }
       stores.set(key, store);

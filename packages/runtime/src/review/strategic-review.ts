@@ -217,6 +217,8 @@ export async function strategicReview({
     strategicWriters: [reviewer],
     writer: { role: reviewer },
     clock,
+    // Confined to the group: a memory file a symlink leads out of it is never read.
+    root: dir,
   });
   const policy = await openPolicyDirectory(dir, { ledger, clock });
   const goalChanges: string[] = [];
@@ -232,7 +234,10 @@ export async function strategicReview({
     return { refused: why };
   };
   try {
-    const loaded = await loadGoals(goalsPath, { roles });
+    const loaded = await loadGoals(goalsPath, { roles, root: dir });
+    // A goals file that a symlink leads out of the group is not read; the review says so.
+    for (const diagnostic of loaded.diagnostics)
+      if (diagnostic.code === 'file/outside-root') refused.push(diagnostic.message);
     const strategic = await memory.readStrategic();
     const tools = {
       set_goal_status: tool({
@@ -248,6 +253,7 @@ export async function strategicReview({
           if (gate) return gate;
           const result = await updateGoalStatus(goalsPath, goal, status, reason, {
             clock,
+            root: dir,
             actor: reviewer,
             ...(blocker ? { blocker } : {}),
           });

@@ -354,7 +354,7 @@ export async function openRuntimeParts(
       const policyPath = join(root, 'policy.yaml');
       let rules: readonly PolicyRule[] = [];
       if ((await pathKind(policyPath)) === 'file') {
-        const read = await validatePolicyFile(policyPath);
+        const read = await validatePolicyFile(policyPath, { root });
         if (!read.value)
           throw failure(root, 'policy', `${policyPath} is not valid`, read.diagnostics);
         rules = read.rules;
@@ -392,7 +392,7 @@ export async function openRuntimeParts(
             message: 'coordination_ref is needed to route messages between members',
           }),
         ]);
-      const read = await readProtocolFile(protocolPath);
+      const read = await readProtocolFile(protocolPath, { root });
       if (!read.protocol)
         throw failure(root, 'coordination', `${protocolPath} is not valid`, read.diagnostics);
       coordinator = cachedHistory(

@@ -18,6 +18,7 @@ import { copyExampleGroup, EXAMPLE_GROUP } from './example-group.test-support';
 import { openRuntimeParts, type RuntimeParts } from './open-runtime-parts';
 import { readRecordedRun } from './recorded-run';
 import type { RunExecutor } from './run-executor';
+import { RuntimeOpenError } from './runtime-open-error';
 
 const SECRET = 'SECRET-KEY-MATERIAL-7f3a';
 const cadence: WakeReason = { kind: 'cadence', detail: 'daily', at: '2026-12-07T08:00:00Z' };
@@ -196,4 +197,31 @@ describe('the runtime never reads through a symlink that leaves the group', () =
     expect(episodes.at(-1)?.data?.runId).toBe(runId);
     expect(await readFile(join(dir, 'shared', 'episodic.jsonl'), 'utf8')).toContain(runId);
   });
+
+  it.each([
+    ['policy.yaml', 'policy'],
+    ['tiers.yaml', 'tiers'],
+    ['coordination/protocol.yaml', 'group'],
+    ['members/writer.yaml', 'group'],
+  ])(
+    '%s swapped for a symlink before a start: the start is refused with file/outside-root',
+    async (file, part) => {
+      const { dir } = await copyExampleGroup();
+      dirs.push(dir);
+      const moved = join(dir, '..', 'moved.yaml');
+      await rename(join(dir, file), moved);
+      await symlink(moved, join(dir, file));
+      const error = await openRuntimeParts(dir, { machineTiersFile: false }).then(
+        (parts) => {
+          opened.push(parts);
+          return undefined;
+        },
+        (caught: unknown) => caught,
+      );
+      expect(RuntimeOpenError.isInstance(error)).toBe(true);
+      expect((error as RuntimeOpenError).part).toBe(part);
+      const codes = (error as RuntimeOpenError).diagnostics.map((diagnostic) => diagnostic.code);
+      expect(codes).toContain(part === 'group' ? 'ref/escapes' : 'file/outside-root');
+    },
+  );
 });

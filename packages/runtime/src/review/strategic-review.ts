@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, escapeTerminalText, systemClock } from '@karnel/core';
+import { type Clock, escapeTerminalText, readFileInside, systemClock } from '@karnel/core';
 import { GOAL_STATUSES, loadGoals, updateGoalStatus } from '@karnel/goals';
 import type { Ledger } from '@karnel/ledger';
 import { resolveComponent, validateGroupDir } from '@karnel/manifest';
@@ -94,9 +93,10 @@ export interface StrategicReview {
 async function finishedRuns(ledgerDir: string, runIds: readonly string[]): Promise<string[]> {
   const lines: string[] = [];
   for (const runId of runIds) {
-    const text = await readFile(join(ledgerDir, 'runs', runId, 'outcome.yaml'), 'utf8').catch(
-      () => undefined,
-    );
+    // Inside the ledger folder only: an outcome linked elsewhere is not quoted to the model.
+    const text = await readFileInside(ledgerDir, join(ledgerDir, 'runs', runId, 'outcome.yaml'))
+      .then((bytes) => bytes.toString('utf8'))
+      .catch(() => undefined);
     if (text === undefined) continue;
     let outcome: Record<string, unknown> = {};
     try {

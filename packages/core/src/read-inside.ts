@@ -7,7 +7,7 @@ import {
   readlinkSync,
   realpathSync,
 } from 'node:fs';
-import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { KarnelError } from './karnel-error';
 import { isWithin } from './safe-path';
@@ -129,6 +129,45 @@ function sameFile(a: Identity, b: Identity): boolean {
   return a.dev === b.dev && a.ino === b.ino;
 }
 
+/** `realpath(3)` itself: one call, where the JavaScript `realpathSync` walks each component. */
+const realpathNative = (path: string): string => realpathSync.native(path);
+
+/**
+ * The last component of `target` is a link (the `O_NOFOLLOW` open refused it): where it leads,
+ * if that is inside `realRoot`; otherwise an {@link OutsideRootError}. A dangling link is
+ * `ENOENT` when it would lead inside, and refused when it would lead outside.
+ */
+function followLink(target: Target, realRoot: string): string {
+  let resolved: string;
+  try {
+    resolved = realpathNative(target.absolute);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    const dangling = resolve(dirname(target.absolute), readlinkSync(target.absolute));
+    if (!isWithin(realRoot, dangling)) throw outside(target, dangling);
+    throw error;
+  }
+  if (!isWithin(realRoot, resolved)) throw outside(target, resolved);
+  return resolved;
+}
+
+/**
+ * Checks the opened file: the real location of its folder is inside `realRoot`, and the entry
+ * found there is the very file that was opened (same device and inode), so a link swapped in on
+ * the way between the open and this check is caught.
+ */
+function checkOpened(target: Target, realRoot: string, opened: string, info: Identity): void {
+  const located = join(realpathNative(dirname(opened)), basename(opened));
+  if (!isWithin(realRoot, located)) throw outside(target, located);
+  let entry: Identity | undefined;
+  try {
+    entry = lstatSync(located);
+  } catch {
+    entry = undefined;
+  }
+  if (!entry || !sameFile(entry, info)) throw outside(target, `${located} (replaced while open)`);
+}
+
 /**
  * Opens `path` (relative to `root`, or absolute) only if what is opened really is inside
  * `root`, and returns the open handle. A symbolic link — the file's own or a folder's on the
@@ -160,31 +199,20 @@ export async function openInside(
   options: OpenInsideOptions = {},
 ): Promise<FileHandle> {
   const target = targetOf(root, path, options);
-  const realRoot = await realpath(target.absoluteRoot);
+  // The checks are synchronous calls of a few microseconds each: a round trip through the
+  // thread pool per check cost more than the read itself. Only the open goes through it.
+  const realRoot = realpathNative(target.absoluteRoot);
   let opened = target.absolute;
   let handle: FileHandle;
   try {
     handle = await open(opened, target.flags, target.mode);
   } catch (error) {
     if (!isLinkRefusal(error)) throw error;
-    // The last component is a link: followed only when it leads inside.
-    try {
-      opened = await realpath(target.absolute);
-    } catch (resolveError) {
-      if (!isMissing(resolveError)) throw resolveError;
-      const dangling = resolve(dirname(target.absolute), await readlink(target.absolute));
-      if (!isWithin(realRoot, dangling)) throw outside(target, dangling);
-      throw resolveError;
-    }
-    if (!isWithin(realRoot, opened)) throw outside(target, opened);
+    opened = followLink(target, realRoot);
     handle = await open(opened, target.flags, target.mode);
   }
   try {
-    const [info, folder] = await Promise.all([handle.stat(), realpath(dirname(opened))]);
-    const located = join(folder, basename(opened));
-    if (!isWithin(realRoot, located)) throw outside(target, located);
-    const entry = await lstat(located).catch(() => undefined);
-    if (!entry || !sameFile(entry, info)) throw outside(target, `${located} (replaced while open)`);
+    checkOpened(target, realRoot, opened, fstatSync(handle.fd));
     return handle;
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -202,35 +230,18 @@ export function openInsideSync(
   options: OpenInsideOptions = {},
 ): number {
   const target = targetOf(root, path, options);
-  const realRoot = realpathSync(target.absoluteRoot);
+  const realRoot = realpathNative(target.absoluteRoot);
   let opened = target.absolute;
   let fd: number;
   try {
     fd = openSync(opened, target.flags, target.mode);
   } catch (error) {
     if (!isLinkRefusal(error)) throw error;
-    try {
-      opened = realpathSync(target.absolute);
-    } catch (resolveError) {
-      if (!isMissing(resolveError)) throw resolveError;
-      const dangling = resolve(dirname(target.absolute), readlinkSync(target.absolute));
-      if (!isWithin(realRoot, dangling)) throw outside(target, dangling);
-      throw resolveError;
-    }
-    if (!isWithin(realRoot, opened)) throw outside(target, opened);
+    opened = followLink(target, realRoot);
     fd = openSync(opened, target.flags, target.mode);
   }
   try {
-    const info = fstatSync(fd);
-    const located = join(realpathSync(dirname(opened)), basename(opened));
-    if (!isWithin(realRoot, located)) throw outside(target, located);
-    let entry: Identity | undefined;
-    try {
-      entry = lstatSync(located);
-    } catch {
-      entry = undefined;
-    }
-    if (!entry || !sameFile(entry, info)) throw outside(target, `${located} (replaced while open)`);
+    checkOpened(target, realRoot, opened, fstatSync(fd));
     return fd;
   } catch (error) {
     closeSync(fd);

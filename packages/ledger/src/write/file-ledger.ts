@@ -89,9 +89,15 @@ import {
 const fdatasyncAsync = promisify(fdatasync);
 
 /** Most batches written under one hold of the write lock (see `FileLedger.held`). */
-const MAX_HELD_BATCHES = 16;
+const MAX_HELD_BATCHES = 256;
 /** Longest hold of the write lock across batches, in milliseconds. */
 const MAX_HELD_MS = 10;
+/**
+ * How long the write lock is kept once nothing is queued, in milliseconds, for the next batch
+ * of a busy process (taking and releasing it costs several file operations); within the
+ * limits above, so other writers still get their turn.
+ */
+const LINGER_MS = 1;
 
 /**
  * Opens (or prepares to create) the ledger in `dir`. Replays the chain to learn its state, and
@@ -189,8 +195,21 @@ class FileLedger implements Ledger {
     return withFileLock(this.lockPath, task, { timeoutMs: this.lockTimeoutMs });
   }
 
+  /**
+   * The hold of the write lock under which the last catch-up ran: while the same hold lasts,
+   * no other writer can have appended since, and the chain file is exactly as this ledger left
+   * it (see {@link catchUp} and {@link recentFrom}).
+   */
+  private caughtUpUnder: object | undefined;
+
   /** Reads entries other writers appended since we last looked. Must hold the lock. */
   private async catchUp(): Promise<void> {
+    if (this.held !== undefined && this.caughtUpUnder === this.held) return;
+    await this.readOthersAppends();
+    this.caughtUpUnder = this.held;
+  }
+
+  private async readOthersAppends(): Promise<void> {
     let info: import('node:fs').Stats | undefined;
     try {
       info = statSync(this.chainPath);
@@ -302,6 +321,7 @@ class FileLedger implements Ledger {
   private reset(): void {
     this.closeChain();
     this.recent.clear();
+    this.caughtUpUnder = undefined;
     this.state = new ChainState();
     this.chainEnd = 0;
     this.chainLines = 0;
@@ -370,7 +390,7 @@ class FileLedger implements Ledger {
         prepare,
         signer: options?.signer ?? this.signer,
         durable,
-        resolve,
+        resolve: (entry) => resolve(entry!),
         reject,
       });
     });
@@ -390,8 +410,8 @@ class FileLedger implements Ledger {
   /**
    * The write lock, kept from one batch to the next while appends are already waiting when a
    * batch ends (taking and releasing a lock file costs several file creations and removals),
-   * but never for more than {@link MAX_HELD_BATCHES} batches or {@link MAX_HELD_MS}: then other
-   * writers get their turn. Never held while nothing is queued.
+   * and for {@link LINGER_MS} after the last one, but never for more than
+   * {@link MAX_HELD_BATCHES} batches or {@link MAX_HELD_MS}: then other writers get their turn.
    */
   private held: { lock: FileLock; since: number; batches: number } | undefined;
   /** The write lock being taken, shared by everyone in this process who needs it meanwhile. */
@@ -416,9 +436,38 @@ class FileLedger implements Ledger {
   }
 
   private async releaseHeld(): Promise<void> {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     const held = this.held;
     this.held = undefined;
     await held?.lock.release();
+  }
+
+  /** The timer that ends a hold of the write lock nobody used for {@link LINGER_MS}. */
+  private lingering: NodeJS.Timeout | undefined;
+
+  /** Whether nothing in this process needs the write lock now. */
+  private get idle(): boolean {
+    return this.pins === 0 && !this.writing && this.queue.waiting === 0;
+  }
+
+  /**
+   * Ends the hold of the write lock when nothing needs it: at once when it had its share
+   * ({@link MAX_HELD_BATCHES}, {@link MAX_HELD_MS}), else {@link LINGER_MS} later unless a
+   * batch or a {@link withWriteLock} took it up again meanwhile. The timer is not `unref`ed:
+   * a process that exits meanwhile waits for it and leaves no lock file behind.
+   */
+  private async releaseWhenIdle(): Promise<void> {
+    const held = this.held;
+    if (!held || !this.idle) return;
+    if (held.batches >= MAX_HELD_BATCHES || Date.now() - held.since >= MAX_HELD_MS) {
+      await this.releaseHeld();
+      return;
+    }
+    this.lingering ??= setTimeout(() => {
+      this.lingering = undefined;
+      if (this.held === held && this.idle) this.releaseHeld().catch(() => undefined);
+    }, LINGER_MS);
   }
 
   async withWriteLock<T>(task: () => Promise<T>): Promise<T> {
@@ -427,12 +476,12 @@ class FileLedger implements Ledger {
       return await task();
     } finally {
       this.pins--;
-      if (this.pins === 0 && !this.writing && this.queue.waiting === 0) await this.releaseHeld();
+      await this.releaseWhenIdle();
     }
   }
 
   private async flush(batch: CommitBatch): Promise<void> {
-    const done: Array<[QueuedAppend, LedgerEntry]> = [];
+    const done: Array<[QueuedAppend, LedgerEntry | undefined]> = [];
     try {
       if (!this.createdDir) {
         await mkdir(this.dir, { recursive: true });
@@ -447,11 +496,11 @@ class FileLedger implements Ledger {
       this.writing = false;
       if (
         this.pins === 0 &&
-        (this.queue.waiting === 0 ||
-          held.batches >= MAX_HELD_BATCHES ||
-          Date.now() - held.since >= MAX_HELD_MS)
+        this.queue.waiting > 0 &&
+        (held.batches >= MAX_HELD_BATCHES || Date.now() - held.since >= MAX_HELD_MS)
       )
         await this.releaseHeld();
+      else await this.releaseWhenIdle();
     } catch (error) {
       this.writing = false;
       await this.releaseHeld().catch(() => undefined);
@@ -471,10 +520,11 @@ class FileLedger implements Ledger {
 
   private async writeBatch(
     batch: CommitBatch,
-    done: Array<[QueuedAppend, LedgerEntry]>,
+    done: Array<[QueuedAppend, LedgerEntry | undefined]>,
   ): Promise<void> {
     const lines: Buffer[] = [];
     const accepted: Array<[QueuedAppend, LedgerEntry]> = [];
+    const barriers: QueuedAppend[] = [];
     let snapshotAt: { seq: number; offset: number } | undefined;
     const appendFiles = new Map<
       string,
@@ -483,6 +533,10 @@ class FileLedger implements Ledger {
     const newFolders = new Set<string>();
     try {
       for (const pending of batch) {
+        if (pending.barrier) {
+          barriers.push(pending);
+          continue;
+        }
         const time = this.clock.now().toISOString();
         let prepared: PreparedRecord;
         try {
@@ -572,18 +626,21 @@ class FileLedger implements Ledger {
         if (snapshotAt) this.lastSnapshot = snapshotAt;
         for (const [index, [, entry]] of accepted.entries())
           this.recent.push(entry, lines[index]!.length);
-        // An fsync of the chain makes every byte written to it before durable, including
-        // earlier unsynced appends: their count is taken before it starts.
-        if (accepted.some(([pending]) => pending.durable)) {
-          const covered = this.unsyncedWrites;
-          await fdatasyncAsync(fd);
-          this.syncedWrites = Math.max(this.syncedWrites, covered);
-        } else {
-          this.unsyncedWrites++;
-        }
+        if (!accepted.some(([pending]) => pending.durable)) this.unsyncedWrites++;
         if (created) await syncFolder(this.dir);
       }
+      // An fsync of the chain makes every byte written to it before durable, including
+      // earlier unsynced appends: their count is taken before it starts.
+      const mustSync =
+        accepted.some(([pending]) => pending.durable) ||
+        (barriers.length > 0 && this.syncedWrites < this.unsyncedWrites);
+      if (mustSync && this.chainEnd > 0) {
+        const covered = this.unsyncedWrites;
+        await fdatasyncAsync(this.openChain());
+        this.syncedWrites = Math.max(this.syncedWrites, covered);
+      }
       done.push(...accepted);
+      for (const barrier of barriers) done.push([barrier, undefined]);
     } finally {
       for (const file of appendFiles.values()) await file.handle.close().catch(() => undefined);
     }
@@ -600,8 +657,25 @@ class FileLedger implements Ledger {
   }
 
   async sync(): Promise<void> {
+    if (this.syncedWrites >= this.unsyncedWrites) return;
+    // A barrier in the commit queue: the fsync is shared with the appends queued meanwhile,
+    // on the chain file the writer keeps open.
+    if (!this.queue.closed) {
+      await new Promise<void>((resolve, reject) => {
+        this.queue.push({
+          prepare: () => {
+            throw new Error('a sync barrier is never prepared');
+          },
+          signer: undefined,
+          durable: true,
+          barrier: true,
+          resolve: () => resolve(),
+          reject,
+        });
+      });
+      return;
+    }
     const covered = this.unsyncedWrites;
-    if (this.syncedWrites >= covered) return;
     // No lock: an fsync only flushes what is written, and appends only ever add to the file.
     // A chain file replaced since (archiving) was written and fsynced whole by its writer.
     // A descriptor of its own: the writer's may be closed meanwhile (a failed batch resets it).
@@ -718,6 +792,8 @@ class FileLedger implements Ledger {
     if (this.chainIno === undefined) return undefined;
     const kept = this.recent.from(fromSeq);
     if (!kept) return undefined;
+    // Caught up under the hold of the write lock that still lasts: nobody else wrote since.
+    if (this.held !== undefined && this.caughtUpUnder === this.held) return kept;
     let info: import('node:fs').Stats | undefined;
     try {
       info = statSync(this.chainPath, { throwIfNoEntry: false });
@@ -751,6 +827,7 @@ class FileLedger implements Ledger {
 
   async close(): Promise<void> {
     await this.queue.close();
+    await this.releaseHeld();
     this.closeChain();
   }
 }

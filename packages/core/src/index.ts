@@ -8,7 +8,12 @@ export {
   type Severity,
   sortDiagnostics,
 } from './diagnostic';
-export { type AppendLog, appendFileDurable, openAppendLog } from './durable-append';
+export {
+  type AppendLog,
+  type AppendOptions,
+  appendFileDurable,
+  openAppendLog,
+} from './durable-append';
 export {
   createSigner,
   fromBase64Url,

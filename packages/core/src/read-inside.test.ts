@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileDurable } from './durable-append';
 import { OutsideRootError, openInside, openInsideSync, readFileInside } from './read-inside';
 import { readTextFileBounded, readYamlFile } from './source-document';
 
@@ -161,5 +162,16 @@ describe('readTextFileBounded and readYamlFile with a root', () => {
     expect(
       await readTextFileBounded(join(group, 'memory', 'notes.md'), 'notes.md', 4, { root: group }),
     ).toMatchObject({ code: 'file/too-large' });
+  });
+});
+
+describe('appendFileDurable with a root', () => {
+  it('appends inside, and refuses a file a symlink leads outside, leaving the target untouched', async () => {
+    await appendFileDurable(join(group, 'memory', 'history.jsonl'), 'one\n', { root: group });
+    await appendFileDurable(join(group, 'memory', 'history.jsonl'), 'two\n', { root: group });
+    expect(readFileSync(join(group, 'memory', 'history.jsonl'), 'utf8')).toBe('one\ntwo\n');
+    await symlink(secret, join(group, 'memory', 'linked.jsonl'));
+    await refusal(appendFileDurable(join(group, 'memory', 'linked.jsonl'), 'x\n', { root: group }));
+    expect(readFileSync(secret, 'utf8')).toBe('SECRET-KEY-MATERIAL\n');
   });
 });

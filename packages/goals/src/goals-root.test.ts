@@ -53,4 +53,17 @@ describe('goals files read with a root', () => {
     expect(update.changed).toBe(true);
     expect(await readFile(file, 'utf8')).toContain('status: achieved');
   });
+
+  it('updateGoalStatus appends no history through a symlink leading outside, and changes nothing', async () => {
+    await writeFile(file, goalsText('Ship the newsletter'));
+    await writeFile(join(base, 'history.jsonl'), '');
+    await symlink(join(base, 'history.jsonl'), join(group, 'goals', 'history.jsonl'));
+    const error = await updateGoalStatus(file, 'g1', 'achieved', 'shipped', { root: group }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(OutsideRootError.isInstance(error)).toBe(true);
+    expect(await readFile(join(base, 'history.jsonl'), 'utf8')).toBe('');
+    expect(await readFile(file, 'utf8')).not.toContain('achieved');
+  });
 });

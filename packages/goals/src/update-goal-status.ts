@@ -156,7 +156,11 @@ export async function updateGoalStatus(
       };
       // History first: a crash between the two leaves a recorded reason for a change the file
       // does not show yet (reported by validateGoalsDir), never a change nobody explained.
-      await appendFileDurable(historyPath, `${JSON.stringify(change)}\n`);
+      await appendFileDurable(
+        historyPath,
+        `${JSON.stringify(change)}\n`,
+        root === undefined ? {} : { root },
+      );
       await writeFileAtomic(path, edited);
       return { changed: true, change };
     },

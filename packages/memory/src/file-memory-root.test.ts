@@ -90,4 +90,18 @@ describe('createFileMemory with a root', () => {
     const store = createFileMemory({ dir });
     expect((await store.readEpisodes({})).map((episode) => episode.text)).toEqual([SECRET]);
   });
+
+  it('appends no strategic revision through a history file symlinked outside', async () => {
+    const { base, group, dir } = await setup();
+    await writeFile(join(base, 'history.jsonl'), '');
+    await symlink(join(base, 'history.jsonl'), join(dir, 'strategic.history.jsonl'));
+    const store = createFileMemory({ dir, root: group });
+    const error = await caught(
+      store.updateStrategic([{ type: 'add-prior', prior: 'readers like short issues' }], {
+        reason: 'test',
+      }),
+    );
+    expect(OutsideRootError.isInstance(error)).toBe(true);
+    expect(await readFile(join(base, 'history.jsonl'), 'utf8')).toBe('');
+  });
 });

@@ -234,6 +234,7 @@ export class StrategicStore {
     await appendFileDurable(
       layout.strategicHistory,
       revisions.map((revision) => `${JSON.stringify(revision)}\n`).join(''),
+      this.#options.root === undefined ? {} : { root: this.#options.root },
     );
     await writeFileAtomic(layout.strategic, updateStrategicYaml(text, state));
   }

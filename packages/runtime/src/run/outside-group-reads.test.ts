@@ -63,7 +63,15 @@ function runResearcher(executor: RunExecutor) {
 async function groupText(dir: string): Promise<string> {
   const texts: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) texts.push(await readFile(join(entry.parentPath, entry.name), 'utf8'));
+    if (!entry.isFile()) continue;
+    // A lock file may be gone by now (a lock lingers a moment after the last write).
+    const text = await readFile(join(entry.parentPath, entry.name), 'utf8').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      },
+    );
+    texts.push(text);
   }
   return texts.join('\n');
 }

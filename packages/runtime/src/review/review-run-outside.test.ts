@@ -1,4 +1,4 @@
-import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createId } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
@@ -80,6 +80,51 @@ describe('per-run review of a skill file swapped for a symlink out of the group'
     expect(await readFile(outside, 'utf8')).toBe(linked);
     const prompts = JSON.stringify(model.doGenerateCalls.map((call) => call.prompt));
     expect(prompts).not.toContain(SECRET);
+    await rm(join(dir, '..'), { recursive: true, force: true });
+  });
+
+  it('refuses author_skill into a skills folder symlinked out of the group: nothing written there', async () => {
+    const { dir } = await ownedGroupCopy();
+    const skillsDir = join(dir, 'agents/writer/skills');
+    const elsewhere = join(dir, '..', 'elsewhere-skills');
+    await rename(skillsDir, elsewhere);
+    await symlink(elsewhere, skillsDir);
+    const ledger = await openLedger(join(dir, 'ledger'));
+    const runId = createId('run');
+    await ledger.startRun({ runId });
+    await ledger.appendStep(runId, {
+      tool: 'use_skill',
+      input: { name: 'draft-newsletter-issue' },
+      output: { name: 'draft-newsletter-issue' },
+    });
+    await ledger.finishRun(runId, { status: 'succeeded' });
+    const touches = await readRunTouches(join(dir, 'ledger'), runId);
+    const model = scripted([
+      {
+        type: 'tool-call',
+        toolCallId: '1',
+        toolName: 'author_skill',
+        input: JSON.stringify({
+          name: 'issue-outline',
+          description: 'Outline an issue.',
+          instructions: 'List the findings.',
+        }),
+      },
+      { type: 'text', text: 'done' },
+    ]);
+    const review = await reviewRun({
+      runId,
+      touches,
+      skillsDir,
+      ledger,
+      model,
+      summary: 'Issue drafted.',
+      root: dir,
+    });
+    await ledger.close();
+    expect(review.authored).toEqual([]);
+    expect(review.refused[0]).toContain('leads outside');
+    expect(await readdir(elsewhere)).not.toContain('issue-outline');
     await rm(join(dir, '..'), { recursive: true, force: true });
   });
 });

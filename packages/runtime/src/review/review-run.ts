@@ -1,10 +1,11 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   type Clock,
   escapeTerminalText,
   pathKind,
   readFileInside,
+  resolveInside,
   sha256Hex,
   systemClock,
   writeFileAtomic,
@@ -172,6 +173,11 @@ export async function reviewRun({
       execute: async ({ name, description, instructions }) => {
         if (!isSkillName(name)) return refuse(`"${name}" is not a valid skill name`);
         const dir = join(skillsDir, name);
+        // Never written through a skills folder that a symlink leads out of the group.
+        if (root !== undefined) {
+          const inside = await resolveInside(root, relative(resolve(root), skillsDir));
+          if (!inside.ok) return refuse(`${name}: ${inside.message}`);
+        }
         if ((await pathKind(dir)) !== 'missing')
           return refuse(`a skill named "${name}" exists; improve it instead`);
         await mkdir(dir, { recursive: true });

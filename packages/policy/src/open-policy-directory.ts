@@ -131,8 +131,8 @@ export async function openPolicyDirectory(
   const manifestDisplay = join(displayPath, 'manifest.yaml');
   const loaded =
     detected.kind === 'agent'
-      ? await loadAgentManifest(manifestPath, { displayPath: manifestDisplay })
-      : await loadGroupManifest(manifestPath, { displayPath: manifestDisplay });
+      ? await loadAgentManifest(manifestPath, { displayPath: manifestDisplay, root: dir })
+      : await loadGroupManifest(manifestPath, { displayPath: manifestDisplay, root: dir });
   // Only the owner matters here: a manifest with unrelated mistakes (reported by
   // `karnel validate`) still opens, but its owner must be a well-formed ed25519 identity.
   const block = detected.kind;
@@ -165,7 +165,10 @@ export async function openPolicyDirectory(
   const policyPath = join(dir, 'policy.yaml');
   if (await isFile(policyPath)) {
     const policyDisplay = join(displayPath, 'policy.yaml');
-    const validation = await validatePolicyFile(policyPath, { displayPath: policyDisplay });
+    const validation = await validatePolicyFile(policyPath, {
+      displayPath: policyDisplay,
+      root: dir,
+    });
     if (validation.value === undefined)
       refuse(
         dir,

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   acquireFileLock,
@@ -14,6 +13,7 @@ import {
   systemClock,
   UnsupportedVersionError,
   ValidationError,
+  readFileInside,
   writeFileAtomic,
 } from '@karnel/core';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
@@ -598,7 +598,9 @@ export function createTreasury({
         const now = clock.now();
         const balances = await balancesAt(current, now);
         const path = join(dir, TREASURY_FILES.balances);
-        const document = parseDocument(await readFile(path, 'utf8'));
+        // Opened only inside the folder: a balances.yaml turned into a link leading out of it is
+        // refused, never copied back into the group.
+        const document = parseDocument((await readFileInside(dir, path)).toString('utf8'));
         const financial = document.get('financial', true);
         if (!isMap(financial))
           throw new ValidationError({

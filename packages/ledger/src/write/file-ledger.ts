@@ -201,20 +201,12 @@ class FileLedger implements Ledger {
   }
 
   /**
-   * The hold of the write lock under which the last catch-up ran: while the same hold lasts,
-   * no other writer can have appended since, and the chain file is exactly as this ledger left
-   * it (see {@link catchUp} and {@link recentFrom}).
+   * Reads entries other writers appended since we last looked. Must hold the lock. The chain
+   * file's size is looked at every time, even under a hold of the lock that lasts: bytes
+   * appended by something that ignores the lock are read (and refused) before the next batch
+   * would write over them.
    */
-  private caughtUpUnder: object | undefined;
-
-  /** Reads entries other writers appended since we last looked. Must hold the lock. */
   private async catchUp(): Promise<void> {
-    if (this.held !== undefined && this.caughtUpUnder === this.held) return;
-    await this.readOthersAppends();
-    this.caughtUpUnder = this.held;
-  }
-
-  private async readOthersAppends(): Promise<void> {
     let info: import('node:fs').Stats | undefined;
     try {
       info = statSync(this.chainPath);
@@ -327,7 +319,6 @@ class FileLedger implements Ledger {
   private reset(): void {
     this.closeChain();
     this.recent.clear();
-    this.caughtUpUnder = undefined;
     this.state = new ChainState();
     this.chainEnd = 0;
     this.chainLines = 0;
@@ -809,8 +800,6 @@ class FileLedger implements Ledger {
     if (this.chainIno === undefined) return undefined;
     const kept = this.recent.from(fromSeq);
     if (!kept) return undefined;
-    // Caught up under the hold of the write lock that still lasts: nobody else wrote since.
-    if (this.held !== undefined && this.caughtUpUnder === this.held) return kept;
     let info: import('node:fs').Stats | undefined;
     try {
       info = statSync(this.chainPath, { throwIfNoEntry: false });

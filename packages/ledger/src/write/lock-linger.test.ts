@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,5 +48,17 @@ describe('the write lock kept a moment after the last batch', () => {
     await Promise.all([ledger.close(), other.close()]);
     expect((await readdir(dir)).filter((name) => name.includes('lock'))).toEqual([]);
     expect((await verifyLedger(dir)).ok).toBe(true);
+  });
+
+  it('does not hide bytes appended around it meanwhile: the next batch refuses them, not overwrites them', async () => {
+    const ledger = await openLedger(dir, { groupCommit: true });
+    await ledger.append({ type: 'test.note', body: { n: 0 } });
+    // Still held for the next batch: something that ignores the lock appends a line.
+    await appendFile(join(dir, 'chain.jsonl'), '{"not":"an entry"}\n');
+    await expect(ledger.append({ type: 'test.note', body: { n: 1 } })).rejects.toThrow(
+      /chain\.jsonl:2/,
+    );
+    expect(await readFile(join(dir, 'chain.jsonl'), 'utf8')).toContain('{"not":"an entry"}');
+    await ledger.close();
   });
 });

@@ -10,10 +10,10 @@ import {
   InvalidArgumentError,
   isId,
   type LedgerPort,
+  readFileInside,
   systemClock,
   UnsupportedVersionError,
   ValidationError,
-  readFileInside,
   writeFileAtomic,
 } from '@karnel/core';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';

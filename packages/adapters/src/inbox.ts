@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Message, safeParseMessage } from '@karnel/coordination';
 import {
@@ -8,6 +8,7 @@ import {
   isId,
   KarnelError,
   parsePublicKey,
+  readFileInside,
   type Signer,
   syncFolder,
   toBase64Url,
@@ -187,9 +188,13 @@ function fromReplyFile(value: z.infer<typeof replyFileSchema>): InboxReply {
   };
 }
 
-async function readJson(path: string): Promise<unknown | undefined> {
+/**
+ * Reads an inbox file as JSON, only while its real location is inside the group: a message or
+ * reply file that a symbolic link leads out of it is `inbox/invalid`, never read.
+ */
+async function readJson(groupDir: string, path: string): Promise<unknown | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8'));
+    return JSON.parse((await readFileInside(groupDir, path)).toString('utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new InboxError({
@@ -207,13 +212,13 @@ export function openInbox(groupDir: string): Inbox {
 
   async function readItem(role: string, messageId: string): Promise<InboxItem | undefined> {
     const path = join(dir, role, `${messageId}.json`);
-    const raw = await readJson(path);
+    const raw = await readJson(groupDir, path);
     if (raw === undefined) return undefined;
     const file = itemFileSchema.safeParse(raw);
     const message = file.success ? safeParseMessage(file.data.message) : undefined;
     if (!file.success || !message?.ok || file.data.role !== role)
       throw new InboxError({ code: 'inbox/invalid', message: `${path} is not an inbox item` });
-    const rawReply = await readJson(join(dir, role, `${messageId}.reply.json`));
+    const rawReply = await readJson(groupDir, join(dir, role, `${messageId}.reply.json`));
     const reply = rawReply === undefined ? undefined : replyFileSchema.safeParse(rawReply);
     if (reply && !reply.success)
       throw new InboxError({

@@ -184,7 +184,7 @@ async function loadInlineMember(
   missing: readonly Diagnostic[],
 ): Promise<LoadedMemberAdapter> {
   const path = join(groupDir, 'manifest.yaml');
-  const manifest = await loadGroupManifest(path);
+  const manifest = await loadGroupManifest(path, { root: groupDir });
   const entry = manifest.value?.members.find((member) => member.role === role);
   const diagnostics: Diagnostic[] = [];
   if (entry?.agent_kind === 'human')
@@ -205,7 +205,8 @@ async function loadInlineMember(
  * inline entry in the group's `manifest.yaml` (a person, a foreign agent with an inline adapter)
  * — and creates the adapter it describes (Annex B, section 8). Keys come by reference, from the
  * member file or from `machine`. A native member, or a file with errors, gives no adapter and
- * says why; nothing in the file is thrown.
+ * says why; nothing in the file is thrown. A member file or manifest that a symbolic link leads
+ * out of the group is not read (`file/outside-root`).
  */
 export async function loadMemberAdapter(
   groupDir: string,
@@ -213,7 +214,8 @@ export async function loadMemberAdapter(
   machine: MachineAdapterSettings = {},
 ): Promise<LoadedMemberAdapter> {
   const path = join(groupDir, 'members', `${role}.yaml`);
-  const loaded = await loadMemberFile(path);
+  // Inside the group only: a member file a symlink leads out of it is file/outside-root.
+  const loaded = await loadMemberFile(path, { root: groupDir });
   const member = loaded.value?.member;
   if (!member) {
     const notFound = loaded.diagnostics.some((diagnostic) => diagnostic.code === 'file/missing');

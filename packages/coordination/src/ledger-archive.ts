@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CommittedEntry, createSha256 } from '@karnel/core';
+import { type CommittedEntry, createSha256, openInside } from '@karnel/core';
 import { readLedgerEntries } from '@karnel/ledger';
 import { safeParseMessage } from './create-message';
 import { ArchiveIntegrityError } from './errors';
@@ -63,7 +62,7 @@ export async function readArchivedMessages(dir: string): Promise<Message[]> {
         let reader = readers.get(digest.path);
         if (!reader) {
           try {
-            reader = await openWindowReader(join(dir, ...digest.path.split('/')));
+            reader = await openWindowReader(dir, join(dir, ...digest.path.split('/')));
           } catch (error) {
             throw new ArchiveIntegrityError({
               dir,
@@ -110,8 +109,9 @@ interface WindowReader {
 
 const WINDOW_BYTES = 1024 * 1024;
 
-async function openWindowReader(path: string): Promise<WindowReader> {
-  const handle = await open(path, 'r');
+async function openWindowReader(root: string, path: string): Promise<WindowReader> {
+  // Inside the ledger folder only: a log file a symlink leads elsewhere is refused unread.
+  const handle = await openInside(root, path);
   let window = Buffer.alloc(0);
   let windowStart = 0;
   return {

@@ -5,6 +5,11 @@ import { type Protocol, protocolSchema } from './protocol-schema';
 export interface ReadProtocolFileOptions {
   /** The path shown in diagnostics. Default: `path` as given. */
   displayPath?: string;
+  /**
+   * The folder the file must really be inside (its group's root): a file that a symbolic link
+   * leads out of it is not read, it is the error `file/outside-root`. Default: none.
+   */
+  root?: string;
 }
 
 /** The result of reading a protocol file. */
@@ -24,9 +29,12 @@ export interface ProtocolFile {
  */
 export async function readProtocolFile(
   path: string,
-  { displayPath = path }: ReadProtocolFileOptions = {},
+  { displayPath = path, root }: ReadProtocolFileOptions = {},
 ): Promise<ProtocolFile> {
-  const document = await readYamlFile(path, { displayPath });
+  const document = await readYamlFile(path, {
+    displayPath,
+    ...(root === undefined ? {} : { root }),
+  });
   const { value, diagnostics } = validateDocument(protocolSchema, document);
   return { protocol: value, document, diagnostics };
 }

@@ -1,6 +1,18 @@
+import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncFolder } from './atomic-write';
+import { openInside } from './read-inside';
+
+/** Options of {@link appendFileDurable} and {@link openAppendLog}. */
+export interface AppendOptions {
+  /**
+   * The folder the file must really be inside (a group's root): a file that a symbolic link
+   * leads out of it is neither created nor written, the call throws an `OutsideRootError` (see
+   * {@link openInside}). Default: none, links are followed.
+   */
+  readonly root?: string;
+}
 
 /**
  * Appends `data` to `path` and returns only once it is on disk (fsync). Creates the file (and
@@ -8,8 +20,12 @@ import { syncFolder } from './atomic-write';
  *
  * For many appends to one file, {@link openAppendLog} keeps the file open and is much faster.
  */
-export async function appendFileDurable(path: string, data: string | Uint8Array): Promise<void> {
-  const log = await openAppendLog(path);
+export async function appendFileDurable(
+  path: string,
+  data: string | Uint8Array,
+  options: AppendOptions = {},
+): Promise<void> {
+  const log = await openAppendLog(path, options);
   try {
     await log.append(data);
   } finally {
@@ -36,16 +52,28 @@ export interface AppendLog {
  * writers). Creates the file and its parents when missing, and fsyncs the folder so the new file
  * survives a crash.
  */
-export async function openAppendLog(path: string): Promise<AppendLog> {
+export async function openAppendLog(
+  path: string,
+  { root }: AppendOptions = {},
+): Promise<AppendLog> {
   await mkdir(dirname(path), { recursive: true });
+  const openLog = (exclusive: boolean) => {
+    if (root === undefined) return open(path, exclusive ? 'ax' : 'a');
+    const flags =
+      constants.O_WRONLY |
+      constants.O_APPEND |
+      constants.O_CREAT |
+      (exclusive ? constants.O_EXCL : 0);
+    return openInside(root, path, { flags });
+  };
   let created = false;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'ax');
+    handle = await openLog(true);
     created = true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    handle = await open(path, 'a');
+    handle = await openLog(false);
   }
   if (created) await syncFolder(dirname(path));
   const write = async (data: string | Uint8Array) => {

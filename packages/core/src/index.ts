@@ -8,7 +8,12 @@ export {
   type Severity,
   sortDiagnostics,
 } from './diagnostic';
-export { type AppendLog, appendFileDurable, openAppendLog } from './durable-append';
+export {
+  type AppendLog,
+  type AppendOptions,
+  appendFileDurable,
+  openAppendLog,
+} from './durable-append';
 export {
   createSigner,
   fromBase64Url,
@@ -92,6 +97,13 @@ export {
 } from './money-currency';
 export { type PathKind, pathKind } from './path-kind';
 export {
+  type OpenInsideOptions,
+  OutsideRootError,
+  openInside,
+  openInsideSync,
+  readFileInside,
+} from './read-inside';
+export {
   isWithin,
   type ResolvedInside,
   type ResolvedOutside,
@@ -114,6 +126,7 @@ export {
   emptyDocument,
   type ParseYamlOptions,
   parseYaml,
+  type ReadTextFileOptions,
   type ReadYamlFileOptions,
   readTextFileBounded,
   readYamlFile,

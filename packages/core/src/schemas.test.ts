@@ -16,6 +16,13 @@ describe('schema building blocks', () => {
     expect(isRfc3339('2026-05-03T10:00:00.123+02:00')).toBe(true);
     expect(isRfc3339('2028-02-29T00:00:00Z')).toBe(true);
     expect(isRfc3339('2026-02-29T00:00:00Z')).toBe(false);
+    expect(isRfc3339('2000-02-29T00:00:00Z')).toBe(true);
+    expect(isRfc3339('2100-02-29T00:00:00Z')).toBe(false);
+    expect(isRfc3339('0100-02-29T00:00:00Z')).toBe(false);
+    expect(isRfc3339('2026-04-31T00:00:00Z')).toBe(false);
+    expect(isRfc3339('2026-12-31T23:59:60Z')).toBe(true);
+    expect(isRfc3339('2026-00-10T00:00:00Z')).toBe(false);
+    expect(isRfc3339('2026-05-00T00:00:00Z')).toBe(false);
     expect(isRfc3339('2026-05-03T10:00:00')).toBe(false);
     expect(isRfc3339('2026-05-03')).toBe(false);
     expect(isRfc3339('2026-05-03T24:00:00Z')).toBe(false);

@@ -28,11 +28,17 @@ const rfc3339 =
 export function isRfc3339(value: string): boolean {
   const match = rfc3339.exec(value);
   if (!match) return false;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  if (month! < 1 || month! > 12 || hour! > 23 || minute! > 59 || second! > 60) return false;
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
-  return day! >= 1 && day! <= daysInMonth;
+  const month = Number(match[2]);
+  if (month < 1 || month > 12) return false;
+  if (Number(match[4]) > 23 || Number(match[5]) > 59 || Number(match[6]) > 60) return false;
+  const year = Number(match[1]);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const day = Number(match[3]);
+  return day >= 1 && day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
+
+/** Days in each month of a common year. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 /** A zod schema for an RFC 3339 timestamp string (diagnostic code `time/invalid`). */
 export const timestampSchema = z.string().superRefine((value, context) => {

@@ -1,6 +1,8 @@
-import { open, stat } from 'node:fs/promises';
+import { fstatSync } from 'node:fs';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { createDiagnostic, type Diagnostic } from './diagnostic';
+import { OutsideRootError, openInside } from './read-inside';
 
 /** A 1-based position in a text file. */
 export interface SourcePosition {
@@ -51,6 +53,19 @@ export interface ReadYamlFileOptions extends ParseYamlOptions {
    * nor memory. Default 4 MiB — far above any hand-written manifest.
    */
   maxBytes?: number;
+  /**
+   * The folder the file must really be inside (a group's root). With it, a file whose real
+   * location is elsewhere — through a symbolic link of its own or of a folder on the way — is
+   * refused with the diagnostic `file/outside-root` instead of being read (see
+   * {@link openInside}). Default: none, links are followed wherever they lead.
+   */
+  root?: string;
+}
+
+/** Options of {@link readTextFileBounded}. */
+export interface ReadTextFileOptions {
+  /** The folder the file must really be inside; see {@link ReadYamlFileOptions.root}. */
+  readonly root?: string;
 }
 
 /** The default size bound of {@link readYamlFile}: 4 MiB. */
@@ -161,49 +176,73 @@ export async function readYamlFile(
   path: string,
   options: ReadYamlFileOptions = {},
 ): Promise<SourceDocument> {
-  const { displayPath = path, maxBytes = DEFAULT_MAX_YAML_BYTES } = options;
-  const text = await readTextFileBounded(path, displayPath, maxBytes);
+  const { displayPath = path, maxBytes = DEFAULT_MAX_YAML_BYTES, root } = options;
+  const text = await readTextFileBounded(
+    path,
+    displayPath,
+    maxBytes,
+    root === undefined ? {} : { root },
+  );
   if (typeof text !== 'string') return emptyDocument(displayPath, [text]);
   return parseYaml(text, displayPath, options);
 }
 
 /**
  * Reads a UTF-8 text file of at most `maxBytes`, or returns the diagnostic explaining why it
- * could not be read (missing, not a file, too large, not UTF-8).
+ * could not be read (missing, not a file, too large, not UTF-8, or — with `options.root` —
+ * `file/outside-root`: its real location is outside that folder).
  */
 export async function readTextFileBounded(
   path: string,
   displayPath: string,
   maxBytes: number,
+  options: ReadTextFileOptions = {},
 ): Promise<string | Diagnostic> {
+  let handle: FileHandle;
   let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile())
-      return createDiagnostic({
-        file: displayPath,
-        code: 'file/not-a-file',
-        message: 'expected a regular file',
-      });
-    size = info.size;
-  } catch (error) {
-    return accessDiagnostic(displayPath, error);
+  if (options.root !== undefined) {
+    // Opened first and checked after: the checks are about the file that is read.
+    try {
+      handle = await openInside(options.root, path);
+    } catch (error) {
+      if (OutsideRootError.isInstance(error))
+        return createDiagnostic({
+          file: displayPath,
+          code: 'file/outside-root',
+          message: error.message,
+        });
+      return accessDiagnostic(displayPath, error);
+    }
+    try {
+      // Synchronous: microseconds, where a thread-pool round trip costs more.
+      const info = fstatSync(handle.fd);
+      if (!info.isFile()) {
+        await handle.close();
+        return notAFile(displayPath);
+      }
+      size = info.size;
+    } catch (error) {
+      await handle.close();
+      return accessDiagnostic(displayPath, error);
+    }
+  } else {
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return notAFile(displayPath);
+      size = info.size;
+    } catch (error) {
+      return accessDiagnostic(displayPath, error);
+    }
+    if (size > maxBytes) return tooLarge(displayPath, size, maxBytes);
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      // stat needs only the folder's permission; opening needs the file's own (EACCES).
+      return accessDiagnostic(displayPath, error);
+    }
   }
-  if (size > maxBytes) {
-    return createDiagnostic({
-      file: displayPath,
-      code: 'file/too-large',
-      message: `file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; refusing to read it`,
-    });
-  }
-  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    // stat needs only the folder's permission; opening needs the file's own (EACCES).
-    return accessDiagnostic(displayPath, error);
-  }
-  try {
+    if (size > maxBytes) return tooLarge(displayPath, size, maxBytes);
     // Read at most maxBytes + 1, in case the file grew after stat.
     const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
@@ -228,6 +267,22 @@ export async function readTextFileBounded(
   } finally {
     await handle.close();
   }
+}
+
+function notAFile(displayPath: string): Diagnostic {
+  return createDiagnostic({
+    file: displayPath,
+    code: 'file/not-a-file',
+    message: 'expected a regular file',
+  });
+}
+
+function tooLarge(displayPath: string, size: number, maxBytes: number): Diagnostic {
+  return createDiagnostic({
+    file: displayPath,
+    code: 'file/too-large',
+    message: `file is ${formatBytes(size)}, over the limit of ${formatBytes(maxBytes)}; refusing to read it`,
+  });
 }
 
 /** A document with no value and the given diagnostics; positions all point at 1:1. */

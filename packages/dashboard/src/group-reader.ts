@@ -1,6 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, type CommittedEntry, type LedgerPort, systemClock } from '@karnel/core';
+import {
+  type Clock,
+  type CommittedEntry,
+  type LedgerPort,
+  readFileInside,
+  systemClock,
+} from '@karnel/core';
 import {
   dueForReview,
   type Goal,
@@ -449,7 +454,10 @@ export class GroupReader {
     const map = new Map<string, string[]>();
     let text: string;
     try {
-      text = await readFile(join(this.dir, 'coordination', 'protocol.yaml'), 'utf8');
+      // Read inside the group only, as every group file the dashboard shows.
+      text = (
+        await readFileInside(this.dir, join(this.dir, 'coordination', 'protocol.yaml'))
+      ).toString('utf8');
     } catch {
       return map;
     }
@@ -484,7 +492,7 @@ export class GroupReader {
     due: ReviewDue[];
   }> {
     const path = join(this.dir, 'goals', 'current.yaml');
-    const loaded = await loadGoals(path);
+    const loaded = await loadGoals(path, { root: this.dir });
     if (!loaded.goals) {
       const first = loaded.diagnostics.find((diagnostic) => diagnostic.severity === 'error');
       throw new Error(
@@ -574,8 +582,8 @@ export class GroupReader {
     let log: string[] | undefined;
     const messageAt = async (index: unknown): Promise<Record<string, unknown> | undefined> => {
       if (typeof index !== 'number') return undefined;
-      log ??= await readFile(join(this.ledgerDir, 'coordination_log.jsonl'), 'utf8')
-        .then((text) => text.split('\n'))
+      log ??= await readFileInside(this.ledgerDir, join(this.ledgerDir, 'coordination_log.jsonl'))
+        .then((bytes) => bytes.toString('utf8').split('\n'))
         .catch(() => []);
       try {
         const message = JSON.parse(log[index] ?? '');
@@ -668,7 +676,7 @@ export class GroupReader {
 
   /** Searches the group's memory (files driver, full text). */
   async searchMemory(query: string): Promise<SearchResult> {
-    const memory = createMemory({ dir: join(this.dir, 'memory'), group: true });
+    const memory = createMemory({ dir: join(this.dir, 'memory'), group: true, root: this.dir });
     return memory.search(query, { k: 20 });
   }
 
@@ -685,7 +693,7 @@ export class GroupReader {
     for (const member of group.members) {
       if (!member.agentDir) continue;
       const found = await discoverSkills([
-        { dir: join(member.agentDir, 'skills'), source: 'agent' },
+        { dir: join(member.agentDir, 'skills'), source: 'agent', root: this.dir },
       ]);
       for (const skill of found.skills) skills.push({ member: member.role, skill });
       for (const diagnostic of found.diagnostics)

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readFileInside } from '@karnel/core';
 import type { LedgerEntry } from '@karnel/ledger';
 import { RUN_RECORD_TYPES } from '@karnel/runtime';
 import { parse as parseYaml } from 'yaml';
@@ -149,9 +149,10 @@ export interface RunFiles {
   readonly outcome?: Record<string, unknown>;
 }
 
-async function optionalText(path: string): Promise<string | undefined> {
+async function optionalText(ledgerDir: string, path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    // Inside the ledger folder only: a run file linked elsewhere is refused, never shown.
+    return (await readFileInside(ledgerDir, path)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -171,9 +172,9 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
 export async function readRunFiles(ledgerDir: string, runId: string): Promise<RunFiles> {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(runId)) return { steps: [] };
   const folder = join(ledgerDir, 'runs', runId);
-  const manifestText = await optionalText(join(folder, 'manifest.json'));
-  const stepsText = await optionalText(join(folder, 'steps.jsonl'));
-  const outcomeText = await optionalText(join(folder, 'outcome.yaml'));
+  const manifestText = await optionalText(ledgerDir, join(folder, 'manifest.json'));
+  const stepsText = await optionalText(ledgerDir, join(folder, 'steps.jsonl'));
+  const outcomeText = await optionalText(ledgerDir, join(folder, 'outcome.yaml'));
   const steps: Record<string, unknown>[] = [];
   for (const line of (stepsText ?? '').split('\n')) {
     if (line.trim() === '') continue;

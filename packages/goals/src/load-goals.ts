@@ -13,6 +13,11 @@ import { type ValidateGoalsOptions, validateGoals } from './validate-goals';
 export interface LoadGoalsOptions extends Pick<ValidateGoalsOptions, 'roles' | 'conditions'> {
   /** How to show the file in diagnostics. Default: `path` as given. */
   displayPath?: string;
+  /**
+   * The folder the goals file must really be inside (the group's root): a file that a symbolic
+   * link leads out of it is not read, it is the error `file/outside-root`. Default: none.
+   */
+  root?: string;
 }
 
 /** The result of {@link loadGoals}. */
@@ -32,9 +37,12 @@ export interface LoadedGoals {
  */
 export async function loadGoals(
   path: string,
-  { displayPath = path, roles, conditions }: LoadGoalsOptions = {},
+  { displayPath = path, roles, conditions, root }: LoadGoalsOptions = {},
 ): Promise<LoadedGoals> {
-  const document = await readYamlFile(path, { displayPath });
+  const document = await readYamlFile(path, {
+    displayPath,
+    ...(root === undefined ? {} : { root }),
+  });
   return checkGoalsDocument(document, {
     ...(roles ? { roles } : {}),
     ...(conditions ? { conditions } : {}),

@@ -6,6 +6,7 @@ import {
   closestMatch,
   InvalidArgumentError,
   parseYaml,
+  readFileInside,
   systemClock,
   ValidationError,
   validateDocument,
@@ -33,6 +34,12 @@ export interface UpdateGoalStatusOptions {
   historyPath?: string;
   /** How long to wait for another writer's lock. Default 10 000 ms. */
   lockTimeoutMs?: number;
+  /**
+   * The folder the goals file must really be inside (the group's root): a goals file that a
+   * symbolic link leads out of it is neither read nor rewritten, the call throws an
+   * `OutsideRootError` (`@karnel/core`). Default: none.
+   */
+  root?: string;
 }
 
 /** The result of {@link updateGoalStatus}. */
@@ -66,6 +73,7 @@ export async function updateGoalStatus(
     conditions,
     historyPath = join(dirname(path), GOAL_HISTORY_FILE),
     lockTimeoutMs = 10_000,
+    root,
   }: UpdateGoalStatusOptions = {},
 ): Promise<GoalStatusUpdate> {
   if (!(GOAL_STATUSES as readonly string[]).includes(status)) {
@@ -92,7 +100,10 @@ export async function updateGoalStatus(
   return withFileLock(
     `${path}.lock`,
     async () => {
-      const text = await readFile(path, 'utf8');
+      const text =
+        root === undefined
+          ? await readFile(path, 'utf8')
+          : (await readFileInside(root, path)).toString('utf8');
       const { value, diagnostics } = validateDocument(goalsFileSchema, parseYaml(text, path));
       if (!value) throw new ValidationError({ diagnostics });
       const found = findGoal(value, id);
@@ -145,7 +156,11 @@ export async function updateGoalStatus(
       };
       // History first: a crash between the two leaves a recorded reason for a change the file
       // does not show yet (reported by validateGoalsDir), never a change nobody explained.
-      await appendFileDurable(historyPath, `${JSON.stringify(change)}\n`);
+      await appendFileDurable(
+        historyPath,
+        `${JSON.stringify(change)}\n`,
+        root === undefined ? {} : { root },
+      );
       await writeFileAtomic(path, edited);
       return { changed: true, change };
     },

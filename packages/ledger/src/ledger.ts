@@ -41,6 +41,13 @@ export interface OpenLedgerOptions {
    * refusing to create a store at a mistyped path).
    */
   readonly create?: boolean;
+  /**
+   * Open for reading only: nothing is created, written or locked, so a ledger on a read-only
+   * mount, or one a reader may not write, opens. Appends (and `sync`, `snapshot`, `archive`)
+   * reject with a `LedgerStateError`. The chain is still replayed and checked; a torn last line
+   * another writer left is skipped, not cut off. Default `false`.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** A record for the generic {@link Ledger.append}. */

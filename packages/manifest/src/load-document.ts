@@ -24,6 +24,12 @@ export interface LoadOptions {
   displayPath?: string;
   /** Files larger than this are refused. Default {@link MAX_MANIFEST_BYTES}. */
   maxBytes?: number;
+  /**
+   * The folder the file must really be inside (its agent or group directory): a file that a
+   * symbolic link leads out of it is not read, it is the error `file/outside-root`. Default:
+   * none.
+   */
+  root?: string;
 }
 
 /** What a loader returns. `value` is present only when the file has no errors. */
@@ -46,11 +52,15 @@ export async function loadDocument<Schema extends z.ZodType>(
   path: string,
   kind: ManifestKind,
   schema: Schema,
-  { displayPath = path, maxBytes = MAX_MANIFEST_BYTES }: LoadOptions = {},
+  { displayPath = path, maxBytes = MAX_MANIFEST_BYTES, root }: LoadOptions = {},
 ): Promise<LoadResult<z.output<Schema>>> {
   let document: SourceDocument;
   try {
-    document = await readYamlFile(path, { displayPath, maxBytes });
+    document = await readYamlFile(path, {
+      displayPath,
+      maxBytes,
+      ...(root === undefined ? {} : { root }),
+    });
   } catch (error) {
     // The YAML library guards depth and aliases itself; this catches whatever slips through
     // (a stack overflow on pathological input, an I/O error mid-read).

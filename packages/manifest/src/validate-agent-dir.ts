@@ -46,6 +46,7 @@ export async function validateAgentDir(
   const root = resolve(dir);
   const loaded = await loadDocument(join(root, 'manifest.yaml'), 'agent', agentManifestSchema, {
     displayPath: join(displayPath, 'manifest.yaml'),
+    root,
   });
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const components: Record<string, string> = {};

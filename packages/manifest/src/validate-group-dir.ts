@@ -89,6 +89,7 @@ export async function validateGroupDir(
   const display = (path: string) => join(displayPath, relative(root, path));
   const loaded = await loadDocument(join(root, 'manifest.yaml'), 'group', groupManifestSchema, {
     displayPath: join(displayPath, 'manifest.yaml'),
+    root,
   });
   const document = loaded.document;
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
@@ -135,7 +136,7 @@ export async function validateGroupDir(
     return validation;
   };
   const resolvedEntries = await mapConcurrent(entries, 8, (entry, index) =>
-    resolveEntry({ entry, index, document, resolver, display, validateAgentOnce }),
+    resolveEntry({ entry, index, document, resolver, display, validateAgentOnce, root }),
   );
 
   const members: ResolvedMember[] = [];
@@ -234,6 +235,7 @@ async function resolveEntry({
   resolver,
   display,
   validateAgentOnce,
+  root,
 }: {
   entry: unknown;
   index: number;
@@ -241,6 +243,7 @@ async function resolveEntry({
   resolver: ReferenceResolver;
   display: (path: string) => string;
   validateAgentOnce: (agentDir: string) => Promise<AgentDirValidation>;
+  root: string;
 }): Promise<ResolvedEntry | undefined> {
   if (!isRecord(entry)) return undefined;
   const role = typeof entry.role === 'string' ? entry.role : '';
@@ -265,6 +268,7 @@ async function resolveEntry({
   const diagnostics: Diagnostic[] = [];
   const memberLoad = await loadDocument(memberFile.path, 'member', memberFileSchema, {
     displayPath: display(memberFile.path),
+    root,
   });
   diagnostics.push(...memberLoad.diagnostics);
   const memberDocument = memberLoad.document;

@@ -115,6 +115,7 @@ class ComposedMemoryStore implements MemoryStore {
       clock: this.#clock,
       writer: options.writer,
       allowedRoles: strategicWriterRoles({ ...options, dir: this.dir }),
+      ...(options.root === undefined ? {} : { root: options.root }),
     });
   }
 

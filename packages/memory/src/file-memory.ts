@@ -26,6 +26,10 @@ export function createFileMemory(options: FileMemoryOptions): MemoryStore {
   const { dir, onDiagnostic, ...rest } = options;
   return createMemoryStore({
     ...rest,
-    driver: createFilesDriver({ dir, ...(onDiagnostic ? { onDiagnostic } : {}) }),
+    driver: createFilesDriver({
+      dir,
+      ...(onDiagnostic ? { onDiagnostic } : {}),
+      ...(rest.root === undefined ? {} : { root: rest.root }),
+    }),
   });
 }

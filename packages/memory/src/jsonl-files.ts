@@ -1,6 +1,7 @@
 import {
   type BigIntStats,
   closeSync,
+  constants,
   existsSync,
   fstatSync,
   openSync,
@@ -9,7 +10,14 @@ import {
 } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createDiagnostic, type Diagnostic, syncFolder, withFileLock } from '@karnel/core';
+import {
+  createDiagnostic,
+  type Diagnostic,
+  openInside,
+  openInsideSync,
+  syncFolder,
+  withFileLock,
+} from '@karnel/core';
 
 /** One complete line read by {@link JsonLinesTail}. */
 export interface TailLine {
@@ -48,18 +56,23 @@ interface FileSignature {
  * and say so (`restarted`). A last line without its newline is an append still in progress
  * (or cut short by a crash) and is left for later, so a reader never sees half a record. A
  * complete line that is not JSON is skipped and reported to `report` with its line and column.
+ * With `root`, the file is opened only while its real location is inside that folder
+ * (`openInsideSync` of `@karnel/core`): a read through a symbolic link leading out of it throws
+ * an `OutsideRootError` and reads nothing.
  */
 export class JsonLinesTail {
   readonly path: string;
   readonly #report: (diagnostic: Diagnostic) => void;
+  readonly #root: string | undefined;
   #offset = 0;
   #lines = 0;
   #seen: FileSignature | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string, report: (diagnostic: Diagnostic) => void) {
+  constructor(path: string, report: (diagnostic: Diagnostic) => void, root?: string) {
     this.path = path;
     this.#report = report;
+    this.#root = root;
   }
 
   /** The complete lines appended since the last call (or the whole file, when it restarted). */
@@ -102,7 +115,8 @@ export class JsonLinesTail {
     // more than reading the few lines a run appends.
     let fd: number;
     try {
-      fd = openSync(this.path, 'r');
+      fd =
+        this.#root === undefined ? openSync(this.path, 'r') : openInsideSync(this.#root, this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       restarted = this.#seen !== undefined || this.#offset > 0;
@@ -175,13 +189,25 @@ function jsonErrorColumn(error: unknown): number {
  * the lock is held, so that checks against the file's content (duplicate ids) and the append
  * happen as one step. A torn last line left by a writer that crashed mid-append is cut off
  * first — it was never acknowledged, and appending after it would glue the new first record
- * onto it — and reported to `report` with its line number.
+ * onto it — and reported to `report` with its line number. With `root`, the file is opened
+ * only while its real location is inside that folder (else an `OutsideRootError`, nothing
+ * written).
  */
 export async function appendJsonLines(
   path: string,
   lines: readonly string[] | (() => Promise<readonly string[]>),
   report?: (diagnostic: Diagnostic) => void,
+  root?: string,
 ): Promise<void> {
+  const openLog = (exclusive: boolean) => {
+    if (root === undefined) return open(path, exclusive ? 'ax+' : 'a+');
+    const flags =
+      constants.O_RDWR |
+      constants.O_APPEND |
+      constants.O_CREAT |
+      (exclusive ? constants.O_EXCL : 0);
+    return openInside(root, path, { flags });
+  };
   if (Array.isArray(lines) && lines.length === 0) return;
   // The usual case, a file that exists, skips creating its folder (one stat, no thread pool).
   if (!existsSync(path)) await mkdir(dirname(path), { recursive: true });
@@ -192,13 +218,13 @@ export async function appendJsonLines(
     let handle: Awaited<ReturnType<typeof open>> | undefined;
     if (!existsSync(path)) {
       try {
-        handle = await open(path, 'ax+');
+        handle = await openLog(true);
         created = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
     }
-    handle ??= await open(path, 'a+');
+    handle ??= await openLog(false);
     try {
       if (!created) {
         const { torn, size } = await cutTornTail(handle);

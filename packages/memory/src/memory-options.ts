@@ -43,6 +43,14 @@ export interface MemoryStoreOptions {
    * backend in place with `copyMemory`. The files backend ignores this option.
    */
   filesRecords?: 'refuse' | 'ignore';
+  /**
+   * The folder every file of this memory must really be inside (a group's root, for a runtime
+   * that reads memory long after the group was validated). A memory file that a symbolic link
+   * leads out of it is neither read nor written: the call throws an `OutsideRootError`
+   * (`@karnel/core`) naming the path and where it leads. The files backend and the strategic
+   * tier honour it. Default: none, links are followed.
+   */
+  root?: string;
 }
 
 /** The roles allowed to write strategic memory under `options`, or `undefined` for anyone. */

@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_YAML_BYTES,
   InvalidArgumentError,
   parseYaml,
+  readFileInside,
   readTextFileBounded,
   ValidationError,
   validateDocument,
@@ -34,6 +35,8 @@ export interface StrategicStoreOptions {
   readonly writer?: MemoryWriter;
   /** The roles allowed to write; `undefined` means anyone may. */
   readonly allowedRoles?: readonly string[];
+  /** The folder the files must really be inside; see `MemoryStoreOptions.root`. */
+  readonly root?: string;
 }
 
 /**
@@ -77,7 +80,12 @@ export class StrategicStore {
   async history(): Promise<StrategicRevision[]> {
     let text: string;
     try {
-      text = await readFile(this.#options.layout.strategicHistory, 'utf8');
+      const path = this.#options.layout.strategicHistory;
+      const root = this.#options.root;
+      text =
+        root === undefined
+          ? await readFile(path, 'utf8')
+          : (await readFileInside(root, path)).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
@@ -226,6 +234,7 @@ export class StrategicStore {
     await appendFileDurable(
       layout.strategicHistory,
       revisions.map((revision) => `${JSON.stringify(revision)}\n`).join(''),
+      this.#options.root === undefined ? {} : { root: this.#options.root },
     );
     await writeFileAtomic(layout.strategic, updateStrategicYaml(text, state));
   }
@@ -240,7 +249,13 @@ export class StrategicStore {
       throw error;
     }
     // One read: the text that is validated is the text later edited in place.
-    const text = await readTextFileBounded(path, path, DEFAULT_MAX_YAML_BYTES);
+    const root = this.#options.root;
+    const text = await readTextFileBounded(
+      path,
+      path,
+      DEFAULT_MAX_YAML_BYTES,
+      root === undefined ? {} : { root },
+    );
     if (typeof text !== 'string') throw new ValidationError({ diagnostics: [text] });
     const document = parseYaml(text, path);
     if (document.value === undefined && document.diagnostics.length === 0)

@@ -50,7 +50,11 @@ export interface ApprovalCopies {
   ): ApprovalTamperedError;
 }
 
-/** Creates the {@link ApprovalCopies} of a directory. */
+/**
+ * Creates the {@link ApprovalCopies} of a directory. A copy is read only while its real
+ * location is inside `dir`: one that a symbolic link leads elsewhere is refused as tampered
+ * (`file/outside-root` in the message), never read.
+ */
 export function createApprovalCopies(dir: string): ApprovalCopies {
   const folder = join(dir, 'approvals');
   const fileOf = (id: string) => join(folder, `${id}.json`);
@@ -74,7 +78,10 @@ export function createApprovalCopies(dir: string): ApprovalCopies {
     expected: Omit<ApprovalRequest, 'action'>,
   ): Promise<ApprovalRequest> => {
     // Bounded: a request file padded to gigabytes is refused by its size, never read whole.
-    const text = await readTextFileBounded(fileOf(id), displayOf(id), MAX_REQUEST_BYTES);
+    // Confined: a copy that a symbolic link leads out of the directory is not read.
+    const text = await readTextFileBounded(fileOf(id), displayOf(id), MAX_REQUEST_BYTES, {
+      root: dir,
+    });
     if (typeof text !== 'string')
       throw tampered(
         id,

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AuditLog,
@@ -9,6 +9,7 @@ import {
   idSchema,
   isId,
   type LedgerPort,
+  readFileInside,
   type Signer,
   systemClock,
   timestampSchema,
@@ -319,7 +320,7 @@ export interface Authority {
   rules(): Promise<PolicyRule[]>;
 }
 
-async function readJsonFiles(folder: string): Promise<unknown[]> {
+async function readJsonFiles(dir: string, folder: string): Promise<unknown[]> {
   let names: string[];
   try {
     names = await readdir(folder);
@@ -329,9 +330,10 @@ async function readJsonFiles(folder: string): Promise<unknown[]> {
   const values: unknown[] = [];
   for (const name of names.filter((entry) => entry.endsWith('.json')).sort()) {
     try {
-      values.push(JSON.parse(await readFile(join(folder, name), 'utf8')));
+      values.push(JSON.parse((await readFileInside(dir, join(folder, name))).toString('utf8')));
     } catch {
-      // A file that is not JSON grants nothing.
+      // A file that is not JSON, or that a symbolic link leads out of the directory, grants
+      // nothing.
     }
   }
   return values;
@@ -351,7 +353,7 @@ export function createAuthority({
 
   const load = async () => {
     const grants = new Map<string, Grant>();
-    for (const value of await readJsonFiles(grantsDir)) {
+    for (const value of await readJsonFiles(dir, grantsDir)) {
       const parsed = grantSchema.safeParse(value);
       if (parsed.success) grants.set(parsed.data.id, parsed.data);
     }
@@ -360,7 +362,7 @@ export function createAuthority({
       for await (const entry of cursor.next())
         if (entry.type === 'grant.revoked') ledgerRevocations.push(entry.body);
     }
-    for (const value of [...(await readJsonFiles(revokedDir)), ...ledgerRevocations]) {
+    for (const value of [...(await readJsonFiles(dir, revokedDir)), ...ledgerRevocations]) {
       const parsed = revocationSchema.safeParse(value);
       if (!parsed.success || !verifyPayload(parsed.data, parsed.data.signature, parsed.data.issuer))
         continue;

@@ -72,6 +72,18 @@ describe('openPolicyDirectory', () => {
     expect((await types()).filter((type) => type === 'owner.pinned')).toHaveLength(1);
   });
 
+  it('with pinOwner false, uses the manifest owner without pinning it, and still refuses a swap', async () => {
+    const reader = await openPolicyDirectory(dir, { ledger, clock, pinOwner: false });
+    expect(reader.owner).toBe(owner.did);
+    expect(await types()).toEqual([]);
+    await openPolicyDirectory(dir, { ledger, clock });
+    expect(await types()).toEqual(['owner.pinned']);
+    await writeFile(join(dir, 'manifest.yaml'), manifest(attacker.did));
+    await expect(openPolicyDirectory(dir, { ledger, clock, pinOwner: false })).rejects.toThrow(
+      PolicyOwnerError,
+    );
+  });
+
   it('refuses a manifest whose owner was swapped after the ledger pinned one', async () => {
     await openPolicyDirectory(dir, { ledger, clock });
     await writeFile(join(dir, 'manifest.yaml'), manifest(attacker.did));

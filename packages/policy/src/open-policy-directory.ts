@@ -36,6 +36,13 @@ export interface OpenPolicyDirectoryOptions {
   readonly clock?: Clock;
   /** The directory as shown in diagnostics and messages. Default: `dir`. */
   readonly displayPath?: string;
+  /**
+   * Whether this call may pin the owner (trust on first use) when the ledger has pinned none
+   * yet. Default `true`. A reader that only lists or shows (its ledger opened read-only) passes
+   * `false`: the manifest's owner is then used unconfirmed for this call, and the first call that
+   * may write pins it.
+   */
+  readonly pinOwner?: boolean;
 }
 
 /** What {@link openPolicyDirectory} opens in an agent or group directory. */
@@ -104,7 +111,13 @@ function refuse(
  */
 export async function openPolicyDirectory(
   dir: string,
-  { ledger, signer, clock = systemClock, displayPath = dir }: OpenPolicyDirectoryOptions,
+  {
+    ledger,
+    signer,
+    clock = systemClock,
+    displayPath = dir,
+    pinOwner = true,
+  }: OpenPolicyDirectoryOptions,
 ): Promise<PolicyDirectory> {
   const detected = await detectDirectoryKind(dir, { displayPath });
   if (detected.kind === undefined)
@@ -118,8 +131,8 @@ export async function openPolicyDirectory(
   const manifestDisplay = join(displayPath, 'manifest.yaml');
   const loaded =
     detected.kind === 'agent'
-      ? await loadAgentManifest(manifestPath, { displayPath: manifestDisplay })
-      : await loadGroupManifest(manifestPath, { displayPath: manifestDisplay });
+      ? await loadAgentManifest(manifestPath, { displayPath: manifestDisplay, root: dir })
+      : await loadGroupManifest(manifestPath, { displayPath: manifestDisplay, root: dir });
   // Only the owner matters here: a manifest with unrelated mistakes (reported by
   // `karnel validate`) still opens, but its owner must be a well-formed ed25519 identity.
   const block = detected.kind;
@@ -152,7 +165,10 @@ export async function openPolicyDirectory(
   const policyPath = join(dir, 'policy.yaml');
   if (await isFile(policyPath)) {
     const policyDisplay = join(displayPath, 'policy.yaml');
-    const validation = await validatePolicyFile(policyPath, { displayPath: policyDisplay });
+    const validation = await validatePolicyFile(policyPath, {
+      displayPath: policyDisplay,
+      root: dir,
+    });
     if (validation.value === undefined)
       refuse(
         dir,
@@ -168,6 +184,7 @@ export async function openPolicyDirectory(
     claimed,
     ...(signer ? { signer } : {}),
     source: manifestDisplay,
+    pin: pinOwner,
   });
   const ttl = policyFile?.approvals?.ttl;
   const ttlMs = ttl !== undefined ? parseDuration(ttl) : undefined;

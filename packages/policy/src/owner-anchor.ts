@@ -115,6 +115,11 @@ export interface ResolveOwnerOptions {
   readonly signer?: Signer;
   /** Where the claim comes from, recorded in `owner.pinned`. Default `manifest.yaml`. */
   readonly source?: string;
+  /**
+   * Pin the claimed owner when the ledger has none (default `true`); with `false` the claim is
+   * returned unpinned and nothing is appended (a read-only caller).
+   */
+  readonly pin?: boolean;
 }
 
 /**
@@ -131,9 +136,11 @@ export async function resolveOwner({
   claimed,
   signer,
   source = 'manifest.yaml',
+  pin = true,
 }: ResolveOwnerOptions): Promise<ResolvedOwner> {
   const pinned = await readPinnedOwner(ledger);
   if (pinned.owner === undefined) {
+    if (!pin) return { owner: claimed, ignored: pinned.ignored };
     await ledger.append(
       { type: 'owner.pinned', body: { owner: claimed, source } },
       signer ? { signer } : {},

@@ -129,6 +129,11 @@ export interface PolicyFileValidation {
 export interface ValidatePolicyFileOptions {
   /** The path to show in diagnostics. Default: the path as given. */
   readonly displayPath?: string;
+  /**
+   * The folder the file must really be inside (its group's root): a file that a symbolic link
+   * leads out of it is not read, it is the error `file/outside-root`. Default: none.
+   */
+  readonly root?: string;
 }
 
 /**
@@ -139,9 +144,12 @@ export interface ValidatePolicyFileOptions {
  */
 export async function validatePolicyFile(
   path: string,
-  { displayPath = path }: ValidatePolicyFileOptions = {},
+  { displayPath = path, root }: ValidatePolicyFileOptions = {},
 ): Promise<PolicyFileValidation> {
-  const document = await readYamlFile(path, { displayPath });
+  const document = await readYamlFile(path, {
+    displayPath,
+    ...(root === undefined ? {} : { root }),
+  });
   return validatePolicyDocument(document);
 }
 

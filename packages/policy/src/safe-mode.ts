@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Clock,
   canonicalJson,
   identitySchema,
   type LedgerPort,
+  OutsideRootError,
+  readFileInside,
   type Signer,
   systemClock,
   timestampSchema,
@@ -202,8 +203,11 @@ export function createSafeMode({
     if (view.problem) return untrusted('safe-mode/tampered', view.problem, latest);
     let text: string | undefined;
     try {
-      text = await readFile(path, 'utf8');
+      // Confined to the directory: a copy that a symbolic link leads out of it is not read.
+      text = (await readFileInside(dir, path)).toString('utf8');
     } catch (error) {
+      if (OutsideRootError.isInstance(error))
+        return untrusted('safe-mode/tampered', error.message, latest);
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT')
         return untrusted('safe-mode/unreadable', `safe-mode.json cannot be read (${code})`, latest);

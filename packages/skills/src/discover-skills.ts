@@ -22,6 +22,12 @@ export interface SkillRoot {
    * folder) holds no skills. When `true`, a missing root is an error `skill/missing-root`.
    */
   readonly required?: boolean;
+  /**
+   * The folder every skill file under `dir` must really be inside (the group's root): a skill
+   * whose SKILL.md (or `karnel.yaml`, `*.skill.json`) a symbolic link leads out of it does not
+   * load, with the error `file/outside-root`. Default: none.
+   */
+  readonly root?: string;
 }
 
 /** Options of {@link discoverSkills}. */
@@ -95,6 +101,7 @@ export async function discoverSkills(
           displayPath: folder.displayPath,
           source: root.source,
           ...(root.protected === undefined ? {} : { protected: root.protected }),
+          ...(root.root === undefined ? {} : { root: root.root }),
         });
       }
     };

@@ -49,6 +49,13 @@ export interface LoadSkillOptions {
   protected?: boolean;
   /** Files larger than this are refused unread. Default 4 MiB. */
   maxBytes?: number;
+  /**
+   * The folder the skill's files must really be inside (a group's root, for a runtime that
+   * reads skills long after the group was validated). SKILL.md, `karnel.yaml` or a
+   * `*.skill.json` that a symbolic link leads out of it is not read: it is the error
+   * `file/outside-root` at that file, and the skill does not load. Default: none.
+   */
+  root?: string;
 }
 
 /** The result of {@link loadSkill}. */
@@ -93,7 +100,9 @@ export async function loadSkill(
     displayPath = dir,
     source = 'agent',
     maxBytes = DEFAULT_MAX_YAML_BYTES,
+    root,
   } = options;
+  const inside = root === undefined ? {} : { root };
   const absoluteDir = resolve(dir);
   const folderName = basename(absoluteDir);
   const diagnostics: Diagnostic[] = [];
@@ -177,7 +186,7 @@ export async function loadSkill(
         }),
       );
     }
-    const text = await readTextFileBounded(join(absoluteDir, skillMdName), file, maxBytes);
+    const text = await readTextFileBounded(join(absoluteDir, skillMdName), file, maxBytes, inside);
     if (typeof text !== 'string') {
       diagnostics.push(text);
     } else {
@@ -234,6 +243,7 @@ export async function loadSkill(
     karnelDocument = await readYamlFile(join(absoluteDir, 'karnel.yaml'), {
       displayPath: display('karnel.yaml'),
       maxBytes,
+      ...inside,
     });
     const validation = validateDocument(karnelSkillFileSchema, karnelDocument);
     karnel = validation.value;
@@ -257,6 +267,7 @@ export async function loadSkill(
     jsonDocument = await readYamlFile(join(absoluteDir, jsonName), {
       displayPath: display(jsonName),
       maxBytes,
+      ...inside,
     });
     const validation = validateDocument(skillJsonSchema, jsonDocument);
     skillJson = validation.value;

@@ -102,22 +102,38 @@ export function machineTiersFilePath(
  * Reads and merges the machine-, group- and agent-level `tiers.yaml` files. A missing file at a
  * level is no error (nothing is configured there); a file with errors makes the result's
  * `config` undefined, with every diagnostic. Per tier the most specific level wins; providers
- * merge by name with the machine level last, so its base URLs and keys apply.
+ * merge by name with the machine level last, so its base URLs and keys apply. A group's or
+ * agent's file that a symbolic link leads out of its directory is not read (`file/outside-root`).
  */
 export async function loadTiersConfig(
   options: LoadTiersConfigOptions = {},
 ): Promise<TiersConfigResult> {
   const env = options.env ?? process.env;
-  const levels: { path: string; scope: TiersFileScope }[] = [];
+  // A group's or agent's file is read only inside its directory; the machine's is the user's own.
+  const levels: { path: string; scope: TiersFileScope; root?: string }[] = [];
   if (options.machineFile !== false)
     levels.push({ path: options.machineFile ?? machineTiersFilePath(env), scope: 'machine' });
-  if (options.groupDir) levels.push({ path: join(options.groupDir, 'tiers.yaml'), scope: 'group' });
-  if (options.agentDir) levels.push({ path: join(options.agentDir, 'tiers.yaml'), scope: 'group' });
+  if (options.groupDir)
+    levels.push({
+      path: join(options.groupDir, 'tiers.yaml'),
+      scope: 'group',
+      root: options.groupDir,
+    });
+  if (options.agentDir)
+    levels.push({
+      path: join(options.agentDir, 'tiers.yaml'),
+      scope: 'group',
+      root: options.agentDir,
+    });
   const diagnostics: Diagnostic[] = [];
   const read: { path: string; file: TiersFile; scope: TiersFileScope }[] = [];
   for (const level of levels) {
     const knownProviders = read.flatMap((entry) => Object.keys(entry.file.providers ?? {}));
-    const result = await validateTiersFile(level.path, { scope: level.scope, knownProviders });
+    const result = await validateTiersFile(level.path, {
+      scope: level.scope,
+      knownProviders,
+      ...(level.root === undefined ? {} : { root: level.root }),
+    });
     const missing =
       result.diagnostics.length === 1 && result.diagnostics[0]!.code === 'file/missing';
     if (missing) continue;

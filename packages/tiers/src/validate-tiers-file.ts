@@ -26,6 +26,11 @@ export interface ValidateTiersFileOptions {
   displayPath?: string;
   /** Providers declared elsewhere (the machine-level file) that candidates may name. */
   knownProviders?: readonly string[];
+  /**
+   * The folder the file must really be inside (its group's root): a file that a symbolic link
+   * leads out of it is not read, it is the error `file/outside-root`. Default: none.
+   */
+  root?: string;
 }
 
 /** What {@link validateTiersFile} found. */
@@ -50,7 +55,10 @@ export async function validateTiersFile(
   path: string,
   options: ValidateTiersFileOptions = {},
 ): Promise<TiersFileValidation> {
-  const document = await readYamlFile(path, { displayPath: options.displayPath ?? path });
+  const document = await readYamlFile(path, {
+    displayPath: options.displayPath ?? path,
+    ...(options.root === undefined ? {} : { root: options.root }),
+  });
   return validateTiersDocument(document, options.scope ?? 'group', options.knownProviders);
 }
 

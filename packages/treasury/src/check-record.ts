@@ -45,7 +45,17 @@ export function checkTreasuryRecord(value: unknown, currency?: Currency): Treasu
       message: `${issue.path.join('.') || 'record'}: ${issue.message}`,
     };
   }
-  const record = result.data;
+  return checkRecordAmount(result.data, currency);
+}
+
+/**
+ * The part of {@link checkTreasuryRecord} after the schema: the currency and the amount of a
+ * record whose shape is already known to be valid (one this process checked as it appended it).
+ */
+export function checkRecordAmount(
+  record: TreasuryRecord | QuarantineRecord,
+  currency?: Currency,
+): TreasuryRecordCheck {
   if (!('amount' in record)) return { ok: true, value: record };
   let unit: Currency;
   if (currency) {

@@ -35,15 +35,31 @@ export function parseExactYaml(text: string, file: string): SourceDocument {
   return { file: base.file, value, diagnostics: base.diagnostics, position: base.position };
 }
 
-/** Reads a file with {@link parseExactYaml}; a missing or unreadable file becomes a diagnostic. */
+/**
+ * Reads a file with {@link parseExactYaml}; a missing or unreadable file becomes a diagnostic,
+ * and so (`file/outside-root`) does, with `root`, a file that a symbolic link leads out of it.
+ */
 export async function readExactYamlFile(
   path: string,
   {
     displayPath = path,
     maxBytes = DEFAULT_MAX_YAML_BYTES,
-  }: { displayPath?: string; maxBytes?: number } = {},
+    root,
+  }: {
+    /** The path shown in diagnostics. Default: `path`. */
+    displayPath?: string;
+    /** Files larger than this are refused unread. Default 4 MiB. */
+    maxBytes?: number;
+    /** The folder the file must really be inside. Default: none. */
+    root?: string;
+  } = {},
 ): Promise<SourceDocument> {
-  const text = await readTextFileBounded(path, displayPath, maxBytes);
+  const text = await readTextFileBounded(
+    path,
+    displayPath,
+    maxBytes,
+    root === undefined ? {} : { root },
+  );
   if (typeof text !== 'string') return emptyDocument(displayPath, [text]);
   return parseExactYaml(text, displayPath);
 }

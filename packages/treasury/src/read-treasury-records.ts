@@ -1,5 +1,5 @@
 import { type Currency, createDiagnostic, type Diagnostic, type LedgerReader } from '@karnel/core';
-import { checkTreasuryRecord, type TreasuryRecordCheck } from './check-record';
+import { checkRecordAmount, checkTreasuryRecord, type TreasuryRecordCheck } from './check-record';
 import {
   type LedgerRecordStoreOptions,
   readLedgerTreasuryEntries,
@@ -133,7 +133,9 @@ function foldFrom(
       const cached = checks.get(entry);
       if (cached && cached.key === key) check = cached.check;
       else {
-        check = checkTreasuryRecord(entry.value, currency);
+        check = entry.checked
+          ? checkRecordAmount(entry.checked, currency)
+          : checkTreasuryRecord(entry.value, currency);
         checks.set(entry, { key, check });
       }
     }

@@ -262,3 +262,33 @@ async function amounts(store: ReturnType<typeof createFileRecordStore>) {
   const { records } = await readTreasuryRecords(store);
   return records.map((record) => 'amount' in record && record.amount);
 }
+
+describe('records a ledger store appended itself', () => {
+  it('are handed out checked, and their currency and amount are still held to the treasury', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'karnel-'));
+    const ledger = await openLedger(join(root, 'ledger'));
+    const store = createLedgerRecordStore(ledger);
+    await store.append(spend);
+    // The same record written by someone else, straight into the ledger: not the store's own.
+    await ledger.append({ type: 'spend.recorded', body: { ...spend, type: undefined } });
+    const entries = await store.readEntries();
+    expect(entries.map((entry) => entry.checked !== undefined)).toEqual([true, false]);
+    expect(entries[0]!.checked).toEqual(spend);
+    expect(entries[0]!.value).toEqual(spend);
+    // Counted in USD; refused, the two alike, once the treasury keeps its accounts in EUR.
+    const usd = await readTreasuryRecords(store, {
+      currency: { code: 'USD', decimals: 2, iso: true },
+    });
+    expect(usd.records).toHaveLength(2);
+    expect(usd.diagnostics).toEqual([]);
+    const eur = await readTreasuryRecords(store, {
+      currency: { code: 'EUR', decimals: 2, iso: true },
+    });
+    expect(eur.records).toEqual([]);
+    expect(eur.diagnostics.map((diagnostic) => diagnostic.code)).toEqual([
+      'treasury/record-currency',
+      'treasury/record-currency',
+    ]);
+    await ledger.close();
+  });
+});

@@ -35,6 +35,11 @@ export interface StoredTreasuryEntry {
   readonly file: string;
   /** The entry's line in that file (1-based). */
   readonly line: number;
+  /**
+   * The record as this store checked it when it appended it, when it did (the same bytes, by
+   * the entry's hash): the treasury then checks only its currency and amount again.
+   */
+  readonly checked?: TreasuryRecord | QuarantineRecord;
 }
 
 /**
@@ -314,8 +319,9 @@ export function createLedgerRecordStore(
     typeof syncable.appendUnsynced === 'function' && typeof syncable.sync === 'function'
       ? {
           async appendUnsynced(record: TreasuryRecord | QuarantineRecord) {
-            const { type, ...body } = checkOrThrow(record, 'ledger');
-            await syncable.appendUnsynced!({ type, body });
+            const checked = checkOrThrow(record, 'ledger');
+            const { type, ...body } = checked;
+            remember(await syncable.appendUnsynced!({ type, body }), checked);
           },
           async sync() {
             await syncable.sync!();
@@ -324,6 +330,14 @@ export function createLedgerRecordStore(
       : {};
   // The ledger's write lock kept for a whole treasury hold, when the ledger can (one lock file
   // created and removed per hold instead of one per record).
+  // What this store appended and checked, by entry hash, until a read hands it out.
+  const own = new Map<string, TreasuryRecord | QuarantineRecord>();
+  const remember = (entry: unknown, checked: TreasuryRecord | QuarantineRecord) => {
+    const hash = (entry as { hash?: unknown } | undefined)?.hash;
+    if (typeof hash !== 'string') return;
+    if (own.size >= 4096) own.clear(); // never read back: checked again, that is all
+    own.set(hash, checked);
+  };
   const hold =
     typeof syncable.withWriteLock === 'function'
       ? { hold: <T>(task: () => Promise<T>) => syncable.withWriteLock!(task) }
@@ -337,14 +351,15 @@ export function createLedgerRecordStore(
   return {
     specificationVersion: 'v2',
     async append(record) {
-      const { type, ...body } = checkOrThrow(record, 'ledger');
-      await ledger.append({ type, body });
+      const checked = checkOrThrow(record, 'ledger');
+      const { type, ...body } = checked;
+      remember(await ledger.append({ type, body }), checked);
     },
     ...unsynced,
     ...hold,
     readEntries() {
       const read = reading.then(async () => {
-        next = await collectTreasuryEntries(ledger, options, next, entries);
+        next = await collectTreasuryEntries(ledger, options, next, entries, own);
         return entries;
       });
       reading = read.catch(() => undefined);
@@ -376,6 +391,7 @@ async function collectTreasuryEntries(
   { chainFile = 'chain.jsonl', locate }: LedgerRecordStoreOptions,
   fromSeq: number,
   into: StoredTreasuryEntry[],
+  own?: Map<string, TreasuryRecord | QuarantineRecord>,
 ): Promise<number> {
   const types = new Set(TREASURY_LEDGER_TYPES);
   const where = locate ?? ((entry: { seq: number }) => ({ file: chainFile, line: entry.seq + 1 }));
@@ -390,7 +406,10 @@ async function collectTreasuryEntries(
     if (!types.has(entry.type)) continue;
     const body = entry.body;
     const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+    const checked = own?.get(entry.hash);
+    if (checked) own!.delete(entry.hash);
     added.push({
+      ...(checked?.type === entry.type ? { checked } : {}),
       seq: entry.seq,
       hash: entry.hash,
       type: entry.type,

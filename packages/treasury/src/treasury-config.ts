@@ -121,13 +121,16 @@ export async function loadTreasuryConfig(
   dir: string,
   { roles, displayPath = dir }: TreasuryConfigOptions = {},
 ): Promise<TreasuryConfigResult> {
+  // Both files are read only inside the treasury folder: one a symlink leads out of is refused.
   const balances = await readExactYamlFile(join(dir, TREASURY_FILES.balances), {
     displayPath: join(displayPath, TREASURY_FILES.balances),
+    root: dir,
   });
   let rules: SourceDocument | undefined = await readExactYamlFile(
     join(dir, TREASURY_FILES.allocationRules),
     {
       displayPath: join(displayPath, TREASURY_FILES.allocationRules),
+      root: dir,
     },
   );
   if (rules.diagnostics.some((diagnostic) => diagnostic.code === 'file/missing')) rules = undefined;

@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   acquireFileLock,
@@ -14,6 +13,7 @@ import {
   systemClock,
   UnsupportedVersionError,
   ValidationError,
+  readFileInside,
   writeFileAtomic,
 } from '@karnel/core';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
@@ -214,9 +214,11 @@ export interface TreasuryOptions {
 }
 
 /** Most treasury lock holds run back to back under one take of the lock (see `drain`). */
-const MAX_KEPT_HOLDS = 16;
+const MAX_KEPT_HOLDS = 256;
 /** Longest time the treasury lock is kept across holds, in milliseconds. */
 const MAX_KEPT_MS = 10;
+/** How long the treasury lock is kept after a hold with nothing queued, in milliseconds. */
+const LINGER_MS = 1;
 
 /**
  * Creates a {@link Treasury} over a folder and a record store.
@@ -274,18 +276,25 @@ export function createTreasury({
   const queue: Queued[] = [];
   let draining = false;
   // The lock is kept from one hold to the next while operations are already queued when a
-  // hold ends (taking it creates and removes files), for at most MAX_KEPT_HOLDS holds or
-  // MAX_KEPT_MS: then other processes get their turn. It is never kept while nothing is queued.
+  // hold ends (taking it creates and removes files), and for LINGER_MS once nothing is, for
+  // the next operation of a busy process; for at most MAX_KEPT_HOLDS holds or MAX_KEPT_MS in
+  // all: then other processes get their turn.
+  let held: FileLock | undefined;
+  let heldSince = 0;
+  let holds = 0;
+  let lingering: NodeJS.Timeout | undefined;
+  const release = async () => {
+    clearTimeout(lingering);
+    lingering = undefined;
+    const lock = held;
+    held = undefined;
+    await lock?.release();
+  };
+  const hadItsShare = () => holds >= MAX_KEPT_HOLDS || Date.now() - heldSince >= MAX_KEPT_MS;
   const drain = async () => {
     draining = true;
-    let held: FileLock | undefined;
-    let heldSince = 0;
-    let holds = 0;
-    const release = async () => {
-      const lock = held;
-      held = undefined;
-      await lock?.release();
-    };
+    clearTimeout(lingering);
+    lingering = undefined;
     while (queue.length > 0) {
       const batch = queue.splice(0);
       const outcomes: Outcome[] = [];
@@ -311,8 +320,7 @@ export function createTreasury({
           if (holdMustSync) await records.sync?.();
         };
         await (records.hold ? records.hold(hold) : hold());
-        if (queue.length === 0 || holds >= MAX_KEPT_HOLDS || Date.now() - heldSince >= MAX_KEPT_MS)
-          await release();
+        if (queue.length > 0 && hadItsShare()) await release();
       } catch (error) {
         // Invalid files, no lock, or the fsync failed: nothing of this hold is acknowledged.
         await release().catch(() => undefined);
@@ -321,9 +329,20 @@ export function createTreasury({
       }
       for (const [index, item] of batch.entries()) item.settle(outcomes[index]!);
     }
-    // Nothing is held here: a hold that ended with nothing queued released the lock. Set at
-    // once, with no await in between, so an operation queued now starts a new drain.
+    // Nothing is queued: the lock is given back now when it had its share, else LINGER_MS
+    // later unless an operation queued meanwhile took it up. Set at once, with no await in
+    // between, so an operation queued now starts a new drain. The timer is not unref'ed: a
+    // process exiting meanwhile waits for it and leaves no lock file behind.
     draining = false;
+    if (!held) return;
+    if (hadItsShare()) {
+      await release().catch(() => undefined);
+      return;
+    }
+    lingering ??= setTimeout(() => {
+      lingering = undefined;
+      if (!draining) release().catch(() => undefined);
+    }, LINGER_MS);
   };
   const locked = <T>(task: (current: TreasuryConfig) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -579,7 +598,9 @@ export function createTreasury({
         const now = clock.now();
         const balances = await balancesAt(current, now);
         const path = join(dir, TREASURY_FILES.balances);
-        const document = parseDocument(await readFile(path, 'utf8'));
+        // Opened only inside the folder: a balances.yaml turned into a link leading out of it is
+        // refused, never copied back into the group.
+        const document = parseDocument((await readFileInside(dir, path)).toString('utf8'));
         const financial = document.get('financial', true);
         if (!isMap(financial))
           throw new ValidationError({
@@ -614,13 +635,14 @@ export function createTreasury({
       });
     },
     async close() {
+      if (!draining) await release();
       await records.close?.();
     },
   };
 }
 
 function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+  const present: Partial<T> = {};
+  for (const key in fields) if (fields[key] !== undefined) present[key] = fields[key];
+  return present;
 }

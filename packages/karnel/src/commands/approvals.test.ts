@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSigner, type KeyPair } from '@karnel/core';
 import { type LedgerEntry, openLedger } from '@karnel/ledger';
@@ -87,6 +87,21 @@ describe('karnel approvals', () => {
     const approved = entries.find((entry) => entry.type === 'approval.approved');
     expect(approved?.signer).toBe(createSigner(owner.secretKey).did);
     expect(approved?.body).toMatchObject({ approval_id: id, decision: { comment: 'ship it' } });
+  });
+
+  it('lists and shows without writing: the ledger folder is left exactly as it was', async () => {
+    const { dir, id, ownerKey } = await agentWithRequest();
+    const ledgerDir = join(dir, 'ledger');
+    const names = await readdir(ledgerDir);
+    const chain = await readFile(join(ledgerDir, 'chain.jsonl'));
+    expect((await runKarnel(['approvals', 'list', dir])).stdout).toContain(id);
+    expect((await runKarnel(['approvals', 'show', dir, id])).code).toBe(0);
+    expect((await runKarnel(['safe-mode', 'status', dir])).stdout).toContain('safe mode: off');
+    expect(await readdir(ledgerDir)).toEqual(names);
+    expect((await readFile(join(ledgerDir, 'chain.jsonl'))).equals(chain)).toBe(true);
+    // The first command that writes pins the owner, as before.
+    expect((await runKarnel(['approvals', 'approve', dir, id, '--key', ownerKey])).code).toBe(0);
+    expect((await ledgerTypes(dir)).map((entry) => entry.type)).toContain('owner.pinned');
   });
 
   it('refuses a key that is not authorised, and needs a key to sign', async () => {

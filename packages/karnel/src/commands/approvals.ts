@@ -175,7 +175,7 @@ export const registerApprovalsCommand: RegisterCommand = (program, context) => {
         );
       }
       await reportPolicyErrors(context, async () => {
-        const policy = await openPolicyDirectory(dir);
+        const policy = await openPolicyDirectory(dir, undefined, { readOnly: true });
         try {
           const requests = await policy.approvals.list(
             options.status === 'all' ? {} : { status: options.status as ApprovalStatus },
@@ -202,7 +202,7 @@ export const registerApprovalsCommand: RegisterCommand = (program, context) => {
     .action(async (dir: string, id: string, options: { format?: string }) => {
       const format = parseOutputFormat(options.format);
       await reportPolicyErrors(context, async () => {
-        const policy = await openPolicyDirectory(dir);
+        const policy = await openPolicyDirectory(dir, undefined, { readOnly: true });
         try {
           const request = await policy.approvals.get(id);
           if (!request) {

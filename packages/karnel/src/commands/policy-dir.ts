@@ -42,6 +42,15 @@ export async function requireOperatorKey(path: string | undefined): Promise<Sign
 export async function openPolicyDirectory(
   dir: string,
   signer?: Signer,
+  {
+    readOnly = false,
+  }: {
+    /**
+     * Open the ledger for reading only, for a command that only reads: nothing is written or
+     * locked (the owner is pinned by the first command that writes).
+     */
+    readOnly?: boolean;
+  } = {},
 ): Promise<CliPolicyDirectory> {
   const detected = await detectDirectoryKind(dir);
   if (detected.kind === undefined) {
@@ -52,9 +61,16 @@ export async function openPolicyDirectory(
       message: `${dir} is not an agent or group directory: ${detected.diagnostics[0]?.message ?? 'no manifest.yaml'}`,
     });
   }
-  const ledger = await openLedger(join(dir, 'ledger'), signer ? { signer } : {});
+  const ledger = await openLedger(join(dir, 'ledger'), {
+    ...(signer ? { signer } : {}),
+    ...(readOnly ? { readOnly } : {}),
+  });
   try {
-    const policy = await openPolicy(dir, { ledger, ...(signer ? { signer } : {}) });
+    const policy = await openPolicy(dir, {
+      ledger,
+      ...(signer ? { signer } : {}),
+      ...(readOnly ? { pinOwner: false } : {}),
+    });
     return { ...policy, ledger };
   } catch (error) {
     await ledger.close();

@@ -31,7 +31,7 @@ export const registerSafeModeCommand: RegisterCommand = (program, context) => {
         throw new UsageError(`unknown format "${safe(options.format)}"; expected text or json`);
       }
       await reportPolicyErrors(context, async () => {
-        const policy = await openPolicyDirectory(dir);
+        const policy = await openPolicyDirectory(dir, undefined, { readOnly: true });
         try {
           const status = await policy.safeMode.status();
           if (options.format === 'json') {

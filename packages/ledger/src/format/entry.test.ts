@@ -26,7 +26,14 @@ describe('entry encoding', () => {
         fc.boolean(),
         (body, seq, signed, withFiles) => {
           const files = withFiles
-            ? [{ path: 'decisions/dec_a/context.yaml', offset: 0, size: 3, sha256: 'cd'.repeat(32) }]
+            ? [
+                {
+                  path: 'decisions/dec_a/context.yaml',
+                  offset: 0,
+                  size: 3,
+                  sha256: 'cd'.repeat(32),
+                },
+              ]
             : [];
           const content = {
             seq,

@@ -36,7 +36,9 @@ describe("a ledger's entries from seq on, after its own appends", () => {
       expect(fromMemory).toEqual(fromFile);
     }
     const notes = await collect(ledger.entries({ fromSeq: 10, type: 'note' }));
-    expect(notes.map((entry) => entry.seq)).toEqual([11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39]);
+    expect(notes.map((entry) => entry.seq)).toEqual([
+      11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39,
+    ]);
     await ledger.close();
   });
 

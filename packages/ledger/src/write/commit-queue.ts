@@ -14,8 +14,13 @@ export interface QueuedAppend {
    * durable by a later `sync` or by the next durable append's fsync of the same file).
    */
   readonly durable: boolean;
-  /** Settles the append once its entry is durable. */
-  readonly resolve: (entry: LedgerEntry) => void;
+  /**
+   * Set on a sync barrier (`Ledger.sync`): it appends nothing, and settles once every entry
+   * written before it is durable (one fsync shared with the appends of its batch).
+   */
+  readonly barrier?: true;
+  /** Settles the append once its entry is durable (`undefined` for a barrier). */
+  readonly resolve: (entry: LedgerEntry | undefined) => void;
   /** Settles the append when it was refused or the batch failed. */
   readonly reject: (error: unknown) => void;
 }

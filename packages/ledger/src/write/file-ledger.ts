@@ -89,9 +89,15 @@ import {
 const fdatasyncAsync = promisify(fdatasync);
 
 /** Most batches written under one hold of the write lock (see `FileLedger.held`). */
-const MAX_HELD_BATCHES = 16;
+const MAX_HELD_BATCHES = 256;
 /** Longest hold of the write lock across batches, in milliseconds. */
 const MAX_HELD_MS = 10;
+/**
+ * How long the write lock is kept once nothing is queued, in milliseconds, for the next batch
+ * of a busy process (taking and releasing it costs several file operations); within the
+ * limits above, so other writers still get their turn.
+ */
+const LINGER_MS = 1;
 
 /**
  * Opens (or prepares to create) the ledger in `dir`. Replays the chain to learn its state, and
@@ -132,6 +138,7 @@ class FileLedger implements Ledger {
   private readonly queue: CommitQueue;
   private readonly validators: ReadonlyMap<string, readonly RecordValidator[]>;
   private readonly create: boolean;
+  private readonly readOnly: boolean;
   private createdDir = false;
   /** Counts the batches written without an fsync of the chain (`appendUnsynced` only). */
   private unsyncedWrites = 0;
@@ -147,6 +154,7 @@ class FileLedger implements Ledger {
       lockTimeoutMs = 30_000,
       validators = [],
       create = true,
+      readOnly = false,
     }: OpenLedgerOptions,
   ) {
     this.dir = dir;
@@ -156,6 +164,7 @@ class FileLedger implements Ledger {
     this.clock = clock;
     this.lockTimeoutMs = lockTimeoutMs;
     this.create = create;
+    this.readOnly = readOnly;
     const owners = new Map<string, RecordValidator[]>();
     for (const validator of validators) {
       for (const type of validator.types)
@@ -180,16 +189,23 @@ class FileLedger implements Ledger {
       throw new LedgerNotFoundError({ path: this.dir, reason: info ? 'not-a-ledger' : 'missing' });
     }
     if (!info) return;
-    await checkWritable(this.dir);
+    if (!this.readOnly) await checkWritable(this.dir);
     this.createdDir = true;
     await this.withLock(() => this.catchUp());
   }
 
+  /** Runs `task` under the write lock; a read-only ledger takes none (it writes nothing). */
   private withLock<T>(task: () => Promise<T>): Promise<T> {
+    if (this.readOnly) return task();
     return withFileLock(this.lockPath, task, { timeoutMs: this.lockTimeoutMs });
   }
 
-  /** Reads entries other writers appended since we last looked. Must hold the lock. */
+  /**
+   * Reads entries other writers appended since we last looked. Must hold the lock. The chain
+   * file's size is looked at every time, even under a hold of the lock that lasts: bytes
+   * appended by something that ignores the lock are read (and refused) before the next batch
+   * would write over them.
+   */
   private async catchUp(): Promise<void> {
     let info: import('node:fs').Stats | undefined;
     try {
@@ -244,7 +260,8 @@ class FileLedger implements Ledger {
     }
     this.chainEnd = tail.end;
     this.chainLines = tail.lines;
-    if (tail.rest.length > 0) {
+    // A reader leaves a torn tail to the next writer, which cuts it off.
+    if (tail.rest.length > 0 && !this.readOnly) {
       if (!isPlausibleTornTail(tail.rest)) {
         const error = this.integrityError(
           tail.lines + 1,
@@ -365,12 +382,13 @@ class FileLedger implements Ledger {
         new LedgerStateError({ recordType: 'any', message: `Ledger ${this.dir} is closed` }),
       );
     }
+    if (this.readOnly) return Promise.reject(this.readOnlyError());
     return new Promise<LedgerEntry>((resolve, reject) => {
       this.queue.push({
         prepare,
         signer: options?.signer ?? this.signer,
         durable,
-        resolve,
+        resolve: (entry) => resolve(entry!),
         reject,
       });
     });
@@ -390,8 +408,8 @@ class FileLedger implements Ledger {
   /**
    * The write lock, kept from one batch to the next while appends are already waiting when a
    * batch ends (taking and releasing a lock file costs several file creations and removals),
-   * but never for more than {@link MAX_HELD_BATCHES} batches or {@link MAX_HELD_MS}: then other
-   * writers get their turn. Never held while nothing is queued.
+   * and for {@link LINGER_MS} after the last one, but never for more than
+   * {@link MAX_HELD_BATCHES} batches or {@link MAX_HELD_MS}: then other writers get their turn.
    */
   private held: { lock: FileLock; since: number; batches: number } | undefined;
   /** The write lock being taken, shared by everyone in this process who needs it meanwhile. */
@@ -416,9 +434,38 @@ class FileLedger implements Ledger {
   }
 
   private async releaseHeld(): Promise<void> {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     const held = this.held;
     this.held = undefined;
     await held?.lock.release();
+  }
+
+  /** The timer that ends a hold of the write lock nobody used for {@link LINGER_MS}. */
+  private lingering: NodeJS.Timeout | undefined;
+
+  /** Whether nothing in this process needs the write lock now. */
+  private get idle(): boolean {
+    return this.pins === 0 && !this.writing && this.queue.waiting === 0;
+  }
+
+  /**
+   * Ends the hold of the write lock when nothing needs it: at once when it had its share
+   * ({@link MAX_HELD_BATCHES}, {@link MAX_HELD_MS}), else {@link LINGER_MS} later unless a
+   * batch or a {@link withWriteLock} took it up again meanwhile. The timer is not `unref`ed:
+   * a process that exits meanwhile waits for it and leaves no lock file behind.
+   */
+  private async releaseWhenIdle(): Promise<void> {
+    const held = this.held;
+    if (!held || !this.idle) return;
+    if (held.batches >= MAX_HELD_BATCHES || Date.now() - held.since >= MAX_HELD_MS) {
+      await this.releaseHeld();
+      return;
+    }
+    this.lingering ??= setTimeout(() => {
+      this.lingering = undefined;
+      if (this.held === held && this.idle) this.releaseHeld().catch(() => undefined);
+    }, LINGER_MS);
   }
 
   async withWriteLock<T>(task: () => Promise<T>): Promise<T> {
@@ -427,12 +474,12 @@ class FileLedger implements Ledger {
       return await task();
     } finally {
       this.pins--;
-      if (this.pins === 0 && !this.writing && this.queue.waiting === 0) await this.releaseHeld();
+      await this.releaseWhenIdle();
     }
   }
 
   private async flush(batch: CommitBatch): Promise<void> {
-    const done: Array<[QueuedAppend, LedgerEntry]> = [];
+    const done: Array<[QueuedAppend, LedgerEntry | undefined]> = [];
     try {
       if (!this.createdDir) {
         await mkdir(this.dir, { recursive: true });
@@ -447,11 +494,11 @@ class FileLedger implements Ledger {
       this.writing = false;
       if (
         this.pins === 0 &&
-        (this.queue.waiting === 0 ||
-          held.batches >= MAX_HELD_BATCHES ||
-          Date.now() - held.since >= MAX_HELD_MS)
+        this.queue.waiting > 0 &&
+        (held.batches >= MAX_HELD_BATCHES || Date.now() - held.since >= MAX_HELD_MS)
       )
         await this.releaseHeld();
+      else await this.releaseWhenIdle();
     } catch (error) {
       this.writing = false;
       await this.releaseHeld().catch(() => undefined);
@@ -471,10 +518,11 @@ class FileLedger implements Ledger {
 
   private async writeBatch(
     batch: CommitBatch,
-    done: Array<[QueuedAppend, LedgerEntry]>,
+    done: Array<[QueuedAppend, LedgerEntry | undefined]>,
   ): Promise<void> {
     const lines: Buffer[] = [];
     const accepted: Array<[QueuedAppend, LedgerEntry]> = [];
+    const barriers: QueuedAppend[] = [];
     let snapshotAt: { seq: number; offset: number } | undefined;
     const appendFiles = new Map<
       string,
@@ -483,6 +531,10 @@ class FileLedger implements Ledger {
     const newFolders = new Set<string>();
     try {
       for (const pending of batch) {
+        if (pending.barrier) {
+          barriers.push(pending);
+          continue;
+        }
         const time = this.clock.now().toISOString();
         let prepared: PreparedRecord;
         try {
@@ -572,18 +624,21 @@ class FileLedger implements Ledger {
         if (snapshotAt) this.lastSnapshot = snapshotAt;
         for (const [index, [, entry]] of accepted.entries())
           this.recent.push(entry, lines[index]!.length);
-        // An fsync of the chain makes every byte written to it before durable, including
-        // earlier unsynced appends: their count is taken before it starts.
-        if (accepted.some(([pending]) => pending.durable)) {
-          const covered = this.unsyncedWrites;
-          await fdatasyncAsync(fd);
-          this.syncedWrites = Math.max(this.syncedWrites, covered);
-        } else {
-          this.unsyncedWrites++;
-        }
+        if (!accepted.some(([pending]) => pending.durable)) this.unsyncedWrites++;
         if (created) await syncFolder(this.dir);
       }
+      // An fsync of the chain makes every byte written to it before durable, including
+      // earlier unsynced appends: their count is taken before it starts.
+      const mustSync =
+        accepted.some(([pending]) => pending.durable) ||
+        (barriers.length > 0 && this.syncedWrites < this.unsyncedWrites);
+      if (mustSync && this.chainEnd > 0) {
+        const covered = this.unsyncedWrites;
+        await fdatasyncAsync(this.openChain());
+        this.syncedWrites = Math.max(this.syncedWrites, covered);
+      }
       done.push(...accepted);
+      for (const barrier of barriers) done.push([barrier, undefined]);
     } finally {
       for (const file of appendFiles.values()) await file.handle.close().catch(() => undefined);
     }
@@ -599,9 +654,35 @@ class FileLedger implements Ledger {
     return this.enqueue(prepareRecord(record), options, false);
   }
 
+  /** The error of a write asked of a ledger opened with `readOnly`. */
+  private readOnlyError(): LedgerStateError {
+    return new LedgerStateError({
+      recordType: 'any',
+      message: `Ledger ${this.dir} was opened read-only: nothing can be written to it`,
+    });
+  }
+
   async sync(): Promise<void> {
+    if (this.readOnly) throw this.readOnlyError();
+    if (this.syncedWrites >= this.unsyncedWrites) return;
+    // A barrier in the commit queue: the fsync is shared with the appends queued meanwhile,
+    // on the chain file the writer keeps open.
+    if (!this.queue.closed) {
+      await new Promise<void>((resolve, reject) => {
+        this.queue.push({
+          prepare: () => {
+            throw new Error('a sync barrier is never prepared');
+          },
+          signer: undefined,
+          durable: true,
+          barrier: true,
+          resolve: () => resolve(),
+          reject,
+        });
+      });
+      return;
+    }
     const covered = this.unsyncedWrites;
-    if (this.syncedWrites >= covered) return;
     // No lock: an fsync only flushes what is written, and appends only ever add to the file.
     // A chain file replaced since (archiving) was written and fsynced whole by its writer.
     // A descriptor of its own: the writer's may be closed meanwhile (a failed batch resets it).
@@ -664,6 +745,7 @@ class FileLedger implements Ledger {
   }
 
   async archive(): Promise<ArchiveResult> {
+    if (this.readOnly) throw this.readOnlyError();
     await this.queue.drain();
     return this.withLock(async () => {
       await this.catchUp();
@@ -751,6 +833,7 @@ class FileLedger implements Ledger {
 
   async close(): Promise<void> {
     await this.queue.close();
+    await this.releaseHeld();
     this.closeChain();
   }
 }

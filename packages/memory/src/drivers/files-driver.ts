@@ -31,6 +31,12 @@ export interface FilesDriverOptions {
   dir: string;
   /** Where damaged lines that were skipped are reported. Default: a process warning. */
   onDiagnostic?: DiagnosticListener;
+  /**
+   * The folder every file of this memory must really be inside (the group's root): a file that
+   * a symbolic link leads out of it is neither read nor written, the call throws an
+   * `OutsideRootError` (`@karnel/core`). Default: none, links are followed.
+   */
+  root?: string;
 }
 
 interface StoredEpisode {
@@ -79,6 +85,7 @@ export function createFilesDriver(options: FilesDriverOptions): MemoryDriver {
 class FilesState {
   readonly #layout: MemoryLayout;
   readonly #report: DiagnosticListener;
+  readonly #root: string | undefined;
 
   readonly #episodeTail: JsonLinesTail;
   #episodes: StoredEpisode[] = [];
@@ -99,8 +106,9 @@ class FilesState {
   constructor(options: FilesDriverOptions) {
     this.#layout = memoryLayout(options.dir);
     this.#report = diagnosticListener(options.onDiagnostic);
-    this.#episodeTail = new JsonLinesTail(this.#layout.episodic, this.#report);
-    this.#itemTail = new JsonLinesTail(this.#layout.semanticItems, this.#report);
+    this.#root = options.root;
+    this.#episodeTail = new JsonLinesTail(this.#layout.episodic, this.#report, options.root);
+    this.#itemTail = new JsonLinesTail(this.#layout.semanticItems, this.#report, options.root);
   }
 
   async appendEpisodes(
@@ -122,6 +130,7 @@ class FilesState {
         return written.map((episode) => JSON.stringify(episode));
       },
       this.#report,
+      this.#root,
     );
     return written;
   }
@@ -184,6 +193,7 @@ class FilesState {
       this.#layout.semanticItems,
       items.map((item) => JSON.stringify(item)),
       this.#report,
+      this.#root,
     );
     if (vectors) {
       await appendJsonLines(
@@ -196,6 +206,7 @@ class FilesState {
           }),
         ),
         this.#report,
+        this.#root,
       );
     }
   }
@@ -235,6 +246,7 @@ class FilesState {
           }),
         ),
         this.#report,
+        this.#root,
       );
       vectors = await this.#refreshVectors(embedder.id);
     }
@@ -335,7 +347,7 @@ class FilesState {
     let vectors = this.#vectors.get(embedderId);
     if (!tail || !vectors) {
       // Vectors are a cache that can be rebuilt: damage there is not worth a report.
-      tail = new JsonLinesTail(this.#vectorPath(embedderId), () => {});
+      tail = new JsonLinesTail(this.#vectorPath(embedderId), () => {}, this.#root);
       vectors = new Map();
       this.#vectorTails.set(embedderId, tail);
       this.#vectors.set(embedderId, vectors);

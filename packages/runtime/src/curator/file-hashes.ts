@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from '@karnel/core';
+import { readFileInside, sha256Hex } from '@karnel/core';
 import { listGroupPaths } from '../migration/group-files';
 import type { FileHash } from './curator-records';
 
 /**
  * The files under `folder` (relative to `base`, `/`-separated), each with its size and SHA-256,
- * sorted; with `withBytes`, their content too. Lock files are left out; a link is refused.
+ * sorted; with `withBytes`, their content too. Lock files are left out; a link is refused, and
+ * a file is read only while its real location is inside `base` (`readFileInside`).
  */
 export async function hashFolder(
   base: string,
@@ -16,7 +16,7 @@ export async function hashFolder(
   const hashes: FileHash[] = [];
   const bytes = new Map<string, Buffer>();
   for (const file of files) {
-    const content = await readFile(join(base, folder, file.path));
+    const content = await readFileInside(base, join(base, folder, file.path));
     hashes.push({
       path: `${folder}/${file.path}`,
       size: content.length,

@@ -163,7 +163,10 @@ async function staleHypotheses(
   const mistakes: Diagnostic[] = [];
   for (const file of files) {
     if ((await pathKind(file)) === 'missing') continue;
-    const document = await readYamlFile(file, { displayPath: toPosix(relative(dir, file)) });
+    const document = await readYamlFile(file, {
+      displayPath: toPosix(relative(dir, file)),
+      root: dir,
+    });
     // A strategic memory that cannot be read is reported, never taken for "no hypotheses".
     if (hasErrors(document.diagnostics)) {
       mistakes.push(...document.diagnostics.filter((d) => d.severity === 'error'));
@@ -318,7 +321,9 @@ async function curatorPass(dir: string, options: RunCuratorOptions): Promise<Cur
   const firstSeen: Record<string, string> = {};
   const grades: (SkillGrade & { skill: Skill; root: string })[] = [];
   for (const root of roots) {
-    const discovered = await discoverSkills([{ dir: root.dir, source: root.source }]);
+    const discovered = await discoverSkills([
+      { dir: root.dir, source: root.source, root: group.dir },
+    ]);
     for (const skill of discovered.skills) {
       const path = toPosix(relative(group.dir, skill.dir));
       const used = usage.get(skill.name);

@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from '@karnel/core';
+import { openInside, sha256Hex } from '@karnel/core';
 import type { LedgerEntry } from '@karnel/ledger';
 import { readLedgerEntries } from '@karnel/ledger';
 import { MigrationError } from '../migration/migration-error';
@@ -23,7 +22,7 @@ async function readCommittedStep(ledgerDir: string, entry: LedgerEntry): Promise
   const digest = entry.files[0];
   if (!digest) return undefined;
   const path = join(ledgerDir, ...digest.path.split('/'));
-  const handle = await open(path, 'r');
+  const handle = await openInside(ledgerDir, path);
   let bytes: Buffer;
   try {
     const buffer = Buffer.alloc(digest.size);

@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { readFileInside } from '@karnel/core';
 import { pack as createPack } from 'tar-stream';
 import { hashFileAt, listGroupPaths } from '../migration/group-files';
 
@@ -31,7 +32,8 @@ export async function writeCuratorSnapshot(
   for (const folder of folders) {
     const { files } = await listGroupPaths(join(dir, folder));
     for (const file of files) {
-      const content = await readFile(join(dir, folder, file.path));
+      // Read inside the group only, even if a file became a link since it was listed.
+      const content = await readFileInside(dir, join(dir, folder, file.path));
       await new Promise<void>((resolvePromise, reject) =>
         pack.entry(
           { name: `${folder}/${file.path}`, size: content.length, mtime: new Date(0) },

@@ -1,7 +1,6 @@
-import { open } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { KarnelError } from '@karnel/core';
+import { KarnelError, openInside } from '@karnel/core';
 import { z } from 'zod';
 
 /** The lease file, relative to the group directory. */
@@ -76,7 +75,8 @@ export async function readLeaseFile(dir: string): Promise<StoredLease | undefine
   try {
     // A lease is a few hundred bytes: a file far larger was not written by a runtime, and is
     // never read whole.
-    const handle = await open(path, 'r');
+    // Inside the group only: a lease file linked elsewhere is unreadable, never parsed.
+    const handle = await openInside(dir, path);
     try {
       const size = (await handle.stat()).size;
       if (size > MAX_LEASE_BYTES)

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { type Clock, isWithin, type Signer, systemClock } from '@karnel/core';
+import { type Clock, isWithin, openInside, type Signer, systemClock } from '@karnel/core';
 import { openLedger } from '@karnel/ledger';
 import { resolveOwner, sameIdentity, signPayload } from '@karnel/policy';
 import { pack as createPack, type Pack } from 'tar-stream';
@@ -221,7 +221,10 @@ export async function exportGroup({
         file.size === 0
           ? new Uint8Array()
           : async (entry) => {
-              for await (const chunk of createReadStream(join(group.dir, file.path), {
+              // Opened inside the group only: a file that became a link since it was listed is
+              // refused (OutsideRootError), its target never bundled.
+              const handle = await openInside(group.dir, join(group.dir, file.path));
+              for await (const chunk of handle.createReadStream({
                 end: file.size - 1,
                 highWaterMark: 1 << 20,
               })) {

@@ -70,9 +70,20 @@ export interface OfflineScriptRead {
  */
 export async function readOfflineScript(
   path: string,
-  { displayPath = path }: { displayPath?: string } = {},
+  {
+    displayPath = path,
+    root,
+  }: {
+    /** The path shown in diagnostics. Default: `path`. */
+    displayPath?: string;
+    /** The folder the script must really be inside (`file/outside-root` otherwise). */
+    root?: string;
+  } = {},
 ): Promise<OfflineScriptRead> {
-  const document = await readYamlFile(path, { displayPath });
+  const document = await readYamlFile(path, {
+    displayPath,
+    ...(root === undefined ? {} : { root }),
+  });
   const { value, diagnostics } = validateDocument(offlineScriptSchema, document);
   const sorted = sortDiagnostics([...diagnostics]);
   if (!value || hasErrors(sorted)) return { diagnostics: sorted };

@@ -13,7 +13,7 @@ import { OFFLINE_SCRIPT_FILE, readOfflineScript } from './offline-script';
  */
 export async function openOfflineDemo(dir: string): Promise<LanguageModelSource> {
   const path = join(dir, OFFLINE_SCRIPT_FILE);
-  const read = await readOfflineScript(path);
+  const read = await readOfflineScript(path, { root: dir });
   if (!read.script)
     throw new RuntimeOpenError({
       dir,

@@ -107,6 +107,7 @@ export async function reviewAfterRun({
       summary: `${role}'s run ${runId} succeeded in ${result.steps} steps, costing ${result.cost}.`,
       memory: parts.memoryOf(role),
       clock: parts.clock,
+      root: parts.dir,
       ...(signal ? { signal } : {}),
     });
     await settleReview(treasury, reservationId, review.cost, {

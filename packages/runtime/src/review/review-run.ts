@@ -1,9 +1,11 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   type Clock,
   escapeTerminalText,
   pathKind,
+  readFileInside,
+  resolveInside,
   sha256Hex,
   systemClock,
   writeFileAtomic,
@@ -67,6 +69,11 @@ export interface ReviewRunOptions {
   readonly condenseBatch?: number;
   /** Aborts the review's model calls. */
   readonly signal?: AbortSignal;
+  /**
+   * The group's folder: a skill file that a symbolic link leads out of it is neither read nor
+   * rewritten by `improve_skill` (the change is refused, naming the file). Default: none.
+   */
+  readonly root?: string;
 }
 
 /** What {@link reviewRun} did. */
@@ -131,6 +138,7 @@ export async function reviewRun({
   memory,
   condenseBatch = 20,
   signal,
+  root,
 }: ReviewRunOptions): Promise<RunReview> {
   const authored: string[] = [];
   const updated: string[] = [];
@@ -165,6 +173,11 @@ export async function reviewRun({
       execute: async ({ name, description, instructions }) => {
         if (!isSkillName(name)) return refuse(`"${name}" is not a valid skill name`);
         const dir = join(skillsDir, name);
+        // Never written through a skills folder that a symlink leads out of the group.
+        if (root !== undefined) {
+          const inside = await resolveInside(root, relative(resolve(root), skillsDir));
+          if (!inside.ok) return refuse(`${name}: ${inside.message}`);
+        }
         if ((await pathKind(dir)) !== 'missing')
           return refuse(`a skill named "${name}" exists; improve it instead`);
         await mkdir(dir, { recursive: true });
@@ -209,7 +222,14 @@ export async function reviewRun({
       execute: async ({ name, instructions }) => {
         if (!isSkillName(name)) return refuse(`"${name}" is not a valid skill name`);
         const dir = join(skillsDir, name);
-        const loaded = await loadSkill(dir, { source: 'agent' });
+        const loaded = await loadSkill(dir, {
+          source: 'agent',
+          ...(root === undefined ? {} : { root }),
+        });
+        const outside = loaded.diagnostics.find(
+          (diagnostic) => diagnostic.code === 'file/outside-root',
+        );
+        if (outside) return refuse(outside.message);
         if (!loaded.skill) return refuse(`no skill named "${name}"`);
         if (loaded.skill.protected)
           return refuse(
@@ -217,7 +237,11 @@ export async function reviewRun({
           );
         if (!touches.skills.has(name)) return refuse(`the run did not use "${name}"`);
         const path = join(dir, 'SKILL.md');
-        const before = await readFile(path, 'utf8');
+        // Read inside the group only: the kept frontmatter must not come from a linked file.
+        const before =
+          root === undefined
+            ? await readFile(path, 'utf8')
+            : (await readFileInside(root, path)).toString('utf8');
         // Keep the frontmatter exactly; replace the instructions after it.
         const head = before
           .split('\n')

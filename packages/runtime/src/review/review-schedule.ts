@@ -1,6 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from '@karnel/core';
+import { readFileInside, sha256Hex } from '@karnel/core';
 import { cadenceInterval, type ReviewCadence } from '@karnel/goals';
 import { resolveComponent } from '@karnel/manifest';
 import type { GroupSnapshot } from '../scheduler/group-snapshot';
@@ -175,7 +175,8 @@ export async function reviewedFilesDigest(dir: string): Promise<string> {
   }
   const parts: string[] = [];
   for (const path of paths) {
-    const bytes = await readFile(path).catch(() => undefined);
+    // A file a symlink leads out of the group counts as unreadable: its content is not hashed.
+    const bytes = await readFileInside(dir, path).catch(() => undefined);
     parts.push(`${path.slice(dir.length)}:${bytes ? sha256Hex(bytes) : '-'}`);
   }
   return sha256Hex(parts.join('\n'));

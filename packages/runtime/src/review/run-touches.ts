@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathKind } from '@karnel/core';
+import { pathKind, readFileInside } from '@karnel/core';
 import { readLedgerEntries } from '@karnel/ledger';
 
 /** What a run did to skills and memory, as its ledger records show. */
@@ -48,7 +47,9 @@ export async function readRunTouches(ledgerDir: string, runId: string): Promise<
   }
   if (stepsFile) {
     // The chain committed these bytes (readLedgerEntries checked the chain; verifyLedger the files).
-    for (const line of (await readFile(join(ledgerDir, stepsFile), 'utf8')).split('\n')) {
+    // Inside the ledger folder only: a steps file linked elsewhere is refused, never read.
+    const text = (await readFileInside(ledgerDir, join(ledgerDir, stepsFile))).toString('utf8');
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       let step: Record<string, unknown>;
       try {

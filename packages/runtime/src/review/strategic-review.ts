@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, escapeTerminalText, systemClock } from '@karnel/core';
+import { type Clock, escapeTerminalText, readFileInside, systemClock } from '@karnel/core';
 import { GOAL_STATUSES, loadGoals, updateGoalStatus } from '@karnel/goals';
 import type { Ledger } from '@karnel/ledger';
 import { resolveComponent, validateGroupDir } from '@karnel/manifest';
@@ -94,9 +93,10 @@ export interface StrategicReview {
 async function finishedRuns(ledgerDir: string, runIds: readonly string[]): Promise<string[]> {
   const lines: string[] = [];
   for (const runId of runIds) {
-    const text = await readFile(join(ledgerDir, 'runs', runId, 'outcome.yaml'), 'utf8').catch(
-      () => undefined,
-    );
+    // Inside the ledger folder only: an outcome linked elsewhere is not quoted to the model.
+    const text = await readFileInside(ledgerDir, join(ledgerDir, 'runs', runId, 'outcome.yaml'))
+      .then((bytes) => bytes.toString('utf8'))
+      .catch(() => undefined);
     if (text === undefined) continue;
     let outcome: Record<string, unknown> = {};
     try {
@@ -217,6 +217,8 @@ export async function strategicReview({
     strategicWriters: [reviewer],
     writer: { role: reviewer },
     clock,
+    // Confined to the group: a memory file a symlink leads out of it is never read.
+    root: dir,
   });
   const policy = await openPolicyDirectory(dir, { ledger, clock });
   const goalChanges: string[] = [];
@@ -232,7 +234,10 @@ export async function strategicReview({
     return { refused: why };
   };
   try {
-    const loaded = await loadGoals(goalsPath, { roles });
+    const loaded = await loadGoals(goalsPath, { roles, root: dir });
+    // A goals file that a symlink leads out of the group is not read; the review says so.
+    for (const diagnostic of loaded.diagnostics)
+      if (diagnostic.code === 'file/outside-root') refused.push(diagnostic.message);
     const strategic = await memory.readStrategic();
     const tools = {
       set_goal_status: tool({
@@ -248,6 +253,7 @@ export async function strategicReview({
           if (gate) return gate;
           const result = await updateGoalStatus(goalsPath, goal, status, reason, {
             clock,
+            root: dir,
             actor: reviewer,
             ...(blocker ? { blocker } : {}),
           });

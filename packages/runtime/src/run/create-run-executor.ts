@@ -5,6 +5,7 @@ import {
   EMPTY_COST_CARRY,
   formatCost,
   formatMoney,
+  OutsideRootError,
   parseCost,
 } from '@karnel/core';
 import { ReservationStateError } from '@karnel/treasury';
@@ -113,7 +114,7 @@ export function createRunExecutor(
     return unitOf;
   };
   // Skills and goals are read and validated once, then again only when their files change.
-  const files = createRunFileCaches();
+  const files = createRunFileCaches(parts.dir);
   // One reading of safe mode shared by every run: the ledger is read again when the last
   // reading is older than a second, so a brake pulled by another process stops each run at its
   // next tool call without a ledger read per run.
@@ -206,13 +207,22 @@ export function createRunExecutor(
     cost: string,
     steps: number,
   ): Promise<void> {
-    await parts.memoryOf(member.role).appendEpisode({
-      kind: status === 'succeeded' ? 'run.completed' : 'run.failed',
-      text: text.trim() || `${member.role} run ${ticket.runId} ${status}`,
-      actor: member.role,
-      sources: [`ledger/runs/${ticket.runId}`],
-      data: { runId: ticket.runId, status, cost, steps },
-    });
+    try {
+      await parts.memoryOf(member.role).appendEpisode({
+        kind: status === 'succeeded' ? 'run.completed' : 'run.failed',
+        text: text.trim() || `${member.role} run ${ticket.runId} ${status}`,
+        actor: member.role,
+        sources: [`ledger/runs/${ticket.runId}`],
+        data: { runId: ticket.runId, status, cost, steps },
+      });
+    } catch (error) {
+      // The member's episodic log leads out of the group (a symlink): nothing is written
+      // there. The run's outcome is in the ledger already; the refusal is not silent.
+      if (!OutsideRootError.isInstance(error)) throw error;
+      process.emitWarning(`run ${ticket.runId}: episode not written: ${error.message}`, {
+        code: 'KARNEL_OUTSIDE_ROOT',
+      });
+    }
   }
 
   /**
@@ -466,6 +476,7 @@ export function createRunExecutor(
           ...(parts.goalsFile ? { goalsFile: parts.goalsFile } : {}),
           budgetTokens: contextTokens,
           files: runFiles,
+          root: parts.dir,
         }),
       );
       assembling.catch(() => undefined);

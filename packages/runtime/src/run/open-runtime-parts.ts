@@ -354,7 +354,7 @@ export async function openRuntimeParts(
       const policyPath = join(root, 'policy.yaml');
       let rules: readonly PolicyRule[] = [];
       if ((await pathKind(policyPath)) === 'file') {
-        const read = await validatePolicyFile(policyPath);
+        const read = await validatePolicyFile(policyPath, { root });
         if (!read.value)
           throw failure(root, 'policy', `${policyPath} is not valid`, read.diagnostics);
         rules = read.rules;
@@ -392,7 +392,7 @@ export async function openRuntimeParts(
             message: 'coordination_ref is needed to route messages between members',
           }),
         ]);
-      const read = await readProtocolFile(protocolPath);
+      const read = await readProtocolFile(protocolPath, { root });
       if (!read.protocol)
         throw failure(root, 'coordination', `${protocolPath} is not valid`, read.diagnostics);
       coordinator = cachedHistory(
@@ -429,7 +429,8 @@ export async function openRuntimeParts(
       else {
         const member = role === undefined ? undefined : members.find((m) => m.role === role);
         const memoryDir = member?.agentDir ? join(member.agentDir, 'memory') : groupMemoryDir;
-        store = createFileMemory({ dir: memoryDir, clock });
+        // Confined to the group: a memory file a symlink leads out of it is never read.
+        store = createFileMemory({ dir: memoryDir, clock, root });
         opened.push(store);
       }
       stores.set(key, store);

@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KarnelError, sha256Hex } from '@karnel/core';
+import { KarnelError, openInside, sha256Hex } from '@karnel/core';
 import type { Ledger, LedgerEntry } from '@karnel/ledger';
 import type { z } from 'zod';
 import { RUN_RECORD_TYPES, runParkedSchema, runResumedSchema, runStepSchema } from '../run-records';
@@ -41,8 +40,14 @@ export class RecordedRunError extends KarnelError {
   }
 }
 
-async function readSlice(path: string, offset: number, size: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
+/** Reads committed bytes of a ledger file, only inside the ledger folder `root`. */
+async function readSlice(
+  root: string,
+  path: string,
+  offset: number,
+  size: number,
+): Promise<Buffer> {
+  const handle = await openInside(root, path);
   try {
     const buffer = Buffer.alloc(size);
     const { bytesRead } = await handle.read(buffer, 0, size, offset);
@@ -93,6 +98,7 @@ export async function readRecordedRun(
   const manifestDigest = startEntry?.files[0];
   if (manifestDigest) {
     const bytes = await readSlice(
+      ledger.dir,
       join(ledger.dir, manifestDigest.path),
       manifestDigest.offset,
       manifestDigest.size,
@@ -111,7 +117,12 @@ export async function readRecordedRun(
     const digest = entry.files[0];
     if (!digest)
       throw new RecordedRunError({ runId, message: `step entry ${entry.seq} commits no file` });
-    const bytes = await readSlice(join(ledger.dir, digest.path), digest.offset, digest.size);
+    const bytes = await readSlice(
+      ledger.dir,
+      join(ledger.dir, digest.path),
+      digest.offset,
+      digest.size,
+    );
     if (bytes.length !== digest.size || sha256Hex(bytes) !== digest.sha256) {
       throw new RecordedRunError({
         runId,

@@ -1,4 +1,5 @@
 import type { Message } from '@karnel/coordination';
+import { type Diagnostic, ValidationError } from '@karnel/core';
 import { deriveRoleObjectives, loadGoals } from '@karnel/goals';
 import { assembleContext, estimateTokensByCharacters, type MemoryStore } from '@karnel/memory';
 import { discoverSkills } from '@karnel/skills';
@@ -27,6 +28,11 @@ export interface RunContextInput {
    * again on every call; an executor passes caches that read them only when they change.
    */
   readonly files?: RunFileCaches;
+  /**
+   * The group's folder: without `files`, the skills and goals read here must really be inside
+   * it (an executor's caches carry their own). Default: none.
+   */
+  readonly root?: string;
 }
 
 /** A run's fresh context: instructions for the model and the prompt that starts the loop. */
@@ -41,6 +47,22 @@ export interface RunContext {
   readonly omitted: readonly string[];
 }
 
+/** The diagnostic of a group file refused because a symbolic link leads out of the group. */
+const OUTSIDE_ROOT = 'file/outside-root';
+
+/**
+ * Fails the run when a file it would read was refused for leading out of the group: the run
+ * never goes on as though the file were empty, and its outcome names the file and where it led.
+ */
+function refuseOutside(diagnostics: readonly Diagnostic[]): void {
+  const refused = diagnostics.filter((diagnostic) => diagnostic.code === OUTSIDE_ROOT);
+  if (refused.length === 0) return;
+  throw new ValidationError({
+    diagnostics: refused,
+    message: `refused to read a group file: ${refused.map((diagnostic) => diagnostic.message).join('; ')}`,
+  });
+}
+
 function bullet(lines: readonly string[]): string {
   return lines.map((line) => `- ${line.trim()}`).join('\n');
 }
@@ -49,10 +71,19 @@ async function objectivesOf(
   goalsFile: string | undefined,
   role: string,
   files: RunFileCaches | undefined,
+  root: string | undefined,
 ): Promise<string> {
   if (!goalsFile) return '';
+  let loaded: Awaited<ReturnType<typeof loadGoals>>;
   try {
-    const loaded = files ? await files.goals(goalsFile) : await loadGoals(goalsFile);
+    loaded = files
+      ? await files.goals(goalsFile)
+      : await loadGoals(goalsFile, root === undefined ? {} : { root });
+  } catch {
+    return '';
+  }
+  refuseOutside(loaded.diagnostics);
+  try {
     if (!loaded.goals) return '';
     const own = deriveRoleObjectives(loaded.goals, role);
     const lines: string[] = [];
@@ -73,11 +104,15 @@ async function objectivesOf(
 async function skillsIndexOf(
   member: RuntimeMember,
   files: RunFileCaches | undefined,
+  root: string | undefined,
 ): Promise<string> {
   if (!member.skillsDir) return '';
   const found = files
     ? await files.skills(member.skillsDir)
-    : await discoverSkills([{ dir: member.skillsDir, source: 'agent' }]);
+    : await discoverSkills([
+        { dir: member.skillsDir, source: 'agent', ...(root === undefined ? {} : { root }) },
+      ]);
+  refuseOutside(found.diagnostics);
   return found.skills.map((skill) => `- ${skill.name}: ${skill.description}`).join('\n');
 }
 
@@ -87,6 +122,10 @@ async function skillsIndexOf(
  * the memory context (Annex A, `assembleContext`), the skills index (names and descriptions
  * only: the model reads a skill with the `use_skill` tool), and the reasons and messages that
  * woke it. Nothing is carried over from an earlier run but what memory holds.
+ *
+ * A skill, goals or memory file that a symbolic link leads out of the group (`root`, or the
+ * caches' own) is never read: the call throws (a `ValidationError` with `file/outside-root`, or
+ * the memory's `OutsideRootError`), naming the file and where it led, and the run fails.
  */
 export async function assembleRunContext(input: RunContextInput): Promise<RunContext> {
   const { member, budgetTokens } = input;
@@ -116,8 +155,8 @@ export async function assembleRunContext(input: RunContextInput): Promise<RunCon
   ].filter(Boolean);
   const optional: { name: string; text: string }[] = [];
   const [objectives, skills] = await Promise.all([
-    objectivesOf(input.goalsFile, member.role, input.files),
-    skillsIndexOf(member, input.files),
+    objectivesOf(input.goalsFile, member.role, input.files, input.root),
+    skillsIndexOf(member, input.files, input.root),
   ]);
   if (objectives) optional.push({ name: 'objectives', text: `Your objectives:\n${objectives}` });
   if (skills) optional.push({ name: 'skills', text: `Skills (use_skill reads one):\n${skills}` });

@@ -19,8 +19,13 @@ export interface RunFileCaches {
   goals(file: string): Promise<LoadedGoals>;
 }
 
-/** Creates an empty {@link RunFileCaches}. */
-export function createRunFileCaches(): RunFileCaches {
+/**
+ * Creates an empty {@link RunFileCaches}. With `root` (the group's folder), a skill file or a
+ * goals file that a symbolic link leads out of it is not read: it comes back as the error
+ * diagnostic `file/outside-root` (the skill does not load, the goals are `undefined`).
+ */
+export function createRunFileCaches(root?: string): RunFileCaches {
+  const inside = root === undefined ? {} : { root };
   const skills = new Map<string, FingerprintCache<DiscoveredSkills>>();
   const goals = new Map<string, FingerprintCache<LoadedGoals>>();
   return {
@@ -29,7 +34,7 @@ export function createRunFileCaches(): RunFileCaches {
       if (!cache) {
         cache = createFingerprintCache(
           () => treeFingerprint(dir),
-          () => discoverSkills([{ dir, source: 'agent' }]),
+          () => discoverSkills([{ dir, source: 'agent', ...inside }]),
         );
         skills.set(dir, cache);
       }
@@ -40,7 +45,7 @@ export function createRunFileCaches(): RunFileCaches {
       if (!cache) {
         cache = createFingerprintCache(
           () => fileFingerprint(file),
-          () => loadGoals(file),
+          () => loadGoals(file, inside),
         );
         goals.set(file, cache);
       }

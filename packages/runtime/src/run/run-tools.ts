@@ -117,7 +117,9 @@ export function createRunTools(context: RunToolsContext): ToolSet {
   const role = member.role;
   const clock = parts.clock;
   const skillsOf = (dir: string): Promise<DiscoveredSkills> =>
-    context.files ? context.files.skills(dir) : discoverSkills([{ dir, source: 'agent' }]);
+    context.files
+      ? context.files.skills(dir)
+      : discoverSkills([{ dir, source: 'agent', root: parts.dir }]);
   return {
     use_skill: tool({
       description:
@@ -253,7 +255,12 @@ export function createRunTools(context: RunToolsContext): ToolSet {
               input.goal,
               input.status,
               input.reason,
-              { clock, actor: role, ...(input.blocker ? { blocker: input.blocker } : {}) },
+              {
+                clock,
+                actor: role,
+                root: parts.dir,
+                ...(input.blocker ? { blocker: input.blocker } : {}),
+              },
             );
             return { changed: update.changed };
           },

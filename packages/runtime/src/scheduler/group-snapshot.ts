@@ -80,6 +80,7 @@ export async function loadGroupSnapshot(dir: string): Promise<GroupSnapshot> {
   if (validation.components.goals) {
     const loaded = await loadGoals(join(validation.components.goals, 'current.yaml'), {
       roles: validation.roles,
+      root: validation.dir,
     });
     goals = loaded.goals;
   }

@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDiagnostic, sha256Hex } from '@karnel/core';
+import { createDiagnostic, OutsideRootError, openInside, sha256Hex } from '@karnel/core';
 import { type FileDigest, type LedgerEntry, LedgerIntegrityError } from '@karnel/ledger';
 
 /**
@@ -23,10 +22,12 @@ export async function readCommitted(
         createDiagnostic({ file: digest.path, line: 1, column: 1, code, message: message + of }),
       ],
     });
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let handle: Awaited<ReturnType<typeof openInside>> | undefined;
   try {
-    handle = await open(join(dir, ...digest.path.split('/')), 'r');
+    // Inside the ledger folder only: a data file linked elsewhere is refused unread.
+    handle = await openInside(dir, join(dir, ...digest.path.split('/')));
   } catch (error) {
+    if (OutsideRootError.isInstance(error)) throw refuse('ledger/file-mismatch', error.message);
     const code = (error as NodeJS.ErrnoException).code;
     throw refuse(
       'ledger/file-missing',

@@ -31,11 +31,11 @@ let lines: string[];
 let entries: LedgerEntry[];
 const files = new Map<string, Buffer>();
 let counter = 0;
+const owner = createSigner(new Uint8Array(32).fill(9));
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'karnel-'));
   source = join(work, 'source');
-  const owner = createSigner(new Uint8Array(32).fill(9));
   const ledger = await openLedger(source, { clock: createManualClock('2026-05-03T00:00:00Z') });
   const { runId, entry } = await ledger.startRun({ runId: 'run_a', manifest: { agent: 'writer' } });
   const all: LedgerEntry[] = [entry];
@@ -147,6 +147,17 @@ describe('the batched byte scanner', () => {
     expect(lines).toHaveLength(COUNT);
     const report = await verifyBoth(await materialize(lines));
     expect(report).toMatchObject({ ok: true, entries: COUNT, signed: 1, diagnostics: [] });
+    // The Merkle root over the hashes the batches recorded is the one the ledger signs.
+    const ledger = await openLedger(source);
+    const checkpoint = await ledger.checkpoint(owner);
+    await ledger.close();
+    const withRoot = await verifyBoth(await materialize(lines), {
+      checkpoint,
+      trustedKeys: [owner.did],
+      root: true,
+    });
+    expect(withRoot).toMatchObject({ ok: true, entries: COUNT, root: checkpoint.root });
+    expect(withRoot.head).toBe(entries[COUNT - 1]!.hash);
   });
 
   it('catches a flipped byte in each field of a line at every batch boundary', async () => {

@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { createManualClock, createSigner } from '@karnel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashEntryBytes } from '../format/entry';
-import { type LedgerEntry, openLedger, type VerifyReport, verifyLedger } from '../index';
+import {
+  type LedgerEntry,
+  openLedger,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyLedger,
+} from '../index';
 import { BATCH_LINES } from './ordinary-entries';
 import { verifyLedgerWith } from './verify-ledger';
 
@@ -25,11 +31,11 @@ let lines: string[];
 let entries: LedgerEntry[];
 const files = new Map<string, Buffer>();
 let counter = 0;
+const owner = createSigner(new Uint8Array(32).fill(9));
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'karnel-'));
   source = join(work, 'source');
-  const owner = createSigner(new Uint8Array(32).fill(9));
   const ledger = await openLedger(source, { clock: createManualClock('2026-05-03T00:00:00Z') });
   const { runId, entry } = await ledger.startRun({ runId: 'run_a', manifest: { agent: 'writer' } });
   const all: LedgerEntry[] = [entry];
@@ -75,9 +81,9 @@ async function materialize(
   return dir;
 }
 
-async function verifyBoth(dir: string): Promise<VerifyReport> {
-  const scanned = await verifyLedger(dir);
-  const decoded = await verifyLedgerWith(dir, {}, { ordinaryLines: false });
+async function verifyBoth(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const scanned = await verifyLedger(dir, options);
+  const decoded = await verifyLedgerWith(dir, options, { ordinaryLines: false });
   expect(scanned).toEqual(decoded);
   await rm(dir, { recursive: true, force: true });
   return scanned;
@@ -141,6 +147,17 @@ describe('the batched byte scanner', () => {
     expect(lines).toHaveLength(COUNT);
     const report = await verifyBoth(await materialize(lines));
     expect(report).toMatchObject({ ok: true, entries: COUNT, signed: 1, diagnostics: [] });
+    // The Merkle root over the hashes the batches recorded is the one the ledger signs.
+    const ledger = await openLedger(source);
+    const checkpoint = await ledger.checkpoint(owner);
+    await ledger.close();
+    const withRoot = await verifyBoth(await materialize(lines), {
+      checkpoint,
+      trustedKeys: [owner.did],
+      root: true,
+    });
+    expect(withRoot).toMatchObject({ ok: true, entries: COUNT, root: checkpoint.root });
+    expect(withRoot.head).toBe(entries[COUNT - 1]!.hash);
   });
 
   it('catches a flipped byte in each field of a line at every batch boundary', async () => {
@@ -191,6 +208,36 @@ describe('the batched byte scanner', () => {
       }
     }
   }, 300_000);
+
+  it('without file checks, still checks the chunks against the chain, and counts only chain bytes', async () => {
+    const chainBytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+    // The data files are not read: a changed byte in one is not seen.
+    const edited = await verifyBoth(
+      await materialize(lines, (copy) => {
+        const file = entries[BATCH_LINES]!.files[0]!;
+        const content = copy.get(file.path)!;
+        content[file.offset] = content[file.offset]! ^ 0x01;
+      }),
+      { files: false },
+    );
+    expect(edited).toMatchObject({ ok: true, entries: COUNT, bytes: chainBytes });
+    // A chunk that does not continue its file is still refused (hash recomputed).
+    for (const index of linesToDamage()) {
+      if (entries[index]!.files.length === 0 || lines[index]!.includes('"signer"')) continue;
+      const line = lines[index]!;
+      const position = fieldPositions(line).offset!;
+      const hashKeyAt = line.lastIndexOf(',"hash":"');
+      const entryText =
+        line.slice('{"entry":'.length, position) +
+        flipped(line[position]!) +
+        line.slice(position + 1, hashKeyAt);
+      const damaged = [...lines];
+      damaged[index] = `{"entry":${entryText},"hash":"${hashEntryBytes(Buffer.from(entryText))}"}`;
+      const report = await verifyBoth(await materialize(damaged), { files: false });
+      expect(report.firstBad?.seq).toBe(index);
+      expect(report.firstBad?.code).toBe('ledger/file-conflict');
+    }
+  });
 
   it('catches a flipped byte in the bytes each boundary entry committed', async () => {
     let checked = 0;

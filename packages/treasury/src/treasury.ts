@@ -216,7 +216,7 @@ export interface TreasuryOptions {
 /** Most treasury lock holds run back to back under one take of the lock (see `drain`). */
 const MAX_KEPT_HOLDS = 256;
 /** Longest time the treasury lock is kept across holds, in milliseconds. */
-const MAX_KEPT_MS = 10;
+const MAX_KEPT_MS = 50;
 /** How long the treasury lock is kept after a hold with nothing queued, in milliseconds. */
 const LINGER_MS = 1;
 
@@ -339,9 +339,22 @@ export function createTreasury({
       await release().catch(() => undefined);
       return;
     }
-    lingering ??= setTimeout(() => {
+    lingerThenRelease();
+  };
+  // Gives the lock back LINGER_MS after the last hold, once the I/O already due had its turn
+  // (timers run before it): an operation it queues keeps the lock, and a hold made meanwhile
+  // makes it linger again (or end, once it had its share).
+  const lingerThenRelease = () => {
+    if (lingering || !held) return;
+    const lock = held;
+    const mark = holds;
+    lingering = setTimeout(() => {
       lingering = undefined;
-      if (!draining) release().catch(() => undefined);
+      setImmediate(() => {
+        if (draining || held !== lock) return; // in use, or already given back
+        if (holds !== mark && !hadItsShare()) lingerThenRelease();
+        else release().catch(() => undefined);
+      });
     }, LINGER_MS);
   };
   const locked = <T>(task: (current: TreasuryConfig) => Promise<T>): Promise<T> =>

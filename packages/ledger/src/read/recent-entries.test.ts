@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,7 @@ describe("a ledger's entries from seq on, after its own appends", () => {
     const ledger = await openLedger(ledgerDir);
     for (let index = 0; index < 3; index++)
       await ledger.append({ type: 'note.added', body: { index } });
+    await waitForLockRelease(ledgerDir);
     // Bytes appended behind the ledger's back: not an entry.
     await appendFile(chain, '{"not":"an entry"}\n');
     await expect(collect(ledger.entries({ fromSeq: 1 }))).rejects.toThrow(/chain\.jsonl:4/);
@@ -90,6 +91,15 @@ describe("a ledger's entries from seq on, after its own appends", () => {
     await ledger.close();
   });
 });
+
+/** Waits until the ledger's write lock, kept a moment after the last batch, is let go. */
+async function waitForLockRelease(ledgerDir: string): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (!(await readdir(ledgerDir)).includes('.chain.lock')) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('the write lock was never let go');
+}
 
 describe('RecentEntries', () => {
   const entry = (seq: number): LedgerEntry => ({

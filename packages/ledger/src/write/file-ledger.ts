@@ -91,7 +91,7 @@ const fdatasyncAsync = promisify(fdatasync);
 /** Most batches written under one hold of the write lock (see `FileLedger.held`). */
 const MAX_HELD_BATCHES = 256;
 /** Longest hold of the write lock across batches, in milliseconds. */
-const MAX_HELD_MS = 10;
+const MAX_HELD_MS = 50;
 /**
  * How long the write lock is kept once nothing is queued, in milliseconds, for the next batch
  * of a busy process (taking and releasing it costs several file operations); within the
@@ -207,6 +207,19 @@ class FileLedger implements Ledger {
    * would write over them.
    */
   private async catchUp(): Promise<void> {
+    await this.readOthersAppends();
+    this.caughtUpUnder = this.held;
+  }
+
+  /**
+   * The hold of the write lock under which the last catch-up ran. While that hold lasts no
+   * writer that keeps to the lock can have appended since, so `entries()` hands out the kept
+   * entries without looking at the file (bytes appended by something that ignores the lock are
+   * read, and refused, by the next batch's catch-up, which always looks).
+   */
+  private caughtUpUnder: object | undefined;
+
+  private async readOthersAppends(): Promise<void> {
     let info: import('node:fs').Stats | undefined;
     try {
       info = statSync(this.chainPath);
@@ -319,6 +332,7 @@ class FileLedger implements Ledger {
   private reset(): void {
     this.closeChain();
     this.recent.clear();
+    this.caughtUpUnder = undefined;
     this.state = new ChainState();
     this.chainEnd = 0;
     this.chainLines = 0;
@@ -462,14 +476,27 @@ class FileLedger implements Ledger {
       await this.releaseHeld();
       return;
     }
-    this.lingering ??= setTimeout(() => {
+    if (this.lingering) return;
+    const mark = held.batches + this.pinsTaken;
+    this.lingering = setTimeout(() => {
       this.lingering = undefined;
-      if (this.held === held && this.idle) this.releaseHeld().catch(() => undefined);
+      // After the I/O already due has had its turn (timers run before it): what it queues keeps
+      // the lock. Used meanwhile, the hold lingers again (or ends, once it had its share).
+      setImmediate(() => {
+        if (this.held !== held || !this.idle) return; // in use: its end decides
+        if (held.batches + this.pinsTaken !== mark)
+          void this.releaseWhenIdle().catch(() => undefined);
+        else this.releaseHeld().catch(() => undefined);
+      });
     }, LINGER_MS);
   }
 
+  /** How many {@link withWriteLock} calls started (to tell a lock used during its linger). */
+  private pinsTaken = 0;
+
   async withWriteLock<T>(task: () => Promise<T>): Promise<T> {
     this.pins++;
+    this.pinsTaken++;
     try {
       return await task();
     } finally {
@@ -800,6 +827,7 @@ class FileLedger implements Ledger {
     if (this.chainIno === undefined) return undefined;
     const kept = this.recent.from(fromSeq);
     if (!kept) return undefined;
+    if (this.held !== undefined && this.caughtUpUnder === this.held) return kept;
     let info: import('node:fs').Stats | undefined;
     try {
       info = statSync(this.chainPath, { throwIfNoEntry: false });

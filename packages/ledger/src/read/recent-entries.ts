@@ -3,7 +3,8 @@ import type { LedgerEntry } from '../format/entry';
 /** Most entries kept (see {@link RecentEntries}). */
 const MAX_ENTRIES = 4096;
 /** Most bytes of chain lines kept, about what their entries take in memory. */
-const MAX_BYTES = 8 * 1024 * 1024;
+export const RECENT_MAX_BYTES = 8 * 1024 * 1024;
+const MAX_BYTES = RECENT_MAX_BYTES;
 
 /**
  * The last entries of a live chain, as its writer appended or read them, consecutive by seq:

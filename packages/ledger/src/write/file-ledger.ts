@@ -68,7 +68,7 @@ import { acceptChainLine, lineIntegrityError } from '../read/accept-line';
 import { readChainLines } from '../read/chain-reader';
 import { ChainState } from '../read/chain-state';
 import { readLedgerEntries } from '../read/read-entries';
-import { RecentEntries } from '../read/recent-entries';
+import { RECENT_MAX_BYTES, RecentEntries } from '../read/recent-entries';
 import type { Checkpoint } from '../transparency/checkpoint';
 import { checkpointOf, proveConsistencyIn, proveInclusionIn } from '../transparency/proofs';
 import { type VerifyOptions, type VerifyReport, verifyLedger } from '../verify/verify-ledger';
@@ -242,6 +242,8 @@ class FileLedger implements Ledger {
     this.chainIno = info.ino;
     if (this.chainEnd === 0 && this.state.next === 0) await this.replayArchive();
     if (info.size === this.chainEnd) return;
+    // Only the tail is kept in memory: a long chain replayed at open is not frozen entry by entry.
+    const keepFrom = info.size - RECENT_MAX_BYTES;
     let failure: LedgerIntegrityError | undefined;
     const tail = await readChainLines(
       this.chainPath,
@@ -262,7 +264,7 @@ class FileLedger implements Ledger {
           failure = lineIntegrityError(this.dir, this.chainPath, line.line, outcome.problem);
           return false;
         }
-        this.recent.push(outcome.entry, line.bytes.length);
+        if (line.offset >= keepFrom) this.recent.push(outcome.entry, line.bytes.length);
         return true;
       },
       { start: this.chainEnd, startLine: this.chainLines },

@@ -233,7 +233,11 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
         if (served) output.out(`dashboard at ${served.url}`);
         // A signal that came while the runtime started stops it now.
         if (stopRequested) void runtime.stop();
-        const timer = until ? setTimeout(stop, until.getTime() - Date.now()) : undefined;
+        // A start slower than the time given (a loaded machine) stops at once, not with a
+        // warning about a negative delay.
+        const timer = until
+          ? setTimeout(stop, Math.max(0, until.getTime() - Date.now()))
+          : undefined;
         try {
           await runtime.stopped;
         } finally {

@@ -54,6 +54,7 @@ export type {
   RecordOutcomeInput,
   StartedRun,
   StartRunInput,
+  SyncOptions,
 } from './ledger';
 export { readLedgerEntries } from './read/read-entries';
 export {

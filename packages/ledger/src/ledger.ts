@@ -50,6 +50,12 @@ export interface OpenLedgerOptions {
   readonly readOnly?: boolean;
 }
 
+/** Options of {@link Ledger.sync}. */
+export interface SyncOptions {
+  /** The last seq that must be durable (an entry `appendUnsynced` returned). Default: all. */
+  readonly through?: number;
+}
+
 /** A record for the generic {@link Ledger.append}. */
 export interface AppendRecord {
   /** Dotted lowercase type: `approval.requested`, `grant.issued`, `spend.recorded`, … */
@@ -196,8 +202,12 @@ export interface Ledger extends LedgerPort {
    * Makes every entry written before this call durable (one fsync of the chain file, skipped
    * when nothing was written unsynced since the last one). Rejects when the fsync fails: the
    * entries are then still in the chain file, but may not survive an OS crash.
+   *
+   * With `through`, only the entries up to that seq need to be durable: resolves at once when
+   * an fsync of this ledger already covered them (one that a later writer's `sync` or durable
+   * append made, for instance), without another one for entries written since.
    */
-  sync(): Promise<void>;
+  sync(options?: SyncOptions): Promise<void>;
   /**
    * Runs `task` keeping this process's write lock on the ledger from the first append made
    * meanwhile (by `task` or anyone else in this process) until `task` ends, instead of taking

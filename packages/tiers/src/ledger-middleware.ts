@@ -50,14 +50,27 @@ export function createLedgerMiddleware(
   return ledgerMiddleware(options, undefined);
 }
 
+/** What a ledger offers, beyond `AuditLog`, to share the fsync of a settle in the same ledger. */
+interface SyncableLog {
+  appendUnsynced(record: { type: string; body: Record<string, unknown> }): Promise<{ seq: number }>;
+  sync(options?: { through?: number }): Promise<void>;
+}
+
 /**
  * {@link createLedgerMiddleware}, awaiting the settle the budget middleware inside it handed to
- * `handoff` together with the call's entry (both durable writes go out at once). Not exported
- * from the package: only `openTierModel` wires the two middlewares together.
+ * `handoff` together with the call's entry (both writes go out at once). Not exported from the
+ * package: only `openTierModel` wires the two middlewares together.
+ *
+ * With `settlesInLedger` (the treasury keeps its records in this same ledger, whose `commit`
+ * ends with an fsync of it), the entry is written without an fsync of its own and made durable
+ * after the settle, through its seq: the settle's fsync usually covered it already, so a call
+ * costs one fsync instead of two. The call still returns only once its entry is durable, the
+ * settle failed or not.
  */
 export function ledgerMiddleware(
   options: LedgerMiddlewareOptions,
   handoff: SettleHandoff | undefined,
+  settlesInLedger = false,
 ): LanguageModelV4Middleware {
   const {
     ledger,
@@ -69,7 +82,13 @@ export function ledgerMiddleware(
     defaultMaxOutputTokens = DEFAULT_MAX_OUTPUT_TOKENS,
   } = options;
 
-  async function write(entry: {
+  const syncable = ledger as AuditLog & Partial<SyncableLog>;
+  const shareSync =
+    settlesInLedger &&
+    typeof syncable.appendUnsynced === 'function' &&
+    typeof syncable.sync === 'function';
+
+  type CallEntry = {
     candidate: string;
     mode: 'generate' | 'stream';
     params: LanguageModelV4CallOptions;
@@ -77,7 +96,29 @@ export function ledgerMiddleware(
     sawOutput: boolean;
     usage: LanguageModelV4Usage | undefined;
     error?: unknown;
-  }) {
+  };
+
+  /** Writes the call's entry and awaits it with the settle handed over, if any (see above). */
+  async function writeWithSettle(entry: CallEntry, settling: Promise<void> | undefined) {
+    if (!settling || !shareSync)
+      return bothWritten(
+        write(entry).then(() => undefined),
+        settling,
+      );
+    const written = write(entry, true);
+    try {
+      await bothWritten(
+        written.then(() => undefined),
+        settling,
+      );
+    } finally {
+      const seq = await written.catch(() => undefined);
+      if (seq !== undefined) await syncable.sync!({ through: seq });
+    }
+  }
+
+  /** Appends the call's entry: durable, or (`unsynced`) written only, resolving to its seq. */
+  async function write(entry: CallEntry, unsynced = false): Promise<number | undefined> {
     const colon = entry.candidate.indexOf(':');
     const tokens = chargedTokens(entry.usage);
     // A call that produced output without reporting usage is charged its worst case, as the
@@ -90,7 +131,7 @@ export function ledgerMiddleware(
         : unknown
           ? worstCaseCost(entry.params, price, defaultMaxOutputTokens)
           : 0n;
-    await ledger.append({
+    const record = {
       type: MODEL_CALL_RECORD_TYPE,
       body: {
         tier,
@@ -113,7 +154,10 @@ export function ledgerMiddleware(
         ...(recordPrompt ? { prompt: JSON.parse(JSON.stringify(entry.params.prompt)) } : {}),
         ...(run ? { run } : {}),
       },
-    });
+    };
+    if (unsynced) return (await syncable.appendUnsynced!(record)).seq;
+    await ledger.append(record);
+    return undefined;
   }
 
   return {
@@ -136,15 +180,15 @@ export function ledgerMiddleware(
         });
         throw error;
       }
-      await bothWritten(
-        write({
+      await writeWithSettle(
+        {
           candidate,
           mode: 'generate',
           params,
           started,
           sawOutput: true,
           usage: result.usage,
-        }),
+        },
         handoff?.take(result),
       );
       return result;
@@ -185,8 +229,8 @@ export function ledgerMiddleware(
               sawOutput = true;
           },
           (end, error) =>
-            bothWritten(
-              write({
+            writeWithSettle(
+              {
                 candidate,
                 mode: 'stream',
                 params,
@@ -198,7 +242,7 @@ export function ledgerMiddleware(
                   : end === 'cancel' && !usage
                     ? { error: Object.assign(new Error('cancelled'), { name: 'Cancelled' }) }
                     : {}),
-              }),
+              },
               handoff?.take(result.stream),
             ),
         ),

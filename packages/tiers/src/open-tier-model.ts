@@ -37,7 +37,10 @@ export interface OpenTierModelOptions {
  *
  * With both, a call's two closing writes go out at once: the treasury settle (commit or
  * release) and the `model.call` entry are started together and the call returns once both are
- * durable (instead of one fsync after the other). A settle that fails still fails the call,
+ * durable (instead of one fsync after the other). When the treasury keeps its records in the
+ * same ledger (`createTreasury({ dir, ledger })`, as the runtime opens it), the entry is written
+ * without an fsync of its own and the settle's fsync makes it durable too (it is synced after
+ * the settle if that one did not). A settle that fails still fails the call,
  * after its entry was written with the call's outcome and cost as they were.
  *
  * @throws TierUnavailableError (on first use) when nothing resolves; nothing is sent then.
@@ -60,8 +63,11 @@ export async function openTierModel(options: OpenTierModelOptions): Promise<Tier
         candidate: candidate.id,
         ...(run ? { run } : {}),
       };
-      // With both, the settle and the entry are written at once (see SettleHandoff).
+      // With both, the settle and the entry are written at once (see SettleHandoff); with the
+      // treasury's records in this same ledger, the settle's fsync also covers the entry.
       const handoff = ledger && treasury ? new SettleHandoff() : undefined;
+      const settlesInLedger =
+        ledger !== undefined && (treasury as { ledger?: unknown } | undefined)?.ledger === ledger;
       return [
         ...(ledger
           ? [
@@ -72,6 +78,7 @@ export async function openTierModel(options: OpenTierModelOptions): Promise<Tier
                   recordPrompt: options.recordPrompt ?? false,
                 },
                 handoff,
+                settlesInLedger,
               ),
             ]
           : []),

@@ -141,6 +141,11 @@ export interface Treasury {
   readonly specificationVersion: 'v1';
   /** The treasury folder. */
   readonly dir: string;
+  /**
+   * The ledger the records are kept in, when the treasury was given one: a writer appending to
+   * the same ledger knows that the fsync of a `commit` also makes durable what it wrote before.
+   */
+  readonly ledger?: LedgerPort;
   /** Reads and resolves the folder's files; throws `ValidationError` when they are invalid. */
   config(): Promise<TreasuryConfig>;
   /**
@@ -462,6 +467,7 @@ export function createTreasury({
   return {
     specificationVersion: 'v1',
     dir,
+    ...(ledger ? { ledger } : {}),
     config,
     async balances({ at = clock.now() } = {}) {
       return balancesAt(await config(), at);

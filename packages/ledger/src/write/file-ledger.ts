@@ -63,6 +63,7 @@ import type {
   RecordOutcomeInput,
   StartedRun,
   StartRunInput,
+  SyncOptions,
 } from '../ledger';
 import { acceptChainLine, lineIntegrityError } from '../read/accept-line';
 import { readChainLines } from '../read/chain-reader';
@@ -144,6 +145,8 @@ class FileLedger implements Ledger {
   private unsyncedWrites = 0;
   /** The value of {@link unsyncedWrites} that the last successful chain fsync covered. */
   private syncedWrites = 0;
+  /** The last seq a successful fsync of the chain made durable (`sync({ through })`). */
+  private durableSeq = -1;
 
   constructor(
     dir: string,
@@ -663,8 +666,10 @@ class FileLedger implements Ledger {
         (barriers.length > 0 && this.syncedWrites < this.unsyncedWrites);
       if (mustSync && this.chainEnd > 0) {
         const covered = this.unsyncedWrites;
+        const through = this.state.next - 1;
         await fdatasyncAsync(this.openChain());
         this.syncedWrites = Math.max(this.syncedWrites, covered);
+        this.durableSeq = Math.max(this.durableSeq, through);
       }
       done.push(...accepted);
       for (const barrier of barriers) done.push([barrier, undefined]);
@@ -691,9 +696,10 @@ class FileLedger implements Ledger {
     });
   }
 
-  async sync(): Promise<void> {
+  async sync({ through }: SyncOptions = {}): Promise<void> {
     if (this.readOnly) throw this.readOnlyError();
     if (this.syncedWrites >= this.unsyncedWrites) return;
+    if (through !== undefined && through <= this.durableSeq) return;
     // A barrier in the commit queue: the fsync is shared with the appends queued meanwhile,
     // on the chain file the writer keeps open.
     if (!this.queue.closed) {
@@ -721,11 +727,13 @@ class FileLedger implements Ledger {
     } catch (error) {
       throw accessError(this.chainPath, 'write', error as NodeJS.ErrnoException);
     }
+    const throughSeq = this.state.next - 1;
     try {
       await fdatasyncAsync(fd);
     } finally {
       closeSync(fd);
     }
+    this.durableSeq = Math.max(this.durableSeq, throughSeq);
     this.syncedWrites = Math.max(this.syncedWrites, covered);
   }
 

@@ -50,6 +50,48 @@ describe('appendUnsynced and sync', () => {
     }
   });
 
+  it('sync through a seq an fsync already covered makes no other fsync', async () => {
+    const ledgerDir = join(dir, 'ledger');
+    // In a child process, where node:fs can be wrapped before the ledger is imported.
+    const script = `
+      import fs from 'node:fs';
+      import { syncBuiltinESMExports } from 'node:module';
+      let fsyncs = 0;
+      const original = fs.fdatasync;
+      fs.fdatasync = (...args) => { fsyncs++; return original(...args); };
+      syncBuiltinESMExports();
+      const { openLedger } = await import(${JSON.stringify(dist)});
+      const ledger = await openLedger(${JSON.stringify(ledgerDir)}, { groupCommit: true });
+      const first = await ledger.appendUnsynced({ type: 'test.note', body: { n: 0 } });
+      await ledger.append({ type: 'test.note', body: { n: 1 } });
+      const afterDurable = fsyncs;
+      await ledger.appendUnsynced({ type: 'test.note', body: { n: 2 } });
+      // Entry 0 was made durable by the append of entry 1: nothing to do for it.
+      await ledger.sync({ through: first.seq });
+      const afterCovered = fsyncs;
+      await ledger.sync({ through: 2 });
+      const afterOwn = fsyncs;
+      await ledger.sync();
+      console.log(JSON.stringify([afterCovered - afterDurable, afterOwn - afterCovered, fsyncs - afterOwn]));
+      await ledger.close();
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // Covered: no fsync. Entry 2: one. Then everything is durable: none.
+    expect(JSON.parse(stdout)).toEqual([0, 1, 0]);
+    expect((await verifyLedger(ledgerDir)).entries).toBe(3);
+  });
+
   it('keeps an unsynced entry when its process is killed before any fsync', async () => {
     const ledgerDir = join(dir, 'ledger');
     // The child appends without syncing, prints the entry's hash, and kills itself: the bytes

@@ -1,7 +1,7 @@
 import { closeSync, constants, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendFileDurable } from './durable-append';
 import { OutsideRootError, openInside, openInsideSync, readFileInside } from './read-inside';
@@ -36,6 +36,14 @@ async function refusal(promise: Promise<unknown>): Promise<OutsideRootError> {
 describe('openInside', () => {
   it('reads a plain file inside the root', async () => {
     expect((await readFileInside(group, 'memory/notes.md')).toString()).toBe('inside text\n');
+    // A relative root, and a path built from it with join (as callers build them).
+    const relativeGroup = relative(process.cwd(), group);
+    expect(
+      (await readFileInside(relativeGroup, join(relativeGroup, 'memory', 'notes.md'))).toString(),
+    ).toBe('inside text\n');
+    expect((await readFileInside(relativeGroup, 'memory/notes.md')).toString()).toBe(
+      'inside text\n',
+    );
     expect((await readFileInside(group, join(group, 'memory', 'notes.md'))).toString()).toBe(
       'inside text\n',
     );

@@ -8,7 +8,7 @@ import {
   realpathSync,
 } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { KarnelError } from './karnel-error';
 import { isWithin } from './safe-path';
 
@@ -84,6 +84,18 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
+/**
+ * Whether a relative `path` was built from `root` as given (`join(root, 'memory', …)` with a
+ * relative root, the usual way callers build one): it is then taken as it is, relative to the
+ * working directory, not a second time below `root`.
+ */
+function startsWithRoot(root: string, path: string): boolean {
+  const base = normalize(root);
+  if (base === '.' || isAbsolute(base)) return false;
+  const candidate = normalize(path);
+  return candidate === base || candidate.startsWith(base.endsWith(sep) ? base : `${base}${sep}`);
+}
+
 /** What the steps below need, computed once per call. */
 interface Target {
   readonly root: string;
@@ -96,7 +108,8 @@ interface Target {
 
 function targetOf(root: string, path: string, options: OpenInsideOptions): Target {
   const absoluteRoot = resolve(root);
-  const absolute = resolve(absoluteRoot, path);
+  const absolute =
+    isAbsolute(path) || startsWithRoot(root, path) ? resolve(path) : resolve(absoluteRoot, path);
   const shown = shownPath(absoluteRoot, absolute);
   if (!isWithin(absoluteRoot, absolute))
     throw new OutsideRootError({ root, path: shown, target: absolute });
@@ -169,7 +182,8 @@ function checkOpened(target: Target, realRoot: string, opened: string, info: Ide
 }
 
 /**
- * Opens `path` (relative to `root`, or absolute) only if what is opened really is inside
+ * Opens `path` (relative to `root`, or absolute, or built from a relative `root` with
+ * `join(root, …)`, which is taken as it is) only if what is opened really is inside
  * `root`, and returns the open handle. A symbolic link — the file's own or a folder's on the
  * way — is followed only while it leads to a place inside `root`; otherwise this throws an
  * {@link OutsideRootError} naming the root-relative path and where it leads. Errors of the

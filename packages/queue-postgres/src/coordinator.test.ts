@@ -163,3 +163,89 @@ it('refuses a run the treasury cannot pay for: recorded, never started, its wake
   expect(entries.some((entry) => entry.type === 'run.started')).toBe(false);
   await rm(dir, { recursive: true, force: true });
 });
+
+it('after a restart, counts only the steps the chain commits, not a line a killed coordinator left in steps.jsonl', async () => {
+  const dir = await makeGroupDir();
+  const group = uniqueGroup('uncommitted');
+  const executor = () => ({
+    async execute(ticket: { runId: string; resume?: unknown }) {
+      await sessionOf.current!.appendStep({
+        runId: ticket.runId,
+        kind: 'model',
+        model: 'mock',
+        cost: '0.02',
+      });
+      if (!ticket.resume)
+        return { status: 'parked' as const, cost: '0.02', steps: 1, waitingOn: 'apr_1' };
+      return { status: 'succeeded' as const, cost: '0.02', steps: 2 };
+    },
+  });
+  const sessionOf: { current?: { appendStep(step: Record<string, unknown>): Promise<unknown> } } =
+    {};
+  let opened = await openGroup(dir, group);
+  let worker = await startExecutorWorker({
+    queue: opened.queue,
+    executor: (session) => {
+      sessionOf.current = session;
+      return executor();
+    },
+  });
+  let runId = '';
+  try {
+    await opened.coordinator.queue.enqueue('editor', {
+      kind: 'manual',
+      detail: 'go',
+      at: new Date().toISOString(),
+    });
+    const parked = await eventually(async () =>
+      (await entriesOf(dir)).find((entry) => entry.type === 'run.parked'),
+    );
+    runId = String(parked.body.runId);
+  } finally {
+    await worker.close();
+    await opened.coordinator.close();
+    await opened.ledger.close();
+  }
+  // A coordinator killed between writing a step's line and the entry that commits it.
+  const steps = join(dir, 'ledger', 'runs', runId, 'steps.jsonl');
+  await writeFile(
+    steps,
+    `${await readFile(steps, 'utf8')}{"cost":"0.50","kind":"model","runId":"${runId}","step":1}\n`,
+  );
+  opened = await openGroup(dir, group);
+  worker = await startExecutorWorker({
+    queue: opened.queue,
+    executor: (session) => {
+      sessionOf.current = session;
+      return executor();
+    },
+  });
+  try {
+    await opened.coordinator.queue.enqueue('editor', {
+      kind: 'approval-answered',
+      detail: 'owner approved',
+      ref: 'apr_1',
+      runId,
+      at: new Date().toISOString(),
+    });
+    await eventually(async () =>
+      (await entriesOf(dir)).find((entry) => entry.type === 'run.finished'),
+    );
+  } finally {
+    await worker.close();
+    await opened.coordinator.close();
+    await opened.ledger.close();
+  }
+  const entries = await entriesOf(dir);
+  expect(entries.find((entry) => entry.type === 'run.resumed')?.body.recordedSteps).toBe(1);
+  expect(entries.find((entry) => entry.type === 'run.finished')?.body).toMatchObject({
+    run_id: runId,
+    steps: 2,
+  });
+  const spends = entries.filter((entry) => entry.type === 'spend.recorded');
+  expect(spends.map((entry) => entry.body.amount)).toEqual(['0.02', '0.02']);
+  // The uncommitted line was written over by the step that followed.
+  expect(await readFile(steps, 'utf8')).not.toContain('0.50');
+  expect((await verifyLedger(join(dir, 'ledger'))).ok).toBe(true);
+  await rm(dir, { recursive: true, force: true });
+});

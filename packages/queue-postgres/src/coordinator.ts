@@ -423,9 +423,15 @@ async function rebuildRuns(
   const started: string[] = [];
   const finished = new Set<string>();
   const later = new Map<string, { type: string; body: Record<string, unknown> }[]>();
+  // Steps the chain commits, per run: steps.jsonl can hold one more line, written by a
+  // coordinator killed before the entry that commits it (the next append writes over it).
+  const committedSteps = new Map<string, number>();
   for await (const entry of ledger.entries()) {
     const body = entry.body as Record<string, unknown>;
-    if (entry.type === 'run.started' && typeof body.run_id === 'string') started.push(body.run_id);
+    if (entry.type === 'run.step' && typeof body.run_id === 'string')
+      committedSteps.set(body.run_id, (committedSteps.get(body.run_id) ?? 0) + 1);
+    else if (entry.type === 'run.started' && typeof body.run_id === 'string')
+      started.push(body.run_id);
     else if (entry.type === 'run.finished' && typeof body.run_id === 'string') {
       finished.add(body.run_id);
     } else if (
@@ -461,8 +467,9 @@ async function rebuildRuns(
         throw error;
       },
     );
+    const committed = committedSteps.get(runId) ?? 0;
     for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
+      if (line.trim() === '' || run.steps >= committed) continue;
       const parsed = parseCost((JSON.parse(line) as { cost?: unknown }).cost ?? '0');
       run.steps += 1;
       run.stepCosts.push(parsed.ok ? parsed.value : 0n);
